@@ -1,0 +1,160 @@
+#!/usr/bin/env node
+// `npm test`: format, lint (with the architecture rules), types, unit tests, integration tests on
+// PGlite and (when TEST_DATABASE_URL is set) on PostgreSQL, then Playwright against a production
+// build in Chromium. Options: --only <step[,step]>, --skip <step[,step]>.
+// Steps: format, lint, types, unit, int, int-postgres, e2e.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+process.chdir(root);
+const bin = (name) => path.join(root, "node_modules", ".bin", name);
+
+const args = process.argv.slice(2);
+const listArg = (flag) => {
+  const i = args.indexOf(flag);
+  return i >= 0 ? new Set(args[i + 1].split(",")) : null;
+};
+const only = listArg("--only");
+const skip = listArg("--skip") ?? new Set();
+const wanted = (step) => (!only || only.has(step)) && !skip.has(step);
+
+const results = [];
+async function step(name, fn) {
+  if (!wanted(name)) return;
+  const t0 = Date.now();
+  console.log(`\n▶ ${name}`);
+  try {
+    await fn();
+    results.push({ name, ok: true, s: (Date.now() - t0) / 1000 });
+  } catch (err) {
+    results.push({ name, ok: false, s: (Date.now() - t0) / 1000 });
+    console.error(`✖ ${name}: ${err.message}`);
+    summary();
+    process.exit(1);
+  }
+}
+
+function run(cmd, argv, env = {}) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, argv, { stdio: "inherit", env: { ...process.env, ...env } });
+    p.on("exit", (code, signal) =>
+      code === 0
+        ? resolve()
+        : reject(
+            new Error(`${path.basename(cmd)} ${argv.join(" ")} exited with ${code ?? signal}`),
+          ),
+    );
+  });
+}
+
+function summary() {
+  console.log("\nSummary");
+  for (const r of results)
+    console.log(`  ${r.ok ? "✔" : "✖"} ${r.name.padEnd(13)} ${r.s.toFixed(1)} s`);
+}
+
+const t0 = Date.now();
+await step("format", () => run(bin("prettier"), ["--check", ".", "--log-level", "warn"]));
+await step("lint", () => run(bin("eslint"), [".", "--max-warnings", "0"]));
+await step("types", () => run(bin("tsc"), ["--noEmit", "-p", "."]));
+await step("unit", () => run(bin("vitest"), ["run", "--project", "unit"]));
+await step("int", () => run(bin("vitest"), ["run", "--project", "int"], { TEST_DB: "pglite" }));
+if (process.env.TEST_DATABASE_URL) {
+  await step("int-postgres", () =>
+    run(bin("vitest"), ["run", "--project", "int"], { TEST_DB: "postgres" }),
+  );
+} else if (wanted("int-postgres") && only) {
+  console.error("int-postgres needs TEST_DATABASE_URL=postgres://user@host:port/db");
+  process.exit(1);
+} else {
+  console.log("\n(skipping the PostgreSQL integration run: set TEST_DATABASE_URL to include it)");
+}
+await step("e2e", e2e);
+summary();
+console.log(`\nAll green in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+
+async function e2e() {
+  const chromium = ensureChromium();
+  await run(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
+    NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
+  });
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "trustflow-e2e-"));
+  const base = `http://localhost:${port}`;
+  const env = {
+    ...process.env,
+    NODE_ENV: "production",
+    PORT: String(port),
+    TRUSTFLOW_DATA_DIR: dataDir,
+    NEXTAUTH_URL: base,
+    NEXTAUTH_SECRET: "e2e-secret-e2e-secret-e2e-secret-e2e-secret",
+    LOG_LEVEL: "warn",
+    NEXT_TELEMETRY_DISABLED: "1",
+  };
+  delete env.DATABASE_URL;
+  const server = spawn(
+    process.execPath,
+    [
+      path.join(root, "node_modules/next/dist/bin/next"),
+      "start",
+      "-p",
+      String(port),
+      "-H",
+      "127.0.0.1",
+    ],
+    { stdio: ["ignore", "inherit", "inherit"], env },
+  );
+  try {
+    await waitHealthy(`http://127.0.0.1:${port}/api/health`, server);
+    await run(bin("playwright"), ["test"], { E2E_BASE_URL: base, CHROMIUM_PATH: chromium });
+  } finally {
+    server.kill("SIGTERM");
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function ensureChromium() {
+  const p = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+  if (existsSync(p)) return p;
+  const debian = existsSync("/etc/debian_version");
+  if (debian && process.getuid?.() === 0) {
+    console.log("Chromium is missing: installing Debian's chromium package…");
+    const opts = { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } };
+    spawnSync("apt-get", ["update", "-qq"], opts);
+    const r = spawnSync("apt-get", ["install", "-y", "-qq", "chromium"], opts);
+    if (r.status === 0 && existsSync("/usr/bin/chromium")) return "/usr/bin/chromium";
+  }
+  throw new Error(
+    `Chromium not found at ${p}. Install it (Debian: sudo apt-get install -y chromium) or set CHROMIUM_PATH.`,
+  );
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHealthy(url, proc) {
+  for (let i = 0; i < 1200; i++) {
+    if (proc.exitCode !== null) throw new Error(`the server exited with ${proc.exitCode}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the server did not become healthy at ${url}`);
+}

@@ -1,0 +1,30 @@
+import { z } from "zod";
+
+export const ZEmail = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254, "Email is too long.")
+  .pipe(z.email("Enter a valid email address."));
+export const ZPassword = z
+  .string()
+  .min(10, "Use at least 10 characters.")
+  .max(200, "Use at most 200 characters.");
+export const ZDisplayName = z
+  .string()
+  .trim()
+  .min(1, "Enter your name.")
+  .max(100, "Use at most 100 characters.");
+
+export const ZSignUpInput = z.object({
+  email: ZEmail,
+  name: ZDisplayName,
+  password: ZPassword,
+  workspaceName: z.string().trim().min(1).max(80).optional(),
+});
+export type SignUpInput = z.infer<typeof ZSignUpInput>;
+
+export const ZSignInInput = z.object({
+  email: ZEmail,
+  password: z.string().min(1, "Enter your password.").max(200),
+});

@@ -1,0 +1,165 @@
+import type { z } from "zod";
+import { appendAudit } from "../audit/ledger";
+import { AppError, notFound } from "../errors";
+import type { Actor, Db, Tx } from "../types";
+import type {
+  ZCreateWorkflowInput,
+  ZListWorkflowsInput,
+  ZRenameWorkflowInput,
+  ZWorkflowId,
+} from "./schemas";
+
+/** The text a new, empty workflow starts with. */
+export function starterFlow(name: string): string {
+  const id =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "") || "flow";
+  return `flow: ${id}\nversion: 0.1.0\nsla: T2\n\ntrigger:\n  manual: {}\n\nsteps: []\n`;
+}
+
+const summary = {
+  id: true,
+  name: true,
+  description: true,
+  createdAt: true,
+  updatedAt: true,
+  deletedAt: true,
+  _count: { select: { versions: true } },
+} as const;
+
+export async function listWorkflows(
+  db: Db,
+  actor: Actor,
+  input: z.infer<typeof ZListWorkflowsInput>,
+) {
+  return db.workflow.findMany({
+    where: { workspaceId: actor.workspaceId, deletedAt: input.deleted ? { not: null } : null },
+    orderBy: { updatedAt: "desc" },
+    select: summary,
+  });
+}
+
+async function findOwned(tx: Tx | Db, actor: Actor, id: string, opts: { deleted?: boolean } = {}) {
+  const wf = await tx.workflow.findFirst({
+    where: {
+      id,
+      workspaceId: actor.workspaceId,
+      ...(opts.deleted === undefined ? {} : { deletedAt: opts.deleted ? { not: null } : null }),
+    },
+  });
+  if (!wf) throw notFound("Workflow");
+  return wf;
+}
+
+async function assertNameFree(tx: Tx, actor: Actor, name: string, exceptId?: string) {
+  const clash = await tx.workflow.findFirst({
+    where: {
+      workspaceId: actor.workspaceId,
+      deletedAt: null,
+      name: { equals: name, mode: "insensitive" },
+      ...(exceptId ? { id: { not: exceptId } } : {}),
+    },
+  });
+  if (clash) {
+    throw new AppError("CONFLICT", {
+      message: `A workflow named "${clash.name}" already exists.`,
+      details: { field: "name" },
+    });
+  }
+}
+
+export async function getWorkflow(db: Db, actor: Actor, input: z.infer<typeof ZWorkflowId>) {
+  const wf = await findOwned(db, actor, input.id);
+  const versions = await db.workflowVersion.findMany({
+    where: { workflowId: wf.id },
+    orderBy: { createdAt: "desc" },
+    select: {
+      id: true,
+      version: true,
+      createdAt: true,
+      irHash: true,
+      authorId: true,
+      message: true,
+    },
+  });
+  return { ...wf, versions };
+}
+
+export async function createWorkflow(
+  db: Db,
+  actor: Actor,
+  input: z.infer<typeof ZCreateWorkflowInput>,
+) {
+  return db.$transaction(async (tx) => {
+    await assertNameFree(tx, actor, input.name);
+    const wf = await tx.workflow.create({
+      data: {
+        workspaceId: actor.workspaceId,
+        name: input.name,
+        description: input.description,
+        draft: input.dsl ?? starterFlow(input.name),
+        createdById: actor.userId,
+      },
+    });
+    await appendAudit(tx, actor, {
+      action: "workflow.create",
+      subjectType: "workflow",
+      subjectId: wf.id,
+      payload: { name: wf.name },
+    });
+    return { id: wf.id, name: wf.name };
+  });
+}
+
+export async function renameWorkflow(
+  db: Db,
+  actor: Actor,
+  input: z.infer<typeof ZRenameWorkflowInput>,
+) {
+  return db.$transaction(async (tx) => {
+    const wf = await findOwned(tx, actor, input.id, { deleted: false });
+    await assertNameFree(tx, actor, input.name, wf.id);
+    const updated = await tx.workflow.update({ where: { id: wf.id }, data: { name: input.name } });
+    await appendAudit(tx, actor, {
+      action: "workflow.rename",
+      subjectType: "workflow",
+      subjectId: wf.id,
+      payload: { from: wf.name, to: input.name },
+    });
+    return { id: updated.id, name: updated.name };
+  });
+}
+
+export async function deleteWorkflow(db: Db, actor: Actor, input: z.infer<typeof ZWorkflowId>) {
+  return db.$transaction(async (tx) => {
+    const wf = await findOwned(tx, actor, input.id, { deleted: false });
+    const updated = await tx.workflow.update({
+      where: { id: wf.id },
+      data: { deletedAt: new Date() },
+    });
+    await appendAudit(tx, actor, {
+      action: "workflow.delete",
+      subjectType: "workflow",
+      subjectId: wf.id,
+      payload: { name: wf.name },
+    });
+    return { id: updated.id, deletedAt: updated.deletedAt };
+  });
+}
+
+export async function restoreWorkflow(db: Db, actor: Actor, input: z.infer<typeof ZWorkflowId>) {
+  return db.$transaction(async (tx) => {
+    const wf = await findOwned(tx, actor, input.id, { deleted: true });
+    await assertNameFree(tx, actor, wf.name, wf.id);
+    const updated = await tx.workflow.update({ where: { id: wf.id }, data: { deletedAt: null } });
+    await appendAudit(tx, actor, {
+      action: "workflow.restore",
+      subjectType: "workflow",
+      subjectId: wf.id,
+      payload: { name: wf.name },
+    });
+    return { id: updated.id, deletedAt: updated.deletedAt };
+  });
+}

@@ -1,0 +1,145 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { z, ZodError } from "zod";
+import { AppError } from "@/server/domain/errors";
+import { hasRole, type Actor, type Db, type Role } from "@/server/domain/types";
+import { logger } from "@/server/logger";
+import { toTRPCError } from "./errors";
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  name: string;
+}
+
+/**
+ * Everything a procedure may use, without a request: tests build it directly and call
+ * `createCaller` (tRPC's next-prisma-starter pattern). `createContext` in the route handler
+ * fills it from the session cookie or the bearer token.
+ */
+export interface ContextInner {
+  db: Db;
+  user: SessionUser | null;
+  /** Workspace the browser asked for (header `x-trustflow-workspace`); default: the first one. */
+  workspaceId: string | null;
+  /** Set when the call authenticated with `Authorization: Bearer`: bound to one workspace. */
+  tokenActor: Actor | null;
+}
+
+export function createContextInner(opts: Partial<ContextInner> & { db: Db }): ContextInner {
+  return { user: null, workspaceId: null, tokenActor: null, ...opts };
+}
+
+const t = initTRPC.context<ContextInner>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    const internal = shape.data.code === "INTERNAL_SERVER_ERROR";
+    return {
+      ...shape,
+      // Unknown errors never leak their details to the caller.
+      message: internal ? "Something went wrong on our side. The error was logged." : shape.message,
+      data: {
+        ...shape.data,
+        // Field by field, for forms: { fieldErrors: { name: ["Use at most 80 characters."] } }.
+        zodError: cause instanceof ZodError ? z.flattenError(cause) : null,
+        field:
+          cause instanceof AppError && typeof cause.details?.field === "string"
+            ? cause.details.field
+            : null,
+      },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Turns domain errors into tRPC errors; unknown errors are the only ones logged at error level. */
+const errorMapping = t.middleware(async ({ next, path, type }) => {
+  const result = await next();
+  if (!result.ok) {
+    const original = result.error.cause;
+    if (original instanceof AppError) throw toTRPCError(original);
+    if (result.error.code === "INTERNAL_SERVER_ERROR") {
+      logger().error({ err: original ?? result.error, path, type }, "procedure failed");
+    }
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(errorMapping);
+
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
+  const user = ctx.user;
+  if (!user && !ctx.tokenActor) {
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+  }
+  return next({ ctx: { ...ctx } });
+});
+
+/** Session-only procedures (not reachable with an API token): account-level actions. */
+export const userProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+  return next({ ctx: { ...ctx, user: ctx.user } });
+});
+
+/**
+ * A procedure scoped to the caller's workspace, requiring at least `role`. Every read and write
+ * of workspace data goes through one: the domain receives an `Actor` whose `workspaceId` is the
+ * tenant boundary.
+ */
+export function workspaceProcedure(role: Role) {
+  return protectedProcedure.use(async ({ ctx, next }) => {
+    const actor = await resolveActor(ctx);
+    if (!hasRole(actor.role, role)) {
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `This needs the ${role} role; you are ${article(actor.role)} ${actor.role} here.`,
+      });
+    }
+    return next({ ctx: { ...ctx, actor } });
+  });
+}
+
+function article(word: string) {
+  return /^[aeiou]/.test(word) ? "an" : "a";
+}
+
+async function resolveActor(ctx: ContextInner): Promise<Actor> {
+  if (ctx.tokenActor) {
+    if (ctx.workspaceId && ctx.workspaceId !== ctx.tokenActor.workspaceId) {
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: "This API token belongs to another workspace.",
+      });
+    }
+    return ctx.tokenActor;
+  }
+  const user = ctx.user!;
+  const membership = await ctx.db.membership.findFirst({
+    where: {
+      userId: user.id,
+      ...(ctx.workspaceId && isUuid(ctx.workspaceId) ? { workspaceId: ctx.workspaceId } : {}),
+    },
+    orderBy: { createdAt: "asc" },
+  });
+  if (!membership || (ctx.workspaceId && membership.workspaceId !== ctx.workspaceId)) {
+    throw new TRPCError({
+      code: ctx.workspaceId ? "FORBIDDEN" : "PRECONDITION_FAILED",
+      message: ctx.workspaceId
+        ? "You are not a member of this workspace."
+        : "You are not a member of any workspace yet.",
+    });
+  }
+  return {
+    userId: user.id,
+    label: user.email,
+    workspaceId: membership.workspaceId,
+    role: membership.role,
+    via: "session",
+  };
+}
+
+const isUuid = (s: string) =>
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);

@@ -1,0 +1,17 @@
+import { createCallerFactory, router } from "./init";
+import { auditRouter } from "./routers/audit";
+import { authRouter } from "./routers/auth";
+import { tokenRouter } from "./routers/token";
+import { workflowRouter } from "./routers/workflow";
+import { workspaceRouter } from "./routers/workspace";
+
+export const appRouter = router({
+  auth: authRouter,
+  workspace: workspaceRouter,
+  workflow: workflowRouter,
+  audit: auditRouter,
+  token: tokenRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,9 @@
+import { listAudit, verifyWorkspaceAudit, ZListAuditInput } from "@/server/domain/audit/list-audit";
+import { router, workspaceProcedure } from "../init";
+
+export const auditRouter = router({
+  list: workspaceProcedure("viewer")
+    .input(ZListAuditInput)
+    .query(({ ctx, input }) => listAudit(ctx.db, ctx.actor, input)),
+  verify: workspaceProcedure("viewer").query(({ ctx }) => verifyWorkspaceAudit(ctx.db, ctx.actor)),
+});
