@@ -28,14 +28,7 @@ export interface Diagnostic {
 }
 
 export type BlockKind =
-  | "connector"
-  | "control"
-  | "agent"
-  | "policy"
-  | "data"
-  | "code"
-  | "human"
-  | "trigger";
+  "connector" | "control" | "agent" | "policy" | "data" | "code" | "human" | "trigger";
 
 export type SideEffect = "none" | "read" | "write";
 
