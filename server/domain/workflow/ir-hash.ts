@@ -1,7 +1,7 @@
-/**
- * The compiled-IR hash of a flow text, or null when it does not compile. Placeholder until the
- * DSL compiler lands: replaced by `compile(text).ir?.hash`.
- */
-export function irHashOf(_text: string): string | null {
-  return null;
+import { compileFlow } from "./compile-flow";
+
+/** The compiled-IR hash of a flow text, or null when it does not compile. */
+export function irHashOf(text: string): string | null {
+  const result = compileFlow(text);
+  return result.ok && result.ir ? result.ir.hash : null;
 }

@@ -4,6 +4,7 @@ import { callerFor, makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { verifyAudit } from "../audit/ledger";
 import { seedDemo } from "../seed/seed-demo";
+import { irHashOf } from "./ir-hash";
 
 let db: Database;
 let u: Awaited<ReturnType<typeof makeUser>>;
@@ -66,7 +67,7 @@ describe("workflows", () => {
 
 describe("demo seed", () => {
   it("creates the demo workspace with three roles and two sample workflows, once", async () => {
-    expect(await seedDemo(db.prisma)).toEqual({ created: true });
+    expect(await seedDemo(db.prisma, { irHashOf })).toEqual({ created: true });
     expect(await seedDemo(db.prisma)).toEqual({ created: false });
     const ws = await db.prisma.workspace.findUniqueOrThrow({
       where: { slug: "demo" },
