@@ -1,0 +1,105 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import { signIn } from "next-auth/react";
+import { useRouter } from "next/navigation";
+import { useState, type FormEvent } from "react";
+import { clearSelectedWorkspace, useTRPC } from "@/lib/trpc/client";
+import { formErrors } from "@/lib/trpc/errors";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { TextField } from "@/components/ui/field";
+
+export function SignUpForm() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [values, setValues] = useState({ name: "", email: "", password: "", workspaceName: "" });
+  const [signInError, setSignInError] = useState<string | null>(null);
+  const [signingIn, setSigningIn] = useState(false);
+  const signUp = useMutation(trpc.auth.signUp.mutationOptions());
+  const errors = formErrors(signUp.error);
+  const set = (k: keyof typeof values) => (e: { target: { value: string } }) =>
+    setValues((v) => ({ ...v, [k]: e.target.value }));
+
+  async function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    setSignInError(null);
+    const workspaceName = values.workspaceName.trim();
+    try {
+      await signUp.mutateAsync({
+        name: values.name,
+        email: values.email,
+        password: values.password,
+        ...(workspaceName ? { workspaceName } : {}),
+      });
+    } catch {
+      return; // shown field by field from signUp.error
+    }
+    setSigningIn(true);
+    const res = await signIn("credentials", {
+      redirect: false,
+      email: values.email,
+      password: values.password,
+    });
+    if (!res?.ok || res.error) {
+      setSigningIn(false);
+      setSignInError(
+        `Your account was created, but signing in failed: ${res?.error ?? "unknown error"}. Sign in to continue.`,
+      );
+      return;
+    }
+    clearSelectedWorkspace();
+    router.replace("/workflows");
+    router.refresh();
+  }
+
+  const pending = signUp.isPending || signingIn;
+  return (
+    <form onSubmit={onSubmit} className="space-y-4" noValidate>
+      {errors.message && <Alert tone="error">{errors.message}</Alert>}
+      {signInError && <Alert tone="error">{signInError}</Alert>}
+      <TextField
+        label="Name"
+        name="name"
+        autoComplete="name"
+        required
+        value={values.name}
+        onChange={set("name")}
+        errors={errors.fields.name}
+      />
+      <TextField
+        label="Email"
+        type="email"
+        name="email"
+        autoComplete="email"
+        required
+        value={values.email}
+        onChange={set("email")}
+        errors={errors.fields.email}
+      />
+      <TextField
+        label="Password"
+        type="password"
+        name="password"
+        autoComplete="new-password"
+        required
+        minLength={10}
+        hint="At least 10 characters."
+        value={values.password}
+        onChange={set("password")}
+        errors={errors.fields.password}
+      />
+      <TextField
+        label="Workspace name (optional)"
+        name="workspaceName"
+        placeholder="Defaults to “<your name>'s workspace”"
+        value={values.workspaceName}
+        onChange={set("workspaceName")}
+        errors={errors.fields.workspaceName}
+      />
+      <Button type="submit" variant="primary" className="w-full" pending={pending}>
+        {pending ? "Creating your account…" : "Create account"}
+      </Button>
+    </form>
+  );
+}

@@ -1,0 +1,191 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { formatDateTime } from "@/lib/format";
+import { useTRPC } from "@/lib/trpc/client";
+import { errorMessage, formErrors } from "@/lib/trpc/errors";
+import { useCan } from "@/lib/trpc/hooks";
+import { Alert } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { TextField } from "@/components/ui/field";
+import { Table, Td, Th } from "@/components/ui/table";
+
+export function ApiTokensPanel() {
+  const isAdmin = useCan("admin");
+  return (
+    <section aria-labelledby="tokens-heading" className="space-y-3">
+      <div>
+        <h2 id="tokens-heading" className="text-sm font-semibold">
+          API tokens
+        </h2>
+        <p className="text-sm text-zinc-600">
+          For scripts and CI: send{" "}
+          <code className="font-mono text-xs">Authorization: Bearer …</code>. A token acts with its
+          creator&apos;s role in this workspace only.
+        </p>
+      </div>
+      {isAdmin ? (
+        <TokensAdmin />
+      ) : (
+        <p className="text-sm text-zinc-600">Only admins of this workspace manage API tokens.</p>
+      )}
+    </section>
+  );
+}
+
+function TokensAdmin() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const tokens = useQuery(trpc.token.list.queryOptions());
+  const [name, setName] = useState("");
+  const [secret, setSecret] = useState<{ name: string; value: string } | null>(null);
+  const [copied, setCopied] = useState(false);
+  const refresh = () =>
+    Promise.all([
+      queryClient.invalidateQueries(trpc.token.pathFilter()),
+      queryClient.invalidateQueries(trpc.audit.pathFilter()),
+    ]);
+  const create = useMutation(
+    trpc.token.create.mutationOptions({
+      onSuccess: async (t) => {
+        setSecret({ name: t.name, value: t.secret });
+        setCopied(false);
+        setName("");
+        await refresh();
+      },
+    }),
+  );
+  const revoke = useMutation(trpc.token.revoke.mutationOptions({ onSuccess: refresh }));
+  const errors = formErrors(create.error);
+
+  function onCreate(e: FormEvent) {
+    e.preventDefault();
+    create.mutate({ name });
+  }
+
+  async function copy(value: string) {
+    try {
+      await navigator.clipboard.writeText(value);
+      setCopied(true);
+    } catch {
+      setCopied(false);
+    }
+  }
+
+  return (
+    <>
+      <form
+        onSubmit={onCreate}
+        aria-label="Create an API token"
+        className="grid grid-cols-[1fr_auto] items-start gap-3 rounded-lg border border-zinc-200 bg-white p-3"
+        noValidate
+      >
+        <TextField
+          label="Token name"
+          placeholder="ci-deploy"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          errors={errors.fields.name}
+        />
+        <Button type="submit" variant="primary" className="mt-5" pending={create.isPending}>
+          Create token
+        </Button>
+        {errors.message && (
+          <Alert tone="error" className="col-span-2">
+            {errors.message}
+          </Alert>
+        )}
+      </form>
+
+      {secret && (
+        <Alert
+          tone="warning"
+          testId="new-token-secret"
+          action={
+            <Button size="sm" variant="ghost" onClick={() => setSecret(null)}>
+              Done
+            </Button>
+          }
+        >
+          <p className="font-medium">
+            Copy the secret of “{secret.name}” now: it is shown only once and cannot be recovered.
+          </p>
+          <div className="mt-2 flex items-center gap-2">
+            <code className="rounded border border-amber-200 bg-white px-2 py-1 font-mono text-xs break-all select-all">
+              {secret.value}
+            </code>
+            <Button size="sm" onClick={() => void copy(secret.value)}>
+              {copied ? "Copied" : "Copy"}
+            </Button>
+          </div>
+        </Alert>
+      )}
+
+      {revoke.error && <Alert tone="error">{errorMessage(revoke.error)}</Alert>}
+
+      {tokens.isPending ? (
+        <p className="text-sm text-zinc-500">Loading tokens…</p>
+      ) : tokens.error ? (
+        <Alert tone="error">{errorMessage(tokens.error)}</Alert>
+      ) : tokens.data.length === 0 ? (
+        <p className="text-sm text-zinc-600">No API tokens yet.</p>
+      ) : (
+        <Table label="API tokens">
+          <thead>
+            <tr>
+              <Th>Name</Th>
+              <Th>Prefix</Th>
+              <Th>Created by</Th>
+              <Th>Created</Th>
+              <Th>Last used</Th>
+              <Th>Status</Th>
+              <Th className="w-24">
+                <span className="sr-only">Actions</span>
+              </Th>
+            </tr>
+          </thead>
+          <tbody>
+            {tokens.data.map((t) => (
+              <tr key={t.id}>
+                <Td className="font-medium">{t.name}</Td>
+                <Td className="font-mono text-xs text-zinc-600">{t.prefix}…</Td>
+                <Td className="text-zinc-600">{t.user.email}</Td>
+                <Td className="text-zinc-600">{formatDateTime(t.createdAt)}</Td>
+                <Td className="text-zinc-600">
+                  {t.lastUsedAt ? formatDateTime(t.lastUsedAt) : "Never"}
+                </Td>
+                <Td>
+                  {t.revokedAt ? (
+                    <Badge tone="danger">Revoked {formatDateTime(t.revokedAt)}</Badge>
+                  ) : (
+                    <Badge tone="success">Active</Badge>
+                  )}
+                </Td>
+                <Td className="text-right">
+                  {!t.revokedAt && (
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      className="text-red-700 hover:bg-red-50"
+                      aria-label={`Revoke ${t.name}`}
+                      pending={revoke.isPending && revoke.variables?.id === t.id}
+                      onClick={() => {
+                        if (window.confirm(`Revoke “${t.name}”? Calls using it will fail.`)) {
+                          revoke.mutate({ id: t.id });
+                        }
+                      }}
+                    >
+                      Revoke
+                    </Button>
+                  )}
+                </Td>
+              </tr>
+            ))}
+          </tbody>
+        </Table>
+      )}
+    </>
+  );
+}

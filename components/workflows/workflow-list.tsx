@@ -1,0 +1,288 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { formatDateTime } from "@/lib/format";
+import { useTRPC } from "@/lib/trpc/client";
+import { errorMessage } from "@/lib/trpc/errors";
+import { useCan } from "@/lib/trpc/hooks";
+import type { RouterOutputs } from "@/lib/trpc/types";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { EmptyState } from "@/components/ui/empty-state";
+import { PageHeader } from "@/components/ui/page-header";
+import { Table, Td, Th } from "@/components/ui/table";
+import { WorkflowFormDialog } from "./workflow-form-dialog";
+
+type Workflow = RouterOutputs["workflow"]["list"][number];
+type Tab = "active" | "deleted";
+
+export function WorkflowList() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const canEdit = useCan("editor");
+  const [tab, setTab] = useState<Tab>("active");
+  const [creating, setCreating] = useState(false);
+  const [renaming, setRenaming] = useState<Workflow | null>(null);
+  const [notice, setNotice] = useState<{ text: string; undoId?: string } | null>(null);
+
+  const list = useQuery(trpc.workflow.list.queryOptions({ deleted: tab === "deleted" }));
+  const refresh = () =>
+    Promise.all([
+      queryClient.invalidateQueries(trpc.workflow.pathFilter()),
+      queryClient.invalidateQueries(trpc.audit.pathFilter()),
+    ]);
+
+  const create = useMutation(
+    trpc.workflow.create.mutationOptions({
+      onSuccess: async (wf) => {
+        setCreating(false);
+        setNotice({ text: `Created “${wf.name}”.` });
+        await refresh();
+      },
+    }),
+  );
+  const rename = useMutation(
+    trpc.workflow.rename.mutationOptions({
+      onSuccess: async (wf) => {
+        setRenaming(null);
+        setNotice({ text: `Renamed to “${wf.name}”.` });
+        await refresh();
+      },
+    }),
+  );
+  const remove = useMutation(
+    trpc.workflow.delete.mutationOptions({
+      onSuccess: async (res, input) => {
+        const name = list.data?.find((w) => w.id === input.id)?.name ?? "the workflow";
+        setNotice({ text: `Deleted “${name}”.`, undoId: res.id });
+        await refresh();
+      },
+    }),
+  );
+  const restore = useMutation(
+    trpc.workflow.restore.mutationOptions({
+      onSuccess: async () => {
+        setNotice({ text: "Workflow restored." });
+        await refresh();
+      },
+    }),
+  );
+  const actionError = remove.error ?? restore.error;
+
+  return (
+    <>
+      <PageHeader
+        title="Workflows"
+        description="Flows of blocks your workspace composes, governs and runs."
+        actions={
+          canEdit && (
+            <Button
+              variant="primary"
+              onClick={() => {
+                create.reset();
+                setCreating(true);
+              }}
+            >
+              New workflow
+            </Button>
+          )
+        }
+      />
+
+      <div
+        role="tablist"
+        aria-label="Workflows"
+        className="mb-3 flex gap-1 border-b border-zinc-200"
+      >
+        {(["active", "deleted"] as const).map((t) => (
+          <button
+            key={t}
+            role="tab"
+            aria-selected={tab === t}
+            onClick={() => setTab(t)}
+            className={`-mb-px border-b-2 px-3 py-1.5 text-sm ${
+              tab === t
+                ? "border-accent-600 font-medium text-zinc-900"
+                : "border-transparent text-zinc-600 hover:text-zinc-900"
+            }`}
+          >
+            {t === "active" ? "Active" : "Deleted"}
+          </button>
+        ))}
+      </div>
+
+      {notice && (
+        <Alert
+          tone="success"
+          className="mb-3"
+          action={
+            <div className="flex gap-1">
+              {notice.undoId && canEdit && (
+                <Button
+                  size="sm"
+                  pending={restore.isPending}
+                  onClick={() => restore.mutate({ id: notice.undoId! })}
+                >
+                  Undo
+                </Button>
+              )}
+              <Button
+                size="sm"
+                variant="ghost"
+                aria-label="Dismiss"
+                onClick={() => setNotice(null)}
+              >
+                ×
+              </Button>
+            </div>
+          }
+        >
+          {notice.text}
+        </Alert>
+      )}
+      {actionError && (
+        <Alert tone="error" className="mb-3">
+          {errorMessage(actionError)}
+        </Alert>
+      )}
+
+      <div role="tabpanel" aria-label={tab === "active" ? "Active workflows" : "Deleted workflows"}>
+        {list.isPending ? (
+          <p className="py-8 text-center text-sm text-zinc-500">Loading workflows…</p>
+        ) : list.error ? (
+          <Alert tone="error">{errorMessage(list.error)}</Alert>
+        ) : list.data.length === 0 ? (
+          tab === "active" ? (
+            <EmptyState
+              title="No workflows yet"
+              action={
+                canEdit && (
+                  <Button variant="primary" onClick={() => setCreating(true)}>
+                    New workflow
+                  </Button>
+                )
+              }
+            >
+              {canEdit
+                ? "Create one to start composing blocks."
+                : "Editors of this workspace create workflows; you can view them here."}
+            </EmptyState>
+          ) : (
+            <EmptyState title="Nothing deleted">
+              Deleted workflows can be restored from here.
+            </EmptyState>
+          )
+        ) : (
+          <Table label={tab === "active" ? "Workflows" : "Deleted workflows"}>
+            <thead>
+              <tr>
+                <Th>Name</Th>
+                <Th>Description</Th>
+                <Th className="w-20 text-right">Versions</Th>
+                <Th className="w-40">{tab === "active" ? "Updated" : "Deleted"}</Th>
+                {canEdit && (
+                  <Th className="w-40">
+                    <span className="sr-only">Actions</span>
+                  </Th>
+                )}
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.map((wf) => (
+                <tr
+                  key={wf.id}
+                  className={tab === "active" ? "cursor-pointer hover:bg-zinc-50" : ""}
+                  onClick={(e) => {
+                    if (tab !== "active") return;
+                    if ((e.target as HTMLElement).closest("a,button")) return;
+                    router.push(`/studio/${wf.id}`);
+                  }}
+                >
+                  <Td className="font-medium">
+                    {tab === "active" ? (
+                      <Link
+                        href={`/studio/${wf.id}`}
+                        className="text-zinc-900 hover:text-accent-700"
+                      >
+                        {wf.name}
+                      </Link>
+                    ) : (
+                      <span className="text-zinc-600">{wf.name}</span>
+                    )}
+                  </Td>
+                  <Td className="max-w-xs truncate text-zinc-600">{wf.description || "—"}</Td>
+                  <Td className="text-right tabular-nums text-zinc-600">{wf._count.versions}</Td>
+                  <Td className="whitespace-nowrap text-zinc-600">
+                    {formatDateTime(tab === "active" ? wf.updatedAt : wf.deletedAt)}
+                  </Td>
+                  {canEdit && (
+                    <Td>
+                      <div className="flex justify-end gap-1">
+                        {tab === "active" ? (
+                          <>
+                            <Button
+                              size="sm"
+                              variant="ghost"
+                              aria-label={`Rename ${wf.name}`}
+                              onClick={() => {
+                                rename.reset();
+                                setRenaming(wf);
+                              }}
+                            >
+                              Rename
+                            </Button>
+                            <Button
+                              size="sm"
+                              variant="ghost"
+                              className="text-red-700 hover:bg-red-50"
+                              aria-label={`Delete ${wf.name}`}
+                              pending={remove.isPending && remove.variables?.id === wf.id}
+                              onClick={() => remove.mutate({ id: wf.id })}
+                            >
+                              Delete
+                            </Button>
+                          </>
+                        ) : (
+                          <Button
+                            size="sm"
+                            aria-label={`Restore ${wf.name}`}
+                            pending={restore.isPending && restore.variables?.id === wf.id}
+                            onClick={() => restore.mutate({ id: wf.id })}
+                          >
+                            Restore
+                          </Button>
+                        )}
+                      </div>
+                    </Td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </Table>
+        )}
+      </div>
+
+      <WorkflowFormDialog
+        open={creating}
+        mode="create"
+        pending={create.isPending}
+        error={create.error}
+        onSubmit={(v) => create.mutate(v)}
+        onClose={() => setCreating(false)}
+      />
+      <WorkflowFormDialog
+        open={renaming !== null}
+        mode="rename"
+        initial={renaming ? { name: renaming.name, description: renaming.description } : undefined}
+        pending={rename.isPending}
+        error={rename.error}
+        onSubmit={(v) => renaming && rename.mutate({ id: renaming.id, name: v.name })}
+        onClose={() => setRenaming(null)}
+      />
+    </>
+  );
+}
