@@ -23,7 +23,11 @@ export async function GET() {
     );
   } catch (err) {
     return Response.json(
-      { status: "down", version: pkg.version, database: { ok: false, error: (err as Error).message } },
+      {
+        status: "down",
+        version: pkg.version,
+        database: { ok: false, error: (err as Error).message },
+      },
       { status: 503 },
     );
   }

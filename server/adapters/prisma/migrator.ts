@@ -26,7 +26,11 @@ export class MigrationError extends Error {
 }
 
 // The comment keeps Next's file tracer from treating the whole project as a dependency.
-export const DEFAULT_MIGRATIONS_DIR = path.join(/*turbopackIgnore: true*/ process.cwd(), "prisma", "migrations");
+export const DEFAULT_MIGRATIONS_DIR = path.join(
+  /*turbopackIgnore: true*/ process.cwd(),
+  "prisma",
+  "migrations",
+);
 
 export function checksum(sql: string): string {
   return createHash("sha256").update(sql).digest("hex");

@@ -11,7 +11,12 @@ async function handler(req: Request) {
   const length = Number(req.headers.get("content-length") ?? 0);
   if (length > MAX_BODY_BYTES) {
     return Response.json(
-      { error: { message: `Request body too large (limit ${MAX_BODY_BYTES} bytes).`, code: "BAD_REQUEST" } },
+      {
+        error: {
+          message: `Request body too large (limit ${MAX_BODY_BYTES} bytes).`,
+          code: "BAD_REQUEST",
+        },
+      },
       { status: 413 },
     );
   }
