@@ -4,7 +4,7 @@ import { parse } from "yaml";
 import { applyEdit, type FlowEdit } from "./apply-edit";
 
 const example = readFileSync(
-  new URL("../../../shared/examples/quote-to-cash.flow.yaml", import.meta.url),
+  new URL("../testdata/quote-to-cash.yaml", import.meta.url),
   "utf8",
 );
 
