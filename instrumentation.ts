@@ -6,6 +6,12 @@ export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { env } = await import("./server/env");
   env();
-  const { database } = await import("./server/db");
+  const { database, startWorker } = await import("./server/db");
   await database();
+  const worker = await startWorker();
+  if (worker) {
+    const stop = () => void worker.stop().finally(() => process.exit(0));
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  }
 }

@@ -33,7 +33,34 @@ async function boot(): Promise<Database> {
     const { irHashOf } = await import("@/server/domain/workflow/ir-hash");
     const seeded = await seedDemo(db.prisma, { irHashOf });
     if (seeded.created) log.info("demo workspace seeded");
+    // The demo workspace's connectors point at the built-in mock services.
+    const demo = await db.prisma.workspace.findUnique({ where: { slug: "demo" } });
+    if (demo) {
+      const { ensureDemoConnectors } = await import("@/server/domain/connector/connectors");
+      const { appOrigin } = await import("@/server/adapters/connectors/store");
+      await ensureDemoConnectors(db.prisma, demo.id, appOrigin());
+    }
   }
   log.info({ database: db.kind, location: db.location }, "database ready");
   return db;
+}
+
+const w = globalThis as unknown as {
+  __trustflowWorker?: Promise<{ stop(): Promise<void> } | null>;
+};
+
+/**
+ * Starts the embedded worker in this process (default; `TRUSTFLOW_EMBEDDED_WORKER=off` when
+ * separate worker processes execute runs). Started once per process.
+ */
+export function startWorker(): Promise<{ stop(): Promise<void> } | null> {
+  w.__trustflowWorker ??= (async () => {
+    if (env().TRUSTFLOW_EMBEDDED_WORKER === "off") return null;
+    const db = await database();
+    const { startEmbeddedWorker } = await import("@/server/adapters/queue/embedded-worker");
+    const worker = startEmbeddedWorker(db.prisma);
+    logger().info("embedded worker started");
+    return worker;
+  })();
+  return w.__trustflowWorker;
 }

@@ -12,6 +12,8 @@ export const ZEnv = z.object({
   NEXTAUTH_URL: z.url("must be an absolute URL such as http://localhost:3000").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   TRUSTFLOW_SEED: z.enum(["demo", "none"]).default("demo"),
+  /** `off` when separate `npm run worker` processes execute runs (scale-out). */
+  TRUSTFLOW_EMBEDDED_WORKER: z.enum(["on", "off"]).default("on"),
   SIGNIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(5),
   SIGNIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
 });

@@ -1,4 +1,5 @@
 import pino from "pino";
+import { CREDENTIAL_REDACT_PATHS } from "./adapters/connectors/credentials";
 import { env } from "./env";
 
 /** JSON logs in production, readable lines in development (pino-pretty, in-process). */
@@ -8,7 +9,16 @@ function createLogger() {
   return pino({
     level: e.NODE_ENV === "test" ? "silent" : e.LOG_LEVEL,
     redact: {
-      paths: ["password", "*.password", "token", "*.token", "authorization"],
+      paths: [
+        ...new Set([
+          "password",
+          "*.password",
+          "token",
+          "*.token",
+          "authorization",
+          ...CREDENTIAL_REDACT_PATHS,
+        ]),
+      ],
       censor: "[redacted]",
     },
     ...(pretty

@@ -21,7 +21,12 @@ export function listProcedures(): ProcedureInfo[] {
     return {
       path,
       type: def.type,
-      input: schema ? (z.toJSONSchema(schema, { io: "input" }) as Record<string, unknown>) : null,
+      input: schema
+        ? (z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<
+            string,
+            unknown
+          >)
+        : null,
     };
   });
 }
@@ -77,6 +82,16 @@ function candidatesFor(
   switch (schema.type) {
     case "boolean":
       return [true, false];
+    case "object":
+      // Free-form maps (e.g. a run's inputs): an empty one when required.
+      return required ? [{}] : optional;
+    case "array":
+      // Lists of strings (names, ids): one probe value when required.
+      return required ? [[`Probe ${++counter}`]] : optional;
+    case undefined:
+      // Values JSON Schema cannot express (dates): left out when optional.
+      if (!required) return optional;
+      break;
     case "integer":
     case "number":
       return required ? [typeof schema.minimum === "number" ? schema.minimum : 1] : optional;
@@ -85,10 +100,9 @@ function candidatesFor(
       if (name === "email") return [values.email];
       if (name === "password") return ["isolation-probe-password"];
       return [`Probe ${++counter}`];
-    default:
-      throw new Error(
-        `No test input generator for field "${name}" (${JSON.stringify(schema)}) of ${path}: ` +
-          `extend server/testing/procedures.ts.`,
-      );
   }
+  throw new Error(
+    `No test input generator for field "${name}" (${JSON.stringify(schema)}) of ${path}: ` +
+      `extend server/testing/procedures.ts.`,
+  );
 }

@@ -1,6 +1,9 @@
 import { createCallerFactory, router } from "./init";
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
+import { connectorRouter } from "./routers/connector";
+import { modelRouter } from "./routers/model";
+import { runRouter } from "./routers/run";
 import { tokenRouter } from "./routers/token";
 import { workflowRouter } from "./routers/workflow";
 import { workspaceRouter } from "./routers/workspace";
@@ -11,6 +14,9 @@ export const appRouter = router({
   workflow: workflowRouter,
   audit: auditRouter,
   token: tokenRouter,
+  run: runRouter,
+  connector: connectorRouter,
+  model: modelRouter,
 });
 
 export type AppRouter = typeof appRouter;

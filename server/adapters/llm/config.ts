@@ -1,0 +1,190 @@
+/**
+ * Language-model configuration: which models exist, where they are served and what they cost.
+ * Read from `TRUSTFLOW_MODELS` (JSON) or, when that is unset, from `trustflow.models.json` in the
+ * working directory (or the file named by `TRUSTFLOW_MODELS_FILE`). Either holds an array of
+ * models or `{ "models": [...] }`. See README.md in this folder for examples per provider.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+/** The task types agent blocks route by; each agent block has one. */
+export const TASK_TYPES = [
+  "classification",
+  "extraction",
+  "summarization",
+  "drafting",
+  "routing",
+] as const;
+export type TaskType = (typeof TASK_TYPES)[number];
+
+export const PROVIDERS = [
+  "openai",
+  "azure",
+  "ollama",
+  "vllm",
+  "litellm",
+  "openai-compatible",
+] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export const ZModelConfig = z
+  .object({
+    name: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/,
+        "must be a model name such as `gpt-4o-mini` (letters, digits, . _ : / -)",
+      ),
+    provider: z.enum(PROVIDERS, {
+      error: `must be one of ${PROVIDERS.join(", ")}`,
+    }),
+    baseURL: z
+      .url("must be an absolute URL such as http://localhost:11434/v1")
+      .optional()
+      .describe("OpenAI-compatible base URL; for Azure the resource endpoint"),
+    apiKeyEnv: z
+      .string()
+      .regex(ENV_NAME, "must be the NAME of an environment variable, not the key itself")
+      .optional(),
+    model: z.string().min(1, "must name the provider's model (or Azure deployment)"),
+    capabilities: z.object({
+      tasks: z
+        .array(z.enum(TASK_TYPES, { error: `must be one of ${TASK_TYPES.join(", ")}` }))
+        .min(1, "must list at least one task type"),
+      /** How the model can be asked for JSON: a JSON Schema, any JSON object, or not at all. */
+      json: z.enum(["json_schema", "json_object", "none"]).default("json_object"),
+      tools: z.boolean().default(false),
+    }),
+    maxTokens: z.number().int().min(1).max(1_000_000).default(1024),
+    costPerInputToken: z.number().min(0, "must be ≥ 0 (USD per input token)"),
+    costPerOutputToken: z.number().min(0, "must be ≥ 0 (USD per output token)"),
+    tier: z.enum(["small", "large"], { error: "must be small or large" }),
+    stream: z.boolean().default(false),
+    /** Azure only: the `api-version` query parameter. */
+    apiVersion: z.string().min(1).optional(),
+    temperature: z.number().min(0).max(2).optional(),
+    /** The SDK's own request timeout, ms (the engine's per-attempt timeout still applies). */
+    timeoutMs: z.number().int().min(100).optional(),
+  })
+  .strict()
+  .superRefine(
+    (m, ctx) => {
+      if (!m || typeof m !== "object") return;
+      if (m.provider !== "openai" && !m.baseURL) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["baseURL"],
+          message: `is required for provider ${m.provider}`,
+        });
+      }
+      if ((m.provider === "openai" || m.provider === "azure") && !m.apiKeyEnv) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["apiKeyEnv"],
+          message: `is required for provider ${m.provider} (e.g. "OPENAI_API_KEY")`,
+        });
+      }
+      if (m.provider === "azure" && !m.apiVersion) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["apiVersion"],
+          message: 'is required for provider azure (e.g. "2024-10-21")',
+        });
+      }
+      // Run even when other fields failed, so one pass reports every problem.
+    },
+    { when: () => true },
+  );
+export type ModelConfig = z.output<typeof ZModelConfig>;
+export type ModelConfigInput = z.input<typeof ZModelConfig>;
+
+export const ZModelsFile = z.preprocess(
+  // `{ "models": [...] }` and a bare array are the same document.
+  (v) => (v && typeof v === "object" && !Array.isArray(v) && "models" in v ? v.models : v),
+  z
+    .array(ZModelConfig, { error: 'must be an array of models or { "models": [...] }' })
+    .superRefine((models, ctx) => {
+      const seen = new Set<string>();
+      models.forEach((m, i) => {
+        if (seen.has(m.name)) {
+          ctx.addIssue({ code: "custom", path: [i, "name"], message: `duplicate name ${m.name}` });
+        }
+        seen.add(m.name);
+      });
+    }),
+);
+
+/** A configuration that cannot be used; the message names the source and each bad field. */
+export class ModelConfigError extends Error {
+  override name = "ModelConfigError";
+}
+
+export interface LoadedModels {
+  models: ModelConfig[];
+  /** Where they came from: `TRUSTFLOW_MODELS`, a file path, or `none`. */
+  source: string;
+}
+
+/** Parses and validates a configuration document (already JSON-decoded). */
+export function parseModels(doc: unknown, source = "TRUSTFLOW_MODELS"): ModelConfig[] {
+  const r = ZModelsFile.safeParse(doc);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => {
+    const where = i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
+    return `  ${source}${where}: ${i.message}`;
+  });
+  throw new ModelConfigError(`Invalid model configuration:\n${lines.join("\n")}`);
+}
+
+export const MODELS_FILE = "trustflow.models.json";
+
+/**
+ * Loads the models: `TRUSTFLOW_MODELS` wins; else `TRUSTFLOW_MODELS_FILE` or `trustflow.models.json`
+ * in `cwd`. No configuration is not an error here (`models: []`): the agent runtime reports it
+ * when a flow actually needs a model.
+ */
+export function loadModels(
+  opts: { env?: Record<string, string | undefined>; cwd?: string } = {},
+): LoadedModels {
+  const env = opts.env ?? process.env;
+  const raw = env.TRUSTFLOW_MODELS?.trim();
+  if (raw)
+    return {
+      models: parseModels(decode(raw, "TRUSTFLOW_MODELS"), "TRUSTFLOW_MODELS"),
+      source: "TRUSTFLOW_MODELS",
+    };
+  const file = path.resolve(opts.cwd ?? process.cwd(), env.TRUSTFLOW_MODELS_FILE || MODELS_FILE);
+  if (!existsSync(file)) return { models: [], source: "none" };
+  return { models: parseModels(decode(readFileSync(file, "utf8"), file), file), source: file };
+}
+
+function decode(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ModelConfigError(
+      `${source} is not valid JSON (${(e as Error).message}). It must be an array of models or { "models": [...] }.`,
+    );
+  }
+}
+
+/** What a caller can show about a model: everything except how to authenticate. */
+export function describeModel(m: ModelConfig) {
+  return {
+    name: m.name,
+    provider: m.provider,
+    model: m.model,
+    baseURL: m.baseURL ?? "https://api.openai.com/v1",
+    tasks: m.capabilities.tasks,
+    json: m.capabilities.json,
+    tools: m.capabilities.tools,
+    tier: m.tier,
+    maxTokens: m.maxTokens,
+    costPerInputToken: m.costPerInputToken,
+    costPerOutputToken: m.costPerOutputToken,
+    stream: m.stream,
+  };
+}

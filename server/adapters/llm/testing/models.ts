@@ -1,0 +1,36 @@
+/** Test helpers: model configurations for the fake server. */
+import { ZModelConfig, type ModelConfig, type ModelConfigInput } from "../config";
+
+/** A validated model config with test defaults (all five tasks, JSON object mode, small tier). */
+export function testModel(
+  name: string,
+  over: Partial<ModelConfigInput> & { baseURL?: string } = {},
+): ModelConfig {
+  return ZModelConfig.parse({
+    name,
+    provider: "openai-compatible",
+    baseURL: "http://127.0.0.1:9/v1",
+    model: name,
+    capabilities: {
+      tasks: ["classification", "extraction", "summarization", "drafting", "routing"],
+      json: "json_object",
+      tools: false,
+    },
+    maxTokens: 100,
+    costPerInputToken: 0.000001,
+    costPerOutputToken: 0.000002,
+    tier: "small",
+    ...over,
+  } satisfies ModelConfigInput);
+}
+
+/** A clock the test moves by hand. */
+export function fakeClock(start = Date.UTC(2026, 10, 22, 12, 0, 0)) {
+  let t = start;
+  return {
+    now: () => t,
+    advance(ms: number) {
+      t += ms;
+    },
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * The embedded worker: a loop in the web process that claims due runs from the store and
+ * advances them. Low latency from in-process wake-ups (`notify.ts`), robustness from polling;
+ * each claimed run is leased and its lease renewed by a heartbeat while it advances. A run whose
+ * worker died is claimed by another once its lease expires. `stop()` stops claiming, lets
+ * running advances reach their next checkpoint and releases their leases.
+ */
+import type { Db } from "@/server/domain/types";
+import { createRunEngine } from "@/server/domain/run/run-engine";
+import type { Engine } from "@/server/engine/engine";
+import { deadLetterSize } from "@/server/engine/metrics";
+import { onRunDue } from "@/server/engine/notify";
+import { logger } from "@/server/logger";
+
+/** Options of {@link startEmbeddedWorker}. */
+export interface EmbeddedWorkerOptions {
+  /** Use this engine (tests) instead of building one on `db`. */
+  engine?: Engine;
+  /** Poll interval when idle. Default 500 ms. */
+  pollMs?: number;
+  /** Lease length; renewed every third of it. Default 30 s. */
+  leaseMs?: number;
+  /** Runs advanced at once. Default 8. */
+  concurrency?: number;
+  /** Leased runs per workspace at most. Default 4. */
+  perWorkspaceLimit?: number;
+  /** How long `stop()` waits for advances before abandoning them to lease expiry. Default 10 s. */
+  stopTimeoutMs?: number;
+}
+
+/** A running worker. */
+export interface EmbeddedWorker {
+  engine: Engine;
+  /** Claims now instead of at the next poll. */
+  wake(): void;
+  /** Stops gracefully. */
+  stop(): Promise<void>;
+}
+
+/** Starts the embedded worker on `db`. */
+export function startEmbeddedWorker(db: Db, opts: EmbeddedWorkerOptions = {}): EmbeddedWorker {
+  const engine = opts.engine ?? createRunEngine(db);
+  const { store, clock, workerId } = engine.deps;
+  const pollMs = opts.pollMs ?? 500;
+  const leaseMs = opts.leaseMs ?? 30_000;
+  const concurrency = opts.concurrency ?? 8;
+  const log = logger().child({ workerId });
+  const shutdown = new AbortController();
+  const active = new Map<string, Promise<void>>();
+  let stopped = false;
+  let wakeUp: (() => void) | undefined;
+  let pending = false;
+
+  const wake = () => {
+    pending = true;
+    wakeUp?.();
+  };
+  const unsubscribe = onRunDue(wake);
+  void store.countDeadLetters().then(
+    (n) => deadLetterSize.set(n),
+    () => undefined,
+  );
+
+  async function advance(run: Awaited<ReturnType<typeof store.claimRuns>>[number]) {
+    const beat = setInterval(
+      () => {
+        void store
+          .renewLease(run.id, workerId, clock.now(), leaseMs)
+          .catch((e: unknown) =>
+            log.warn({ runId: run.id, err: String(e) }, "lease renewal failed"),
+          );
+      },
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
+    try {
+      if (run.dueAt !== null) engine.deps.metrics.queueLag(Math.max(0, clock.now() - run.dueAt));
+      await engine.advance(run, { signal: shutdown.signal });
+    } catch (e) {
+      // The lease expires and another worker (or this one) picks the run up again.
+      log.error({ runId: run.id, err: String(e) }, "advance failed");
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  const loop = (async () => {
+    while (!stopped) {
+      pending = false;
+      const free = concurrency - active.size;
+      if (free > 0) {
+        try {
+          const runs = await store.claimRuns({
+            owner: workerId,
+            now: clock.now(),
+            leaseMs,
+            limit: free,
+            perWorkspaceLimit: opts.perWorkspaceLimit ?? 4,
+          });
+          for (const run of runs) {
+            const p = advance(run).finally(() => {
+              active.delete(run.id);
+              wake();
+            });
+            active.set(run.id, p);
+          }
+          if (runs.length === free) continue;
+        } catch (e) {
+          log.error({ err: String(e) }, "claim failed");
+        }
+      }
+      if (pending || stopped) continue;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, pollMs);
+        wakeUp = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      wakeUp = undefined;
+    }
+  })();
+
+  return {
+    engine,
+    wake,
+    async stop() {
+      stopped = true;
+      unsubscribe();
+      wakeUp?.();
+      await loop;
+      const all = Promise.all(active.values());
+      const timeout = new Promise<void>((r) => setTimeout(r, opts.stopTimeoutMs ?? 10_000).unref());
+      await Promise.race([all, timeout]);
+      shutdown.abort();
+      await Promise.race([all, new Promise<void>((r) => setTimeout(r, 1_000).unref())]);
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * What the connector use cases need from adapters: encryption of secrets and OpenAPI parsing.
+ * The tRPC router passes the real ones (`server/adapters/connectors/vault.ts`); tests may pass
+ * their own.
+ */
+import type { BlockDefinition } from "@/dsl/types";
+
+export interface SealedSecret {
+  ciphertext: string;
+  iv: string;
+  tag: string;
+  keyId: string;
+}
+
+export interface CredentialVault {
+  /** Encrypts with the current key, bound to `aad` (workspace and connector). */
+  seal(plaintext: string, aad: string): SealedSecret;
+  open(sealed: SealedSecret, aad: string): string;
+  /** Re-encrypts with the current key; null when already current. */
+  reseal(sealed: SealedSecret, aad: string): SealedSecret | null;
+}
+
+export interface ImportedDocument {
+  title: string;
+  version: string;
+  baseUrl?: string;
+  blocks: BlockDefinition[];
+  warnings: string[];
+}
+
+/** Parses an OpenAPI document into block definitions; throws an Error listing the problems. */
+export type OpenApiParser = (connectorName: string, document: string) => ImportedDocument;
+
+export interface ConnectorDeps {
+  vault: CredentialVault;
+  parseOpenApi: OpenApiParser;
+}

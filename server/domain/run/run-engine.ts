@@ -1,0 +1,151 @@
+/**
+ * Wiring of the engine for the server: SQL store on the app's database, real clock and ids,
+ * built-in runtimes, the audit ledger as audit sink, flows of the workspace as subflows,
+ * prom-client metrics, pino logs, in-process wake-ups.
+ */
+import { compile } from "@/dsl/compile";
+import { BlockRegistry } from "@/dsl/registry/registry";
+import { mathRandom, systemClock, uuidIds } from "@/server/adapters/queue/embedded-ports";
+import { SqlRunStore, sqlFromPrisma, type SqlQuery } from "@/server/adapters/store/sql-run-store";
+import { Engine, type EngineOptions } from "@/server/engine/engine";
+import { NonRetryableError } from "@/server/engine/errors";
+import { promMetrics } from "@/server/engine/metrics";
+import { notifyRunDue } from "@/server/engine/notify";
+import type { AuditSink, FlowResolver, RunStore } from "@/server/engine/ports";
+import { builtinRuntimes } from "@/server/engine/runtimes/registry";
+import type { RuntimeRegistry } from "@/server/engine/ports";
+import { appOrigin, dbConnectorResolver } from "@/server/adapters/connectors/store";
+import {
+  createConnectorRuntime,
+  withConnectorRuntimes,
+} from "@/server/adapters/connectors/runtime";
+import { createAgentRuntime } from "@/server/adapters/llm/agent-runtime";
+import { createPrismaAgentMemory } from "../agent/memory";
+import { createPrismaUsageSink } from "../agent/usage";
+import { logger } from "@/server/logger";
+import { appendAudit } from "../audit/ledger";
+import type { Db } from "../types";
+
+/** The run store on the app database (Prisma raw queries; pass `sql` for the raw driver). */
+export function runStoreFor(db: Db, sql?: SqlQuery): RunStore {
+  return new SqlRunStore(sql ?? sqlFromPrisma(db));
+}
+
+/** Writes engine events (consent use, run lifecycle) to the workspace's audit ledger. */
+export function ledgerAuditSink(db: Db): AuditSink {
+  return {
+    async record(run, entry) {
+      await db.$transaction(async (tx) => {
+        await appendAudit(
+          tx,
+          { workspaceId: run.workspaceId, label: "engine", userId: null },
+          {
+            action: entry.action,
+            subjectType: "run",
+            subjectId: run.id,
+            payload: { ...entry.payload, startedBy: run.startedBy },
+          },
+        );
+      });
+    },
+  };
+}
+
+let registry: BlockRegistry | undefined;
+
+/** The shared block registry of the server (primitives; workspace blocks arrive later). */
+export function blockRegistry(): BlockRegistry {
+  registry ??= BlockRegistry.withPrimitives();
+  return registry;
+}
+
+/** Resolves `name@major` to the newest version of that major of a workspace flow (subflows). */
+export function workspaceFlows(db: Db): FlowResolver {
+  return {
+    async resolve(workspaceId, ref) {
+      const [name, majorText] = ref.split("@");
+      const major = Number(majorText);
+      const versions = await db.workflowVersion.findMany({
+        where: { workflow: { workspaceId, deletedAt: null } },
+        orderBy: { createdAt: "desc" },
+        take: 500,
+      });
+      for (const v of versions) {
+        if (Number(v.version.split(".")[0]) !== major) continue;
+        const r = compile(v.dsl, { registry: blockRegistry() });
+        if (r.ok && r.ir && r.ir.name === name)
+          return { ir: r.ir, workflowId: v.workflowId, version: v.version };
+      }
+      return null;
+    },
+  };
+}
+
+/**
+ * Every block runtime of the server: the engine's built-ins (control, data, policy, human, http,
+ * trigger), the CRM/Billing/CLM and imported connectors, and the agent blocks on the configured
+ * models (without models, an agent step fails with a configuration error naming TRUSTFLOW_MODELS).
+ */
+export function serverRuntimes(db: Db): RuntimeRegistry {
+  const connectors = withConnectorRuntimes(
+    builtinRuntimes(),
+    createConnectorRuntime({
+      resolveConnector: dbConnectorResolver(db, { demoOrigin: appOrigin() }),
+      breakers: null,
+    }),
+  );
+  let agentRuntime: ReturnType<ReturnType<typeof createAgentRuntime>["blockRuntime"]> | undefined;
+  let agentError: Error | undefined;
+  const agents = () => {
+    if (!agentRuntime && !agentError) {
+      try {
+        agentRuntime = createAgentRuntime({
+          memory: createPrismaAgentMemory(db),
+          usageSink: createPrismaUsageSink(db),
+          logger: logger().child({ component: "agents" }),
+        }).blockRuntime();
+      } catch (err) {
+        agentError = err as Error;
+      }
+    }
+    if (agentError) {
+      // A broken model configuration fails agent steps with its own message, not "no runtime".
+      const message = agentError.message;
+      return {
+        execute: () =>
+          Promise.reject(
+            new NonRetryableError(message, {
+              classification: { severity: "high", category: "system" },
+            }),
+          ),
+      };
+    }
+    return agentRuntime;
+  };
+  return {
+    get: (blockId) =>
+      (blockId.startsWith("agent.") ? agents() : undefined) ?? connectors.get(blockId),
+  };
+}
+
+/** Builds the server's engine on `db`. */
+export function createRunEngine(
+  db: Db,
+  opts: Partial<EngineOptions> & { sql?: SqlQuery } = {},
+): Engine {
+  const { sql, ...rest } = opts;
+  return new Engine({
+    store: runStoreFor(db, sql),
+    clock: systemClock,
+    ids: uuidIds,
+    random: mathRandom,
+    runtimes: serverRuntimes(db),
+    audit: ledgerAuditSink(db),
+    flows: workspaceFlows(db),
+    metrics: promMetrics,
+    logger: logger(),
+    workerId: `web-${process.pid}-${uuidIds.next().slice(0, 8)}`,
+    onRunQueued: notifyRunDue,
+    ...rest,
+  });
+}

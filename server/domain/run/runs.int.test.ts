@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmbeddedWorker, type EmbeddedWorker } from "@/server/adapters/queue/embedded-worker";
+import type { Database } from "@/server/adapters/prisma";
+import { sqlFromDriver } from "@/server/adapters/store/sql-run-store";
+import { callerFor, makeUser } from "@/server/testing/fixtures";
+import { openTestDatabase } from "@/server/testing/test-database";
+import { createRunEngine } from "./run-engine";
+
+let db: Database;
+let worker: EmbeddedWorker;
+let owner: Awaited<ReturnType<typeof makeUser>>;
+
+const FLOW = `flow: approve-it
+version: 1.0.0
+sla: T2
+trigger:
+  manual: {}
+inputs:
+  amount: { type: number }
+steps:
+  - id: calc
+    uses: data.transform@1
+    with:
+      fields: { double: double(inputs.amount) * 2.0 }
+  - id: ok
+    uses: human.approval@1
+    needs: [calc]
+    with:
+      approvers: { role: finance }
+      message: Approve?
+outputs:
+  double: \${{ steps.calc.output.double }}
+`;
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  owner = await makeUser(db.prisma, "runner");
+  worker = startEmbeddedWorker(db.prisma, {
+    engine: createRunEngine(db.prisma, { sql: sqlFromDriver(db.driver) }),
+    pollMs: 20,
+  });
+});
+afterAll(async () => {
+  await worker?.stop();
+  await db?.close();
+});
+
+async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
+  for (let i = 0; i < 500; i++) {
+    const v = await read();
+    if (ok(v)) return v;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error("condition not reached");
+}
+
+describe("runs through tRPC and the embedded worker", () => {
+  it("starts a run, parks on an approval, resumes it, and writes the ledger", async () => {
+    const api = callerFor(db.prisma, owner.user, owner.workspace.id);
+    const wf = await api.workflow.create({ name: "Approve it", dsl: FLOW });
+    const started = await api.run.start({ workflowId: wf.id, draft: true, inputs: { amount: 21 } });
+    expect(started).toMatchObject({ status: "queued", version: null });
+    const waiting = await until(
+      () => api.run.get({ id: started.id }),
+      (r) => r.status === "waiting",
+    );
+    expect(waiting.attempts.map((a) => [a.stepId, a.status])).toEqual([
+      ["calc", "succeeded"],
+      ["ok", "waiting"],
+    ]);
+    await api.run.resume({ runId: started.id, stepId: "ok", decision: "approve", comment: "fine" });
+    const done = await until(
+      () => api.run.get({ id: started.id }),
+      (r) => r.status === "succeeded",
+    );
+    expect(done.output).toEqual({ double: 42 });
+    expect(done.events.map((e) => e.type)).toContain("step.resumed");
+    const list = await api.run.list({ workflowId: wf.id });
+    expect(list.items.map((r) => r.id)).toEqual([started.id]);
+    // The run's end reaches the ledger right after the run's final checkpoint.
+    const actions = await until(
+      async () =>
+        (
+          await db.prisma.auditEntry.findMany({
+            where: { workspaceId: owner.workspace.id },
+            orderBy: { seq: "asc" },
+          })
+        ).map((e) => e.action),
+      (a) => a.includes("run.succeeded"),
+    );
+    expect(actions).toEqual(
+      expect.arrayContaining(["run.start", "run.step.approve", "run.succeeded"]),
+    );
+    await expect(api.audit.verify()).resolves.toMatchObject({ ok: true });
+  });
+
+  it("refuses flows that do not compile and inputs that do not match", async () => {
+    const api = callerFor(db.prisma, owner.user, owner.workspace.id);
+    const bad = await api.workflow.create({
+      name: "Broken",
+      dsl: "flow: x\nversion: 1.0.0\nsteps:\n  - id: a\n    uses: nope.block@1\n",
+    });
+    await expect(api.run.start({ workflowId: bad.id, draft: true })).rejects.toMatchObject({
+      code: "PRECONDITION_FAILED",
+      message: expect.stringMatching(/does not compile/),
+    });
+    const good = await api.workflow.create({
+      name: "Typed",
+      dsl: FLOW.replace("approve-it", "typed"),
+    });
+    await expect(
+      api.run.start({ workflowId: good.id, draft: true, inputs: { amount: "lots" } }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+  });
+
+  it("cancels a waiting run", async () => {
+    const api = callerFor(db.prisma, owner.user, owner.workspace.id);
+    const wf = await api.workflow.create({
+      name: "Cancel me",
+      dsl: FLOW.replace("approve-it", "cancel-me"),
+    });
+    const started = await api.run.start({ workflowId: wf.id, draft: true, inputs: { amount: 1 } });
+    await until(
+      () => api.run.get({ id: started.id }),
+      (r) => r.status === "waiting",
+    );
+    await expect(api.run.cancel({ id: started.id })).resolves.toMatchObject({
+      status: "cancelled",
+    });
+    await expect(api.run.cancel({ id: started.id })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(
+      api.run.resume({ runId: started.id, stepId: "ok", decision: "approve" }),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
+  });
+});

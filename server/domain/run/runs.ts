@@ -1,0 +1,250 @@
+/**
+ * Run use cases: start (manual trigger), list, get, cancel, resume a waiting human step. Each
+ * mutation writes the audit ledger in the same transaction as its change.
+ */
+import type { z } from "zod";
+import { compile } from "@/dsl/compile";
+import { sqlFromPrisma, SqlRunStore } from "@/server/adapters/store/sql-run-store";
+import { notifyRunDue } from "@/server/engine/notify";
+import { validatorFor } from "@/server/engine/runtimes/support";
+import { isTerminalRun, type RunStatus } from "@/server/engine/types";
+import { appendAudit } from "../audit/ledger";
+import { AppError, notFound } from "../errors";
+import type { Actor, Db, Tx } from "../types";
+import { blockRegistry, runStoreFor } from "./run-engine";
+import type {
+  ZCancelRunInput,
+  ZListRunsInput,
+  ZResumeStepInput,
+  ZRunId,
+  ZStartRunInput,
+} from "./schemas";
+import { randomUUID } from "node:crypto";
+
+const storeIn = (tx: Tx | Db) => new SqlRunStore(sqlFromPrisma(tx));
+
+/** Compiles the workflow's chosen text and starts a run of it. */
+export async function startRun(db: Db, actor: Actor, input: z.infer<typeof ZStartRunInput>) {
+  const wf = await db.workflow.findFirst({
+    where: { id: input.workflowId, workspaceId: actor.workspaceId, deletedAt: null },
+  });
+  if (!wf) throw notFound("Workflow");
+  let text = wf.draft;
+  let version: string | null = null;
+  if (input.version) {
+    const v = await db.workflowVersion.findFirst({
+      where: { workflowId: wf.id, version: input.version },
+    });
+    if (!v)
+      throw new AppError("NOT_FOUND", {
+        message: `Version ${input.version} of this workflow was not found.`,
+        details: { field: "version" },
+      });
+    text = v.dsl;
+    version = v.version;
+  } else if (!input.draft) {
+    const latest = await db.workflowVersion.findFirst({
+      where: { workflowId: wf.id },
+      orderBy: { createdAt: "desc" },
+    });
+    if (latest) {
+      text = latest.dsl;
+      version = latest.version;
+    }
+  }
+  const compiled = compile(text, { registry: blockRegistry() });
+  if (!compiled.ok || !compiled.ir) {
+    const errors = compiled.diagnostics.filter((d) => d.severity === "error");
+    const list = errors
+      .slice(0, 3)
+      .map((d) => `${d.code} ${d.message}`)
+      .join("; ");
+    throw new AppError("PRECONDITION_FAILED", {
+      message: `The flow does not compile (${errors.length} error${errors.length === 1 ? "" : "s"}): ${list}. Fix it in the editor before running it.`,
+      details: { diagnostics: errors.slice(0, 20) },
+    });
+  }
+  const ir = compiled.ir;
+  const validate = validatorFor(ir.inputsSchema);
+  if (!validate(input.inputs)) {
+    const problems = (validate.errors ?? [])
+      .slice(0, 5)
+      .map((e) => `${e.instancePath || "inputs"} ${e.message ?? "is invalid"}`);
+    throw new AppError("INVALID_INPUT", {
+      message: `The run's inputs do not match the flow: ${problems.join("; ")}.`,
+      details: { field: "inputs" },
+    });
+  }
+  const run = await db.$transaction(async (tx) => {
+    const { run } = await storeIn(tx).createRun({
+      id: randomUUID(),
+      workspaceId: actor.workspaceId,
+      workflowId: wf.id,
+      version,
+      ir,
+      inputs: input.inputs,
+      startedBy: actor.label,
+      now: Date.now(),
+    });
+    await appendAudit(tx, actor, {
+      action: "run.start",
+      subjectType: "run",
+      subjectId: run.id,
+      payload: {
+        workflowId: wf.id,
+        flow: ir.name,
+        version,
+        irHash: ir.hash,
+        draft: version === null,
+      },
+    });
+    return run;
+  });
+  notifyRunDue(run.id);
+  return { id: run.id, status: run.status, version, irHash: run.irHash };
+}
+
+const summary = {
+  id: true,
+  workflowId: true,
+  version: true,
+  irHash: true,
+  status: true,
+  startedBy: true,
+  parentRunId: true,
+  createdAt: true,
+  startedAt: true,
+  finishedAt: true,
+  error: true,
+} as const;
+
+/** Lists the workspace's runs, newest first, with filters and cursor paging. */
+export async function listRuns(db: Db, actor: Actor, input: z.infer<typeof ZListRunsInput>) {
+  const where = {
+    workspaceId: actor.workspaceId,
+    ...(input.status ? { status: input.status } : {}),
+    ...(input.workflowId ? { workflowId: input.workflowId } : {}),
+    ...(input.version ? { version: input.version } : {}),
+    ...(input.from || input.to
+      ? {
+          createdAt: {
+            ...(input.from ? { gte: new Date(input.from) } : {}),
+            ...(input.to ? { lt: new Date(input.to) } : {}),
+          },
+        }
+      : {}),
+  };
+  const rows = await db.run.findMany({
+    where,
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: input.limit + 1,
+    ...(input.cursor ? { cursor: { id: input.cursor }, skip: 1 } : {}),
+    select: summary,
+  });
+  const items = rows.slice(0, input.limit);
+  return { items, nextCursor: rows.length > input.limit ? (items.at(-1)?.id ?? null) : null };
+}
+
+async function ownedRun(db: Db | Tx, actor: Actor, id: string) {
+  const run = await storeIn(db).getRun(id);
+  if (!run || run.workspaceId !== actor.workspaceId) throw notFound("Run");
+  return run;
+}
+
+/** A run with its attempts, events and dead letters. */
+export async function getRun(db: Db, actor: Actor, input: z.infer<typeof ZRunId>) {
+  const run = await ownedRun(db, actor, input.id);
+  const store = runStoreFor(db);
+  const [attempts, events, deadLetters] = await Promise.all([
+    store.listAttempts(run.id),
+    store.listEvents(run.id, 0, 2000),
+    store.listDeadLetters({ runId: run.id }),
+  ]);
+  const { leaseOwner: _o, leaseExpiresAt: _e, idempotencyKey: _k, ...rest } = run;
+  return { ...rest, attempts, events, deadLetters };
+}
+
+/** Cancels an unfinished run. */
+export async function cancelRun(db: Db, actor: Actor, input: z.infer<typeof ZCancelRunInput>) {
+  const result = await db.$transaction(async (tx) => {
+    const run = await ownedRun(tx, actor, input.id);
+    if (isTerminalRun(run.status)) {
+      throw new AppError("CONFLICT", {
+        message: `The run already ${run.status === "cancelled" ? "was cancelled" : `finished (${run.status})`}.`,
+      });
+    }
+    const reason = input.reason || `cancelled by ${actor.label}`;
+    const after = await storeIn(tx).cancelRun(run.id, Date.now(), reason);
+    await appendAudit(tx, actor, {
+      action: "run.cancel",
+      subjectType: "run",
+      subjectId: run.id,
+      payload: { reason },
+    });
+    return after!;
+  });
+  if (result.parentRunId && result.parentStepId) {
+    await runStoreFor(db).signal(result.parentRunId, {
+      id: randomUUID(),
+      runId: result.parentRunId,
+      stepId: result.parentStepId,
+      kind: "child",
+      dueAt: Date.now(),
+      payload: { runId: result.id, status: "cancelled", output: null, error: result.error },
+      createdAt: Date.now(),
+    });
+    notifyRunDue(result.parentRunId);
+  }
+  return { id: result.id, status: result.status as RunStatus };
+}
+
+const DECIDABLE = new Set(["human.approval", "human.form", "policy.check"]);
+
+/** Approves or rejects a human step that is waiting (approval, form, policy exception). */
+export async function resumeStep(db: Db, actor: Actor, input: z.infer<typeof ZResumeStepInput>) {
+  await db.$transaction(async (tx) => {
+    const run = await ownedRun(tx, actor, input.runId);
+    if (isTerminalRun(run.status))
+      throw new AppError("CONFLICT", { message: `The run already finished (${run.status}).` });
+    const step = run.ir.steps.find((s) => s.id === input.stepId);
+    if (!step || !DECIDABLE.has(step.block.id)) {
+      throw new AppError("NOT_FOUND", {
+        message: `The run has no human step "${input.stepId}".`,
+        details: { field: "stepId" },
+      });
+    }
+    const attempts = await storeIn(tx).listAttempts(run.id);
+    const latest = attempts
+      .filter((a) => a.stepId === input.stepId)
+      .sort((a, b) => b.attempt - a.attempt)[0];
+    if (!latest || latest.status !== "waiting") {
+      throw new AppError("CONFLICT", {
+        message: `Step "${input.stepId}" is not waiting for a decision.`,
+        details: { field: "stepId" },
+      });
+    }
+    const now = Date.now();
+    await storeIn(tx).signal(run.id, {
+      id: randomUUID(),
+      runId: run.id,
+      stepId: input.stepId,
+      kind: "resume",
+      dueAt: now,
+      payload: {
+        approved: input.decision === "approve",
+        by: actor.label,
+        comment: input.comment,
+        at: now,
+      },
+      createdAt: now,
+    });
+    await appendAudit(tx, actor, {
+      action: `run.step.${input.decision}`,
+      subjectType: "run",
+      subjectId: run.id,
+      payload: { stepId: input.stepId, attempt: latest.attempt, comment: input.comment ?? null },
+    });
+  });
+  notifyRunDue(input.runId);
+  return { runId: input.runId, stepId: input.stepId, decision: input.decision };
+}

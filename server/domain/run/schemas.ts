@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { RUN_STATUSES } from "@/server/engine/types";
+
+const ZRunStatus = z.enum(RUN_STATUSES as ["queued", ...Array<(typeof RUN_STATUSES)[number]>]);
+
+export const ZStartRunInput = z.object({
+  workflowId: z.uuid("Not a workflow id."),
+  /** A saved version (e.g. `1.4.0`); omitted: the latest version, else the draft. */
+  version: z.string().trim().max(64, "Use at most 64 characters.").optional(),
+  /** Run the current draft even when versions exist. */
+  draft: z.boolean().default(false),
+  /** The flow's inputs, checked against its `inputs` schema. */
+  inputs: z.record(z.string().max(200), z.unknown()).default({}),
+});
+
+export const ZListRunsInput = z
+  .object({
+    status: ZRunStatus.optional(),
+    workflowId: z.uuid("Not a workflow id.").optional(),
+    version: z.string().trim().max(64, "Use at most 64 characters.").optional(),
+    from: z.iso.datetime({ message: "Use an ISO 8601 time." }).optional(),
+    to: z.iso.datetime({ message: "Use an ISO 8601 time." }).optional(),
+    cursor: z.uuid("Not a run id.").optional(),
+    limit: z.number().int().min(1).max(100).default(50),
+  })
+  .default({ limit: 50 });
+
+export const ZRunId = z.object({ id: z.uuid("Not a run id.") });
+
+export const ZResumeStepInput = z.object({
+  runId: z.uuid("Not a run id."),
+  stepId: z.string().trim().min(1, "Name the step.").max(200, "Use at most 200 characters."),
+  decision: z.enum(["approve", "reject"]),
+  comment: z.string().trim().max(2000, "Use at most 2000 characters.").optional(),
+});
+
+export const ZCancelRunInput = z.object({
+  id: z.uuid("Not a run id."),
+  reason: z.string().trim().max(500, "Use at most 500 characters.").optional(),
+});

@@ -1,0 +1,213 @@
+/**
+ * The engine's public face. It creates runs, advances leased runs (see `advance.ts`), claims and
+ * advances due runs in one call (`tick`, used by workers and tests), resumes parked human steps
+ * and cancels runs. Everything it touches goes through the ports in `ports.ts`.
+ *
+ * @example
+ * const engine = new Engine({ store, clock, ids, random, runtimes: builtinRuntimes(), workerId: "w1" });
+ * const run = await engine.createRun({ workspaceId, workflowId: null, version: null, ir, inputs: {} });
+ * await engine.tick();
+ */
+import type { FlowIR } from "@/dsl/ir";
+import { BlockRegistry } from "@/dsl/registry/registry";
+import { BreakerBoard } from "./breaker";
+import { RunAdvance, type AdvanceOptions, type AdvanceResult } from "./advance";
+import { NonRetryableError } from "./errors";
+import {
+  noopAudit,
+  noopLogger,
+  noopMetrics,
+  type AuditSink,
+  type BlockLookup,
+  type Clock,
+  type Decision,
+  type EngineLogger,
+  type FlowResolver,
+  type IdGen,
+  type MetricsSink,
+  type Random,
+  type RunStore,
+  type RuntimeRegistry,
+} from "./ports";
+import { isTerminalRun, type RunRecord } from "./types";
+
+/** What the engine is built from. Optional ports have no-op defaults. */
+export interface EngineDeps {
+  store: RunStore;
+  clock: Clock;
+  ids: IdGen;
+  random: Random;
+  runtimes: RuntimeRegistry;
+  /** Resolves nested `uses:` (foreach/parallel). Default: the DSL's primitive registry. */
+  blocks: BlockLookup;
+  flows?: FlowResolver;
+  audit: AuditSink;
+  metrics: MetricsSink;
+  logger: EngineLogger;
+  /** Secrets visible to expressions as `secrets.*` (a vault arrives later). */
+  secrets?: (workspaceId: string) => Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** This worker's id: the lease owner. */
+  workerId: string;
+  /** Side-effecting steps in flight per run. Default 16. */
+  maxParallelSteps: number;
+  /** Called when a run becomes due now (in-process wake-up of the embedded worker). */
+  onRunQueued?: (runId: string) => void;
+}
+
+/** Engine options: the required ports plus optional ones. */
+export type EngineOptions = Pick<
+  EngineDeps,
+  "store" | "clock" | "ids" | "random" | "runtimes" | "workerId"
+> &
+  Partial<Omit<EngineDeps, "store" | "clock" | "ids" | "random" | "runtimes" | "workerId">> & {
+    breakers?: BreakerBoard;
+  };
+
+/** Options for {@link Engine.tick}. */
+export interface TickOptions {
+  /** Runs to claim at most. Default 10. */
+  limit?: number;
+  /** Lease length. Default 30 s. */
+  leaseMs?: number;
+  perWorkspaceLimit?: number;
+  signal?: AbortSignal;
+}
+
+/** A {@link BlockLookup} over a DSL block registry. */
+export function registryLookup(registry: BlockRegistry): BlockLookup {
+  const ref = (uses: string) => {
+    const r = registry.resolve(uses);
+    if (!r.ok) return undefined;
+    const b = r.block;
+    return {
+      id: b.id,
+      version: b.version,
+      major: Number(b.version.split(".")[0]),
+      kind: b.kind,
+      sideEffect: b.sideEffect,
+      system: b.system ?? "",
+    };
+  };
+  return {
+    resolve: ref,
+    compensationOf(uses) {
+      const r = registry.resolve(uses);
+      return r.ok && r.block.compensation ? ref(r.block.compensation) : undefined;
+    },
+  };
+}
+
+let defaultLookup: BlockLookup | undefined;
+
+/** The durable execution engine. */
+export class Engine {
+  readonly deps: EngineDeps & { breakers: BreakerBoard };
+
+  constructor(opts: EngineOptions) {
+    const metrics = opts.metrics ?? noopMetrics;
+    defaultLookup ??= registryLookup(BlockRegistry.withPrimitives());
+    this.deps = {
+      blocks: defaultLookup,
+      audit: noopAudit,
+      logger: noopLogger,
+      maxParallelSteps: 16,
+      ...opts,
+      metrics,
+      breakers: opts.breakers ?? new BreakerBoard((key, state) => metrics.breakerState(key, state)),
+    };
+  }
+
+  /** Creates a queued run of `ir` and wakes the worker. */
+  async createRun(input: {
+    id?: string;
+    workspaceId: string;
+    workflowId: string | null;
+    version: string | null;
+    ir: FlowIR;
+    inputs: Record<string, unknown>;
+    startedBy?: string | null;
+    idempotencyKey?: string | null;
+  }): Promise<RunRecord> {
+    const { run, created } = await this.deps.store.createRun({
+      ...input,
+      id: input.id ?? this.deps.ids.next(),
+      now: this.deps.clock.now(),
+    });
+    if (created) {
+      this.deps.metrics.runStatus("queued");
+      this.deps.onRunQueued?.(run.id);
+    }
+    return run;
+  }
+
+  /** Advances a run this worker has leased (from `claimRuns`). */
+  advance(run: RunRecord, opts: AdvanceOptions = {}): Promise<AdvanceResult> {
+    return new RunAdvance(this.deps, run, opts).execute();
+  }
+
+  /** Claims due runs and advances them concurrently. Returns the runs advanced. */
+  async tick(opts: TickOptions = {}): Promise<Array<{ runId: string } & AdvanceResult>> {
+    const now = this.deps.clock.now();
+    const runs = await this.deps.store.claimRuns({
+      owner: this.deps.workerId,
+      now,
+      leaseMs: opts.leaseMs ?? 30_000,
+      limit: opts.limit ?? 10,
+      perWorkspaceLimit: opts.perWorkspaceLimit,
+    });
+    return Promise.all(
+      runs.map(async (run) => {
+        if (run.dueAt !== null) this.deps.metrics.queueLag(Math.max(0, now - run.dueAt));
+        return { runId: run.id, ...(await this.advance(run, { signal: opts.signal })) };
+      }),
+    );
+  }
+
+  /**
+   * Delivers a person's decision to a parked human step (approval, form, policy exception).
+   * Throws a non-retryable error when the step is not waiting.
+   */
+  async resumeStep(runId: string, stepId: string, decision: Omit<Decision, "at">): Promise<void> {
+    const run = await this.deps.store.getRun(runId);
+    if (!run || isTerminalRun(run.status))
+      throw new NonRetryableError(`run ${runId} is not active`);
+    const attempts = await this.deps.store.listAttempts(runId);
+    const latest = attempts
+      .filter((a) => a.stepId === stepId)
+      .sort((a, b) => b.attempt - a.attempt)[0];
+    if (!latest || latest.status !== "waiting")
+      throw new NonRetryableError(`step ${stepId} is not waiting for a decision`);
+    const now = this.deps.clock.now();
+    await this.deps.store.signal(runId, {
+      id: this.deps.ids.next(),
+      runId,
+      stepId,
+      kind: "resume",
+      dueAt: now,
+      payload: { ...decision, at: now },
+      createdAt: now,
+    });
+    this.deps.onRunQueued?.(runId);
+  }
+
+  /** Cancels a run that has not finished; a worker advancing it stops at its next checkpoint. */
+  async cancelRun(runId: string, reason: string): Promise<RunRecord | null> {
+    const run = await this.deps.store.cancelRun(runId, this.deps.clock.now(), reason);
+    if (run?.status === "cancelled") {
+      this.deps.metrics.runStatus("cancelled");
+      if (run.parentRunId && run.parentStepId) {
+        const now = this.deps.clock.now();
+        await this.deps.store.signal(run.parentRunId, {
+          id: this.deps.ids.next(),
+          runId: run.parentRunId,
+          stepId: run.parentStepId,
+          kind: "child",
+          dueAt: now,
+          payload: { runId, status: "cancelled", output: null, error: run.error },
+          createdAt: now,
+        });
+      }
+    }
+    return run;
+  }
+}

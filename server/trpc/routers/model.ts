@@ -1,0 +1,34 @@
+import {
+  forgetFlowFact,
+  listModels,
+  rememberFlowFact,
+  searchFlowMemory,
+  usageByFlow,
+  usageByRun,
+  ZForgetFactInput,
+  ZRememberFactInput,
+  ZSearchMemoryInput,
+  ZUsageByFlowInput,
+  ZUsageByRunInput,
+} from "@/server/domain/agent/models-and-usage";
+import { router, workspaceProcedure } from "../init";
+
+/** Language models, agent usage and agent memory. */
+export const modelRouter = router({
+  list: workspaceProcedure("viewer").query(() => listModels()),
+  usageByRun: workspaceProcedure("viewer")
+    .input(ZUsageByRunInput)
+    .query(({ ctx, input }) => usageByRun(ctx.db, ctx.actor, input)),
+  usageByFlow: workspaceProcedure("viewer")
+    .input(ZUsageByFlowInput)
+    .query(({ ctx, input }) => usageByFlow(ctx.db, ctx.actor, input)),
+  searchMemory: workspaceProcedure("viewer")
+    .input(ZSearchMemoryInput)
+    .query(({ ctx, input }) => searchFlowMemory(ctx.db, ctx.actor, input)),
+  rememberFact: workspaceProcedure("editor")
+    .input(ZRememberFactInput)
+    .mutation(({ ctx, input }) => rememberFlowFact(ctx.db, ctx.actor, input)),
+  forgetFact: workspaceProcedure("editor")
+    .input(ZForgetFactInput)
+    .mutation(({ ctx, input }) => forgetFlowFact(ctx.db, ctx.actor, input)),
+});

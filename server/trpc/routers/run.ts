@@ -1,0 +1,28 @@
+import { cancelRun, getRun, listRuns, resumeStep, startRun } from "@/server/domain/run/runs";
+import {
+  ZCancelRunInput,
+  ZListRunsInput,
+  ZResumeStepInput,
+  ZRunId,
+  ZStartRunInput,
+} from "@/server/domain/run/schemas";
+import { router, workspaceProcedure } from "../init";
+
+/** Runs: editors start and cancel, approvers decide human steps, viewers read. */
+export const runRouter = router({
+  list: workspaceProcedure("viewer")
+    .input(ZListRunsInput)
+    .query(({ ctx, input }) => listRuns(ctx.db, ctx.actor, input)),
+  get: workspaceProcedure("viewer")
+    .input(ZRunId)
+    .query(({ ctx, input }) => getRun(ctx.db, ctx.actor, input)),
+  start: workspaceProcedure("editor")
+    .input(ZStartRunInput)
+    .mutation(({ ctx, input }) => startRun(ctx.db, ctx.actor, input)),
+  cancel: workspaceProcedure("editor")
+    .input(ZCancelRunInput)
+    .mutation(({ ctx, input }) => cancelRun(ctx.db, ctx.actor, input)),
+  resume: workspaceProcedure("approver")
+    .input(ZResumeStepInput)
+    .mutation(({ ctx, input }) => resumeStep(ctx.db, ctx.actor, input)),
+});
