@@ -3,10 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { applyEdit, type FlowEdit } from "./apply-edit";
 
-const example = readFileSync(
-  new URL("../testdata/quote-to-cash.yaml", import.meta.url),
-  "utf8",
-);
+const example = readFileSync(new URL("../testdata/quote-to-cash.yaml", import.meta.url), "utf8");
 
 /** Comment text of every line holding one (full-line or trailing). */
 function comments(text: string): string[] {
