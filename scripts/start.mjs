@@ -18,6 +18,9 @@ if (major < 20 || (major === 20 && minor < 19)) {
   process.exit(1);
 }
 
+const { ensurePrismaClient } = await import("./postinstall.mjs");
+ensurePrismaClient();
+
 // 1. Environment, validated with the same schema the server uses.
 const { register } = await import("tsx/esm/api");
 register();

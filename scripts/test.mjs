@@ -9,6 +9,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensurePrismaClient } from "./postinstall.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
@@ -59,6 +60,7 @@ function summary() {
 }
 
 const t0 = Date.now();
+ensurePrismaClient();
 await step("format", () => run(bin("prettier"), ["--check", ".", "--log-level", "warn"]));
 await step("lint", () => run(bin("eslint"), [".", "--max-warnings", "0"]));
 await step("types", () => run(bin("tsc"), ["--noEmit", "-p", "."]));
