@@ -1,6 +1,7 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
+import { flowTemplates } from "@/dsl/templates";
 import { formErrors } from "@/lib/trpc/errors";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -10,6 +11,18 @@ import { TextField } from "@/components/ui/field";
 export interface WorkflowFormValues {
   name: string;
   description: string;
+  /** Initial flow text: a template's or an imported file's (create only). */
+  dsl?: string;
+}
+
+/** A workflow name as a flow name (as the server derives it). */
+function flowSlug(name: string): string {
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "") || "flow"
+  );
 }
 
 /**
@@ -40,7 +53,7 @@ export function WorkflowFormDialog({
       title={mode === "create" ? "New workflow" : "Rename workflow"}
       description={
         mode === "create"
-          ? "Starts as a draft with a manual trigger and no steps."
+          ? "Start empty, from a template, or import a .flow.yaml file."
           : "The name is shown in the studio, runs and the audit ledger."
       }
     >
@@ -75,10 +88,19 @@ function WorkflowForm({
   onCancel: () => void;
 }) {
   const [values, setValues] = useState(initial);
+  const [template, setTemplate] = useState("");
+  const [imported, setImported] = useState<{ name: string; text: string } | null>(null);
   const errors = formErrors(error);
   function submit(e: FormEvent) {
     e.preventDefault();
-    onSubmit(values);
+    const t = flowTemplates.find((x) => x.id === template);
+    // An imported file is kept exactly as it is, errors included: it opens with its diagnostics.
+    const dsl = imported
+      ? imported.text
+      : t
+        ? t.text.replace(/^flow: .*$/m, `flow: ${flowSlug(values.name)}`)
+        : undefined;
+    onSubmit(dsl === undefined ? values : { ...values, dsl });
   }
   return (
     <form onSubmit={submit} className="space-y-4" noValidate>
@@ -99,6 +121,49 @@ function WorkflowForm({
           errors={errors.fields.description}
           maxLength={500}
         />
+      )}
+      {mode === "create" && (
+        <>
+          <label className="block text-sm">
+            <span className="mb-1 block font-medium">Start from</span>
+            <select
+              value={template}
+              onChange={(e) => setTemplate(e.target.value)}
+              disabled={imported !== null}
+              className="h-9 w-full rounded-md border border-zinc-300 bg-white px-2 text-sm"
+            >
+              <option value="">Empty flow (manual trigger, no steps)</option>
+              {flowTemplates.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.title}: {t.summary}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="block text-sm">
+            <span className="mb-1 block font-medium">Or import a .flow.yaml file</span>
+            <input
+              type="file"
+              accept=".yaml,.yml,.json,application/yaml,text/yaml"
+              className="block w-full text-xs"
+              onChange={async (e) => {
+                const f = e.target.files?.[0];
+                if (!f) return setImported(null);
+                const text = await f.text();
+                setImported({ name: f.name, text });
+                if (!values.name) {
+                  const base = f.name.replace(/\.flow\.ya?ml$|\.ya?ml$|\.json$/i, "");
+                  setValues((v) => ({ ...v, name: base.slice(0, 80) }));
+                }
+              }}
+            />
+            {imported && (
+              <span className="mt-1 block text-xs text-zinc-600">
+                {imported.name}: {imported.text.length.toLocaleString()} characters, imported as is.
+              </span>
+            )}
+          </label>
+        </>
       )}
       <div className="flex justify-end gap-2">
         <Button onClick={onCancel}>Cancel</Button>

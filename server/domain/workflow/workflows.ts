@@ -9,13 +9,19 @@ import type {
   ZWorkflowId,
 } from "./schemas";
 
-/** The text a new, empty workflow starts with. */
-export function starterFlow(name: string): string {
-  const id =
+/** A workflow name as a flow name: lower-case letters, digits and dashes. */
+export function flowSlug(name: string): string {
+  return (
     name
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, "-")
-      .replace(/^-+|-+$/g, "") || "flow";
+      .replace(/^-+|-+$/g, "") || "flow"
+  );
+}
+
+/** The text a new, empty workflow starts with. */
+export function starterFlow(name: string): string {
+  const id = flowSlug(name);
   return `flow: ${id}\nversion: 0.1.0\nsla: T2\n\ntrigger:\n  manual: {}\n\nsteps: []\n`;
 }
 

@@ -1,0 +1,398 @@
+"use client";
+
+import { ReactFlowProvider } from "@xyflow/react";
+import dynamic from "next/dynamic";
+import Link from "next/link";
+import {
+  useCallback,
+  useEffect,
+  useRef,
+  useState,
+  type PointerEvent as ReactPointerEvent,
+} from "react";
+import { hasRole } from "@/lib/roles";
+import { setAllPositions } from "@/lib/studio/flow-text";
+import { layoutGraph } from "@/lib/studio/layout";
+import { studioRegistry } from "@/lib/studio/registry";
+import { StudioStore } from "@/lib/studio/studio-store";
+import { useStudio } from "@/lib/studio/use-studio";
+import { useWorkflowApi } from "@/lib/studio/use-workflow-api";
+import { useCurrentWorkspace } from "@/lib/trpc/hooks";
+import { errorMessage } from "@/lib/trpc/errors";
+import { Alert } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { addBlock, FlowCanvas } from "../canvas/flow-canvas";
+import { BlockPalette } from "./block-palette";
+import { Inspector } from "./inspector";
+import { ProblemsList } from "./problems-list";
+import { CompareView, SaveVersionDialog, VersionsPanel } from "./versions-panel";
+
+const DslEditor = dynamic(() => import("../editor/dsl-editor").then((m) => m.DslEditor), {
+  ssr: false,
+  loading: () => <p className="p-4 text-sm text-zinc-500">Loading editor…</p>,
+});
+
+declare global {
+  interface Window {
+    /** Read-only hooks for tests and benchmarks. */
+    __tfStudio?: { text: () => string; revision: () => number };
+  }
+}
+
+const AUTOSAVE_MS = 1500;
+
+/** The studio for one workflow: loads it, then hands it to the editor surfaces. */
+export function Studio({ workflowId }: { workflowId: string }) {
+  const api = useWorkflowApi(workflowId);
+  if (api.workflow.isPending) {
+    return <p className="py-8 text-center text-sm text-zinc-500">Loading workflow…</p>;
+  }
+  if (api.workflow.error) {
+    return (
+      <div className="space-y-3">
+        <Alert tone="error">{errorMessage(api.workflow.error)}</Alert>
+        <Link href="/workflows" className="text-sm text-accent-700 hover:underline">
+          Back to workflows
+        </Link>
+      </div>
+    );
+  }
+  return <StudioLoaded key={api.workflow.data.id} api={api} />;
+}
+
+type View = "canvas" | "split" | "code";
+type Tab = "inspector" | "problems" | "versions";
+
+function StudioLoaded({ api }: { api: ReturnType<typeof useWorkflowApi> }) {
+  const wf = api.workflow.data!;
+  const registry = studioRegistry();
+  const [store] = useState(() => new StudioStore(registry, wf.draft));
+  const role = useCurrentWorkspace().data?.role;
+  const readOnly = !hasRole(role, "editor") || wf.deletedAt !== null;
+  const [view, setView] = useState<View>("split");
+  const [tab, setTab] = useState<Tab>("inspector");
+  const [split, setSplit] = useState(0.55);
+  const [fitNonce, setFitNonce] = useState(0);
+  const [saveOpen, setSaveOpen] = useState(false);
+  const [compare, setCompare] = useState<{ label: string; before: string } | null>(null);
+  const [saveError, setSaveError] = useState<string | null>(null);
+  const [serverErrors, setServerErrors] = useState<number | null>(null);
+  const text = useStudio(store, (s) => s.text);
+  const savedText = useStudio(store, (s) => s.savedText);
+  const canUndo = useStudio(store, (s) => s.canUndo);
+  const canRedo = useStudio(store, (s) => s.canRedo);
+  const notice = useStudio(store, (s) => s.notice);
+  const diagnostics = useStudio(store, (s) => s.diagnostics);
+  const dirty = text !== savedText;
+
+  useEffect(() => {
+    window.__tfStudio = {
+      text: () => store.getState().text,
+      revision: () => store.getState().revision,
+    };
+    return () => {
+      delete window.__tfStudio;
+      store.dispose();
+    };
+  }, [store]);
+
+  const saveDraft = useCallback(async () => {
+    const t = store.getState().text;
+    if (readOnly || t === store.getState().savedText) return;
+    setSaveError(null);
+    try {
+      const r = await api.saveDraft.mutateAsync({ id: wf.id, dsl: t });
+      store.markSaved(t);
+      store.setServerDiagnostics(t, r.diagnostics);
+      setServerErrors(r.diagnostics.filter((d) => d.severity === "error").length);
+    } catch (e) {
+      setSaveError(errorMessage(e));
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [store, readOnly, wf.id]);
+
+  // Autosave a moment after the last change.
+  useEffect(() => {
+    if (!dirty || readOnly) return;
+    const t = setTimeout(() => void saveDraft(), AUTOSAVE_MS);
+    return () => clearTimeout(t);
+  }, [text, dirty, readOnly, saveDraft]);
+
+  const exportFile = () => {
+    const name = /^flow:\s*([^\s#]+)/m.exec(text)?.[1] ?? "flow";
+    const url = URL.createObjectURL(new Blob([text], { type: "application/yaml" }));
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = `${name}.flow.yaml`;
+    a.click();
+    URL.revokeObjectURL(url);
+  };
+
+  const autoLayout = () => {
+    const g = store.getState().graph;
+    if (!g || readOnly) return;
+    store.setText(setAllPositions(store.getState().text, layoutGraph(g, { all: true })), "canvas");
+    setFitNonce((n) => n + 1);
+  };
+
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  const warnings = diagnostics.length - errors;
+
+  return (
+    // The studio takes the whole area right of the navigation and below the header.
+    <div className="fixed top-12 right-0 bottom-0 left-52 z-0 flex flex-col bg-zinc-50">
+      <div className="flex flex-wrap items-center gap-2 border-b border-zinc-200 bg-white px-3 py-1.5">
+        <nav aria-label="Breadcrumb" className="text-xs text-zinc-500">
+          <Link href="/workflows" className="hover:text-zinc-900">
+            Workflows
+          </Link>{" "}
+          /
+        </nav>
+        <h1 className="max-w-56 truncate text-sm font-semibold">{wf.name}</h1>
+        {readOnly && <Badge tone="neutral">Read-only</Badge>}
+        <span className="text-xs text-zinc-500" role="status" data-testid="save-status">
+          {readOnly
+            ? ""
+            : api.saveDraft.isPending
+              ? "Saving…"
+              : dirty
+                ? "Unsaved changes"
+                : "Draft saved"}
+          {serverErrors !== null &&
+            !dirty &&
+            ` · server: ${serverErrors} error${serverErrors === 1 ? "" : "s"}`}
+        </span>
+        <div
+          role="radiogroup"
+          aria-label="View"
+          className="ml-auto flex overflow-hidden rounded-md border border-zinc-300"
+        >
+          {(["canvas", "split", "code"] as const).map((v) => (
+            <button
+              key={v}
+              type="button"
+              role="radio"
+              aria-checked={view === v}
+              onClick={() => setView(v)}
+              className={`px-2 py-1 text-xs ${view === v ? "bg-accent-600 text-white" : "bg-white text-zinc-700 hover:bg-zinc-50"}`}
+            >
+              {v === "canvas" ? "Canvas" : v === "code" ? "Code" : "Split"}
+            </button>
+          ))}
+        </div>
+        <Button
+          size="sm"
+          variant="ghost"
+          onClick={() => store.undo()}
+          disabled={!canUndo || readOnly}
+          aria-keyshortcuts="Control+Z"
+        >
+          Undo
+        </Button>
+        <Button
+          size="sm"
+          variant="ghost"
+          onClick={() => store.redo()}
+          disabled={!canRedo || readOnly}
+          aria-keyshortcuts="Control+Shift+Z"
+        >
+          Redo
+        </Button>
+        <Button size="sm" onClick={autoLayout} disabled={readOnly}>
+          Auto-layout
+        </Button>
+        <Button size="sm" onClick={exportFile}>
+          Export
+        </Button>
+        {!readOnly && (
+          <>
+            <Button
+              size="sm"
+              onClick={() => void saveDraft()}
+              disabled={!dirty}
+              pending={api.saveDraft.isPending}
+            >
+              Save draft
+            </Button>
+            <Button size="sm" variant="primary" onClick={() => setSaveOpen(true)}>
+              Save version
+            </Button>
+          </>
+        )}
+      </div>
+      {(notice || saveError) && (
+        <div
+          className="flex items-center gap-2 border-b border-red-200 bg-red-50 px-3 py-1 text-xs text-red-800"
+          role="alert"
+        >
+          <span className="flex-1">{notice ?? saveError}</span>
+          <button
+            type="button"
+            className="underline"
+            onClick={() => (notice ? store.dismissNotice() : setSaveError(null))}
+          >
+            Dismiss
+          </button>
+        </div>
+      )}
+      <div className="relative flex min-h-0 flex-1">
+        {view !== "code" && (
+          <aside className="w-44 shrink-0 border-r border-zinc-200 bg-zinc-50">
+            <BlockPalette
+              registry={registry}
+              readOnly={readOnly}
+              onAdd={(uses) => {
+                const g = store.getState().graph;
+                const ys = Object.values(g ? layoutGraph(g) : {}).map((p) => p[1]);
+                addBlock(store, registry, uses, [0, ys.length ? Math.max(...ys) + 140 : 0]);
+              }}
+            />
+          </aside>
+        )}
+        <Panels view={view} split={split} setSplit={setSplit}>
+          <ReactFlowProvider>
+            <FlowCanvas store={store} registry={registry} readOnly={readOnly} fitNonce={fitNonce} />
+          </ReactFlowProvider>
+          <DslEditor store={store} readOnly={readOnly} />
+        </Panels>
+        <aside className="flex w-72 shrink-0 flex-col border-l border-zinc-200 bg-white">
+          <div
+            role="tablist"
+            aria-label="Side panel"
+            className="flex border-b border-zinc-200 text-xs"
+          >
+            {(
+              [
+                ["inspector", "Inspector"],
+                ["problems", `Problems (${diagnostics.length})`],
+                ["versions", "Versions"],
+              ] as const
+            ).map(([id, label]) => (
+              <button
+                key={id}
+                type="button"
+                role="tab"
+                aria-selected={tab === id}
+                onClick={() => setTab(id)}
+                className={`flex-1 px-2 py-1.5 ${tab === id ? "border-b-2 border-accent-600 font-semibold" : "text-zinc-600"}`}
+              >
+                {label}
+              </button>
+            ))}
+          </div>
+          <div className="min-h-0 flex-1 overflow-y-auto" role="tabpanel">
+            {tab === "inspector" && (
+              <Inspector store={store} registry={registry} readOnly={readOnly} />
+            )}
+            {tab === "problems" && <ProblemsList store={store} />}
+            {tab === "versions" && (
+              <VersionsPanel
+                store={store}
+                api={api}
+                registry={registry}
+                readOnly={readOnly}
+                onCompare={(label, before) => setCompare({ label, before })}
+              />
+            )}
+          </div>
+          <p
+            className="border-t border-zinc-200 px-3 py-1 text-[11px] text-zinc-600"
+            data-testid="problem-counts"
+          >
+            {errors} error{errors === 1 ? "" : "s"} · {warnings} warning{warnings === 1 ? "" : "s"}
+          </p>
+        </aside>
+        {compare && (
+          <CompareView
+            label={compare.label}
+            before={compare.before}
+            after={text}
+            registry={registry}
+            onClose={() => setCompare(null)}
+          />
+        )}
+      </div>
+      {!readOnly && (
+        <SaveVersionDialog
+          open={saveOpen}
+          onClose={() => setSaveOpen(false)}
+          store={store}
+          api={api}
+          onCompare={(label, before) => {
+            setSaveOpen(false);
+            setCompare({ label, before });
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+/** Canvas and editor side by side with a draggable splitter, or one of them alone. */
+function Panels({
+  view,
+  split,
+  setSplit,
+  children,
+}: {
+  view: View;
+  split: number;
+  setSplit: (n: number) => void;
+  children: [React.ReactNode, React.ReactNode];
+}) {
+  const box = useRef<HTMLDivElement>(null);
+  const onPointerDown = (e: ReactPointerEvent) => {
+    const el = box.current;
+    if (!el) return;
+    e.preventDefault();
+    const rect = el.getBoundingClientRect();
+    const move = (ev: PointerEvent) =>
+      setSplit(Math.min(0.85, Math.max(0.15, (ev.clientX - rect.left) / rect.width)));
+    const up = () => {
+      window.removeEventListener("pointermove", move);
+      window.removeEventListener("pointerup", up);
+    };
+    window.addEventListener("pointermove", move);
+    window.addEventListener("pointerup", up);
+  };
+  const [canvas, editor] = children;
+  return (
+    <div ref={box} className="flex min-w-0 flex-1">
+      <section
+        aria-label="Canvas"
+        className="min-w-0"
+        style={{
+          flexBasis: view === "split" ? `${split * 100}%` : "100%",
+          display: view === "code" ? "none" : "block",
+        }}
+      >
+        {canvas}
+      </section>
+      {view === "split" && (
+        <div
+          role="separator"
+          aria-orientation="vertical"
+          aria-label="Resize canvas and editor"
+          aria-valuenow={Math.round(split * 100)}
+          aria-valuemin={15}
+          aria-valuemax={85}
+          tabIndex={0}
+          onPointerDown={onPointerDown}
+          onKeyDown={(e) => {
+            if (e.key === "ArrowLeft") setSplit(Math.max(0.15, split - 0.05));
+            if (e.key === "ArrowRight") setSplit(Math.min(0.85, split + 0.05));
+          }}
+          className="w-1.5 shrink-0 cursor-col-resize bg-zinc-200 hover:bg-accent-500"
+        />
+      )}
+      <section
+        aria-label="Editor"
+        className="min-w-0 flex-1 bg-white"
+        style={{ display: view === "canvas" ? "none" : "block" }}
+      >
+        {editor}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,268 @@
+/**
+ * The studio's single source of truth: the flow text. Canvas, editor and inspector all change it
+ * (the canvas and inspector through `applyEdit`, the editor by typing), and all read what is
+ * derived from it: the graph, the diagnostics. One history of texts serves undo and redo for
+ * every surface.
+ *
+ * Analysis runs in two phases so typing stays fast on big flows: a parse (enough for the graph)
+ * right after the change, then a full compile (diagnostics, trust) in a later task.
+ */
+import {
+  applyEdit,
+  compile,
+  parseFlow,
+  policyLibrary,
+  type BlockRegistry,
+  type Diagnostic,
+  type FlowIR,
+} from "@/dsl";
+import type { FlowEdit } from "@/dsl/edit/apply-edit";
+import { buildGraph, type FlowGraph } from "./flow-graph";
+import { perfMark } from "./perf";
+
+export type TextOrigin = "load" | "editor" | "canvas" | "history";
+
+export interface StudioState {
+  text: string;
+  /** Increments on every text change; surfaces compare it to know what they have applied. */
+  revision: number;
+  origin: TextOrigin;
+  canUndo: boolean;
+  canRedo: boolean;
+  /** The last graph of a text that parsed; kept (and marked stale) while the YAML is broken. */
+  graph: FlowGraph | null;
+  /** The text revision the graph was built from. */
+  graphRevision: number;
+  stale: boolean;
+  diagnostics: Diagnostic[];
+  /** The text revision the diagnostics belong to. */
+  diagnosticsRevision: number;
+  ir: FlowIR | null;
+  selection: string[];
+  /** Ask the editor to show an offset (nonce makes repeated requests distinct). */
+  reveal: { offset: number; nonce: number } | null;
+  /** The text last saved on the server. */
+  savedText: string;
+  /** A message for the user about the last edit that could not be applied. */
+  notice: string | null;
+}
+
+/** Editor changes closer together than this become one undo step. */
+const TYPING_GROUP_MS = 800;
+const HISTORY_LIMIT = 200;
+
+export class StudioStore {
+  private state: StudioState;
+  private readonly listeners = new Set<() => void>();
+  private past: string[] = [];
+  private future: string[] = [];
+  private lastTyping = 0;
+  private analyzeTimer: ReturnType<typeof setTimeout> | undefined;
+  private compileTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly registry: BlockRegistry,
+    text: string,
+    private readonly opts: { parseDelayMs?: number } = {},
+  ) {
+    this.state = {
+      text,
+      revision: 0,
+      origin: "load",
+      canUndo: false,
+      canRedo: false,
+      graph: null,
+      graphRevision: 0,
+      stale: false,
+      diagnostics: [],
+      diagnosticsRevision: -1,
+      ir: null,
+      selection: [],
+      reveal: null,
+      savedText: text,
+      notice: null,
+    };
+    this.analyzeNow();
+    this.compileNow();
+  }
+
+  subscribe = (listener: () => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getState = () => this.state;
+
+  private set(patch: Partial<StudioState>) {
+    this.state = { ...this.state, ...patch };
+    for (const l of this.listeners) l();
+  }
+
+  /** Replaces the text (an editor change, an applied edit, a restored version). */
+  setText(text: string, origin: TextOrigin) {
+    if (text === this.state.text) return;
+    const now = Date.now();
+    const grouping = origin === "editor" && now - this.lastTyping < TYPING_GROUP_MS;
+    if (origin === "load") {
+      this.past = [];
+      this.future = [];
+    } else if (origin !== "history" && !grouping) {
+      this.past.push(this.state.text);
+      if (this.past.length > HISTORY_LIMIT) this.past.shift();
+      this.future = [];
+    } else if (grouping) {
+      this.future = [];
+    }
+    this.lastTyping = origin === "editor" ? now : 0;
+    this.set({
+      text,
+      revision: this.state.revision + 1,
+      origin,
+      canUndo: this.past.length > 0,
+      canRedo: this.future.length > 0,
+      notice: null,
+      ...(origin === "load" ? { savedText: text } : {}),
+    });
+    this.scheduleAnalysis(origin === "editor" ? (this.opts.parseDelayMs ?? 30) : 0);
+  }
+
+  /** Applies a structured edit; a refused edit leaves the text and says why. */
+  edit(edit: FlowEdit): boolean {
+    const r = applyEdit(this.state.text, edit);
+    if (!r.ok) {
+      this.set({ notice: r.error });
+      return false;
+    }
+    this.setText(r.text, "canvas");
+    return true;
+  }
+
+  /** Applies several edits as one undo step; stops at the first refused one. */
+  editAll(edits: FlowEdit[]): boolean {
+    let text = this.state.text;
+    for (const e of edits) {
+      const r = applyEdit(text, e);
+      if (!r.ok) {
+        this.set({ notice: r.error });
+        return false;
+      }
+      text = r.text;
+    }
+    this.setText(text, "canvas");
+    return true;
+  }
+
+  undo() {
+    const prev = this.past.pop();
+    if (prev === undefined) return;
+    this.future.push(this.state.text);
+    this.setText(prev, "history");
+  }
+
+  redo() {
+    const next = this.future.pop();
+    if (next === undefined) return;
+    this.past.push(this.state.text);
+    this.setText(next, "history");
+  }
+
+  select(ids: string[]) {
+    const cur = this.state.selection;
+    if (cur.length === ids.length && cur.every((id, i) => id === ids[i])) return;
+    this.set({ selection: ids });
+  }
+
+  revealOffset(offset: number) {
+    this.set({ reveal: { offset, nonce: (this.state.reveal?.nonce ?? 0) + 1 } });
+  }
+
+  markSaved(text: string) {
+    this.set({ savedText: text });
+  }
+
+  dismissNotice() {
+    this.set({ notice: null });
+  }
+
+  /** Merges the server's diagnostics for the text it compiled, when that is still the text. */
+  setServerDiagnostics(text: string, diagnostics: Diagnostic[]) {
+    if (text !== this.state.text) return;
+    this.set({ diagnostics, diagnosticsRevision: this.state.revision });
+  }
+
+  private scheduleAnalysis(delay: number) {
+    clearTimeout(this.analyzeTimer);
+    clearTimeout(this.compileTimer);
+    if (delay <= 0) this.analyzeNow();
+    else this.analyzeTimer = setTimeout(() => this.analyzeNow(), delay);
+  }
+
+  /** Phase 1: parse and rebuild the graph (keeping the last good graph on a syntax error). */
+  private analyzeNow() {
+    const text = this.state.text;
+    const parsed = parseFlow(text);
+    const broken = !parsed.ast || parsed.document.errors.length > 0;
+    if (broken) {
+      this.set({ stale: this.state.graph !== null });
+    } else {
+      const sameRevision = this.state.diagnosticsRevision === this.state.revision;
+      const graph = buildGraph(
+        parsed.ast,
+        this.registry,
+        // Until the compile phase runs, badges keep the previous counts (by step id).
+        sameRevision ? this.state.diagnostics : this.state.diagnostics.filter((d) => d.stepId),
+        sameRevision ? (this.state.ir ?? undefined) : undefined,
+      );
+      this.set({ graph: this.keepIfSame(graph), graphRevision: this.state.revision, stale: false });
+    }
+    perfMark("tf:graph", this.state.revision);
+    if (broken) {
+      // A syntax error: its diagnostics are all there is to know.
+      this.set({
+        diagnostics: parsed.diagnostics,
+        diagnosticsRevision: this.state.revision,
+        ir: null,
+      });
+      return;
+    }
+    this.compileTimer = setTimeout(() => this.compileNow(), 0);
+  }
+
+  /** Phase 2: the full compile, as the server does it. */
+  private compileNow() {
+    const text = this.state.text;
+    const r = compile(text, { registry: this.registry, policies: policyLibrary });
+    const patch: Partial<StudioState> = {
+      diagnostics: r.diagnostics,
+      diagnosticsRevision: this.state.revision,
+      ir: r.ir ?? null,
+    };
+    if (r.ast && !r.document?.errors.length) {
+      patch.graph = this.keepIfSame(buildGraph(r.ast, this.registry, r.diagnostics, r.ir));
+      patch.graphRevision = this.state.revision;
+      patch.stale = false;
+    } else if (this.state.graph) patch.stale = true;
+    this.set(patch);
+    perfMark("tf:compiled", this.state.revision);
+  }
+
+  /**
+   * The previous graph object when nothing in it changed (typing inside a description), so the
+   * canvas does not re-render 500 nodes for a keystroke that changes none of them.
+   */
+  private keepIfSame(graph: FlowGraph): FlowGraph {
+    const prev = this.state.graph;
+    if (!prev) return graph;
+    const same =
+      prev.steps.length === graph.steps.length &&
+      prev.edges.length === graph.edges.length &&
+      JSON.stringify(prev) === JSON.stringify(graph);
+    return same ? prev : graph;
+  }
+
+  dispose() {
+    clearTimeout(this.analyzeTimer);
+    clearTimeout(this.compileTimer);
+    this.listeners.clear();
+  }
+}
