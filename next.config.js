@@ -12,7 +12,14 @@ const nextConfig = {
     "pino-pretty",
     "@prisma/adapter-pg",
   ],
-  typescript: { ignoreBuildErrors: true }, // `npm test` type-checks; the build need not repeat it
+  typescript: { ignoreBuildErrors: true },
+  // monaco-yaml's worker (through monaco-worker-manager) imports a deep path of monaco-editor
+  // that monaco-editor 0.57's `exports` map no longer allows; point it at the exported one.
+  turbopack: {
+    resolveAlias: {
+      "monaco-editor/esm/vs/editor/editor.worker.js": "monaco-editor/editor/editor.worker.js",
+    },
+  }, // `npm test` type-checks; the build need not repeat it
 };
 
 export default nextConfig;

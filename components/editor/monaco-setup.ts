@@ -1,18 +1,12 @@
 /**
- * Monaco from the local package (never a CDN). Imported only by client-only modules (the
- * editors load with `ssr: false`).
- *
- * monaco-yaml's language service (schema completion and hover from /schemas/flow.schema.json) is
- * NOT wired: its worker imports `monaco-editor/esm/vs/editor/editor.worker.js` (through
- * monaco-worker-manager), a deep path that monaco-editor 0.57's `exports` map does not allow, so
- * both Turbopack and webpack fail to resolve it. It needs a resolve alias in next.config.js
- * (`monaco-editor/esm/vs/editor/editor.worker.js` -> `monaco-editor/editor/editor.worker`);
- * then `configureMonacoYaml(monaco, { enableSchemaRequest: true, schemas: [{ uri:
- * "/schemas/flow.schema.json", fileMatch: ["*"] }] })` and a `yaml` worker here. Validation does
- * not depend on it: the studio's own compiler diagnostics are the markers.
+ * Monaco from the local package (never a CDN), with monaco-yaml's language service: completion,
+ * hover docs and validation from the flow's JSON Schema (/schemas/flow.schema.json). Imported
+ * only by client-only modules (the editors load with `ssr: false`). monaco-yaml's worker needs
+ * the resolve alias in next.config.js.
  */
 import { loader } from "@monaco-editor/react";
 import * as monaco from "monaco-editor";
+import { configureMonacoYaml } from "monaco-yaml";
 
 declare global {
   interface Window {
@@ -27,13 +21,28 @@ export function setupMonaco(): typeof monaco {
   if (configured) return monaco;
   configured = true;
   window.MonacoEnvironment = {
-    getWorker() {
+    getWorker(_moduleId: string, label: string) {
+      if (label === "yaml") {
+        return new Worker(new URL("monaco-yaml/yaml.worker", import.meta.url), { type: "module" });
+      }
       // The package maps `monaco-editor/*` to `esm/vs/*.js`.
       return new Worker(new URL("monaco-editor/editor/editor.worker", import.meta.url), {
         type: "module",
       });
     },
   };
+  configureMonacoYaml(monaco, {
+    enableSchemaRequest: true,
+    hover: true,
+    completion: true,
+    validate: true,
+    schemas: [
+      {
+        uri: `${window.location.origin}/schemas/flow.schema.json`,
+        fileMatch: ["*"],
+      },
+    ],
+  });
   loader.config({ monaco });
   return monaco;
 }

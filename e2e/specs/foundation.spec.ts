@@ -4,6 +4,7 @@ import { ShellPage } from "../pages/shell.page";
 import { SignInPage } from "../pages/sign-in.page";
 import { SignUpPage } from "../pages/sign-up.page";
 import { WorkflowsPage } from "../pages/workflows.page";
+import { StudioPage } from "../pages/studio.page";
 import { DEMO_VIEWER, expect, newUserData, signInViaApi, test } from "../fixtures";
 
 test("a new user signs up and lands in the studio", async ({ page }) => {
@@ -63,7 +64,9 @@ test("a user signs in, manages a workflow, sees it audited and signs out", async
   await workflows.restoreFromDeleted(renamed);
   await workflows.showActive();
   await workflows.openWorkflow(renamed);
-  await expect(page.getByLabel("Draft DSL")).toContainText("trigger:");
+  const studio = new StudioPage(page);
+  await studio.editor.waitReady();
+  await studio.editor.expectText(/trigger:/);
 
   const shell = new ShellPage(page);
   await shell.goTo("Audit");
