@@ -113,6 +113,33 @@ describe("runs through tRPC and the embedded worker", () => {
     ).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
 
+  it("returns the agent usage of each attempt with the run", async () => {
+    const api = callerFor(db.prisma, owner.user, owner.workspace.id);
+    const wf = await api.workflow.create({
+      name: "Usage",
+      dsl: FLOW.replace("approve-it", "usage"),
+    });
+    const started = await api.run.start({ workflowId: wf.id, draft: true, inputs: { amount: 2 } });
+    await db.prisma.agentUsage.create({
+      data: {
+        workspaceId: owner.workspace.id,
+        runId: started.id,
+        stepId: "calc",
+        attempt: 1,
+        flowName: "usage",
+        model: "small",
+        tokensIn: 10,
+        tokensOut: 5,
+        costUsd: "0.0015",
+      },
+    });
+    const run = await api.run.get({ id: started.id });
+    expect(run.agentUsage).toEqual([
+      { stepId: "calc", attempt: 1, model: "small", tokensIn: 10, tokensOut: 5, costUsd: 0.0015 },
+    ]);
+    await api.run.cancel({ id: started.id });
+  });
+
   it("cancels a waiting run", async () => {
     const api = callerFor(db.prisma, owner.user, owner.workspace.id);
     const wf = await api.workflow.create({

@@ -151,17 +151,34 @@ async function ownedRun(db: Db | Tx, actor: Actor, id: string) {
   return run;
 }
 
-/** A run with its attempts, events and dead letters. */
+/**
+ * A run with its attempts, events, dead letters and the agent usage of each attempt (model,
+ * tokens, cost: the run view shows cost per step; `model.usageByRun` gives the totals).
+ */
 export async function getRun(db: Db, actor: Actor, input: z.infer<typeof ZRunId>) {
   const run = await ownedRun(db, actor, input.id);
   const store = runStoreFor(db);
-  const [attempts, events, deadLetters] = await Promise.all([
+  const [attempts, events, deadLetters, usage] = await Promise.all([
     store.listAttempts(run.id),
     store.listEvents(run.id, 0, 2000),
     store.listDeadLetters({ runId: run.id }),
+    db.agentUsage.findMany({
+      where: { workspaceId: actor.workspaceId, runId: run.id },
+      orderBy: [{ stepId: "asc" }, { attempt: "asc" }],
+      select: {
+        stepId: true,
+        attempt: true,
+        model: true,
+        tokensIn: true,
+        tokensOut: true,
+        costUsd: true,
+      },
+      take: 2000,
+    }),
   ]);
   const { leaseOwner: _o, leaseExpiresAt: _e, idempotencyKey: _k, ...rest } = run;
-  return { ...rest, attempts, events, deadLetters };
+  const agentUsage = usage.map((u) => ({ ...u, costUsd: Number(u.costUsd) }));
+  return { ...rest, attempts, events, deadLetters, agentUsage };
 }
 
 /** Cancels an unfinished run. */
