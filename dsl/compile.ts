@@ -5,9 +5,9 @@
  */
 import type { Document } from "yaml";
 import { diag } from "./diagnostics";
-import { canonicalJson, sha256Hex } from "./hash";
+import { canonicalSha256 } from "./hash";
 import type { BlockRef, FlowIR, StepIR } from "./ir";
-import { parseFlow, type AstNode } from "./parse";
+import { defineLazyDocument, parseFlow, type AstNode } from "./parse";
 import { evaluatePolicies } from "./policies/evaluate";
 import type { BlockDefinition, Diagnostic } from "./types";
 import { analyze, type CompileOptions, type FlowModel } from "./validate";
@@ -23,6 +23,10 @@ export interface CompileResult {
   /** Every diagnostic, sorted by position. */
   diagnostics: Diagnostic[];
   ast?: AstNode;
+  /**
+   * The YAML Document (comment-preserving edits). Present whenever parsing did not throw; a lazy
+   * getter: when the fast path parsed the text, the first read parses it with eemeli/yaml.
+   */
   document?: Document.Parsed;
 }
 
@@ -43,7 +47,7 @@ const HASH_OMIT = new Set(["span"]);
 /** Computes the IR hash: SHA-256 of the canonical JSON of the IR without `hash` and spans. */
 export function hashIr(ir: Omit<FlowIR, "hash"> | FlowIR): string {
   const { hash: _hash, ...rest } = ir as FlowIR;
-  return sha256Hex(canonicalJson(rest, HASH_OMIT));
+  return canonicalSha256(rest, HASH_OMIT);
 }
 
 function toIr(model: FlowModel, policies: string[]): FlowIR {
@@ -121,9 +125,12 @@ export function compile(text: string, options: CompileOptions): CompileResult {
       ],
     };
   }
-  const { document, ast } = parsed;
+  const { ast } = parsed;
   if (!ast)
-    return { ok: false, diagnostics: clampAll(parsed.diagnostics, source.length), document };
+    return defineLazyDocument(
+      { ok: false, diagnostics: clampAll(parsed.diagnostics, source.length) },
+      () => parsed.document,
+    );
   const diagnostics: Diagnostic[] = [...parsed.diagnostics];
   let ir: FlowIR | undefined;
   try {
@@ -145,12 +152,10 @@ export function compile(text: string, options: CompileOptions): CompileResult {
     );
   }
   const ok = !diagnostics.some((d) => d.severity === "error");
-  const result: CompileResult = {
-    ok: ok && ir !== undefined,
-    diagnostics: clampAll(diagnostics, source.length),
-    ast,
-    document,
-  };
+  const result: CompileResult = defineLazyDocument(
+    { ok: ok && ir !== undefined, diagnostics: clampAll(diagnostics, source.length), ast },
+    () => parsed.document,
+  );
   if (result.ok) result.ir = ir;
   return result;
 }

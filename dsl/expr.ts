@@ -173,13 +173,25 @@ function isSyntaxError(r: ParsedCel | CelSyntaxError): r is CelSyntaxError {
   return (r as CelSyntaxError).message !== undefined && (r as ParsedCel).expr === undefined;
 }
 
+const analysisCache = new Map<string, CelAnalysis>();
+
 /**
- * Parses CEL and extracts its references. Never throws.
+ * Parses CEL and extracts its references. Never throws. Results are cached per source (flows
+ * repeat the same expressions): treat the returned analysis as read-only.
  *
  * @example
  * analyzeCel("steps.account.output.creditLimit <= 50000.0").refs[0]?.stepId; // "account"
  */
 export function analyzeCel(source: string): CelAnalysis {
+  let a = analysisCache.get(source);
+  if (a) return a;
+  a = analyzeCelUncached(source);
+  if (analysisCache.size >= PARSE_CACHE_MAX) analysisCache.clear();
+  analysisCache.set(source, a);
+  return a;
+}
+
+function analyzeCelUncached(source: string): CelAnalysis {
   if (source.trim() === "")
     return {
       ok: false,
@@ -623,7 +635,7 @@ export function compileCel(source: string): CompiledExpr | undefined {
     kind: "expr",
     source,
     refs: a.refs.map(({ root, stepId, path }) =>
-      stepId === undefined ? { root, path } : { root, stepId, path },
+      stepId === undefined ? { root, path: path.slice() } : { root, stepId, path: path.slice() },
     ),
   };
 }

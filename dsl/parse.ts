@@ -2,6 +2,9 @@
  * Phase 1: text -> YAML Document (eemeli/yaml keeps offsets and comments) -> AST whose every
  * node carries a `span`. JSON is YAML, so JSON flows parse too. A syntax error is reported with
  * its exact span and the AST is withheld: later phases would only add misleading errors.
+ *
+ * Fast path: text within the common subset (`fast-yaml.ts`) gets the very same AST from a
+ * single-pass parser; the Document is then built only when someone reads `document`.
  */
 import {
   isAlias,
@@ -14,6 +17,7 @@ import {
   type Node,
 } from "yaml";
 import { diag } from "./diagnostics";
+import { fastParseAst } from "./fast-yaml";
 import type { Diagnostic, Span } from "./types";
 
 export type ScalarValue = string | number | boolean | null;
@@ -51,23 +55,69 @@ export type AstNode = AstScalar | AstMap | AstSeq;
 
 /** The result of {@link parseFlow}. */
 export interface ParseResult {
-  /** The YAML document (kept for comment-preserving edits). */
+  /**
+   * The YAML document (kept for comment-preserving edits). When the fast path produced the AST,
+   * this is a lazy getter: the first read parses the text with eemeli/yaml (same options as the
+   * full path), later reads return the same Document.
+   */
   document: Document.Parsed;
-  /** The AST, or undefined when the text has syntax errors or is empty. */
+  /**
+   * The AST, or undefined when the text has syntax errors or is empty. A defined AST implies
+   * `document.errors` is empty: check `ast`, not `document.errors` (that forces the lazy parse).
+   */
   ast?: AstNode;
   diagnostics: Diagnostic[];
 }
 
 const MAX_DEPTH = 200;
 
+/** The options every Document of a flow is parsed with. */
+const YAML_OPTIONS = { prettyErrors: false, keepSourceTokens: false } as const;
+
+/** Parses flow text into an eemeli/yaml Document, with the options {@link parseFlow} uses. */
+export function parseYamlDocument(text: string): Document.Parsed {
+  return parseDocument(text, YAML_OPTIONS);
+}
+
 /**
- * Parses flow text (YAML or JSON) into a Document and an AST. Never throws.
+ * Defines `target.document` as an enumerable, memoised getter (assignable, like a plain field).
+ * Used where the Document is only needed by some callers (comment-preserving edits).
+ */
+export function defineLazyDocument<T extends object>(
+  target: T,
+  load: () => Document.Parsed,
+): T & { document: Document.Parsed } {
+  let doc: Document.Parsed | undefined;
+  Object.defineProperty(target, "document", {
+    enumerable: true,
+    configurable: true,
+    get: () => (doc ??= load()),
+    set: (v: Document.Parsed) => {
+      doc = v;
+    },
+  });
+  return target as T & { document: Document.Parsed };
+}
+
+/**
+ * Parses flow text (YAML or JSON) into a Document and an AST. Never throws. Text within the fast
+ * subset (`fast-yaml.ts`) skips eemeli/yaml: the AST is identical, `document` is lazy.
  *
  * @example
  * const { ast, diagnostics } = parseFlow("flow: x\nversion: 1.0.0\nsteps: []\n");
  */
 export function parseFlow(text: string): ParseResult {
-  const document = parseDocument(text, { prettyErrors: false, keepSourceTokens: false });
+  const ast = fastParseAst(text);
+  if (ast) return defineLazyDocument({ ast, diagnostics: [] }, () => parseYamlDocument(text));
+  return parseFlowFull(text);
+}
+
+/**
+ * {@link parseFlow} without the fast path: always eemeli/yaml (the reference the fast path is
+ * tested against, and the only path for errors and exotic YAML). Never throws.
+ */
+export function parseFlowFull(text: string): ParseResult {
+  const document = parseYamlDocument(text);
   const diagnostics: Diagnostic[] = [];
   for (const e of document.errors) {
     const start = clamp(e.pos[0], text.length);

@@ -377,6 +377,8 @@ class Analyzer {
   private readonly sites: ExprSite[] = [];
   /** Expression sites record the step's position in `steps:`; duplicates are dropped later. */
   private readonly siteOwners = new Map<number, StepModel>();
+  /** `registry.resolve` results by `uses` text: flows pin the same few blocks many times. */
+  private readonly resolved = new Map<string, ReturnType<BlockResolver["resolve"]> | undefined>();
 
   constructor(
     private readonly text: string,
@@ -391,6 +393,14 @@ class Analyzer {
     extra: Parameters<typeof diag>[3] = {},
   ): void {
     this.diagnostics.push(diag(code, span, data, extra));
+  }
+
+  /** `registry.resolve(uses)`, once per distinct text per document; undefined if it throws. */
+  private resolve(uses: string): ReturnType<BlockResolver["resolve"]> | undefined {
+    if (this.resolved.has(uses)) return this.resolved.get(uses);
+    const r = safe(() => this.options.registry.resolve(uses));
+    this.resolved.set(uses, r);
+    return r;
   }
 
   run(): FlowModel {
@@ -526,12 +536,12 @@ class Analyzer {
     let major = 0;
     let broken = false;
     if (usesNode && uses.includes("@")) {
-      const r = safe(() => this.options.registry.resolve(uses));
+      const r = this.resolve(uses);
       if (!r) {
         broken = true;
       } else if (r.ok) {
         block = r.block;
-        major = Number(block.version.split(".")[0]);
+        major = majorOf(block);
         if (r.deprecated) {
           const newest = safe(() => this.options.registry.get(block!.id));
           const newestRef =
@@ -633,7 +643,7 @@ class Analyzer {
     const compNode = getValue(node, "compensate");
     const compUses = str(compNode);
     if (compUses !== undefined && compUses.includes("@")) {
-      const r = safe(() => this.options.registry.resolve(compUses));
+      const r = this.resolve(compUses);
       if (r?.ok) {
         compensate = { uses: compUses, block: r.block };
         if (r.deprecated)
@@ -650,7 +660,7 @@ class Analyzer {
       if (block && block.sideEffect !== "write")
         this.report("TF3050", compNode!.span, { id, block: block.id }, { stepId: id });
     } else if (compUses === undefined && block?.compensation) {
-      const r = safe(() => this.options.registry.resolve(block!.compensation!));
+      const r = this.resolve(block.compensation);
       if (r?.ok) compensate = { uses: block.compensation, block: r.block };
     }
 
@@ -1215,6 +1225,18 @@ function isBareCel(
   return BARE_CEL_INPUTS[block.id]?.includes(path.join(".")) ?? false;
 }
 
+const majors = new WeakMap<BlockDefinition, number>();
+
+/** The major of a block's version (memoised: every step of a block asks). */
+function majorOf(block: BlockDefinition): number {
+  let m = majors.get(block);
+  if (m === undefined) {
+    m = Number(block.version.split(".")[0]);
+    majors.set(block, m);
+  }
+  return m;
+}
+
 function safe<T>(f: () => T): T | undefined {
   try {
     return f();
@@ -1223,9 +1245,10 @@ function safe<T>(f: () => T): T | undefined {
   }
 }
 
+/** IR refs: fresh objects and arrays (the analyses they come from are cached and shared). */
 function plainRefs(refs: LocatedRef[]): ExprRef[] {
   return refs.map(({ root, stepId, path }) =>
-    stepId === undefined ? { root, path } : { root, stepId, path },
+    stepId === undefined ? { root, path: path.slice() } : { root, stepId, path: path.slice() },
   );
 }
 
@@ -1275,8 +1298,11 @@ function literalView(v: CompiledValue, path: string, exprPaths: Set<string>): un
       return v.items.map((x, i) => literalView(x, `${path}/${i}`, exprPaths));
     case "object": {
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v.entries))
-        out[k] = literalView(x, `${path}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`, exprPaths);
+      for (const [k, x] of Object.entries(v.entries)) {
+        const seg =
+          k.includes("~") || k.includes("/") ? k.replace(/~/g, "~0").replace(/\//g, "~1") : k;
+        out[k] = literalView(x, `${path}/${seg}`, exprPaths);
+      }
       return out;
     }
   }

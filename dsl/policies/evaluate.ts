@@ -20,28 +20,151 @@ export function policyRef(p: PolicyDocument): string {
   return `${p.name}@${p.version.split(".")[0]}`;
 }
 
-/**
- * A Map whose listed keys are computed on first read: `upstream` (transitive dependencies) is
- * quadratic in the worst case, so it is only built for the steps a rule actually asks about.
- */
-class LazyMap extends Map<string, unknown> {
-  constructor(
-    entries: Array<[string, unknown]>,
-    private readonly lazy: Record<string, () => unknown>,
-  ) {
-    super(entries);
-  }
-  override get(key: string): unknown {
-    if (!super.has(key) && Object.prototype.hasOwnProperty.call(this.lazy, key))
-      super.set(key, this.lazy[key]!());
-    return super.get(key);
-  }
-  override has(key: string): boolean {
-    return super.has(key) || Object.prototype.hasOwnProperty.call(this.lazy, key);
+/** The keys of {@link PolicyStepFacts} but `upstream`, in declaration order. */
+const STEP_FACT_KEYS = [
+  "id",
+  "uses",
+  "block",
+  "major",
+  "kind",
+  "system",
+  "sideEffect",
+  "sla",
+  "retries",
+  "breakerThreshold",
+  "deadLetter",
+  "timeoutMs",
+  "trustMin",
+  "trust",
+  "consentPurpose",
+  "hasCompensate",
+  "budgetUsd",
+  "inputs",
+] as const satisfies ReadonlyArray<Exclude<keyof PolicyStepFacts, "upstream">>;
+const STEP_FACT_KEY_SET: ReadonlySet<string> = new Set(STEP_FACT_KEYS);
+
+/** One fact of a step, as CEL sees it (`inputs` converted to CEL values). Mirrors {@link stepFacts}. */
+function stepFact(step: StepModel, key: string): unknown {
+  const block = step.block!;
+  switch (key) {
+    case "id":
+      return step.id;
+    case "uses":
+      return step.uses;
+    case "block":
+      return block.id;
+    case "major":
+      return step.major;
+    case "kind":
+      return block.kind;
+    case "system":
+      return block.system ?? "";
+    case "sideEffect":
+      return block.sideEffect;
+    case "sla":
+      return step.resilience.tier;
+    case "retries":
+      return step.resilience.retries;
+    case "breakerThreshold":
+      return step.resilience.breaker.failureThreshold;
+    case "deadLetter":
+      return step.resilience.deadLetter;
+    case "timeoutMs":
+      return step.resilience.timeoutMs;
+    case "trustMin":
+      return step.trustMin;
+    case "trust":
+      return step.trust;
+    case "consentPurpose":
+      return step.consent?.purpose ?? "";
+    case "hasCompensate":
+      return step.compensate !== undefined;
+    case "budgetUsd":
+      return step.model?.budgetUsd ?? -1;
+    case "inputs":
+      return toCelInput(step.literalInputs);
+    default:
+      return undefined;
   }
 }
 
-/** Facts of one step (plain data; `upstream` computed eagerly). */
+/** The iterator type `Map` methods return (`MapIterator` or `IterableIterator`, by TS lib). */
+type MapIter<T> = ReturnType<Map<string, T>["values"]>;
+
+/**
+ * A step's facts as the CEL map policies read. A fact is computed on first read (a policy reads a
+ * handful of the 19 facts, and `upstream`, transitive dependencies, is quadratic in the worst
+ * case). Iteration and `size` first fill in every fact but `upstream`, in declaration order, so
+ * the map looks exactly like an eager one whose `upstream` is appended when first read.
+ */
+class StepFactsMap extends Map<string, unknown> {
+  private complete = false;
+
+  constructor(
+    private readonly step: StepModel,
+    private readonly upstream: () => unknown,
+  ) {
+    super();
+  }
+
+  override get(key: string): unknown {
+    if (!super.has(key)) {
+      if (key === "upstream") super.set(key, this.upstream());
+      else if (!this.complete && STEP_FACT_KEY_SET.has(key))
+        super.set(key, stepFact(this.step, key));
+    }
+    return super.get(key);
+  }
+
+  override has(key: string): boolean {
+    return super.has(key) || key === "upstream" || (!this.complete && STEP_FACT_KEY_SET.has(key));
+  }
+
+  /** Fills in every fact but `upstream`, in declaration order (`upstream` last if read). */
+  private fill(): void {
+    if (this.complete) return;
+    this.complete = true;
+    const known = new Map(super.entries());
+    super.clear();
+    for (const k of STEP_FACT_KEYS)
+      super.set(k, known.has(k) ? known.get(k) : stepFact(this.step, k));
+    if (known.has("upstream")) super.set("upstream", known.get("upstream"));
+  }
+
+  override get size(): number {
+    this.fill();
+    return super.size;
+  }
+
+  override keys(): MapIter<string> {
+    this.fill();
+    return super.keys() as MapIter<string>;
+  }
+
+  override values(): MapIter<unknown> {
+    this.fill();
+    return super.values() as MapIter<unknown>;
+  }
+
+  override entries(): MapIter<[string, unknown]> {
+    this.fill();
+    return super.entries() as MapIter<[string, unknown]>;
+  }
+
+  override [Symbol.iterator](): MapIter<[string, unknown]> {
+    return this.entries();
+  }
+
+  override forEach(
+    callback: (value: unknown, key: string, map: Map<string, unknown>) => void,
+    thisArg?: unknown,
+  ): void {
+    this.fill();
+    super.forEach(callback, thisArg);
+  }
+}
+
+/** Facts of one step (plain data; `upstream` computed eagerly). Mirrored by `stepFact`. */
 export function stepFacts(
   flow: FlowModel,
   step: StepModel,
@@ -117,15 +240,8 @@ function upstreamFn(flow: FlowModel): (s: StepModel) => string[] {
   return (s) => [...visit(s.index)].map((i) => flow.steps[i]!.id).sort();
 }
 
-function celStep(flow: FlowModel, step: StepModel, up: (s: StepModel) => string[]): LazyMap {
-  const f = stepFacts(flow, step, () => []);
-  const entries = Object.entries(f)
-    .filter(([k]) => k !== "upstream")
-    .map(([k, v]): [string, unknown] => [
-      k,
-      k === "inputs" ? toCelInput(v) : v === null ? null : v,
-    ]);
-  return new LazyMap(entries, { upstream: () => up(step) });
+function celStep(step: StepModel, up: (s: StepModel) => string[]): StepFactsMap {
+  return new StepFactsMap(step, () => up(step));
 }
 
 interface Applied {
@@ -177,8 +293,8 @@ export function evaluatePolicies(
 
   const up = upstreamFn(flow);
   const steps = orderedSteps(flow);
-  const celSteps = new Map<StepModel, LazyMap>();
-  for (const s of steps) celSteps.set(s, celStep(flow, s, up));
+  const celSteps = new Map<StepModel, StepFactsMap>();
+  for (const s of steps) celSteps.set(s, celStep(s, up));
   const flowMap = new Map<string, unknown>([
     ["name", flow.name],
     ["version", flow.version],
@@ -193,18 +309,19 @@ export function evaluatePolicies(
   for (const a of [...applied.values()].sort((x, y) => x.ref.localeCompare(y.ref))) {
     const { doc } = a;
     const params = toCelInput(doc.params ?? {});
+    const when = doc.when && doc.when.trim() !== "" ? doc.when : undefined;
     let failed = false;
+    /** Evaluates the policy with `b` (one bindings object per scope, updated per subject). */
     const check = (
-      bindings: Record<string, unknown>,
+      b: Record<string, CelInput>,
       at: Span,
       subst: Record<string, string>,
       stepId?: string,
     ): void => {
       if (failed) return;
-      const b = { ...bindings, flow: flowMap, params } as Record<string, CelInput>;
       try {
-        if (doc.when && doc.when.trim() !== "") {
-          const w = evaluateCel(doc.when, b);
+        if (when !== undefined) {
+          const w = evaluateCel(when, b);
           if (w !== true) return;
         }
         const r = evaluateCel(doc.rule, b);
@@ -227,23 +344,39 @@ export function evaluatePolicies(
         diag("TF4001", at, { detail: message }, { severity: doc.severity, stepId, policy: a.ref }),
       );
     };
+    const flowBinding = flowMap as unknown as CelInput;
     if (doc.scope === "flow") {
-      check({}, a.span ?? flow.rootSpan, {});
+      check({ flow: flowBinding, params }, a.span ?? flow.rootSpan, {});
     } else if (doc.scope === "step") {
-      for (const s of steps) check({ step: celSteps.get(s)! }, s.idSpan, { step: s.id }, s.id);
+      const b: Record<string, CelInput> = { step: null, flow: flowBinding, params };
+      for (const s of steps) {
+        if (failed) break;
+        b.step = celSteps.get(s)! as unknown as CelInput;
+        check(b, s.idSpan, { step: s.id }, s.id);
+      }
     } else {
+      const b: Record<string, CelInput> = {
+        from: null,
+        to: null,
+        edge: null,
+        flow: flowBinding,
+        params,
+      };
       for (const to of steps) {
+        if (failed) break;
         for (const d of to.deps) {
           const from = flow.steps[d]!;
           if (!from.block) continue;
           const data = to.dataNeeds.get(from.id);
           const need = to.explicitNeeds.find((n) => n.id === from.id);
-          const edge = {
+          b.from = celSteps.get(from)! as unknown as CelInput;
+          b.to = celSteps.get(to)! as unknown as CelInput;
+          b.edge = {
             kind: data ? "data" : "needs",
             fields: data ? [...data.fields].sort() : [],
           };
           check(
-            { from: celSteps.get(from)!, to: celSteps.get(to)!, edge },
+            b,
             data?.span ?? need?.span ?? to.idSpan,
             { from: from.id, to: to.id, step: to.id },
             to.id,
