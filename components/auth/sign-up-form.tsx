@@ -18,8 +18,14 @@ export function SignUpForm() {
   const [signingIn, setSigningIn] = useState(false);
   const signUp = useMutation(trpc.auth.signUp.mutationOptions());
   const errors = formErrors(signUp.error);
-  const set = (k: keyof typeof values) => (e: { target: { value: string } }) =>
-    setValues((v) => ({ ...v, [k]: e.target.value }));
+  /** The props that bind a text field to `values[k]` and its server-side errors. */
+  const field = (k: keyof typeof values) => ({
+    name: k,
+    value: values[k],
+    onChange: (e: { target: { value: string } }) =>
+      setValues((v) => ({ ...v, [k]: e.target.value })),
+    errors: errors.fields[k],
+  });
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
@@ -58,44 +64,21 @@ export function SignUpForm() {
     <form onSubmit={onSubmit} className="space-y-4" noValidate>
       {errors.message && <Alert tone="error">{errors.message}</Alert>}
       {signInError && <Alert tone="error">{signInError}</Alert>}
-      <TextField
-        label="Name"
-        name="name"
-        autoComplete="name"
-        required
-        value={values.name}
-        onChange={set("name")}
-        errors={errors.fields.name}
-      />
-      <TextField
-        label="Email"
-        type="email"
-        name="email"
-        autoComplete="email"
-        required
-        value={values.email}
-        onChange={set("email")}
-        errors={errors.fields.email}
-      />
+      <TextField label="Name" autoComplete="name" required {...field("name")} />
+      <TextField label="Email" type="email" autoComplete="email" required {...field("email")} />
       <TextField
         label="Password"
         type="password"
-        name="password"
         autoComplete="new-password"
         required
         minLength={10}
         hint="At least 10 characters."
-        value={values.password}
-        onChange={set("password")}
-        errors={errors.fields.password}
+        {...field("password")}
       />
       <TextField
         label="Workspace name (optional)"
-        name="workspaceName"
         placeholder="Defaults to “<your name>'s workspace”"
-        value={values.workspaceName}
-        onChange={set("workspaceName")}
-        errors={errors.fields.workspaceName}
+        {...field("workspaceName")}
       />
       <Button type="submit" variant="primary" className="w-full" pending={pending}>
         {pending ? "Creating your account…" : "Create account"}

@@ -11,27 +11,28 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/field";
 import { Table, Td, Th } from "@/components/ui/table";
+import { ConfirmRowAction, SettingsSection } from "./settings-section";
 
 export function ApiTokensPanel() {
   const isAdmin = useCan("admin");
   return (
-    <section aria-labelledby="tokens-heading" className="space-y-3">
-      <div>
-        <h2 id="tokens-heading" className="text-sm font-semibold">
-          API tokens
-        </h2>
-        <p className="text-sm text-zinc-600">
+    <SettingsSection
+      id="tokens-heading"
+      title="API tokens"
+      description={
+        <>
           For scripts and CI: send{" "}
           <code className="font-mono text-xs">Authorization: Bearer …</code>. A token acts with its
           creator&apos;s role in this workspace only.
-        </p>
-      </div>
+        </>
+      }
+    >
       {isAdmin ? (
         <TokensAdmin />
       ) : (
         <p className="text-sm text-zinc-600">Only admins of this workspace manage API tokens.</p>
       )}
-    </section>
+    </SettingsSection>
   );
 }
 
@@ -165,20 +166,13 @@ function TokensAdmin() {
                 </Td>
                 <Td className="text-right">
                   {!t.revokedAt && (
-                    <Button
-                      size="sm"
-                      variant="ghost"
-                      className="text-red-700 hover:bg-red-50"
-                      aria-label={`Revoke ${t.name}`}
+                    <ConfirmRowAction
+                      label="Revoke"
+                      ariaLabel={`Revoke ${t.name}`}
+                      confirm={`Revoke “${t.name}”? Calls using it will fail.`}
                       pending={revoke.isPending && revoke.variables?.id === t.id}
-                      onClick={() => {
-                        if (window.confirm(`Revoke “${t.name}”? Calls using it will fail.`)) {
-                          revoke.mutate({ id: t.id });
-                        }
-                      }}
-                    >
-                      Revoke
-                    </Button>
+                      onConfirm={() => revoke.mutate({ id: t.id })}
+                    />
                   )}
                 </Td>
               </tr>

@@ -12,6 +12,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { SelectField, TextField, inputClass } from "@/components/ui/field";
 import { Table, Td, Th } from "@/components/ui/table";
+import { ConfirmRowAction, SettingsSection } from "./settings-section";
 
 export function MembersPanel() {
   const trpc = useTRPC();
@@ -45,17 +46,11 @@ export function MembersPanel() {
   }
 
   return (
-    <section aria-labelledby="members-heading" className="space-y-3">
-      <div>
-        <h2 id="members-heading" className="text-sm font-semibold">
-          Members
-        </h2>
-        <p className="text-sm text-zinc-600">
-          Viewers read; editors change workflows; approvers also approve; admins manage members and
-          tokens.
-        </p>
-      </div>
-
+    <SettingsSection
+      id="members-heading"
+      title="Members"
+      description="Viewers read; editors change workflows; approvers also approve; admins manage members and tokens."
+    >
       {isAdmin && (
         <form
           onSubmit={onAdd}
@@ -138,20 +133,13 @@ export function MembersPanel() {
                 <Td className="whitespace-nowrap text-zinc-600">{formatDateTime(m.since)}</Td>
                 {isAdmin && (
                   <Td className="text-right">
-                    <Button
-                      size="sm"
-                      variant="ghost"
-                      className="text-red-700 hover:bg-red-50"
-                      aria-label={`Remove ${m.user.email}`}
+                    <ConfirmRowAction
+                      label="Remove"
+                      ariaLabel={`Remove ${m.user.email}`}
+                      confirm={`Remove ${m.user.email} from this workspace?`}
                       pending={remove.isPending && remove.variables?.membershipId === m.id}
-                      onClick={() => {
-                        if (window.confirm(`Remove ${m.user.email} from this workspace?`)) {
-                          remove.mutate({ membershipId: m.id });
-                        }
-                      }}
-                    >
-                      Remove
-                    </Button>
+                      onConfirm={() => remove.mutate({ membershipId: m.id })}
+                    />
                   </Td>
                 )}
               </tr>
@@ -159,6 +147,6 @@ export function MembersPanel() {
           </tbody>
         </Table>
       )}
-    </section>
+    </SettingsSection>
   );
 }

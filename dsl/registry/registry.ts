@@ -102,6 +102,22 @@ export const ZBlockDefinition = z
   // Another engineer may add fields to BlockDefinition: unknown keys pass through untouched.
   .loose();
 
+/** The `format` values block schemas may use (known to the schema Ajv, not asserted). */
+export const SCHEMA_FORMATS: readonly string[] = [
+  "email",
+  "date",
+  "date-time",
+  "time",
+  "duration",
+  "uri",
+  "uri-reference",
+  "uuid",
+  "hostname",
+  "ipv4",
+  "ipv6",
+  "regex",
+];
+
 /**
  * Creates the Ajv (JSON Schema draft 2020-12) instance used to check block schemas.
  * Formats are known but not asserted (`ajv-formats` is not a dependency): a schema may say
@@ -114,22 +130,7 @@ export function createSchemaAjv(): Ajv2020 {
     strictTypes: false,
     strictRequired: false,
   });
-  for (const format of [
-    "email",
-    "date",
-    "date-time",
-    "time",
-    "duration",
-    "uri",
-    "uri-reference",
-    "uuid",
-    "hostname",
-    "ipv4",
-    "ipv6",
-    "regex",
-  ]) {
-    ajv.addFormat(format, true);
-  }
+  for (const format of SCHEMA_FORMATS) ajv.addFormat(format, true);
   return ajv;
 }
 

@@ -5,10 +5,13 @@
  * Compensations: account.upsert -> account.archive, invoice.create -> invoice.void,
  * charge.create -> refund.create.
  */
-import { defineConnector, omit } from "./framework/connector";
+import { defineConnector, omit, withPathParams } from "./framework/connector";
 
-/** The REST body of `POST /invoices`: lines, tax mode, due days, draft flag. */
-function invoiceBody(i: Record<string, unknown>) {
+/**
+ * The inputs without `idempotencyKey`: the key travels as the Idempotency-Key header, as payment
+ * APIs expect (e.g. `POST /invoices` gets lines, tax mode, due days and the draft flag).
+ */
+function bodyWithoutKey(i: Record<string, unknown>) {
   return omit(i, "idempotencyKey");
 }
 
@@ -27,12 +30,7 @@ export const billingConnector = defineConnector({
       }),
     },
     { block: "billing.account.upsert@2", method: "PUT", path: "/accounts" },
-    {
-      block: "billing.account.archive@1",
-      method: "POST",
-      path: "/accounts/{accountId}/archive",
-      body: (i) => omit(i, "accountId"),
-    },
+    withPathParams("billing.account.archive@1", "POST", "/accounts/{accountId}/archive"),
     {
       block: "billing.invoice.create@1",
       method: "POST",
@@ -63,32 +61,11 @@ export const billingConnector = defineConnector({
       // v3 always added tax on top: that is `taxMode: exclusive`.
       body: (i) => ({ ...i, taxMode: "exclusive" }),
     },
-    { block: "billing.invoice.create@4", method: "POST", path: "/invoices", body: invoiceBody },
+    { block: "billing.invoice.create@4", method: "POST", path: "/invoices", body: bodyWithoutKey },
     { block: "billing.invoice.get@1", method: "GET", path: "/invoices/{invoiceId}" },
-    {
-      block: "billing.invoice.void@1",
-      method: "POST",
-      path: "/invoices/{invoiceId}/void",
-      body: (i) => omit(i, "invoiceId"),
-    },
-    {
-      block: "billing.invoice.send@1",
-      method: "POST",
-      path: "/invoices/{invoiceId}/send",
-      body: (i) => omit(i, "invoiceId"),
-    },
-    {
-      block: "billing.charge.create@1",
-      method: "POST",
-      path: "/charges",
-      // The key travels as the Idempotency-Key header, as payment APIs expect.
-      body: (i) => omit(i, "idempotencyKey"),
-    },
-    {
-      block: "billing.refund.create@1",
-      method: "POST",
-      path: "/refunds",
-      body: (i) => omit(i, "idempotencyKey"),
-    },
+    withPathParams("billing.invoice.void@1", "POST", "/invoices/{invoiceId}/void"),
+    withPathParams("billing.invoice.send@1", "POST", "/invoices/{invoiceId}/send"),
+    { block: "billing.charge.create@1", method: "POST", path: "/charges", body: bodyWithoutKey },
+    { block: "billing.refund.create@1", method: "POST", path: "/refunds", body: bodyWithoutKey },
   ],
 });

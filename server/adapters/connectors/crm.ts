@@ -3,7 +3,7 @@
  * Writes with a compensation: `crm.contact.create` -> `crm.contact.delete`,
  * `crm.deal.create` -> `crm.deal.delete`.
  */
-import { defineConnector, omit, pickQuery } from "./framework/connector";
+import { defineConnector, pickQuery, withPathParams } from "./framework/connector";
 
 export const crmConnector = defineConnector({
   system: "crm",
@@ -17,28 +17,13 @@ export const crmConnector = defineConnector({
       query: (i) => pickQuery(i, "email", "name", "companyId", "limit"),
     },
     { block: "crm.contact.create@1", method: "POST", path: "/contacts" },
-    {
-      block: "crm.contact.update@1",
-      method: "PATCH",
-      path: "/contacts/{id}",
-      body: (i) => omit(i, "id"),
-    },
+    withPathParams("crm.contact.update@1", "PATCH", "/contacts/{id}"),
     { block: "crm.contact.delete@1", method: "DELETE", path: "/contacts/{id}" },
     { block: "crm.company.get@1", method: "GET", path: "/companies/{id}" },
-    {
-      block: "crm.company.upsert@1",
-      method: "PUT",
-      path: "/companies/by-domain/{domain}",
-      body: (i) => omit(i, "domain"),
-    },
+    withPathParams("crm.company.upsert@1", "PUT", "/companies/by-domain/{domain}"),
     { block: "crm.deal.get@1", method: "GET", path: "/deals/{id}" },
     { block: "crm.deal.create@1", method: "POST", path: "/deals" },
-    {
-      block: "crm.deal.update@1",
-      method: "PATCH",
-      path: "/deals/{id}",
-      body: (i) => omit(i, "id"),
-    },
+    withPathParams("crm.deal.update@1", "PATCH", "/deals/{id}"),
     { block: "crm.deal.delete@1", method: "DELETE", path: "/deals/{id}" },
   ],
 });

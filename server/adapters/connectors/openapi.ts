@@ -17,7 +17,7 @@
  * - A missing `operationId` is derived from method and path (`GET /pets/{petId}` -> `get-pets-pet-id`).
  */
 import { parse as parseYaml } from "yaml";
-import { validateBlockDefinition } from "@/dsl/registry/registry";
+import { SCHEMA_FORMATS, validateBlockDefinition } from "@/dsl/registry/registry";
 import type { BlockDefinition, JsonSchema } from "@/dsl/types";
 import { blockRefOf, primitiveRegistry } from "./framework/connector";
 import { schemaErrors } from "./framework/schema";
@@ -49,20 +49,8 @@ const isObj = (x: unknown): x is Obj => typeof x === "object" && x !== null && !
 const METHODS = ["get", "put", "post", "patch", "delete"] as const;
 const SKIPPED_METHODS = ["head", "options", "trace"];
 export const CONNECTOR_NAME_RE = /^[a-z][a-z0-9_]{1,39}$/;
-const KNOWN_FORMATS = new Set([
-  "email",
-  "date",
-  "date-time",
-  "time",
-  "duration",
-  "uri",
-  "uri-reference",
-  "uuid",
-  "hostname",
-  "ipv4",
-  "ipv6",
-  "regex",
-]);
+/** Formats the registry's Ajv knows; others are dropped on import. */
+const KNOWN_FORMATS = new Set(SCHEMA_FORMATS);
 /** JSON Schema 2020-12 keywords kept as they are (subschemas are converted separately). */
 const PLAIN_KEYWORDS = new Set([
   "type",

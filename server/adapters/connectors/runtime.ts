@@ -17,23 +17,13 @@ import type { BlockRuntime, RuntimeRegistry, RuntimeRequest } from "@/server/eng
 import { billingConnector } from "./billing";
 import { clmConnector } from "./clm";
 import { crmConnector } from "./crm";
+import { toBlockExecution, type BlockExecution } from "./execution";
 import { TokenCache } from "./framework/auth";
 import { callOperation, type CallContext } from "./framework/call";
 import { primitiveRegistry, type Connector } from "./framework/connector";
 import type { ConnectorEndpoint, Operation } from "./framework/types";
 
-/** One attempt of one step (the engine's {@link RuntimeRequest}, reduced to what a connector needs). */
-export interface BlockExecution {
-  block: { id: string; version: string; major: number };
-  inputs: Record<string, unknown>;
-  idempotencyKey: string;
-  attempt: number;
-  /** Aborts at the per-attempt timeout of the step's SLA profile. */
-  signal: AbortSignal;
-  workspaceId: string;
-  runId: string;
-  stepId: string;
-}
+export type { BlockExecution } from "./execution";
 
 /** A workspace's connector for one system, secrets decrypted, ready to call. */
 export interface ResolvedConnector extends ConnectorEndpoint {
@@ -136,17 +126,7 @@ function builtinPrefixes(): Set<string> {
 /** The engine's {@link BlockRuntime} over a connector runtime. */
 export function connectorBlockRuntime(runtime: ConnectorRuntime): BlockRuntime {
   return {
-    execute: (req: RuntimeRequest) =>
-      runtime.execute({
-        block: { id: req.block.id, version: req.block.version, major: req.block.major },
-        inputs: req.inputs,
-        idempotencyKey: req.idempotencyKey,
-        attempt: req.attempt,
-        signal: req.signal,
-        workspaceId: req.run.workspaceId,
-        runId: req.run.id,
-        stepId: req.step.id,
-      }),
+    execute: (req: RuntimeRequest) => runtime.execute(toBlockExecution(req)),
   };
 }
 

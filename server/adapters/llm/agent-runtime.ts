@@ -21,6 +21,7 @@ import type {
   ChatCompletionMessageParam,
 } from "openai/resources/chat/completions";
 import type { BlockDefinition } from "@/dsl/types";
+import { toBlockExecution } from "@/server/adapters/connectors/execution";
 import { EngineError, NonRetryableError, RetryAfterError } from "@/server/engine/errors";
 import type { BlockRuntime, RunInfo, RuntimeRequest } from "@/server/engine/ports";
 import { chatOnce, createClientCache, type ChatRequest, type ChatResponse } from "./chat-client";
@@ -623,14 +624,7 @@ export function createAgentRuntime(opts: AgentRuntimeOptions = {}): AgentRuntime
 /** Maps the engine's request to an {@link AgentExecution}. */
 export function toExecution(req: RuntimeRequest, flowChain?: string[]): AgentExecution {
   return {
-    block: { id: req.block.id, version: req.block.version, major: req.block.major },
-    inputs: req.inputs,
-    idempotencyKey: req.idempotencyKey,
-    attempt: req.attempt,
-    signal: req.signal,
-    workspaceId: req.run.workspaceId,
-    runId: req.run.id,
-    stepId: req.step.id,
+    ...toBlockExecution(req),
     ...(req.step.source.model ? { model: req.step.source.model } : {}),
     flow: req.run.flow,
     ...(flowChain ? { flowChain } : {}),

@@ -72,36 +72,20 @@ class LenientParser {
     this.i++; // {
     const out: Record<string, unknown> = {};
     for (;;) {
-      this.skip();
-      if (this.eof) {
-        this.changes.add("closed unclosed objects or arrays");
-        return out;
-      }
-      const c = this.s[this.i]!;
-      if (c === "}") {
-        this.i++;
-        return out;
-      }
-      if (c === ",") {
-        this.i++;
-        this.changes.add("removed extra commas");
-        continue;
-      }
+      if (this.atEnd("}")) return out;
       let key: string;
       try {
         key = this.key();
       } catch (e) {
         if (e instanceof Truncated) {
-          this.changes.add("removed an incomplete member at the end");
-          this.changes.add("closed unclosed objects or arrays");
+          this.cutOffMember();
           return out;
         }
         throw e;
       }
       this.skip();
       if (this.eof) {
-        this.changes.add("removed an incomplete member at the end");
-        this.changes.add("closed unclosed objects or arrays");
+        this.cutOffMember();
         return out;
       }
       if (this.s[this.i] === ":" || this.s[this.i] === "=") {
@@ -112,8 +96,7 @@ class LenientParser {
       }
       this.skip();
       if (this.eof) {
-        this.changes.add("removed an incomplete member at the end");
-        this.changes.add("closed unclosed objects or arrays");
+        this.cutOffMember();
         return out;
       }
       out[key] = this.value();
@@ -125,21 +108,7 @@ class LenientParser {
     this.i++; // [
     const out: unknown[] = [];
     for (;;) {
-      this.skip();
-      if (this.eof) {
-        this.changes.add("closed unclosed objects or arrays");
-        return out;
-      }
-      const c = this.s[this.i]!;
-      if (c === "]") {
-        this.i++;
-        return out;
-      }
-      if (c === ",") {
-        this.i++;
-        this.changes.add("removed extra commas");
-        continue;
-      }
+      if (this.atEnd("]")) return out;
       try {
         out.push(this.value());
       } catch (e) {
@@ -151,6 +120,34 @@ class LenientParser {
       }
       this.separator("]");
     }
+  }
+
+  /**
+   * Before a member: skips stray commas; true when the container ends here, at its `close` (which
+   * is consumed) or at the end of the text (the container is closed).
+   */
+  atEnd(close: "}" | "]"): boolean {
+    for (;;) {
+      this.skip();
+      if (this.eof) {
+        this.changes.add("closed unclosed objects or arrays");
+        return true;
+      }
+      const c = this.s[this.i]!;
+      if (c === close) {
+        this.i++;
+        return true;
+      }
+      if (c !== ",") return false;
+      this.i++;
+      this.changes.add("removed extra commas");
+    }
+  }
+
+  /** The text ends inside an object member: it is dropped and the object closed. */
+  cutOffMember() {
+    this.changes.add("removed an incomplete member at the end");
+    this.changes.add("closed unclosed objects or arrays");
   }
 
   /** After a member: a comma (a trailing one is dropped), the closer, or a missing comma. */

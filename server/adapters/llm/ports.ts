@@ -4,25 +4,14 @@
  * other stores) can supply their own.
  */
 import type { BlockDefinition } from "@/dsl/types";
+import type { BlockExecution } from "@/server/adapters/connectors/execution";
+import type { RuntimeRequest } from "@/server/engine/ports";
 import type { PiiDecision, PiiPolicy } from "./pii";
 
 /** One execution of an agent block, as the engine hands it over. */
-export interface AgentExecution {
-  block: { id: string; version: string; major: number };
-  inputs: Record<string, unknown>;
-  idempotencyKey: string;
-  attempt: number;
-  signal: AbortSignal;
-  workspaceId: string;
-  runId: string;
-  stepId: string;
+export interface AgentExecution extends BlockExecution {
   /** The step's `model:` settings (StepIR.model). */
-  model?: {
-    route?: string;
-    fallback: string[];
-    budgetUsd?: number;
-    preference?: "cost" | "latency" | "quality";
-  };
+  model?: NonNullable<RuntimeRequest["step"]["source"]["model"]>;
   /** The flow's name (memory scope, usage per flow). */
   flow?: string;
   /**

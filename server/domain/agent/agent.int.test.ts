@@ -37,38 +37,17 @@ afterAll(async () => {
   await db?.close();
 });
 
+/** Remembers a fact of `flowName` (in the owner's workspace unless told). */
+const fact = (flowName: string, key: string, content: string, workspaceId = ws) =>
+  rememberFact(db.prisma, { workspaceId, flowName, key, content });
+
 describe("agent memory", () => {
   it("a sub-flow inherits its parents' memory, nearest flow first, within its workspace", async () => {
-    await rememberFact(db.prisma, {
-      workspaceId: ws,
-      flowName: "onboarding",
-      key: "tone",
-      content: "Formal, no emojis",
-    });
-    await rememberFact(db.prisma, {
-      workspaceId: ws,
-      flowName: "onboarding",
-      key: "vip",
-      content: "ACME is a VIP",
-    });
-    await rememberFact(db.prisma, {
-      workspaceId: ws,
-      flowName: "welcome-email",
-      key: "tone",
-      content: "Warm and short",
-    });
-    await rememberFact(db.prisma, {
-      workspaceId: ws,
-      flowName: "renewals",
-      key: "secret-plan",
-      content: "not inherited",
-    });
-    await rememberFact(db.prisma, {
-      workspaceId: otherWs,
-      flowName: "onboarding",
-      key: "leak",
-      content: "other tenant",
-    });
+    await fact("onboarding", "tone", "Formal, no emojis");
+    await fact("onboarding", "vip", "ACME is a VIP");
+    await fact("welcome-email", "tone", "Warm and short");
+    await fact("renewals", "secret-plan", "not inherited");
+    await fact("onboarding", "leak", "other tenant", otherWs);
     await remember(db.prisma, {
       workspaceId: ws,
       flowName: "welcome-email",
@@ -98,35 +77,15 @@ describe("agent memory", () => {
   });
 
   it("replaces a fact by key", async () => {
-    await rememberFact(db.prisma, {
-      workspaceId: ws,
-      flowName: "facts",
-      key: "currency",
-      content: "USD",
-    });
-    await rememberFact(db.prisma, {
-      workspaceId: ws,
-      flowName: "facts",
-      key: "currency",
-      content: "EUR",
-    });
+    await fact("facts", "currency", "USD");
+    await fact("facts", "currency", "EUR");
     const items = await recallMemory(db.prisma, { workspaceId: ws, flows: ["facts"], limit: 10 });
     expect(items.map((i) => i.content)).toEqual(["EUR"]);
   });
 
   it("searches case-insensitively; every term must match; % is literal", async () => {
-    await rememberFact(db.prisma, {
-      workspaceId: ws,
-      flowName: "search",
-      key: "discount",
-      content: "Give 10% discount to Nonprofits",
-    });
-    await rememberFact(db.prisma, {
-      workspaceId: ws,
-      flowName: "search",
-      key: "region",
-      content: "Ship EU orders from Berlin",
-    });
+    await fact("search", "discount", "Give 10% discount to Nonprofits");
+    await fact("search", "region", "Ship EU orders from Berlin");
     const flows = ["search"];
     const find = async (query: string) =>
       (await searchMemory(db.prisma, { workspaceId: ws, flows, query })).map((i) => i.key);
@@ -157,7 +116,7 @@ describe("agent usage", () => {
       tokensOut: 10,
       costUsd: 0.00012,
     });
-    await recordAgentUsage(db.prisma, {
+    const retry = {
       ...row,
       stepId: "classify",
       attempt: 2,
@@ -165,16 +124,9 @@ describe("agent usage", () => {
       tokensIn: 100,
       tokensOut: 20,
       costUsd: 0.0015,
-    });
-    await recordAgentUsage(db.prisma, {
-      ...row,
-      stepId: "classify",
-      attempt: 2,
-      model: "large",
-      tokensIn: 100,
-      tokensOut: 20,
-      costUsd: 0.0015,
-    });
+    };
+    await recordAgentUsage(db.prisma, retry);
+    await recordAgentUsage(db.prisma, retry); // replayed
     await recordAgentUsage(db.prisma, {
       ...row,
       runId: "run-b",
@@ -225,12 +177,7 @@ describe("the agent runtime on the database", () => {
   });
 
   it("reads inherited memory, records usage, remembers context and enforces the run budget", async () => {
-    await rememberFact(db.prisma, {
-      workspaceId: ws,
-      flowName: "parent-flow",
-      key: "policy",
-      content: "Refunds need approval",
-    });
+    await fact("parent-flow", "policy", "Refunds need approval");
     const rt = createAgentRuntime({
       models: [testModel("small", { baseURL: fake.baseURL })],
       memory: createPrismaAgentMemory(db.prisma),

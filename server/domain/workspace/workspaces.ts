@@ -2,7 +2,7 @@ import { z } from "zod";
 import { appendAudit } from "../audit/ledger";
 import { ZEmail } from "../auth/schemas";
 import { AppError, notFound } from "../errors";
-import { ROLES, type Actor, type Db } from "../types";
+import { ROLES, type Actor, type Db, type Tx } from "../types";
 import { slugify, uniqueSlug } from "./slug";
 
 export async function listMyWorkspaces(db: Db, userId: string) {
@@ -96,12 +96,18 @@ async function assertNotLastAdmin(
   }
 }
 
+/** A membership of the actor's workspace; NOT_FOUND for another workspace's. */
+async function findMember(tx: Tx, actor: Actor, membershipId: string) {
+  const m = await tx.membership.findFirst({
+    where: { id: membershipId, workspaceId: actor.workspaceId },
+  });
+  if (!m) throw notFound("Member");
+  return m;
+}
+
 export async function setMemberRole(db: Db, actor: Actor, input: z.infer<typeof ZSetRoleInput>) {
   return db.$transaction(async (tx) => {
-    const m = await tx.membership.findFirst({
-      where: { id: input.membershipId, workspaceId: actor.workspaceId },
-    });
-    if (!m) throw notFound("Member");
+    const m = await findMember(tx, actor, input.membershipId);
     if (m.role === "admin" && input.role !== "admin")
       await assertNotLastAdmin(tx, actor.workspaceId, m.id);
     const updated = await tx.membership.update({ where: { id: m.id }, data: { role: input.role } });
@@ -121,10 +127,7 @@ export async function removeMember(
   input: z.infer<typeof ZRemoveMemberInput>,
 ) {
   return db.$transaction(async (tx) => {
-    const m = await tx.membership.findFirst({
-      where: { id: input.membershipId, workspaceId: actor.workspaceId },
-    });
-    if (!m) throw notFound("Member");
+    const m = await findMember(tx, actor, input.membershipId);
     if (m.role === "admin") await assertNotLastAdmin(tx, actor.workspaceId, m.id);
     await tx.membership.delete({ where: { id: m.id } });
     await appendAudit(tx, actor, {

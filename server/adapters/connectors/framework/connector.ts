@@ -4,7 +4,7 @@
  */
 import { BlockRegistry, parseBlockRef } from "@/dsl/registry/registry";
 import type { BlockDefinition } from "@/dsl/types";
-import type { Operation, OperationSpec } from "./types";
+import type { HttpMethod, Operation, OperationSpec } from "./types";
 
 /** A connector: a system and its operations by `id@major`. */
 export interface Connector {
@@ -53,6 +53,15 @@ export function defineConnector(
 /** The inputs without `keys` (e.g. path parameters that must not repeat in the body). */
 export function omit(inputs: Record<string, unknown>, ...keys: string[]): Record<string, unknown> {
   return Object.fromEntries(Object.entries(inputs).filter(([k]) => !keys.includes(k)));
+}
+
+/**
+ * An operation whose body is the inputs without the path's `{name}` parameters (they travel in
+ * the URL and must not repeat in the body).
+ */
+export function withPathParams(block: string, method: HttpMethod, path: string): OperationSpec {
+  const params = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
+  return { block, method, path, body: (i) => omit(i, ...params) };
 }
 
 /** The inputs restricted to `keys`, as query values. */

@@ -3,8 +3,8 @@ import {
   conflict,
   currencyOf,
   emailOf,
+  found,
   invalid,
-  notFound,
   oneOf,
   optNumber,
   optString,
@@ -18,16 +18,8 @@ import { hashSeed } from "./prng";
 import { invoiceTotal, round2 } from "./seed";
 import type { Account, BillingState, Invoice, InvoiceLine } from "./state";
 
-function account(s: BillingState, id: string): Account {
-  const a = s.accounts.get(id);
-  if (!a) throw notFound("account", id);
-  return a;
-}
-function invoice(s: BillingState, id: string): Invoice {
-  const i = s.invoices.get(id);
-  if (!i) throw notFound("invoice", id);
-  return i;
-}
+const account = (s: BillingState, id: string) => found(s.accounts, "account", id);
+const invoice = (s: BillingState, id: string) => found(s.invoices, "invoice", id);
 function usable(a: Account) {
   if (a.status === "archived")
     throw conflict("account_archived", `account ${a.accountId} is archived`);
@@ -241,8 +233,7 @@ export const billingRoutes: Route<BillingState>[] = [
     pattern: "/refunds",
     handler: ({ state, body, now }) => {
       const chargeId = reqString(body, "chargeId");
-      const charge = state.charges.get(chargeId);
-      if (!charge) throw notFound("charge", chargeId);
+      const charge = found(state.charges, "charge", chargeId);
       if (charge.status === "failed")
         throw conflict("charge_failed", `charge ${chargeId} failed: nothing to refund`);
       const reason = oneOf(body, "reason", [

@@ -3,8 +3,8 @@ import {
   conflict,
   currencyOf,
   emailOf,
+  found,
   invalid,
-  notFound,
   oneOf,
   optNumber,
   optString,
@@ -17,16 +17,8 @@ import {
 import { plusMonths } from "./seed";
 import type { ClmState, Contract, Envelope } from "./state";
 
-function contract(s: ClmState, id: string): Contract {
-  const c = s.contracts.get(id);
-  if (!c) throw notFound("contract", id);
-  return c;
-}
-function envelope(s: ClmState, id: string): Envelope {
-  const e = s.envelopes.get(id);
-  if (!e) throw notFound("signature request", id);
-  return e;
-}
+const contract = (s: ClmState, id: string) => found(s.contracts, "contract", id);
+const envelope = (s: ClmState, id: string) => found(s.envelopes, "signature request", id);
 const envelopeOut = (e: Envelope) => e;
 
 export const clmRoutes: Route<ClmState>[] = [

@@ -1,6 +1,7 @@
 /** The mock CRM: contacts, companies, deals (REST.md, "CRM"). */
 import {
   emailOf,
+  found,
   invalid,
   notFound,
   oneOf,
@@ -26,16 +27,18 @@ function dealOut(d: Deal) {
   const { deletedAt: _d, ...rest } = d;
   return rest;
 }
-function liveContact(s: CrmState, id: string): Contact {
-  const c = s.contacts.get(id);
-  if (!c || c.deletedAt) throw notFound("contact", id);
-  return c;
+/** Like {@link found}, but a soft-deleted entry is not found either. */
+function live<T extends { deletedAt?: string }>(
+  map: ReadonlyMap<string, T>,
+  what: string,
+  id: string,
+): T {
+  const v = found(map, what, id);
+  if (v.deletedAt) throw notFound(what, id);
+  return v;
 }
-function liveDeal(s: CrmState, id: string): Deal {
-  const d = s.deals.get(id);
-  if (!d || d.deletedAt) throw notFound("deal", id);
-  return d;
-}
+const liveContact = (s: CrmState, id: string) => live(s.contacts, "contact", id);
+const liveDeal = (s: CrmState, id: string) => live(s.deals, "deal", id);
 function checkCompany(s: CrmState, id: string | undefined) {
   if (id !== undefined && !s.companies.has(id)) throw invalid(`companyId ${id} does not exist`);
 }
@@ -130,8 +133,7 @@ export const crmRoutes: Route<CrmState>[] = [
     method: "DELETE",
     pattern: "/contacts/:id",
     handler: ({ state, params, now }) => {
-      const c = state.contacts.get(params.id!);
-      if (!c) throw notFound("contact", params.id!);
+      const c = found(state.contacts, "contact", params.id!);
       // Deleting twice answers the same: a compensation may be retried.
       c.deletedAt ??= now.toISOString();
       return { body: { id: c.id, deleted: true, deletedAt: c.deletedAt } };
@@ -141,11 +143,7 @@ export const crmRoutes: Route<CrmState>[] = [
     operation: "company.get",
     method: "GET",
     pattern: "/companies/:id",
-    handler: ({ state, params }) => {
-      const c = state.companies.get(params.id!);
-      if (!c) throw notFound("company", params.id!);
-      return { body: c };
-    },
+    handler: ({ state, params }) => ({ body: found(state.companies, "company", params.id!) }),
   },
   {
     operation: "company.upsert",
@@ -234,8 +232,7 @@ export const crmRoutes: Route<CrmState>[] = [
     method: "DELETE",
     pattern: "/deals/:id",
     handler: ({ state, params, now }) => {
-      const d = state.deals.get(params.id!);
-      if (!d) throw notFound("deal", params.id!);
+      const d = found(state.deals, "deal", params.id!);
       d.deletedAt ??= now.toISOString();
       return { body: { id: d.id, deleted: true, deletedAt: d.deletedAt } };
     },

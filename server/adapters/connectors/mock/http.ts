@@ -29,6 +29,12 @@ export class MockHttpError extends Error {
 
 export const notFound = (what: string, id: string) =>
   new MockHttpError(404, "not_found", `${what} ${id} does not exist`);
+/** The entry `id` of `map`, or a 404 naming `what` when there is none. */
+export function found<T>(map: ReadonlyMap<string, T>, what: string, id: string): T {
+  const v = map.get(id);
+  if (v === undefined) throw notFound(what, id);
+  return v;
+}
 export const conflict = (code: string, message: string) => new MockHttpError(409, code, message);
 export const invalid = (message: string) => new MockHttpError(422, "validation_error", message);
 
