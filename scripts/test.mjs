@@ -4,6 +4,7 @@
 // build in Chromium. Options: --only <step[,step]>, --skip <step[,step]>.
 // Steps: format, lint, types, unit, int, int-postgres, e2e.
 import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -89,6 +90,8 @@ async function e2e() {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "trustflow-e2e-"));
   const base = `http://localhost:${port}`;
+  // Agent steps call a scripted OpenAI-compatible test double (e2e/support/fake-model-server.ts).
+  const fakeModel = await startFakeModel();
   const env = {
     ...process.env,
     NODE_ENV: "production",
@@ -98,8 +101,13 @@ async function e2e() {
     NEXTAUTH_SECRET: "e2e-secret-e2e-secret-e2e-secret-e2e-secret",
     LOG_LEVEL: "warn",
     NEXT_TELEMETRY_DISABLED: "1",
+    TRUSTFLOW_MODELS: JSON.stringify(e2eModels(fakeModel.baseURL)),
+    E2E_FAKE_MODEL_KEY: "e2e-dummy-key",
+    // Connector credentials are sealed with this key (required in production); a fresh one per run.
+    TRUSTFLOW_CREDENTIALS_KEY: randomBytes(32).toString("base64"),
   };
   delete env.DATABASE_URL;
+  delete env.TRUSTFLOW_MODELS_FILE;
   const server = spawn(
     process.execPath,
     [
@@ -114,11 +122,63 @@ async function e2e() {
   );
   try {
     await waitHealthy(`http://127.0.0.1:${port}/api/health`, server);
-    await run(bin("playwright"), ["test"], { E2E_BASE_URL: base, CHROMIUM_PATH: chromium });
+    await run(bin("playwright"), ["test"], {
+      E2E_BASE_URL: base,
+      CHROMIUM_PATH: chromium,
+      E2E_FAKE_MODEL_URL: fakeModel.baseURL,
+    });
   } finally {
     server.kill("SIGTERM");
+    fakeModel.proc.kill("SIGTERM");
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** One model for the e2e server: the fake model, for drafting, with per-token costs. */
+function e2eModels(baseURL) {
+  return [
+    {
+      name: "e2e-fake",
+      provider: "openai-compatible",
+      baseURL,
+      apiKeyEnv: "E2E_FAKE_MODEL_KEY",
+      model: "fake-drafter",
+      tier: "small",
+      maxTokens: 512,
+      capabilities: {
+        tasks: ["classification", "extraction", "summarization", "drafting", "routing"],
+        json: "json_object",
+      },
+      costPerInputToken: 0.000002,
+      costPerOutputToken: 0.000008,
+    },
+  ];
+}
+
+/** Starts e2e/support/fake-model-server.ts on a free port; resolves with its base URL. */
+function startFakeModel() {
+  const proc = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(root, "e2e/support/fake-model-server.ts"), "0"],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => {
+      proc.kill("SIGTERM");
+      reject(new Error("the fake model server did not start"));
+    }, 30_000);
+    proc.on("exit", (code) => reject(new Error(`the fake model server exited with ${code}`)));
+    proc.stdout.on("data", (chunk) => {
+      out += chunk;
+      const m = /fake-model listening on (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        proc.stdout.resume();
+        resolve({ proc, baseURL: m[1] });
+      }
+    });
+  });
 }
 
 function ensureChromium() {

@@ -139,6 +139,18 @@ export function FlowCanvas({
     perfCanvasRendered(graphRevision);
   }, [nodes, graphRevision]);
 
+  // The mini map draws every node again; it is not needed for the first paint, so it comes once
+  // the browser is idle after opening.
+  const [showMiniMap, setShowMiniMap] = useState(false);
+  useEffect(() => {
+    if (typeof requestIdleCallback === "function") {
+      const id = requestIdleCallback(() => setShowMiniMap(true), { timeout: 1500 });
+      return () => cancelIdleCallback(id);
+    }
+    const t = setTimeout(() => setShowMiniMap(true), 300);
+    return () => clearTimeout(t);
+  }, []);
+
   // A new flow (or the first graph of an import) is fitted once it has nodes.
   const hasNodes = nodes.length > 0;
   useEffect(() => {
@@ -305,12 +317,14 @@ export function FlowCanvas({
         aria-label="Flow canvas"
       >
         <Background gap={16} size={1} />
-        <MiniMap
-          pannable
-          zoomable
-          nodeColor={(n) => KIND_STYLE[(n as StepNode).data.kind].color}
-          ariaLabel="Mini map"
-        />
+        {showMiniMap && (
+          <MiniMap
+            pannable
+            zoomable
+            nodeColor={(n) => KIND_STYLE[(n as StepNode).data.kind].color}
+            ariaLabel="Mini map"
+          />
+        )}
         <Controls showInteractive={false} />
       </ReactFlow>
     </div>

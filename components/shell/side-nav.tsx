@@ -9,6 +9,7 @@ const SECTIONS: { title: string; items: { href: string; label: string; match?: s
     items: [
       { href: "/workflows", label: "Studio", match: ["/workflows", "/studio"] },
       { href: "/registry", label: "Registry" },
+      { href: "/connectors", label: "Connectors" },
       { href: "/sandbox", label: "Sandbox" },
     ],
   },

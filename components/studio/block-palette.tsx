@@ -1,14 +1,17 @@
 "use client";
 
-import { useMemo, useState } from "react";
+import { memo, useMemo, useState } from "react";
 import { BLOCK_KIND_ORDER } from "@/dsl/registry/registry";
 import type { BlockDefinition, BlockRegistry } from "@/dsl";
 import { blockRefOf } from "@/lib/studio/step-ids";
 import { BLOCK_DRAG_TYPE } from "../canvas/flow-canvas";
 import { KIND_STYLE } from "../canvas/kind-style";
 
-/** Every registry block, grouped by kind, searchable; drag onto the canvas or press Add. */
-export function BlockPalette({
+/**
+ * Every registry block, grouped by kind, searchable; drag onto the canvas or press Add. Memoised:
+ * its props do not change while typing, so keystrokes do not re-render the palette.
+ */
+export const BlockPalette = memo(function BlockPalette({
   registry,
   readOnly,
   onAdd,
@@ -90,4 +93,4 @@ export function BlockPalette({
       </div>
     </nav>
   );
-}
+});

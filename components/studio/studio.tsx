@@ -4,10 +4,12 @@ import { ReactFlowProvider } from "@xyflow/react";
 import dynamic from "next/dynamic";
 import Link from "next/link";
 import {
+  memo,
   useCallback,
   useEffect,
   useRef,
   useState,
+  type ComponentProps,
   type PointerEvent as ReactPointerEvent,
 } from "react";
 import { hasRole } from "@/lib/roles";
@@ -22,6 +24,7 @@ import { errorMessage } from "@/lib/trpc/errors";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
+import { RunFlowButton } from "@/components/runs/run-flow-button";
 import { addBlock, FlowCanvas } from "../canvas/flow-canvas";
 import { BlockPalette } from "./block-palette";
 import { Inspector } from "./inspector";
@@ -136,6 +139,16 @@ function StudioLoaded({ api }: { api: ReturnType<typeof useWorkflowApi> }) {
     setFitNonce((n) => n + 1);
   };
 
+  // Stable, so the memoised palette does not re-render on every keystroke.
+  const onAddBlock = useCallback(
+    (uses: string) => {
+      const g = store.getState().graph;
+      const ys = Object.values(g ? layoutGraph(g) : {}).map((p) => p[1]);
+      addBlock(store, registry, uses, [0, ys.length ? Math.max(...ys) + 140 : 0]);
+    },
+    [store, registry],
+  );
+
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const warnings = diagnostics.length - errors;
 
@@ -205,6 +218,7 @@ function StudioLoaded({ api }: { api: ReturnType<typeof useWorkflowApi> }) {
         <Button size="sm" onClick={exportFile}>
           Export
         </Button>
+        {!readOnly && <RunFlowButton workflowId={wf.id} />}
         {!readOnly && (
           <>
             <Button
@@ -239,22 +253,12 @@ function StudioLoaded({ api }: { api: ReturnType<typeof useWorkflowApi> }) {
       <div className="relative flex min-h-0 flex-1">
         {view !== "code" && (
           <aside className="w-44 shrink-0 border-r border-zinc-200 bg-zinc-50">
-            <BlockPalette
-              registry={registry}
-              readOnly={readOnly}
-              onAdd={(uses) => {
-                const g = store.getState().graph;
-                const ys = Object.values(g ? layoutGraph(g) : {}).map((p) => p[1]);
-                addBlock(store, registry, uses, [0, ys.length ? Math.max(...ys) + 140 : 0]);
-              }}
-            />
+            <BlockPalette registry={registry} readOnly={readOnly} onAdd={onAddBlock} />
           </aside>
         )}
         <Panels view={view} split={split} setSplit={setSplit}>
-          <ReactFlowProvider>
-            <FlowCanvas store={store} registry={registry} readOnly={readOnly} fitNonce={fitNonce} />
-          </ReactFlowProvider>
-          <DslEditor store={store} readOnly={readOnly} />
+          <CanvasPane store={store} registry={registry} readOnly={readOnly} fitNonce={fitNonce} />
+          <EditorPane store={store} readOnly={readOnly} />
         </Panels>
         <aside className="flex w-72 shrink-0 flex-col border-l border-zinc-200 bg-white">
           <div
@@ -328,6 +332,22 @@ function StudioLoaded({ api }: { api: ReturnType<typeof useWorkflowApi> }) {
     </div>
   );
 }
+
+/**
+ * The canvas and the editor subscribe to the store themselves; memoised so that what the studio
+ * shell re-renders for (the text, for the save status) does not re-render them per keystroke.
+ */
+const CanvasPane = memo(function CanvasPane(props: ComponentProps<typeof FlowCanvas>) {
+  return (
+    <ReactFlowProvider>
+      <FlowCanvas {...props} />
+    </ReactFlowProvider>
+  );
+});
+
+const EditorPane = memo(function EditorPane(props: { store: StudioStore; readOnly: boolean }) {
+  return <DslEditor {...props} />;
+});
 
 /** Canvas and editor side by side with a draggable splitter, or one of them alone. */
 function Panels({

@@ -135,9 +135,60 @@ export class EditorPart {
   }
 
   private async goToLine(line: number) {
-    await this.root.locator(".monaco-editor .view-lines").click();
+    // Near the top left of the text area (the wide `.view-lines` box may reach under the canvas
+    // when the editor is scrolled sideways).
+    await this.root
+      .locator(".monaco-editor")
+      .first()
+      .click({ position: { x: 90, y: 12 } });
     await this.page.keyboard.press("Control+Home");
     for (let i = 1; i < line; i++) await this.page.keyboard.press("ArrowDown");
+  }
+
+  /** The token `word` as Monaco renders it (the first visible occurrence). */
+  private token(word: string): Locator {
+    return this.root
+      .locator(".monaco-editor .view-line span span", { hasText: new RegExp(`^${word}$`) })
+      .first();
+  }
+
+  /** Hovers the first visible `word` and expects the hover (schema docs from monaco-yaml). */
+  async expectHover(word: string, content: RegExp | string) {
+    const hover = this.root.locator(".monaco-editor .monaco-hover:not(.hidden)");
+    await expect(async () => {
+      // The mouse, not `locator.hover()`: that scrolls the span into view, which scrolls Monaco's
+      // overflow-hidden layers behind its back.
+      const box = (await this.token(word).boundingBox())!;
+      await this.page.mouse.move(0, 0);
+      await this.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 2 });
+      await expect(hover).toContainText(content, { timeout: 3000 });
+    }).toPass({ timeout: 20_000 });
+  }
+
+  /**
+   * Opens a new line after the first line starting with `afterLine`, triggers completion
+   * (Ctrl+Space) and expects a schema property `label` among the suggestions (a property item,
+   * not a word from the text); then leaves the text as it was.
+   */
+  async expectCompletion(afterLine: string, label: string) {
+    const line = (await this.text()).split("\n").findIndex((l) => l.startsWith(afterLine)) + 1;
+    expect(line, `no line starts with ${afterLine}`).toBeGreaterThan(0);
+    const before = await this.text();
+    await this.goToLine(line);
+    await this.page.keyboard.press("End");
+    await this.page.keyboard.press("Enter");
+    const item = this.root
+      .locator(".suggest-widget .monaco-list-row")
+      .filter({ has: this.page.locator(".codicon-symbol-property") })
+      .filter({ hasText: new RegExp(`^${label}`) });
+    await expect(async () => {
+      await this.page.keyboard.press("Escape");
+      await this.page.keyboard.press("Control+Space");
+      await expect(item.first()).toBeVisible({ timeout: 3000 });
+    }).toPass({ timeout: 20_000 });
+    await this.page.keyboard.press("Escape");
+    await this.page.keyboard.press("Backspace");
+    await expect.poll(() => this.text()).toBe(before);
   }
 
   async expectDiagnostic(code: string) {

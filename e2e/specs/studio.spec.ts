@@ -26,6 +26,8 @@ test.describe("studio", () => {
     page,
     signedInUser: _user,
   }, testInfo) => {
+    // A long journey (language service, canvas, history, versions) on a shared, loaded machine.
+    test.setTimeout(120_000);
     const wf = await mutate<{ id: string }>(page.request, "workflow.createFromTemplate", {
       name: "Studio journey",
       template: "quote-to-cash",
@@ -35,6 +37,12 @@ test.describe("studio", () => {
     await studio.canvas.expectNode("contract");
     await studio.canvas.expectNode("deal");
     await shot(page, testInfo, "opened");
+
+    // monaco-yaml's language service (in its own worker): schema docs on hover, schema keys on
+    // completion.
+    await studio.editor.expectHover("sla", /Resilience tier/);
+    await studio.editor.expectCompletion("description:", "sandbox");
+    await shot(page, testInfo, "schema completion");
 
     // Drag a block from the palette: the YAML gains the step, the comments survive.
     await studio.canvas.addBlock("crm.deal.update");

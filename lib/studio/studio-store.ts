@@ -82,8 +82,10 @@ export class StudioStore {
       savedText: text,
       notice: null,
     };
-    this.analyzeNow();
-    this.compileNow();
+    // Opening: the graph now (the canvas needs it for its first render), the full compile once
+    // the first frame is painted; it used to run here synchronously and again from analyzeNow's
+    // timer, two ~300 ms compiles of a 500-step flow before the studio could paint.
+    this.analyzeNow({ deferCompile: true });
   }
 
   subscribe = (listener: () => void) => {
@@ -198,10 +200,10 @@ export class StudioStore {
   }
 
   /** Phase 1: parse and rebuild the graph (keeping the last good graph on a syntax error). */
-  private analyzeNow() {
+  private analyzeNow(opts: { deferCompile?: boolean } = {}) {
     const text = this.state.text;
     const parsed = parseFlow(text);
-    const broken = !parsed.ast || parsed.document.errors.length > 0;
+    const broken = !parsed.ast; // an AST implies no YAML errors (reading document.errors would force the full parse)
     if (broken) {
       this.set({ stale: this.state.graph !== null });
     } else {
@@ -225,6 +227,14 @@ export class StudioStore {
       });
       return;
     }
+    if (opts.deferCompile && typeof requestAnimationFrame === "function") {
+      // After the next frame (the first paint), then as a task of its own.
+      requestAnimationFrame(() => {
+        clearTimeout(this.compileTimer);
+        this.compileTimer = setTimeout(() => this.compileNow(), 0);
+      });
+      return;
+    }
     this.compileTimer = setTimeout(() => this.compileNow(), 0);
   }
 
@@ -237,7 +247,7 @@ export class StudioStore {
       diagnosticsRevision: this.state.revision,
       ir: r.ir ?? null,
     };
-    if (r.ast && !r.document?.errors.length) {
+    if (r.ast) {
       patch.graph = this.keepIfSame(buildGraph(r.ast, this.registry, r.diagnostics, r.ir));
       patch.graphRevision = this.state.revision;
       patch.stale = false;

@@ -4,6 +4,7 @@
  */
 import type { z } from "zod";
 import { compile } from "@/dsl/compile";
+import { policyLibrary } from "@/dsl/policies/library";
 import { sqlFromPrisma, SqlRunStore } from "@/server/adapters/store/sql-run-store";
 import { notifyRunDue } from "@/server/engine/notify";
 import { validatorFor } from "@/server/engine/runtimes/support";
@@ -52,7 +53,7 @@ export async function startRun(db: Db, actor: Actor, input: z.infer<typeof ZStar
       version = latest.version;
     }
   }
-  const compiled = compile(text, { registry: blockRegistry() });
+  const compiled = compile(text, { registry: blockRegistry(), policies: policyLibrary });
   if (!compiled.ok || !compiled.ir) {
     const errors = compiled.diagnostics.filter((d) => d.severity === "error");
     const list = errors
