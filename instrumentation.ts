@@ -1,6 +1,7 @@
 /**
  * Runs once when the server starts: validates the environment (a clear message naming each bad
- * variable) and opens, migrates and seeds the database before the first request.
+ * variable), opens, migrates and seeds the database before the first request, and starts run
+ * execution (stopped gracefully on SIGTERM/SIGINT).
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
@@ -8,10 +9,5 @@ export async function register() {
   env();
   const { database, startWorker } = await import("./server/db");
   await database();
-  const worker = await startWorker();
-  if (worker) {
-    const stop = () => void worker.stop().finally(() => process.exit(0));
-    process.once("SIGTERM", stop);
-    process.once("SIGINT", stop);
-  }
+  await startWorker({ stopOnSignals: true });
 }

@@ -50,17 +50,63 @@ const w = globalThis as unknown as {
 };
 
 /**
- * Starts the embedded worker in this process (default; `TRUSTFLOW_EMBEDDED_WORKER=off` when
- * separate worker processes execute runs). Started once per process.
+ * Starts run execution for this process, once. Default: the embedded worker (claim loop) and the
+ * cron scheduler run here. With `TRUSTFLOW_EMBEDDED_WORKER=off` (scale-out on PostgreSQL) this
+ * process only enqueues pg-boss jobs for `npm run worker` processes and listens for run ends
+ * (synchronous webhooks). Both modes expose the cluster's queue and worker gauges on /api/metrics.
  */
-export function startWorker(): Promise<{ stop(): Promise<void> } | null> {
+export function startWorker(
+  opts: { stopOnSignals?: boolean } = {},
+): Promise<{ stop(): Promise<void> } | null> {
   w.__trustflowWorker ??= (async () => {
-    if (env().TRUSTFLOW_EMBEDDED_WORKER === "off") return null;
     const db = await database();
+    const e = env();
+    const log = logger();
+    const { sqlFromDriver } = await import("@/server/adapters/store/sql-run-store");
+    const { registerClusterMetrics } = await import("@/server/adapters/queue/worker-stats");
+    registerClusterMetrics(async () => sqlFromDriver((await database()).driver));
+    const onError = (err: unknown) => log.warn({ err: String(err) }, "queue background error");
+    if (e.TRUSTFLOW_EMBEDDED_WORKER === "off") {
+      if (!e.DATABASE_URL) {
+        log.warn(
+          "TRUSTFLOW_EMBEDDED_WORKER=off without DATABASE_URL: no process will execute runs",
+        );
+        return null;
+      }
+      const { startPgBossProducer } = await import("@/server/adapters/queue/pgboss-queue");
+      const { listenRunEnds } = await import("@/server/adapters/queue/run-end-relay");
+      const producer = await startPgBossProducer(e.DATABASE_URL, onError);
+      const listener = listenRunEnds(e.DATABASE_URL, onError);
+      log.info("run queue: pg-boss (runs execute in `npm run worker` processes)");
+      return {
+        async stop() {
+          await listener.stop();
+          await producer.stop();
+        },
+      };
+    }
     const { startEmbeddedWorker } = await import("@/server/adapters/queue/embedded-worker");
-    const worker = startEmbeddedWorker(db.prisma);
-    logger().info("embedded worker started");
-    return worker;
+    const { createRunEngine } = await import("@/server/domain/run/run-engine");
+    const { startScheduler } = await import("@/server/adapters/queue/scheduler");
+    // The raw driver: the engine's checkpoints skip Prisma's query engine (hot path).
+    const engine = createRunEngine(db.prisma, { sql: sqlFromDriver(db.driver), driver: db.driver });
+    const worker = startEmbeddedWorker(db.prisma, { engine });
+    const scheduler = startScheduler(db.prisma, log.child({ component: "scheduler" }));
+    log.info("embedded worker started");
+    return {
+      async stop() {
+        await scheduler.stop();
+        await worker.stop();
+      },
+    };
   })();
+  if (opts.stopOnSignals) {
+    void w.__trustflowWorker.then((worker) => {
+      if (!worker) return;
+      const stop = () => void worker.stop().finally(() => process.exit(0));
+      process.once("SIGTERM", stop);
+      process.once("SIGINT", stop);
+    });
+  }
   return w.__trustflowWorker;
 }

@@ -114,8 +114,9 @@ export class RunAdvance {
         return n && n.status === "succeeded" ? { output: n.output } : undefined;
       },
     };
-    opts.signal?.addEventListener("abort", () => this.stop("shutdown"), { once: true });
   }
+
+  private readonly onShutdown = () => this.stop("shutdown");
 
   /** Read through a method: the halt reason changes across awaits. */
   private halted(): Halt | undefined {
@@ -133,6 +134,16 @@ export class RunAdvance {
 
   /** Runs the advance to its conclusion. */
   async execute(): Promise<AdvanceResult> {
+    // Removed at the end: the worker's shutdown signal outlives thousands of advances.
+    this.opts.signal?.addEventListener("abort", this.onShutdown, { once: true });
+    try {
+      return await this.executeLeased();
+    } finally {
+      this.opts.signal?.removeEventListener("abort", this.onShutdown);
+    }
+  }
+
+  private async executeLeased(): Promise<AdvanceResult> {
     if (this.deps.secrets) {
       this.secrets = await this.deps.secrets(this.run.workspaceId);
       this.ctxSource.secrets = this.secrets;
@@ -1177,6 +1188,7 @@ export class RunAdvance {
       },
     });
     if (!res.leaseHeld) return res.runStatus;
+    this.deps.onRunFinished?.({ runId: this.run.id, status, output, error });
     const startedAt = this.run.startedAt ?? this.run.createdAt;
     this.deps.metrics.runStatus(status);
     this.deps.metrics.runFinished(status, now - startedAt);

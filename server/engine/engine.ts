@@ -29,7 +29,8 @@ import {
   type RunStore,
   type RuntimeRegistry,
 } from "./ports";
-import { isTerminalRun, type RunRecord } from "./types";
+import { isTerminalRun, type RunRecord, type RunStatus } from "./types";
+import type { ErrorInfo } from "./errors";
 
 /** What the engine is built from. Optional ports have no-op defaults. */
 export interface EngineDeps {
@@ -52,6 +53,19 @@ export interface EngineDeps {
   maxParallelSteps: number;
   /** Called when a run becomes due now (in-process wake-up of the embedded worker). */
   onRunQueued?: (runId: string) => void;
+  /**
+   * Called right after a run's final checkpoint committed (before the ledger write), so a
+   * synchronous webhook can answer with the output without polling the store.
+   */
+  onRunFinished?: (end: RunEnd) => void;
+}
+
+/** How a run ended, as passed to {@link EngineDeps.onRunFinished}. */
+export interface RunEnd {
+  runId: string;
+  status: RunStatus;
+  output: unknown;
+  error: ErrorInfo | null;
 }
 
 /** Engine options: the required ports plus optional ones. */

@@ -5,6 +5,7 @@ import { connectorRouter } from "./routers/connector";
 import { modelRouter } from "./routers/model";
 import { runRouter } from "./routers/run";
 import { tokenRouter } from "./routers/token";
+import { triggerRouter } from "./routers/trigger";
 import { workflowRouter } from "./routers/workflow";
 import { workspaceRouter } from "./routers/workspace";
 
@@ -17,6 +18,7 @@ export const appRouter = router({
   run: runRouter,
   connector: connectorRouter,
   model: modelRouter,
+  trigger: triggerRouter,
 });
 
 export type AppRouter = typeof appRouter;

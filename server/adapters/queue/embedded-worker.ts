@@ -7,6 +7,7 @@
  */
 import type { Db } from "@/server/domain/types";
 import { createRunEngine } from "@/server/domain/run/run-engine";
+import type { AdvanceResult } from "@/server/engine/advance";
 import type { Engine } from "@/server/engine/engine";
 import { deadLetterSize } from "@/server/engine/metrics";
 import { onRunDue } from "@/server/engine/notify";
@@ -26,6 +27,8 @@ export interface EmbeddedWorkerOptions {
   perWorkspaceLimit?: number;
   /** How long `stop()` waits for advances before abandoning them to lease expiry. Default 10 s. */
   stopTimeoutMs?: number;
+  /** Called after each advance (the pg-boss worker enqueues the parked run's next wake-up). */
+  onAdvanced?: (runId: string, result: AdvanceResult) => void;
 }
 
 /** A running worker. */
@@ -74,7 +77,8 @@ export function startEmbeddedWorker(db: Db, opts: EmbeddedWorkerOptions = {}): E
     );
     try {
       if (run.dueAt !== null) engine.deps.metrics.queueLag(Math.max(0, clock.now() - run.dueAt));
-      await engine.advance(run, { signal: shutdown.signal });
+      const result = await engine.advance(run, { signal: shutdown.signal });
+      opts.onAdvanced?.(run.id, result);
     } catch (e) {
       // The lease expires and another worker (or this one) picks the run up again.
       log.error({ runId: run.id, err: String(e) }, "advance failed");

@@ -46,7 +46,8 @@ export function entryHash(e: LedgerFields): string {
 /** Keys whose values never reach the ledger. */
 const SECRET_KEYS = /pass(word)?|secret|token|authorization|credential|apikey|api_key/i;
 
-function redact(value: unknown): unknown {
+/** Replaces the values of secret-named keys, at any depth (also used by the raw-SQL append). */
+export function redact(value: unknown): unknown {
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map(redact);
   return Object.fromEntries(

@@ -4,13 +4,16 @@
  * prom-client metrics, pino logs, in-process wake-ups.
  */
 import { compile } from "@/dsl/compile";
+import { policyLibrary } from "@/dsl/policies/library";
 import { BlockRegistry } from "@/dsl/registry/registry";
 import { mathRandom, systemClock, uuidIds } from "@/server/adapters/queue/embedded-ports";
+import type { SqlDriver } from "@/server/adapters/prisma/sql-driver";
+import { appendAuditBatchSql, type AuditBatchEntry } from "@/server/adapters/store/sql-audit";
 import { SqlRunStore, sqlFromPrisma, type SqlQuery } from "@/server/adapters/store/sql-run-store";
 import { Engine, type EngineOptions } from "@/server/engine/engine";
 import { NonRetryableError } from "@/server/engine/errors";
 import { promMetrics } from "@/server/engine/metrics";
-import { notifyRunDue } from "@/server/engine/notify";
+import { notifyRunDue, notifyRunFinished } from "@/server/engine/notify";
 import type { AuditSink, FlowResolver, RunStore } from "@/server/engine/ports";
 import { builtinRuntimes } from "@/server/engine/runtimes/registry";
 import type { RuntimeRegistry } from "@/server/engine/ports";
@@ -31,8 +34,12 @@ export function runStoreFor(db: Db, sql?: SqlQuery): RunStore {
   return new SqlRunStore(sql ?? sqlFromPrisma(db));
 }
 
-/** Writes engine events (consent use, run lifecycle) to the workspace's audit ledger. */
-export function ledgerAuditSink(db: Db): AuditSink {
+/**
+ * Writes engine events (consent use, run lifecycle) to the workspace's audit ledger. With the
+ * raw `driver` of the same database the append skips Prisma (run ends are on the hot path).
+ */
+export function ledgerAuditSink(db: Db, driver?: Pick<SqlDriver, "transaction">): AuditSink {
+  if (driver) return batchedLedgerSink(driver);
   return {
     async record(run, entry) {
       await db.$transaction(async (tx) => {
@@ -46,6 +53,63 @@ export function ledgerAuditSink(db: Db): AuditSink {
             payload: { ...entry.payload, startedBy: run.startedBy },
           },
         );
+      });
+    },
+  };
+}
+
+/**
+ * Run-end entries through the raw driver, batched: entries recorded while a flush is in flight
+ * are appended together (per workspace: one lock, one head read, one insert), so a busy
+ * workspace's runs do not queue one by one on the ledger's lock. `record` resolves when its
+ * entry is committed (a failure rejects it: the engine logs it).
+ */
+function batchedLedgerSink(driver: Pick<SqlDriver, "transaction">): AuditSink {
+  type Pending = { entry: AuditBatchEntry; done: (err?: unknown) => void };
+  const queues = new Map<string, Pending[]>();
+  const flushing = new Set<string>();
+  const flush = async (workspaceId: string) => {
+    flushing.add(workspaceId);
+    try {
+      for (;;) {
+        const batch = queues.get(workspaceId) ?? [];
+        queues.delete(workspaceId);
+        if (batch.length === 0) return;
+        try {
+          await driver.transaction((tx) =>
+            appendAuditBatchSql(
+              tx,
+              workspaceId,
+              batch.map((p) => p.entry),
+            ),
+          );
+          for (const p of batch) p.done();
+        } catch (err) {
+          for (const p of batch) p.done(err);
+        }
+      }
+    } finally {
+      flushing.delete(workspaceId);
+    }
+  };
+  return {
+    record(run, entry) {
+      return new Promise<void>((resolve, reject) => {
+        const q = queues.get(run.workspaceId) ?? [];
+        queues.set(run.workspaceId, q);
+        q.push({
+          entry: {
+            actor: { label: "engine", userId: null },
+            record: {
+              action: entry.action,
+              subjectType: "run",
+              subjectId: run.id,
+              payload: { ...entry.payload, startedBy: run.startedBy },
+            },
+          },
+          done: (err) => (err === undefined ? resolve() : reject(err as Error)),
+        });
+        if (!flushing.has(run.workspaceId)) void flush(run.workspaceId);
       });
     },
   };
@@ -72,7 +136,7 @@ export function workspaceFlows(db: Db): FlowResolver {
       });
       for (const v of versions) {
         if (Number(v.version.split(".")[0]) !== major) continue;
-        const r = compile(v.dsl, { registry: blockRegistry() });
+        const r = compile(v.dsl, { registry: blockRegistry(), policies: policyLibrary });
         if (r.ok && r.ir && r.ir.name === name)
           return { ir: r.ir, workflowId: v.workflowId, version: v.version };
       }
@@ -131,21 +195,26 @@ export function serverRuntimes(db: Db): RuntimeRegistry {
 /** Builds the server's engine on `db`. */
 export function createRunEngine(
   db: Db,
-  opts: Partial<EngineOptions> & { sql?: SqlQuery } = {},
+  opts: Partial<EngineOptions> & {
+    sql?: SqlQuery;
+    /** The raw driver (transactions for the ledger's hot-path appends). */
+    driver?: Pick<SqlDriver, "transaction">;
+  } = {},
 ): Engine {
-  const { sql, ...rest } = opts;
+  const { sql, driver, ...rest } = opts;
   return new Engine({
     store: runStoreFor(db, sql),
     clock: systemClock,
     ids: uuidIds,
     random: mathRandom,
     runtimes: serverRuntimes(db),
-    audit: ledgerAuditSink(db),
+    audit: ledgerAuditSink(db, driver),
     flows: workspaceFlows(db),
     metrics: promMetrics,
     logger: logger(),
     workerId: `web-${process.pid}-${uuidIds.next().slice(0, 8)}`,
     onRunQueued: notifyRunDue,
+    onRunFinished: notifyRunFinished,
     ...rest,
   });
 }

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Benchmark Trustflow with the peers' calling convention (see /work/shared/peers/README.md):
+#   usage: bench/peer-bench.sh DIR [REPS]          (markdown summary on stdout)
+#   EXTRA_BENCHES=bench/peer-bench.sh ../shared/peers/run-all.sh $RUNS 3
+# Starts `next start` on the existing production build (run `npx next build` first) with a fresh
+# embedded PGlite database in DIR (or a fresh database on BENCH_DATABASE_URL's server), seeds
+# webhook flows (noop = webhook + 2 data.transform steps answering with the output; set1/set100 =
+# chains of data.transform), and drives them with the peers' loadgen.mjs through a loopback
+# signing relay (loadgen sends plain GETs; webhooks need signed POSTs; the relay hop is included
+# in every figure): chains sequentially, the 2-step flow at 17 req/s for 30 s and with 10
+# connections for 20 s. autocannon is not used. Raw results: DIR/results/<stamp>/results.jsonl.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+PEERS="${PEERS_DIR:-$ROOT/../shared/peers}"
+[ $# -ge 1 ] || { echo "usage: $0 DIR [REPS]" >&2; exit 2; }
+DIR="$(realpath -m "$1")"
+REPS="${2:-3}"
+PORT="${TF_PORT:-13311}"
+RELAY_PORT="${TF_RELAY_PORT:-13312}"
+RATE_RPS="${RATE_RPS:-17}"
+RATE_SECS="${RATE_SECS:-30}"
+MAX_SECS="${MAX_SECS:-20}"
+MAX_CONNS="${MAX_CONNS:-10}"
+SEQ_N="${SEQ_N:-500}"
+SEQ_WARM="${SEQ_WARM:-50}"
+[ -f "$ROOT/.next/BUILD_ID" ] || { echo "no production build: run npx next build first" >&2; exit 1; }
+
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+OUTD="$DIR/results/$STAMP"
+mkdir -p "$OUTD"
+RES="$OUTD/results.jsonl"
+: > "$RES"
+log() { echo "[trustflow-bench $(date +%H:%M:%S)] $*" >&2; }
+jq_line() { node -e 'const o=JSON.parse(process.argv[1]);const extra=JSON.parse(process.argv[2]);console.log(JSON.stringify({...o,...extra}))' "$1" "$2" >> "$RES"; }
+
+DATA="$OUTD/data"
+mkdir -p "$DATA"
+DB_ENV=()
+if [ -n "${BENCH_DATABASE_URL:-}" ]; then
+  NAME="tf_peer_$(date +%s)"
+  node -e 'const pg=require("pg");(async()=>{const c=new pg.Client({connectionString:process.argv[1]});await c.connect();await c.query("CREATE DATABASE "+process.argv[2]);await c.end()})()' "$BENCH_DATABASE_URL" "$NAME"
+  DBURL="$(node -e 'const u=new URL(process.argv[1]);u.pathname="/"+process.argv[2];console.log(u.toString())' "$BENCH_DATABASE_URL" "$NAME")"
+  SEED_TARGET="$DBURL"; DB_ENV=(DATABASE_URL="$DBURL"); DB_DESC="PostgreSQL ($NAME)"
+else
+  SEED_TARGET="$DATA"; DB_ENV=(TRUSTFLOW_DATA_DIR="$DATA"); DB_DESC="embedded PGlite ($DATA)"
+fi
+SEED="$(cd "$ROOT" && node --import tsx bench/engine/peer-seed.ts "$SEED_TARGET")"
+SLUG="$(node -p 'JSON.parse(process.argv[1]).slug' "$SEED")"
+SECRET="$(node -p 'JSON.parse(process.argv[1]).secret' "$SEED")"
+KEY="$(node -p 'JSON.parse(process.argv[1]).key' "$SEED")"
+
+PID=""; RPID=""
+cleanup() {
+  for p in "$RPID" "$PID"; do if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then kill "$p"; wait "$p" 2>/dev/null || true; fi; done
+  if [ -n "${NAME:-}" ]; then node -e 'const pg=require("pg");(async()=>{const c=new pg.Client({connectionString:process.argv[1]});await c.connect();await c.query("DROP DATABASE IF EXISTS "+process.argv[2]+" WITH (FORCE)");await c.end()})()' "$BENCH_DATABASE_URL" "$NAME" || true; fi
+}
+trap cleanup EXIT
+BASE="http://127.0.0.1:$PORT"
+if curl -s -o /dev/null --max-time 1 "$BASE/"; then echo "port $PORT is already in use" >&2; exit 1; fi
+t0=$(date +%s%N)
+# exec: $PID is the server itself, so cleanup stops it (not just a subshell).
+(cd "$ROOT" && exec env "${DB_ENV[@]}" NODE_ENV=production LOG_LEVEL=warn TRUSTFLOW_SEED=none \
+  TRUSTFLOW_CREDENTIALS_KEY="$KEY" NEXTAUTH_SECRET="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+  NEXTAUTH_URL="$BASE" node node_modules/next/dist/bin/next start -p "$PORT" -H 127.0.0.1 > "$OUTD/server.log" 2>&1) &
+PID=$!
+node "$HERE/engine/signing-relay.mjs" "$RELAY_PORT" "$BASE" "$SLUG" "$SECRET" > "$OUTD/relay.log" 2>&1 &
+RPID=$!
+RELAY="http://127.0.0.1:$RELAY_PORT"
+ready=""
+for _ in $(seq 1 600); do
+  if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$RELAY/noop" || true)" = 200 ]; then ready=1; break; fi
+  kill -0 "$PID" 2>/dev/null || break
+  sleep 0.1
+done
+[ -n "$ready" ] || { tail -30 "$OUTD/server.log" >&2; exit 1; }
+STARTUP_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+log "trustflow ready on $BASE (relay $RELAY) after ${STARTUP_MS} ms"
+VERSION="$(node -p 'require(process.argv[1]).version' "$ROOT/package.json")"
+jq_line '{"type":"info","peer":"Trustflow"}' "$(node -e '
+  const [v,startup,date,db]=process.argv.slice(1);
+  console.log(JSON.stringify({version:v,date,node:process.version,cpus:require("os").cpus().length,
+    startup_ms_to_first_200:Number(startup),database:db,
+    trigger:"signed webhook POST ?wait=1 (answers with the run output) via a loopback signing relay (loadgen sends GETs)"}))' \
+  "$VERSION" "$STARTUP_MS" "$(date -u +%Y-%m-%dT%H:%MZ)" "$DB_DESC")"
+
+for rep in $(seq 1 "$REPS"); do
+  log "rep $rep/$REPS: chains (sequential, $SEQ_N requests each)"
+  for spec in noop:none:0 set1:set:1 set100:set:100; do
+    IFS=: read -r name chain nodes <<< "$spec"
+    r=$(node "$PEERS/loadgen.mjs" seq "$RELAY/$name" "$SEQ_N" "$SEQ_WARM")
+    if [ "$chain" = none ]; then chainv=null; else chainv="\"$chain\""; fi
+    jq_line "$r" "{\"type\":\"seq\",\"name\":\"/$name\",\"chain\":$chainv,\"nodes\":$nodes,\"rep\":$rep}"
+  done
+  log "rep $rep/$REPS: /noop at $RATE_RPS req/s for $RATE_SECS s"
+  r=$(node "$PEERS/loadgen.mjs" rate "$RELAY/noop" "$RATE_RPS" "$RATE_SECS")
+  jq_line "$r" "{\"type\":\"rate\",\"tool\":\"loadgen\",\"label\":\"2-node @ $((RATE_RPS*60))/min\",\"rep\":$rep}"
+  log "rep $rep/$REPS: /noop max throughput, loadgen $MAX_CONNS conns $MAX_SECS s"
+  r=$(node "$PEERS/loadgen.mjs" max "$RELAY/noop" "$MAX_CONNS" "$MAX_SECS")
+  jq_line "$r" "{\"type\":\"max\",\"tool\":\"loadgen\",\"label\":\"2-node max, $MAX_CONNS conns\",\"rep\":$rep}"
+done
+RSS_KB=$(ps -o rss= -p "$PID" | tr -d ' ' || echo 0)
+jq_line '{"type":"info"}' "{\"server_rss_mb_after_runs\":$(( ${RSS_KB:-0} / 1024 ))}"
+cleanup; PID=""; RPID=""
+node "$PEERS/summarize.mjs" "$RES" | tee "$OUTD/summary.md"
+log "raw results: $RES"

@@ -1,0 +1,73 @@
+/**
+ * `npm run worker`: a scale-out worker process. Needs DATABASE_URL (PostgreSQL, shared with the
+ * web app, which runs with TRUSTFLOW_EMBEDDED_WORKER=off and only enqueues). Applies pending
+ * migrations, then takes "run.advance" jobs from pg-boss until SIGTERM/SIGINT, when it stops
+ * claiming, lets running advances reach a checkpoint and releases their leases.
+ *
+ * Tunables: WORKER_CONCURRENCY (runs at once, 8), WORKER_LEASE_MS (30000), WORKER_POLL_MS (1000),
+ * WORKER_WORKSPACE_LIMIT (leased runs per workspace across all workers, 4), WORKER_SCHEDULER=off
+ * (no cron scheduler in this process).
+ */
+import { migrate, openDatabase } from "@/server/adapters/prisma";
+import { startPgBossWorker } from "@/server/adapters/queue/pgboss-worker";
+import { env } from "@/server/env";
+import { logger } from "@/server/logger";
+
+const int = (name: string, fallback: number) => {
+  const v = process.env[name];
+  if (v === undefined || v === "") return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) {
+    console.error(`${name} must be a positive integer (got "${v}").`);
+    process.exit(2);
+  }
+  return n;
+};
+
+async function main() {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    console.error(
+      "npm run worker needs DATABASE_URL=postgres://… (the web app's PostgreSQL database).\n" +
+        "Separate workers cannot share the embedded PGlite database: without DATABASE_URL, runs\n" +
+        "execute in the web process (TRUSTFLOW_EMBEDDED_WORKER=on, the default).",
+    );
+    process.exit(2);
+  }
+  env();
+  const log = logger();
+  const db = await openDatabase({ kind: "postgres", url, poolSize: 10 });
+  const report = await migrate(db.driver);
+  if (report.applied.length) log.info({ applied: report.applied }, "migrations applied");
+  const worker = await startPgBossWorker(db, {
+    connectionString: url,
+    concurrency: int("WORKER_CONCURRENCY", 8),
+    leaseMs: int("WORKER_LEASE_MS", 30_000),
+    pollMs: int("WORKER_POLL_MS", 1_000),
+    perWorkspaceLimit: int("WORKER_WORKSPACE_LIMIT", 4),
+    schedule: process.env.WORKER_SCHEDULER !== "off",
+  });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "stopping worker");
+    void worker
+      .stop()
+      .then(() => db.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err: String(err) }, "worker stop failed");
+          process.exit(1);
+        },
+      );
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

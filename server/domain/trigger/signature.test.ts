@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { signWebhook, verifyWebhookSignature } from "./signature";
+
+const secret = "whsec_test";
+const body = '{"amount":3}';
+
+describe("webhook signatures", () => {
+  it("accepts its own signature within the tolerance", () => {
+    const h = signWebhook(secret, body, 1_800_000_000);
+    expect(verifyWebhookSignature(secret, body, h, 1_800_000_100)).toEqual({
+      ok: true,
+      timestamp: 1_800_000_000,
+    });
+  });
+
+  it("refuses a changed body, a wrong secret, an old timestamp and junk", () => {
+    const h = signWebhook(secret, body, 1_800_000_000);
+    const now = 1_800_000_000;
+    expect(verifyWebhookSignature(secret, body + " ", h, now)).toMatchObject({
+      problem: "mismatch",
+    });
+    expect(verifyWebhookSignature("other", body, h, now)).toMatchObject({ problem: "mismatch" });
+    expect(verifyWebhookSignature(secret, body, h, now + 301)).toMatchObject({
+      problem: "expired",
+    });
+    expect(verifyWebhookSignature(secret, body, h, now - 301)).toMatchObject({
+      problem: "expired",
+    });
+    expect(verifyWebhookSignature(secret, body, null, now)).toMatchObject({ problem: "missing" });
+    expect(verifyWebhookSignature(secret, body, "t=abc,v1=zz", now)).toMatchObject({
+      problem: "malformed",
+    });
+  });
+
+  it("accepts any matching v1 among several (rotation)", () => {
+    const good = signWebhook(secret, body, 1_800_000_000).split("v1=")[1];
+    const h = `t=1800000000,v1=${"0".repeat(64)},v1=${good}`;
+    expect(verifyWebhookSignature(secret, body, h, 1_800_000_000).ok).toBe(true);
+  });
+});

@@ -1,0 +1,405 @@
+/**
+ * Webhook triggers: per-flow secrets (rotate = create or replace, shown once; sealed with the
+ * credential keyring) and receiving a signed delivery: signature (5-minute tolerance), replay
+ * protection (a delivery id is accepted once per flow), inputs checked against the flow's schema,
+ * the run started with its ledger entry, and optionally the wait for its output.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import type { z } from "zod";
+import type { SqlDriver } from "@/server/adapters/prisma/sql-driver";
+import { runStoreFor } from "@/server/domain/run/run-engine";
+import { waitForRunEnd } from "@/server/engine/notify";
+import { validatorFor } from "@/server/engine/runtimes/support";
+import { isTerminalRun, type RunStatus } from "@/server/engine/types";
+import { appendAudit } from "../audit/ledger";
+import type { CredentialVault } from "../connector/ports";
+import { AppError, notFound } from "../errors";
+import type { Actor, Db } from "../types";
+import { compileCached, currentFlows } from "./current-flow";
+import type { ZWorkflowRefInput } from "./schemas";
+import { verifyWebhookSignature, type SignatureProblem } from "./signature";
+import { startTriggeredRun } from "./start-triggered-run";
+
+const aadOf = (workspaceId: string, workflowId: string) => `webhook:${workspaceId}:${workflowId}`;
+
+/** The path a flow's webhook listens on. */
+export const webhookPath = (workspaceSlug: string, flowName: string) =>
+  `/api/hooks/${encodeURIComponent(workspaceSlug)}/${encodeURIComponent(flowName)}`;
+
+async function webhookFlow(db: Db, actor: Actor, workflowId: string) {
+  const [flow] = await currentFlows(db, {
+    workspaceId: actor.workspaceId,
+    workflowIds: [workflowId],
+  });
+  if (!flow) throw notFound("Workflow");
+  if (!flow.ir)
+    throw new AppError("PRECONDITION_FAILED", {
+      message: `The flow does not compile (${flow.problems.join("; ")}). Fix it before adding a webhook.`,
+    });
+  if (flow.ir.trigger.type !== "webhook")
+    throw new AppError("PRECONDITION_FAILED", {
+      message: `The flow's trigger is ${flow.ir.trigger.type}; declare \`trigger: { webhook: {} }\` to receive webhooks.`,
+      details: { field: "workflowId" },
+    });
+  return { flow, ir: flow.ir };
+}
+
+/**
+ * Creates or replaces a flow's webhook secret. The secret is returned once and never again
+ * (only its last four characters); the previous one stops working at once.
+ */
+export async function rotateWebhookSecret(
+  db: Db,
+  vault: CredentialVault,
+  actor: Actor,
+  input: z.infer<typeof ZWorkflowRefInput>,
+) {
+  const { ir } = await webhookFlow(db, actor, input.workflowId);
+  const secret = `whsec_${randomBytes(24).toString("base64url")}`;
+  const sealed = vault.seal(secret, aadOf(actor.workspaceId, input.workflowId));
+  const hint = secret.slice(-4);
+  const ws = await db.workspace.findUniqueOrThrow({
+    where: { id: actor.workspaceId },
+    select: { slug: true },
+  });
+  await db.$transaction(async (tx) => {
+    const clash = await tx.webhookSecret.findFirst({
+      where: {
+        workspaceId: actor.workspaceId,
+        flowName: ir.name,
+        NOT: { workflowId: input.workflowId },
+      },
+      select: { id: true },
+    });
+    if (clash)
+      throw new AppError("CONFLICT", {
+        message: `Another workflow of this workspace already receives webhooks as "${ir.name}". Rename the flow or revoke that webhook.`,
+      });
+    const now = new Date();
+    await tx.webhookSecret.upsert({
+      where: { workflowId: input.workflowId },
+      create: {
+        workspaceId: actor.workspaceId,
+        workflowId: input.workflowId,
+        flowName: ir.name,
+        ...sealed,
+        hint,
+      },
+      update: { flowName: ir.name, ...sealed, hint, rotatedAt: now },
+    });
+    await appendAudit(tx, actor, {
+      action: "webhook.secret.rotate",
+      subjectType: "workflow",
+      subjectId: input.workflowId,
+      payload: { flow: ir.name, hint },
+    });
+  });
+  forgetSecret(actor.workspaceId, ir.name);
+  return { secret, hint, path: webhookPath(ws.slug, ir.name), flowName: ir.name };
+}
+
+/** Whether a flow receives webhooks, where, and the last characters of its secret. */
+export async function getWebhook(db: Db, actor: Actor, input: z.infer<typeof ZWorkflowRefInput>) {
+  const row = await db.webhookSecret.findFirst({
+    where: { workflowId: input.workflowId, workspaceId: actor.workspaceId },
+    select: { flowName: true, hint: true, rotatedAt: true },
+  });
+  if (!row) {
+    const wf = await db.workflow.findFirst({
+      where: { id: input.workflowId, workspaceId: actor.workspaceId, deletedAt: null },
+      select: { id: true },
+    });
+    if (!wf) throw notFound("Workflow");
+    return { configured: false as const };
+  }
+  const ws = await db.workspace.findUniqueOrThrow({
+    where: { id: actor.workspaceId },
+    select: { slug: true },
+  });
+  return {
+    configured: true as const,
+    flowName: row.flowName,
+    hint: row.hint,
+    rotatedAt: row.rotatedAt,
+    path: webhookPath(ws.slug, row.flowName),
+  };
+}
+
+/** Removes a flow's webhook secret: deliveries are refused (404) from now on. */
+export async function revokeWebhook(
+  db: Db,
+  actor: Actor,
+  input: z.infer<typeof ZWorkflowRefInput>,
+) {
+  const removed = await db.$transaction(async (tx) => {
+    const row = await tx.webhookSecret.findFirst({
+      where: { workflowId: input.workflowId, workspaceId: actor.workspaceId },
+    });
+    if (!row) throw notFound("Webhook");
+    await tx.webhookSecret.delete({ where: { id: row.id } });
+    await appendAudit(tx, actor, {
+      action: "webhook.secret.revoke",
+      subjectType: "workflow",
+      subjectId: input.workflowId,
+      payload: { flow: row.flowName },
+    });
+    return row;
+  });
+  forgetSecret(actor.workspaceId, removed.flowName);
+  return { workflowId: input.workflowId, revoked: true };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Receiving
+
+/** A delivery as the route hands it over. */
+export interface WebhookDelivery {
+  workspaceSlug: string;
+  flowName: string;
+  /** The raw body, exactly as signed. */
+  body: string;
+  signature: string | null;
+  deliveryId: string | null;
+  /** `?wait=1` */
+  wait: boolean;
+  /** `?timeout=<ms>` for waits (default 10 s, at most 60 s). */
+  timeoutMs?: number;
+  /** Aborted when the client goes away. */
+  signal?: AbortSignal;
+}
+
+/** The HTTP answer, ready to send. */
+export interface WebhookAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** Options of {@link receiveWebhook}. */
+export interface ReceiveOptions {
+  vault: CredentialVault;
+  /** Unix seconds. */
+  now?: () => number;
+  /** How long a secret (and the flow's compiled IR) is reused from memory. Default 2 s. */
+  cacheMs?: number;
+  /** The raw driver of the same database: run starts skip Prisma (hot path). */
+  driver?: Pick<SqlDriver, "transaction">;
+}
+
+interface SecretEntry {
+  workspaceId: string;
+  workflowId: string;
+  secret: string;
+  at: number;
+}
+const secrets = new Map<string, SecretEntry | null>();
+const secretAt = new Map<string, number>();
+const secretKey = (slug: string, flow: string) => `${slug}\u0000${flow}`;
+function forgetSecret(_workspaceId: string, _flow: string) {
+  // Rotation and revocation take effect at once in this process; others within `cacheMs`.
+  secrets.clear();
+  secretAt.clear();
+}
+
+async function lookupSecret(
+  db: Db,
+  opts: ReceiveOptions,
+  slug: string,
+  flow: string,
+): Promise<SecretEntry | null> {
+  const key = secretKey(slug, flow);
+  const ttl = opts.cacheMs ?? 2_000;
+  const at = secretAt.get(key);
+  if (at !== undefined && Date.now() - at < ttl) return secrets.get(key) ?? null;
+  const rows = await db.$queryRawUnsafe<
+    Array<{
+      workspaceId: string;
+      workflowId: string;
+      ciphertext: string;
+      iv: string;
+      tag: string;
+      keyId: string;
+    }>
+  >(
+    `SELECT s."workspaceId"::text AS "workspaceId", s."workflowId"::text AS "workflowId",
+       s."ciphertext", s."iv", s."tag", s."keyId"
+     FROM "WebhookSecret" s JOIN "Workspace" w ON w."id" = s."workspaceId"
+     WHERE w."slug" = $1 AND s."flowName" = $2`,
+    slug,
+    flow,
+  );
+  const row = rows[0];
+  const entry = row
+    ? {
+        workspaceId: row.workspaceId,
+        workflowId: row.workflowId,
+        secret: opts.vault.open(row, aadOf(row.workspaceId, row.workflowId)),
+        at: Date.now(),
+      }
+    : null;
+  secrets.set(key, entry);
+  secretAt.set(key, Date.now());
+  return entry;
+}
+
+const PROBLEM_TEXT: Record<SignatureProblem, string> = {
+  missing: "Missing X-Trustflow-Signature header.",
+  malformed: "Malformed X-Trustflow-Signature header (expected t=<unix seconds>,v1=<hex>).",
+  expired: "The signature's timestamp is more than 5 minutes away from the server's clock.",
+  mismatch: "The signature does not match the body.",
+};
+
+interface FlowEntry {
+  version: string | null;
+  ir: NonNullable<Awaited<ReturnType<typeof currentFlows>>[number]["ir"]> | null;
+  problems: string[];
+  at: number;
+}
+const flows = new Map<string, FlowEntry>();
+
+async function flowOf(db: Db, opts: ReceiveOptions, workflowId: string): Promise<FlowEntry | null> {
+  const hit = flows.get(workflowId);
+  if (hit && Date.now() - hit.at < (opts.cacheMs ?? 2_000)) return hit;
+  const rows = await db.$queryRawUnsafe<
+    Array<{
+      vid: string | null;
+      version: string | null;
+      dsl: string | null;
+      draft: string;
+      updated: number;
+    }>
+  >(
+    `SELECT v."id"::text AS vid, v."version", v."dsl", w."draft",
+       (extract(epoch from w."updatedAt") * 1000)::float8 AS updated
+     FROM "Workflow" w LEFT JOIN LATERAL (
+       SELECT "id", "version", "dsl" FROM "WorkflowVersion" WHERE "workflowId" = w."id"
+       ORDER BY "createdAt" DESC LIMIT 1) v ON TRUE
+     WHERE w."id" = $1::uuid AND w."deletedAt" IS NULL`,
+    workflowId,
+  );
+  const r = rows[0];
+  if (!r) return null;
+  const c = r.vid
+    ? compileCached(`v:${r.vid}`, r.dsl ?? "")
+    : compileCached(`d:${workflowId}:${Number(r.updated)}`, r.draft);
+  const entry = { version: r.version, ir: c.ir, problems: c.problems, at: Date.now() };
+  flows.set(workflowId, entry);
+  return entry;
+}
+
+/** Handles one delivery: never throws for bad input, answers with the HTTP status to send. */
+export async function receiveWebhook(
+  db: Db,
+  d: WebhookDelivery,
+  opts: ReceiveOptions,
+): Promise<WebhookAnswer> {
+  const notFoundAnswer = {
+    status: 404,
+    body: { error: "No webhook is configured for this workspace and flow." },
+  };
+  const entry = await lookupSecret(db, opts, d.workspaceSlug, d.flowName);
+  if (!entry) return notFoundAnswer;
+  const now = opts.now?.() ?? Date.now() / 1000;
+  const check = verifyWebhookSignature(entry.secret, d.body, d.signature, now);
+  if (!check.ok) return { status: 401, body: { error: PROBLEM_TEXT[check.problem] } };
+
+  const flow = await flowOf(db, opts, entry.workflowId);
+  if (!flow) return notFoundAnswer;
+  if (!flow.ir)
+    return {
+      status: 409,
+      body: { error: `The flow does not compile: ${flow.problems.join("; ")}.` },
+    };
+  const ir = flow.ir;
+  if (ir.trigger.type !== "webhook" || ir.name !== d.flowName)
+    return {
+      status: 409,
+      body: { error: `The flow's current version is not started by this webhook.` },
+    };
+
+  let inputs: unknown = {};
+  if (d.body.trim() !== "") {
+    try {
+      inputs = JSON.parse(d.body);
+    } catch {
+      return { status: 400, body: { error: "The body is not valid JSON." } };
+    }
+  }
+  if (typeof inputs !== "object" || inputs === null || Array.isArray(inputs))
+    return { status: 400, body: { error: "The body must be a JSON object of the flow's inputs." } };
+  const validate = validatorFor(ir.inputsSchema);
+  if (!validate(inputs)) {
+    const fieldErrors: Record<string, string[]> = {};
+    for (const e of validate.errors ?? []) {
+      const missing = (e.params as { missingProperty?: string }).missingProperty;
+      const field = missing ?? (e.instancePath.replace(/^\//, "").replaceAll("/", ".") || "(body)");
+      (fieldErrors[field] ??= []).push(e.message ?? "is invalid");
+    }
+    return {
+      status: 400,
+      body: { error: "The inputs do not match the flow.", fieldErrors },
+    };
+  }
+
+  // Replay protection: the delivery id (or, without one, the signature itself) is unique.
+  const deliveryId = d.deliveryId?.trim().slice(0, 200) || `sig:${d.signature}`;
+  const runId = randomUUID();
+  const sync = d.wait || (ir.trigger.type === "webhook" && ir.trigger.respond === "sync");
+  // Subscribed before the run exists: an in-process worker may finish it before we look.
+  const waiter = sync
+    ? waitForRunEnd(runId, Math.min(Math.max(d.timeoutMs ?? 10_000, 1), 60_000), d.signal)
+    : undefined;
+  const run = await startTriggeredRun(
+    db,
+    {
+      runId,
+      workspaceId: entry.workspaceId,
+      workflowId: entry.workflowId,
+      version: flow.version,
+      ir,
+      inputs: inputs as Record<string, unknown>,
+      startedBy: `webhook:${ir.name}`,
+      trigger: { type: "webhook", deliveryId },
+    },
+    async (q) =>
+      (
+        await q.query(
+          `INSERT INTO "WebhookDelivery" ("workspaceId", "workflowId", "deliveryId", "runId")
+           VALUES ($1::uuid, $2::uuid, $3, $4::uuid)
+           ON CONFLICT ("workflowId", "deliveryId") DO NOTHING RETURNING 1 AS ok`,
+          [entry.workspaceId, entry.workflowId, deliveryId, runId],
+        )
+      ).length > 0,
+    opts.driver,
+  );
+  if (!run) {
+    waiter?.cancel();
+    return {
+      status: 409,
+      body: { error: "This delivery was already received (replay refused).", deliveryId },
+    };
+  }
+  if (!waiter) return { status: 202, body: { runId, status: run.status } };
+  const end = await waiter.promise;
+  if (!end) {
+    // Timed out (or the relay missed it): one read tells whether it ended meanwhile.
+    const latest = await runStoreFor(db).getRun(runId);
+    if (!latest || !isTerminalRun(latest.status))
+      return { status: 202, body: { runId, status: latest?.status ?? "queued" } };
+    return answerFor(runId, latest.status, latest.output, latest.error);
+  }
+  if (end.output === undefined) {
+    const latest = await runStoreFor(db).getRun(runId);
+    return answerFor(runId, end.status, latest?.output ?? null, latest?.error ?? null);
+  }
+  return answerFor(runId, end.status, end.output, end.error);
+}
+
+function answerFor(
+  runId: string,
+  status: RunStatus,
+  output: unknown,
+  error: unknown,
+): WebhookAnswer {
+  if (status === "succeeded") return { status: 200, body: { runId, status, output } };
+  return { status: 422, body: { runId, status, error } };
+}
