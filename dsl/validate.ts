@@ -33,6 +33,7 @@ import {
   type AstScalar,
 } from "./parse";
 import { INPUT_NAME_RE, ZFlowDocument, ZStep } from "./schema";
+import { isAgentToolBlock } from "./registry/primitives/agent";
 import { resolveResilience, type StepResilienceOverrides } from "./sla";
 import type {
   BlockDefinition,
@@ -608,6 +609,8 @@ class Analyzer {
     const inputs: CompiledObject = { kind: "object", entries };
     if (block && inputSchema)
       this.checkInputs(block, inputSchema, inputs, node, withNode, usesSpan, id);
+    if (block?.kind === "agent" && withNode && Array.isArray(literalInputs.tools))
+      this.checkTools(literalInputs.tools, withNode, id);
 
     // Condition.
     let condition: CompiledExpr | undefined;
@@ -993,6 +996,35 @@ class Analyzer {
         );
       }
     }
+  }
+
+  /** An agent step's `tools`: each must resolve and write nothing (writes are not tools yet). */
+  private checkTools(tools: unknown[], withNode: AstNode, stepId: string): void {
+    tools.forEach((ref, i) => {
+      if (typeof ref !== "string" || !ref.includes("@")) return; // the input schema reports it
+      const span = spanAtPath(withNode, ["tools", i]);
+      const r = this.resolve(ref);
+      if (!r) return;
+      if (!r.ok) {
+        const code =
+          r.reason === "unknown-block"
+            ? "TF3001"
+            : r.reason === "unknown-major"
+              ? "TF3002"
+              : "TF3003";
+        this.report(code, span, { detail: r.message, hint: r.hint }, { stepId });
+      } else if (!isAgentToolBlock(r.block)) {
+        this.report(
+          "TF3012",
+          span,
+          {
+            path: `tools.${i}`,
+            detail: `names \`${ref}\`, which cannot be a tool: only blocks that write nothing (side effect none or read) and are not agent, control, human or trigger blocks can be called by a model`,
+          },
+          { stepId },
+        );
+      }
+    });
   }
 
   /** Reference checks, after every step is known. */

@@ -4,11 +4,38 @@
  * `budget_usd` (a hard per-run cap; `agent-budget-required@1` makes it mandatory).
  */
 import type { BlockDefinition, JsonSchema } from "../../types";
-import { arr, jsonSchemaValue, obj, oneOfValues, str } from "./json-schema";
+import { arr, blockRef, jsonSchemaValue, obj, oneOfValues, str } from "./json-schema";
 
 const confidence: JsonSchema = { type: "number", minimum: 0, maximum: 1 };
 const text = str("The text to work on", { minLength: 1, maxLength: 200000 });
 const instructions = str("Extra instructions for the model", { maxLength: 4000 });
+/** Kinds that are never tools: they park, fan out, start runs or call models themselves. */
+const NOT_TOOL_KINDS: ReadonlySet<BlockDefinition["kind"]> = new Set([
+  "agent",
+  "control",
+  "human",
+  "trigger",
+]);
+
+/**
+ * Whether an agent step may name `b` in its `tools`: blocks that write nothing (side effect
+ * `none` or `read`) and are not agent, control, human or trigger blocks. Writes are not callable
+ * as tools yet (they would need the step's consent, compensation and approvals).
+ */
+export function isAgentToolBlock(b: Pick<BlockDefinition, "kind" | "sideEffect">): boolean {
+  return (b.sideEffect === "none" || b.sideEffect === "read") && !NOT_TOOL_KINDS.has(b.kind);
+}
+
+/** Registry blocks the model may call while it works (read-only blocks only). */
+const tools: JsonSchema = arr(
+  { ...blockRef, description: "A block the model may call, e.g. `crm.contact.get@1`" },
+  {
+    maxItems: 10,
+    uniqueItems: true,
+    description:
+      "Blocks the model may call as tools (`id@major`). Only blocks without writes (side effect `none` or `read`) can be tools; calls per step are bounded.",
+  },
+);
 const agent = {
   kind: "agent",
   system: "llm",
@@ -17,7 +44,7 @@ const agent = {
   tags: ["llm", "budget", "route"],
 } satisfies Partial<BlockDefinition>;
 const modelDocs =
-  "\n\nModel settings on the step: `model.route` (task type), `model.fallback`, `model.budget_usd`.";
+  "\n\nModel settings on the step: `model.route` (task type), `model.fallback`, `model.budget_usd`.\n\nTools: `tools: [crm.contact.get@1]` lets the model call those blocks while it works (at most 10 named, a bounded number of calls per step). Only blocks that write nothing (side effect `none` or `read`) can be tools; blocks that write are not callable as tools yet.";
 
 /** Agent blocks. */
 export const agentBlocks: BlockDefinition[] = [
@@ -37,6 +64,7 @@ export const agentBlocks: BlockDefinition[] = [
         }),
         multi: { type: "boolean", default: false },
         instructions,
+        tools,
       },
       ["text", "labels"],
     ),
@@ -53,7 +81,7 @@ export const agentBlocks: BlockDefinition[] = [
     version: "1.2.0",
     title: "Extract structured data",
     docs: `Extracts the fields described by \`schema\` from unstructured text (emails, PDFs converted to text). Fields it cannot find are listed in \`missing\`, never invented.${modelDocs}`,
-    inputSchema: obj({ text, schema: jsonSchemaValue, instructions }, ["text", "schema"]),
+    inputSchema: obj({ text, schema: jsonSchemaValue, instructions, tools }, ["text", "schema"]),
     outputSchema: obj({ data: { type: "object" }, missing: arr(str()), confidence }, [
       "data",
       "missing",
@@ -84,6 +112,7 @@ export const agentBlocks: BlockDefinition[] = [
         maxWords: { type: "integer", minimum: 10, maximum: 2000, default: 150 },
         style: oneOfValues(["paragraph", "bullets"]),
         audience: str(undefined, { maxLength: 200 }),
+        tools,
       },
       ["text"],
     ),
@@ -107,6 +136,7 @@ export const agentBlocks: BlockDefinition[] = [
         context: { type: "object", description: "Extra facts the model may use" },
         tone: oneOfValues(["neutral", "friendly", "formal"]),
         language: str("BCP 47 language tag", { pattern: "^[a-z]{2,3}(-[A-Z]{2})?$" }),
+        tools,
       },
       ["prompt", "output"],
     ),
@@ -144,6 +174,7 @@ export const agentBlocks: BlockDefinition[] = [
           { minItems: 2, maxItems: 50 },
         ),
         fallbackRoute: str(undefined, { pattern: "^[a-z][a-z0-9_-]*$" }),
+        tools,
       },
       ["text", "routes"],
     ),

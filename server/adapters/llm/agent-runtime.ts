@@ -628,6 +628,7 @@ export function toExecution(req: RuntimeRequest, flowChain?: string[]): AgentExe
     ...(req.step.source.model ? { model: req.step.source.model } : {}),
     flow: req.run.flow,
     ...(flowChain ? { flowChain } : {}),
+    request: req,
   };
 }
 

@@ -21,6 +21,11 @@ export interface AgentExecution extends BlockExecution {
   flowChain?: string[];
   /** The flow's PII policy, when the engine knows one (else the runtime's default). */
   pii?: PiiPolicy;
+  /**
+   * The engine's request this execution came from (set by the runtime's `blockRuntime`): a
+   * tool executor runs tool blocks with its run, step and services.
+   */
+  request?: RuntimeRequest;
 }
 
 export interface AgentUsage {

@@ -25,6 +25,7 @@ import {
 import { createAgentRuntime } from "@/server/adapters/llm/agent-runtime";
 import { createPrismaAgentMemory } from "../agent/memory";
 import { createPrismaUsageSink } from "../agent/usage";
+import { createAgentToolExecutor, flowChainFromStore } from "./agent-wiring";
 import { logger } from "@/server/logger";
 import { appendAudit } from "../audit/ledger";
 import type { Db } from "../types";
@@ -149,6 +150,8 @@ export function workspaceFlows(db: Db): FlowResolver {
  * Every block runtime of the server: the engine's built-ins (control, data, policy, human, http,
  * trigger), the CRM/Billing/CLM and imported connectors, and the agent blocks on the configured
  * models (without models, an agent step fails with a configuration error naming TRUSTFLOW_MODELS).
+ * An agent step's `tools` are called through the connectors and built-ins (read-only blocks
+ * only, see `agent-wiring.ts`); a sub-flow's agents read the memory of its parent flows.
  */
 export function serverRuntimes(db: Db): RuntimeRegistry {
   const connectors = withConnectorRuntimes(
@@ -167,6 +170,8 @@ export function serverRuntimes(db: Db): RuntimeRegistry {
           memory: createPrismaAgentMemory(db),
           usageSink: createPrismaUsageSink(db),
           logger: logger().child({ component: "agents" }),
+          toolExecutor: createAgentToolExecutor({ registry: blockRegistry, runtimes: connectors }),
+          flowChainOf: flowChainFromStore(runStoreFor(db)),
         }).blockRuntime();
       } catch (err) {
         agentError = err as Error;
