@@ -116,13 +116,20 @@ export function sha256Hex(input: string | Uint8Array, impl: Sha256Impl = "auto")
   ]);
   const full = n - (n % 64);
   for (let off = 0; off < full; off += 64) compress(h, bytes, off);
-  // The tail: the remaining bytes, 0x80, zeros, the bit length (big-endian, 64 bits).
-  const rest = n - full;
-  const tail = new Uint8Array(rest + 9 <= 64 ? 64 : 128);
-  tail.set(bytes.subarray(full));
-  tail[rest] = 0x80;
-  const hi = Math.floor(n / 0x20000000);
-  const lo = (n * 8) >>> 0;
+  return finish(h, bytes.subarray(full), n);
+}
+
+/**
+ * Pads the last (< 64) `rest` bytes of a message of `length` bytes — 0x80, zeros, the bit length
+ * big-endian in 64 bits — compresses them into `h` and returns the hex digest.
+ */
+function finish(h: Int32Array, rest: Uint8Array, length: number): string {
+  const r = rest.length;
+  const tail = new Uint8Array(r + 9 <= 64 ? 64 : 128);
+  tail.set(rest);
+  tail[r] = 0x80;
+  const hi = Math.floor(length / 0x20000000);
+  const lo = (length * 8) >>> 0;
   const t = tail.length;
   tail[t - 8] = hi >>> 24;
   tail[t - 7] = hi >>> 16;
@@ -340,26 +347,7 @@ class Sha256Writer {
     }
     const length = this.total + this.pos;
     this.flush();
-    const rest = this.pos;
-    const tail = new Uint8Array(rest + 9 <= 64 ? 64 : 128);
-    tail.set(this.buf.subarray(0, rest));
-    tail[rest] = 0x80;
-    const hi = Math.floor(length / 0x20000000);
-    const lo = (length * 8) >>> 0;
-    const t = tail.length;
-    tail[t - 8] = hi >>> 24;
-    tail[t - 7] = hi >>> 16;
-    tail[t - 6] = hi >>> 8;
-    tail[t - 5] = hi;
-    tail[t - 4] = lo >>> 24;
-    tail[t - 3] = lo >>> 16;
-    tail[t - 2] = lo >>> 8;
-    tail[t - 1] = lo;
-    const h = this.h;
-    for (let off = 0; off < t; off += 64) compress(h, tail, off);
-    let out = "";
-    for (let i = 0; i < 8; i++) out += (h[i]! >>> 0).toString(16).padStart(8, "0");
-    return out;
+    return finish(this.h, this.buf.subarray(0, this.pos), length);
   }
 }
 

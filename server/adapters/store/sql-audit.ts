@@ -1,28 +1,16 @@
 /**
  * The audit ledger's append (`server/domain/audit/ledger.ts` `appendAudit`) on the raw SQL
- * driver, for the engine's hot paths (webhook run starts, run ends): the same chain (advisory
- * lock per workspace, previous entry, `entryHash`, workspace head) in three statements inside
- * the caller's transaction instead of Prisma's five. Entries are indistinguishable from
- * `appendAudit`'s and `verifyAudit` checks them the same way. Payloads are redacted the same
- * way (values of secret-named keys never reach the ledger).
+ * driver, for the engine's hot paths (webhook run starts, run ends): the same lock and the same
+ * chain (`chainEntries`: links, redaction, hashes) in three statements inside the caller's
+ * transaction instead of Prisma's five, and several entries per statement. Entries are
+ * indistinguishable from `appendAudit`'s; `verifyAudit` checks them the same way.
  */
-import {
-  entryHash,
-  GENESIS_HASH,
-  redact,
-  type AuditRecord,
-  type LedgerFields,
-} from "@/server/domain/audit/ledger";
+import { chainEntries, type AuditBatchEntry, type AuditRecord } from "@/server/domain/audit/ledger";
 import type { SqlExecutor } from "../prisma/sql-driver";
 
 type Query = Pick<SqlExecutor, "query">;
 
-/** One entry for {@link appendAuditBatchSql}. */
-export interface AuditBatchEntry {
-  actor: { label: string; userId: string | null };
-  record: AuditRecord;
-  now?: Date;
-}
+export type { AuditBatchEntry };
 
 /** Appends one entry inside the transaction `tx` (which must be one). */
 export async function appendAuditSql(
@@ -53,30 +41,12 @@ export async function appendAuditBatchSql(
      WHERE "workspaceId" = $1::uuid ORDER BY "seq" DESC LIMIT 1`,
     [workspaceId],
   );
-  let seq = last ? Number(last.seq) : 0;
-  let prevHash = last?.hash ?? GENESIS_HASH;
-  let lastAt = last ? Number(last.at) : -Infinity;
-  const rows: Array<LedgerFields & { hash: string }> = [];
-  for (const e of entries) {
-    // Time never runs backwards within a chain, even if the clock does.
-    const at = new Date(Math.floor(Math.max((e.now ?? new Date()).getTime(), lastAt)));
-    const fields: LedgerFields = {
-      workspaceId,
-      seq: ++seq,
-      prevHash,
-      actorId: e.actor.userId,
-      actorLabel: e.actor.label,
-      action: e.record.action,
-      subjectType: e.record.subjectType,
-      subjectId: e.record.subjectId,
-      payload: redact(JSON.parse(JSON.stringify(e.record.payload ?? {}))),
-      at,
-    };
-    const hash = entryHash(fields);
-    rows.push({ ...fields, hash });
-    prevHash = hash;
-    lastAt = at.getTime();
-  }
+  const rows = chainEntries(
+    workspaceId,
+    last ? { seq: Number(last.seq), hash: last.hash, atMs: Number(last.at) } : null,
+    entries,
+  );
+  const head = rows.at(-1)!;
   await tx.query(
     `WITH e AS (
        INSERT INTO "AuditEntry" ("workspaceId", "seq", "prevHash", "hash", "actorId", "actorLabel", "action",
@@ -88,7 +58,12 @@ export async function appendAuditBatchSql(
        RETURNING 1)
      UPDATE "Workspace" SET "auditSeq" = $3::int, "auditHead" = $4 WHERE "id" = $1::uuid
        AND (SELECT count(*) FROM e) > 0`,
-    [workspaceId, JSON.stringify(rows.map((r) => ({ ...r, at: r.at.getTime() }))), seq, prevHash],
+    [
+      workspaceId,
+      JSON.stringify(rows.map((r) => ({ ...r, at: r.at.getTime() }))),
+      head.seq,
+      head.hash,
+    ],
   );
   return rows.map((r) => ({ seq: r.seq, hash: r.hash }));
 }

@@ -60,6 +60,56 @@ export function redact(value: unknown): unknown {
  * change, so the change and its record commit (or roll back) together. A transaction-scoped
  * advisory lock on the workspace serialises appenders, so sequence numbers have no gaps.
  */
+/** One entry to append: who, what, and when (default: now). */
+export interface AuditBatchEntry {
+  actor: { label: string; userId: string | null };
+  record: AuditRecord;
+  now?: Date;
+}
+
+/** The last entry of a chain, as the appenders read it (time in epoch milliseconds). */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+  atMs: number;
+}
+
+/**
+ * The entries that continue a workspace's chain after `head`: sequence numbers, links, redacted
+ * payloads and hashes. Pure; both appenders (Prisma here, raw SQL for the engine's hot path in
+ * `server/adapters/store/sql-audit.ts`) use it, so the chain is computed in one place.
+ */
+export function chainEntries(
+  workspaceId: string,
+  head: ChainHead | null,
+  entries: AuditBatchEntry[],
+): Array<LedgerFields & { hash: string }> {
+  let seq = head?.seq ?? 0;
+  let prevHash = head?.hash ?? GENESIS_HASH;
+  let lastAt = head?.atMs ?? -Infinity;
+  return entries.map((e) => {
+    // Time never runs backwards within a chain, even if the clock does.
+    const at = new Date(Math.floor(Math.max((e.now ?? new Date()).getTime(), lastAt)));
+    const fields: LedgerFields = {
+      workspaceId,
+      seq: ++seq,
+      prevHash,
+      actorId: e.actor.userId,
+      actorLabel: e.actor.label,
+      action: e.record.action,
+      subjectType: e.record.subjectType,
+      subjectId: e.record.subjectId,
+      // Hashed exactly as stored: JSON (dates as strings), secret-named keys redacted.
+      payload: redact(JSON.parse(JSON.stringify(e.record.payload ?? {}))),
+      at,
+    };
+    const hash = entryHash(fields);
+    prevHash = hash;
+    lastAt = at.getTime();
+    return { ...fields, hash };
+  });
+}
+
 export async function appendAudit(
   tx: Tx,
   actor: Pick<Actor, "workspaceId" | "label"> & { userId: string | null },
@@ -72,21 +122,12 @@ export async function appendAudit(
     orderBy: { seq: "desc" },
     select: { seq: true, hash: true, at: true },
   });
-  // Time never runs backwards within a chain, even if the clock does.
-  const at = last && last.at > now ? last.at : now;
-  const fields: LedgerFields = {
-    workspaceId: actor.workspaceId,
-    seq: (last?.seq ?? 0) + 1,
-    prevHash: last?.hash ?? GENESIS_HASH,
-    actorId: actor.userId,
-    actorLabel: actor.label,
-    action: record.action,
-    subjectType: record.subjectType,
-    subjectId: record.subjectId,
-    payload: redact(record.payload ?? {}),
-    at: new Date(Math.floor(at.getTime())),
-  };
-  const hash = entryHash(fields);
+  const [entry] = chainEntries(
+    actor.workspaceId,
+    last ? { seq: last.seq, hash: last.hash, atMs: last.at.getTime() } : null,
+    [{ actor, record, now }],
+  );
+  const { hash, ...fields } = entry!;
   await tx.auditEntry.create({
     data: { ...fields, payload: fields.payload as object, hash },
   });
@@ -114,13 +155,23 @@ export type VerifyResult =
  * (a gap in the sequence) or entries whose order was swapped.
  */
 export async function verifyAudit(db: Db | Tx, workspaceId: string): Promise<VerifyResult> {
+  // The head first: an append commits its entry and the head together, so every entry up to
+  // this head exists now, and entries appended while we read (seq above it) are left for the
+  // next verification instead of looking like a mismatch with a head read later.
+  const ws = await db.workspace.findUnique({
+    where: { id: workspaceId },
+    select: { auditSeq: true, auditHead: true },
+  });
   const batch = 1000;
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
   let count = 0;
   for (;;) {
     const rows = await db.auditEntry.findMany({
-      where: { workspaceId, seq: { gte: expectedSeq } },
+      where: {
+        workspaceId,
+        seq: ws ? { gte: expectedSeq, lte: ws.auditSeq } : { gte: expectedSeq },
+      },
       orderBy: { seq: "asc" },
       take: batch,
     });
@@ -159,10 +210,6 @@ export async function verifyAudit(db: Db | Tx, workspaceId: string): Promise<Ver
     }
     if (rows.length < batch) break;
   }
-  const ws = await db.workspace.findUnique({
-    where: { id: workspaceId },
-    select: { auditSeq: true, auditHead: true },
-  });
   if (ws && (ws.auditSeq !== count || ws.auditHead !== prevHash)) {
     return {
       ok: false,

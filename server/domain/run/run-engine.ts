@@ -3,9 +3,6 @@
  * built-in runtimes, the audit ledger as audit sink, flows of the workspace as subflows,
  * prom-client metrics, pino logs, in-process wake-ups.
  */
-import { compile } from "@/dsl/compile";
-import { policyLibrary } from "@/dsl/policies/library";
-import { BlockRegistry } from "@/dsl/registry/registry";
 import { mathRandom, systemClock, uuidIds } from "@/server/adapters/queue/embedded-ports";
 import type { SqlDriver } from "@/server/adapters/prisma/sql-driver";
 import { appendAuditBatchSql, type AuditBatchEntry } from "@/server/adapters/store/sql-audit";
@@ -28,6 +25,7 @@ import { createPrismaUsageSink } from "../agent/usage";
 import { createAgentToolExecutor, flowChainFromStore } from "./agent-wiring";
 import { logger } from "@/server/logger";
 import { appendAudit } from "../audit/ledger";
+import { compileFlowCached, serverRegistry } from "../workflow/compile-flow";
 import type { Db } from "../types";
 
 /** The run store on the app database (Prisma raw queries; pass `sql` for the raw driver). */
@@ -116,13 +114,8 @@ function batchedLedgerSink(driver: Pick<SqlDriver, "transaction">): AuditSink {
   };
 }
 
-let registry: BlockRegistry | undefined;
-
 /** The shared block registry of the server (primitives; workspace blocks arrive later). */
-export function blockRegistry(): BlockRegistry {
-  registry ??= BlockRegistry.withPrimitives();
-  return registry;
-}
+export const blockRegistry = serverRegistry;
 
 /** Resolves `name@major` to the newest version of that major of a workspace flow (subflows). */
 export function workspaceFlows(db: Db): FlowResolver {
@@ -137,9 +130,9 @@ export function workspaceFlows(db: Db): FlowResolver {
       });
       for (const v of versions) {
         if (Number(v.version.split(".")[0]) !== major) continue;
-        const r = compile(v.dsl, { registry: blockRegistry(), policies: policyLibrary });
-        if (r.ok && r.ir && r.ir.name === name)
-          return { ir: r.ir, workflowId: v.workflowId, version: v.version };
+        // Versions are immutable: each is compiled once per process, not per subflow lookup.
+        const { ir } = compileFlowCached(`v:${v.id}`, v.dsl);
+        if (ir && ir.name === name) return { ir, workflowId: v.workflowId, version: v.version };
       }
       return null;
     },

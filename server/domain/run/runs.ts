@@ -3,8 +3,6 @@
  * mutation writes the audit ledger in the same transaction as its change.
  */
 import type { z } from "zod";
-import { compile } from "@/dsl/compile";
-import { policyLibrary } from "@/dsl/policies/library";
 import { sqlFromPrisma, SqlRunStore } from "@/server/adapters/store/sql-run-store";
 import { notifyRunDue } from "@/server/engine/notify";
 import { validatorFor } from "@/server/engine/runtimes/support";
@@ -12,7 +10,8 @@ import { isTerminalRun, type RunStatus } from "@/server/engine/types";
 import { appendAudit } from "../audit/ledger";
 import { AppError, notFound } from "../errors";
 import type { Actor, Db, Tx } from "../types";
-import { blockRegistry, runStoreFor } from "./run-engine";
+import { compileFlow } from "../workflow/compile-flow";
+import { runStoreFor } from "./run-engine";
 import type {
   ZCancelRunInput,
   ZListRunsInput,
@@ -53,7 +52,7 @@ export async function startRun(db: Db, actor: Actor, input: z.infer<typeof ZStar
       version = latest.version;
     }
   }
-  const compiled = compile(text, { registry: blockRegistry(), policies: policyLibrary });
+  const compiled = compileFlow(text);
   if (!compiled.ok || !compiled.ir) {
     const errors = compiled.diagnostics.filter((d) => d.severity === "error");
     const list = errors

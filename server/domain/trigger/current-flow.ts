@@ -1,12 +1,10 @@
 /**
  * The flow a trigger starts: the latest saved version of a workflow (the draft when it has no
- * version yet), compiled. Compilation results are cached by the text's identity (version id or
- * draft timestamp), so a webhook or a schedule tick compiles a flow once, not per delivery.
+ * version yet), compiled once per text identity (version id or draft timestamp) with
+ * `compileFlowCached`, so a webhook or a schedule tick compiles a flow once, not per delivery.
  */
-import { compile } from "@/dsl/compile";
-import { policyLibrary } from "@/dsl/policies/library";
 import type { FlowIR } from "@/dsl/ir";
-import { blockRegistry } from "../run/run-engine";
+import { compileFlowCached } from "../workflow/compile-flow";
 import type { Db } from "../types";
 
 /** A workflow's current flow. */
@@ -18,32 +16,6 @@ export interface CurrentFlow {
   ir: FlowIR | null;
   /** First compile errors, when `ir` is null. */
   problems: string[];
-}
-
-const cache = new Map<string, { ir: FlowIR | null; problems: string[] }>();
-const MAX_CACHED = 500;
-
-/** Compiles `text` once per `key`. */
-export function compileCached(
-  key: string,
-  text: string,
-): { ir: FlowIR | null; problems: string[] } {
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const r = compile(text, { registry: blockRegistry(), policies: policyLibrary });
-  const value =
-    r.ok && r.ir
-      ? { ir: r.ir, problems: [] }
-      : {
-          ir: null,
-          problems: r.diagnostics
-            .filter((d) => d.severity === "error")
-            .slice(0, 3)
-            .map((d) => `${d.code} ${d.message}`),
-        };
-  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
-  cache.set(key, value);
-  return value;
 }
 
 /** The current flow of each given workflow (latest version, else draft). */
@@ -72,8 +44,8 @@ export async function currentFlows(
   return workflows.map((wf) => {
     const v = wf.versions[0];
     const c = v
-      ? compileCached(`v:${v.id}`, v.dsl)
-      : compileCached(`d:${wf.id}:${wf.updatedAt.getTime()}`, wf.draft);
+      ? compileFlowCached(`v:${v.id}`, v.dsl)
+      : compileFlowCached(`d:${wf.id}:${wf.updatedAt.getTime()}`, wf.draft);
     return {
       workflowId: wf.id,
       workspaceId: wf.workspaceId,

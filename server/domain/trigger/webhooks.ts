@@ -15,7 +15,8 @@ import { appendAudit } from "../audit/ledger";
 import type { CredentialVault } from "../connector/ports";
 import { AppError, notFound } from "../errors";
 import type { Actor, Db } from "../types";
-import { compileCached, currentFlows } from "./current-flow";
+import { compileFlowCached } from "../workflow/compile-flow";
+import { currentFlows } from "./current-flow";
 import type { ZWorkflowRefInput } from "./schemas";
 import { verifyWebhookSignature, type SignatureProblem } from "./signature";
 import { startTriggeredRun } from "./start-triggered-run";
@@ -279,8 +280,8 @@ async function flowOf(db: Db, opts: ReceiveOptions, workflowId: string): Promise
   const r = rows[0];
   if (!r) return null;
   const c = r.vid
-    ? compileCached(`v:${r.vid}`, r.dsl ?? "")
-    : compileCached(`d:${workflowId}:${Number(r.updated)}`, r.draft);
+    ? compileFlowCached(`v:${r.vid}`, r.dsl ?? "")
+    : compileFlowCached(`d:${workflowId}:${Number(r.updated)}`, r.draft);
   const entry = { version: r.version, ir: c.ir, problems: c.problems, at: Date.now() };
   flows.set(workflowId, entry);
   return entry;
