@@ -2,6 +2,7 @@ import "server-only";
 import path from "node:path";
 import { migrate, openDatabase, type Database } from "@/server/adapters/prisma";
 import { seedDemo } from "@/server/domain/seed/seed-demo";
+import type { InlineExecution } from "@/server/domain/trigger/start-triggered-run";
 import { env } from "./env";
 import { logger } from "./logger";
 
@@ -47,7 +48,16 @@ async function boot(): Promise<Database> {
 
 const w = globalThis as unknown as {
   __trustflowWorker?: Promise<{ stop(): Promise<void> } | null>;
+  __trustflowInline?: InlineExecution;
 };
+
+/**
+ * The embedded worker's engine for runs started inline (synchronous webhooks), when this
+ * process executes runs; undefined in scale-out mode (the web app only enqueues).
+ */
+export function inlineExecution(): InlineExecution | undefined {
+  return w.__trustflowInline;
+}
 
 /**
  * Starts run execution for this process, once. Default: the embedded worker (claim loop) and the
@@ -92,9 +102,11 @@ export function startWorker(
     const engine = createRunEngine(db.prisma, { sql: sqlFromDriver(db.driver), driver: db.driver });
     const worker = startEmbeddedWorker(db.prisma, { engine });
     const scheduler = startScheduler(db.prisma, log.child({ component: "scheduler" }));
+    w.__trustflowInline = { engine, driver: db.driver };
     log.info("embedded worker started");
     return {
       async stop() {
+        w.__trustflowInline = undefined;
         await scheduler.stop();
         await worker.stop();
       },

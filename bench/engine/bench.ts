@@ -4,7 +4,7 @@
  * - engine: per-step overhead, (time[100 steps] − time[1 step]) / 99 per repetition, median;
  *   100-chain and 100-wide fan-out; pure steps (data.transform) and side-effect steps (a write
  *   block, `crm.contact.update`, whose runtime is a local no-op: the figure is the engine's
- *   cost including the two durable checkpoints of every side-effect step). Time = claim, load,
+ *   cost including the durable checkpoint of every side-effect step). Time = claim, load,
  *   advance and final commit of one run in one process. Embedded PGlite (on disk) and PostgreSQL.
  * - workers: throughput of 10-step write chains with 1 and 2 `pg-boss` worker processes on
  *   PostgreSQL (the chaos test's worker entry without delays; its write double inserts one row).
@@ -47,6 +47,8 @@ const { createSideEffectTable } =
 const PG = process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:55432/postgres";
 const REPS = Number(process.env.REPS ?? 3);
 const PORT = Number(process.env.PORT ?? 3311);
+/** inproc: run synchronous deliveries inline, as the server does in embedded mode (INLINE=0: queue them). */
+const INLINE = process.env.INLINE !== "0";
 const sections = new Set(process.argv.slice(2).filter((a) => !a.startsWith("-")));
 const want = (s: string) => sections.size === 0 || sections.has(s);
 const registry = BlockRegistry.withPrimitives();
@@ -234,7 +236,8 @@ async function engineSection(kind: "pglite" | "postgres") {
     log(row);
     rows.push(row);
   }
-  // The durable checkpoint of a side-effect step on its own: start and finish commits.
+  // The durable checkpoint of a side-effect step on its own: one commit (start and finish
+  // together, the usual case), and a long step's late start and its finish.
   const store = new SqlRunStore(sqlFromDriver(db.driver));
   const run = await engine.createRun({
     workspaceId: owner.workspace.id,
@@ -252,8 +255,39 @@ async function engineSection(kind: "pglite" | "postgres") {
   if (!claimed || claimed.id !== run.id) throw new Error("claim failed");
   const starts: number[] = [];
   const finishes: number[] = [];
+  const merged: number[] = [];
   for (let i = 0; i < 300; i++) {
     const now = Date.now();
+    // The engine's one write per side effect: its start and finish in one checkpoint.
+    const m0 = process.hrtime.bigint();
+    await store.commit(run.id, "bench", {
+      start: {
+        runId: run.id,
+        stepId: `m${i}`,
+        attempt: 1,
+        blockId: "crm.contact.update",
+        inputs: { id: "CON-1" },
+        idempotencyKey: `${run.id}:m${i}`,
+        consentId: null,
+        startedAt: now,
+        workerId: "bench",
+      },
+      finish: {
+        runId: run.id,
+        stepId: `m${i}`,
+        attempt: 1,
+        status: "succeeded",
+        output: { id: "CON-1" },
+        finishedAt: now,
+        durationMs: 0,
+      },
+      events: [
+        { type: "step.started", stepId: `m${i}`, at: now },
+        { type: "step.succeeded", stepId: `m${i}`, at: now },
+      ],
+    });
+    if (i >= 20) merged.push(Number(process.hrtime.bigint() - m0) / 1e6);
+    // A long side effect's two writes: the late start, then the finish.
     const t0 = process.hrtime.bigint();
     await store.commit(run.id, "bench", {
       start: {
@@ -290,6 +324,7 @@ async function engineSection(kind: "pglite" | "postgres") {
   }
   const checkpoint = {
     backend: kind,
+    oneWriteMs: median(merged),
     startMs: median(starts),
     finishMs: median(finishes),
     bothMs: median(starts.map((s, i) => s + finishes[i]!)),
@@ -597,7 +632,7 @@ async function inprocSection(kind: "pglite" | "postgres") {
         deliveryId: `d${seq++}`,
         wait: true,
       },
-      { vault, driver: db.driver },
+      { vault, driver: db.driver, inline: INLINE ? { engine, driver: db.driver } : undefined },
     );
     if (a.status !== 200) failures.set(a.status, `${JSON.stringify(a.body).slice(0, 300)}`);
     return { ok: a.status === 200, ms: performance.now() - t0 };

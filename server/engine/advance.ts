@@ -22,6 +22,7 @@ import {
   toErrorInfo,
   type ErrorInfo,
 } from "./errors";
+import { DeferredStart, withStart } from "./deferred-start";
 import { createChildren, fanoutOutput, fanoutParentInputs } from "./fanout";
 import { applyRow, buildGraph, isFatal, isSettled, skippedByNeeds, type Node } from "./graph";
 import { attemptTimeout, breakerKey, invokeWithTimeout, isPureRuntime } from "./invoke";
@@ -37,6 +38,7 @@ import {
   type RuntimeRequest,
   type RuntimeServices,
   type RunInfo,
+  type RunStore,
 } from "./ports";
 import { retryDelay, shouldRetry } from "./retry";
 import { missingRuntimeError } from "./runtimes/registry";
@@ -58,6 +60,13 @@ export interface AdvanceResult {
 export interface AdvanceOptions {
   /** Aborted on worker shutdown: no new steps start; running ones are abandoned to recovery. */
   signal?: AbortSignal;
+  /**
+   * The run is not in the store yet (an inline start): its state is empty, `store`'s first
+   * checkpoint records it, and that checkpoint is taken before any side effect runs.
+   */
+  unrecorded?: boolean;
+  /** The store of this advance (default: the engine's). */
+  store?: RunStore;
 }
 
 /** The engine's state machine for one run during one lease. */
@@ -77,6 +86,7 @@ export class RunAdvance {
   private commits = 0;
   private readonly ir: FlowIR;
   private secrets: Record<string, unknown> = {};
+  private readonly store: RunStore;
 
   constructor(
     private readonly deps: EngineDeps & { breakers: BreakerBoard },
@@ -84,6 +94,7 @@ export class RunAdvance {
     private readonly opts: AdvanceOptions = {},
   ) {
     this.ir = run.ir;
+    this.store = opts.store ?? deps.store;
     this.nodes = buildGraph(run.ir);
     for (const n of this.nodes.values()) this.all.set(n.id, n);
     this.log = deps.logger.child({ runId: run.id });
@@ -123,6 +134,23 @@ export class RunAdvance {
     return this.halt;
   }
 
+  /** The first checkpoint of a run started inline (`unrecorded`): it records the run. */
+  private firstCommit: Promise<CommitResult> | undefined;
+
+  /** Whether the run is still unknown to the store and nobody is recording it yet. */
+  private unrecorded(): boolean {
+    return this.opts.unrecorded === true && this.firstCommit === undefined;
+  }
+
+  /** Waits until an inline run is in the store; false when recording it failed. */
+  private async recorded(): Promise<boolean> {
+    if (!this.firstCommit) return true;
+    return this.firstCommit.then(
+      () => true,
+      () => false,
+    );
+  }
+
   private get now(): number {
     return this.deps.clock.now();
   }
@@ -148,7 +176,9 @@ export class RunAdvance {
       this.secrets = await this.deps.secrets(this.run.workspaceId);
       this.ctxSource.secrets = this.secrets;
     }
-    const state = await this.deps.store.loadState(this.run.id);
+    const state = this.opts.unrecorded
+      ? { attempts: [], tasks: [] }
+      : await this.store.loadState(this.run.id);
     this.restore(state.attempts, state.tasks);
     if (this.run.startedAt === null) {
       this.event({
@@ -280,7 +310,9 @@ export class RunAdvance {
     this.bufferAttempts = [];
     this.bufferEvents = [];
     this.commits++;
-    const res = await this.deps.store.commit(this.run.id, this.deps.workerId, full);
+    const pending = this.store.commit(this.run.id, this.deps.workerId, full);
+    if (this.opts.unrecorded && !this.firstCommit) this.firstCommit = pending;
+    const res = await pending;
     if (!res.leaseHeld) this.stop("lease-lost");
     else if (res.runStatus === "cancelled") this.stop("cancelled");
     return res;
@@ -539,7 +571,7 @@ export class RunAdvance {
       return;
     }
     const fanKind = rt.fanout;
-    const started = await this.commit({
+    const start: Checkpoint = {
       start: {
         runId: this.run.id,
         stepId: n.id,
@@ -561,24 +593,51 @@ export class RunAdvance {
           at: startedAt,
         },
       ],
-    });
+    };
     n.retryTaskId = undefined;
-    if (this.halt === "lease-lost" || this.halt === "cancelled") return;
-    const row = started.started!;
-    if (!started.startedFresh && row.status !== "running") {
-      // Another worker finished (or parked) this attempt: adopt its result, run nothing.
-      this.adopt(n, row);
-      return;
+    // One durable write per side effect: the start rides with the finish (a crash in between
+    // re-runs the attempt under the same number and idempotency key). A fan-out's parent, and
+    // the first side effect of a run the store does not hold yet, are recorded before they run;
+    // an attempt still running after `lateStartMs` is recorded as started meanwhile (live view).
+    const starter = new DeferredStart(start);
+    if (fanKind || this.unrecorded()) {
+      const started = await this.commit(starter.take()!);
+      if (this.halt === "lease-lost" || this.halt === "cancelled") return;
+      const row = started.started!;
+      if (!started.startedFresh && row.status !== "running") {
+        // Another worker finished (or parked) this attempt: adopt its result, run nothing.
+        this.adopt(n, row);
+        return;
+      }
+      if (fanKind) {
+        await this.startFan(n, fanKind, inputs, row);
+        return;
+      }
+    } else {
+      // Never a side effect for a run the store does not hold (its recording may still fail).
+      if (!(await this.recorded())) return;
+      starter.lateAfter(this.deps.clock, this.deps.lateStartMs, (cp) => this.commit(cp));
     }
-    if (fanKind) {
-      await this.startFan(n, fanKind, inputs, row);
-      return;
-    }
+    /** The start to merge into the finish; "adopted" when a late start found another's result. */
+    const takeStart = async (): Promise<Checkpoint | undefined | "adopted"> => {
+      const late = await starter.settle();
+      if (late === undefined) return starter.take();
+      if (!late.startedFresh && late.started && late.started.status !== "running") {
+        this.adopt(n, late.started);
+        return "adopted";
+      }
+      return undefined;
+    };
+    const fail = async (e: unknown) => {
+      const pending = await takeStart();
+      if (pending !== "adopted")
+        await this.finishFailure(n, attempt, inputs, e, startedAt, log, undefined, pending);
+    };
     if (consentId) {
       try {
         await this.auditConsent(n, attempt, consentId, "run.consent.used");
       } catch (e) {
-        await this.finishFailure(n, attempt, inputs, e, startedAt, log);
+        await fail(e);
         return;
       }
     }
@@ -587,14 +646,7 @@ export class RunAdvance {
     if (key) {
       const d = this.deps.breakers.acquire(key, this.now, n.resilience.breaker);
       if (!d.allowed) {
-        await this.finishFailure(
-          n,
-          attempt,
-          inputs,
-          new BreakerOpenError(key, d.retryInMs),
-          startedAt,
-          log,
-        );
+        await fail(new BreakerOpenError(key, d.retryInMs));
         return;
       }
       probe = d.probe;
@@ -612,13 +664,16 @@ export class RunAdvance {
       const h = this.halted();
       if (h === "shutdown" || h === "cancelled" || h === "lease-lost") {
         // Abandoned, not failed: recovery re-runs the attempt with the same idempotency key.
+        await starter.settle().catch(() => undefined);
         return;
       }
-      await this.finishFailure(n, attempt, inputs, e, startedAt, log);
+      await fail(e);
       return;
     }
     if (key) this.breakerVerdict(key, n, undefined, probe);
-    await this.finishSuccess(n, attempt, out, startedAt);
+    const pending = await takeStart();
+    if (pending !== "adopted")
+      await this.finishSuccess(n, attempt, out, startedAt, undefined, pending);
   }
 
   private breakerVerdict(key: string, n: Node, err: unknown, probe: boolean): void {
@@ -645,6 +700,7 @@ export class RunAdvance {
     out: unknown,
     startedAt: number,
     consume?: string[],
+    start?: Checkpoint,
   ): Promise<void> {
     const now = this.now;
     if (isPark(out)) {
@@ -660,51 +716,55 @@ export class RunAdvance {
           createdAt: now,
         });
       }
-      const res = await this.commit({
-        finish: {
-          runId: this.run.id,
-          stepId: n.id,
-          attempt,
-          status: "waiting",
-          output: out.data ?? null,
-          finishedAt: now,
-        },
-        tasks,
-        consumeTasks: consume,
-        events: [
-          {
-            type: "step.waiting",
+      const res = await this.commit(
+        withStart(start, {
+          finish: {
+            runId: this.run.id,
             stepId: n.id,
-            data: { attempt, reason: out.reason, until: out.until ?? null, ...out.data },
-            at: now,
+            attempt,
+            status: "waiting",
+            output: out.data ?? null,
+            finishedAt: now,
           },
-        ],
-      });
+          tasks,
+          consumeTasks: consume,
+          events: [
+            {
+              type: "step.waiting",
+              stepId: n.id,
+              data: { attempt, reason: out.reason, until: out.until ?? null, ...out.data },
+              at: now,
+            },
+          ],
+        }),
+      );
       if (res.finished) this.adopt(n, res.finished);
       else n.status = "waiting";
       return;
     }
-    const res = await this.commit({
-      finish: {
-        runId: this.run.id,
-        stepId: n.id,
-        attempt,
-        status: "succeeded",
-        output: out ?? null,
-        finishedAt: now,
-        durationMs: now - startedAt,
-      },
-      consumeTasks: consume,
-      events: [
-        {
-          type: "step.succeeded",
+    const res = await this.commit(
+      withStart(start, {
+        finish: {
+          runId: this.run.id,
           stepId: n.id,
-          key: `ok:${n.id}:${attempt}`,
-          data: { attempt, durationMs: now - startedAt },
-          at: now,
+          attempt,
+          status: "succeeded",
+          output: out ?? null,
+          finishedAt: now,
+          durationMs: now - startedAt,
         },
-      ],
-    });
+        consumeTasks: consume,
+        events: [
+          {
+            type: "step.succeeded",
+            stepId: n.id,
+            key: `ok:${n.id}:${attempt}`,
+            data: { attempt, durationMs: now - startedAt },
+            at: now,
+          },
+        ],
+      }),
+    );
     if (res.finishedFirst) this.deps.metrics.stepFinished(n.block.id, "succeeded", now - startedAt);
     if (res.finished) this.adopt(n, res.finished);
   }
@@ -717,6 +777,7 @@ export class RunAdvance {
     startedAt: number,
     log: EngineLogger,
     consume?: string[],
+    start?: Checkpoint,
   ): Promise<void> {
     const now = this.now;
     const info = toErrorInfo(err);
@@ -768,7 +829,7 @@ export class RunAdvance {
       durationMs: now - startedAt,
       retryAt,
     };
-    const res = await this.commit(cp);
+    const res = await this.commit(withStart(start, cp));
     if (res.finishedFirst) this.deps.metrics.stepFinished(n.block.id, "failed", now - startedAt);
     if (res.finished) this.adopt(n, res.finished);
   }
@@ -854,7 +915,7 @@ export class RunAdvance {
         `subflow ${ref} inputs are invalid: ${e?.instancePath || "/"} ${e?.message ?? ""}`.trim(),
       );
     }
-    const { run, created } = await this.deps.store.createRun({
+    const { run, created } = await this.store.createRun({
       id: this.deps.ids.next(),
       workspaceId: this.run.workspaceId,
       workflowId: flow.workflowId,
@@ -1152,7 +1213,7 @@ export class RunAdvance {
       };
       this.bufferAttempts = [];
       this.bufferEvents = [];
-      await this.deps.store.commit(this.run.id, this.deps.workerId, cp);
+      await this.store.commit(this.run.id, this.deps.workerId, cp);
     }
   }
 
@@ -1176,7 +1237,12 @@ export class RunAdvance {
   ): Promise<RunStatus> {
     const now = this.now;
     this.event({ type: `run.${status}`, key: `run.${status}`, data: error ? { error } : {} });
+    const ledger = {
+      action: `run.${status}`,
+      payload: { runId: this.run.id, flow: this.ir.name, error: error?.message ?? null },
+    };
     const res = await this.commit({
+      audit: [ledger],
       deadLetters: this.takeDeadLetters(),
       run: {
         status,
@@ -1193,12 +1259,10 @@ export class RunAdvance {
     this.deps.metrics.runStatus(status);
     this.deps.metrics.runFinished(status, now - startedAt);
     this.log.info({ status }, "run finished");
-    await this.deps.audit
-      .record(this.run, {
-        action: `run.${status}`,
-        payload: { runId: this.run.id, flow: this.ir.name, error: error?.message ?? null },
-      })
-      .catch((e: unknown) => this.log.error({ err: String(e) }, "audit of run end failed"));
+    if (!res.audited)
+      await this.deps.audit
+        .record(this.run, ledger)
+        .catch((e: unknown) => this.log.error({ err: String(e) }, "audit of run end failed"));
     await this.notifyParent(status, output, error);
     return status;
   }
@@ -1209,7 +1273,7 @@ export class RunAdvance {
     error: ErrorInfo | null,
   ): Promise<void> {
     if (!this.run.parentRunId || !this.run.parentStepId) return;
-    const ok = await this.deps.store.signal(this.run.parentRunId, {
+    const ok = await this.store.signal(this.run.parentRunId, {
       id: this.deps.ids.next(),
       runId: this.run.parentRunId,
       stepId: this.run.parentStepId,

@@ -51,6 +51,11 @@ export interface EngineDeps {
   workerId: string;
   /** Side-effecting steps in flight per run. Default 16. */
   maxParallelSteps: number;
+  /**
+   * A side effect's start is written with its finish (one checkpoint); one still running after
+   * this many ms is recorded as started on its own meanwhile. Default 250.
+   */
+  lateStartMs: number;
   /** Called when a run becomes due now (in-process wake-up of the embedded worker). */
   onRunQueued?: (runId: string) => void;
   /**
@@ -125,6 +130,7 @@ export class Engine {
       audit: noopAudit,
       logger: noopLogger,
       maxParallelSteps: 16,
+      lateStartMs: 250,
       ...opts,
       metrics,
       breakers: opts.breakers ?? new BreakerBoard((key, state) => metrics.breakerState(key, state)),

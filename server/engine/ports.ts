@@ -42,6 +42,12 @@ export interface Checkpoint {
   events?: NewEvent[];
   /** Applied only when `owner` still holds the run's lease. */
   run?: RunUpdate;
+  /**
+   * Ledger entries of this checkpoint (a run's end). A store that appends them atomically with
+   * it says so with {@link CommitResult.audited}; otherwise the engine hands them to the
+   * {@link AuditSink} after the commit.
+   */
+  audit?: RunAuditEntry[];
 }
 
 /** What a {@link Checkpoint} did. */
@@ -58,6 +64,8 @@ export interface CommitResult {
   leaseHeld: boolean;
   /** The run's status after the commit (a cancel from elsewhere shows up here). */
   runStatus: RunStatus;
+  /** True when the checkpoint's `audit` entries were appended with it. */
+  audited?: boolean;
 }
 
 /** Everything the engine needs to rebuild a run's state after a claim. */

@@ -231,6 +231,56 @@ export function defineStoreContract(name: string, make: () => Promise<StoreFixtu
       });
     });
 
+    it("records a start and its finish in one checkpoint, and keeps an earlier result", async () => {
+      const f = await make();
+      const run = await newRun(f);
+      const ok = (stepId: string, output: unknown) => ({
+        runId: run.id,
+        stepId,
+        attempt: 1,
+        status: "succeeded" as const,
+        output,
+        finishedAt: T0 + 7,
+        durationMs: 7,
+      });
+      // Nothing stored yet: the attempt is inserted finished.
+      const one = await f.store.commit(run.id, null, {
+        start: start(run.id, "a", 1),
+        finish: ok("a", { n: 1 }),
+      });
+      expect(one).toMatchObject({
+        startedFresh: true,
+        finishedFirst: true,
+        finished: { status: "succeeded", output: { n: 1 }, inputs: { a: 1 }, durationMs: 7 },
+      });
+      expect(one.finished?.finishSeq).not.toBeNull();
+      // A crashed worker's running row: finished by this checkpoint.
+      await f.store.commit(run.id, null, { start: start(run.id, "b", 1) });
+      const two = await f.store.commit(run.id, null, {
+        start: { ...start(run.id, "b", 1), inputs: { a: 2 } },
+        finish: ok("b", { n: 2 }),
+      });
+      expect(two).toMatchObject({
+        startedFresh: false,
+        finishedFirst: true,
+        finished: { status: "succeeded", output: { n: 2 }, inputs: { a: 1 } },
+      });
+      // Another worker's result is kept and returned.
+      const three = await f.store.commit(run.id, null, {
+        start: start(run.id, "a", 1),
+        finish: { ...ok("a", { n: 3 }), status: "failed" as const },
+      });
+      expect(three).toMatchObject({
+        finishedFirst: false,
+        finished: { status: "succeeded", output: { n: 1 } },
+      });
+      const rows = await f.store.listAttempts(run.id);
+      expect(rows.map((r) => [r.stepId, r.status]).sort()).toEqual([
+        ["a", "succeeded"],
+        ["b", "succeeded"],
+      ]);
+    });
+
     it("parks an attempt as waiting and finishes it later", async () => {
       const f = await make();
       const run = await newRun(f);

@@ -79,6 +79,8 @@ export interface NewRun {
   idempotencyKey?: string | null;
   startedBy?: string | null;
   now: number;
+  /** Created already leased (status running, not due): a run started inline by its owner. */
+  lease?: { owner: string; expiresAt: number };
 }
 
 /** One attempt of one step, unique by (runId, stepId, attempt). */

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 
@@ -39,11 +40,27 @@ export function pgliteDriver(db: PGlite): SqlDriver {
   };
 }
 
+/**
+ * Parameterised statements run as named prepared statements (one per distinct text, prepared
+ * once per connection): the engine's checkpoints are large CTE statements whose parse and plan
+ * would otherwise be paid on every commit.
+ */
+const names = new Map<string, string>();
+function prepared(text: string, values: unknown[] | undefined): string | pg.QueryConfig {
+  if (!values?.length) return text;
+  let name = names.get(text);
+  if (!name) {
+    name = `tf_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
+    if (names.size < 5_000) names.set(text, name);
+  }
+  return { name, text, values };
+}
+
 export function postgresDriver(pool: pg.Pool, ownsPool = true): SqlDriver {
   return {
     kind: "postgres",
     async query<T>(sql: string, params?: unknown[]) {
-      const res = await pool.query(sql, params as unknown[] | undefined);
+      const res = await pool.query(prepared(sql, params));
       return res.rows as T[];
     },
     async transaction(fn) {
@@ -52,7 +69,7 @@ export function postgresDriver(pool: pg.Pool, ownsPool = true): SqlDriver {
         await client.query("BEGIN");
         const result = await fn({
           async query<T>(sql: string, params?: unknown[]) {
-            return (await client.query(sql, params as unknown[] | undefined)).rows as T[];
+            return (await client.query(prepared(sql, params))).rows as T[];
           },
           async exec(sql: string) {
             await client.query(sql);

@@ -9,6 +9,7 @@ import type { Db } from "@/server/domain/types";
 import { createRunEngine } from "@/server/domain/run/run-engine";
 import type { AdvanceResult } from "@/server/engine/advance";
 import type { Engine } from "@/server/engine/engine";
+import { keepLease } from "@/server/engine/lease";
 import { deadLetterSize } from "@/server/engine/metrics";
 import { onRunDue } from "@/server/engine/notify";
 import { logger } from "@/server/logger";
@@ -65,16 +66,7 @@ export function startEmbeddedWorker(db: Db, opts: EmbeddedWorkerOptions = {}): E
   );
 
   async function advance(run: Awaited<ReturnType<typeof store.claimRuns>>[number]) {
-    const beat = setInterval(
-      () => {
-        void store
-          .renewLease(run.id, workerId, clock.now(), leaseMs)
-          .catch((e: unknown) =>
-            log.warn({ runId: run.id, err: String(e) }, "lease renewal failed"),
-          );
-      },
-      Math.max(50, Math.floor(leaseMs / 3)),
-    );
+    const release = keepLease(store, run.id, workerId, clock, leaseMs, log);
     try {
       if (run.dueAt !== null) engine.deps.metrics.queueLag(Math.max(0, clock.now() - run.dueAt));
       const result = await engine.advance(run, { signal: shutdown.signal });
@@ -83,7 +75,7 @@ export function startEmbeddedWorker(db: Db, opts: EmbeddedWorkerOptions = {}): E
       // The lease expires and another worker (or this one) picks the run up again.
       log.error({ runId: run.id, err: String(e) }, "advance failed");
     } finally {
-      clearInterval(beat);
+      release();
     }
   }
 

@@ -5,7 +5,12 @@
  * transaction instead of Prisma's five, and several entries per statement. Entries are
  * indistinguishable from `appendAudit`'s; `verifyAudit` checks them the same way.
  */
-import { chainEntries, type AuditBatchEntry, type AuditRecord } from "@/server/domain/audit/ledger";
+import {
+  chainEntries,
+  type AuditBatchEntry,
+  type AuditRecord,
+  type ChainHead,
+} from "@/server/domain/audit/ledger";
 import type { SqlExecutor } from "../prisma/sql-driver";
 
 type Query = Pick<SqlExecutor, "query">;
@@ -24,17 +29,35 @@ export async function appendAuditSql(
 }
 
 /**
+ * The chain head this process last appended, per workspace: the next append builds on it and
+ * checks it in the same statement as its insert (under the lock), so a process that is the
+ * chain's only writer skips the head read. Another writer (or a rolled-back transaction)
+ * makes the check fail; the append then reads the head and builds again.
+ */
+const g = globalThis as unknown as { __trustflowLedgerHeads?: Map<string, ChainHead> };
+// On globalThis: Next.js bundles the worker and each route separately, and both append.
+const heads = () => (g.__trustflowLedgerHeads ??= new Map<string, ChainHead>());
+
+/**
  * Appends several entries of one workspace, in order, inside the transaction `tx`: one lock,
- * one read of the chain's head, one insert and one head update for all of them (the engine's
- * run-end entries are flushed this way, so the per-workspace lock is taken once per batch).
+ * one insert and one head update for all of them (the engine's run-end entries are flushed
+ * this way, so the per-workspace lock is taken once per batch). `locked`: the transaction
+ * already holds the ledger lock of this workspace (`ledgerLockKey`).
  */
 export async function appendAuditBatchSql(
   tx: Query,
   workspaceId: string,
   entries: AuditBatchEntry[],
+  opts: { locked?: boolean } = {},
 ): Promise<Array<{ seq: number; hash: string }>> {
   if (entries.length === 0) return [];
-  await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`audit:${workspaceId}`]);
+  if (!opts.locked)
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [ledgerLockKey(workspaceId)]);
+  const cached = heads().get(workspaceId);
+  if (cached) {
+    const rows = chainEntries(workspaceId, cached, entries);
+    if (await insertChain(tx, workspaceId, rows, cached)) return remember(workspaceId, rows);
+  }
   // A separate statement: its snapshot is taken after the lock, so it sees the last append.
   const [last] = await tx.query<{ seq: number; hash: string; at: number }>(
     `SELECT "seq", "hash", (extract(epoch from "at") * 1000)::float8 AS at FROM "AuditEntry"
@@ -46,24 +69,108 @@ export async function appendAuditBatchSql(
     last ? { seq: Number(last.seq), hash: last.hash, atMs: Number(last.at) } : null,
     entries,
   );
+  await insertChain(tx, workspaceId, rows, null);
+  return remember(workspaceId, rows);
+}
+
+/** The advisory lock that serialises a workspace's ledger appends (every appender takes it). */
+export const ledgerLockKey = (workspaceId: string) => `audit:${workspaceId}`;
+
+type ChainRow = ReturnType<typeof chainEntries>[number];
+
+function remember(workspaceId: string, rows: ChainRow[]) {
   const head = rows.at(-1)!;
-  await tx.query(
-    `WITH e AS (
+  heads().set(workspaceId, { seq: head.seq, hash: head.hash, atMs: head.at.getTime() });
+  return rows.map((r) => ({ seq: r.seq, hash: r.hash }));
+}
+
+/** The condition "the chain's stored head is `expect`" (read under the ledger lock). */
+function headIs(add: (v: unknown) => string, workspaceId: string, expect: ChainHead): string {
+  return `(SELECT "seq" = ${add(expect.seq)}::int AND "hash" = ${add(expect.hash)}::text FROM "AuditEntry"
+    WHERE "workspaceId" = ${add(workspaceId)}::uuid ORDER BY "seq" DESC LIMIT 1)`;
+}
+
+/** CTEs inserting the entries and moving the head, when `gate` holds. */
+function chainCtes(
+  add: (v: unknown) => string,
+  workspaceId: string,
+  rows: ChainRow[],
+  gate: string,
+): string[] {
+  const head = rows.at(-1)!;
+  const ws = add(workspaceId);
+  return [
+    `ledger_e AS (
        INSERT INTO "AuditEntry" ("workspaceId", "seq", "prevHash", "hash", "actorId", "actorLabel", "action",
          "subjectType", "subjectId", "payload", "at")
-       SELECT $1::uuid, x."seq", x."prevHash", x."hash", x."actorId", x."actorLabel", x."action",
+       SELECT ${ws}::uuid, x."seq", x."prevHash", x."hash", x."actorId", x."actorLabel", x."action",
          x."subjectType", x."subjectId", x."payload", to_timestamp(x."at" / 1000)
-       FROM jsonb_to_recordset($2::jsonb) AS x("seq" int, "prevHash" text, "hash" text, "actorId" text,
-         "actorLabel" text, "action" text, "subjectType" text, "subjectId" text, "payload" jsonb, "at" float8)
-       RETURNING 1)
-     UPDATE "Workspace" SET "auditSeq" = $3::int, "auditHead" = $4 WHERE "id" = $1::uuid
-       AND (SELECT count(*) FROM e) > 0`,
-    [
-      workspaceId,
-      JSON.stringify(rows.map((r) => ({ ...r, at: r.at.getTime() }))),
-      head.seq,
-      head.hash,
-    ],
+       FROM jsonb_to_recordset(${add(JSON.stringify(rows.map((r) => ({ ...r, at: r.at.getTime() }))))}::jsonb)
+         AS x("seq" int, "prevHash" text, "hash" text, "actorId" text, "actorLabel" text, "action" text,
+           "subjectType" text, "subjectId" text, "payload" jsonb, "at" float8)
+       WHERE ${gate}
+       RETURNING 1)`,
+    `ledger_w AS (
+       UPDATE "Workspace" SET "auditSeq" = ${add(head.seq)}::int, "auditHead" = ${add(head.hash)}::text
+       WHERE "id" = ${ws}::uuid AND ${gate} RETURNING 1)`,
+  ];
+}
+
+/** Inserts the entries and moves the head; with `expect`, only if the stored head is that one. */
+async function insertChain(
+  tx: Query,
+  workspaceId: string,
+  rows: ChainRow[],
+  expect: ChainHead | null,
+): Promise<boolean> {
+  const params: unknown[] = [];
+  const add = (v: unknown) => (params.push(v), `$${params.length}`);
+  const guard = expect ? headIs(add, workspaceId, expect) : "TRUE";
+  const ctes = chainCtes(add, workspaceId, rows, "(SELECT ok FROM g)");
+  const [r] = await tx.query<{ ok: boolean }>(
+    `WITH g AS (SELECT coalesce(${guard}, FALSE) AS ok), ${ctes.join(", ")}
+     SELECT (SELECT ok FROM g) AS ok, (SELECT count(*) FROM ledger_w)::int AS moved`,
+    params,
   );
-  return rows.map((r) => ({ seq: r.seq, hash: r.hash }));
+  return Boolean(r?.ok);
+}
+
+const q = globalThis as unknown as { __trustflowLedgerQueue?: Map<string, Promise<unknown>> };
+
+/**
+ * Runs `fn` after this process's previous `inLedgerOrder` call for the workspace finished: a
+ * statement built on the cached head (`ledgerStatementParts`) must not race with another one
+ * built on the same head (one of them would fail and fall back to the slow path).
+ */
+export async function inLedgerOrder<T>(workspaceId: string, fn: () => Promise<T>): Promise<T> {
+  const queues = (q.__trustflowLedgerQueue ??= new Map());
+  const prev = queues.get(workspaceId) ?? Promise.resolve();
+  const run = prev.then(fn, fn);
+  const tail = run.catch(() => undefined);
+  queues.set(workspaceId, tail);
+  try {
+    return await run;
+  } finally {
+    if (queues.get(workspaceId) === tail) queues.delete(workspaceId);
+  }
+}
+
+/**
+ * The ledger part of ONE statement that also writes what the entries record (an inline run):
+ * built on this process's last head of the chain, checked in the statement (`guard`), so no
+ * separate head read and no transaction are needed. Null when this process knows no head yet
+ * (use {@link appendAuditBatchSql} in a transaction). Call `committed()` once the statement
+ * reports the guard held. The statement must take the ledger lock (`ledgerLockKey`): a head
+ * read from a snapshot older than the lock can only be stale when another appender committed
+ * in between, and then the insert fails on the chain's unique sequence number.
+ */
+export function ledgerStatementParts(workspaceId: string, entries: AuditBatchEntry[]) {
+  const cached = heads().get(workspaceId);
+  if (!cached || entries.length === 0) return null;
+  const rows = chainEntries(workspaceId, cached, entries);
+  return {
+    guard: (add: (v: unknown) => string) => headIs(add, workspaceId, cached),
+    ctes: (add: (v: unknown) => string, gate: string) => chainCtes(add, workspaceId, rows, gate),
+    committed: () => remember(workspaceId, rows),
+  };
 }

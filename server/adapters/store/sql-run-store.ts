@@ -147,6 +147,27 @@ class Params {
 const ACTIVE = `('queued', 'running', 'waiting')`;
 const TERMINAL = `('succeeded', 'failed', 'cancelled', 'compensated')`;
 
+/** Extra parts of a new run's statement (see `SqlRunStore.createWithCheckpoint`). */
+export interface StatementParts {
+  /** A read-only condition, checked first; false: the statement writes nothing. */
+  guard?: string;
+  /**
+   * The trigger's claim: an `INSERT ... SELECT ... WHERE <gate> ON CONFLICT DO NOTHING
+   * RETURNING 1` given the guard's condition; no row: the statement writes nothing else.
+   */
+  claim?: (gate: string) => string;
+  /** More data-modifying CTEs, written when the gate (guard and claim) passed. */
+  ctes?: (gate: string) => string[];
+}
+
+/** Options of a new run's statement. */
+export interface WriteOptions {
+  /** A transaction-level advisory lock the statement takes. */
+  advisoryLock?: string;
+  /** Guard, claim and more CTEs; `add` binds a parameter and returns its placeholder. */
+  parts?: (add: (v: unknown) => string) => StatementParts;
+}
+
 /** The SQL run store. */
 export class SqlRunStore implements RunStore {
   constructor(private readonly sql: SqlQuery) {}
@@ -154,9 +175,11 @@ export class SqlRunStore implements RunStore {
   async createRun(n: NewRun): Promise<{ run: RunRecord; created: boolean }> {
     const rows = await this.sql.query<Row>(
       `INSERT INTO "Run" ("id", "workspaceId", "workflowId", "version", "irHash", "ir", "status", "inputs",
-         "parentRunId", "parentStepId", "idempotencyKey", "startedBy", "dueAt", "createdAt", "updatedAt")
-       VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6::jsonb, 'queued', $7::jsonb, $8::uuid, $9, $10, $11,
-         ${ts("$12")}, ${ts("$12")}, ${ts("$12")})
+         "parentRunId", "parentStepId", "idempotencyKey", "startedBy", "dueAt", "createdAt", "updatedAt",
+         "leaseOwner", "leaseExpiresAt")
+       VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6::jsonb,
+         (CASE WHEN $13::text IS NULL THEN 'queued' ELSE 'running' END)::"RunStatus", $7::jsonb, $8::uuid, $9, $10, $11,
+         CASE WHEN $13::text IS NULL THEN ${ts("$12")} END, ${ts("$12")}, ${ts("$12")}, $13, ${ts("$14")})
        ON CONFLICT ("workspaceId", "idempotencyKey") DO NOTHING
        RETURNING ${RUN_COLS}`,
       [
@@ -172,6 +195,8 @@ export class SqlRunStore implements RunStore {
         n.idempotencyKey ?? null,
         n.startedBy ?? null,
         n.now,
+        n.lease?.owner ?? null,
+        n.lease?.expiresAt ?? null,
       ],
     );
     if (rows[0]) return { run: toRun(rows[0]), created: true };
@@ -269,9 +294,45 @@ export class SqlRunStore implements RunStore {
   }
 
   async commit(runId: string, owner: string | null, cp: Checkpoint): Promise<CommitResult> {
+    return this.write(runId, owner, cp);
+  }
+
+  /**
+   * Creates `create` (leased to `owner`) and applies its first checkpoint in ONE statement: an
+   * inline run recorded at its first durable point. With `advisoryLock`, the statement also
+   * takes that transaction-level lock (the caller's next statement sees what the lock's
+   * previous holder committed). Call inside a transaction when more statements follow.
+   */
+  createWithCheckpoint(
+    create: NewRun & { lease: { owner: string; expiresAt: number } },
+    cp: Checkpoint,
+    opts: WriteOptions = {},
+  ): Promise<CommitResult & { guard?: boolean; claimed?: boolean }> {
+    return this.write(create.id, create.lease.owner, cp, create, opts);
+  }
+
+  private async write(
+    runId: string,
+    owner: string | null,
+    cp: Checkpoint,
+    create?: NewRun & { lease: { owner: string; expiresAt: number } },
+    opts: WriteOptions = {},
+  ): Promise<CommitResult & { guard?: boolean; claimed?: boolean }> {
     const p = new Params();
     const run = p.add(runId);
     const ctes: string[] = [];
+    // A new run's statement may be gated: a guard (checked first), then a claim (the trigger's
+    // own row); when either fails the statement writes nothing at all.
+    const parts = create && opts.parts ? opts.parts((v) => p.add(v)) : undefined;
+    if (parts?.guard) ctes.push(`g AS (SELECT coalesce((${parts.guard}), FALSE) AS ok)`);
+    const guardOk = parts?.guard ? "(SELECT ok FROM g)" : "TRUE";
+    let gate = guardOk;
+    if (parts?.claim) {
+      ctes.push(`claim AS (${parts.claim(guardOk)})`);
+      ctes.push(`go AS (SELECT EXISTS (SELECT 1 FROM claim) AS ok)`);
+      gate = "(SELECT ok FROM go)";
+    }
+    const where = gate === "TRUE" ? "" : `WHERE ${gate}`;
     // Parameters PostgreSQL must type are only added where a statement uses them.
     let nowP: string | undefined;
     const now = () =>
@@ -296,27 +357,46 @@ export class SqlRunStore implements RunStore {
         FROM jsonb_to_recordset(${p.add(JSON.stringify(rows))}::jsonb) AS x("stepId" text, "attempt" int, "status" text,
           "blockId" text, "inputs" jsonb, "output" jsonb, "error" jsonb, "classification" jsonb, "idempotencyKey" text,
           "consentId" text, "startedAt" float8, "finishedAt" float8, "durationMs" int, "retryAt" float8, "workerId" text)
+        ${where}
         ON CONFLICT ("runId", "stepId", "attempt") DO NOTHING RETURNING 1)`);
     }
     let startKey: [string, string] | undefined;
+    let finishKey: [string, string] | undefined;
+    // A start and a finish of the same attempt in one checkpoint (a side-effect step's one
+    // durable write): the row is inserted finished; a row already there (a crashed worker's
+    // start) is finished by the UPDATE instead, exactly as two checkpoints in a row would do.
+    const merged =
+      cp.start !== undefined &&
+      cp.finish !== undefined &&
+      cp.start.stepId === cp.finish.stepId &&
+      cp.start.attempt === cp.finish.attempt;
     if (cp.start) {
       const s = cp.start;
       const step = p.add(s.stepId);
       const attempt = p.add(s.attempt);
       startKey = [step, attempt];
+      const f = merged ? cp.finish! : undefined;
+      const fStatus = f ? p.add(f.status) : undefined;
+      const values = f
+        ? `${fStatus}, ${p.add(s.blockId)}, ${p.add(json(s.inputs))}::jsonb, ${p.add(json(f.output ?? null))}::jsonb,
+          ${p.add(json(f.error ?? null))}::jsonb, ${p.add(json(f.error?.classification ?? null))}::jsonb,
+          ${p.add(s.idempotencyKey)}, ${p.add(s.consentId)}, ${ts(p.add(s.startedAt))},
+          CASE WHEN ${fStatus} = 'waiting' THEN NULL ELSE ${ts(p.add(f.finishedAt))} END,
+          ${p.add(f.durationMs ?? null)}::int, ${ts(p.add(iso(f.retryAt)))},
+          CASE WHEN ${fStatus} = 'waiting' THEN NULL ELSE nextval('"StepAttempt_finishSeq_seq"') END,
+          ${p.add(s.workerId)}`
+        : `'running', ${p.add(s.blockId)}, ${p.add(json(s.inputs))}::jsonb, NULL, NULL, NULL,
+          ${p.add(s.idempotencyKey)}, ${p.add(s.consentId)}, ${ts(p.add(s.startedAt))}, NULL, NULL, NULL, NULL, ${p.add(s.workerId)}`;
       ctes.push(`ins_start AS (
         INSERT INTO "StepAttempt" (${attemptCols})
-        VALUES (${run}::uuid, ${step}, ${attempt}::int, 'running', ${p.add(s.blockId)}, ${p.add(json(s.inputs))}::jsonb, NULL, NULL, NULL,
-          ${p.add(s.idempotencyKey)}, ${p.add(s.consentId)}, ${ts(p.add(s.startedAt))}, NULL, NULL, NULL, NULL, ${p.add(s.workerId)})
+        SELECT ${run}::uuid, ${step}, ${attempt}::int, ${values} ${where}
         ON CONFLICT ("runId", "stepId", "attempt") DO NOTHING RETURNING ${ATTEMPT_COLS})`);
       ctes.push(`old_start AS (SELECT ${ATTEMPT_COLS} FROM "StepAttempt"
         WHERE "runId" = ${run}::uuid AND "stepId" = ${step} AND "attempt" = ${attempt}::int)`);
     }
-    let finishKey: [string, string] | undefined;
     if (cp.finish) {
       const f = cp.finish;
-      const step = p.add(f.stepId);
-      const attempt = p.add(f.attempt);
+      const [step, attempt] = merged ? startKey! : [p.add(f.stepId), p.add(f.attempt)];
       const status = p.add(f.status);
       finishKey = [step, attempt];
       ctes.push(`upd_finish AS (
@@ -328,7 +408,8 @@ export class SqlRunStore implements RunStore {
         WHERE "runId" = ${run}::uuid AND "stepId" = ${step} AND "attempt" = ${attempt}::int
           AND ("status" = 'running' OR ("status" = 'waiting' AND ${status} <> 'waiting'))
         RETURNING ${ATTEMPT_COLS})`);
-      ctes.push(`old_finish AS (SELECT ${ATTEMPT_COLS} FROM "StepAttempt"
+      if (!merged)
+        ctes.push(`old_finish AS (SELECT ${ATTEMPT_COLS} FROM "StepAttempt"
         WHERE "runId" = ${run}::uuid AND "stepId" = ${step} AND "attempt" = ${attempt}::int)`);
     }
     const newTasks = cp.tasks ?? [];
@@ -338,6 +419,7 @@ export class SqlRunStore implements RunStore {
         SELECT x."id"::uuid, ${run}::uuid, x."stepId", x."kind", ${ts('x."dueAt"')}, x."payload", ${ts('x."createdAt"')}
         FROM jsonb_to_recordset(${p.add(JSON.stringify(newTasks.map((t) => ({ ...t, payload: t.payload ?? null }))))}::jsonb)
           AS x("id" text, "stepId" text, "kind" text, "dueAt" float8, "payload" jsonb, "createdAt" float8)
+        ${where}
         ON CONFLICT ("id") DO NOTHING RETURNING 1)`);
     }
     if (cp.consumeTasks?.length) {
@@ -354,6 +436,7 @@ export class SqlRunStore implements RunStore {
         FROM jsonb_to_recordset(${p.add(JSON.stringify(cp.deadLetters.map((d) => ({ ...d, inputs: d.inputs ?? null }))))}::jsonb)
           AS x("id" text, "workspaceId" text, "stepId" text, "blockId" text, "error" jsonb, "inputs" jsonb, "attempts" int,
             "classification" jsonb, "createdAt" float8)
+        ${where}
         ON CONFLICT ("runId", "stepId") DO NOTHING RETURNING 1)`);
     }
     // The run row: locked first (FOR UPDATE reads the latest version), so the lease check and
@@ -369,29 +452,89 @@ export class SqlRunStore implements RunStore {
     const apply = `(${held} AND o."status" NOT IN ${TERMINAL})`;
     const finalStatus = `(CASE WHEN ${apply} THEN coalesce(${statusP}::"RunStatus", o."status") ELSE o."status" END)`;
     const release = p.add(Boolean(u.release));
-    ctes.push(
-      `o AS (SELECT "id", "leaseOwner", "status", "dueAt" FROM "Run" WHERE "id" = ${run}::uuid FOR UPDATE)`,
-    );
-    ctes.push(`upd_run AS (
-      UPDATE "Run" r SET "eventSeq" = r."eventSeq" + ${nEvents}::int,
-        "status" = ${finalStatus},
-        "output" = CASE WHEN ${apply} AND ${has(u.output)} THEN ${p.add(json(u.output))}::jsonb ELSE r."output" END,
-        "error" = CASE WHEN ${apply} AND ${has(u.error)} THEN ${p.add(json(u.error))}::jsonb ELSE r."error" END,
-        "startedAt" = CASE WHEN ${apply} AND r."startedAt" IS NULL AND ${has(u.startedAt)} THEN ${ts(p.add(u.startedAt ?? null))} ELSE r."startedAt" END,
-        "finishedAt" = CASE WHEN ${apply} AND ${has(u.finishedAt)} THEN ${ts(p.add(u.finishedAt ?? null))} ELSE r."finishedAt" END,
-        "dueAt" = CASE
+    // The run's current columns: the stored row, or a new run's initial values.
+    const cur = (col: string, initial: string | (() => string)) =>
+      create ? (typeof initial === "string" ? initial : initial()) : `r."${col}"`;
+    const releasing = `(${held} AND (${release}::boolean OR ${finalStatus} IN ${TERMINAL}))`;
+    const runSet: Array<[string, string]> = [
+      ["eventSeq", `${cur("eventSeq", "0")} + ${nEvents}::int`],
+      ["status", finalStatus],
+      [
+        "output",
+        `CASE WHEN ${apply} AND ${has(u.output)} THEN ${p.add(json(u.output))}::jsonb ELSE ${cur("output", "NULL")} END`,
+      ],
+      [
+        "error",
+        `CASE WHEN ${apply} AND ${has(u.error)} THEN ${p.add(json(u.error))}::jsonb ELSE ${cur("error", "NULL")} END`,
+      ],
+      [
+        "startedAt",
+        `CASE WHEN ${apply} AND ${cur("startedAt", "NULL")} IS NULL AND ${has(u.startedAt)} THEN ${ts(p.add(u.startedAt ?? null))} ELSE ${cur("startedAt", "NULL")} END`,
+      ],
+      [
+        "finishedAt",
+        `CASE WHEN ${apply} AND ${has(u.finishedAt)} THEN ${ts(p.add(u.finishedAt ?? null))} ELSE ${cur("finishedAt", "NULL")} END`,
+      ],
+      [
+        "dueAt",
+        `CASE
           WHEN ${apply} AND ${finalStatus} IN ${TERMINAL} THEN NULL
           WHEN ${apply} AND ${release}::boolean THEN (SELECT min(d) FROM (
-              SELECT min(t."dueAt") AS d FROM "RunTask" t WHERE t."runId" = r."id" AND t."doneAt" IS NULL
+              SELECT min(t."dueAt") AS d FROM "RunTask" t WHERE t."runId" = o."id" AND t."doneAt" IS NULL
                 AND t."id"::text NOT IN (SELECT jsonb_array_elements_text(${consumed()}))
               UNION ALL SELECT ${ts(p.add(newTaskMin))}
               UNION ALL SELECT o."dueAt") AS due)
-          ELSE r."dueAt" END,
-        "leaseOwner" = CASE WHEN ${held} AND (${release}::boolean OR ${finalStatus} IN ${TERMINAL}) THEN NULL ELSE r."leaseOwner" END,
-        "leaseExpiresAt" = CASE WHEN ${held} AND (${release}::boolean OR ${finalStatus} IN ${TERMINAL}) THEN NULL ELSE r."leaseExpiresAt" END,
-        "updatedAt" = CASE WHEN ${apply} THEN now() ELSE r."updatedAt" END
+          ELSE ${cur("dueAt", "NULL")} END`,
+      ],
+      [
+        "leaseOwner",
+        `CASE WHEN ${releasing} THEN NULL ELSE ${cur("leaseOwner", `${ownerP}::text`)} END`,
+      ],
+      [
+        "leaseExpiresAt",
+        `CASE WHEN ${releasing} THEN NULL ELSE ${cur("leaseExpiresAt", () => ts(p.add(create!.lease.expiresAt)))} END`,
+      ],
+      ["updatedAt", `CASE WHEN ${apply} THEN now() ELSE ${cur("updatedAt", "now()")} END`],
+    ];
+    if (create) {
+      const c = create;
+      ctes.push(
+        `o AS (SELECT ${run}::uuid AS "id", ${ownerP}::text AS "leaseOwner", 'running'::"RunStatus" AS "status",
+          NULL::timestamp(3) AS "dueAt" ${where})`,
+      );
+      const cols: Array<[string, string]> = [
+        ["id", `${run}::uuid`],
+        ["workspaceId", `${p.add(c.workspaceId)}::uuid`],
+        ["workflowId", `${p.add(c.workflowId)}::uuid`],
+        ["version", `${p.add(c.version)}::text`],
+        ["irHash", `${p.add(c.ir.hash)}::text`],
+        ["ir", `${p.add(JSON.stringify(c.ir))}::jsonb`],
+        ["inputs", `${p.add(JSON.stringify(c.inputs))}::jsonb`],
+        ["parentRunId", `${p.add(c.parentRunId ?? null)}::uuid`],
+        ["parentStepId", `${p.add(c.parentStepId ?? null)}::text`],
+        ["idempotencyKey", `${p.add(c.idempotencyKey ?? null)}::text`],
+        ["startedBy", `${p.add(c.startedBy ?? null)}::text`],
+        ["createdAt", ts(p.add(c.now))],
+        ...runSet,
+      ];
+      ctes.push(`upd_run AS (
+        INSERT INTO "Run" (${cols.map(([k]) => `"${k}"`).join(", ")})
+        SELECT ${cols.map(([, v]) => v).join(",\n          ")} FROM o
+        RETURNING "eventSeq", "status"::text AS status, TRUE AS held)`);
+    } else {
+      ctes.push(
+        `o AS (SELECT "id", "leaseOwner", "status", "dueAt" FROM "Run" WHERE "id" = ${run}::uuid FOR UPDATE)`,
+      );
+      ctes.push(`upd_run AS (
+      UPDATE "Run" r SET ${runSet.map(([k, v]) => `"${k}" = ${v}`).join(",\n        ")}
       FROM o WHERE r."id" = o."id"
       RETURNING r."eventSeq", r."status"::text AS status, ${held} AS held)`);
+    }
+    if (opts.advisoryLock)
+      ctes.push(
+        `lk AS (SELECT pg_advisory_xact_lock(hashtext(${p.add(opts.advisoryLock)}::text)) AS l)`,
+      );
+    if (parts?.ctes) ctes.push(...parts.ctes(gate));
     if (events.length) {
       ctes.push(`ins_events AS (
         INSERT INTO "RunEvent" ("runId", "seq", "type", "stepId", "data", "key", "at")
@@ -412,15 +555,23 @@ export class SqlRunStore implements RunStore {
         ON CONFLICT ("runId", "key") DO NOTHING RETURNING 1)`);
     }
     const selects = [`(SELECT row_to_json(u) FROM upd_run u)::text AS run`];
+    if (parts) selects.push(`${guardOk} AS guard_ok`, `${gate} AS claimed`);
     if (startKey) {
       selects.push(`(SELECT row_to_json(s) FROM ins_start s)::text AS fresh_start`);
       selects.push(`(SELECT row_to_json(s) FROM old_start s)::text AS old_start`);
     }
     if (finishKey) {
       selects.push(`(SELECT row_to_json(f) FROM upd_finish f)::text AS fresh_finish`);
-      selects.push(`(SELECT row_to_json(f) FROM old_finish f)::text AS old_finish`);
+      if (!merged) selects.push(`(SELECT row_to_json(f) FROM old_finish f)::text AS old_finish`);
     }
-    for (const name of ["ins_attempts", "ins_tasks", "done_tasks", "ins_dead", "ins_events"]) {
+    for (const name of [
+      "ins_attempts",
+      "ins_tasks",
+      "done_tasks",
+      "ins_dead",
+      "ins_events",
+      "lk",
+    ]) {
       if (ctes.some((c) => c.startsWith(`${name} AS`)))
         selects.push(`(SELECT count(*) FROM ${name})::int AS ${name}`);
     }
@@ -429,18 +580,27 @@ export class SqlRunStore implements RunStore {
       p.values,
     );
     const r = rows[0]!;
+    if (parts && !(r.guard_ok && r.claimed))
+      return { leaseHeld: false, runStatus: "queued", guard: Boolean(r.guard_ok), claimed: false };
     const runRow = parse(r.run) as { status: RunStatus; held: boolean } | null;
     if (!runRow) throw new Error(`run ${runId} not found`);
-    const result: CommitResult = {
+    const result: CommitResult & { guard?: boolean; claimed?: boolean } = {
       leaseHeld: Boolean(runRow.held) && owner !== null,
       runStatus: runRow.status,
     };
+    if (parts) Object.assign(result, { guard: true, claimed: true });
     if (startKey) {
       const fresh = parse(r.fresh_start) as Row | null;
       result.startedFresh = fresh !== null;
       result.started = toAttempt((fresh ?? parse(r.old_start)) as Row);
     }
-    if (finishKey) {
+    if (merged) {
+      // Inserted finished, or the crashed worker's running row finished now, or (neither)
+      // another worker's result, which the engine adopts.
+      const fresh = (parse(r.fresh_start) ?? parse(r.fresh_finish)) as Row | null;
+      result.finishedFirst = fresh !== null;
+      result.finished = toAttempt((fresh ?? parse(r.old_start)) as Row);
+    } else if (finishKey) {
       const fresh = parse(r.fresh_finish) as Row | null;
       result.finishedFirst = fresh !== null;
       const old = parse(r.old_finish) as Row | null;

@@ -11,7 +11,8 @@ import { Engine, type EngineOptions } from "@/server/engine/engine";
 import { NonRetryableError } from "@/server/engine/errors";
 import { promMetrics } from "@/server/engine/metrics";
 import { notifyRunDue, notifyRunFinished } from "@/server/engine/notify";
-import type { AuditSink, FlowResolver, RunStore } from "@/server/engine/ports";
+import type { AuditSink, FlowResolver, RunAuditEntry, RunStore } from "@/server/engine/ports";
+import type { RunRecord } from "@/server/engine/types";
 import { builtinRuntimes } from "@/server/engine/runtimes/registry";
 import type { RuntimeRegistry } from "@/server/engine/ports";
 import { appOrigin, dbConnectorResolver } from "@/server/adapters/connectors/store";
@@ -41,18 +42,26 @@ export function ledgerAuditSink(db: Db, driver?: Pick<SqlDriver, "transaction">)
   if (driver) return batchedLedgerSink(driver);
   return {
     async record(run, entry) {
+      const { actor, record } = runLedgerEntry(run, entry);
       await db.$transaction(async (tx) => {
-        await appendAudit(
-          tx,
-          { workspaceId: run.workspaceId, label: "engine", userId: null },
-          {
-            action: entry.action,
-            subjectType: "run",
-            subjectId: run.id,
-            payload: { ...entry.payload, startedBy: run.startedBy },
-          },
-        );
+        await appendAudit(tx, { workspaceId: run.workspaceId, ...actor }, record);
       });
+    },
+  };
+}
+
+/** The engine's ledger entry for a run event (run end, consent use), as every appender writes it. */
+export function runLedgerEntry(
+  run: Pick<RunRecord, "id" | "startedBy">,
+  entry: RunAuditEntry,
+): AuditBatchEntry {
+  return {
+    actor: { label: "engine", userId: null },
+    record: {
+      action: entry.action,
+      subjectType: "run",
+      subjectId: run.id,
+      payload: { ...entry.payload, startedBy: run.startedBy },
     },
   };
 }
@@ -97,15 +106,7 @@ function batchedLedgerSink(driver: Pick<SqlDriver, "transaction">): AuditSink {
         const q = queues.get(run.workspaceId) ?? [];
         queues.set(run.workspaceId, q);
         q.push({
-          entry: {
-            actor: { label: "engine", userId: null },
-            record: {
-              action: entry.action,
-              subjectType: "run",
-              subjectId: run.id,
-              payload: { ...entry.payload, startedBy: run.startedBy },
-            },
-          },
+          entry: runLedgerEntry(run, entry),
           done: (err) => (err === undefined ? resolve() : reject(err as Error)),
         });
         if (!flushing.has(run.workspaceId)) void flush(run.workspaceId);

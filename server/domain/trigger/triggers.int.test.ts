@@ -5,7 +5,9 @@ import { keyringVault } from "@/server/adapters/connectors/vault";
 import type { Database } from "@/server/adapters/prisma";
 import { startEmbeddedWorker, type EmbeddedWorker } from "@/server/adapters/queue/embedded-worker";
 import { sqlFromDriver } from "@/server/adapters/store/sql-run-store";
+import { appendAudit } from "@/server/domain/audit/ledger";
 import { createRunEngine } from "@/server/domain/run/run-engine";
+import { builtinRuntimes } from "@/server/engine/runtimes/registry";
 import type { Actor } from "@/server/domain/types";
 import { callerFor, makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
@@ -155,6 +157,159 @@ describe("webhook triggers", () => {
     await expect(deliver(body, { id: "d-2" })).resolves.toMatchObject({ status: 401 });
     await revokeWebhook(db.prisma, actor, { workflowId: wf.id });
     await expect(deliver(body, { id: "d-3" })).resolves.toMatchObject({ status: 404 });
+  });
+});
+
+describe("synchronous webhooks run inline", () => {
+  const WRITE = `flow: write-hook
+version: 1.0.0
+sla: T2
+trigger:
+  webhook: {}
+steps:
+  - id: prep
+    uses: data.transform@1
+    with:
+      fields: { id: "'CON-1'" }
+  - id: write
+    uses: crm.contact.update@1
+    needs: [prep]
+    with:
+      id: \${{ steps.prep.output.id }}
+      lifecycle: customer
+outputs:
+  id: \${{ steps.prep.output.id }}
+`;
+
+  it("records a pure run in one transaction, refuses a replay, and records a run before its side effect", async () => {
+    const api = callerFor(db.prisma, owner.user, owner.workspace.id);
+    // What the store holds when the write runs: the run and its delivery must be there.
+    const seen: Array<{ run: unknown; deliveries: number }> = [];
+    const builtin = builtinRuntimes();
+    const engine = createRunEngine(db.prisma, {
+      sql: sqlFromDriver(db.driver),
+      driver: db.driver,
+      runtimes: {
+        get: (id) =>
+          id === "crm.contact.update"
+            ? {
+                async execute(req) {
+                  const [run] = await db.driver.query<{ status: string }>(
+                    `SELECT "status"::text AS status FROM "Run" WHERE "id" = $1::uuid`,
+                    [req.run.id],
+                  );
+                  const [d] = await db.driver.query<{ n: number }>(
+                    `SELECT count(*)::int AS n FROM "WebhookDelivery" WHERE "runId" = $1::uuid`,
+                    [req.run.id],
+                  );
+                  seen.push({ run: run ?? null, deliveries: d!.n });
+                  return { id: req.inputs.id, updated: true };
+                },
+              }
+            : builtin.get(id),
+      },
+    });
+    const inline = { engine, driver: db.driver };
+    const hooks: Record<string, string> = {};
+    for (const [name, dsl] of [
+      ["order-hook", HOOK.replace("order-hook", "inline-hook")],
+      ["write-hook", WRITE],
+    ] as const) {
+      const wf = await api.workflow.create({ name, dsl });
+      hooks[name] = (
+        await rotateWebhookSecret(db.prisma, vault, actor, { workflowId: wf.id })
+      ).secret;
+    }
+    const deliver = (flowName: string, secret: string, body: string, id: string) =>
+      receiveWebhook(
+        db.prisma,
+        {
+          workspaceSlug: owner.workspace.slug,
+          flowName,
+          body,
+          signature: signWebhook(secret, body, now()),
+          deliveryId: id,
+          wait: true,
+        },
+        { vault, cacheMs: 0, driver: db.driver, inline },
+      );
+    const body = JSON.stringify({ amount: 2, customer: "Initech" });
+    const ok = await deliver("inline-hook", hooks["order-hook"]!, body, "i-1");
+    expect(ok).toMatchObject({
+      status: 200,
+      body: { status: "succeeded", output: { double: 4, customer: "Initech" } },
+    });
+    const runId = (ok.body as { runId: string }).runId;
+    // Run, steps, events and both ledger entries are stored; the run is not leased any more.
+    const run = await db.prisma.run.findUniqueOrThrow({ where: { id: runId } });
+    expect(run).toMatchObject({ status: "succeeded", leaseOwner: null, dueAt: null });
+    expect(run.startedAt).not.toBeNull();
+    const attempts = await db.prisma.stepAttempt.findMany({ where: { runId } });
+    expect(attempts.map((a) => [a.stepId, a.status])).toEqual([["calc", "succeeded"]]);
+    const events = await db.prisma.runEvent.findMany({ where: { runId }, orderBy: { seq: "asc" } });
+    expect(events.map((e) => [e.seq, e.type])).toEqual([
+      [1, "run.started"],
+      [2, "step.succeeded"],
+      [3, "run.succeeded"],
+    ]);
+    const ledger = await db.prisma.auditEntry.findMany({
+      where: { workspaceId: owner.workspace.id, subjectId: runId },
+      orderBy: { seq: "asc" },
+    });
+    expect(ledger.map((e) => [e.action, e.actorLabel])).toEqual([
+      ["run.start", "webhook:inline-hook"],
+      ["run.succeeded", "engine"],
+    ]);
+    // A replay is refused and records nothing.
+    await expect(deliver("inline-hook", hooks["order-hook"]!, body, "i-1")).resolves.toMatchObject({
+      status: 409,
+    });
+    await expect(db.prisma.run.count({ where: { workflowId: run.workflowId } })).resolves.toBe(1);
+
+    // A side effect runs only once the run and its delivery are committed; it is written once.
+    const w = await deliver("write-hook", hooks["write-hook"]!, "{}", "w-1");
+    expect(w).toMatchObject({
+      status: 200,
+      body: { status: "succeeded", output: { id: "CON-1" } },
+    });
+    expect(seen).toEqual([{ run: { status: "running" }, deliveries: 1 }]);
+    const wRun = (w.body as { runId: string }).runId;
+    const rows = await db.prisma.stepAttempt.findMany({
+      where: { runId: wRun },
+      orderBy: { stepId: "asc" },
+    });
+    expect(rows.map((a) => [a.stepId, a.attempt, a.status])).toEqual([
+      ["prep", 1, "succeeded"],
+      ["write", 1, "succeeded"],
+    ]);
+    await expect(api.audit.verify()).resolves.toMatchObject({ ok: true });
+
+    // Concurrent inline runs and other appenders of the same chain: every run is recorded
+    // once and the chain stays intact (a stale head falls back to the locked transaction).
+    const results = await Promise.all([
+      ...Array.from({ length: 12 }, (_, i) =>
+        deliver("inline-hook", hooks["order-hook"]!, body, `c-${i}`),
+      ),
+      ...Array.from({ length: 4 }, (_, i) =>
+        db.prisma.$transaction((tx) =>
+          appendAudit(tx, actor, {
+            action: "test.concurrent",
+            subjectType: "workspace",
+            subjectId: actor.workspaceId,
+            payload: { i },
+          }),
+        ),
+      ),
+    ]);
+    expect(results.slice(0, 12).map((r) => (r as { status: number }).status)).toEqual(
+      Array(12).fill(200),
+    );
+    await expect(api.audit.verify()).resolves.toMatchObject({ ok: true });
+    await expect(
+      db.prisma.auditEntry.count({
+        where: { workspaceId: owner.workspace.id, action: "run.succeeded", actorLabel: "engine" },
+      }),
+    ).resolves.toBeGreaterThanOrEqual(14);
   });
 });
 

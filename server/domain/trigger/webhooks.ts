@@ -19,7 +19,14 @@ import { compileFlowCached } from "../workflow/compile-flow";
 import { currentFlows } from "./current-flow";
 import type { ZWorkflowRefInput } from "./schemas";
 import { verifyWebhookSignature, type SignatureProblem } from "./signature";
-import { startTriggeredRun } from "./start-triggered-run";
+import {
+  claimQuery,
+  runTriggeredInline,
+  startTriggeredRun,
+  type InlineExecution,
+  type TriggerClaim,
+  type TriggeredRun,
+} from "./start-triggered-run";
 
 const aadOf = (workspaceId: string, workflowId: string) => `webhook:${workspaceId}:${workflowId}`;
 
@@ -184,6 +191,11 @@ export interface ReceiveOptions {
   cacheMs?: number;
   /** The raw driver of the same database: run starts skip Prisma (hot path). */
   driver?: Pick<SqlDriver, "transaction">;
+  /**
+   * Runs synchronous deliveries' runs in this process (embedded mode): they answer without a
+   * queue hop. Without it (scale-out), runs are queued for the workers.
+   */
+  inline?: InlineExecution;
 }
 
 interface SecretEntry {
@@ -349,29 +361,36 @@ export async function receiveWebhook(
   const waiter = sync
     ? waitForRunEnd(runId, Math.min(Math.max(d.timeoutMs ?? 10_000, 1), 60_000), d.signal)
     : undefined;
-  const run = await startTriggeredRun(
-    db,
-    {
-      runId,
-      workspaceId: entry.workspaceId,
-      workflowId: entry.workflowId,
-      version: flow.version,
-      ir,
-      inputs: inputs as Record<string, unknown>,
-      startedBy: `webhook:${ir.name}`,
-      trigger: { type: "webhook", deliveryId },
-    },
-    async (q) =>
-      (
-        await q.query(
-          `INSERT INTO "WebhookDelivery" ("workspaceId", "workflowId", "deliveryId", "runId")
-           VALUES ($1::uuid, $2::uuid, $3, $4::uuid)
-           ON CONFLICT ("workflowId", "deliveryId") DO NOTHING RETURNING 1 AS ok`,
-          [entry.workspaceId, entry.workflowId, deliveryId, runId],
-        )
-      ).length > 0,
-    opts.driver,
-  );
+  const triggered: TriggeredRun = {
+    runId,
+    workspaceId: entry.workspaceId,
+    workflowId: entry.workflowId,
+    version: flow.version,
+    ir,
+    inputs: inputs as Record<string, unknown>,
+    startedBy: `webhook:${ir.name}`,
+    trigger: { type: "webhook", deliveryId },
+  };
+  // Replay protection: a delivery id is accepted once per flow.
+  const claim: TriggerClaim = {
+    into: `"WebhookDelivery" ("workspaceId", "workflowId", "deliveryId", "runId")`,
+    values: [
+      [entry.workspaceId, "uuid"],
+      [entry.workflowId, "uuid"],
+      [deliveryId, "text"],
+      [runId, "uuid"],
+    ],
+    conflict: `("workflowId", "deliveryId")`,
+  };
+  let run: Awaited<ReturnType<typeof runTriggeredInline>>;
+  try {
+    run = waiter && opts.inline ? await runTriggeredInline(triggered, claim, opts.inline) : "busy";
+    if (run === "busy")
+      run = await startTriggeredRun(db, triggered, claimQuery(claim), opts.driver);
+  } catch (err) {
+    waiter?.cancel();
+    throw err;
+  }
   if (!run) {
     waiter?.cancel();
     return {

@@ -1,5 +1,5 @@
 import { connectorDeps } from "@/server/adapters/connectors/vault";
-import { database } from "@/server/db";
+import { database, inlineExecution } from "@/server/db";
 import { receiveWebhook } from "@/server/domain/trigger/webhooks";
 
 export const dynamic = "force-dynamic";
@@ -43,7 +43,7 @@ export async function POST(
       timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : undefined,
       signal: req.signal,
     },
-    { vault: deps.vault, driver: db.driver },
+    { vault: deps.vault, driver: db.driver, inline: inlineExecution() },
   );
   return Response.json(answer.body, { status: answer.status });
 }
