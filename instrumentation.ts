@@ -10,4 +10,7 @@ export async function register() {
   const { database, startWorker } = await import("./server/db");
   await database();
   await startWorker({ stopOnSignals: true });
+  // For scripts/serve.mjs, which answers webhooks before Next.js (one handler, two front ends).
+  const { answerWebhook } = await import("./server/webhook-endpoint");
+  (globalThis as { __trustflowWebhook?: typeof answerWebhook }).__trustflowWebhook = answerWebhook;
 }

@@ -2,7 +2,8 @@ import { defineConfig, devices } from "@playwright/test";
 
 /**
  * Browser tests run against a running server: scripts/test.mjs builds with `next build`, starts
- * `next start` on a fresh data directory and sets E2E_BASE_URL. (No Playwright `webServer`: the
+ * the production server (scripts/serve.mjs) on a fresh data directory and sets
+ * E2E_BASE_URL. (No Playwright `webServer`: the
  * runner owns the server's lifecycle and environment.)
  */
 export default defineConfig({

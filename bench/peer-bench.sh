@@ -2,8 +2,8 @@
 # Benchmark Trustflow with the peers' calling convention (see /work/shared/peers/README.md):
 #   usage: bench/peer-bench.sh DIR [REPS]          (markdown summary on stdout)
 #   EXTRA_BENCHES=bench/peer-bench.sh ../shared/peers/run-all.sh $RUNS 3
-# Starts `next start` on the existing production build (run `npx next build` first) with a fresh
-# embedded PGlite database in DIR (or a fresh database on BENCH_DATABASE_URL's server), seeds
+# Starts the production server (scripts/serve.mjs, as `npm start` does) on the existing build
+# (run `npx next build` first) with a fresh embedded PGlite database in DIR (or a fresh database on BENCH_DATABASE_URL's server), seeds
 # webhook flows (noop = webhook + 2 data.transform steps answering with the output; set1/set100 =
 # chains of data.transform), and drives them with the peers' loadgen.mjs through a loopback
 # signing relay (loadgen sends plain GETs; webhooks need signed POSTs; the relay hop is included
@@ -62,7 +62,7 @@ t0=$(date +%s%N)
 # exec: $PID is the server itself, so cleanup stops it (not just a subshell).
 (cd "$ROOT" && exec env "${DB_ENV[@]}" NODE_ENV=production LOG_LEVEL=warn TRUSTFLOW_SEED=none \
   TRUSTFLOW_CREDENTIALS_KEY="$KEY" NEXTAUTH_SECRET="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
-  NEXTAUTH_URL="$BASE" node node_modules/next/dist/bin/next start -p "$PORT" -H 127.0.0.1 > "$OUTD/server.log" 2>&1) &
+  NEXTAUTH_URL="$BASE" node scripts/serve.mjs -p "$PORT" -H 127.0.0.1 > "$OUTD/server.log" 2>&1) &
 PID=$!
 node "$HERE/engine/signing-relay.mjs" "$RELAY_PORT" "$BASE" "$SLUG" "$SECRET" > "$OUTD/relay.log" 2>&1 &
 RPID=$!

@@ -60,9 +60,10 @@ if (
 
 // 3. Serve, and print the URL once healthy.
 const started = Date.now();
+// Next.js behind a thin Node server that answers flow webhooks itself (scripts/serve.mjs).
 const server = spawn(
   process.execPath,
-  [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", host],
+  [path.join(root, "scripts/serve.mjs"), "-p", String(port), "-H", host],
   { stdio: "inherit", env: process.env },
 );
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => server.kill(sig));

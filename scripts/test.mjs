@@ -110,14 +110,8 @@ async function e2e() {
   delete env.TRUSTFLOW_MODELS_FILE;
   const server = spawn(
     process.execPath,
-    [
-      path.join(root, "node_modules/next/dist/bin/next"),
-      "start",
-      "-p",
-      String(port),
-      "-H",
-      "127.0.0.1",
-    ],
+    // The production server, as `npm start` runs it.
+    [path.join(root, "scripts/serve.mjs"), "-p", String(port), "-H", "127.0.0.1"],
     { stdio: ["ignore", "inherit", "inherit"], env },
   );
   try {

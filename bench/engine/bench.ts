@@ -510,18 +510,11 @@ async function maxLoad(pathName: string, secret: string, conns: number, secs: nu
   return summarize(results, (performance.now() - t0) / 1000);
 }
 
-/** Starts `next start` on the prepared database; resolves when /api/health answers. */
+/** Starts the server (`scripts/serve.mjs`, as `npm start` does) on the prepared database; resolves when /api/health answers. */
 export async function startServer(env: Record<string, string>, port = PORT): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    [
-      path.resolve("node_modules/next/dist/bin/next"),
-      "start",
-      "-p",
-      String(port),
-      "-H",
-      "127.0.0.1",
-    ],
+    [path.resolve("scripts/serve.mjs"), "-p", String(port), "-H", "127.0.0.1"],
     {
       env: {
         ...process.env,
@@ -550,7 +543,7 @@ export async function startServer(env: Record<string, string>, port = PORT): Pro
       req.on("error", () => r(false));
     });
     if (ok) return child;
-    if (child.exitCode !== null) throw new Error("next start exited");
+    if (child.exitCode !== null) throw new Error("the server exited");
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error("server did not start");
@@ -686,7 +679,9 @@ if (want("inproc"))
     : [await inprocSection("pglite"), await inprocSection("postgres")];
 if (want("workers")) result.workers = await workersSection();
 if (want("webhook"))
-  result.webhook = [await webhookSection("pglite"), await webhookSection("postgres")];
+  result.webhook = process.argv.includes("--pg-only")
+    ? [await webhookSection("postgres")]
+    : [await webhookSection("pglite"), await webhookSection("postgres")];
 result.load1End = loadavg()[0]!;
 console.log(JSON.stringify(result, null, 2));
 process.exit(0);

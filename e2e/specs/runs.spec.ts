@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import type { APIRequestContext, Page, TestInfo } from "@playwright/test";
 import { expect, test } from "../fixtures";
 import { RunsPage } from "../pages/runs.page";
@@ -131,5 +131,80 @@ test.describe("runs", () => {
     const finished = await page.request.get(events);
     expect(finished.headers()["content-type"]).toContain("text/event-stream");
     expect(await finished.text()).toContain('event: end\ndata: {"status":"succeeded"');
+  });
+
+  test("a signed webhook runs its flow and answers with the output; bad deliveries change nothing", async ({
+    page,
+    request,
+    signedInUser: _user,
+  }) => {
+    const flow = `hook-${randomUUID().slice(0, 6)}`;
+    const dsl = `flow: ${flow}
+version: 1.0.0
+trigger:
+  webhook: {}
+inputs:
+  amount: { type: number }
+steps:
+  - id: double
+    uses: data.transform@1
+    with:
+      fields: { doubled: double(inputs.amount) * 2.0 }
+outputs:
+  doubled: \${{ steps.double.output.doubled }}
+`;
+    const wf = await mutate<{ id: string }>(page.request, "workflow.create", { name: flow, dsl });
+    const hook = await mutate<{ secret: string; path: string }>(
+      page.request,
+      "trigger.rotateWebhookSecret",
+      { workflowId: wf.id },
+    );
+    const deliver = (body: string, headers: Record<string, string> = {}, query = "?wait=1") => {
+      const t = Math.floor(Date.now() / 1000);
+      const v1 = createHmac("sha256", hook.secret).update(`${t}.${body}`).digest("hex");
+      // No session: webhooks authenticate by their signature alone.
+      return request.post(`${hook.path}${query}`, {
+        data: body,
+        headers: {
+          "content-type": "application/json",
+          "x-trustflow-signature": `t=${t},v1=${v1}`,
+          ...headers,
+        },
+      });
+    };
+    const ok = await deliver('{"amount": 21}', { "x-trustflow-delivery": "e2e-1" });
+    expect(ok.status()).toBe(200);
+    const answer = (await ok.json()) as { runId: string; status: string; output: unknown };
+    expect(answer).toMatchObject({ status: "succeeded", output: { doubled: 42 } });
+
+    // A replay, a bad signature, bad inputs, an oversized body: refused, no run started.
+    expect((await deliver('{"amount": 21}', { "x-trustflow-delivery": "e2e-1" })).status()).toBe(
+      409,
+    );
+    expect(
+      (await deliver('{"amount": 1}', { "x-trustflow-signature": "t=1,v1=00" })).status(),
+    ).toBe(401);
+    const bad = await deliver('{"amount": "lots"}');
+    expect(bad.status()).toBe(400);
+    expect(await bad.json()).toMatchObject({ fieldErrors: { amount: [expect.any(String)] } });
+    expect((await deliver(`{"pad": "${"x".repeat(1024 * 1024)}"}`)).status()).toBe(413);
+    // Without ?wait the run is accepted and runs in the background.
+    const queued = await deliver('{"amount": 2}', {}, "");
+    expect(queued.status()).toBe(202);
+
+    // The runs: started by the webhook, listed with the others.
+    const runs = new RunsPage(page);
+    await runs.open();
+    await runs.expectListed(answer.runId, "succeeded");
+    const listed = await page.request.get(
+      `/api/trpc/run.list?input=${encodeURIComponent(JSON.stringify({ json: { workflowId: wf.id, limit: 10 } }))}`,
+    );
+    const body = (await listed.json()) as {
+      result: { data: { json: { items: Array<{ startedBy: string }> } } };
+    };
+    expect(body.result.data.json.items.map((r) => r.startedBy)).toEqual([
+      `webhook:${flow}`,
+      `webhook:${flow}`,
+    ]);
   });
 });

@@ -1,0 +1,61 @@
+import "server-only";
+import { connectorDeps } from "@/server/adapters/connectors/vault";
+import { database, inlineExecution } from "@/server/db";
+import { receiveWebhook, type WebhookAnswer } from "@/server/domain/trigger/webhooks";
+import { logger } from "@/server/logger";
+
+/** Deliveries above this size are refused before reading (flows' inputs are small JSON). */
+export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
+
+/** A delivery as either HTTP front end (the Next.js route, `scripts/serve.mjs`) reads it. */
+export interface WebhookHttpRequest {
+  workspace: string;
+  flow: string;
+  body: string;
+  signature: string | null;
+  deliveryId: string | null;
+  /** `?wait=` and `?timeout=` as given. */
+  wait: string | null;
+  timeout: string | null;
+  signal?: AbortSignal;
+}
+
+const deps = connectorDeps();
+
+/**
+ * A flow's webhook, `POST /api/hooks/<workspace slug>/<flow name>[?wait=1&timeout=<ms>]`,
+ * signed with `X-Trustflow-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, optionally
+ * with a unique `X-Trustflow-Delivery` id (see server/domain/trigger/webhooks.ts). Never
+ * throws: an unexpected error is logged and answered with 500.
+ */
+export async function answerWebhook(r: WebhookHttpRequest): Promise<WebhookAnswer> {
+  if (r.body.length > MAX_WEBHOOK_BODY_BYTES) return tooLarge();
+  try {
+    const db = await database();
+    const timeout = Number(r.timeout ?? "");
+    return await receiveWebhook(
+      db.prisma,
+      {
+        workspaceSlug: r.workspace,
+        flowName: r.flow,
+        body: r.body,
+        signature: r.signature,
+        deliveryId: r.deliveryId,
+        wait: r.wait === "1" || r.wait === "true",
+        timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : undefined,
+        signal: r.signal,
+      },
+      { vault: deps.vault, driver: db.driver, inline: inlineExecution() },
+    );
+  } catch (err) {
+    logger().error({ err: String(err), flow: r.flow }, "webhook failed");
+    return { status: 500, body: { error: "The delivery could not be processed; retry later." } };
+  }
+}
+
+export function tooLarge(): WebhookAnswer {
+  return {
+    status: 413,
+    body: { error: `Body too large (limit ${MAX_WEBHOOK_BODY_BYTES} bytes).` },
+  };
+}
