@@ -30,8 +30,9 @@ export async function seedWebhook(
   key: Buffer,
   flowText = HOOK_FLOW,
   extra: string[] = [],
+  label = "hook",
 ) {
-  const owner = await makeUser(db.prisma, "hook");
+  const owner = await makeUser(db.prisma, label);
   const secret = `whsec_${randomBytes(24).toString("base64url")}`;
   const paths: Record<string, string> = {};
   for (const text of [flowText, ...extra]) {

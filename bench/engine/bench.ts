@@ -605,7 +605,8 @@ async function inprocSection(kind: "pglite" | "postgres") {
   const b = await openBackend(kind);
   const { db } = b;
   const key = randomBytes(32);
-  const seeded = await seedWebhook(db, key);
+  // A workspace slug of its own per backend: the webhook secret cache is per process.
+  const seeded = await seedWebhook(db, key, undefined, [], `hook-${kind}`);
   const engine = createRunEngine(db.prisma, { sql: sqlFromDriver(db.driver), driver: db.driver });
   const worker = startEmbeddedWorker(db.prisma, { engine });
   const vault = keyringVault(createKeyring(key));
@@ -650,6 +651,7 @@ async function inprocSection(kind: "pglite" | "postgres") {
   );
   const cpu = process.cpuUsage(cpu0);
   const max = summarize(results, (performance.now() - t1) / 1000);
+  if (failures.size) log(kind, "non-200 answers", Object.fromEntries(failures));
   const row = {
     backend: kind,
     rate,

@@ -4,6 +4,7 @@
  * concurrently up to the limits), record results, then conclude: succeed, fail, compensate or
  * park until the next due task. One instance per advance; the store is the truth between them.
  */
+import { setMaxListeners } from "node:events";
 import type { FlowIR } from "@/dsl/ir";
 import { compileCel } from "@/dsl/expr";
 import type { BreakerBoard } from "./breaker";
@@ -95,6 +96,8 @@ export class RunAdvance {
   ) {
     this.ir = run.ir;
     this.store = opts.store ?? deps.store;
+    // Every step in flight listens to the run's abort signal (up to `maxParallelSteps`).
+    setMaxListeners(0, this.abort.signal);
     this.nodes = buildGraph(run.ir);
     for (const n of this.nodes.values()) this.all.set(n.id, n);
     this.log = deps.logger.child({ runId: run.id });

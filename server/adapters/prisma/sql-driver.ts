@@ -17,11 +17,51 @@ export interface SqlExecutor {
   exec(sql: string): Promise<void>;
 }
 
+/**
+ * Parameters as SQL literals of unknown type (coerced to the prepared statement's parameter
+ * types exactly as bound values are), or null when one is not a string, number, boolean or null.
+ * `standard_conforming_strings` is on (PostgreSQL's default since 9.1): only quotes are doubled.
+ */
+function literals(params: unknown[]): string[] | null {
+  const out: string[] = [];
+  for (const v of params) {
+    if (v === null || v === undefined) out.push("NULL");
+    else if (typeof v === "string") out.push(`'${v.replaceAll("'", "''")}'`);
+    else if (typeof v === "number" && Number.isFinite(v)) out.push(`'${v}'`);
+    else if (typeof v === "boolean") out.push(v ? "'true'" : "'false'");
+    else return null;
+  }
+  return out;
+}
+
 export function pgliteDriver(db: PGlite): SqlDriver {
+  // PGlite has no named statements in its query API: the SQL-level PREPARE/EXECUTE caches the
+  // plan of a parameterised statement instead (prepared on first use, outside transactions).
+  const plans = new Map<string, string | null>();
+  async function plan(sql: string): Promise<string | null> {
+    const known = plans.get(sql);
+    if (known !== undefined) return known;
+    const name = statementName(sql);
+    try {
+      await db.exec(`PREPARE ${name} AS ${sql}`);
+    } catch (err) {
+      if (!/already exists/.test(String(err))) {
+        plans.set(sql, null); // not preparable (e.g. a parameter of unknown type): run it plain
+        return null;
+      }
+    }
+    if (plans.size < 5_000) plans.set(sql, name);
+    return name;
+  }
   return {
     kind: "pglite",
     async query<T>(sql: string, params?: unknown[]) {
-      const res = await db.query<T>(sql, params);
+      // EXECUTE (a utility statement) takes no bind parameters: its arguments are literals.
+      const args = params?.length ? literals(params) : null;
+      const name = args ? await plan(sql) : null;
+      const res = name
+        ? await db.query<T>(`EXECUTE ${name}(${args!.join(", ")})`)
+        : await db.query<T>(sql, params);
       return res.rows;
     },
     transaction(fn) {
@@ -50,11 +90,14 @@ function prepared(text: string, values: unknown[] | undefined): string | pg.Quer
   if (!values?.length) return text;
   let name = names.get(text);
   if (!name) {
-    name = `tf_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
+    name = statementName(text);
     if (names.size < 5_000) names.set(text, name);
   }
   return { name, text, values };
 }
+
+const statementName = (text: string) =>
+  `tf_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
 
 export function postgresDriver(pool: pg.Pool, ownsPool = true): SqlDriver {
   return {
