@@ -61,6 +61,20 @@ function startRecord(t: TriggeredRun) {
   };
 }
 
+function newRunOf(t: TriggeredRun, now: number): NewRun {
+  return {
+    id: t.runId,
+    workspaceId: t.workspaceId,
+    workflowId: t.workflowId,
+    version: t.version,
+    ir: t.ir,
+    inputs: t.inputs,
+    startedBy: t.startedBy,
+    idempotencyKey: t.idempotencyKey ?? null,
+    now,
+  };
+}
+
 export async function startTriggeredRun(
   db: Db,
   t: TriggeredRun,
@@ -72,17 +86,7 @@ export async function startTriggeredRun(
     audit: (record: Parameters<typeof appendAuditSql>[2]) => Promise<unknown>,
   ) => {
     if (!(await claim(q))) return null;
-    const { run } = await new SqlRunStore(q).createRun({
-      id: t.runId,
-      workspaceId: t.workspaceId,
-      workflowId: t.workflowId,
-      version: t.version,
-      ir: t.ir,
-      inputs: t.inputs,
-      startedBy: t.startedBy,
-      idempotencyKey: t.idempotencyKey ?? null,
-      now: Date.now(),
-    });
+    const { run } = await new SqlRunStore(q).createRun(newRunOf(t, Date.now()));
     await audit(startRecord(t));
     return run;
   };
@@ -224,16 +228,8 @@ export async function runTriggeredInline(
   const { clock, workerId, store } = engine.deps;
   const now = clock.now();
   const leaseMs = inline.leaseMs ?? 30_000;
-  const newRun: NewRun & { lease: { owner: string; expiresAt: number } } = {
-    id: t.runId,
-    workspaceId: t.workspaceId,
-    workflowId: t.workflowId,
-    version: t.version,
-    ir: t.ir,
-    inputs: t.inputs,
-    startedBy: t.startedBy,
-    idempotencyKey: t.idempotencyKey ?? null,
-    now,
+  const newRun = {
+    ...newRunOf(t, now),
     lease: { owner: workerId, expiresAt: now + leaseMs },
   };
   const run: RunRecord = {
