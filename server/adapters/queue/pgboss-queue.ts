@@ -34,13 +34,25 @@ export async function openBoss(
   });
   boss.on("error", onError);
   await boss.start();
-  await boss.createQueue(RUN_ADVANCE_QUEUE, {
-    name: RUN_ADVANCE_QUEUE,
-    // A wake-up has no work of its own to retry: the store keeps the run due.
-    retryLimit: 0,
-    expireInSeconds: 60,
-    retentionMinutes: 10,
-  });
+  // Workers starting together race to create the queue; pg-boss 10's createQueue can then
+  // deadlock (or hit the unique name) in one of them: that one tries again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await boss.createQueue(RUN_ADVANCE_QUEUE, {
+        name: RUN_ADVANCE_QUEUE,
+        // A wake-up has no work of its own to retry: the store keeps the run due.
+        retryLimit: 0,
+        expireInSeconds: 60,
+        retentionMinutes: 10,
+      });
+      break;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      const transient = code === "40P01" || code === "40001" || code === "23505";
+      if (!transient || attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 100));
+    }
+  }
   return boss;
 }
 
