@@ -256,31 +256,33 @@ async function engineSection(kind: "pglite" | "postgres") {
   const starts: number[] = [];
   const finishes: number[] = [];
   const merged: number[] = [];
+  const startOf = (stepId: string, now: number) => ({
+    runId: run.id,
+    stepId,
+    attempt: 1,
+    blockId: "crm.contact.update",
+    inputs: { id: "CON-1" },
+    idempotencyKey: `${run.id}:${stepId}`,
+    consentId: null,
+    startedAt: now,
+    workerId: "bench",
+  });
+  const finishOf = (stepId: string, now: number) => ({
+    runId: run.id,
+    stepId,
+    attempt: 1,
+    status: "succeeded" as const,
+    output: { id: "CON-1" },
+    finishedAt: now,
+    durationMs: 0,
+  });
   for (let i = 0; i < 300; i++) {
     const now = Date.now();
     // The engine's one write per side effect: its start and finish in one checkpoint.
     const m0 = process.hrtime.bigint();
     await store.commit(run.id, "bench", {
-      start: {
-        runId: run.id,
-        stepId: `m${i}`,
-        attempt: 1,
-        blockId: "crm.contact.update",
-        inputs: { id: "CON-1" },
-        idempotencyKey: `${run.id}:m${i}`,
-        consentId: null,
-        startedAt: now,
-        workerId: "bench",
-      },
-      finish: {
-        runId: run.id,
-        stepId: `m${i}`,
-        attempt: 1,
-        status: "succeeded",
-        output: { id: "CON-1" },
-        finishedAt: now,
-        durationMs: 0,
-      },
+      start: startOf(`m${i}`, now),
+      finish: finishOf(`m${i}`, now),
       events: [
         { type: "step.started", stepId: `m${i}`, at: now },
         { type: "step.succeeded", stepId: `m${i}`, at: now },
@@ -290,30 +292,12 @@ async function engineSection(kind: "pglite" | "postgres") {
     // A long side effect's two writes: the late start, then the finish.
     const t0 = process.hrtime.bigint();
     await store.commit(run.id, "bench", {
-      start: {
-        runId: run.id,
-        stepId: `x${i}`,
-        attempt: 1,
-        blockId: "crm.contact.update",
-        inputs: { id: "CON-1" },
-        idempotencyKey: `${run.id}:x${i}`,
-        consentId: null,
-        startedAt: now,
-        workerId: "bench",
-      },
+      start: startOf(`x${i}`, now),
       events: [{ type: "step.started", stepId: `x${i}`, at: now }],
     });
     const t1 = process.hrtime.bigint();
     await store.commit(run.id, "bench", {
-      finish: {
-        runId: run.id,
-        stepId: `x${i}`,
-        attempt: 1,
-        status: "succeeded",
-        output: { id: "CON-1" },
-        finishedAt: now,
-        durationMs: 0,
-      },
+      finish: finishOf(`x${i}`, now),
       events: [{ type: "step.succeeded", stepId: `x${i}`, at: now }],
     });
     const t2 = process.hrtime.bigint();
