@@ -165,8 +165,10 @@ async function engineSection(kind: "pglite" | "postgres") {
   const b = await openBackend(kind);
   const { db } = b;
   const owner = await makeUser(db.prisma, "bench");
+  // Wired as the server wires its worker's engine (raw driver for checkpoints and the ledger).
   const engine = createRunEngine(db.prisma, {
     sql: sqlFromDriver(db.driver),
+    driver: db.driver,
     runtimes: noopWriteRuntimes(),
   });
   const one = async (flowIr: ReturnType<typeof ir>) => {
