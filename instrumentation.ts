@@ -11,6 +11,10 @@ export async function register() {
   await database();
   await startWorker({ stopOnSignals: true });
   // For scripts/serve.mjs, which answers webhooks before Next.js (one handler, two front ends).
-  const { answerWebhook } = await import("./server/webhook-endpoint");
-  (globalThis as { __trustflowWebhook?: typeof answerWebhook }).__trustflowWebhook = answerWebhook;
+  const webhook = await import("./server/webhook-endpoint");
+  (globalThis as { __trustflowWebhook?: unknown }).__trustflowWebhook = {
+    answer: webhook.answerWebhook,
+    tooLarge: webhook.tooLarge,
+    maxBodyBytes: webhook.MAX_WEBHOOK_BODY_BYTES,
+  };
 }

@@ -6,10 +6,10 @@
 import type { Document } from "yaml";
 import { diag } from "./diagnostics";
 import { canonicalSha256 } from "./hash";
-import type { BlockRef, FlowIR, StepIR } from "./ir";
+import { blockRef, type FlowIR, type StepIR } from "./ir";
 import { defineLazyDocument, parseFlow, type AstNode } from "./parse";
 import { evaluatePolicies } from "./policies/evaluate";
-import type { BlockDefinition, Diagnostic } from "./types";
+import type { Diagnostic } from "./types";
 import { analyze, type CompileOptions, type FlowModel } from "./validate";
 
 export type { CompileOptions } from "./validate";
@@ -28,17 +28,6 @@ export interface CompileResult {
    * getter: when the fast path parsed the text, the first read parses it with eemeli/yaml.
    */
   document?: Document.Parsed;
-}
-
-function blockRef(b: BlockDefinition): BlockRef {
-  return {
-    id: b.id,
-    version: b.version,
-    major: Number(b.version.split(".")[0]),
-    kind: b.kind,
-    sideEffect: b.sideEffect,
-    system: b.system ?? "",
-  };
 }
 
 /** Keys left out of the hash: positions in the source do not change what runs. */

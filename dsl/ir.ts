@@ -3,7 +3,15 @@
  * `dsl/compile.ts`; everything here is plain, serialisable data (no functions, no classes), so the
  * IR can be stored, hashed and sent over the wire.
  */
-import type { BlockKind, JsonSchema, ResilienceProfile, SideEffect, SlaTier, Span } from "./types";
+import type {
+  BlockDefinition,
+  BlockKind,
+  JsonSchema,
+  ResilienceProfile,
+  SideEffect,
+  SlaTier,
+  Span,
+} from "./types";
 
 /** One reference found in an expression: `steps.<id>.output.<path>`, `inputs.<name>`, ... */
 export interface ExprRef {
@@ -63,6 +71,18 @@ export interface BlockRef {
   sideEffect: SideEffect;
   /** Connector system (`crm`, `billing`, ...) or `""` when none. */
   system: string;
+}
+
+/** The {@link BlockRef} of a registry block definition. */
+export function blockRef(b: BlockDefinition): BlockRef {
+  return {
+    id: b.id,
+    version: b.version,
+    major: Number(b.version.split(".")[0]),
+    kind: b.kind,
+    sideEffect: b.sideEffect,
+    system: b.system ?? "",
+  };
 }
 
 export type TriggerIR =

@@ -25,7 +25,6 @@ const app = next({ dev: false, dir: root, hostname: host, port });
 const handle = app.getRequestHandler();
 await app.prepare();
 
-const MAX_BODY = 1024 * 1024;
 const HOOKS = "/api/hooks/";
 
 function send(res, status, body) {
@@ -40,9 +39,10 @@ function send(res, status, body) {
 
 /** Answers a webhook; false when the request is not one (Next.js gets it). */
 function webhook(req, res) {
-  const answer = globalThis.__trustflowWebhook;
-  if (req.method !== "POST" || !req.url?.startsWith(HOOKS) || typeof answer !== "function")
-    return false;
+  // { answer, tooLarge, maxBodyBytes } from server/webhook-endpoint.ts, once the server is up.
+  const hook = globalThis.__trustflowWebhook;
+  if (req.method !== "POST" || !req.url?.startsWith(HOOKS) || !hook) return false;
+  const { answer, tooLarge, maxBodyBytes } = hook;
   const url = new URL(req.url, "http://localhost");
   const parts = url.pathname.slice(HOOKS.length).split("/");
   if (parts.length !== 2 || !parts[0] || !parts[1]) return false;
@@ -52,8 +52,12 @@ function webhook(req, res) {
   } catch {
     return false;
   }
-  if (Number(req.headers["content-length"] ?? 0) > MAX_BODY) {
-    send(res, 413, { error: `Body too large (limit ${MAX_BODY} bytes).` });
+  const refuse = () => {
+    const a = tooLarge();
+    send(res, a.status, a.body);
+  };
+  if (Number(req.headers["content-length"] ?? 0) > maxBodyBytes) {
+    refuse();
     req.resume();
     return true;
   }
@@ -66,9 +70,9 @@ function webhook(req, res) {
   let refused = false;
   req.on("data", (c) => {
     size += c.length;
-    if (size > MAX_BODY && !refused) {
+    if (size > maxBodyBytes && !refused) {
       refused = true;
-      send(res, 413, { error: `Body too large (limit ${MAX_BODY} bytes).` });
+      refuse();
     }
     if (!refused) chunks.push(c);
   });

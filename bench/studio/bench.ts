@@ -10,10 +10,10 @@
  *
  * Signs up a fresh account through the API (needs nothing seeded).
  */
-import { randomUUID } from "node:crypto";
 import os from "node:os";
-import { chromium, type Page } from "playwright-core";
 import { generateFlow } from "../dsl/generate";
+import type { Page } from "playwright-core";
+import { api, signedInPage } from "./session";
 
 const base = process.argv[2] ?? "http://localhost:3103";
 const keystrokes = Number(process.argv[3] ?? 30);
@@ -25,33 +25,9 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-async function api<T>(page: Page, path: string, input: unknown): Promise<T> {
-  const res = await page.request.post(`${base}/api/trpc/${path}`, { data: { json: input } });
-  if (!res.ok()) throw new Error(`${path}: ${res.status()} ${await res.text()}`);
-  return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
-}
-
 async function main() {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu"],
-  });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  const id = randomUUID().slice(0, 8);
-  const user = {
-    name: `Bench ${id}`,
-    email: `bench-${id}@example.test`,
-    password: `pw-${randomUUID()}`,
-  };
-  await api(page, "auth.signUp", user);
-  const csrf = (await (await page.request.get(`${base}/api/auth/csrf`)).json()) as {
-    csrfToken: string;
-  };
-  await page.request.post(`${base}/api/auth/callback/credentials`, {
-    form: { csrfToken: csrf.csrfToken, email: user.email, password: user.password, json: "true" },
-  });
-  const wf = await api<{ id: string }>(page, "workflow.create", {
+  const { browser, page } = await signedInPage(base, "Bench");
+  const wf = await api<{ id: string }>(page, base, "workflow.create", {
     name: `Bench ${STEPS} steps`,
     dsl: generateFlow(STEPS),
   });

@@ -6,34 +6,13 @@
  *
  *   npx tsx bench/studio/probe.ts http://localhost:3105
  */
-import { randomUUID } from "node:crypto";
-import { chromium, type Page } from "playwright-core";
+import { api, signedInPage } from "./session";
 
 const base = process.argv[2] ?? "http://localhost:3103";
 
-async function api<T>(page: Page, path: string, input: unknown): Promise<T> {
-  const res = await page.request.post(`${base}/api/trpc/${path}`, { data: { json: input } });
-  if (!res.ok()) throw new Error(`${path}: ${res.status()} ${await res.text()}`);
-  return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
-}
-
 async function main() {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu"],
-  });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  const id = randomUUID().slice(0, 8);
-  const user = { name: `Probe ${id}`, email: `probe-${id}@example.test`, password: `pw-${id}x` };
-  await api(page, "auth.signUp", user);
-  const csrf = (await (await page.request.get(`${base}/api/auth/csrf`)).json()) as {
-    csrfToken: string;
-  };
-  await page.request.post(`${base}/api/auth/callback/credentials`, {
-    form: { csrfToken: csrf.csrfToken, email: user.email, password: user.password, json: "true" },
-  });
-  const wf = await api<{ id: string }>(page, "workflow.createFromTemplate", {
+  const { browser, page } = await signedInPage(base, "Probe");
+  const wf = await api<{ id: string }>(page, base, "workflow.createFromTemplate", {
     name: "Probe",
     template: "quote-to-cash",
   });

@@ -4,19 +4,12 @@
  *
  *   npx tsx bench/studio/profile.ts http://localhost:3105 [out.cpuprofile]
  */
-import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { chromium, type Page } from "playwright-core";
+import { api, signedInPage } from "./session";
 import { generateFlow } from "../dsl/generate";
 
 const base = process.argv[2] ?? "http://localhost:3103";
 const out = process.argv[3];
-
-async function api<T>(page: Page, path: string, input: unknown): Promise<T> {
-  const res = await page.request.post(`${base}/api/trpc/${path}`, { data: { json: input } });
-  if (!res.ok()) throw new Error(`${path}: ${res.status()} ${await res.text()}`);
-  return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
-}
 
 interface ProfileNode {
   id: number;
@@ -25,23 +18,8 @@ interface ProfileNode {
 }
 
 async function main() {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu"],
-  });
-  const page = await (
-    await browser.newContext({ viewport: { width: 1280, height: 800 } })
-  ).newPage();
-  const id = randomUUID().slice(0, 8);
-  const user = { name: `Prof ${id}`, email: `prof-${id}@example.test`, password: `pw-${id}x` };
-  await api(page, "auth.signUp", user);
-  const csrf = (await (await page.request.get(`${base}/api/auth/csrf`)).json()) as {
-    csrfToken: string;
-  };
-  await page.request.post(`${base}/api/auth/callback/credentials`, {
-    form: { csrfToken: csrf.csrfToken, email: user.email, password: user.password, json: "true" },
-  });
-  const wf = await api<{ id: string }>(page, "workflow.create", {
+  const { browser, page } = await signedInPage(base, "Prof");
+  const wf = await api<{ id: string }>(page, base, "workflow.create", {
     name: "Profile 500",
     dsl: generateFlow(500),
   });

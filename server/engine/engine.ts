@@ -8,7 +8,7 @@
  * const run = await engine.createRun({ workspaceId, workflowId: null, version: null, ir, inputs: {} });
  * await engine.tick();
  */
-import type { FlowIR } from "@/dsl/ir";
+import { blockRef, type FlowIR } from "@/dsl/ir";
 import { BlockRegistry } from "@/dsl/registry/registry";
 import { BreakerBoard } from "./breaker";
 import { RunAdvance, type AdvanceOptions, type AdvanceResult } from "./advance";
@@ -96,16 +96,7 @@ export interface TickOptions {
 export function registryLookup(registry: BlockRegistry): BlockLookup {
   const ref = (uses: string) => {
     const r = registry.resolve(uses);
-    if (!r.ok) return undefined;
-    const b = r.block;
-    return {
-      id: b.id,
-      version: b.version,
-      major: Number(b.version.split(".")[0]),
-      kind: b.kind,
-      sideEffect: b.sideEffect,
-      system: b.system ?? "",
-    };
+    return r.ok ? blockRef(r.block) : undefined;
   };
   return {
     resolve: ref,

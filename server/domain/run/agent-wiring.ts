@@ -3,6 +3,7 @@
  * blocks run through the engine's runtimes) and the flow chain of a run (sub-flows inherit their
  * parents' memory).
  */
+import { blockRef } from "@/dsl/ir";
 import { isAgentToolBlock } from "@/dsl/registry/primitives/agent";
 import type { BlockRegistry } from "@/dsl/registry/registry";
 import type { BlockDefinition } from "@/dsl/types";
@@ -54,14 +55,7 @@ export function createAgentToolExecutor(deps: {
       if (!req) throw new Error("Tools need the engine's request of the agent step.");
       const runtime = deps.runtimes.get(def.id);
       if (!runtime || runtime.fanout) throw new Error(`No runtime can run ${def.id} as a tool.`);
-      const block = {
-        id: def.id,
-        version: def.version,
-        major: Number(def.version.split(".")[0]),
-        kind: def.kind,
-        sideEffect: def.sideEffect,
-        system: def.system ?? "",
-      };
+      const block = blockRef(def);
       const signals = [exec.signal];
       if (def.sla?.timeoutMs) signals.push(AbortSignal.timeout(def.sla.timeoutMs));
       const toolReq: RuntimeRequest = {
