@@ -112,6 +112,20 @@ export const diagnosticCatalogue = {
         ? "step ids start with a letter and use letters, digits, `_` and `-`"
         : "input names start with a letter or `_` and use letters, digits and `_` (CEL identifiers)",
   },
+  TF1016: {
+    name: "alias-expansion-limit",
+    severity: "error",
+    message: (d) =>
+      d.cycle
+        ? `Alias \`*${s(d.alias)}\` refers to a node that contains it: its expansion never ends`
+        : `Alias \`*${s(d.alias)}\` would expand the document beyond ${s(d.limit)} nodes (the limit on what YAML aliases may produce)`,
+    hint: () => "write the repeated values out, or share them through fewer levels of aliases",
+  },
+  TF1017: {
+    name: "nesting-too-deep",
+    severity: "error",
+    message: (d) => `The document is nested more than ${s(d.limit)} levels deep`,
+  },
   TF2001: {
     name: "expression-syntax",
     severity: "error",
@@ -173,6 +187,12 @@ export const diagnosticCatalogue = {
     name: "not-an-output-ref",
     severity: "error",
     message: (d) => `\`steps.${s(d.step)}\` must be followed by \`.output\``,
+  },
+  TF2011: {
+    name: "expression-too-costly",
+    severity: "error",
+    message: (d) => `Expression \`${s(d.source)}\` is too costly: ${s(d.detail)}`,
+    hint: (d) => d.hint as string | undefined,
   },
   TF3001: {
     name: "unknown-block",

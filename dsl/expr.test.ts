@@ -1,5 +1,16 @@
+import { parse, type CelInput } from "@bufbuild/cel";
 import { describe, expect, it } from "vitest";
-import { analyzeCel, evaluate, ExpressionError, scanString, schemaAtPath } from "./expr";
+import {
+  analyzeCel,
+  CEL_LIMITS,
+  evaluate,
+  evaluateCel,
+  ExpressionError,
+  scanString,
+  schemaAtPath,
+  staticCost,
+  toCelInput,
+} from "./expr";
 
 describe("scanString", () => {
   it("splits text and expressions", () => {
@@ -88,5 +99,100 @@ describe("evaluate", () => {
     expect(() => evaluate({ kind: "expr", source: "inputs.missing.x", refs: [] }, {})).toThrow(
       ExpressionError,
     );
+  });
+});
+
+describe("static cost (TF2011)", () => {
+  it("flags comprehensions nested over unbounded lists, naming the outer range", () => {
+    const a = analyzeCel("inputs.a.all(x, inputs.b.exists(y, y == x))");
+    expect(a.ok).toBe(true);
+    expect(a.costly?.detail).toContain("`inputs.a`");
+    // Also through a comprehension variable, and three levels deep.
+    expect(analyzeCel("inputs.a.exists(x, x.items.exists(y, y == 1))").costly).toBeDefined();
+    expect(analyzeCel("inputs.a.map(x, inputs.a.map(y, inputs.a.map(z, 1)))").costly).toBeDefined();
+  });
+  it("accepts single comprehensions, chains and nesting over literal lists", () => {
+    for (const s of [
+      "inputs.a.all(x, x > 0)",
+      "inputs.a.filter(x, x > 1).map(y, y * 2)",
+      "inputs.a.map(x, [1, 2, 3].exists(y, y == x))",
+      "[1, 2, 3].all(x, [1, 2].all(y, x != y || true))",
+    ])
+      expect(analyzeCel(s).costly, s).toBeUndefined();
+  });
+  it("bounds literal nesting by the static cost, and sources by length and depth", () => {
+    const list = `[${Array.from({ length: 200 }, (_, i) => i).join(",")}]`;
+    expect(
+      analyzeCel(`${list}.all(x, ${list}.all(y, ${list}.all(z, true)))`).costly?.detail,
+    ).toContain(String(CEL_LIMITS.maxStaticCost));
+    expect(analyzeCel(`1${" + 1".repeat(3_000)}`).costly?.detail).toContain("characters long");
+    expect(analyzeCel(`inputs${".x".repeat(300)}`).costly?.detail).toContain("levels deep");
+    expect(staticCost(parse("a + b").expr!).nodes).toBe(3);
+  });
+});
+
+describe("run-time bounds", () => {
+  const nums = (n: number) => Array.from({ length: n }, (_, i) => i);
+  it("charges a comprehension's iterations before it runs", () => {
+    const ctx = { inputs: toCelInput({ a: nums(50_000), b: nums(50_000) }) } as Record<
+      string,
+      CelInput
+    >;
+    expect(() => evaluateCel("inputs.a.exists(x, inputs.b.exists(y, y < 0))", ctx)).toThrow(
+      new RegExp(`${CEL_LIMITS.maxSteps} evaluation steps`),
+    );
+    expect(evaluateCel("inputs.a.exists(x, x < 0)", ctx)).toBe(false);
+  });
+  it("keeps the limit when CEL's `||` absorbs the failing call", () => {
+    const ctx = { inputs: toCelInput({ a: nums(50_000) }) } as Record<string, CelInput>;
+    expect(() =>
+      evaluateCel("true || inputs.a.exists(x, inputs.a.exists(y, y < 0))", ctx),
+    ).not.toThrow(); // short-circuit: never evaluated
+    expect(() => evaluateCel("inputs.a.exists(x, inputs.a.exists(y, y < 0)) || true", ctx)).toThrow(
+      /evaluation steps/,
+    );
+  });
+  it("spends a shared budget across evaluations", () => {
+    const budget = { left: 400, limit: 400, what: "the test" };
+    const ctx = { inputs: toCelInput({ a: nums(30) }) } as Record<string, CelInput>;
+    expect(evaluateCel("inputs.a.all(x, x >= 0)", ctx, budget)).toBe(true);
+    expect(() => evaluateCel("inputs.a.all(x, x >= 0)", ctx, budget)).toThrow(
+      /evaluation steps left to the test/,
+    );
+  });
+  it("appends to lists in place without breaking earlier values", () => {
+    expect(evaluateCel("[[1] + [2]].map(l, [l + [3], l, l + [4]])", {})).toEqual([
+      [
+        [1, 2, 3],
+        [1, 2],
+        [1, 2, 4],
+      ],
+    ]);
+    expect(evaluateCel("([1] + [2] + [3]).map(x, x * 2) + [9]", {})).toEqual([2, 4, 6, 9]);
+    expect(
+      evaluateCel("[1, 2] + [3] == [1, 2, 3] && 2 in [1] + [2] && size([1] + [2]) == 2", {}),
+    ).toBe(true);
+    // A `map` over 20,000 items: @bufbuild/cel's nested concatenation overflowed the stack.
+    const ctx = { inputs: toCelInput({ a: nums(20_000) }) } as Record<string, CelInput>;
+    expect((evaluateCel("inputs.a.map(x, x + 1)", ctx) as number[])[19_999]).toBe(20_000);
+  });
+  it("caps the size of strings and lists that functions build", () => {
+    const ctx = {
+      inputs: toCelInput({ s: "x".repeat(600_000), a: nums(60_000) }),
+    } as Record<string, CelInput>;
+    expect(() => evaluateCel("size(inputs.s + inputs.s)", ctx)).toThrow(/1048576/);
+    expect(() => evaluateCel("size(inputs.a + inputs.a)", ctx)).toThrow(/100000/);
+    expect(evaluateCel("size(inputs.s + 'y')", ctx)).toBe(600_001);
+  });
+  it("refuses inputs over the caps", () => {
+    expect(() => toCelInput({ a: nums(CEL_LIMITS.maxListLength + 1) })).toThrow(/100000/);
+    expect(() => toCelInput("x".repeat(CEL_LIMITS.maxStringLength + 1))).toThrow(/1048576/);
+    expect(() =>
+      evaluate({ kind: "expr", source: "inputs.a", refs: [] }, { inputs: { a: nums(100_001) } }),
+    ).toThrow(/in `inputs.a`/);
+  });
+  it("reports syntax errors and static bounds distinctly", () => {
+    expect(() => evaluateCel("a +", {})).toThrow(/syntax error/);
+    expect(() => evaluateCel(`1${" + 1".repeat(3_000)}`, {})).toThrow(/characters long/);
   });
 });

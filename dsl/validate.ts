@@ -12,6 +12,7 @@ import {
   schemaAtPath,
   schemaTypes,
   typesCompatible,
+  type CelAnalysis,
   type LocatedRef,
 } from "./expr";
 import type {
@@ -760,6 +761,17 @@ class Analyzer {
     return step;
   }
 
+  /** `TF2011` for an expression over the static cost budget (`expr.ts#staticCost`). */
+  private costly(a: CelAnalysis, source: string, base: number | undefined, fallback: Span): void {
+    if (!a.costly) return;
+    const shown = source.trim();
+    this.report("TF2011", this.span(base, fallback, 0, source.length), {
+      source: shown.length > 80 ? `${shown.slice(0, 77)}...` : shown,
+      detail: a.costly.detail,
+      hint: a.costly.hint,
+    });
+  }
+
   /** A `policy.check` rule: bare CEL (no `${{ }}`), validated and scanned for references. */
   private rule(node: AstNode, owner: number): void {
     if (node.kind !== "scalar" || typeof node.value !== "string") return;
@@ -797,6 +809,7 @@ class Analyzer {
     });
     for (const u of a.unknownIdents)
       this.report("TF2003", this.span(base, node.span, u.start, u.end), { name: u.name });
+    this.costly(a, source, base, node.span);
     return compiled;
   }
 
@@ -890,6 +903,7 @@ class Analyzer {
       }
       for (const u of a.unknownIdents)
         this.report("TF2003", this.span(base, node.span, u.start, u.end), { name: u.name });
+      this.costly(a, seg.source, base, node.span);
       const compiled: CompiledExpr = {
         kind: "expr",
         source: seg.source,

@@ -7,10 +7,14 @@
 // handler the Next.js route uses too (`server/webhook-endpoint.ts`, registered on globalThis by
 // instrumentation.ts once the database and the worker are up). A webhook thus skips Next.js's
 // request pipeline, which cost more than the durable run it starts (bench/RESULTS.md, Engine).
+// Every request first passes scripts/http-guards.mjs: a target that does not percent-decode is a
+// 400 here, never a 500 further in.
 import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import next from "next";
+import { API_CSP, SECURITY_HEADERS, hstsHeader } from "../lib/security-headers.mjs";
+import { readCountedBody, refuseMalformedRequest, sendJson } from "./http-guards.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const arg = (flag, fallback) => {
@@ -27,16 +31,6 @@ await app.prepare();
 
 const HOOKS = "/api/hooks/";
 
-function send(res, status, body) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-    "cache-control": "no-store",
-  });
-  res.end(text);
-}
-
 /** Answers a webhook; false when the request is not one (Next.js gets it). */
 function webhook(req, res) {
   // { answer, tooLarge, maxBodyBytes } from server/webhook-endpoint.ts, once the server is up.
@@ -46,60 +40,57 @@ function webhook(req, res) {
   const url = new URL(req.url, "http://localhost");
   const parts = url.pathname.slice(HOOKS.length).split("/");
   if (parts.length !== 2 || !parts[0] || !parts[1]) return false;
-  let workspace, flow;
-  try {
-    [workspace, flow] = parts.map(decodeURIComponent);
-  } catch {
-    return false;
-  }
-  const refuse = () => {
-    const a = tooLarge();
-    send(res, a.status, a.body);
-  };
-  if (Number(req.headers["content-length"] ?? 0) > maxBodyBytes) {
-    refuse();
-    req.resume();
-    return true;
-  }
+  // The target decodes: refuseMalformedRequest checked it first.
+  const [workspace, flow] = parts.map(decodeURIComponent);
   const gone = new AbortController();
   res.on("close", () => {
     if (!res.writableEnded) gone.abort();
   });
-  const chunks = [];
-  let size = 0;
-  let refused = false;
-  req.on("data", (c) => {
-    size += c.length;
-    if (size > maxBodyBytes && !refused) {
-      refused = true;
-      refuse();
-    }
-    if (!refused) chunks.push(c);
-  });
-  req.on("end", () => {
-    if (refused) return;
-    const header = (name) => {
-      const v = req.headers[name];
-      return typeof v === "string" ? v : null;
-    };
-    answer({
-      workspace,
-      flow,
-      body: Buffer.concat(chunks).toString("utf8"),
-      signature: header("x-trustflow-signature"),
-      deliveryId: header("x-trustflow-delivery"),
-      wait: url.searchParams.get("wait"),
-      timeout: url.searchParams.get("timeout"),
-      signal: gone.signal,
-    }).then(
-      (a) => send(res, a.status, a.body),
-      () => send(res, 500, { error: "The delivery could not be processed; retry later." }),
-    );
-  });
+  // Counted as it streams in, chunked bodies included: past the limit, 413 naming it.
+  readCountedBody(req, maxBodyBytes)
+    .then((body) => {
+      if (!body) {
+        const a = tooLarge();
+        return sendJson(res, a.status, a.body, { connection: "close" });
+      }
+      const header = (name) => {
+        const v = req.headers[name];
+        return typeof v === "string" ? v : null;
+      };
+      return answer({
+        workspace,
+        flow,
+        body: body.toString("utf8"),
+        signature: header("x-trustflow-signature"),
+        deliveryId: header("x-trustflow-delivery"),
+        wait: url.searchParams.get("wait"),
+        timeout: url.searchParams.get("timeout"),
+        signal: gone.signal,
+      }).then((a) => sendJson(res, a.status, a.body, a.headers));
+    })
+    .catch(() => {
+      // The client went away mid-upload, or the handler failed: 500 if anyone still listens.
+      if (!res.headersSent)
+        sendJson(res, 500, { error: "The delivery could not be processed; retry later." });
+    });
   return true;
 }
 
+// Hardening headers on every answer, the ones written here included (lib/security-headers.mjs).
+const HSTS = hstsHeader(process.env.NEXTAUTH_URL);
+function harden(req, res) {
+  for (const { key, value } of SECURITY_HEADERS) res.setHeader(key, value);
+  if (HSTS) res.setHeader("Strict-Transport-Security", HSTS);
+  if (req.url?.startsWith("/api/")) res.setHeader("Content-Security-Policy", API_CSP);
+}
+
 const server = http.createServer((req, res) => {
+  harden(req, res);
+  // The TCP peer's address, for rate limits (server/auth/client-address.ts): route handlers cannot
+  // see the socket. Overwrites whatever a client sent under this name.
+  req.headers["x-trustflow-peer"] = req.socket.remoteAddress ?? "";
+  // Malformed percent-encoding is the client's error (400), before anything decodes the URL.
+  if (refuseMalformedRequest(req, res)) return;
   if (!webhook(req, res)) void handle(req, res);
 });
 // Longer than common proxies' idle timeouts, as `next start` does.

@@ -2,7 +2,7 @@
 // `npm test`: format, lint (with the architecture rules), types, unit tests, integration tests on
 // PGlite and (when TEST_DATABASE_URL is set) on PostgreSQL, then Playwright against a production
 // build in Chromium. Options: --only <step[,step]>, --skip <step[,step]>.
-// Steps: format, lint, types, unit, int, int-postgres, e2e.
+// Steps: format, lint, types, audit, unit, int, int-postgres, e2e.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -65,6 +65,7 @@ ensurePrismaClient();
 await step("format", () => run(bin("prettier"), ["--check", ".", "--log-level", "warn"]));
 await step("lint", () => run(bin("eslint"), [".", "--max-warnings", "0"]));
 await step("types", () => run(bin("tsc"), ["--noEmit", "-p", "."]));
+await step("audit", audit);
 await step("unit", () => run(bin("vitest"), ["run", "--project", "unit"]));
 await step("int", () => run(bin("vitest"), ["run", "--project", "int"], { TEST_DB: "pglite" }));
 if (process.env.TEST_DATABASE_URL) {
@@ -80,6 +81,56 @@ if (process.env.TEST_DATABASE_URL) {
 await step("e2e", e2e);
 summary();
 console.log(`\nAll green in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+
+/**
+ * Supply chain: `npm audit --omit=dev --audit-level=high` fails on any high or critical advisory
+ * in a production dependency. A registry without npm's advisory service (a mirror answering 405)
+ * cannot be asked: then the step says loudly that nothing was checked and passes, unless
+ * TRUSTFLOW_AUDIT=required (fail) — or TRUSTFLOW_AUDIT=off skips it.
+ */
+async function audit() {
+  const mode = process.env.TRUSTFLOW_AUDIT ?? "auto";
+  if (mode === "off") return console.log("  (TRUSTFLOW_AUDIT=off: not run)");
+  const argv = ["audit", "--omit=dev", "--audit-level=high", "--json"];
+  const r = spawnSync(process.platform === "win32" ? "npm.cmd" : "npm", argv, {
+    encoding: "utf8",
+    timeout: 180_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  let report = null;
+  try {
+    report = JSON.parse(r.stdout);
+  } catch {
+    /* not JSON: reported below */
+  }
+  const counts = report?.metadata?.vulnerabilities;
+  if (!counts) {
+    const why = (report?.message ?? report?.error?.summary ?? r.stderr ?? r.error?.message ?? "")
+      .toString()
+      .trim()
+      .split("\n")[0];
+    const msg = `npm audit could not get advisories from the registry (${why || `exit ${r.status}`}): production dependencies were NOT checked.`;
+    if (mode === "required") throw new Error(`${msg} (TRUSTFLOW_AUDIT=required)`);
+    console.warn(`  ⚠ ${msg} Set TRUSTFLOW_AUDIT=required to make this fail.`);
+    return;
+  }
+  const high = (counts.high ?? 0) + (counts.critical ?? 0);
+  console.log(
+    `  production dependencies: ${counts.critical ?? 0} critical, ${counts.high ?? 0} high, ${counts.moderate ?? 0} moderate, ${counts.low ?? 0} low`,
+  );
+  if (high > 0) {
+    for (const [name, v] of Object.entries(report.vulnerabilities ?? {})) {
+      if (v.severity === "high" || v.severity === "critical") {
+        console.error(
+          `  ${v.severity}: ${name} ${v.range ?? ""} (fix: ${JSON.stringify(v.fixAvailable)})`,
+        );
+      }
+    }
+    throw new Error(
+      `${high} high or critical advisories in production dependencies (npm audit --omit=dev)`,
+    );
+  }
+}
 
 async function e2e() {
   const chromium = ensureChromium();
@@ -103,6 +154,8 @@ async function e2e() {
     NEXT_TELEMETRY_DISABLED: "1",
     TRUSTFLOW_MODELS: JSON.stringify(e2eModels(fakeModel.baseURL)),
     E2E_FAKE_MODEL_KEY: "e2e-dummy-key",
+    // Every spec signs up its own users from 127.0.0.1: more than a person's hourly allowance.
+    SIGNUP_MAX_PER_HOUR: "1000",
     // Connector credentials are sealed with this key (required in production); a fresh one per run.
     TRUSTFLOW_CREDENTIALS_KEY: randomBytes(32).toString("base64"),
   };

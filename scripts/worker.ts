@@ -6,12 +6,14 @@
  *
  * Tunables: WORKER_CONCURRENCY (runs at once, 8), WORKER_LEASE_MS (30000), WORKER_POLL_MS (1000),
  * WORKER_WORKSPACE_LIMIT (leased runs per workspace across all workers, 4), WORKER_SCHEDULER=off
- * (no cron scheduler in this process).
+ * (no cron scheduler in this process). WORKER_METRICS_PORT: serve this process's metrics on
+ * `GET /metrics` (bearer METRICS_TOKEN, as `/api/metrics`).
  */
 import { migrate, openDatabase } from "@/server/adapters/prisma";
 import { startPgBossWorker } from "@/server/adapters/queue/pgboss-worker";
 import { env } from "@/server/env";
 import { logger } from "@/server/logger";
+import { startWorkerMetricsServer, type WorkerMetricsServer } from "@/server/metrics-endpoint";
 
 const int = (name: string, fallback: number) => {
   const v = process.env[name];
@@ -34,7 +36,7 @@ async function main() {
     );
     process.exit(2);
   }
-  env();
+  const e = env();
   const log = logger();
   const db = await openDatabase({ kind: "postgres", url, poolSize: 10 });
   const report = await migrate(db.driver);
@@ -47,6 +49,17 @@ async function main() {
     perWorkspaceLimit: int("WORKER_WORKSPACE_LIMIT", 4),
     schedule: process.env.WORKER_SCHEDULER !== "off",
   });
+  // This process's runs are counted in its own registry, not the web process's: serve it.
+  let metrics: WorkerMetricsServer | null = null;
+  if (e.WORKER_METRICS_PORT && !e.METRICS_TOKEN) {
+    log.warn("WORKER_METRICS_PORT is set without METRICS_TOKEN: worker metrics stay off");
+  } else if (e.WORKER_METRICS_PORT) {
+    metrics = await startWorkerMetricsServer({
+      port: e.WORKER_METRICS_PORT,
+      token: e.METRICS_TOKEN,
+    });
+    log.info({ port: metrics.port }, "worker metrics on GET /metrics");
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -54,6 +67,7 @@ async function main() {
     log.info({ signal }, "stopping worker");
     void worker
       .stop()
+      .then(() => metrics?.close())
       .then(() => db.close())
       .then(
         () => process.exit(0),

@@ -38,8 +38,7 @@ async function boot(): Promise<Database> {
     const demo = await db.prisma.workspace.findUnique({ where: { slug: "demo" } });
     if (demo) {
       const { ensureDemoConnectors } = await import("@/server/domain/connector/connectors");
-      const { appOrigin } = await import("@/server/adapters/connectors/store");
-      await ensureDemoConnectors(db.prisma, demo.id, appOrigin());
+      await ensureDemoConnectors(db.prisma, demo.id);
     }
   }
   log.info({ database: db.kind, location: db.location }, "database ready");

@@ -1,10 +1,17 @@
 import "server-only";
 import { connectorDeps } from "@/server/adapters/connectors/vault";
 import { database, inlineExecution } from "@/server/db";
+import { admissionRefusalAnswer } from "@/server/domain/run/admission";
+import { WebhookRateLimiter } from "@/server/domain/trigger/webhook-rate-limit";
 import { receiveWebhook, type WebhookAnswer } from "@/server/domain/trigger/webhooks";
+import { env } from "@/server/env";
+import { bodyTooLargeMessage } from "@/server/http/read-bounded-body";
 import { logger } from "@/server/logger";
 
-/** Deliveries above this size are refused before reading (flows' inputs are small JSON). */
+/**
+ * Deliveries above this size are refused (flows' inputs are small JSON), counted as the body
+ * streams in: a declared `Content-Length` above it before reading, a chunked body at the limit.
+ */
 export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 
 /** A delivery as either HTTP front end (the Next.js route, `scripts/serve.mjs`) reads it. */
@@ -21,15 +28,20 @@ export interface WebhookHttpRequest {
 }
 
 const deps = connectorDeps();
+let limiter: WebhookRateLimiter | undefined;
+/** The process's per-flow limiter (`WEBHOOK_RATE_LIMIT`), shared by both front ends. */
+const rateLimiter = () =>
+  (limiter ??= new WebhookRateLimiter({ perSecond: env().WEBHOOK_RATE_LIMIT }));
 
 /**
  * A flow's webhook, `POST /api/hooks/<workspace slug>/<flow name>[?wait=1&timeout=<ms>]`,
  * signed with `X-Trustflow-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, optionally
- * with a unique `X-Trustflow-Delivery` id (see server/domain/trigger/webhooks.ts). Never
- * throws: an unexpected error is logged and answered with 500.
+ * with a unique `X-Trustflow-Delivery` id (see server/domain/trigger/webhooks.ts). More than
+ * `WEBHOOK_RATE_LIMIT` requests per second to one flow: 429 with `Retry-After`. Never throws: an
+ * unexpected error is logged and answered with 500.
  */
 export async function answerWebhook(r: WebhookHttpRequest): Promise<WebhookAnswer> {
-  if (r.body.length > MAX_WEBHOOK_BODY_BYTES) return tooLarge();
+  if (Buffer.byteLength(r.body) > MAX_WEBHOOK_BODY_BYTES) return tooLarge();
   try {
     const db = await database();
     const timeout = Number(r.timeout ?? "");
@@ -45,9 +57,17 @@ export async function answerWebhook(r: WebhookHttpRequest): Promise<WebhookAnswe
         timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : undefined,
         signal: r.signal,
       },
-      { vault: deps.vault, driver: db.driver, inline: inlineExecution() },
+      {
+        vault: deps.vault,
+        driver: db.driver,
+        inline: inlineExecution(),
+        rateLimiter: rateLimiter(),
+      },
     );
   } catch (err) {
+    // Admission control refused the start (nothing was recorded): 503/429 with Retry-After.
+    const refused = admissionRefusalAnswer(err);
+    if (refused) return refused;
     logger().error({ err: String(err), flow: r.flow }, "webhook failed");
     return { status: 500, body: { error: "The delivery could not be processed; retry later." } };
   }
@@ -56,6 +76,6 @@ export async function answerWebhook(r: WebhookHttpRequest): Promise<WebhookAnswe
 export function tooLarge(): WebhookAnswer {
   return {
     status: 413,
-    body: { error: `Body too large (limit ${MAX_WEBHOOK_BODY_BYTES} bytes).` },
+    body: { error: bodyTooLargeMessage(MAX_WEBHOOK_BODY_BYTES) },
   };
 }

@@ -1,15 +1,21 @@
 /** Seeding for the webhook benchmarks: a workspace, webhook flows and their secret. */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { createKeyring, sealSecret } from "@/server/adapters/connectors/credentials";
 import type { Database } from "@/server/adapters/prisma";
 import { makeUser } from "@/server/testing/fixtures";
 
-/** The 2-step webhook flow answering with its output. */
+/**
+ * The 2-step webhook flow answering with its output. Its optional `event` input carries the
+ * sender's event id, as real senders' bodies do: the replay guard keys on the signed content,
+ * so two deliveries signed in the same second must differ in their bodies.
+ */
 export const HOOK_FLOW = `flow: hook2
 version: 1.0.0
 sla: T2
 trigger:
   webhook: {}
+inputs:
+  event: { type: string, required: false }
 steps:
   - id: first
     uses: data.transform@1
@@ -23,6 +29,9 @@ steps:
 outputs:
   hop: \${{ steps.second.output.hop }}
 `;
+
+/** A delivery's body: a fresh event id (the signed content of every delivery is unique). */
+export const eventBody = () => JSON.stringify({ event: randomUUID() });
 
 /** Creates a workspace with the webhook flow and its secret; returns what a sender needs. */
 export async function seedWebhook(

@@ -35,7 +35,7 @@ const { createRunEngine } = await import("@/server/domain/run/run-engine");
 const { builtinRuntimes } = await import("@/server/engine/runtimes/registry");
 const { makeUser } = await import("@/server/testing/fixtures");
 const { signWebhook } = await import("@/server/domain/trigger/signature");
-const { seedWebhook } = await import("./bench-seed");
+const { eventBody, seedWebhook } = await import("./bench-seed");
 const { createKeyring } = await import("@/server/adapters/connectors/credentials");
 const { keyringVault } = await import("@/server/adapters/connectors/vault");
 const { receiveWebhook } = await import("@/server/domain/trigger/webhooks");
@@ -422,7 +422,7 @@ function signedRequest(
   pathName: string,
   secret: string,
 ): Promise<{ ok: boolean; ms: number; status: number }> {
-  const body = JSON.stringify({});
+  const body = eventBody();
   const headers = {
     "content-type": "application/json",
     "content-length": Buffer.byteLength(body),
@@ -602,7 +602,7 @@ async function inprocSection(kind: "pglite" | "postgres") {
   let seq = 0;
   const failures = new Map<number, string>();
   const call = async () => {
-    const body = "{}";
+    const body = eventBody();
     const t0 = performance.now();
     const a = await receiveWebhook(
       db.prisma,

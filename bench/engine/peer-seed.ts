@@ -27,6 +27,8 @@ const setChain = (name: string, n: number) =>
     "sla: T2",
     "trigger:",
     "  webhook: {}",
+    "inputs:",
+    "  event: { type: string, required: false }",
     "steps:",
     ...Array.from({ length: n }, (_, i) =>
       [

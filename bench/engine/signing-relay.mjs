@@ -22,7 +22,8 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 http
   .createServer((req, res) => {
     const name = (req.url ?? "/").split("?")[0].slice(1);
-    const body = "{}";
+    // A fresh event id: the replay guard refuses the same signed content twice.
+    const body = JSON.stringify({ event: crypto.randomUUID() });
     const ts = Math.floor(Date.now() / 1000);
     const sig = crypto.createHmac("sha256", secret).update(`${ts}.${body}`).digest("hex");
     const up = http.request(

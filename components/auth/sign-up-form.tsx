@@ -10,7 +10,7 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/field";
 
-export function SignUpForm() {
+export function SignUpForm({ callbackUrl = "/workflows" }: { callbackUrl?: string }) {
   const trpc = useTRPC();
   const router = useRouter();
   const [values, setValues] = useState({ name: "", email: "", password: "", workspaceName: "" });
@@ -48,14 +48,16 @@ export function SignUpForm() {
       password: values.password,
     });
     if (!res?.ok || res.error) {
+      // The sign-up answer never says whether the email already had an account (no enumeration):
+      // when it had, this password is not its password and signing in fails here.
       setSigningIn(false);
       setSignInError(
-        `Your account was created, but signing in failed: ${res?.error ?? "unknown error"}. Sign in to continue.`,
+        `Signing in with this email and password did not work (${res?.error ?? "unknown error"}). If this email already had an account, sign in with its password.`,
       );
       return;
     }
     clearSelectedWorkspace();
-    router.replace("/workflows");
+    router.replace(callbackUrl);
     router.refresh();
   }
 
@@ -71,8 +73,8 @@ export function SignUpForm() {
         type="password"
         autoComplete="new-password"
         required
-        minLength={10}
-        hint="At least 10 characters."
+        minLength={12}
+        hint="At least 12 characters, hard to guess: a passphrase of several unrelated words works well."
         {...field("password")}
       />
       <TextField

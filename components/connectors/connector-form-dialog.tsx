@@ -22,6 +22,35 @@ export interface ConnectorFormValues {
   authHeader: string;
   tokenUrl: string;
   scope: string;
+  /**
+   * The credential again, asked only when an edit moves a connector that has one to another host
+   * (the server never carries a stored credential to a new host). Empty: not given.
+   */
+  credentialSecret: string;
+  credentialUsername: string;
+  credentialClientId: string;
+}
+
+/** `scheme://host:port` of a URL, or the text itself when it does not parse. */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
+/** Whether an edit sends the connector's stored credential to another origin. */
+export function credentialMoves(connector: Connector | null, values: ConnectorFormValues) {
+  if (!connector?.credential) return false;
+  if (values.baseUrl && originOf(values.baseUrl) !== originOf(connector.baseUrl)) return true;
+  const before = connector.authSettings.tokenUrl;
+  return (
+    values.authScheme === "oauth2_client_credentials" &&
+    !!before &&
+    !!values.tokenUrl &&
+    originOf(values.tokenUrl) !== originOf(before)
+  );
 }
 
 function initialValues(connector: Connector | null): ConnectorFormValues {
@@ -33,6 +62,9 @@ function initialValues(connector: Connector | null): ConnectorFormValues {
     authHeader: connector?.authSettings.header ?? "",
     tokenUrl: connector?.authSettings.tokenUrl ?? "",
     scope: connector?.authSettings.scope ?? "",
+    credentialSecret: "",
+    credentialUsername: "",
+    credentialClientId: "",
   };
 }
 
@@ -102,6 +134,7 @@ function ConnectorForm({
   const errors = formErrors(error);
   const set = (patch: Partial<ConnectorFormValues>) => setValues((v) => ({ ...v, ...patch }));
   const builtin = (CONNECTOR_SYSTEMS as readonly string[]).includes(values.system);
+  const moves = credentialMoves(connector, values);
 
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -148,7 +181,7 @@ function ConnectorForm({
               className="text-accent-700 hover:underline"
               onClick={() =>
                 set({
-                  baseUrl: mockBaseUrlFor(window.location.origin, values.system, workspaceId),
+                  baseUrl: mockBaseUrlFor(values.system),
                 })
               }
             >
@@ -194,6 +227,38 @@ function ConnectorForm({
             errors={errors.fields.scope}
           />
         </>
+      )}
+      {moves && (
+        <div className="space-y-3 rounded-md border border-amber-200 bg-amber-50 p-3">
+          <p className="text-sm text-amber-900">
+            This sends requests to another host: enter the credential for it. The stored one was
+            given for {originOf(connector!.baseUrl)} and never follows the connector elsewhere.
+          </p>
+          {values.authScheme === "basic" && (
+            <TextField
+              label="Username"
+              value={values.credentialUsername}
+              autoComplete="off"
+              onChange={(e) => set({ credentialUsername: e.target.value })}
+            />
+          )}
+          {values.authScheme === "oauth2_client_credentials" && (
+            <TextField
+              label="Client id"
+              value={values.credentialClientId}
+              autoComplete="off"
+              onChange={(e) => set({ credentialClientId: e.target.value })}
+            />
+          )}
+          <TextField
+            label="Credential for the new host"
+            type="password"
+            autoComplete="new-password"
+            value={values.credentialSecret}
+            onChange={(e) => set({ credentialSecret: e.target.value })}
+            errors={errors.fields.credential}
+          />
+        </div>
       )}
       <div className="flex justify-end gap-2 pt-1">
         <Button variant="ghost" onClick={onClose}>

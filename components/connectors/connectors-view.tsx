@@ -17,7 +17,11 @@ import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, Td, Th } from "@/components/ui/table";
-import { ConnectorFormDialog, type ConnectorFormValues } from "./connector-form-dialog";
+import {
+  ConnectorFormDialog,
+  credentialMoves,
+  type ConnectorFormValues,
+} from "./connector-form-dialog";
 import { CredentialDialog } from "./credential-dialog";
 import { FaultPanel } from "./fault-panel";
 import { ImportOpenApiDialog } from "./import-openapi-dialog";
@@ -38,7 +42,7 @@ export function ConnectorsView() {
 
   const connectors = c.list.data ?? [];
   const faultTarget = connectors.find((x) => x.id === faultsFor);
-  const faultPath = faultTarget ? mockPathOf(faultTarget.baseUrl) : null;
+  const faultPath = faultTarget ? mockPathOf(faultTarget.baseUrl, workspace.data?.id) : null;
 
   function saveConnector(values: ConnectorFormValues) {
     const auth = {
@@ -58,8 +62,29 @@ export function ConnectorsView() {
       setNotice(`${verb} “${row.name}”.`);
     };
     if (editing?.kind === "edit") {
+      // Moving a connector with a credential to another host carries the credential again.
+      const credential =
+        credentialMoves(editing.connector, values) && values.credentialSecret
+          ? {
+              credential: {
+                secret: values.credentialSecret,
+                ...(values.credentialUsername.trim()
+                  ? { username: values.credentialUsername.trim() }
+                  : {}),
+                ...(values.credentialClientId.trim()
+                  ? { clientId: values.credentialClientId.trim() }
+                  : {}),
+              },
+            }
+          : {};
       c.update.mutate(
-        { id: editing.connector.id, name: values.name, baseUrl: values.baseUrl, ...auth },
+        {
+          id: editing.connector.id,
+          name: values.name,
+          baseUrl: values.baseUrl,
+          ...auth,
+          ...credential,
+        },
         { onSuccess: done("Saved") },
       );
     } else {
@@ -149,7 +174,7 @@ export function ConnectorsView() {
             </thead>
             <tbody>
               {connectors.map((row) => {
-                const mock = mockPathOf(row.baseUrl) !== null;
+                const mock = mockPathOf(row.baseUrl, workspace.data?.id) !== null;
                 return (
                   <tr key={row.id} data-testid={`connector-${row.name}`}>
                     <Td className="font-medium">

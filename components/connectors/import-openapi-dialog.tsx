@@ -10,7 +10,9 @@ import { inputClass, TextField } from "@/components/ui/field";
 
 export interface ImportValues {
   name: string;
-  document: string;
+  /** The pasted document, or else `url`: the server fetches it through its egress guard. */
+  document?: string;
+  url?: string;
   baseUrl?: string;
 }
 
@@ -99,12 +101,17 @@ function ImportForm({
   const [name, setName] = useState("");
   const [baseUrl, setBaseUrl] = useState("");
   const [document, setDocument] = useState("");
+  const [url, setUrl] = useState("");
   const errors = formErrors(error);
   const docErrors = errors.fields.document;
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    onSubmit({ name, document, ...(baseUrl.trim() ? { baseUrl: baseUrl.trim() } : {}) });
+    onSubmit({
+      name,
+      ...(document.trim() ? { document } : { url: url.trim() }),
+      ...(baseUrl.trim() ? { baseUrl: baseUrl.trim() } : {}),
+    });
   }
 
   return (
@@ -161,11 +168,26 @@ function ImportForm({
           />
         </label>
       </div>
+      <TextField
+        label="Or the document's URL"
+        type="url"
+        value={url}
+        placeholder="https://api.example.com/openapi.json"
+        hint="Fetched by the server over https (internal hosts: Settings, Outbound access)."
+        onChange={(e) => setUrl(e.target.value)}
+        errors={errors.fields.url}
+        disabled={Boolean(document.trim())}
+      />
       <div className="flex justify-end gap-2 pt-1">
         <Button variant="ghost" onClick={onClose}>
           Cancel
         </Button>
-        <Button type="submit" variant="primary" pending={pending} disabled={!document.trim()}>
+        <Button
+          type="submit"
+          variant="primary"
+          pending={pending}
+          disabled={!document.trim() && !url.trim()}
+        >
           Import
         </Button>
       </div>

@@ -9,7 +9,7 @@ import { useCan } from "@/lib/trpc/hooks";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { TextField } from "@/components/ui/field";
+import { SelectField, TextField } from "@/components/ui/field";
 import { Table, Td, Th } from "@/components/ui/table";
 import { ConfirmRowAction, SettingsSection } from "./settings-section";
 
@@ -22,8 +22,9 @@ export function ApiTokensPanel() {
       description={
         <>
           For scripts and CI: send{" "}
-          <code className="font-mono text-xs">Authorization: Bearer …</code>. A token acts with its
-          creator&apos;s role in this workspace only.
+          <code className="font-mono text-xs">Authorization: Bearer …</code>. A token does only what
+          its scopes allow, never more than its creator&apos;s current role in this workspace, and
+          stops at its expiry.
         </>
       }
     >
@@ -36,11 +37,26 @@ export function ApiTokensPanel() {
   );
 }
 
+type Scope = "read" | "run" | "approve" | "admin";
+const SCOPES: { value: Scope; label: string; hint: string }[] = [
+  { value: "read", label: "read", hint: "see flows, runs, connectors and the ledger" },
+  { value: "run", label: "run", hint: "start and cancel runs" },
+  { value: "approve", label: "approve", hint: "decide approval steps" },
+  { value: "admin", label: "admin", hint: "change flows, triggers, connectors and settings" },
+];
+const LIFETIMES = [7, 30, 90, 365] as const;
+const formatDay = (d: Date | string) =>
+  new Intl.DateTimeFormat("en-GB", { year: "numeric", month: "short", day: "2-digit" }).format(
+    typeof d === "string" ? new Date(d) : d,
+  );
+
 function TokensAdmin() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const tokens = useQuery(trpc.token.list.queryOptions());
   const [name, setName] = useState("");
+  const [scopes, setScopes] = useState<Scope[]>(["read"]);
+  const [days, setDays] = useState<number>(90);
   const [secret, setSecret] = useState<{ name: string; value: string } | null>(null);
   const [copied, setCopied] = useState(false);
   const refresh = () =>
@@ -54,6 +70,8 @@ function TokensAdmin() {
         setSecret({ name: t.name, value: t.secret });
         setCopied(false);
         setName("");
+        setScopes(["read"]);
+        setDays(90);
         await refresh();
       },
     }),
@@ -63,7 +81,7 @@ function TokensAdmin() {
 
   function onCreate(e: FormEvent) {
     e.preventDefault();
-    create.mutate({ name });
+    create.mutate({ name, scopes, expiresInDays: days });
   }
 
   async function copy(value: string) {
@@ -80,7 +98,7 @@ function TokensAdmin() {
       <form
         onSubmit={onCreate}
         aria-label="Create an API token"
-        className="grid grid-cols-[1fr_auto] items-start gap-3 rounded-lg border border-zinc-200 bg-white p-3"
+        className="grid grid-cols-[1fr_10rem_auto] items-start gap-3 rounded-lg border border-zinc-200 bg-white p-3"
         noValidate
       >
         <TextField
@@ -90,11 +108,46 @@ function TokensAdmin() {
           onChange={(e) => setName(e.target.value)}
           errors={errors.fields.name}
         />
+        <SelectField
+          label="Expires after"
+          value={String(days)}
+          onChange={(e) => setDays(Number(e.target.value))}
+          errors={errors.fields.expiresInDays}
+        >
+          {LIFETIMES.map((d) => (
+            <option key={d} value={d}>
+              {d} days
+            </option>
+          ))}
+        </SelectField>
         <Button type="submit" variant="primary" className="mt-5" pending={create.isPending}>
           Create token
         </Button>
+        <fieldset className="col-span-3">
+          <legend className="text-xs font-medium text-zinc-700">Scopes</legend>
+          <div className="mt-1 flex flex-wrap gap-x-5 gap-y-1">
+            {SCOPES.map((sc) => (
+              <label key={sc.value} className="flex items-center gap-1.5 text-sm text-zinc-800">
+                <input
+                  type="checkbox"
+                  checked={scopes.includes(sc.value)}
+                  onChange={(e) =>
+                    setScopes((cur) =>
+                      e.target.checked ? [...cur, sc.value] : cur.filter((v) => v !== sc.value),
+                    )
+                  }
+                />
+                <span className="font-mono text-xs">{sc.label}</span>
+                <span className="text-xs text-zinc-500">{sc.hint}</span>
+              </label>
+            ))}
+          </div>
+          {errors.fields.scopes && (
+            <p className="mt-1 text-xs text-red-700">{errors.fields.scopes.join(" ")}</p>
+          )}
+        </fieldset>
         {errors.message && (
-          <Alert tone="error" className="col-span-2">
+          <Alert tone="error" className="col-span-3">
             {errors.message}
           </Alert>
         )}
@@ -138,9 +191,11 @@ function TokensAdmin() {
             <tr>
               <Th>Name</Th>
               <Th>Prefix</Th>
+              <Th>Scopes</Th>
               <Th>Created by</Th>
               <Th>Created</Th>
               <Th>Last used</Th>
+              <Th>Expires</Th>
               <Th>Status</Th>
               <Th className="w-24">
                 <span className="sr-only">Actions</span>
@@ -152,14 +207,18 @@ function TokensAdmin() {
               <tr key={t.id}>
                 <Td className="font-medium">{t.name}</Td>
                 <Td className="font-mono text-xs text-zinc-600">{t.prefix}…</Td>
+                <Td className="font-mono text-xs text-zinc-600">{t.scopes.join(", ")}</Td>
                 <Td className="text-zinc-600">{t.user.email}</Td>
                 <Td className="text-zinc-600">{formatDateTime(t.createdAt)}</Td>
                 <Td className="text-zinc-600">
                   {t.lastUsedAt ? formatDateTime(t.lastUsedAt) : "Never"}
                 </Td>
+                <Td className="text-zinc-600">{t.expiresAt ? formatDay(t.expiresAt) : "—"}</Td>
                 <Td>
                   {t.revokedAt ? (
                     <Badge tone="danger">Revoked {formatDateTime(t.revokedAt)}</Badge>
+                  ) : t.expired ? (
+                    <Badge tone="danger">Expired</Badge>
                   ) : (
                     <Badge tone="success">Active</Badge>
                   )}

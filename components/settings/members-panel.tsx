@@ -21,49 +21,70 @@ export function MembersPanel() {
   const members = useQuery(trpc.workspace.members.queryOptions());
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<Role>("editor");
+  const [link, setLink] = useState<{ email: string; url: string } | null>(null);
+  const [copied, setCopied] = useState(false);
+  const invitations = useQuery({
+    ...trpc.workspace.invitations.queryOptions(),
+    enabled: isAdmin,
+  });
   const refresh = () =>
     Promise.all([
       queryClient.invalidateQueries(trpc.workspace.pathFilter()),
       queryClient.invalidateQueries(trpc.audit.pathFilter()),
     ]);
 
-  const add = useMutation(
-    trpc.workspace.addMember.mutationOptions({
-      onSuccess: async () => {
+  const invite = useMutation(
+    trpc.workspace.invite.mutationOptions({
+      onSuccess: async (inv) => {
+        setLink({ email: inv.email, url: `${window.location.origin}/invite/${inv.token}` });
+        setCopied(false);
         setEmail("");
         await refresh();
       },
     }),
   );
+  const revokeInvitation = useMutation(
+    trpc.workspace.revokeInvitation.mutationOptions({ onSuccess: refresh }),
+  );
   const setMemberRole = useMutation(trpc.workspace.setRole.mutationOptions({ onSuccess: refresh }));
   const remove = useMutation(trpc.workspace.removeMember.mutationOptions({ onSuccess: refresh }));
-  const addErrors = formErrors(add.error);
-  const rowError = setMemberRole.error ?? remove.error;
+  const inviteErrors = formErrors(invite.error);
+  const rowError = setMemberRole.error ?? remove.error ?? revokeInvitation.error;
 
-  function onAdd(e: FormEvent) {
+  function onInvite(e: FormEvent) {
     e.preventDefault();
-    add.mutate({ email, role });
+    invite.mutate({ email, role });
+  }
+
+  async function copy(value: string) {
+    try {
+      await navigator.clipboard.writeText(value);
+      setCopied(true);
+    } catch {
+      setCopied(false);
+    }
   }
 
   return (
     <SettingsSection
       id="members-heading"
       title="Members"
-      description="Viewers read; editors change workflows; approvers also approve; admins manage members and tokens."
+      description="Viewers read; editors change workflows; approvers also approve; admins invite members and manage tokens."
     >
       {isAdmin && (
         <form
-          onSubmit={onAdd}
-          aria-label="Add a member"
+          onSubmit={onInvite}
+          aria-label="Invite a member"
           className="grid grid-cols-[1fr_10rem_auto] items-start gap-3 rounded-lg border border-zinc-200 bg-white p-3"
           noValidate
         >
           <TextField
-            label="Email of an existing account"
+            label="Email to invite"
             type="email"
             value={email}
             onChange={(e) => setEmail(e.target.value)}
-            errors={addErrors.fields.email}
+            errors={inviteErrors.fields.email}
+            hint="They join once they accept the link while signed in with this email."
           />
           <SelectField label="Role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
             {ROLES.map((r) => (
@@ -72,15 +93,80 @@ export function MembersPanel() {
               </option>
             ))}
           </SelectField>
-          <Button type="submit" variant="primary" className="mt-5" pending={add.isPending}>
-            Add member
+          <Button type="submit" variant="primary" className="mt-5" pending={invite.isPending}>
+            Create invitation
           </Button>
-          {addErrors.message && (
+          {inviteErrors.message && (
             <Alert tone="error" className="col-span-3">
-              {addErrors.message}
+              {inviteErrors.message}
             </Alert>
           )}
         </form>
+      )}
+
+      {link && (
+        <Alert
+          tone="warning"
+          testId="new-invitation-link"
+          action={
+            <Button size="sm" variant="ghost" onClick={() => setLink(null)}>
+              Done
+            </Button>
+          }
+        >
+          <p className="font-medium">
+            Send this link to {link.email} yourself: it is shown only once, works once and expires
+            in 7 days.
+          </p>
+          <div className="mt-2 flex items-center gap-2">
+            <code className="rounded border border-amber-200 bg-white px-2 py-1 font-mono text-xs break-all select-all">
+              {link.url}
+            </code>
+            <Button size="sm" onClick={() => void copy(link.url)}>
+              {copied ? "Copied" : "Copy"}
+            </Button>
+          </div>
+        </Alert>
+      )}
+
+      {isAdmin && invitations.data && invitations.data.length > 0 && (
+        <Table label="Pending invitations">
+          <thead>
+            <tr>
+              <Th>Invited email</Th>
+              <Th className="w-40">Role</Th>
+              <Th className="w-40">Expires</Th>
+              <Th className="w-24">
+                <span className="sr-only">Actions</span>
+              </Th>
+            </tr>
+          </thead>
+          <tbody>
+            {invitations.data.map((i) => (
+              <tr key={i.id}>
+                <Td className="text-zinc-600">{i.email}</Td>
+                <Td>
+                  <Badge tone="neutral">{i.role}</Badge>
+                </Td>
+                <Td className="whitespace-nowrap text-zinc-600">
+                  {i.expired ? "expired" : formatDateTime(i.expiresAt)}
+                </Td>
+                <Td className="text-right">
+                  <ConfirmRowAction
+                    label="Revoke"
+                    ariaLabel={`Revoke the invitation of ${i.email}`}
+                    confirm={`Revoke the invitation of ${i.email}? Its link stops working.`}
+                    pending={
+                      revokeInvitation.isPending &&
+                      revokeInvitation.variables?.invitationId === i.id
+                    }
+                    onConfirm={() => revokeInvitation.mutate({ invitationId: i.id })}
+                  />
+                </Td>
+              </tr>
+            ))}
+          </tbody>
+        </Table>
       )}
 
       {rowError && <Alert tone="error">{errorMessage(rowError)}</Alert>}

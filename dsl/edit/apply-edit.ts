@@ -25,6 +25,7 @@ import {
   type YAMLMap,
   type YAMLSeq,
 } from "yaml";
+import { MAX_SCANNED_NESTING, scanNesting } from "../parse";
 
 /** A step as the canvas creates it. */
 export interface NewStep {
@@ -69,6 +70,10 @@ class EditError extends Error {}
  */
 export function applyEdit(text: string, edit: FlowEdit): ApplyEditResult {
   try {
+    // Kept away from eemeli/yaml's recursive composer (as `parseFlow` does). Aliases are never
+    // expanded here: `toJSON()` without a context leaves them as references.
+    if (scanNesting(text, MAX_SCANNED_NESTING) !== undefined)
+      throw new EditError(`The flow is nested more than ${MAX_SCANNED_NESTING} levels deep`);
     const out = run(text, edit);
     const check = parseDocument(out);
     if (check.errors.length > 0) {

@@ -8,7 +8,7 @@
  */
 import type { CelInput } from "@bufbuild/cel";
 import { diag } from "../diagnostics";
-import { evaluateCel, toCelInput } from "../expr";
+import { CEL_LIMITS, evaluateCel, toCelInput, type CelBudget } from "../expr";
 import { POLICY_REF_RE } from "../schema";
 import type { FlowModel, StepModel } from "../validate";
 import { suggest } from "../validate";
@@ -306,9 +306,30 @@ export function evaluatePolicies(
     ["steps", steps.map((s) => celSteps.get(s)!)],
   ]);
 
+  // One budget for every evaluation of this compile: a rule that is cheap per subject but runs
+  // for thousands of steps or edges stays bounded too.
+  const budget: CelBudget = {
+    left: CEL_LIMITS.maxPolicySteps,
+    limit: CEL_LIMITS.maxPolicySteps,
+    what: "the policies of this flow (the limit per compile)",
+  };
   for (const a of [...applied.values()].sort((x, y) => x.ref.localeCompare(y.ref))) {
     const { doc } = a;
-    const params = toCelInput(doc.params ?? {});
+    let params: CelInput;
+    try {
+      params = toCelInput(doc.params ?? {});
+    } catch (e) {
+      // Parameters over the CEL size caps: the policy cannot be evaluated.
+      diagnostics.push(
+        diag(
+          "TF4003",
+          a.span ?? flow.rootSpan,
+          { policy: a.ref, detail: `its params hold ${(e as Error).message}` },
+          { policy: a.ref },
+        ),
+      );
+      continue;
+    }
     const when = doc.when && doc.when.trim() !== "" ? doc.when : undefined;
     let failed = false;
     /** Evaluates the policy with `b` (one bindings object per scope, updated per subject). */
@@ -321,10 +342,10 @@ export function evaluatePolicies(
       if (failed) return;
       try {
         if (when !== undefined) {
-          const w = evaluateCel(when, b);
+          const w = evaluateCel(when, b, budget);
           if (w !== true) return;
         }
-        const r = evaluateCel(doc.rule, b);
+        const r = evaluateCel(doc.rule, b, budget);
         if (r === true) return;
         if (r !== false) throw new Error(`the rule returned ${JSON.stringify(r)}, not a boolean`);
       } catch (e) {

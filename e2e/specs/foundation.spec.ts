@@ -12,7 +12,9 @@ test("a new user signs up and lands in the studio", async ({ page }) => {
   const signUp = new SignUpPage(page);
   await signUp.open();
   await signUp.signUp({ ...user, password: "too-short" });
-  await signUp.expectFieldError("Password", "Use at least 10 characters.");
+  await signUp.expectFieldError("Password", "Use at least 12 characters.");
+  await signUp.signUp({ ...user, password: "password1234" });
+  await signUp.expectFieldError("Password", "This is too similar to a commonly used password.");
   await signUp.signUp({ ...user, workspaceName: "Revenue Ops" });
 
   await new WorkflowsPage(page).expectShown();

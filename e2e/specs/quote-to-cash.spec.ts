@@ -152,10 +152,15 @@ test.describe("quote to cash", () => {
       seed: 42,
     });
     await expect(faults.faults).toContainText("100% → 503 (Retry-After 2 s)");
+    // Runs reach the mock in-process (`mock://crm`); over HTTP the same tenant is served at
+    // /api/mock/crm/t/<workspace id>.
     const baseUrl = (
       await query<{ name: string; baseUrl: string }[]>(page.request, "connector.list")
     ).find((c) => c.name === "crm")!.baseUrl;
-    const dealRes = await page.request.get(`${new URL(baseUrl).pathname}/deals/DEAL-311`);
+    expect(baseUrl).toBe("mock://crm");
+    const ws = await query<{ id: string }>(page.request, "workspace.current");
+    const mockPath = `/api/mock/crm/t/${ws.id}`;
+    const dealRes = await page.request.get(`${mockPath}/deals/DEAL-311`);
     expect(dealRes.status()).toBe(503);
     expect(dealRes.headers()["retry-after"]).toBe("2");
     await faults.inject({ operation: "*", latencyMs: 5 });
@@ -163,9 +168,7 @@ test.describe("quote to cash", () => {
     await expect(faults.requests()).toContainText("deal.get: 1");
     await shot(page, testInfo, "faults");
     await faults.clearAll();
-    expect((await page.request.get(`${new URL(baseUrl).pathname}/deals/DEAL-311`)).status()).toBe(
-      200,
-    );
+    expect((await page.request.get(`${mockPath}/deals/DEAL-311`)).status()).toBe(200);
 
     // An OpenAPI document becomes blocks.
     const petstore = readFileSync(

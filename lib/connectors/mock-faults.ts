@@ -1,6 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { readSelectedWorkspace, WORKSPACE_HEADER } from "@/lib/workspace-selection";
 
 /**
  * Client for the mock services' control endpoints (`/_faults`, `/_stats`, `/_reset`; see
@@ -74,28 +75,45 @@ export const MOCK_OPERATIONS: Record<string, readonly string[]> = {
 };
 
 /**
- * The path of a connector's base URL when it points at this app's mock services
- * (`…/api/mock/<system>[/t/<tenant>]`), else null.
+ * The path of this app's mock route (`/api/mock/<system>/t/<tenant>`) for a connector whose base
+ * URL is a built-in mock service: `mock://<system>` (reached in-process by runs; the tenant is
+ * the workspace) or a legacy `…/api/mock/<system>[/t/<tenant>]` URL. Null for any other URL.
  */
-export function mockPathOf(baseUrl: string): string | null {
-  let path: string;
+export function mockPathOf(baseUrl: string, workspaceId?: string): string | null {
+  let url: URL;
   try {
-    path = new URL(baseUrl).pathname.replace(/\/+$/, "");
+    url = new URL(baseUrl);
   } catch {
     return null;
   }
+  if (url.protocol === "mock:") {
+    const system = url.hostname;
+    return workspaceId && /^(crm|billing|clm)$/.test(system)
+      ? `/api/mock/${system}/t/${workspaceId}`
+      : null;
+  }
+  const path = url.pathname.replace(/\/+$/, "");
   return /^\/api\/mock\/(crm|billing|clm)(\/t\/[^/]+)?$/.test(path) ? path : null;
 }
 
-/** The base URL of the mock service for `system`, isolated per workspace (tenant = its id). */
-export function mockBaseUrlFor(origin: string, system: string, workspaceId: string): string {
-  return `${origin.replace(/\/+$/, "")}/api/mock/${system}/t/${workspaceId}`;
+/**
+ * The base URL of the built-in mock service for `system`: `mock://<system>`. Runs reach it
+ * in-process (never over the network), isolated per workspace (tenant = the run's workspace).
+ */
+export function mockBaseUrlFor(system: string): string {
+  return `mock://${system}`;
 }
 
 async function call<T>(path: string, init?: RequestInit): Promise<T> {
+  // The mock route serves the workspace the browser acts in (session cookie + this header).
+  const workspaceId = readSelectedWorkspace();
   const res = await fetch(path, {
     ...init,
-    headers: { "content-type": "application/json", ...init?.headers },
+    headers: {
+      "content-type": "application/json",
+      ...(workspaceId ? { [WORKSPACE_HEADER]: workspaceId } : {}),
+      ...init?.headers,
+    },
     cache: "no-store",
   });
   const text = await res.text();

@@ -42,6 +42,14 @@ import {
   type RunStore,
 } from "./ports";
 import { retryDelay, shouldRetry } from "./retry";
+import { redactSecrets } from "./redact";
+import {
+  redactingLogger,
+  redactingRunStore,
+  secretValuesOf,
+  usesSecrets,
+} from "./secret-redaction";
+import { assertSubflowAllowed } from "./subflow-limits";
 import { missingRuntimeError } from "./runtimes/registry";
 import { validatorFor } from "./runtimes/support";
 import type { AttemptRecord, NewEvent, NewTask, RunRecord, RunStatus, TaskRecord } from "./types";
@@ -87,6 +95,8 @@ export class RunAdvance {
   private commits = 0;
   private readonly ir: FlowIR;
   private secrets: Record<string, unknown> = {};
+  /** The run's secret values: redacted from everything this advance stores or logs. */
+  private secretValues: string[] = [];
   private readonly store: RunStore;
 
   constructor(
@@ -95,12 +105,12 @@ export class RunAdvance {
     private readonly opts: AdvanceOptions = {},
   ) {
     this.ir = run.ir;
-    this.store = opts.store ?? deps.store;
+    this.store = redactingRunStore(opts.store ?? deps.store, () => this.secretValues);
     // Every step in flight listens to the run's abort signal (up to `maxParallelSteps`).
     setMaxListeners(0, this.abort.signal);
     this.nodes = buildGraph(run.ir);
     for (const n of this.nodes.values()) this.all.set(n.id, n);
-    this.log = deps.logger.child({ runId: run.id });
+    this.log = redactingLogger(deps.logger.child({ runId: run.id }), () => this.secretValues);
     this.info = {
       id: run.id,
       workspaceId: run.workspaceId,
@@ -131,6 +141,11 @@ export class RunAdvance {
   }
 
   private readonly onShutdown = () => this.stop("shutdown");
+
+  /** `value` with the run's secret values replaced (as stored). */
+  private redacted<T>(value: T): T {
+    return this.secretValues.length ? redactSecrets(value, this.secretValues) : value;
+  }
 
   /** Read through a method: the halt reason changes across awaits. */
   private halted(): Halt | undefined {
@@ -175,9 +190,11 @@ export class RunAdvance {
   }
 
   private async executeLeased(): Promise<AdvanceResult> {
-    if (this.deps.secrets) {
+    // Only a flow that reads `secrets` loads (and decrypts) them.
+    if (this.deps.secrets && usesSecrets(this.ir)) {
       this.secrets = await this.deps.secrets(this.run.workspaceId);
       this.ctxSource.secrets = this.secrets;
+      this.secretValues = secretValuesOf(this.secrets);
     }
     const state = this.opts.unrecorded
       ? { attempts: [], tasks: [] }
@@ -644,7 +661,7 @@ export class RunAdvance {
         return;
       }
     }
-    const key = breakerKey(n.block, n.source, inputs);
+    const key = breakerKey(this.run.workspaceId, n.block, n.source, inputs);
     let probe = false;
     if (key) {
       const d = this.deps.breakers.acquire(key, this.now, n.resilience.breaker);
@@ -918,6 +935,8 @@ export class RunAdvance {
         `subflow ${ref} inputs are invalid: ${e?.instancePath || "/"} ${e?.message ?? ""}`.trim(),
       );
     }
+    // Depth and active-run bounds: a refused child is a non-retryable failure, nothing written.
+    await assertSubflowAllowed(this.store, this.run, ref, this.deps);
     const { run, created } = await this.store.createRun({
       id: this.deps.ids.next(),
       workspaceId: this.run.workspaceId,
@@ -1257,14 +1276,19 @@ export class RunAdvance {
       },
     });
     if (!res.leaseHeld) return res.runStatus;
-    this.deps.onRunFinished?.({ runId: this.run.id, status, output, error });
+    this.deps.onRunFinished?.({
+      runId: this.run.id,
+      status,
+      output: this.redacted(output),
+      error: this.redacted(error),
+    });
     const startedAt = this.run.startedAt ?? this.run.createdAt;
     this.deps.metrics.runStatus(status);
     this.deps.metrics.runFinished(status, now - startedAt);
     this.log.info({ status }, "run finished");
     if (!res.audited)
       await this.deps.audit
-        .record(this.run, ledger)
+        .record(this.run, this.redacted(ledger))
         .catch((e: unknown) => this.log.error({ err: String(e) }, "audit of run end failed"));
     await this.notifyParent(status, output, error);
     return status;

@@ -1,5 +1,8 @@
 /**
- * Circuit breakers, one per key (a connector endpoint `system:block`, an HTTP host, a model).
+ * Circuit breakers, one per key: `<workspaceId>:<endpoint>` ({@link workspaceBreakerKey}), the
+ * endpoint a connector block `system:block`, an HTTP host `http:<host>` or a model
+ * `model:<route>`. Keyed by workspace first: one workspace's failing endpoint never opens another
+ * workspace's breaker for the same system.
  *
  * closed --(failureThreshold consecutive failures)--> open
  * open --(halfOpenAfterMs elapsed)--> half-open: one probe call is let through
@@ -10,6 +13,30 @@
  * costs a few probe calls. (Persisting it would add a write to every failure on the hot path;
  * part 2 may share state through the store when several workers hammer one endpoint.)
  */
+
+/**
+ * The key of a workspace's breaker for `endpoint`.
+ *
+ * @example workspaceBreakerKey(run.workspaceId, "crm:crm.deal.update") // "<uuid>:crm:crm.deal.update"
+ */
+export function workspaceBreakerKey(workspaceId: string, endpoint: string): string {
+  return `${workspaceId}:${endpoint}`;
+}
+
+/**
+ * The metric labels of a breaker key: the workspace id and the endpoint with every value a
+ * tenant typed (an HTTP host, a model route, a base URL) collapsed to its kind, so metrics carry
+ * ids only. `http:<host>` -> `http`, `model:<route>` -> `model`, `crm:crm.deal.update` stays.
+ */
+export function breakerLabels(key: string): { workspace: string; endpoint: string } {
+  const i = key.indexOf(":");
+  const workspace = i < 0 ? "" : key.slice(0, i);
+  const endpoint = i < 0 ? key : key.slice(i + 1);
+  const kind = /^(http|model):/.exec(endpoint)?.[1];
+  // The connector runtime's own keys are `system base-url`: keep the system only.
+  const system = /^([^\s:]+)\s/.exec(endpoint)?.[1];
+  return { workspace, endpoint: kind ?? system ?? endpoint };
+}
 
 /** The state of one breaker. */
 export type BreakerState = "closed" | "open" | "half-open";
@@ -27,29 +54,60 @@ interface Entry {
   probing: boolean;
 }
 
+/** Breakers kept per board (every workspace together); the least recently used go first. */
+export const MAX_BREAKERS = 10_000;
+
 /** Decision for one call. */
 export type BreakerDecision =
   { allowed: true; probe: boolean } | { allowed: false; retryInMs: number };
 
 /** Breakers by key, with a listener for state changes (metrics). */
 export class BreakerBoard {
-  private readonly entries = new Map<string, Entry>();
+  private entries = new Map<string, Entry>();
+  /** `<workspaceId>:` for a {@link forWorkspace} view, "" for the board itself. */
+  private prefix = "";
 
   constructor(private readonly onChange?: (key: string, state: BreakerState) => void) {}
 
+  /**
+   * A view of this board for one workspace: the same breakers and listener, every key given to
+   * it stored as `<workspaceId>:<key>` (for callers whose keys name only the endpoint).
+   */
+  forWorkspace(workspaceId: string): BreakerBoard {
+    const view = new BreakerBoard(this.onChange);
+    view.entries = this.entries;
+    view.prefix = `${this.prefix}${workspaceBreakerKey(workspaceId, "")}`;
+    return view;
+  }
+
   private entry(key: string): Entry {
-    let e = this.entries.get(key);
-    if (!e) {
+    const full = this.prefix + key;
+    let e = this.entries.get(full);
+    if (e) {
+      // Re-insert: Map order is the least-recently-used order eviction follows.
+      this.entries.delete(full);
+    } else {
       e = { state: "closed", failures: 0, openedAt: 0, probing: false };
-      this.entries.set(key, e);
+      if (this.entries.size >= MAX_BREAKERS) this.evictOldest();
     }
+    this.entries.set(full, e);
     return e;
+  }
+
+  /**
+   * Forgets the least recently used breaker: keys include hosts a flow builds at run time, so
+   * the board is bounded. A forgotten breaker is closed again (at worst a few probe calls).
+   */
+  private evictOldest(): void {
+    const [oldest, e] = this.entries.entries().next().value!;
+    this.entries.delete(oldest);
+    if (e.state !== "closed") this.onChange?.(oldest, "closed");
   }
 
   private set(key: string, e: Entry, state: BreakerState): void {
     if (e.state !== state) {
       e.state = state;
-      this.onChange?.(key, state);
+      this.onChange?.(this.prefix + key, state);
     }
   }
 
@@ -101,7 +159,7 @@ export class BreakerBoard {
     this.entry(key).probing = false;
   }
 
-  /** Every breaker's state, for metrics and the run view. */
+  /** Every breaker's state by full key (every workspace's, also from a view), for metrics and tests. */
   snapshot(): Record<string, BreakerState> {
     return Object.fromEntries([...this.entries].map(([k, e]) => [k, e.state]));
   }

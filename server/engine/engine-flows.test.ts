@@ -512,7 +512,9 @@ steps:
       await h.drain();
     }
     expect(calls).toBe(20);
-    expect(h.engine.deps.breakers.snapshot()).toEqual({ "test:test.write": "open" });
+    expect(h.engine.deps.breakers.snapshot()).toEqual({
+      "00000000-0000-4000-8000-00000000beef:test:test.write": "open",
+    });
     const dl = await h.store.listDeadLetters({ limit: 100 });
     expect(dl).toHaveLength(0);
   });

@@ -56,6 +56,16 @@ export interface EngineDeps {
    * this many ms is recorded as started on its own meanwhile. Default 250.
    */
   lateStartMs: number;
+  /**
+   * Sub-flow nesting: a run this many levels below its root cannot start another sub-flow (the
+   * step fails non-retryably naming the limit). Default 10.
+   */
+  maxSubflowDepth: number;
+  /**
+   * Active (queued, running, waiting) runs per workspace: a sub-flow start beyond it fails the
+   * step non-retryably naming the limit (foreach children included). Default 1,000.
+   */
+  maxActiveRuns: number;
   /** Called when a run becomes due now (in-process wake-up of the embedded worker). */
   onRunQueued?: (runId: string) => void;
   /**
@@ -122,6 +132,8 @@ export class Engine {
       logger: noopLogger,
       maxParallelSteps: 16,
       lateStartMs: 250,
+      maxSubflowDepth: 10,
+      maxActiveRuns: 1000,
       ...opts,
       metrics,
       breakers: opts.breakers ?? new BreakerBoard((key, state) => metrics.breakerState(key, state)),

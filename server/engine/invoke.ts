@@ -3,6 +3,7 @@
  * sleep, so a fake clock drives it in tests), and the circuit-breaker key of the call.
  */
 import type { BlockRef, StepIR } from "@/dsl/ir";
+import { workspaceBreakerKey } from "./breaker";
 import { TimeoutError } from "./errors";
 import type { BlockRuntime, Clock } from "./ports";
 
@@ -49,10 +50,22 @@ export function attemptTimeout(profileMs: number, inputs: Record<string, unknown
 }
 
 /**
- * The breaker key of a call, or null when the block needs none (pure, human, control):
- * `http:<host>` for http.request, `model:<route>` for agents, `<system>:<block>` for connectors.
+ * The breaker key of a call, or null when the block needs none (pure, human, control): the
+ * run's workspace first, then `http:<host>` for http.request, `model:<route>` for agents,
+ * `<system>:<block>` for connectors. Keyed by workspace so one tenant's failing endpoint never
+ * opens another tenant's breaker.
  */
 export function breakerKey(
+  workspaceId: string,
+  block: BlockRef,
+  step: StepIR,
+  inputs: Record<string, unknown>,
+): string | null {
+  const endpoint = breakerEndpoint(block, step, inputs);
+  return endpoint === null ? null : workspaceBreakerKey(workspaceId, endpoint);
+}
+
+function breakerEndpoint(
   block: BlockRef,
   step: StepIR,
   inputs: Record<string, unknown>,

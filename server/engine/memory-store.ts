@@ -368,6 +368,24 @@ export class MemoryRunStore implements RunStore {
     ).length;
   }
 
+  async runDepth(runId: string, max: number): Promise<number> {
+    let depth = 0;
+    let parent = this.runs.get(runId)?.parentRunId ?? null;
+    while (parent && depth < max) {
+      depth += 1;
+      parent = this.runs.get(parent)?.parentRunId ?? null;
+    }
+    return depth;
+  }
+
+  async countActiveRuns(workspaceId: string, cap: number): Promise<number> {
+    let n = 0;
+    for (const r of this.runs.values()) {
+      if (r.workspaceId === workspaceId && !isTerminalRun(r.status) && ++n >= cap) break;
+    }
+    return n;
+  }
+
   /** Test helper: forces a run's lease to expire (a worker died). */
   expireLease(runId: string): void {
     const r = this.runs.get(runId);

@@ -140,6 +140,16 @@ export interface RunStore {
     limit?: number;
   }): Promise<DeadLetterRecord[]>;
   countDeadLetters(workspaceId?: string): Promise<number>;
+  /**
+   * The run's nesting depth: how many ancestors it has through `parentRunId` (0 for a top-level
+   * or unknown run), followed at most `max` levels up, so the work is bounded whatever the chain.
+   */
+  runDepth(runId: string, max: number): Promise<number>;
+  /**
+   * The workspace's active (queued, running, waiting) runs, counted up to `cap` at most (an
+   * index-only count that never scans the run history).
+   */
+  countActiveRuns(workspaceId: string, cap: number): Promise<number>;
 }
 
 // ---------------------------------------------------------------------------------------------

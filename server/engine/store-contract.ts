@@ -493,6 +493,42 @@ export function defineStoreContract(name: string, make: () => Promise<StoreFixtu
       ).toBe(false);
     });
 
+    it("measures a run's nesting depth and counts active runs up to a cap", async () => {
+      const f = await make();
+      const base = await f.store.countActiveRuns(f.workspaceId, 1_000_000);
+      const root = await newRun(f);
+      const childOf = async (parentRunId: string) =>
+        (
+          await f.store.createRun({
+            id: f.uuid(),
+            workspaceId: f.workspaceId,
+            workflowId: null,
+            version: "1.0.0",
+            ir: IR,
+            inputs: {},
+            parentRunId,
+            parentStepId: "call",
+            now: T0,
+          })
+        ).run;
+      const child = await childOf(root.id);
+      const grandchild = await childOf(child.id);
+      expect(await f.store.runDepth(root.id, 10)).toBe(0);
+      expect(await f.store.runDepth(child.id, 10)).toBe(1);
+      expect(await f.store.runDepth(grandchild.id, 10)).toBe(2);
+      // The walk stops at `max`, and an unknown run is at depth 0.
+      expect(await f.store.runDepth(grandchild.id, 1)).toBe(1);
+      expect(await f.store.runDepth(f.uuid(), 10)).toBe(0);
+
+      expect(await f.store.countActiveRuns(f.workspaceId, 1_000_000)).toBe(base + 3);
+      await f.store.cancelRun(child.id, T0 + 1, "done with it");
+      expect(await f.store.countActiveRuns(f.workspaceId, 1_000_000)).toBe(base + 2);
+      expect(await f.store.countActiveRuns(f.workspaceId, base + 1)).toBe(base + 1);
+      const other = await f.store.countActiveRuns(f.otherWorkspaceId, 1_000_000);
+      await newRun(f);
+      expect(await f.store.countActiveRuns(f.otherWorkspaceId, 1_000_000)).toBe(other);
+    });
+
     it("lists runs newest first with filters and a cursor", async () => {
       const f = await make();
       const ids: string[] = [];

@@ -1,4 +1,4 @@
-import { signUp } from "@/server/domain/auth/sign-up";
+import { createAccount } from "@/server/domain/auth/sign-up";
 import type { Db, Role } from "@/server/domain/types";
 import { createContextInner } from "@/server/trpc/init";
 import { createCaller } from "@/server/trpc/root";
@@ -9,7 +9,7 @@ const unique = () => `${Date.now().toString(36)}${(n++).toString(36)}`;
 /** A user with their own workspace (admin there). Fast enough: one scrypt hash per user. */
 export async function makeUser(db: Db, label = "user") {
   const email = `${label}-${unique()}@example.test`;
-  const { user, workspace } = await signUp(db, {
+  const { user, workspace } = await createAccount(db, {
     email,
     name: label,
     password: "correct horse battery",

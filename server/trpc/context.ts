@@ -1,8 +1,10 @@
 import "server-only";
 import { getServerSession } from "next-auth";
+import { clientAddress } from "@/server/auth/client-address";
+import { trustProxy } from "@/server/auth/limits";
 import { authOptions } from "@/server/auth/options";
 import { database } from "@/server/db";
-import { authenticateApiToken } from "@/server/domain/token/api-tokens";
+import { verifyApiToken } from "@/server/domain/token/api-tokens";
 import { createContextInner, type ContextInner } from "./init";
 
 export const WORKSPACE_HEADER = "x-trustflow-workspace";
@@ -11,14 +13,21 @@ export const WORKSPACE_HEADER = "x-trustflow-workspace";
 export async function createContext(req: Request): Promise<ContextInner> {
   const db = (await database()).prisma;
   const workspaceId = req.headers.get(WORKSPACE_HEADER) || null;
+  const address = clientAddress(req.headers, trustProxy());
   const authz = req.headers.get("authorization");
   if (authz?.toLowerCase().startsWith("bearer ")) {
-    const tokenActor = await authenticateApiToken(db, authz.slice(7).trim());
-    return createContextInner({ db, tokenActor, workspaceId, user: null });
+    // Checked on every request (no cache): a revoked or expired token stops at once.
+    const check = await verifyApiToken(db, authz.slice(7).trim());
+    return check.ok
+      ? createContextInner({ db, tokenActor: check.actor, workspaceId, user: null, address })
+      : createContextInner({ db, tokenError: check.message, workspaceId, user: null, address });
   }
+  // The session's row is checked on every read (server/auth/options.ts): a signed-out, revoked,
+  // idle or expired session is null here even when its cookie is presented.
   const session = await getServerSession(authOptions);
   const u = session?.user as
     { id?: string; email?: string | null; name?: string | null } | undefined;
   const user = u?.id ? { id: u.id, email: u.email ?? "", name: u.name ?? "" } : null;
-  return createContextInner({ db, user, workspaceId });
+  const sessionId = user ? ((session as { sessionId?: string }).sessionId ?? null) : null;
+  return createContextInner({ db, user, workspaceId, sessionId, address });
 }

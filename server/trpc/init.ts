@@ -2,7 +2,14 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
 import { AppError } from "@/server/domain/errors";
-import { hasRole, type Actor, type Db, type Role } from "@/server/domain/types";
+import {
+  hasRole,
+  scopeAllows,
+  type Actor,
+  type Db,
+  type Role,
+  type TokenScope,
+} from "@/server/domain/types";
 import { logger } from "@/server/logger";
 import { toTRPCError } from "./errors";
 
@@ -24,10 +31,16 @@ export interface ContextInner {
   workspaceId: string | null;
   /** Set when the call authenticated with `Authorization: Bearer`: bound to one workspace. */
   tokenActor: Actor | null;
+  /** Why a presented bearer token was refused (expired, revoked, …): the 401's message. */
+  tokenError?: string | null;
+  /** The client's address (`server/auth/client-address.ts`), for rate limits; "unknown" if none. */
+  address?: string;
+  /** The browser session (`UserSession` id) the user signed in with; null for tokens and tests. */
+  sessionId?: string | null;
 }
 
 export function createContextInner(opts: Partial<ContextInner> & { db: Db }): ContextInner {
-  return { user: null, workspaceId: null, tokenActor: null, ...opts };
+  return { user: null, workspaceId: null, tokenActor: null, tokenError: null, ...opts };
 }
 
 const t = initTRPC.context<ContextInner>().create({
@@ -73,30 +86,85 @@ export const publicProcedure = t.procedure.use(errorMapping);
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   const user = ctx.user;
   if (!user && !ctx.tokenActor) {
-    throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+    throw new TRPCError({
+      code: "UNAUTHORIZED",
+      message: ctx.tokenError ?? "Sign in to continue.",
+    });
   }
   return next({ ctx: { ...ctx } });
 });
 
 /** Session-only procedures (not reachable with an API token): account-level actions. */
 export const userProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.user && ctx.tokenActor) {
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: "This needs a signed-in browser session; API tokens cannot do it.",
+    });
+  }
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
 
+export interface WorkspaceProcedureOptions {
+  /**
+   * The API token scope the procedure needs, when the default does not fit. Default: `read` for
+   * queries and for viewer-level mutations, `approve` for approver-level ones, `admin` for every
+   * other mutation (flows, triggers, connectors, settings). Run start/cancel say `run`.
+   */
+  scope?: TokenScope;
+  /** Browser sessions only: API tokens are refused (creating tokens, managing members). */
+  sessionOnly?: boolean;
+}
+
+const MUTATION_SCOPE: Record<Role, TokenScope> = {
+  viewer: "read",
+  editor: "admin",
+  approver: "approve",
+  admin: "admin",
+};
+
+/** The scope a token needs for a procedure (exported for the tests and the docs). */
+export function requiredScope(
+  role: Role,
+  type: "query" | "mutation" | "subscription",
+  opts: WorkspaceProcedureOptions = {},
+): TokenScope {
+  return opts.scope ?? (type === "mutation" ? MUTATION_SCOPE[role] : "read");
+}
+
 /**
  * A procedure scoped to the caller's workspace, requiring at least `role`. Every read and write
  * of workspace data goes through one: the domain receives an `Actor` whose `workspaceId` is the
- * tenant boundary.
+ * tenant boundary. An API token also needs the procedure's scope (`requiredScope`), and acts
+ * with its creator's current role: effective power = scope ∩ role.
  */
-export function workspaceProcedure(role: Role) {
-  return protectedProcedure.use(async ({ ctx, next }) => {
+export function workspaceProcedure(role: Role, opts: WorkspaceProcedureOptions = {}) {
+  return protectedProcedure.use(async ({ ctx, next, type }) => {
+    if (opts.sessionOnly && !ctx.user) {
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: "This needs a signed-in browser session; API tokens cannot do it.",
+      });
+    }
     const actor = await resolveActor(ctx);
     if (!hasRole(actor.role, role)) {
       throw new TRPCError({
         code: "FORBIDDEN",
-        message: `This needs the ${role} role; you are ${article(actor.role)} ${actor.role} here.`,
+        message:
+          actor.via === "token"
+            ? `This needs the ${role} role; this API token's creator is ${article(actor.role)} ${actor.role} here.`
+            : `This needs the ${role} role; you are ${article(actor.role)} ${actor.role} here.`,
       });
+    }
+    if (actor.via === "token") {
+      const scope = requiredScope(role, type, opts);
+      if (!scopeAllows(actor.scopes ?? [], scope)) {
+        throw new TRPCError({
+          code: "FORBIDDEN",
+          message: `This needs an API token with the ${scope} scope; this one has ${(actor.scopes ?? []).join(", ") || "none"}.`,
+        });
+      }
     }
     return next({ ctx: { ...ctx, actor } });
   });

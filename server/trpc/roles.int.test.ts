@@ -11,9 +11,18 @@ import { openTestDatabase } from "@/server/testing/test-database";
  * only admins manage members and API tokens. Account-level mutations (sign-up, creating one's
  * own workspace) act on the caller's account, not the workspace, and are listed here explicitly.
  */
-const ACCOUNT_LEVEL = new Set(["auth.signUp", "workspace.create"]);
+const ACCOUNT_LEVEL = new Set([
+  "auth.signUp",
+  "workspace.create",
+  "auth.changePassword",
+  "auth.revokeSession",
+  "auth.signOutEverywhere",
+  "workspace.acceptInvitation",
+]);
 const ADMIN_ONLY = new Set([
-  "workspace.addMember",
+  "workspace.invite",
+  "workspace.invitations",
+  "workspace.revokeInvitation",
   "workspace.setRole",
   "workspace.removeMember",
   "token.create",

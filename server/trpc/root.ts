@@ -2,8 +2,10 @@ import { createCallerFactory, router } from "./init";
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { connectorRouter } from "./routers/connector";
+import { egressRouter } from "./routers/egress";
 import { modelRouter } from "./routers/model";
 import { runRouter } from "./routers/run";
+import { secretRouter } from "./routers/secret";
 import { tokenRouter } from "./routers/token";
 import { triggerRouter } from "./routers/trigger";
 import { workflowRouter } from "./routers/workflow";
@@ -17,8 +19,10 @@ export const appRouter = router({
   token: tokenRouter,
   run: runRouter,
   connector: connectorRouter,
+  egress: egressRouter,
   model: modelRouter,
   trigger: triggerRouter,
+  secret: secretRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -21,6 +21,10 @@ async function snapshotB() {
   return JSON.stringify({
     ws: await p.workspace.findUnique({ where: { id: ws } }),
     workflows: await p.workflow.findMany({ where: { workspaceId: ws }, orderBy: { id: "asc" } }),
+    invitations: await p.invitation.findMany({
+      where: { workspaceId: ws },
+      orderBy: { id: "asc" },
+    }),
     versions: await p.workflowVersion.findMany({
       where: { workflow: { workspaceId: ws } },
       orderBy: { id: "asc" },
@@ -42,7 +46,9 @@ beforeAll(async () => {
   await asB.workflow.delete({ id: gone.id });
   const token = await asB.token.create({ name: "B token" });
   const other = await makeUser(db.prisma, "tenant-b-member");
-  await asB.workspace.addMember({ email: other.user.email, role: "editor" });
+  const invited = await asB.workspace.invite({ email: other.user.email, role: "editor" });
+  await callerFor(db.prisma, other.user).workspace.acceptInvitation({ token: invited.token });
+  const pending = await asB.workspace.invite({ email: "pending-b@example.test", role: "viewer" });
   const memberships = await db.prisma.membership.findMany({
     where: { workspaceId: b.workspace.id },
   });
@@ -59,8 +65,8 @@ beforeAll(async () => {
     "B token",
     token.prefix,
   );
-  bSecrets.push(...ids.workflows, ...ids.memberships, ...ids.tokens);
-  all = [...ids.workflows, ...ids.memberships, ...ids.tokens];
+  bSecrets.push(...ids.workflows, ...ids.memberships, ...ids.tokens, pending.id, pending.token);
+  all = [...ids.workflows, ...ids.memberships, ...ids.tokens, pending.id];
 });
 afterAll(() => db?.close());
 

@@ -4,12 +4,18 @@ import { redirect } from "next/navigation";
 import { getServerSession } from "next-auth";
 import { AuthCard } from "@/components/auth/auth-card";
 import { SignUpForm } from "@/components/auth/sign-up-form";
+import { safeCallbackPath } from "@/lib/safe-redirect";
 import { authOptions } from "@/server/auth/options";
 
 export const metadata: Metadata = { title: "Create an account" };
 
-export default async function SignUpPage() {
-  if (await getServerSession(authOptions)) redirect("/workflows");
+export default async function SignUpPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const callbackUrl = safeCallbackPath((await searchParams).callbackUrl);
+  if (await getServerSession(authOptions)) redirect(callbackUrl);
   return (
     <AuthCard
       title="Create your account"
@@ -23,7 +29,7 @@ export default async function SignUpPage() {
         </>
       }
     >
-      <SignUpForm />
+      <SignUpForm callbackUrl={callbackUrl} />
     </AuthCard>
   );
 }

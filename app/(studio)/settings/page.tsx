@@ -1,6 +1,9 @@
 import type { Metadata } from "next";
+import { AccountSecurityPanel } from "@/components/auth/account-security-panel";
 import { ApiTokensPanel } from "@/components/settings/api-tokens-panel";
+import { EgressPanel } from "@/components/settings/egress-panel";
 import { MembersPanel } from "@/components/settings/members-panel";
+import { SecretsPanel } from "@/components/settings/secrets-panel";
 import { PageHeader } from "@/components/ui/page-header";
 
 export const metadata: Metadata = { title: "Settings" };
@@ -15,6 +18,9 @@ export default function SettingsPage() {
       <div className="space-y-10">
         <MembersPanel />
         <ApiTokensPanel />
+        <SecretsPanel />
+        <EgressPanel />
+        <AccountSecurityPanel />
       </div>
     </>
   );

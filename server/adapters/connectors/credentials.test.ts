@@ -67,9 +67,9 @@ describe("AES-256-GCM credentials", () => {
     expect(ring.currentKeyId).toBe(keyIdOf(k2));
     expect([...ring.keys.keys()].sort()).toEqual([keyIdOf(k1), keyIdOf(k2)].sort());
     expect(() => keyringFromEnv({ TRUSTFLOW_CREDENTIALS_KEY: "c2hvcnQ=" })).toThrow(/32 bytes/);
-    expect(() => keyringFromEnv({ NODE_ENV: "production" })).toThrow(
-      /TRUSTFLOW_CREDENTIALS_KEY is not set/,
-    );
+    expect(() =>
+      keyringFromEnv({ NODE_ENV: "production", DATABASE_URL: "postgres://db/trustflow" }),
+    ).toThrow(/TRUSTFLOW_CREDENTIALS_KEY is not set/);
     expect(keyringFromEnv({ NODE_ENV: "test" }).keys.size).toBe(1);
   });
 

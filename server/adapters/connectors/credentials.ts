@@ -6,14 +6,26 @@
  * - Rotation: put the previous key(s) in `TRUSTFLOW_CREDENTIALS_KEYS_OLD` (comma-separated
  *   base64) and the new one in `TRUSTFLOW_CREDENTIALS_KEY`; decryption accepts any known key and
  *   `rotateCredentials` re-encrypts every row with the current one. Then drop the old key.
- * - Development: when the variable is unset, a random key is created once in
- *   `<TRUSTFLOW_DATA_DIR>/credentials.key` (mode 0600; `.data/` is git-ignored). Tests get an
- *   in-memory key. Production refuses to start a credential operation without the variable.
+ * - Without the variable, on the embedded database (no `DATABASE_URL`), development and
+ *   production alike: a random key is created once in `<TRUSTFLOW_DATA_DIR>/credentials.key`
+ *   (mode 0600, next to the data it protects; `.data/` is git-ignored). Creation is atomic: the key
+ *   is written to a temporary file and hard-linked into place without overwriting, so two
+ *   processes starting at once end with one key. Tests get an in-memory key. Production on
+ *   PostgreSQL (`DATABASE_URL` set) needs the variable: several machines must share one key, so a
+ *   local file would be wrong; the server refuses to boot without it (server/env.ts).
  * - Each ciphertext is bound to its workspace and connector (GCM additional data): a row copied
  *   to another connector does not decrypt. A changed byte fails the GCM tag check.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 
 /** What a credential row stores (all base64 but `keyId`). */
@@ -72,17 +84,19 @@ export function keyringFromEnv(env: Record<string, string | undefined> = process
     );
   }
   const mode = env.NODE_ENV ?? "development";
-  if (mode === "production") {
-    throw new CredentialError(
-      "TRUSTFLOW_CREDENTIALS_KEY is not set: connector credentials cannot be encrypted",
-    );
-  }
   if (mode === "test") return createKeyring(testKey(), old);
+  if (mode === "production" && env.DATABASE_URL) {
+    throw new CredentialError(MISSING_KEY_ON_POSTGRES);
+  }
   return createKeyring(
     devKey(path.join(env.TRUSTFLOW_DATA_DIR || ".data", "credentials.key")),
     old,
   );
 }
+
+/** Why production on PostgreSQL needs the variable (also the boot error, server/env.ts). */
+export const MISSING_KEY_ON_POSTGRES =
+  "TRUSTFLOW_CREDENTIALS_KEY is not set: with DATABASE_URL in production every server and worker must share one credentials key (32 bytes, base64: `openssl rand -base64 32`)";
 
 let ephemeral: Buffer | undefined;
 function testKey(): Buffer {
@@ -90,14 +104,25 @@ function testKey(): Buffer {
   return ephemeral;
 }
 
-/** Reads the development key file, creating it with a random key the first time. */
+/**
+ * Reads the key file, creating it with a random key the first time. The key is written to a
+ * private temporary file, then hard-linked to `file` (which fails if `file` exists, never
+ * overwrites): whichever process links first wins, and every process reads back the winner.
+ */
 export function devKey(file: string): Buffer {
   if (existsSync(file)) return decodeKey(readFileSync(file, "utf8"), file);
   mkdirSync(path.dirname(file), { recursive: true });
-  const key = randomBytes(32);
-  writeFileSync(file, `${key.toString("base64")}\n`, { mode: 0o600, flag: "wx" });
-  chmodSync(file, 0o600);
-  return key;
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+  writeFileSync(tmp, `${randomBytes(32).toString("base64")}\n`, { mode: 0o600, flag: "wx" });
+  try {
+    chmodSync(tmp, 0o600); // the umask may have narrowed it further; never wider
+    linkSync(tmp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  } finally {
+    unlinkSync(tmp);
+  }
+  return decodeKey(readFileSync(file, "utf8"), file);
 }
 
 let shared: Keyring | undefined;

@@ -15,6 +15,14 @@
  *   becomes `examples`; vendor extensions, `discriminator`, `xml` and formats Ajv does not know
  *   (`int32`, `binary`, ...) are dropped.
  * - A missing `operationId` is derived from method and path (`GET /pets/{petId}` -> `get-pets-pet-id`).
+ * - Bounded work ({@link OPENAPI_LIMITS}): the document's size, YAML alias expansion, the depth of
+ *   `$ref` chains and schema nesting, and the number of schema nodes that inlining produces are
+ *   capped. The node count is checked as each node is produced, so a document whose `$ref`s
+ *   expand exponentially (a "$ref bomb") is refused after at most the limit's worth of work, with
+ *   the limit named; nothing is expanded first and checked later.
+ * - Parsed once: {@link importOpenApi} returns `spec`, a JSON value the connector row keeps
+ *   (`Connector.openapiSpec`); {@link importFromSpec} rebuilds the blocks and executable
+ *   operations from it without reading the document again.
  */
 import { parse as parseYaml } from "yaml";
 import { SCHEMA_FORMATS, validateBlockDefinition } from "@/dsl/registry/registry";
@@ -30,6 +38,38 @@ export class OpenApiImportError extends Error {
   }
 }
 
+/** What one import may cost. Each refusal names the limit it hit. */
+export const OPENAPI_LIMITS = {
+  /** Characters of document text (JSON or YAML). */
+  documentChars: 2_000_000,
+  /** Nodes YAML alias expansion may produce (eemeli/yaml's `maxAliasCount`). */
+  yamlAliasCount: 100,
+  /** `$ref`s followed in a chain (a reference to a reference to ...). */
+  refDepth: 32,
+  /** Schema nesting depth after inlining. */
+  schemaDepth: 64,
+  /** Schema nodes produced by converting and inlining every operation's schemas. */
+  schemaNodes: 50_000,
+  /** Operations (method and path pairs) in one document. */
+  operations: 2_000,
+} as const;
+
+/** A place in the document, shortened for a message (inlined paths grow with the nesting). */
+function shortAt(at: string): string {
+  return at.length <= 160 ? at : `${at.slice(0, 80)}…${at.slice(-60)}`;
+}
+
+/** A bound of {@link OPENAPI_LIMITS} tripped: the import stops at once. */
+export class OpenApiLimitError extends OpenApiImportError {
+  override name = "OpenApiLimitError";
+  constructor(
+    readonly limit: keyof typeof OPENAPI_LIMITS,
+    message: string,
+  ) {
+    super([message]);
+  }
+}
+
 export interface OpenApiImport {
   connector: string;
   title: string;
@@ -41,6 +81,46 @@ export interface OpenApiImport {
   operations: Map<string, Operation>;
   /** Things skipped (cookie parameters, non-JSON bodies, HEAD operations). */
   warnings: string[];
+  /** The import as plain JSON, stored on the connector row: see {@link importFromSpec}. */
+  spec: OpenApiSpec;
+}
+
+/** Version of the stored {@link OpenApiSpec} shape; a row with another one is imported again. */
+export const OPENAPI_SPEC_FORMAT = 1;
+
+/** One operation as data (its closures are rebuilt by {@link importFromSpec}). */
+interface OperationData {
+  /** Index of its block in `blocks`. */
+  block: number;
+  method: HttpMethod;
+  path: string;
+  query: string[];
+  headers: string[];
+  body?: string;
+  /** The response is wrapped as `{ data }` (a non-object response). */
+  wrap: boolean;
+}
+
+/** What `Connector.openapiSpec` keeps: the parsed import, JSON only. */
+export interface OpenApiSpec {
+  format: typeof OPENAPI_SPEC_FORMAT;
+  connector: string;
+  title: string;
+  version: string;
+  baseUrl?: string;
+  blocks: BlockDefinition[];
+  operations: OperationData[];
+  warnings: string[];
+}
+
+/** Whether a stored value is a spec this code reads (else the document is imported again). */
+export function isOpenApiSpec(value: unknown): value is OpenApiSpec {
+  return (
+    isObj(value) &&
+    value.format === OPENAPI_SPEC_FORMAT &&
+    Array.isArray(value.blocks) &&
+    Array.isArray(value.operations)
+  );
 }
 
 type Obj = Record<string, unknown>;
@@ -104,13 +184,47 @@ function pointer(doc: Obj, ref: string): unknown {
 
 class Converter {
   readonly issues: string[] = [];
+  /** Schema nodes produced so far, across the whole document (bounded by `schemaNodes`). */
+  private nodes = 0;
   constructor(private readonly doc: Obj) {}
+
+  private readonly targets = new Map<string, unknown>();
+  private resolve(ref: string): unknown {
+    if (!this.targets.has(ref)) this.targets.set(ref, pointer(this.doc, ref));
+    return this.targets.get(ref);
+  }
+
+  private checkRefDepth(seen: string[], at: string) {
+    if (seen.length >= OPENAPI_LIMITS.refDepth) {
+      throw new OpenApiLimitError(
+        "refDepth",
+        `${shortAt(at)}: $ref chains deeper than ${OPENAPI_LIMITS.refDepth} references are refused (limit refDepth = ${OPENAPI_LIMITS.refDepth})`,
+      );
+    }
+  }
+
+  /** Counts a produced schema node; refuses as soon as the document's budget is spent. */
+  private produce(at: string, depth: number) {
+    if (depth > OPENAPI_LIMITS.schemaDepth) {
+      throw new OpenApiLimitError(
+        "schemaDepth",
+        `${shortAt(at)}: schemas nested deeper than ${OPENAPI_LIMITS.schemaDepth} levels are refused (limit schemaDepth = ${OPENAPI_LIMITS.schemaDepth})`,
+      );
+    }
+    if (++this.nodes > OPENAPI_LIMITS.schemaNodes) {
+      throw new OpenApiLimitError(
+        "schemaNodes",
+        `${shortAt(at)}: inlining the $refs would produce more than ${OPENAPI_LIMITS.schemaNodes.toLocaleString("en-US")} schema nodes (limit schemaNodes = ${OPENAPI_LIMITS.schemaNodes}); the document's references expand too much. Define fewer nested references or split the API.`,
+      );
+    }
+  }
 
   /** Follows a `$ref` (object-level, e.g. a parameter); reports and returns undefined on error. */
   deref(node: unknown, at: string, seen: string[] = []): Obj | undefined {
     if (!isObj(node)) return undefined;
     const ref = node.$ref;
     if (ref === undefined) return node;
+    this.checkRefDepth(seen, at);
     if (typeof ref !== "string" || !ref.startsWith("#/")) {
       this.issues.push(
         `${at}: unsupported $ref "${String(ref)}": only local references such as #/components/schemas/Pet are supported`,
@@ -121,7 +235,7 @@ class Converter {
       this.issues.push(`${at}: recursive $ref "${ref}" is not supported`);
       return undefined;
     }
-    const target = pointer(this.doc, ref);
+    const target = this.resolve(ref);
     if (!isObj(target)) {
       this.issues.push(`${at}: $ref "${ref}" does not resolve to an object in this document`);
       return undefined;
@@ -130,11 +244,10 @@ class Converter {
   }
 
   /** OpenAPI schema object -> JSON Schema 2020-12. */
-  schema(node: unknown, at: string, seen: string[] = []): JsonSchema {
-    if (node === true || node === false) return node ? {} : { not: {} };
-    if (!isObj(node)) return {};
-    if (typeof node.$ref === "string") {
+  schema(node: unknown, at: string, seen: string[] = [], depth = 0): JsonSchema {
+    if (isObj(node) && typeof node.$ref === "string") {
       const ref = node.$ref;
+      this.checkRefDepth(seen, at);
       if (!ref.startsWith("#/")) {
         this.issues.push(
           `${at}: unsupported $ref "${ref}": only local references such as #/components/schemas/Pet are supported`,
@@ -147,13 +260,17 @@ class Converter {
         );
         return {};
       }
-      const target = pointer(this.doc, ref);
+      const target = this.resolve(ref);
       if (target === undefined) {
         this.issues.push(`${at}: $ref "${ref}" does not resolve in this document`);
         return {};
       }
-      return this.schema(target, at, [...seen, ref]);
+      // The reference produces nothing itself: its target is counted as it is converted.
+      return this.schema(target, at, [...seen, ref], depth);
     }
+    this.produce(at, depth);
+    if (node === true || node === false) return node ? {} : { not: {} };
+    if (!isObj(node)) return {};
     const out: JsonSchema = {};
     for (const [k, v] of Object.entries(node)) {
       if (PLAIN_KEYWORDS.has(k)) out[k] = v;
@@ -162,12 +279,15 @@ class Converter {
       } else if (k === "example") out.examples = [v];
       else if (SUBSCHEMA_MAPS.includes(k) && isObj(v)) {
         out[k] = Object.fromEntries(
-          Object.entries(v).map(([p, s]) => [p, this.schema(s, `${at}.${k}.${p}`, seen)]),
+          Object.entries(v).map(([p, s]) => [
+            p,
+            this.schema(s, `${at}.${k}.${p}`, seen, depth + 1),
+          ]),
         );
       } else if (SUBSCHEMA_LISTS.includes(k) && Array.isArray(v)) {
-        out[k] = v.map((s, i) => this.schema(s, `${at}.${k}[${i}]`, seen));
+        out[k] = v.map((s, i) => this.schema(s, `${at}.${k}[${i}]`, seen, depth + 1));
       } else if (SUBSCHEMAS.includes(k)) {
-        out[k] = typeof v === "boolean" ? v : this.schema(v, `${at}.${k}`, seen);
+        out[k] = typeof v === "boolean" ? v : this.schema(v, `${at}.${k}`, seen, depth + 1);
       } else if (k === "exclusiveMinimum" || k === "exclusiveMaximum") {
         const base = k === "exclusiveMinimum" ? "minimum" : "maximum";
         if (typeof v === "number") out[k] = v;
@@ -187,6 +307,9 @@ class Converter {
     return out;
   }
 }
+
+const EXAMPLE_MAX_ITEMS = 100;
+const EXAMPLE_MAX_CHARS = 1_000;
 
 /** A value that satisfies `schema` in the common cases (used as the block's `example`). */
 function exampleOf(schema: JsonSchema, depth = 0): unknown {
@@ -218,7 +341,8 @@ function exampleOf(schema: JsonSchema, depth = 0): unknown {
     }
     case "array": {
       const min = typeof schema.minItems === "number" ? schema.minItems : 0;
-      return min > 0 && isObj(schema.items)
+      // A derived example stays small whatever the schema asks (minItems: 1e9 must not allocate).
+      return min > 0 && min <= EXAMPLE_MAX_ITEMS && isObj(schema.items)
         ? Array.from({ length: min }, () => exampleOf(schema.items as JsonSchema, depth + 1))
         : [];
     }
@@ -239,7 +363,7 @@ function exampleOf(schema: JsonSchema, depth = 0): unknown {
       };
       const s = byFormat[String(schema.format)] ?? "example";
       const min = typeof schema.minLength === "number" ? schema.minLength : 0;
-      return s.padEnd(min, "x");
+      return s.padEnd(Math.min(min, EXAMPLE_MAX_CHARS), "x");
     }
     default:
       return isObj(schema.properties) ? exampleOf({ ...schema, type: "object" }, depth) : "example";
@@ -255,13 +379,26 @@ function semverOf(version: unknown): string {
 /** Parses a document given as text (JSON or YAML) or as an object. */
 export function parseOpenApiDocument(input: string | Obj): Obj {
   if (typeof input !== "string") return input;
+  if (input.length > OPENAPI_LIMITS.documentChars) {
+    throw new OpenApiLimitError(
+      "documentChars",
+      `the document has ${input.length.toLocaleString("en-US")} characters, more than the limit of ${OPENAPI_LIMITS.documentChars.toLocaleString("en-US")} (limit documentChars)`,
+    );
+  }
   let doc: unknown;
   try {
-    doc = input.trimStart().startsWith("{") ? JSON.parse(input) : parseYaml(input);
+    doc = input.trimStart().startsWith("{")
+      ? JSON.parse(input)
+      : parseYaml(input, { maxAliasCount: OPENAPI_LIMITS.yamlAliasCount });
   } catch (err) {
-    throw new OpenApiImportError([
-      `the document is neither valid JSON nor YAML: ${(err as Error).message.split("\n")[0]}`,
-    ]);
+    const message = (err as Error).message.split("\n")[0] ?? "";
+    if (/Excessive alias count/.test(message)) {
+      throw new OpenApiLimitError(
+        "yamlAliasCount",
+        `YAML aliases would expand beyond ${OPENAPI_LIMITS.yamlAliasCount} nodes (limit yamlAliasCount = ${OPENAPI_LIMITS.yamlAliasCount}): write the repeated parts out or use $ref`,
+      );
+    }
+    throw new OpenApiImportError([`the document is neither valid JSON nor YAML: ${message}`]);
   }
   if (!isObj(doc))
     throw new OpenApiImportError([
@@ -316,14 +453,14 @@ export function importOpenApi(name: string, input: string | Obj): OpenApiImport 
   }
   const info = isObj(doc.info) ? doc.info : {};
   const version = semverOf(info.version);
-  const major = version.split(".")[0]!;
   const servers = Array.isArray(doc.servers) ? doc.servers : [];
   const baseUrl =
     isObj(servers[0]) && typeof servers[0].url === "string" ? servers[0].url : undefined;
   const conv = new Converter(doc);
   const blocks: BlockDefinition[] = [];
-  const operations = new Map<string, Operation>();
+  const operationData: OperationData[] = [];
   const usedIds = new Set<string>();
+  let operationCount = 0;
 
   for (const [path, rawItem] of Object.entries(doc.paths)) {
     const item = conv.deref(rawItem, `paths.${path}`);
@@ -335,6 +472,12 @@ export function importOpenApi(name: string, input: string | Obj): OpenApiImport 
       const op = item[method];
       if (!isObj(op)) continue;
       const at = `paths.${path}.${method}`;
+      if (++operationCount > OPENAPI_LIMITS.operations) {
+        throw new OpenApiLimitError(
+          "operations",
+          `${at}: the document has more than ${OPENAPI_LIMITS.operations} operations (limit operations = ${OPENAPI_LIMITS.operations}); import it as several connectors`,
+        );
+      }
       const before = conv.issues.length;
       const operationId =
         typeof op.operationId === "string" && op.operationId.trim()
@@ -479,30 +622,14 @@ export function importOpenApi(name: string, input: string | Obj): OpenApiImport 
         continue;
       }
       blocks.push(definition);
-      const qn = [...queryNames];
-      const hn = [...headerNames];
-      const bk = bodyKey;
-      operations.set(blockRefOf(definition), {
-        block: `${id}@${major}`,
+      operationData.push({
+        block: blocks.length - 1,
         method: upper,
         path,
-        definition,
-        query: (i) => {
-          const q: QueryValues = {};
-          for (const k of qn) {
-            const v = i[k];
-            if (Array.isArray(v)) q[k] = v.join(",");
-            else if (typeof v === "string" || typeof v === "number" || typeof v === "boolean")
-              q[k] = v;
-            else if (v !== undefined && v !== null) q[k] = JSON.stringify(v);
-          }
-          return q;
-        },
-        headers: (i) =>
-          Object.fromEntries(hn.map((k) => [k, i[k] === undefined ? undefined : String(i[k])])),
-        body: () => undefined,
-        ...(bk ? { body: (i: Record<string, unknown>) => i[bk] } : {}),
-        ...(wrap ? { response: (b: unknown) => ({ data: b }) } : {}),
+        query: [...queryNames],
+        headers: [...headerNames],
+        ...(bodyKey ? { body: bodyKey } : {}),
+        wrap,
       });
     }
   }
@@ -512,13 +639,62 @@ export function importOpenApi(name: string, input: string | Obj): OpenApiImport 
     throw new OpenApiImportError([
       "paths: the document has no GET, PUT, POST, PATCH or DELETE operations",
     ]);
-  return {
+  return importFromSpec({
+    format: OPENAPI_SPEC_FORMAT,
     connector: name,
     title: typeof info.title === "string" ? info.title : name,
     version,
     ...(baseUrl ? { baseUrl } : {}),
     blocks,
-    operations,
+    operations: operationData,
     warnings,
+  });
+}
+
+/** One executable operation from its stored description. */
+function operationOf(definition: BlockDefinition, data: OperationData): Operation {
+  const { query: qn, headers: hn, body: bk, wrap } = data;
+  return {
+    block: blockRefOf(definition),
+    method: data.method,
+    path: data.path,
+    definition,
+    query: (i) => {
+      const q: QueryValues = {};
+      for (const k of qn) {
+        const v = i[k];
+        if (Array.isArray(v)) q[k] = v.join(",");
+        else if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") q[k] = v;
+        else if (v !== undefined && v !== null) q[k] = JSON.stringify(v);
+      }
+      return q;
+    },
+    headers: (i) =>
+      Object.fromEntries(hn.map((k) => [k, i[k] === undefined ? undefined : String(i[k])])),
+    body: () => undefined,
+    ...(bk ? { body: (i: Record<string, unknown>) => i[bk] } : {}),
+    ...(wrap ? { response: (b: unknown) => ({ data: b }) } : {}),
+  };
+}
+
+/**
+ * The import from its stored form (`Connector.openapiSpec`), without parsing the document:
+ * blocks as stored, operations rebuilt around them.
+ */
+export function importFromSpec(spec: OpenApiSpec): OpenApiImport {
+  const operations = new Map<string, Operation>();
+  for (const data of spec.operations) {
+    const definition = spec.blocks[data.block];
+    if (definition) operations.set(blockRefOf(definition), operationOf(definition, data));
+  }
+  return {
+    connector: spec.connector,
+    title: spec.title,
+    version: spec.version,
+    ...(spec.baseUrl !== undefined ? { baseUrl: spec.baseUrl } : {}),
+    blocks: spec.blocks,
+    operations,
+    warnings: spec.warnings,
+    spec,
   };
 }

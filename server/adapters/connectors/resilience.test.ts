@@ -11,7 +11,7 @@ import { BreakerBoard } from "@/server/engine/breaker";
 import { parseRetryAfter } from "./framework/classify";
 import { startMockServer, type RunningMockServer } from "./mock/node-server";
 import { createConnectorRuntime } from "./runtime";
-import { execution, FakeClock, runStep, runtimeFor } from "./testing/harness";
+import { execution, FakeClock, loopbackEgress, runStep, runtimeFor } from "./testing/harness";
 
 let mock: RunningMockServer;
 beforeAll(async () => {
@@ -215,6 +215,7 @@ describe("circuit breaker", () => {
     const clock = new FakeClock();
     const breakers = new BreakerBoard();
     const runtime = createConnectorRuntime({
+      fetchFor: loopbackEgress.fetchFor,
       resolveConnector: async () => ({ system: "crm", baseUrl: server.origin, auth: none }),
       breakers,
       breakerOptions: SLA_PROFILES.T0.breaker,
@@ -231,7 +232,7 @@ describe("circuit breaker", () => {
     expect(server.seen).toHaveLength(SLA_PROFILES.T0.breaker.failureThreshold);
     expect(errors.slice(0, 5)).toEqual(Array(5).fill("ConnectorError"));
     expect(errors.slice(5)).toEqual(Array(15).fill("BreakerOpenError"));
-    expect(breakers.snapshot()).toEqual({ [`crm ${server.origin}`]: "open" });
+    expect(breakers.snapshot()).toEqual({ [`ws-test:crm ${server.origin}`]: "open" });
     clock.t += SLA_PROFILES.T0.breaker.halfOpenAfterMs;
     await expect(
       runtime.execute(execution("crm.contact.get@1", { id: "CON-1042" })),
@@ -246,6 +247,7 @@ describe("circuit breaker", () => {
     await server.close();
     const breakers = new BreakerBoard();
     const runtime = createConnectorRuntime({
+      fetchFor: loopbackEgress.fetchFor,
       resolveConnector: async (_ws, system) =>
         system === "crm"
           ? { system, baseUrl: origin, auth: none }
@@ -272,7 +274,7 @@ describe("circuit breaker", () => {
         name: "NonRetryableError",
       });
     }
-    expect(breakers.snapshot()[`billing ${mock.baseUrl("billing")}`]).toBe("closed");
+    expect(breakers.snapshot()[`ws-test:billing ${mock.baseUrl("billing")}`]).toBe("closed");
   });
 
   it("a T0 step recovers once a dead endpoint comes back (the breaker's probe closes it)", async () => {

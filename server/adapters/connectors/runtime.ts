@@ -7,7 +7,8 @@
  * `http.request` is the engine's own block and is not handled here.
  *
  * Breakers: by default the runtime keeps one {@link BreakerBoard} (the engine's breaker
- * implementation) keyed by `system base-url`, with the thresholds of the block's SLA tier;
+ * implementation) keyed by `<workspaceId>:<system> <base-url>`, with the thresholds of the
+ * block's SLA tier;
  * pass `breakers: null` when the engine wraps the runtime in its own breakers.
  */
 import { resolveResilience } from "@/dsl/sla";
@@ -40,6 +41,12 @@ export interface ConnectorRuntimeOptions {
   /** Finds the workspace's connector for a system; null when none is configured. */
   resolveConnector: ResolveConnector;
   fetch?: typeof fetch;
+  /**
+   * The fetch of a workspace: the server passes its egress guard bound to the run's workspace
+   * (`server/adapters/egress`); wins over `fetch`. Connector calls and OAuth2 token requests
+   * both go through it.
+   */
+  fetchFor?: (workspaceId: string) => typeof fetch;
   /** Default: a board of its own; null: no breakers here (the engine owns them). */
   breakers?: BreakerBoard | null;
   /** Override of the breaker thresholds (default: the block's SLA tier). */
@@ -104,7 +111,13 @@ export function createConnectorRuntime(opts: ConnectorRuntimeOptions): Connector
           detail: { block: ref },
         });
       }
-      return callOperation(ctx, endpoint, op, {
+      // Breakers keyed by workspace first: one tenant's dead endpoint never opens another's.
+      const scoped = {
+        ...ctx,
+        breakers: breakers?.forWorkspace(exec.workspaceId) ?? null,
+        ...(opts.fetchFor ? { fetch: opts.fetchFor(exec.workspaceId) } : {}),
+      };
+      return callOperation(scoped, endpoint, op, {
         inputs: exec.inputs,
         idempotencyKey: exec.idempotencyKey,
         signal: exec.signal,
@@ -133,7 +146,7 @@ export function connectorBlockRuntime(runtime: ConnectorRuntime): BlockRuntime {
 /**
  * Adds the connector runtime to the engine's runtime registry: built-in connector blocks and
  * imported (OpenAPI) ones, whose ids are only known at run time. Create the runtime with
- * `breakers: null` here: the engine keeps its own breakers per `<system>:<block>`.
+ * `breakers: null` here: the engine keeps its own breakers per `<workspaceId>:<system>:<block>`.
  *
  * @example
  * const runtimes = withConnectorRuntimes(builtinRuntimes(), createConnectorRuntime({

@@ -1,7 +1,7 @@
 /**
  * Resolves a workspace's connector for a system from the database, with its credential
  * decrypted, for {@link createConnectorRuntime}. Imported (OpenAPI) connectors bring their
- * operations, parsed once per document version.
+ * operations, rebuilt from the parse stored at import (never by parsing the document per run).
  */
 import type { PrismaClient } from "@/server/adapters/prisma";
 import {
@@ -9,10 +9,11 @@ import {
   openCredential,
   type AuthSettings,
 } from "@/server/domain/connector/connectors";
+import { CONNECTOR_SYSTEMS } from "@/server/domain/connector/schemas";
 import { NonRetryableError } from "@/server/engine/errors";
 import { defaultKeyring, type Keyring } from "./credentials";
 import type { AuthConfig } from "./framework/types";
-import { importOpenApi } from "./openapi";
+import { importFromSpec, importOpenApi, isOpenApiSpec, type OpenApiImport } from "./openapi";
 import type { ResolveConnector, ResolvedConnector } from "./runtime";
 import { keyringVault } from "./vault";
 
@@ -20,9 +21,12 @@ export interface DbResolverOptions {
   keyring?: Keyring;
   /**
    * When set, a workspace with slug `demo` and no connector for `crm`, `billing` or `clm` uses the
-   * app's mock service at this origin (so the demo works out of the box).
+   * built-in mock service (`mock://<system>`, in-process), so the demo works out of the box. The
+   * origin itself is no longer used (kept for callers).
    */
   demoOrigin?: string;
+  /** Parses a document imported before its parse was stored (default: {@link importOpenApi}). */
+  parseOpenApi?: (name: string, document: string) => OpenApiImport;
 }
 
 /** The app's own origin: NEXTAUTH_URL, else http://localhost:$PORT. */
@@ -70,16 +74,59 @@ function authOf(
   }
 }
 
+/** Imported connectors' operations kept per resolver (connector id and version). */
+const OPERATIONS_CACHE_SIZE = 256;
+
 export function dbConnectorResolver(
   db: PrismaClient,
   opts: DbResolverOptions = {},
 ): ResolveConnector {
-  const parsed = new Map<string, ReturnType<typeof importOpenApi>>();
+  const parse = opts.parseOpenApi ?? importOpenApi;
+  const imports = new Map<string, OpenApiImport["operations"]>();
+
+  /**
+   * An imported connector's operations, from the parse stored at import (`openapiSpec`), read
+   * once per connector version. A row imported before the parse was stored is parsed once and
+   * the result written back (updatedAt kept).
+   */
+  async function operationsOf(row: { id: string; name: string; updatedAt: Date }) {
+    const cacheKey = `${row.id}:${row.updatedAt.toISOString()}`;
+    const cached = imports.get(cacheKey);
+    if (cached) return cached;
+    const stored = await db.connector.findUnique({
+      where: { id: row.id },
+      select: { openapi: true, openapiSpec: true },
+    });
+    if (!stored || stored.openapi === null) return undefined;
+    let imported: OpenApiImport;
+    if (isOpenApiSpec(stored.openapiSpec)) imported = importFromSpec(stored.openapiSpec);
+    else {
+      imported = parse(row.name, stored.openapi);
+      await db.connector.update({
+        where: { id: row.id },
+        data: { openapiSpec: imported.spec as object, updatedAt: row.updatedAt },
+      });
+    }
+    if (imports.size >= OPERATIONS_CACHE_SIZE) imports.delete(imports.keys().next().value!);
+    imports.set(cacheKey, imported.operations);
+    return imported.operations;
+  }
+
   return async (workspaceId, system): Promise<ResolvedConnector | null> => {
+    // Without the document and its parse: those are read once per connector version below.
     const row = await db.connector.findFirst({
       where: { workspaceId, system },
       orderBy: { createdAt: "asc" },
-      include: { credential: true },
+      select: {
+        id: true,
+        name: true,
+        system: true,
+        baseUrl: true,
+        authScheme: true,
+        authConfig: true,
+        updatedAt: true,
+        credential: true,
+      },
     });
     if (!row) {
       if (opts.demoOrigin && ["crm", "billing", "clm"].includes(system)) {
@@ -90,7 +137,7 @@ export function dbConnectorResolver(
         if (ws?.slug === "demo")
           return {
             system,
-            baseUrl: mockBaseUrl(opts.demoOrigin, system, workspaceId),
+            baseUrl: mockBaseUrl(system),
             auth: { type: "none" },
           };
       }
@@ -104,14 +151,10 @@ export function dbConnectorResolver(
       baseUrl: row.baseUrl,
       auth: authOf(row.authScheme, (row.authConfig ?? {}) as AuthSettings, secret),
     };
-    if (row.openapi !== null) {
-      const cacheKey = `${row.id}:${row.updatedAt.toISOString()}`;
-      let imported = parsed.get(cacheKey);
-      if (!imported) {
-        imported = importOpenApi(row.name, row.openapi);
-        parsed.set(cacheKey, imported);
-      }
-      resolved.operations = imported.operations;
+    // Built-in systems have no document; an imported connector's system is its name.
+    if (!(CONNECTOR_SYSTEMS as readonly string[]).includes(row.system)) {
+      const operations = await operationsOf(row);
+      if (operations) resolved.operations = operations;
     }
     return resolved;
   };

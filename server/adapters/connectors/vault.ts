@@ -4,7 +4,7 @@
  */
 import type { ConnectorDeps, CredentialVault } from "@/server/domain/connector/ports";
 import { defaultKeyring, openSecret, resealSecret, sealSecret, type Keyring } from "./credentials";
-import { importOpenApi } from "./openapi";
+import { importFromSpec, importOpenApi, isOpenApiSpec } from "./openapi";
 
 export function keyringVault(keyring: Keyring): CredentialVault {
   return {
@@ -25,5 +25,6 @@ export function connectorDeps(keyring?: Keyring): ConnectorDeps {
       reseal: (s, a) => lazy().reseal(s, a),
     },
     parseOpenApi: (name, document) => importOpenApi(name, document),
+    readOpenApiSpec: (spec) => (isOpenApiSpec(spec) ? importFromSpec(spec) : null),
   };
 }

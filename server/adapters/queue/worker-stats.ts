@@ -5,13 +5,17 @@
  * the database's own view of the queue (runs due and not yet claimed, oldest due age), at scrape.
  */
 import { Gauge } from "prom-client";
-import type { BreakerState } from "@/server/engine/breaker";
+import { breakerLabels, type BreakerState } from "@/server/engine/breaker";
 import { engineRegistry } from "@/server/engine/metrics";
 import type { MetricsSink } from "@/server/engine/ports";
 import type { SqlQuery } from "../store/sql-run-store";
 
 /** A worker's in-memory view: breaker states and the queue lag of its last claims. */
 export interface WorkerStats {
+  /**
+   * Breaker states by `<workspaceId>:<endpoint>` as metrics label them (hosts and model routes
+   * collapsed to their kind, see `breakerLabels`), the worst state of the breakers under each.
+   */
   breakers: Record<string, BreakerState>;
   /** Queue lag of the claims since the previous heartbeat: max and last, ms. */
   queueLagMaxMs: number;
@@ -27,12 +31,21 @@ export function trackingMetrics(inner: MetricsSink): { sink: MetricsSink; stats:
     queueLagLastMs: null,
     runsAdvanced: 0,
   };
+  // Breakers not closed, by full key, grouped by label: the heartbeat carries the labels only.
+  const open = new Map<string, Map<string, BreakerState>>();
   return {
     stats,
     sink: {
       ...inner,
       breakerState(key, state) {
-        stats.breakers[key] = state;
+        const { workspace, endpoint } = breakerLabels(key);
+        const label = `${workspace}:${endpoint}`;
+        const keys = open.get(label) ?? new Map<string, BreakerState>();
+        if (state === "closed") keys.delete(key);
+        else keys.set(key, state);
+        if (keys.size) open.set(label, keys);
+        else open.delete(label);
+        stats.breakers[label] = worstState(keys.values());
         inner.breakerState(key, state);
       },
       queueLag(ms) {
@@ -78,17 +91,22 @@ export function startHeartbeat(
 }
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, "half-open": 1, open: 2 };
-let registered = false;
+
+function worstState(states: Iterable<BreakerState>): BreakerState {
+  let worst: BreakerState = "closed";
+  for (const s of states) if (BREAKER_VALUE[s] > BREAKER_VALUE[worst]) worst = s;
+  return worst;
+}
 
 /**
  * Registers gauges on the engine registry that read the cluster's state from the database at
  * scrape time: `trustflow_queue_due_runs`, `trustflow_queue_oldest_due_seconds` (queue lag as
  * the store sees it), `trustflow_workers{kind}` (heartbeat within 30 s), and per worker
- * `trustflow_worker_breaker_state{worker,key}` and `trustflow_worker_queue_lag_seconds{worker}`.
+ * `trustflow_worker_breaker_state{worker,workspace,endpoint}` and
+ * `trustflow_worker_queue_lag_seconds{worker}`. Once per process (the registry is process-wide).
  */
 export function registerClusterMetrics(sql: () => Promise<SqlQuery>): void {
-  if (registered) return;
-  registered = true;
+  if (engineRegistry.getSingleMetric("trustflow_queue_due_runs")) return;
   type Beat = { workerId: string; kind: string; stats: string };
   let cache:
     { at: number; value: Promise<{ due: number; oldest: number; beats: Beat[] }> } | undefined;
@@ -141,14 +159,17 @@ export function registerClusterMetrics(sql: () => Promise<SqlQuery>): void {
   new Gauge({
     name: "trustflow_worker_breaker_state",
     help: "Circuit breaker state per worker process (0 closed, 1 half-open, 2 open)",
-    labelNames: ["worker", "key"],
+    labelNames: ["worker", "workspace", "endpoint"],
     registers: [engineRegistry],
     async collect() {
       this.reset();
       for (const b of (await read()).beats) {
         const s = JSON.parse(b.stats) as Partial<WorkerStats>;
-        for (const [key, state] of Object.entries(s.breakers ?? {}))
-          this.set({ worker: b.workerId, key }, BREAKER_VALUE[state]);
+        for (const [key, state] of Object.entries(s.breakers ?? {})) {
+          const { workspace, endpoint } = breakerLabels(key);
+          const value = BREAKER_VALUE[state];
+          if (value !== undefined) this.set({ worker: b.workerId, workspace, endpoint }, value);
+        }
       }
     },
   });

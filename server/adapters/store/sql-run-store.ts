@@ -6,6 +6,7 @@
  * Rows are read back driver-independently: JSON as text (parsed here), times as epoch
  * milliseconds, so the pg pool, PGlite and Prisma's raw queries all yield the same records.
  */
+import { redactUrlCredentials } from "@/server/engine/redact";
 import type {
   Checkpoint,
   ClaimOptions,
@@ -48,6 +49,8 @@ const ms = (col: string) => `round(extract(epoch from ${col}) * 1000)::float8`;
 const ts = (param: string) => `to_timestamp((${param})::float8 / 1000.0)`;
 const iso = (v: number | null | undefined) => (v === null || v === undefined ? null : v);
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
+/** Step inputs as stored: credentials inside URLs never reach the run's record (redact.ts). */
+const storedInputs = (v: unknown) => (v === undefined ? null : redactUrlCredentials(v));
 const parse = (v: unknown): unknown =>
   v === null || v === undefined ? null : typeof v === "string" ? JSON.parse(v) : v;
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -344,7 +347,7 @@ export class SqlRunStore implements RunStore {
     if (cp.attempts?.length) {
       const rows = cp.attempts.map((a) => ({
         ...a,
-        inputs: a.inputs ?? null,
+        inputs: storedInputs(a.inputs),
         output: a.output ?? null,
       }));
       ctes.push(`ins_attempts AS (
@@ -378,14 +381,14 @@ export class SqlRunStore implements RunStore {
       const f = merged ? cp.finish! : undefined;
       const fStatus = f ? p.add(f.status) : undefined;
       const values = f
-        ? `${fStatus}, ${p.add(s.blockId)}, ${p.add(json(s.inputs))}::jsonb, ${p.add(json(f.output ?? null))}::jsonb,
+        ? `${fStatus}, ${p.add(s.blockId)}, ${p.add(json(storedInputs(s.inputs)))}::jsonb, ${p.add(json(f.output ?? null))}::jsonb,
           ${p.add(json(f.error ?? null))}::jsonb, ${p.add(json(f.error?.classification ?? null))}::jsonb,
           ${p.add(s.idempotencyKey)}, ${p.add(s.consentId)}, ${ts(p.add(s.startedAt))},
           CASE WHEN ${fStatus} = 'waiting' THEN NULL ELSE ${ts(p.add(f.finishedAt))} END,
           ${p.add(f.durationMs ?? null)}::int, ${ts(p.add(iso(f.retryAt)))},
           CASE WHEN ${fStatus} = 'waiting' THEN NULL ELSE nextval('"StepAttempt_finishSeq_seq"') END,
           ${p.add(s.workerId)}`
-        : `'running', ${p.add(s.blockId)}, ${p.add(json(s.inputs))}::jsonb, NULL, NULL, NULL,
+        : `'running', ${p.add(s.blockId)}, ${p.add(json(storedInputs(s.inputs)))}::jsonb, NULL, NULL, NULL,
           ${p.add(s.idempotencyKey)}, ${p.add(s.consentId)}, ${ts(p.add(s.startedAt))}, NULL, NULL, NULL, NULL, ${p.add(s.workerId)}`;
       ctes.push(`ins_start AS (
         INSERT INTO "StepAttempt" (${attemptCols})
@@ -433,7 +436,7 @@ export class SqlRunStore implements RunStore {
         INSERT INTO "DeadLetter" ("id", "runId", "workspaceId", "stepId", "blockId", "error", "inputs", "attempts", "classification", "createdAt")
         SELECT x."id"::uuid, ${run}::uuid, x."workspaceId"::uuid, x."stepId", x."blockId", x."error", x."inputs", x."attempts",
           x."classification", ${ts('x."createdAt"')}
-        FROM jsonb_to_recordset(${p.add(JSON.stringify(cp.deadLetters.map((d) => ({ ...d, inputs: d.inputs ?? null }))))}::jsonb)
+        FROM jsonb_to_recordset(${p.add(JSON.stringify(cp.deadLetters.map((d) => ({ ...d, inputs: storedInputs(d.inputs) }))))}::jsonb)
           AS x("id" text, "workspaceId" text, "stepId" text, "blockId" text, "error" jsonb, "inputs" jsonb, "attempts" int,
             "classification" jsonb, "createdAt" float8)
         ${where}
@@ -724,6 +727,31 @@ export class SqlRunStore implements RunStore {
         ? `SELECT count(*)::int AS n FROM "DeadLetter" WHERE "workspaceId" = $1::uuid`
         : `SELECT count(*)::int AS n FROM "DeadLetter"`,
       workspaceId ? [workspaceId] : [],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async runDepth(runId: string, max: number): Promise<number> {
+    // Follows parentRunId at most `max` levels up (a cycle or a long chain costs no more).
+    const rows = await this.sql.query<{ depth: number | null }>(
+      `WITH RECURSIVE up("parentRunId", depth) AS (
+         SELECT "parentRunId", 0 FROM "Run" WHERE "id" = $1::uuid
+         UNION ALL
+         SELECT r."parentRunId", up.depth + 1 FROM up JOIN "Run" r ON r."id" = up."parentRunId"
+         WHERE up.depth < $2::int)
+       SELECT max(depth + CASE WHEN "parentRunId" IS NULL OR depth >= $2::int THEN 0 ELSE 1 END)::int AS depth FROM up`,
+      [runId, max],
+    );
+    return Math.min(max, Number(rows[0]?.depth ?? 0));
+  }
+
+  async countActiveRuns(workspaceId: string, cap: number): Promise<number> {
+    // Counted on the partial index of active runs, and never past `cap`.
+    const rows = await this.sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM "Run"
+         WHERE "workspaceId" = $1::uuid AND "status" IN ('queued', 'running', 'waiting')
+         LIMIT $2::int) active`,
+      [workspaceId, cap],
     );
     return Number(rows[0]?.n ?? 0);
   }

@@ -1,3 +1,4 @@
+import { redactUrl } from "@/server/engine/redact";
 import { createHash } from "node:crypto";
 import type { Actor, Db, Tx } from "../types";
 import { canonicalJson } from "./canonical";
@@ -46,8 +47,12 @@ export function entryHash(e: LedgerFields): string {
 /** Keys whose values never reach the ledger. */
 const SECRET_KEYS = /pass(word)?|secret|token|authorization|credential|apikey|api_key/i;
 
-/** Replaces the values of secret-named keys, at any depth (also used by the raw-SQL append). */
+/**
+ * Replaces the values of secret-named keys, at any depth, and credentials inside URLs in any
+ * string (`https://[redacted]@host`; also used by the raw-SQL append).
+ */
 export function redact(value: unknown): unknown {
+  if (typeof value === "string") return redactUrl(value);
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map(redact);
   return Object.fromEntries(

@@ -1,68 +1,118 @@
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { RateLimiterMemory } from "rate-limiter-flexible";
 import { AppError } from "../errors";
 import type { Db } from "../types";
 import { dummyHash, verifyPassword } from "./password";
 
 export interface SignInLimits {
-  maxAttempts: number;
-  lockoutSeconds: number;
+  /** Failures per (email, address) answered at once; the back-off starts after them. */
+  freeAttempts: number;
+  /** The longest wait the back-off imposes. */
+  maxDelaySeconds: number;
+  /** Failures from one address, across every email, before that address waits out the window. */
+  addressMaxFailures: number;
+  /** How long failures are counted. */
+  windowSeconds: number;
+}
+
+export const DEFAULT_SIGNIN_LIMITS: SignInLimits = {
+  freeAttempts: 5,
+  maxDelaySeconds: 600,
+  addressMaxFailures: 100,
+  windowSeconds: 900,
+};
+
+/** Seconds to wait after the `failures`-th failure of one (email, address): 0,…,0, 1, 2, 4, … */
+export function backoffSeconds(failures: number, limits: SignInLimits): number {
+  const over = failures - limits.freeAttempts;
+  if (over <= 0) return 0;
+  return Math.min(2 ** Math.min(over - 1, 30), limits.maxDelaySeconds);
 }
 
 /**
- * Credentials check with rate limiting: failed attempts are counted per email and per client
- * address; after `maxAttempts` failures the key is locked for `lockoutSeconds` and the user is
- * told how long to wait. A success clears the per-email counter.
+ * Credentials check with an exponential back-off instead of a lockout. Failures are counted per
+ * (email, client address): after `freeAttempts` of them that pair waits 1, 2, 4, … seconds
+ * (up to `maxDelaySeconds`) before it may try again, so guessing from one address slows to a
+ * crawl while the owner, signing in from anywhere else, gets in at once. A second limit counts
+ * failures per address across every email (credential stuffing: many emails, one address).
+ * A success clears its pair.
  */
 export class Authenticator {
-  private readonly byEmail: RateLimiterMemory;
-  private readonly byIp: RateLimiterMemory;
+  private readonly pairFailures: RateLimiterMemory;
+  private readonly pairDelay: RateLimiterMemory;
+  private readonly byAddress: RateLimiterMemory;
 
   constructor(
     private readonly db: Db,
-    limits: SignInLimits,
+    private readonly limits: SignInLimits = DEFAULT_SIGNIN_LIMITS,
   ) {
-    this.byEmail = new RateLimiterMemory({
-      keyPrefix: "signin-email",
-      points: limits.maxAttempts,
-      duration: limits.lockoutSeconds,
-      blockDuration: limits.lockoutSeconds,
+    this.pairFailures = new RateLimiterMemory({
+      keyPrefix: "signin-pair",
+      points: Number.MAX_SAFE_INTEGER,
+      duration: limits.windowSeconds,
     });
-    this.byIp = new RateLimiterMemory({
-      keyPrefix: "signin-ip",
-      points: limits.maxAttempts * 4,
-      duration: limits.lockoutSeconds,
-      blockDuration: limits.lockoutSeconds,
+    // Only `block()` writes here: a blocked key is the pair's current wait.
+    this.pairDelay = new RateLimiterMemory({
+      keyPrefix: "signin-delay",
+      points: 1,
+      duration: limits.maxDelaySeconds,
+    });
+    this.byAddress = new RateLimiterMemory({
+      keyPrefix: "signin-address",
+      points: limits.addressMaxFailures,
+      duration: limits.windowSeconds,
+      blockDuration: limits.windowSeconds,
     });
   }
 
-  async authenticate(email: string, password: string, ip = "unknown") {
-    const [emailState, ipState] = await Promise.all([this.byEmail.get(email), this.byIp.get(ip)]);
-    for (const [state, limiter] of [
-      [emailState, this.byEmail],
-      [ipState, this.byIp],
-    ] as const) {
-      if (state && state.consumedPoints >= limiter.points) throw lockedOut(state);
+  async authenticate(email: string, password: string, address = "unknown") {
+    const pair = JSON.stringify([email, address]);
+    const [delay, fromAddress] = await Promise.all([
+      this.pairDelay.get(pair),
+      this.byAddress.get(address),
+    ]);
+    if (fromAddress && fromAddress.consumedPoints >= this.byAddress.points) {
+      throw tooMany(
+        fromAddress.msBeforeNext,
+        "Too many failed sign-ins from your network",
+        "address",
+      );
+    }
+    if (delay && delay.consumedPoints > this.pairDelay.points && delay.msBeforeNext > 0) {
+      throw tooMany(delay.msBeforeNext, "Too many failed sign-in attempts", "pair");
     }
     const user = await this.db.user.findUnique({ where: { email } });
     const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
     if (!user || !ok) {
-      await Promise.all([this.byEmail.penalty(email, 1), this.byIp.penalty(ip, 1)]);
-      const after = await this.byEmail.get(email);
-      if (after && after.consumedPoints >= this.byEmail.points) {
-        await this.byEmail.block(email, this.byEmail.blockDuration);
-        throw lockedOut((await this.byEmail.get(email)) ?? after);
-      }
-      throw new AppError("UNAUTHENTICATED", { message: "Wrong email or password." });
+      const [failures] = await Promise.all([
+        this.pairFailures.penalty(pair, 1),
+        this.byAddress.penalty(address, 1),
+      ]);
+      const wait = backoffSeconds(failures.consumedPoints, this.limits);
+      if (wait > 0) await this.pairDelay.block(pair, wait);
+      throw new AppError("UNAUTHENTICATED", {
+        message:
+          wait > 0
+            ? `Wrong email or password. Try again in ${formatWait(wait * 1000)}.`
+            : "Wrong email or password.",
+        details: wait > 0 ? { retryAfterMs: wait * 1000 } : undefined,
+      });
     }
-    await this.byEmail.delete(email);
+    await Promise.all([this.pairFailures.delete(pair), this.pairDelay.delete(pair)]);
     return { id: user.id, email: user.email, name: user.name };
   }
 }
 
-function lockedOut(state: RateLimiterRes) {
-  const minutes = Math.max(1, Math.ceil(state.msBeforeNext / 60_000));
+/** "7 s" under two minutes, else whole minutes (rounded up). */
+export function formatWait(ms: number): string {
+  const s = Math.max(1, Math.ceil(ms / 1000));
+  if (s < 120) return `${s} s`;
+  const m = Math.ceil(s / 60);
+  return `${m} minutes`;
+}
+
+function tooMany(msBeforeNext: number, what: string, scope: "pair" | "address") {
   return new AppError("RATE_LIMITED", {
-    message: `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
-    details: { retryAfterMs: state.msBeforeNext },
+    message: `${what}. Try again in ${formatWait(msBeforeNext)}.`,
+    details: { retryAfterMs: msBeforeNext, scope },
   });
 }

@@ -6,9 +6,11 @@ export const ZEmail = z
   .toLowerCase()
   .max(254, "Email is too long.")
   .pipe(z.email("Enter a valid email address."));
+/** New passwords: at least 12 characters (NIST SP 800-63B asks for 8; a passphrase is easy at 12). */
+export const MIN_PASSWORD_LENGTH = 12;
 export const ZPassword = z
   .string()
-  .min(10, "Use at least 10 characters.")
+  .min(MIN_PASSWORD_LENGTH, `Use at least ${MIN_PASSWORD_LENGTH} characters.`)
   .max(200, "Use at most 200 characters.");
 export const ZDisplayName = z
   .string()
@@ -28,3 +30,9 @@ export const ZSignInInput = z.object({
   email: ZEmail,
   password: z.string().min(1, "Enter your password.").max(200),
 });
+
+export const ZChangePasswordInput = z.object({
+  currentPassword: z.string().min(1, "Enter your current password.").max(200),
+  newPassword: ZPassword,
+});
+export type ChangePasswordInput = z.infer<typeof ZChangePasswordInput>;

@@ -16,6 +16,8 @@ import { dbConnectorResolver } from "@/server/adapters/connectors/store";
 import { execution } from "@/server/adapters/connectors/testing/harness";
 import { keyringVault } from "@/server/adapters/connectors/vault";
 import type { Database } from "@/server/adapters/prisma";
+import { serverEgressGuard } from "@/server/adapters/egress/server-guard";
+import { allowLoopback } from "@/server/testing/egress";
 import { addMembership, makeUser } from "@/server/testing/fixtures";
 import { callProcedure, generateInputs } from "@/server/testing/procedures";
 import { openTestDatabase } from "@/server/testing/test-database";
@@ -46,6 +48,8 @@ beforeAll(async () => {
   db = await openTestDatabase();
   mock = await startMockServer();
   admin = await makeUser(db.prisma, "conn-admin");
+  // The mock and the fake servers listen on 127.0.0.1: allowed as an admin would allow a host.
+  await allowLoopback(db.prisma, admin.workspace.id);
 });
 afterAll(async () => {
   await mock?.close();
@@ -176,11 +180,16 @@ describe("connector procedures", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const c = callerFor(db, admin.user);
     const crm = (await c.connector.list()).find((x) => x.name === "crm-main")!;
+    // Another host: the credential is entered again with the move (never carried along).
     await c.connector.update({
       id: crm.id,
       baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      credential: { secret: SECRET },
     });
-    const runtime = createConnectorRuntime({ resolveConnector: dbConnectorResolver(db.prisma) });
+    const runtime = createConnectorRuntime({
+      resolveConnector: dbConnectorResolver(db.prisma),
+      fetchFor: serverEgressGuard(db.prisma).fetchFor,
+    });
     const err = (await runtime
       .execute(
         execution("crm.contact.get@1", { id: "CON-1042" }, { workspaceId: admin.workspace.id }),
@@ -190,7 +199,11 @@ describe("connector procedures", () => {
     expect(err).toMatchObject({ name: "NonRetryableError", classification: { category: "auth" } });
     expect(err.message).not.toContain(SECRET);
     expect(err.message).toContain("[redacted]");
-    await c.connector.update({ id: crm.id, baseUrl: mock.baseUrl("crm") });
+    await c.connector.update({
+      id: crm.id,
+      baseUrl: mock.baseUrl("crm"),
+      credential: { secret: SECRET },
+    });
     expect(
       await runtime.execute(
         execution("crm.contact.get@1", { id: "CON-1042" }, { workspaceId: admin.workspace.id }),
@@ -274,7 +287,7 @@ describe("connector procedures", () => {
     });
   });
 
-  it("the demo workspace's connectors point at the app's mock services", async () => {
+  it("the demo workspace's connectors point at the built-in mock services, in-process", async () => {
     const demo = await db.prisma.workspace.create({ data: { slug: "demo", name: "Demo" } });
     const origin = mock.origin.replace(/\/$/, "");
     // Without rows: the resolver falls back to the mock for the demo workspace only.
@@ -282,25 +295,21 @@ describe("connector procedures", () => {
       demo.id,
       "crm",
     );
-    expect(fallback?.baseUrl).toBe(`http://localhost:3000/api/mock/crm/t/${demo.id}`);
+    expect(fallback?.baseUrl).toBe("mock://crm");
     expect(
       await dbConnectorResolver(db.prisma, { demoOrigin: origin })(admin.workspace.id, "clm"),
     ).toBeNull();
-    expect(await ensureDemoConnectors(db.prisma, demo.id, "http://localhost:3000")).toEqual({
+    expect(await ensureDemoConnectors(db.prisma, demo.id)).toEqual({
       created: ["crm", "billing", "clm"],
     });
-    expect(await ensureDemoConnectors(db.prisma, demo.id, "http://localhost:3000")).toEqual({
+    expect(await ensureDemoConnectors(db.prisma, demo.id)).toEqual({
       created: [],
     });
     const rows = await db.prisma.connector.findMany({
       where: { workspaceId: demo.id },
       orderBy: { system: "asc" },
     });
-    expect(rows.map((r) => r.baseUrl)).toEqual([
-      `http://localhost:3000/api/mock/billing/t/${demo.id}`,
-      `http://localhost:3000/api/mock/clm/t/${demo.id}`,
-      `http://localhost:3000/api/mock/crm/t/${demo.id}`,
-    ]);
+    expect(rows.map((r) => r.baseUrl)).toEqual(["mock://billing", "mock://clm", "mock://crm"]);
   });
 });
 
@@ -308,6 +317,7 @@ describe("tenant isolation of the connector procedures", () => {
   it("A cannot read or change B's connectors or credentials, whatever ids it sends", async () => {
     const a = await makeUser(db.prisma, "iso-a");
     const b = await makeUser(db.prisma, "iso-b");
+    await allowLoopback(db.prisma, b.workspace.id);
     const asB = callerFor(db, b.user);
     const bConn = await asB.connector.create({
       name: "b-secret-crm",

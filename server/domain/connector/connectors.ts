@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import { appendAudit } from "../audit/ledger";
+import { checkConnectorUrls } from "../egress/check-urls";
 import { AppError, notFound } from "../errors";
 import type { Actor, Db, Tx } from "../types";
 import type { ConnectorDeps, CredentialVault } from "./ports";
@@ -135,21 +136,50 @@ export async function listConnectors(db: Db, actor: Actor) {
   return rows.map(view);
 }
 
-/** One connector with the blocks it offers (an imported connector's block definitions). */
+/**
+ * One connector with the blocks it offers (an imported connector's block definitions), read from
+ * the parse stored at import. A row imported before the parse was stored is parsed once here and
+ * the result written back; the document is never parsed per read.
+ */
 export async function getConnector(
   db: Db,
   actor: Actor,
   input: z.infer<typeof ZConnectorIdInput>,
-  deps: Pick<ConnectorDeps, "parseOpenApi">,
+  deps: Pick<ConnectorDeps, "parseOpenApi" | "readOpenApiSpec">,
 ) {
-  const row = await findConnector(db, actor, input.id);
-  const blocks = row.openapi === null ? [] : deps.parseOpenApi(row.name, row.openapi).blocks;
-  return { ...view(row), blocks };
+  const row = await db.connector.findFirst({
+    where: { id: input.id, workspaceId: actor.workspaceId },
+    select: { ...connectorSelect, openapiSpec: true },
+  });
+  if (!row) throw notFound("Connector");
+  if (row.openapi === null) return { ...view(row), blocks: [] };
+  const stored = deps.readOpenApiSpec(row.openapiSpec);
+  if (stored) return { ...view(row), blocks: stored.blocks };
+  let parsed;
+  try {
+    parsed = deps.parseOpenApi(row.name, row.openapi);
+  } catch (err) {
+    throw new AppError("PRECONDITION_FAILED", {
+      message: `The stored OpenAPI document can no longer be imported; import it again. ${(err as Error).message}`,
+      cause: err,
+    });
+  }
+  // Keep updatedAt: storing the parse is not a change of the connector.
+  await db.connector.update({
+    where: { id: row.id },
+    data: { openapiSpec: parsed.spec as object, updatedAt: row.updatedAt },
+  });
+  return { ...view(row), blocks: parsed.blocks };
 }
 
 export async function createConnector(db: Db, actor: Actor, input: CreateConnectorInput) {
   const settings = settingsOf(input);
   checkAuth(input.authScheme, settings);
+  // Egress guard at save time: no credentials in URLs, no refused address literals.
+  await checkConnectorUrls(db, actor.workspaceId, {
+    baseUrl: input.baseUrl,
+    tokenUrl: settings.tokenUrl,
+  });
   try {
     return await db.$transaction(async (tx) => {
       // One connector per built-in system: the runtime resolves `crm.*` blocks to it.
@@ -192,13 +222,81 @@ export async function createConnector(db: Db, actor: Actor, input: CreateConnect
   }
 }
 
-export async function updateConnector(db: Db, actor: Actor, input: UpdateConnectorInput) {
+/** `scheme://host:port` of a URL, or the text itself when it does not parse. */
+function originOf(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * The places a stored credential would newly be sent to: the base URL's or the OAuth2 token URL's
+ * origin (scheme, host and port) changing. Empty when nothing moves.
+ */
+function movedOrigins(
+  prior: { baseUrl: string; tokenUrl?: string },
+  next: { baseUrl: string; tokenUrl?: string },
+): { field: "baseUrl" | "tokenUrl"; from: string; to: string }[] {
+  const moved: { field: "baseUrl" | "tokenUrl"; from: string; to: string }[] = [];
+  for (const field of ["baseUrl", "tokenUrl"] as const) {
+    const from = originOf(prior[field]);
+    const to = originOf(next[field]);
+    if (from !== undefined && to !== undefined && from !== to) moved.push({ field, from, to });
+  }
+  return moved;
+}
+
+/**
+ * Refuses to point a connector holding a credential at another host unless the credential is
+ * given again in the same change: the stored secret was entered for the old host and must never
+ * follow the connector to a new one (a changed URL would otherwise exfiltrate it).
+ */
+function checkCredentialStays(
+  prior: Row,
+  next: { baseUrl: string; tokenUrl?: string },
+  credentialGiven: boolean,
+  remedy = "enter the credential again in the same change",
+) {
+  if (!prior.credential || credentialGiven) return;
+  const moved = movedOrigins(
+    { baseUrl: prior.baseUrl, tokenUrl: ((prior.authConfig ?? {}) as AuthSettings).tokenUrl },
+    next,
+  );
+  const first = moved[0];
+  if (!first) return;
+  throw new AppError("INVALID_INPUT", {
+    message: `The ${first.field === "baseUrl" ? "base URL" : "token URL"} moves from ${first.from} to ${first.to}: ${remedy}. The stored credential was given for ${first.from} and is never sent to another host.`,
+    details: { field: "credential" },
+  });
+}
+
+export async function updateConnector(
+  db: Db,
+  actor: Actor,
+  input: UpdateConnectorInput,
+  deps?: Pick<ConnectorDeps, "vault">,
+) {
   try {
     return await db.$transaction(async (tx) => {
       const prior = await findConnector(tx, actor, input.id);
       const scheme = (input.authScheme ?? prior.authScheme) as ConnectorAuthScheme;
       const settings = settingsOf(input, (prior.authConfig ?? {}) as AuthSettings);
       checkAuth(scheme, settings);
+      await checkConnectorUrls(tx, actor.workspaceId, {
+        baseUrl: input.baseUrl,
+        tokenUrl: input.tokenUrl,
+      });
+      checkCredentialStays(
+        prior,
+        { baseUrl: input.baseUrl ?? prior.baseUrl, tokenUrl: settings.tokenUrl },
+        input.credential !== undefined,
+      );
+      if (input.credential !== undefined && !deps) {
+        throw new Error("updateConnector: a credential needs the vault (deps)");
+      }
       const row = await tx.connector.update({
         where: { id: prior.id },
         data: {
@@ -216,6 +314,10 @@ export async function updateConnector(db: Db, actor: Actor, input: UpdateConnect
         subjectId: row.id,
         payload: { name: row.name, changed, baseUrl: row.baseUrl, authScheme: row.authScheme },
       });
+      if (input.credential !== undefined && deps) {
+        await storeCredential(tx, actor, row, input.credential, deps.vault);
+        return view(await findConnector(tx, actor, row.id));
+      }
       return view(row);
     });
   } catch (err) {
@@ -251,52 +353,61 @@ export async function setCredential(
 ) {
   return db.$transaction(async (tx) => {
     const row = await findConnector(tx, actor, input.connectorId);
-    const scheme = row.authScheme as ConnectorAuthScheme;
-    if (scheme === "none") {
-      throw new AppError("PRECONDITION_FAILED", {
-        message: "This connector uses no authentication: choose an auth scheme first.",
-        details: { field: "authScheme" },
-      });
-    }
-    if (scheme === "basic" && !input.username) {
-      throw new AppError("INVALID_INPUT", {
-        message: "Basic auth needs a username.",
-        details: { field: "username" },
-      });
-    }
-    if (scheme === "oauth2_client_credentials" && !input.clientId) {
-      throw new AppError("INVALID_INPUT", {
-        message: "OAuth2 needs the client id.",
-        details: { field: "clientId" },
-      });
-    }
-    const payload: CredentialPayload = {
-      secret: input.secret,
-      ...(scheme === "basic" ? { username: input.username } : {}),
-      ...(scheme === "oauth2_client_credentials" ? { clientId: input.clientId } : {}),
-    };
-    const sealed = deps.vault.seal(
-      JSON.stringify(payload),
-      credentialAad(actor.workspaceId, row.id),
-    );
-    const hint = secretHint(input.secret);
-    const data = { ...sealed, hint, workspaceId: actor.workspaceId };
-    const cred = await tx.credential.upsert({
-      where: { connectorId: row.id },
-      create: { connectorId: row.id, ...data },
-      update: data,
-      select: { hint: true, updatedAt: true },
-    });
-    await tx.connector.update({ where: { id: row.id }, data: { updatedAt: new Date() } });
-    await appendAudit(tx, actor, {
-      action: "connector.credential.set",
-      subjectType: "connector",
-      subjectId: row.id,
-      // Which connector and scheme; never the secret, its ciphertext or its hint.
-      payload: { name: row.name, scheme, replaced: row.credential !== null },
-    });
+    const cred = await storeCredential(tx, actor, row, input, deps.vault);
     return { connectorId: row.id, hint: cred.hint, updatedAt: cred.updatedAt };
   });
+}
+
+/** Checks, seals and upserts a connector's credential, with its ledger entry (inside `tx`). */
+async function storeCredential(
+  tx: Tx,
+  actor: Actor,
+  row: Pick<Row, "id" | "name" | "authScheme" | "credential">,
+  input: Omit<SetCredentialInput, "connectorId">,
+  vault: CredentialVault,
+) {
+  const scheme = row.authScheme as ConnectorAuthScheme;
+  if (scheme === "none") {
+    throw new AppError("PRECONDITION_FAILED", {
+      message: "This connector uses no authentication: choose an auth scheme first.",
+      details: { field: "authScheme" },
+    });
+  }
+  if (scheme === "basic" && !input.username) {
+    throw new AppError("INVALID_INPUT", {
+      message: "Basic auth needs a username.",
+      details: { field: "username" },
+    });
+  }
+  if (scheme === "oauth2_client_credentials" && !input.clientId) {
+    throw new AppError("INVALID_INPUT", {
+      message: "OAuth2 needs the client id.",
+      details: { field: "clientId" },
+    });
+  }
+  const payload: CredentialPayload = {
+    secret: input.secret,
+    ...(scheme === "basic" ? { username: input.username } : {}),
+    ...(scheme === "oauth2_client_credentials" ? { clientId: input.clientId } : {}),
+  };
+  const sealed = vault.seal(JSON.stringify(payload), credentialAad(actor.workspaceId, row.id));
+  const hint = secretHint(input.secret);
+  const data = { ...sealed, hint, workspaceId: actor.workspaceId };
+  const cred = await tx.credential.upsert({
+    where: { connectorId: row.id },
+    create: { connectorId: row.id, ...data },
+    update: data,
+    select: { hint: true, updatedAt: true },
+  });
+  await tx.connector.update({ where: { id: row.id }, data: { updatedAt: new Date() } });
+  await appendAudit(tx, actor, {
+    action: "connector.credential.set",
+    subjectType: "connector",
+    subjectId: row.id,
+    // Which connector and scheme; never the secret, its ciphertext or its hint.
+    payload: { name: row.name, scheme, replaced: row.credential !== null },
+  });
+  return cred;
 }
 
 /** Imports (or re-imports) an OpenAPI document as connector `name`. */
@@ -323,15 +434,28 @@ export async function importOpenApiConnector(
       details: { field: "baseUrl" },
     });
   }
+  await checkConnectorUrls(db, actor.workspaceId, { baseUrl });
   return db.$transaction(async (tx) => {
     const existing = await tx.connector.findFirst({
       where: { workspaceId: actor.workspaceId, name: input.name },
     });
     if (existing && existing.openapi === null) throw nameTaken(input.name);
+    if (existing) {
+      // A re-import may not carry the stored credential to another host (enter it again after).
+      const prior = await findConnector(tx, actor, existing.id);
+      checkCredentialStays(
+        prior,
+        { baseUrl, tokenUrl: ((prior.authConfig ?? {}) as AuthSettings).tokenUrl },
+        false,
+        "first move the connector there with its credential given again (connector.update), then re-import",
+      );
+    }
     const data = {
       system: input.name,
       baseUrl,
       openapi: input.document,
+      // The parse, kept: reads and runs never parse the document again.
+      openapiSpec: parsed.spec as object,
       ...(input.authScheme ? { authScheme: input.authScheme } : {}),
     };
     const row = existing
@@ -404,10 +528,11 @@ export function openCredential(
 }
 
 /**
- * Creates the demo workspace's CRM, billing and CLM connectors, pointing at the app's own mock
- * services (`<origin>/api/mock/<system>/t/<workspaceId>`). Idempotent: existing systems are kept.
+ * Creates the demo workspace's CRM, billing and CLM connectors, pointing at the built-in mock
+ * services (`mock://<system>`, reached in-process with the workspace as tenant). Idempotent:
+ * existing systems are kept.
  */
-export async function ensureDemoConnectors(db: Db, workspaceId: string, origin: string) {
+export async function ensureDemoConnectors(db: Db, workspaceId: string) {
   const created: string[] = [];
   await db.$transaction(async (tx) => {
     for (const system of CONNECTOR_SYSTEMS) {
@@ -418,7 +543,7 @@ export async function ensureDemoConnectors(db: Db, workspaceId: string, origin: 
           workspaceId,
           name: `${system}-mock`,
           system,
-          baseUrl: mockBaseUrl(origin, system, workspaceId),
+          baseUrl: mockBaseUrl(system),
         },
       });
       created.push(system);
@@ -437,7 +562,10 @@ export async function ensureDemoConnectors(db: Db, workspaceId: string, origin: 
   return { created };
 }
 
-/** Base URL of the in-app mock service of `system`, scoped to one tenant (the workspace). */
-export function mockBaseUrl(origin: string, system: string, workspaceId: string): string {
-  return `${origin.replace(/\/+$/, "")}/api/mock/${system}/t/${workspaceId}`;
+/**
+ * Base URL of the built-in mock service of `system`: `mock://<system>`. The egress guard serves
+ * it in-process with the run's workspace as tenant (no socket, no loopback hole).
+ */
+export function mockBaseUrl(system: string): string {
+  return `mock://${system}`;
 }

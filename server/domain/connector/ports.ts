@@ -26,12 +26,19 @@ export interface ImportedDocument {
   baseUrl?: string;
   blocks: BlockDefinition[];
   warnings: string[];
+  /** The parse as JSON, kept on the connector row (`openapiSpec`) so it is never parsed again. */
+  spec: unknown;
 }
 
-/** Parses an OpenAPI document into block definitions; throws an Error listing the problems. */
+/**
+ * Parses an OpenAPI document into block definitions; throws an Error listing the problems (a
+ * bound that trips names its limit). Called once per import; never per read or per run.
+ */
 export type OpenApiParser = (connectorName: string, document: string) => ImportedDocument;
 
 export interface ConnectorDeps {
   vault: CredentialVault;
   parseOpenApi: OpenApiParser;
+  /** The import from a stored `openapiSpec`; null when absent or of an older format. */
+  readOpenApiSpec: (spec: unknown) => ImportedDocument | null;
 }

@@ -25,7 +25,11 @@ const httpUrl = (what: string) =>
     .max(2000, "Use at most 2000 characters.")
     .refine((s) => {
       try {
-        return ["http:", "https:"].includes(new URL(s).protocol);
+        const u = new URL(s);
+        // `mock://crm`: the built-in mock services, reached in-process.
+        if (u.protocol === "mock:")
+          return (CONNECTOR_SYSTEMS as readonly string[]).includes(u.hostname);
+        return ["http:", "https:"].includes(u.protocol);
       } catch {
         return false;
       }
@@ -47,6 +51,16 @@ export const ZCreateConnectorInput = z.object({
 });
 export type CreateConnectorInput = z.infer<typeof ZCreateConnectorInput>;
 
+/**
+ * Write-only: `secret` is the API key, bearer token, basic password or OAuth2 client secret;
+ * `username` (basic) and `clientId` (OAuth2) travel with it and are encrypted too.
+ */
+const credentialFields = {
+  secret: z.string().min(1, "Enter the secret.").max(4096, "Use at most 4096 characters."),
+  username: z.string().trim().min(1).max(200).optional(),
+  clientId: z.string().trim().min(1).max(200).optional(),
+};
+
 export const ZUpdateConnectorInput = z.object({
   id: z.uuid("Not a connector id."),
   name: name.optional(),
@@ -55,20 +69,20 @@ export const ZUpdateConnectorInput = z.object({
   authHeader: authHeader.optional(),
   tokenUrl: httpUrl("the token URL").optional(),
   scope: scope.optional(),
+  /**
+   * The credential again, required when the base URL (or the OAuth2 token URL) moves to another
+   * origin while a credential is stored: a secret given for one host never follows the connector
+   * to another.
+   */
+  credential: z.object(credentialFields).optional(),
 });
 export type UpdateConnectorInput = z.infer<typeof ZUpdateConnectorInput>;
 
 export const ZConnectorIdInput = z.object({ id: z.uuid("Not a connector id.") });
 
-/**
- * Write-only: `secret` is the API key, bearer token, basic password or OAuth2 client secret;
- * `username` (basic) and `clientId` (OAuth2) travel with it and are encrypted too.
- */
 export const ZSetCredentialInput = z.object({
   connectorId: z.uuid("Not a connector id."),
-  secret: z.string().min(1, "Enter the secret.").max(4096, "Use at most 4096 characters."),
-  username: z.string().trim().min(1).max(200).optional(),
-  clientId: z.string().trim().min(1).max(200).optional(),
+  ...credentialFields,
 });
 export type SetCredentialInput = z.infer<typeof ZSetCredentialInput>;
 
@@ -90,3 +104,16 @@ export const ZImportOpenApiInput = z.object({
   authScheme: z.enum(CONNECTOR_AUTH_SCHEMES).optional(),
 });
 export type ImportOpenApiInput = z.infer<typeof ZImportOpenApiInput>;
+
+/**
+ * `connector.importOpenApi`: a pasted `document`, or a `url` the server fetches through the
+ * egress guard (https; private addresses only when allow-listed). Exactly one of them.
+ */
+export const ZImportOpenApiRequest = ZImportOpenApiInput.extend({
+  document: ZImportOpenApiInput.shape.document.optional(),
+  url: httpUrl("the document URL").optional(),
+}).refine((v) => (v.document === undefined) !== (v.url === undefined), {
+  message: "Paste the OpenAPI document or give its URL (one of them).",
+  path: ["document"],
+});
+export type ImportOpenApiRequest = z.infer<typeof ZImportOpenApiRequest>;

@@ -15,6 +15,7 @@ import { callerFor, makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { createAgentToolExecutor, flowChainFromStore, MAX_FLOW_CHAIN_DEPTH } from "./agent-wiring";
 import { blockRegistry, createRunEngine } from "./run-engine";
+import { allowLoopback } from "@/server/testing/egress";
 
 let db: Database;
 let worker: EmbeddedWorker;
@@ -44,6 +45,8 @@ beforeAll(async () => {
   fake = await startFakeOpenAiServer();
   mock = await startMockServer();
   owner = await makeUser(db.prisma, "agent-tools");
+  // The mock listens on 127.0.0.1: reachable through the egress guard once allow-listed.
+  await allowLoopback(db.prisma, owner.workspace.id);
   await db.prisma.connector.create({
     data: {
       workspaceId: owner.workspace.id,

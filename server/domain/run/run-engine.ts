@@ -21,6 +21,8 @@ import {
   withConnectorRuntimes,
 } from "@/server/adapters/connectors/runtime";
 import { createAgentRuntime } from "@/server/adapters/llm/agent-runtime";
+import type { EgressGuard } from "@/server/adapters/egress/guard";
+import { serverEgressGuard } from "@/server/adapters/egress/server-guard";
 import { createPrismaAgentMemory } from "../agent/memory";
 import { createPrismaUsageSink } from "../agent/usage";
 import { createAgentToolExecutor, flowChainFromStore } from "./agent-wiring";
@@ -28,6 +30,12 @@ import { logger } from "@/server/logger";
 import { appendAudit } from "../audit/ledger";
 import { compileFlowCached, serverRegistry } from "../workflow/compile-flow";
 import type { Db } from "../types";
+import { engineRunLimits } from "./admission";
+import { connectorDeps } from "@/server/adapters/connectors/vault";
+import { workspaceSecretsLoader } from "../secret/secrets";
+
+/** The credential vault (keyring read at the first secret opened). */
+const secretVault = connectorDeps();
 
 /** The run store on the app database (Prisma raw queries; pass `sql` for the raw driver). */
 export function runStoreFor(db: Db, sql?: SqlQuery): RunStore {
@@ -147,12 +155,16 @@ export function workspaceFlows(db: Db): FlowResolver {
  * An agent step's `tools` are called through the connectors and built-ins (read-only blocks
  * only, see `agent-wiring.ts`); a sub-flow's agents read the memory of its parent flows.
  */
-export function serverRuntimes(db: Db): RuntimeRegistry {
+export function serverRuntimes(db: Db, opts: { egress?: EgressGuard } = {}): RuntimeRegistry {
+  // Every outbound call of a run (http.request, connectors, OAuth2 tokens) goes through the
+  // egress guard bound to the run's workspace.
+  const egress = opts.egress ?? serverEgressGuard(db);
   const connectors = withConnectorRuntimes(
-    builtinRuntimes(),
+    builtinRuntimes({ fetchFor: egress.fetchFor }),
     createConnectorRuntime({
       resolveConnector: dbConnectorResolver(db, { demoOrigin: appOrigin() }),
       breakers: null,
+      fetchFor: egress.fetchFor,
     }),
   );
   let agentRuntime: ReturnType<ReturnType<typeof createAgentRuntime>["blockRuntime"]> | undefined;
@@ -198,15 +210,17 @@ export function createRunEngine(
     sql?: SqlQuery;
     /** The raw driver (transactions for the ledger's hot-path appends). */
     driver?: Pick<SqlDriver, "transaction">;
+    /** The egress guard of the runtimes (default: the server's, on `db`). */
+    egress?: EgressGuard;
   } = {},
 ): Engine {
-  const { sql, driver, ...rest } = opts;
+  const { sql, driver, egress, ...rest } = opts;
   return new Engine({
     store: runStoreFor(db, sql),
     clock: systemClock,
     ids: uuidIds,
     random: mathRandom,
-    runtimes: serverRuntimes(db),
+    runtimes: serverRuntimes(db, { egress }),
     audit: ledgerAuditSink(db, driver),
     flows: workspaceFlows(db),
     metrics: promMetrics,
@@ -214,6 +228,11 @@ export function createRunEngine(
     workerId: `web-${process.pid}-${uuidIds.next().slice(0, 8)}`,
     onRunQueued: notifyRunDue,
     onRunFinished: notifyRunFinished,
+    // Sub-flow depth and active runs per workspace (TRUSTFLOW_MAX_SUBFLOW_DEPTH, _ACTIVE_RUNS).
+    ...engineRunLimits(),
+    // `secrets.<name>`: the workspace's secrets, decrypted for a run that reads them (redacted
+    // from everything the engine stores: server/engine/secret-redaction.ts).
+    secrets: workspaceSecretsLoader(db, () => secretVault.vault),
     ...rest,
   });
 }

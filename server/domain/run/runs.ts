@@ -11,6 +11,7 @@ import { appendAudit } from "../audit/ledger";
 import { AppError, notFound } from "../errors";
 import type { Actor, Db, Tx } from "../types";
 import { compileFlow } from "../workflow/compile-flow";
+import { admissionGate, assertActiveRunCapacity } from "./admission";
 import { runStoreFor } from "./run-engine";
 import type {
   ZCancelRunInput,
@@ -23,8 +24,16 @@ import { randomUUID } from "node:crypto";
 
 const storeIn = (tx: Tx | Db) => new SqlRunStore(sqlFromPrisma(tx));
 
-/** Compiles the workflow's chosen text and starts a run of it. */
-export async function startRun(db: Db, actor: Actor, input: z.infer<typeof ZStartRunInput>) {
+/**
+ * Compiles the workflow's chosen text and starts a run of it, through admission control
+ * (`admission.ts`): refused with `RATE_LIMITED` when the process is saturated or the workspace
+ * has its maximum of active runs; a refused start writes nothing.
+ */
+export function startRun(db: Db, actor: Actor, input: z.infer<typeof ZStartRunInput>) {
+  return admissionGate().run(() => startAdmittedRun(db, actor, input));
+}
+
+async function startAdmittedRun(db: Db, actor: Actor, input: z.infer<typeof ZStartRunInput>) {
   const wf = await db.workflow.findFirst({
     where: { id: input.workflowId, workspaceId: actor.workspaceId, deletedAt: null },
   });
@@ -75,6 +84,7 @@ export async function startRun(db: Db, actor: Actor, input: z.infer<typeof ZStar
       details: { field: "inputs" },
     });
   }
+  await assertActiveRunCapacity(sqlFromPrisma(db), actor.workspaceId);
   const run = await db.$transaction(async (tx) => {
     const { run } = await storeIn(tx).createRun({
       id: randomUUID(),

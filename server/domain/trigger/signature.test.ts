@@ -10,6 +10,7 @@ describe("webhook signatures", () => {
     expect(verifyWebhookSignature(secret, body, h, 1_800_000_100)).toEqual({
       ok: true,
       timestamp: 1_800_000_000,
+      replayKey: `1800000000.${h.split("v1=")[1]}`,
     });
   });
 
@@ -36,5 +37,32 @@ describe("webhook signatures", () => {
     const good = signWebhook(secret, body, 1_800_000_000).split("v1=")[1];
     const h = `t=1800000000,v1=${"0".repeat(64)},v1=${good}`;
     expect(verifyWebhookSignature(secret, body, h, 1_800_000_000).ok).toBe(true);
+  });
+
+  it("derives the same replay key whatever else the header carries", () => {
+    const h = signWebhook(secret, body, 1_800_000_000);
+    const good = h.split("v1=")[1]!;
+    const key = `1800000000.${good}`;
+    for (const variant of [
+      h,
+      `v1=${good},t=1800000000`,
+      `t=1800000000,v1=${"0".repeat(64)},v1=${good}`,
+      `t=1800000000,v1=${good},v1=${"1".repeat(64)}`,
+      `t=01800000000,v1=${good.toUpperCase()}`,
+    ])
+      expect(verifyWebhookSignature(secret, body, variant, 1_800_000_000)).toMatchObject({
+        ok: true,
+        replayKey: key,
+      });
+  });
+
+  it("refuses a header with more v1 entries than the cap", () => {
+    const good = signWebhook(secret, body, 1_800_000_000).split("v1=")[1];
+    const h = `t=1800000000,${Array(8)
+      .fill(`v1=${"0".repeat(64)}`)
+      .join(",")},v1=${good}`;
+    expect(verifyWebhookSignature(secret, body, h, 1_800_000_000)).toMatchObject({
+      problem: "malformed",
+    });
   });
 });

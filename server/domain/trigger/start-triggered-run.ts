@@ -18,6 +18,7 @@ import type { Engine } from "@/server/engine/engine";
 import { keepLease } from "@/server/engine/lease";
 import type { Checkpoint, CommitResult, RunStore } from "@/server/engine/ports";
 import type { NewRun, RunRecord } from "@/server/engine/types";
+import { admissionGate, assertActiveRunCapacity } from "../run/admission";
 import { runLedgerEntry } from "../run/run-engine";
 import { appendAudit } from "../audit/ledger";
 import type { Db, Tx } from "../types";
@@ -75,7 +76,17 @@ function newRunOf(t: TriggeredRun, now: number): NewRun {
   };
 }
 
-export async function startTriggeredRun(
+export function startTriggeredRun(
+  db: Db,
+  t: TriggeredRun,
+  claim: (q: SqlQuery) => Promise<boolean>,
+  driver?: Pick<SqlDriver, "transaction">,
+): Promise<RunRecord | null> {
+  // Admission control: a slot of the process's gate (or RATE_LIMITED), the workspace's cap.
+  return admissionGate().run(() => startAdmittedTriggeredRun(db, t, claim, driver));
+}
+
+async function startAdmittedTriggeredRun(
   db: Db,
   t: TriggeredRun,
   claim: (q: SqlQuery) => Promise<boolean>,
@@ -85,6 +96,8 @@ export async function startTriggeredRun(
     q: SqlQuery,
     audit: (record: Parameters<typeof appendAuditSql>[2]) => Promise<unknown>,
   ) => {
+    // In the transaction, before the claim: a refused start leaves no delivery or fire behind.
+    await assertActiveRunCapacity(q, t.workspaceId);
     if (!(await claim(q))) return null;
     const { run } = await new SqlRunStore(q).createRun(newRunOf(t, Date.now()));
     await audit(startRecord(t));
@@ -122,8 +135,11 @@ export interface TriggerClaim {
   into: string;
   /** The row's values with their SQL types, in column order. */
   values: Array<[unknown, string]>;
-  /** `("unique", "columns")` */
-  conflict: string;
+  /**
+   * `("unique", "columns")`; omitted: a clash on ANY unique key of the table claims nothing
+   * (the webhook delivery is unique both by its signed content and by its delivery id).
+   */
+  conflict?: string;
 }
 
 /** The claim as a statement of a transaction: true when it inserted the row. */
@@ -132,7 +148,7 @@ export function claimQuery(c: TriggerClaim) {
     (
       await q.query(
         `INSERT INTO ${c.into} VALUES (${c.values.map(([, type], i) => `$${i + 1}::${type}`).join(", ")})
-         ON CONFLICT ${c.conflict} DO NOTHING RETURNING 1 AS ok`,
+         ON CONFLICT ${c.conflict ?? ""} DO NOTHING RETURNING 1 AS ok`,
         c.values.map(([v]) => v),
       )
     ).length > 0;
@@ -168,7 +184,7 @@ async function recordInline(
           guard: fast.guard(add),
           claim: (gate) =>
             `INSERT INTO ${claim.into} SELECT ${claim.values.map(([v, type]) => `${add(v)}::${type}`).join(", ")}
-             WHERE ${gate} ON CONFLICT ${claim.conflict} DO NOTHING RETURNING 1`,
+             WHERE ${gate} ON CONFLICT ${claim.conflict ?? ""} DO NOTHING RETURNING 1`,
           ctes: (gate) => fast.ctes(add, gate),
         }),
       });
@@ -217,6 +233,23 @@ const inlineActive = new Map<string, number>();
  * `perWorkspaceLimit` inline runs in flight (the caller queues the run instead).
  */
 export async function runTriggeredInline(
+  t: TriggeredRun,
+  claim: TriggerClaim,
+  inline: InlineExecution,
+): Promise<RunRecord | null | "busy"> {
+  // Admission control: an inline execution holds a slot of the process's gate until it ends or
+  // parks; with none free the run is queued instead ("busy": the queued start waits its turn).
+  const slot = admissionGate().tryEnter();
+  if (!slot) return "busy";
+  try {
+    await assertActiveRunCapacity(inline.driver, t.workspaceId);
+    return await runAdmittedInline(t, claim, inline);
+  } finally {
+    slot();
+  }
+}
+
+async function runAdmittedInline(
   t: TriggeredRun,
   claim: TriggerClaim,
   inline: InlineExecution,

@@ -124,10 +124,12 @@ describe("webhook triggers", () => {
     });
     // The same delivery id again: refused, no second run.
     await expect(deliver(body, { id: "d-1" })).resolves.toMatchObject({ status: 409 });
-    // Without a delivery id the signature itself is the replay key.
-    const sig = signWebhook(secret, body, now());
-    await expect(deliver(body, { sig })).resolves.toMatchObject({ status: 202 });
-    await expect(deliver(body, { sig })).resolves.toMatchObject({ status: 409 });
+    // Without a delivery id the signed content is the replay key (another body: the first
+    // delivery may have been signed in this very second, which would make it the same content).
+    const other = JSON.stringify({ amount: 21, customer: "Initech" });
+    const sig = signWebhook(secret, other, now());
+    await expect(deliver(other, { sig })).resolves.toMatchObject({ status: 202 });
+    await expect(deliver(other, { sig })).resolves.toMatchObject({ status: 409 });
 
     await expect(deliver(body, { sig: null })).resolves.toMatchObject({ status: 401 });
     await expect(
@@ -288,7 +290,12 @@ outputs:
     // once and the chain stays intact (a stale head falls back to the locked transaction).
     const results = await Promise.all([
       ...Array.from({ length: 12 }, (_, i) =>
-        deliver("inline-hook", hooks["order-hook"]!, body, `c-${i}`),
+        deliver(
+          "inline-hook",
+          hooks["order-hook"]!,
+          JSON.stringify({ amount: 10 + i, customer: "Initech" }),
+          `c-${i}`,
+        ),
       ),
       ...Array.from({ length: 4 }, (_, i) =>
         db.prisma.$transaction((tx) =>

@@ -1,8 +1,9 @@
 /**
  * Webhook triggers: per-flow secrets (rotate = create or replace, shown once; sealed with the
- * credential keyring) and receiving a signed delivery: signature (5-minute tolerance), replay
- * protection (a delivery id is accepted once per flow), inputs checked against the flow's schema,
- * the run started with its ledger entry, and optionally the wait for its output.
+ * credential keyring) and receiving a signed delivery: a per-flow rate limit, the signature
+ * (5-minute tolerance), replay protection (the signed content, `<t>.<verified HMAC>`, and the
+ * delivery id when given, are each accepted once per flow), inputs checked against the flow's
+ * schema, the run started with its ledger entry, and optionally the wait for its output.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import type { z } from "zod";
@@ -18,7 +19,12 @@ import type { Actor, Db } from "../types";
 import { compileFlowCached } from "../workflow/compile-flow";
 import { currentFlows } from "./current-flow";
 import type { ZWorkflowRefInput } from "./schemas";
-import { verifyWebhookSignature, type SignatureProblem } from "./signature";
+import {
+  MAX_SIGNATURE_CANDIDATES,
+  SIGNATURE_TOLERANCE_S,
+  verifyWebhookSignature,
+  type SignatureProblem,
+} from "./signature";
 import {
   claimQuery,
   runTriggeredInline,
@@ -27,6 +33,7 @@ import {
   type TriggerClaim,
   type TriggeredRun,
 } from "./start-triggered-run";
+import { DEFAULT_WEBHOOK_RATE_LIMIT, WebhookRateLimiter } from "./webhook-rate-limit";
 
 const aadOf = (workspaceId: string, workflowId: string) => `webhook:${workspaceId}:${workflowId}`;
 
@@ -180,6 +187,8 @@ export interface WebhookDelivery {
 export interface WebhookAnswer {
   status: number;
   body: Record<string, unknown>;
+  /** Extra response headers (`Retry-After` of a 429). */
+  headers?: Record<string, string>;
 }
 
 /** Options of {@link receiveWebhook}. */
@@ -196,7 +205,15 @@ export interface ReceiveOptions {
    * queue hop. Without it (scale-out), runs are queued for the workers.
    */
   inline?: InlineExecution;
+  /**
+   * The per-flow rate limit (every request to a configured flow's URL takes a token, before its
+   * signature is checked). Default: a process-wide limiter of
+   * {@link DEFAULT_WEBHOOK_RATE_LIMIT} requests per second per flow; null: no limit.
+   */
+  rateLimiter?: WebhookRateLimiter | null;
 }
+
+let defaultLimiter: WebhookRateLimiter | undefined;
 
 interface SecretEntry {
   workspaceId: string;
@@ -206,6 +223,8 @@ interface SecretEntry {
 }
 const secrets = new Map<string, SecretEntry | null>();
 const secretAt = new Map<string, number>();
+/** Cached lookups (unknown names included) kept at most: random URLs cannot grow the cache. */
+const MAX_CACHED_SECRETS = 10_000;
 const secretKey = (slug: string, flow: string) => `${slug}\u0000${flow}`;
 function forgetSecret(_workspaceId: string, _flow: string) {
   // Rotation and revocation take effect at once in this process; others within `cacheMs`.
@@ -241,6 +260,10 @@ async function lookupSecret(
     flow,
   );
   const row = rows[0];
+  if (secrets.size >= MAX_CACHED_SECRETS) {
+    secrets.clear();
+    secretAt.clear();
+  }
   const entry = row
     ? {
         workspaceId: row.workspaceId,
@@ -256,8 +279,8 @@ async function lookupSecret(
 
 const PROBLEM_TEXT: Record<SignatureProblem, string> = {
   missing: "Missing X-Trustflow-Signature header.",
-  malformed: "Malformed X-Trustflow-Signature header (expected t=<unix seconds>,v1=<hex>).",
-  expired: "The signature's timestamp is more than 5 minutes away from the server's clock.",
+  malformed: `Malformed X-Trustflow-Signature header (expected t=<unix seconds>,v1=<hex>, at most ${MAX_SIGNATURE_CANDIDATES} v1 entries).`,
+  expired: `The signature's timestamp is more than ${SIGNATURE_TOLERANCE_S / 60} minutes away from the server's clock.`,
   mismatch: "The signature does not match the body.",
 };
 
@@ -311,6 +334,20 @@ export async function receiveWebhook(
   };
   const entry = await lookupSecret(db, opts, d.workspaceSlug, d.flowName);
   if (!entry) return notFoundAnswer;
+  // Before the signature: a flood of badly signed requests costs one token each, no HMAC.
+  const limiter =
+    opts.rateLimiter === undefined
+      ? (defaultLimiter ??= new WebhookRateLimiter({ perSecond: DEFAULT_WEBHOOK_RATE_LIMIT }))
+      : opts.rateLimiter;
+  const token = limiter?.take(entry.workspaceId, entry.workflowId);
+  if (limiter && token && !token.ok)
+    return {
+      status: 429,
+      headers: { "Retry-After": String(token.retryAfterS) },
+      body: {
+        error: `Too many requests to this flow's webhook (limit ${limiter.perSecond} per second); retry after ${token.retryAfterS} s.`,
+      },
+    };
   const now = opts.now?.() ?? Date.now() / 1000;
   const check = verifyWebhookSignature(entry.secret, d.body, d.signature, now);
   if (!check.ok) return { status: 401, body: { error: PROBLEM_TEXT[check.problem] } };
@@ -353,8 +390,10 @@ export async function receiveWebhook(
     };
   }
 
-  // Replay protection: the delivery id (or, without one, the signature itself) is unique.
-  const deliveryId = d.deliveryId?.trim().slice(0, 200) || `sig:${d.signature}`;
+  // Replay protection: the signed content (`<t>.<verified HMAC>`) is unique per flow, whatever
+  // the headers around it say; so is the delivery id when the sender gives one (else the key).
+  const replayKey = check.replayKey;
+  const deliveryId = d.deliveryId?.trim().slice(0, 200) || `sig:${replayKey}`;
   const runId = randomUUID();
   const sync = d.wait || (ir.trigger.type === "webhook" && ir.trigger.respond === "sync");
   // Subscribed before the run exists: an in-process worker may finish it before we look.
@@ -371,16 +410,17 @@ export async function receiveWebhook(
     startedBy: `webhook:${ir.name}`,
     trigger: { type: "webhook", deliveryId },
   };
-  // Replay protection: a delivery id is accepted once per flow.
+  // The one insert that claims the delivery: a clash on either unique key (workflow and
+  // signed content, workflow and delivery id) inserts nothing, and nothing else is written.
   const claim: TriggerClaim = {
-    into: `"WebhookDelivery" ("workspaceId", "workflowId", "deliveryId", "runId")`,
+    into: `"WebhookDelivery" ("workspaceId", "workflowId", "deliveryId", "signature", "runId")`,
     values: [
       [entry.workspaceId, "uuid"],
       [entry.workflowId, "uuid"],
       [deliveryId, "text"],
+      [replayKey, "text"],
       [runId, "uuid"],
     ],
-    conflict: `("workflowId", "deliveryId")`,
   };
   let run: Awaited<ReturnType<typeof runTriggeredInline>>;
   try {
@@ -395,7 +435,11 @@ export async function receiveWebhook(
     waiter?.cancel();
     return {
       status: 409,
-      body: { error: "This delivery was already received (replay refused).", deliveryId },
+      body: {
+        error:
+          "This delivery was already received (replay refused): the same signed content or delivery id was accepted before.",
+        ...(d.deliveryId ? { deliveryId } : {}),
+      },
     };
   }
   if (!waiter) return { status: 202, body: { runId, status: run.status } };

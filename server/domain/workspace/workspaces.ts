@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { appendAudit } from "../audit/ledger";
-import { ZEmail } from "../auth/schemas";
 import { AppError, notFound } from "../errors";
 import { ROLES, type Actor, type Db, type Tx } from "../types";
 import { slugify, uniqueSlug } from "./slug";
@@ -50,36 +49,8 @@ export async function listMembers(db: Db, actor: Actor) {
   return rows.map((m) => ({ id: m.id, role: m.role, user: m.user, since: m.createdAt }));
 }
 
-export const ZAddMemberInput = z.object({ email: ZEmail, role: z.enum(ROLES) });
 export const ZSetRoleInput = z.object({ membershipId: z.uuid(), role: z.enum(ROLES) });
 export const ZRemoveMemberInput = z.object({ membershipId: z.uuid() });
-
-export async function addMember(db: Db, actor: Actor, input: z.infer<typeof ZAddMemberInput>) {
-  return db.$transaction(async (tx) => {
-    const user = await tx.user.findUnique({ where: { email: input.email } });
-    if (!user) {
-      throw new AppError("NOT_FOUND", {
-        message: `No account uses ${input.email}. Ask them to sign up first.`,
-        details: { field: "email" },
-      });
-    }
-    const existing = await tx.membership.findUnique({
-      where: { userId_workspaceId: { userId: user.id, workspaceId: actor.workspaceId } },
-    });
-    if (existing)
-      throw new AppError("CONFLICT", { message: `${input.email} is already a member.` });
-    const m = await tx.membership.create({
-      data: { userId: user.id, workspaceId: actor.workspaceId, role: input.role },
-    });
-    await appendAudit(tx, actor, {
-      action: "member.add",
-      subjectType: "membership",
-      subjectId: m.id,
-      payload: { email: user.email, role: input.role },
-    });
-    return { id: m.id, role: m.role };
-  });
-}
 
 async function assertNotLastAdmin(
   tx: Parameters<Parameters<Db["$transaction"]>[0]>[0],

@@ -6,6 +6,7 @@
  */
 import { EngineError, NonRetryableError, RetryAfterError } from "../errors";
 import type { BlockRuntime } from "../ports";
+import { hasUrlCredentials, redactUrl } from "../redact";
 import { asObject } from "./support";
 
 /** Parses `Retry-After` (seconds or an HTTP date) into milliseconds from `now`. */
@@ -21,19 +22,35 @@ export function parseRetryAfter(value: string | null, now: number): number | und
 export interface HttpRuntimeOptions {
   /** The fetch to use (tests pass a fake). */
   fetch?: typeof fetch;
+  /**
+   * The fetch of a run's workspace (the server passes its egress guard, bound to the workspace:
+   * `server/adapters/egress`); wins over `fetch`.
+   */
+  fetchFor?: (workspaceId: string) => typeof fetch;
 }
 
 /** Builds the `http.request` runtime. */
 export function createHttpRuntime(opts: HttpRuntimeOptions = {}): BlockRuntime {
-  const doFetch = opts.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
+  const globalFetch = opts.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
   return {
-    async execute({ inputs, idempotencyKey, signal, services }) {
+    async execute({ inputs, idempotencyKey, signal, services, run }) {
+      const doFetch = opts.fetchFor ? opts.fetchFor(run.workspaceId) : globalFetch;
       const method = String(inputs.method ?? "GET");
       let url: URL;
       try {
         url = new URL(String(inputs.url ?? ""));
       } catch {
-        throw new NonRetryableError(`invalid URL ${JSON.stringify(inputs.url)}`);
+        throw new NonRetryableError(
+          `invalid URL ${JSON.stringify(redactUrl(String(inputs.url ?? "")).slice(0, 200))}`,
+        );
+      }
+      // Secrets travel in headers (connector credentials, workspace secrets), never in URLs:
+      // a URL ends up in errors, logs and run data.
+      if (hasUrlCredentials(url)) {
+        throw new NonRetryableError(
+          `credentials inside URLs are refused (${url.protocol}//${url.host}): send them in a header, e.g. from a workspace secret`,
+          { classification: { category: "validation", severity: "high" } },
+        );
       }
       for (const [k, v] of Object.entries(asObject(inputs.query)))
         url.searchParams.set(k, String(v));
@@ -50,6 +67,8 @@ export function createHttpRuntime(opts: HttpRuntimeOptions = {}): BlockRuntime {
         res = await doFetch(url, { method, headers, body, signal });
       } catch (e) {
         if (signal.aborted) throw e;
+        // A refusal or a tripped limit of the egress guard keeps its own classification.
+        if (e instanceof EngineError) throw e;
         throw new EngineError(`request to ${url.host} failed: ${(e as Error).message}`, true, {
           severity: "medium",
           category: "integration",

@@ -1,9 +1,10 @@
 import { connectorDeps } from "@/server/adapters/connectors/vault";
+import { serverEgressGuard } from "@/server/adapters/egress/server-guard";
+import { importOpenApiDocument } from "@/server/domain/connector/import-openapi-url";
 import {
   createConnector,
   deleteConnector,
   getConnector,
-  importOpenApiConnector,
   listConnectors,
   rotateCredentials,
   setCredential,
@@ -12,7 +13,7 @@ import {
 import {
   ZConnectorIdInput,
   ZCreateConnectorInput,
-  ZImportOpenApiInput,
+  ZImportOpenApiRequest,
   ZSetCredentialInput,
   ZUpdateConnectorInput,
 } from "@/server/domain/connector/schemas";
@@ -31,16 +32,22 @@ export const connectorRouter = router({
     .mutation(({ ctx, input }) => createConnector(ctx.db, ctx.actor, input)),
   update: workspaceProcedure("admin")
     .input(ZUpdateConnectorInput)
-    .mutation(({ ctx, input }) => updateConnector(ctx.db, ctx.actor, input)),
+    .mutation(({ ctx, input }) => updateConnector(ctx.db, ctx.actor, input, deps)),
   delete: workspaceProcedure("admin")
     .input(ZConnectorIdInput)
     .mutation(({ ctx, input }) => deleteConnector(ctx.db, ctx.actor, input)),
   setCredential: workspaceProcedure("admin")
     .input(ZSetCredentialInput)
     .mutation(({ ctx, input }) => setCredential(ctx.db, ctx.actor, input, deps)),
+  // A pasted `document`, or a `url` the server fetches through the egress guard.
   importOpenApi: workspaceProcedure("admin")
-    .input(ZImportOpenApiInput)
-    .mutation(({ ctx, input }) => importOpenApiConnector(ctx.db, ctx.actor, input, deps)),
+    .input(ZImportOpenApiRequest)
+    .mutation(({ ctx, input }) =>
+      importOpenApiDocument(ctx.db, ctx.actor, input, {
+        ...deps,
+        fetchFor: serverEgressGuard(ctx.db).fetchFor,
+      }),
+    ),
   rotateCredentials: workspaceProcedure("admin").mutation(({ ctx }) =>
     rotateCredentials(ctx.db, ctx.actor, deps),
   ),

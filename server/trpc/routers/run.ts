@@ -16,10 +16,10 @@ export const runRouter = router({
   get: workspaceProcedure("viewer")
     .input(ZRunId)
     .query(({ ctx, input }) => getRun(ctx.db, ctx.actor, input)),
-  start: workspaceProcedure("editor")
+  start: workspaceProcedure("editor", { scope: "run" })
     .input(ZStartRunInput)
     .mutation(({ ctx, input }) => startRun(ctx.db, ctx.actor, input)),
-  cancel: workspaceProcedure("editor")
+  cancel: workspaceProcedure("editor", { scope: "run" })
     .input(ZCancelRunInput)
     .mutation(({ ctx, input }) => cancelRun(ctx.db, ctx.actor, input)),
   resume: workspaceProcedure("approver")

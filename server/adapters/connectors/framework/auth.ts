@@ -3,7 +3,9 @@
  * OAuth2 access tokens are cached per (token URL, client id, scope) until shortly before they
  * expire, and dropped when the API answers 401 so the next call fetches a fresh one.
  */
-import { ConnectorError, NonRetryableError, TimeoutError } from "./classify";
+import { createHash } from "node:crypto";
+import { redactUrl } from "@/server/engine/redact";
+import { ConnectorError, EngineError, NonRetryableError, TimeoutError } from "./classify";
 import type { AuthConfig } from "./types";
 
 interface CachedToken {
@@ -24,7 +26,10 @@ export class TokenCache {
   constructor(private readonly now: () => number = Date.now) {}
 
   private key(a: Extract<AuthConfig, { type: "oauth2_client_credentials" }>) {
-    return `${a.tokenUrl}\n${a.clientId}\n${a.scope ?? ""}`;
+    // The secret's digest is part of the key: a workspace that names another's token URL and
+    // client id, but not its secret, never gets that workspace's cached token.
+    const secret = createHash("sha256").update(a.clientSecret).digest("base64url");
+    return `${a.tokenUrl}\n${a.clientId}\n${a.scope ?? ""}\n${secret}`;
   }
 
   /** A valid access token: cached, or fetched (concurrent callers share one fetch). */
@@ -81,8 +86,10 @@ async function fetchToken(
   } catch (err) {
     if (signal.aborted)
       throw new TimeoutError(0, { cause: err, detail: { phase: "oauth2-token" } });
+    // Refusals and limits of the egress guard keep their own class and message.
+    if (err instanceof EngineError) throw err;
     throw new ConnectorError(
-      `OAuth2 token request to ${auth.tokenUrl} failed: ${(err as Error).message}`,
+      `OAuth2 token request to ${redactUrl(auth.tokenUrl)} failed: ${(err as Error).message}`,
       {
         cause: err,
       },

@@ -148,6 +148,8 @@ async function send(
       text = await res.text();
     } catch (err) {
       if (req.signal.aborted) throw abortError(req.signal, startedAt, ctx.now(), err);
+      // Refusals and limits of the egress guard keep their own class and message.
+      if (err instanceof EngineError) throw err;
       throw new ConnectorError(`${what}: network error: ${(err as Error).message}`, {
         cause: err,
         detail: { url: redactUrl(url) },

@@ -4,6 +4,7 @@
  * (`server/engine/retry.ts`) on a fake clock: delays advance the clock instead of sleeping.
  */
 import type { ResilienceProfile } from "@/dsl/types";
+import { createEgressGuard } from "@/server/adapters/egress/guard";
 import { BreakerBoard } from "@/server/engine/breaker";
 import { toErrorInfo, type ErrorInfo } from "@/server/engine/errors";
 import { retryDelay, shouldRetry } from "@/server/engine/retry";
@@ -46,6 +47,15 @@ export function execution(
   };
 }
 
+/**
+ * The egress guard as the server builds it, with an allow-list that lets 127.0.0.1 (the mock
+ * server, fake receivers) be reached over plain http, as a workspace admin would allow it.
+ */
+export const loopbackEgress = createEgressGuard({
+  allowList: async () => [{ host: "127.0.0.1", allowHttp: true, allowPrivate: true }],
+});
+
+/** A connector runtime over `endpoints`; real HTTP goes through {@link loopbackEgress}. */
 export function runtimeFor(
   endpoints: Record<string, Omit<ResolvedConnector, "system">>,
   opts: { clock?: FakeClock; breakers?: BreakerBoard | null; fetch?: typeof fetch } = {},
@@ -55,7 +65,7 @@ export function runtimeFor(
       endpoints[system] ? { system, ...endpoints[system] } : null,
     ...(opts.clock ? { now: opts.clock.now } : {}),
     ...(opts.breakers !== undefined ? { breakers: opts.breakers } : {}),
-    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    ...(opts.fetch ? { fetch: opts.fetch } : { fetchFor: loopbackEgress.fetchFor }),
   });
 }
 

@@ -1,30 +1,16 @@
-import { mockService } from "@/server/adapters/connectors/mock/mock-service";
+import { answerMock } from "@/server/mock-endpoint";
 
-// The mock CRM, billing and CLM services (server/adapters/connectors/REST.md): in-memory state per
-// tenant (`X-Mock-Tenant` or `/t/<tenant>/...`), fault injection at `/_faults`. Demo data only.
+// The mock CRM, billing and CLM services (server/adapters/connectors/REST.md) over HTTP: for a
+// signed-in member or an API token of the workspace they serve, the tenant always the caller's
+// workspace; fault injection at `/_faults` needs the editor role (server/mock-endpoint.ts).
+// Runs reach the mocks in-process (`mock://<system>`), not through this route. Demo data only.
 export const dynamic = "force-dynamic";
 
 type Params = { params: Promise<{ system: string; path: string[] }> };
 
 async function handle(request: Request, { params }: Params): Promise<Response> {
   const { system, path } = await params;
-  const url = new URL(request.url);
-  const headers: Record<string, string> = {};
-  request.headers.forEach((value, key) => {
-    headers[key.toLowerCase()] = value;
-  });
-  const out = await mockService().handle(
-    system,
-    {
-      method: request.method,
-      path: `/${path.map(encodeURIComponent).join("/")}`,
-      query: url.searchParams,
-      headers,
-      body: request.method === "GET" || request.method === "HEAD" ? "" : await request.text(),
-    },
-    request.signal,
-  );
-  return new Response(out.body, { status: out.status, headers: out.headers });
+  return answerMock(request, system, path);
 }
 
 export { handle as GET, handle as POST, handle as PUT, handle as PATCH, handle as DELETE };
