@@ -6,6 +6,7 @@ import {
   evaluate,
   evaluateCel,
   ExpressionError,
+  regexSize,
   scanString,
   schemaAtPath,
   staticCost,
@@ -190,6 +191,15 @@ describe("run-time bounds", () => {
     expect(() =>
       evaluate({ kind: "expr", source: "inputs.a", refs: [] }, { inputs: { a: nums(100_001) } }),
     ).toThrow(/in `inputs.a`/);
+  });
+  it("estimates regular expression sizes", () => {
+    expect(regexSize("abc")).toBe(3);
+    expect(regexSize("a{10}")).toBe(10);
+    expect(regexSize("(a{10}){10}")).toBe(110); // a group counts one more
+    expect(regexSize("\\pL{1000}")).toBe(256_000);
+    expect(regexSize("[a-z]{2}")).toBe(8);
+    expect(() => evaluateCel("'a'.matches('(a{1000}){1000}')", {})).toThrow(/estimated size/);
+    expect(evaluateCel("'CON-1'.matches('^CON-[0-9]+$')", {})).toBe(true);
   });
   it("reports syntax errors and static bounds distinctly", () => {
     expect(() => evaluateCel("a +", {})).toThrow(/syntax error/);

@@ -3,7 +3,15 @@
  * the server (engine) and the CLI alike.
  */
 export { compile, validate, hashIr, type CompileResult, type CompileOptions } from "./compile";
-export { parseFlow, astToJs, getPair, getValue, spanAtPath } from "./parse";
+export {
+  parseFlow,
+  astToJs,
+  getPair,
+  getValue,
+  spanAtPath,
+  MAX_ALIAS_NODES,
+  MAX_NESTING_DEPTH,
+} from "./parse";
 export type { AstNode, AstMap, AstSeq, AstScalar, AstPair, ParseResult } from "./parse";
 export { diffFlows, bumpVersion, type FlowChange, type FlowDiff } from "./diff";
 export {
@@ -13,6 +21,7 @@ export {
   analyzeCel,
   scanString,
   ExpressionError,
+  CEL_LIMITS,
   type EvalContext,
 } from "./expr";
 export { offsetToPosition, lineStarts, type Position } from "./positions";

@@ -55,8 +55,11 @@ const ZEnvFields = z.object({
   TRUSTFLOW_ADMISSION_SLOTS: z.coerce.number().int().min(1).max(1000).default(8),
   /** Starts waiting for a slot; beyond it a start is answered 503 with Retry-After. */
   TRUSTFLOW_ADMISSION_QUEUE: z.coerce.number().int().min(0).max(100_000).default(64),
-  /** Event-loop lag beyond which a burst's further starts are refused (0: off). */
-  TRUSTFLOW_ADMISSION_MAX_LAG_MS: z.coerce.number().int().min(0).max(60_000).default(250),
+  /**
+   * Event-loop lag beyond which a burst's further starts are refused (0, the default: off; a
+   * long synchronous task such as a migration also makes the loop late, see admission.ts).
+   */
+  TRUSTFLOW_ADMISSION_MAX_LAG_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   /** Egress guard: response body bytes of one outbound call (decompressed). */
   EGRESS_MAX_RESPONSE_BYTES: z.coerce
     .number()

@@ -127,6 +127,20 @@ describe("CEL cost bomb", () => {
     expect(failure(() => evaluateCel(deep, {})).message).toContain(`${CEL_LIMITS.maxDepth} levels`);
   });
 
+  it("refuses regular expressions that compile into huge programs, and compiles each pattern once", () => {
+    // 14 characters that RE2 expands into a thousand Unicode classes (0.2 s per compile).
+    const source = "inputs.ids.exists(x, x.matches(inputs.p))";
+    const e = failure(() =>
+      evaluate(expr(source), { inputs: { ids: ids(10), p: "(\\pL{1000})" } }),
+    );
+    expect(e.message).toContain(`limit of ${CEL_LIMITS.maxRegexSize}`);
+    // A plain pattern over 20,000 items: compiled once, matched 20,000 times.
+    const ok = evaluate(expr("inputs.ids.all(x, x.matches('^CON-[0-9]+$'))"), {
+      inputs: { ids: ids(20_000) },
+    });
+    expect(ok).toBe(true);
+  });
+
   it("still evaluates a single comprehension over 20,000 items", () => {
     const r = evaluate(expr("inputs.ids.filter(x, x != 'CON-1').map(x, x + '!').size()"), {
       inputs: { ids: ids(20_000) },

@@ -1,6 +1,7 @@
 /**
  * Admission control: the one door every run start of this process goes through (`run.start`,
- * webhook deliveries queued or executed inline, schedule fires).
+ * webhook deliveries queued or executed inline; schedule fires, paced by the scheduler, only
+ * meet the active-run cap).
  *
  * - **Concurrency gate.** At most `concurrency` starts (a queued start's transaction, or an
  *   inline webhook execution from its start to its first park or end) are in progress at once;
@@ -9,9 +10,11 @@
  *   costs bounded memory and bounded database work in flight, so the embedded database (one
  *   connection, executed on this thread) and the event loop stay free for other requests
  *   (`/api/health`, the studio). A refused start wrote nothing. With the embedded database a
- *   start never waits for I/O, so starts run one after the other and slots are never contended:
- *   there the event loop's lag shows the queue instead — once the loop is `maxLagMs` late, a
- *   turn of it admits at most `concurrency` starts and refuses the rest (503) at once.
+ *   start never waits for I/O, so starts run one after the other and rarely contend for a slot:
+ *   there the event loop's lag shows the queue instead — with `maxLagMs` set (off by default),
+ *   once the loop is that late a turn of it admits at most `concurrency` starts and refuses the
+ *   rest (503) at once. Off by default: any long synchronous task (a migration at boot) makes
+ *   the loop late too, and starts issued one after the other in one task would be refused.
  * - **Active runs per workspace.** A workspace with `maxActiveRuns` queued, running or waiting
  *   runs cannot start another (`RATE_LIMITED`, `details.status` 429); sub-flows are refused by
  *   the engine with the same limit (`server/engine/subflow-limits.ts`). The count is an

@@ -83,6 +83,9 @@ export function startTriggeredRun(
   driver?: Pick<SqlDriver, "transaction">,
 ): Promise<RunRecord | null> {
   // Admission control: a slot of the process's gate (or RATE_LIMITED), the workspace's cap.
+  // Schedule fires are paced by the scheduler itself (one per flow and fire time, retried on
+  // its next tick): they skip the gate, not the cap.
+  if (t.trigger.type === "schedule") return startAdmittedTriggeredRun(db, t, claim, driver);
   return admissionGate().run(() => startAdmittedTriggeredRun(db, t, claim, driver));
 }
 
