@@ -299,6 +299,14 @@ export const diagnosticCatalogue = {
     message: (d) =>
       `\`model\` only applies to agent blocks; \`${s(d.block)}\` is a ${s(d.kind)} block`,
   },
+  TF3052: {
+    name: "credentials-in-url",
+    severity: "error",
+    message: (d) =>
+      `\`${s(d.path)}\` has a user name or password inside a URL; it would be stored with the flow and sent in clear`,
+    hint: () =>
+      "keep credentials out of flows: a connector's credential, or a workspace secret read as `${{ secrets.NAME }}` in a header",
+  },
   TF4001: {
     name: "policy-violation",
     severity: "error",

@@ -879,6 +879,10 @@ class Analyzer {
       };
     }
     const v = node.value;
+    // `https://user:pass@host` written into a flow would be stored in every version and run: the
+    // egress guard refuses it at run time; here the author learns it at the keystroke.
+    if (typeof v === "string" && URL_CREDENTIALS.test(v))
+      this.report("TF3052", node.span, { path: ctx.targetPath });
     if (typeof v !== "string" || !v.includes("${{")) return { kind: "literal", value: v };
     const scanned = scanString(v);
     if (scanned.unterminated !== undefined) {
@@ -1331,6 +1335,9 @@ function outputSchemaOf(step: StepModel): JsonSchema | undefined {
 }
 
 const EXPR_PLACEHOLDER = "\u0000expr";
+
+/** A URL with user info (`scheme://user[:password]@host`) anywhere in a string. */
+const URL_CREDENTIALS = /\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#@]+@/i;
 
 function literalView(v: CompiledValue, path: string, exprPaths: Set<string>): unknown {
   switch (v.kind) {

@@ -4,9 +4,14 @@
  */
 import { isMap, isScalar, parseDocument, type Node, type Pair } from "yaml";
 import { applyEdit } from "@/dsl";
+import { MAX_SCANNED_NESTING, scanNesting } from "@/dsl/parse";
+
+/** Texts the compiler refuses as too deep are never handed to the recursive YAML parser. */
+const tooDeep = (text: string) => scanNesting(text, MAX_SCANNED_NESTING) !== undefined;
 
 /** Sets the top-level `version:` value, keeping everything else byte for byte. */
 export function setFlowVersion(text: string, version: string): string {
+  if (tooDeep(text)) return text;
   const doc = parseDocument(text);
   if (doc.errors.length > 0 || !isMap(doc.contents)) return text;
   const pair = doc.contents.items.find((p) => isScalar(p.key) && p.key.value === "version") as
@@ -31,7 +36,7 @@ export function setFlowVersion(text: string, version: string): string {
  */
 export function setAllPositions(text: string, positions: Record<string, [number, number]>): string {
   const ids = Object.keys(positions);
-  if (ids.length === 0) return text;
+  if (ids.length === 0 || tooDeep(text)) return text;
   let out = text;
   let doc = parseDocument(out);
   if (!isMap(doc.getIn(["ui", "positions"], true))) {

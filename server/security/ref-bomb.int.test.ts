@@ -165,6 +165,10 @@ describe("$ref bomb", () => {
     expect(() => importOpenApi("laughs", aliasBomb())).toThrow(/limit yamlAliasCount = 100/);
     const huge = `${petstore}\n# ${"x".repeat(OPENAPI_LIMITS.documentChars)}`;
     expect(() => importOpenApi("huge", huge)).toThrow(/limit documentChars/);
+    // 100,000 nested brackets, as JSON and as YAML flow: refused by a linear scan, never parsed.
+    const brackets = "[".repeat(100_000);
+    expect(() => importOpenApi("nested_json", `{"a":${brackets}`)).toThrow(/limit nesting/);
+    expect(() => importOpenApi("nested_yaml", `openapi: ${brackets}`)).toThrow(/limit nesting/);
 
     const api = callerFor(db.prisma, owner.user, owner.workspace.id);
     await expect(

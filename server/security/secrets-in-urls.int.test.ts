@@ -70,7 +70,25 @@ async function everything(): Promise<string> {
 }
 
 describe("secrets in URLs echoed", () => {
+  it("the compiler refuses credentials written into a flow's URL (TF3052), at the URL", () => {
+    const text = `flow: creds-literal
+version: 1.0.0
+steps:
+  - id: literal
+    uses: http.request@1
+    with:
+      method: GET
+      url: ${WITH_CREDS}/status
+`;
+    const errors = compileFlow(text).diagnostics.filter((d) => d.severity === "error");
+    expect(errors.map((d) => d.code)).toEqual(["TF3052"]);
+    expect(text.slice(errors[0]!.span.start, errors[0]!.span.end)).toBe(`${WITH_CREDS}/status`);
+    expect(errors[0]!.message).not.toContain(PASSWORD);
+  });
+
   it("http.request with credentials in its URL fails with a validation error that names no password", async () => {
+    // The literal step's URL is assembled by CEL, so the compiler's TF3052 does not see it: the
+    // run-time guard must refuse it (as it refuses flows saved before TF3052 existed).
     const flow = compileFlow(`flow: creds-in-url
 version: 1.0.0
 sla: T2
@@ -82,7 +100,7 @@ steps:
     retry: { max: 0 }
     with:
       method: GET
-      url: ${WITH_CREDS}/status
+      url: \${{ "https://" + "${USER}:${PASSWORD}" + "@api.partner.example/v1/status" }}
   - id: built
     uses: http.request@1
     retry: { max: 0 }

@@ -25,6 +25,7 @@
  *   operations from it without reading the document again.
  */
 import { parse as parseYaml } from "yaml";
+import { scanNesting } from "@/dsl/parse";
 import { SCHEMA_FORMATS, validateBlockDefinition } from "@/dsl/registry/registry";
 import type { BlockDefinition, JsonSchema } from "@/dsl/types";
 import { blockRefOf, primitiveRegistry } from "./framework/connector";
@@ -44,6 +45,8 @@ export const OPENAPI_LIMITS = {
   documentChars: 2_000_000,
   /** Nodes YAML alias expansion may produce (eemeli/yaml's `maxAliasCount`). */
   yamlAliasCount: 100,
+  /** Nesting levels of the text (brackets and indentation), checked before parsing. */
+  nesting: 250,
   /** `$ref`s followed in a chain (a reference to a reference to ...). */
   refDepth: 32,
   /** Schema nesting depth after inlining. */
@@ -383,6 +386,15 @@ export function parseOpenApiDocument(input: string | Obj): Obj {
     throw new OpenApiLimitError(
       "documentChars",
       `the document has ${input.length.toLocaleString("en-US")} characters, more than the limit of ${OPENAPI_LIMITS.documentChars.toLocaleString("en-US")} (limit documentChars)`,
+    );
+  }
+  // A pathological nesting (100k `[`) would overflow the YAML library's stack after seconds of
+  // work: refuse it from a linear scan first (the compiler's own pre-check).
+  const tooDeep = scanNesting(input, OPENAPI_LIMITS.nesting);
+  if (tooDeep !== undefined) {
+    throw new OpenApiLimitError(
+      "nesting",
+      `the document nests deeper than ${OPENAPI_LIMITS.nesting} levels (at character ${tooDeep}; limit nesting)`,
     );
   }
   let doc: unknown;
