@@ -1,17 +1,19 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { formatDateTime } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc/client";
-import { errorMessage, formErrors } from "@/lib/trpc/errors";
+import { formErrors } from "@/lib/trpc/errors";
 import { useCan } from "@/lib/trpc/hooks";
-import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
-import { Button } from "@/components/ui/button";
 import { SelectField, TextField } from "@/components/ui/field";
-import { Table, Td, Th } from "@/components/ui/table";
-import { ConfirmRowAction, SettingsSection } from "./settings-section";
+import { Td } from "@/components/ui/table";
+import { ConfirmRowAction } from "./confirm-row-action";
+import { SettingsForm } from "./settings-form";
+import { SettingsSection } from "./settings-section";
+import { SettingsTable, type SettingsColumn } from "./settings-table";
+import { ShownOnce } from "./shown-once";
 
 export function ApiTokensPanel() {
   const isAdmin = useCan("admin");
@@ -44,6 +46,16 @@ const SCOPES: { value: Scope; label: string; hint: string }[] = [
   { value: "approve", label: "approve", hint: "decide approval steps" },
   { value: "admin", label: "admin", hint: "change flows, triggers, connectors and settings" },
 ];
+const TOKEN_COLUMNS: readonly SettingsColumn[] = [
+  { label: "Name" },
+  { label: "Prefix" },
+  { label: "Scopes" },
+  { label: "Created by" },
+  { label: "Created" },
+  { label: "Last used" },
+  { label: "Expires" },
+  { label: "Status" },
+];
 const LIFETIMES = [7, 30, 90, 365] as const;
 const formatDay = (d: Date | string) =>
   new Intl.DateTimeFormat("en-GB", { year: "numeric", month: "short", day: "2-digit" }).format(
@@ -58,7 +70,6 @@ function TokensAdmin() {
   const [scopes, setScopes] = useState<Scope[]>(["read"]);
   const [days, setDays] = useState<number>(90);
   const [secret, setSecret] = useState<{ name: string; value: string } | null>(null);
-  const [copied, setCopied] = useState(false);
   const refresh = () =>
     Promise.all([
       queryClient.invalidateQueries(trpc.token.pathFilter()),
@@ -68,7 +79,6 @@ function TokensAdmin() {
     trpc.token.create.mutationOptions({
       onSuccess: async (t) => {
         setSecret({ name: t.name, value: t.secret });
-        setCopied(false);
         setName("");
         setScopes(["read"]);
         setDays(90);
@@ -79,27 +89,40 @@ function TokensAdmin() {
   const revoke = useMutation(trpc.token.revoke.mutationOptions({ onSuccess: refresh }));
   const errors = formErrors(create.error);
 
-  function onCreate(e: FormEvent) {
-    e.preventDefault();
-    create.mutate({ name, scopes, expiresInDays: days });
-  }
-
-  async function copy(value: string) {
-    try {
-      await navigator.clipboard.writeText(value);
-      setCopied(true);
-    } catch {
-      setCopied(false);
-    }
-  }
-
   return (
     <>
-      <form
-        onSubmit={onCreate}
-        aria-label="Create an API token"
-        className="grid grid-cols-[1fr_10rem_auto] items-start gap-3 rounded-lg border border-zinc-200 bg-white p-3"
-        noValidate
+      <SettingsForm
+        label="Create an API token"
+        layout="field-and-select"
+        submitLabel="Create token"
+        pending={create.isPending}
+        onSubmit={() => create.mutate({ name, scopes, expiresInDays: days })}
+        error={errors.message}
+        below={
+          <fieldset className="col-span-3">
+            <legend className="text-xs font-medium text-zinc-700">Scopes</legend>
+            <div className="mt-1 flex flex-wrap gap-x-5 gap-y-1">
+              {SCOPES.map((sc) => (
+                <label key={sc.value} className="flex items-center gap-1.5 text-sm text-zinc-800">
+                  <input
+                    type="checkbox"
+                    checked={scopes.includes(sc.value)}
+                    onChange={(e) =>
+                      setScopes((cur) =>
+                        e.target.checked ? [...cur, sc.value] : cur.filter((v) => v !== sc.value),
+                      )
+                    }
+                  />
+                  <span className="font-mono text-xs">{sc.label}</span>
+                  <span className="text-xs text-zinc-500">{sc.hint}</span>
+                </label>
+              ))}
+            </div>
+            {errors.fields.scopes && (
+              <p className="mt-1 text-xs text-red-700">{errors.fields.scopes.join(" ")}</p>
+            )}
+          </fieldset>
+        }
       >
         <TextField
           label="Token name"
@@ -120,125 +143,57 @@ function TokensAdmin() {
             </option>
           ))}
         </SelectField>
-        <Button type="submit" variant="primary" className="mt-5" pending={create.isPending}>
-          Create token
-        </Button>
-        <fieldset className="col-span-3">
-          <legend className="text-xs font-medium text-zinc-700">Scopes</legend>
-          <div className="mt-1 flex flex-wrap gap-x-5 gap-y-1">
-            {SCOPES.map((sc) => (
-              <label key={sc.value} className="flex items-center gap-1.5 text-sm text-zinc-800">
-                <input
-                  type="checkbox"
-                  checked={scopes.includes(sc.value)}
-                  onChange={(e) =>
-                    setScopes((cur) =>
-                      e.target.checked ? [...cur, sc.value] : cur.filter((v) => v !== sc.value),
-                    )
-                  }
-                />
-                <span className="font-mono text-xs">{sc.label}</span>
-                <span className="text-xs text-zinc-500">{sc.hint}</span>
-              </label>
-            ))}
-          </div>
-          {errors.fields.scopes && (
-            <p className="mt-1 text-xs text-red-700">{errors.fields.scopes.join(" ")}</p>
-          )}
-        </fieldset>
-        {errors.message && (
-          <Alert tone="error" className="col-span-3">
-            {errors.message}
-          </Alert>
-        )}
-      </form>
+      </SettingsForm>
 
       {secret && (
-        <Alert
-          tone="warning"
-          testId="new-token-secret"
-          action={
-            <Button size="sm" variant="ghost" onClick={() => setSecret(null)}>
-              Done
-            </Button>
-          }
-        >
-          <p className="font-medium">
-            Copy the secret of “{secret.name}” now: it is shown only once and cannot be recovered.
-          </p>
-          <div className="mt-2 flex items-center gap-2">
-            <code className="rounded border border-amber-200 bg-white px-2 py-1 font-mono text-xs break-all select-all">
-              {secret.value}
-            </code>
-            <Button size="sm" onClick={() => void copy(secret.value)}>
-              {copied ? "Copied" : "Copy"}
-            </Button>
-          </div>
-        </Alert>
+        <ShownOnce testId="new-token-secret" value={secret.value} onDone={() => setSecret(null)}>
+          Copy the secret of “{secret.name}” now: it is shown only once and cannot be recovered.
+        </ShownOnce>
       )}
 
-      {revoke.error && <Alert tone="error">{errorMessage(revoke.error)}</Alert>}
-
-      {tokens.isPending ? (
-        <p className="text-sm text-zinc-500">Loading tokens…</p>
-      ) : tokens.error ? (
-        <Alert tone="error">{errorMessage(tokens.error)}</Alert>
-      ) : tokens.data.length === 0 ? (
-        <p className="text-sm text-zinc-600">No API tokens yet.</p>
-      ) : (
-        <Table label="API tokens">
-          <thead>
-            <tr>
-              <Th>Name</Th>
-              <Th>Prefix</Th>
-              <Th>Scopes</Th>
-              <Th>Created by</Th>
-              <Th>Created</Th>
-              <Th>Last used</Th>
-              <Th>Expires</Th>
-              <Th>Status</Th>
-              <Th className="w-24">
-                <span className="sr-only">Actions</span>
-              </Th>
-            </tr>
-          </thead>
-          <tbody>
-            {tokens.data.map((t) => (
-              <tr key={t.id}>
-                <Td className="font-medium">{t.name}</Td>
-                <Td className="font-mono text-xs text-zinc-600">{t.prefix}…</Td>
-                <Td className="font-mono text-xs text-zinc-600">{t.scopes.join(", ")}</Td>
-                <Td className="text-zinc-600">{t.user.email}</Td>
-                <Td className="text-zinc-600">{formatDateTime(t.createdAt)}</Td>
-                <Td className="text-zinc-600">
-                  {t.lastUsedAt ? formatDateTime(t.lastUsedAt) : "Never"}
-                </Td>
-                <Td className="text-zinc-600">{t.expiresAt ? formatDay(t.expiresAt) : "—"}</Td>
-                <Td>
-                  {t.revokedAt ? (
-                    <Badge tone="danger">Revoked {formatDateTime(t.revokedAt)}</Badge>
-                  ) : t.expired ? (
-                    <Badge tone="danger">Expired</Badge>
-                  ) : (
-                    <Badge tone="success">Active</Badge>
-                  )}
-                </Td>
-                <Td className="text-right">
-                  {!t.revokedAt && (
-                    <ConfirmRowAction
-                      label="Revoke"
-                      ariaLabel={`Revoke ${t.name}`}
-                      confirm={`Revoke “${t.name}”? Calls using it will fail.`}
-                      pending={revoke.isPending && revoke.variables?.id === t.id}
-                      onConfirm={() => revoke.mutate({ id: t.id })}
-                    />
-                  )}
-                </Td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      )}
+      <SettingsTable
+        label="API tokens"
+        columns={TOKEN_COLUMNS}
+        actions
+        query={tokens}
+        loadingText="Loading tokens…"
+        emptyText="No API tokens yet."
+        actionError={revoke.error}
+      >
+        {tokens.data?.map((t) => (
+          <tr key={t.id}>
+            <Td className="font-medium">{t.name}</Td>
+            <Td className="font-mono text-xs text-zinc-600">{t.prefix}…</Td>
+            <Td className="font-mono text-xs text-zinc-600">{t.scopes.join(", ")}</Td>
+            <Td className="text-zinc-600">{t.user.email}</Td>
+            <Td className="text-zinc-600">{formatDateTime(t.createdAt)}</Td>
+            <Td className="text-zinc-600">
+              {t.lastUsedAt ? formatDateTime(t.lastUsedAt) : "Never"}
+            </Td>
+            <Td className="text-zinc-600">{t.expiresAt ? formatDay(t.expiresAt) : "—"}</Td>
+            <Td>
+              {t.revokedAt ? (
+                <Badge tone="danger">Revoked {formatDateTime(t.revokedAt)}</Badge>
+              ) : t.expired ? (
+                <Badge tone="danger">Expired</Badge>
+              ) : (
+                <Badge tone="success">Active</Badge>
+              )}
+            </Td>
+            <Td className="text-right">
+              {!t.revokedAt && (
+                <ConfirmRowAction
+                  label="Revoke"
+                  ariaLabel={`Revoke ${t.name}`}
+                  confirm={`Revoke “${t.name}”? Calls using it will fail.`}
+                  pending={revoke.isPending && revoke.variables?.id === t.id}
+                  onConfirm={() => revoke.mutate({ id: t.id })}
+                />
+              )}
+            </Td>
+          </tr>
+        ))}
+      </SettingsTable>
     </>
   );
 }

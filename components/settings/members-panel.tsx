@@ -1,18 +1,32 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { formatDateTime } from "@/lib/format";
 import { ROLES, type Role } from "@/lib/roles";
 import { useTRPC } from "@/lib/trpc/client";
-import { errorMessage, formErrors } from "@/lib/trpc/errors";
+import { formErrors } from "@/lib/trpc/errors";
 import { useCan } from "@/lib/trpc/hooks";
-import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
-import { Button } from "@/components/ui/button";
 import { SelectField, TextField, inputClass } from "@/components/ui/field";
-import { Table, Td, Th } from "@/components/ui/table";
-import { ConfirmRowAction, SettingsSection } from "./settings-section";
+import { Td } from "@/components/ui/table";
+import { ConfirmRowAction } from "./confirm-row-action";
+import { SettingsForm } from "./settings-form";
+import { SettingsSection } from "./settings-section";
+import { SettingsTable, type SettingsColumn } from "./settings-table";
+import { ShownOnce } from "./shown-once";
+
+const INVITATION_COLUMNS: readonly SettingsColumn[] = [
+  { label: "Invited email" },
+  { label: "Role", className: "w-40" },
+  { label: "Expires", className: "w-40" },
+];
+const MEMBER_COLUMNS: readonly SettingsColumn[] = [
+  { label: "Name" },
+  { label: "Email" },
+  { label: "Role", className: "w-40" },
+  { label: "Member since", className: "w-40" },
+];
 
 export function MembersPanel() {
   const trpc = useTRPC();
@@ -22,7 +36,6 @@ export function MembersPanel() {
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<Role>("editor");
   const [link, setLink] = useState<{ email: string; url: string } | null>(null);
-  const [copied, setCopied] = useState(false);
   const invitations = useQuery({
     ...trpc.workspace.invitations.queryOptions(),
     enabled: isAdmin,
@@ -37,7 +50,6 @@ export function MembersPanel() {
     trpc.workspace.invite.mutationOptions({
       onSuccess: async (inv) => {
         setLink({ email: inv.email, url: `${window.location.origin}/invite/${inv.token}` });
-        setCopied(false);
         setEmail("");
         await refresh();
       },
@@ -51,20 +63,6 @@ export function MembersPanel() {
   const inviteErrors = formErrors(invite.error);
   const rowError = setMemberRole.error ?? remove.error ?? revokeInvitation.error;
 
-  function onInvite(e: FormEvent) {
-    e.preventDefault();
-    invite.mutate({ email, role });
-  }
-
-  async function copy(value: string) {
-    try {
-      await navigator.clipboard.writeText(value);
-      setCopied(true);
-    } catch {
-      setCopied(false);
-    }
-  }
-
   return (
     <SettingsSection
       id="members-heading"
@@ -72,11 +70,13 @@ export function MembersPanel() {
       description="Viewers read; editors change workflows; approvers also approve; admins invite members and manage tokens."
     >
       {isAdmin && (
-        <form
-          onSubmit={onInvite}
-          aria-label="Invite a member"
-          className="grid grid-cols-[1fr_10rem_auto] items-start gap-3 rounded-lg border border-zinc-200 bg-white p-3"
-          noValidate
+        <SettingsForm
+          label="Invite a member"
+          layout="field-and-select"
+          submitLabel="Create invitation"
+          pending={invite.isPending}
+          onSubmit={() => invite.mutate({ email, role })}
+          error={inviteErrors.message}
         >
           <TextField
             label="Email to invite"
@@ -93,146 +93,91 @@ export function MembersPanel() {
               </option>
             ))}
           </SelectField>
-          <Button type="submit" variant="primary" className="mt-5" pending={invite.isPending}>
-            Create invitation
-          </Button>
-          {inviteErrors.message && (
-            <Alert tone="error" className="col-span-3">
-              {inviteErrors.message}
-            </Alert>
-          )}
-        </form>
+        </SettingsForm>
       )}
 
       {link && (
-        <Alert
-          tone="warning"
-          testId="new-invitation-link"
-          action={
-            <Button size="sm" variant="ghost" onClick={() => setLink(null)}>
-              Done
-            </Button>
-          }
-        >
-          <p className="font-medium">
-            Send this link to {link.email} yourself: it is shown only once, works once and expires
-            in 7 days.
-          </p>
-          <div className="mt-2 flex items-center gap-2">
-            <code className="rounded border border-amber-200 bg-white px-2 py-1 font-mono text-xs break-all select-all">
-              {link.url}
-            </code>
-            <Button size="sm" onClick={() => void copy(link.url)}>
-              {copied ? "Copied" : "Copy"}
-            </Button>
-          </div>
-        </Alert>
+        <ShownOnce testId="new-invitation-link" value={link.url} onDone={() => setLink(null)}>
+          Send this link to {link.email} yourself: it is shown only once, works once and expires in
+          7 days.
+        </ShownOnce>
       )}
 
       {isAdmin && invitations.data && invitations.data.length > 0 && (
-        <Table label="Pending invitations">
-          <thead>
-            <tr>
-              <Th>Invited email</Th>
-              <Th className="w-40">Role</Th>
-              <Th className="w-40">Expires</Th>
-              <Th className="w-24">
-                <span className="sr-only">Actions</span>
-              </Th>
+        <SettingsTable label="Pending invitations" columns={INVITATION_COLUMNS} actions>
+          {invitations.data.map((i) => (
+            <tr key={i.id}>
+              <Td className="text-zinc-600">{i.email}</Td>
+              <Td>
+                <Badge tone="neutral">{i.role}</Badge>
+              </Td>
+              <Td className="whitespace-nowrap text-zinc-600">
+                {i.expired ? "expired" : formatDateTime(i.expiresAt)}
+              </Td>
+              <Td className="text-right">
+                <ConfirmRowAction
+                  label="Revoke"
+                  ariaLabel={`Revoke the invitation of ${i.email}`}
+                  confirm={`Revoke the invitation of ${i.email}? Its link stops working.`}
+                  pending={
+                    revokeInvitation.isPending && revokeInvitation.variables?.invitationId === i.id
+                  }
+                  onConfirm={() => revokeInvitation.mutate({ invitationId: i.id })}
+                />
+              </Td>
             </tr>
-          </thead>
-          <tbody>
-            {invitations.data.map((i) => (
-              <tr key={i.id}>
-                <Td className="text-zinc-600">{i.email}</Td>
-                <Td>
-                  <Badge tone="neutral">{i.role}</Badge>
-                </Td>
-                <Td className="whitespace-nowrap text-zinc-600">
-                  {i.expired ? "expired" : formatDateTime(i.expiresAt)}
-                </Td>
-                <Td className="text-right">
-                  <ConfirmRowAction
-                    label="Revoke"
-                    ariaLabel={`Revoke the invitation of ${i.email}`}
-                    confirm={`Revoke the invitation of ${i.email}? Its link stops working.`}
-                    pending={
-                      revokeInvitation.isPending &&
-                      revokeInvitation.variables?.invitationId === i.id
-                    }
-                    onConfirm={() => revokeInvitation.mutate({ invitationId: i.id })}
-                  />
-                </Td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
+          ))}
+        </SettingsTable>
       )}
 
-      {rowError && <Alert tone="error">{errorMessage(rowError)}</Alert>}
-
-      {members.isPending ? (
-        <p className="text-sm text-zinc-500">Loading members…</p>
-      ) : members.error ? (
-        <Alert tone="error">{errorMessage(members.error)}</Alert>
-      ) : (
-        <Table label="Members">
-          <thead>
-            <tr>
-              <Th>Name</Th>
-              <Th>Email</Th>
-              <Th className="w-40">Role</Th>
-              <Th className="w-40">Member since</Th>
-              {isAdmin && (
-                <Th className="w-24">
-                  <span className="sr-only">Actions</span>
-                </Th>
+      <SettingsTable
+        label="Members"
+        columns={MEMBER_COLUMNS}
+        actions={isAdmin}
+        query={members}
+        loadingText="Loading members…"
+        actionError={rowError}
+      >
+        {members.data?.map((m) => (
+          <tr key={m.id}>
+            <Td className="font-medium">{m.user.name}</Td>
+            <Td className="text-zinc-600">{m.user.email}</Td>
+            <Td>
+              {isAdmin ? (
+                <select
+                  aria-label={`Role of ${m.user.email}`}
+                  className={`${inputClass} h-7 py-0.5 text-xs`}
+                  value={m.role}
+                  disabled={setMemberRole.isPending}
+                  onChange={(e) =>
+                    setMemberRole.mutate({ membershipId: m.id, role: e.target.value as Role })
+                  }
+                >
+                  {ROLES.map((r) => (
+                    <option key={r} value={r}>
+                      {r}
+                    </option>
+                  ))}
+                </select>
+              ) : (
+                <Badge tone={m.role === "admin" ? "accent" : "neutral"}>{m.role}</Badge>
               )}
-            </tr>
-          </thead>
-          <tbody>
-            {members.data.map((m) => (
-              <tr key={m.id}>
-                <Td className="font-medium">{m.user.name}</Td>
-                <Td className="text-zinc-600">{m.user.email}</Td>
-                <Td>
-                  {isAdmin ? (
-                    <select
-                      aria-label={`Role of ${m.user.email}`}
-                      className={`${inputClass} h-7 py-0.5 text-xs`}
-                      value={m.role}
-                      disabled={setMemberRole.isPending}
-                      onChange={(e) =>
-                        setMemberRole.mutate({ membershipId: m.id, role: e.target.value as Role })
-                      }
-                    >
-                      {ROLES.map((r) => (
-                        <option key={r} value={r}>
-                          {r}
-                        </option>
-                      ))}
-                    </select>
-                  ) : (
-                    <Badge tone={m.role === "admin" ? "accent" : "neutral"}>{m.role}</Badge>
-                  )}
-                </Td>
-                <Td className="whitespace-nowrap text-zinc-600">{formatDateTime(m.since)}</Td>
-                {isAdmin && (
-                  <Td className="text-right">
-                    <ConfirmRowAction
-                      label="Remove"
-                      ariaLabel={`Remove ${m.user.email}`}
-                      confirm={`Remove ${m.user.email} from this workspace?`}
-                      pending={remove.isPending && remove.variables?.membershipId === m.id}
-                      onConfirm={() => remove.mutate({ membershipId: m.id })}
-                    />
-                  </Td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      )}
+            </Td>
+            <Td className="whitespace-nowrap text-zinc-600">{formatDateTime(m.since)}</Td>
+            {isAdmin && (
+              <Td className="text-right">
+                <ConfirmRowAction
+                  label="Remove"
+                  ariaLabel={`Remove ${m.user.email}`}
+                  confirm={`Remove ${m.user.email} from this workspace?`}
+                  pending={remove.isPending && remove.variables?.membershipId === m.id}
+                  onConfirm={() => remove.mutate({ membershipId: m.id })}
+                />
+              </Td>
+            )}
+          </tr>
+        ))}
+      </SettingsTable>
     </SettingsSection>
   );
 }

@@ -1,16 +1,23 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { formatDateTime } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc/client";
-import { errorMessage, formErrors } from "@/lib/trpc/errors";
+import { formErrors } from "@/lib/trpc/errors";
 import { useCan } from "@/lib/trpc/hooks";
-import { Alert } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/field";
-import { Table, Td, Th } from "@/components/ui/table";
-import { ConfirmRowAction, SettingsSection } from "./settings-section";
+import { Td } from "@/components/ui/table";
+import { ConfirmRowAction } from "./confirm-row-action";
+import { SettingsForm } from "./settings-form";
+import { SettingsSection } from "./settings-section";
+import { SettingsTable, type SettingsColumn } from "./settings-table";
+
+const SECRET_COLUMNS: readonly SettingsColumn[] = [
+  { label: "Name" },
+  { label: "Value" },
+  { label: "Updated" },
+];
 
 /**
  * Settings: the workspace's secrets (`secrets.<name>` in flows). Write-only: a value is sent
@@ -43,12 +50,6 @@ export function SecretsPanel() {
   const remove = useMutation(trpc.secret.delete.mutationOptions({ onSuccess: refresh }));
   const errors = formErrors(set.error);
 
-  function onSave(e: FormEvent) {
-    e.preventDefault();
-    setNotice(null);
-    set.mutate({ name, value });
-  }
-
   return (
     <SettingsSection
       id="secrets-heading"
@@ -63,11 +64,16 @@ export function SecretsPanel() {
       }
     >
       {canEdit ? (
-        <form
-          onSubmit={onSave}
-          aria-label="Set a secret"
-          className="grid grid-cols-[1fr_1fr_auto] items-start gap-3 rounded-lg border border-zinc-200 bg-white p-3"
-          noValidate
+        <SettingsForm
+          label="Set a secret"
+          submitLabel="Save secret"
+          pending={set.isPending}
+          onSubmit={() => {
+            setNotice(null);
+            set.mutate({ name, value });
+          }}
+          error={errors.message}
+          notice={notice}
         >
           <TextField
             label="Name"
@@ -86,70 +92,41 @@ export function SecretsPanel() {
             onChange={(e) => setValue(e.target.value)}
             errors={errors.fields.value}
           />
-          <Button type="submit" variant="primary" className="mt-5" pending={set.isPending}>
-            Save secret
-          </Button>
-          {errors.message && (
-            <Alert tone="error" className="col-span-3">
-              {errors.message}
-            </Alert>
-          )}
-          {notice && (
-            <Alert tone="success" className="col-span-3">
-              {notice}
-            </Alert>
-          )}
-        </form>
+        </SettingsForm>
       ) : (
         <p className="text-sm text-zinc-600">
           Only editors and admins of this workspace set and delete secrets.
         </p>
       )}
 
-      {remove.error && <Alert tone="error">{errorMessage(remove.error)}</Alert>}
-
-      {secrets.isPending ? (
-        <p className="text-sm text-zinc-500">Loading secrets…</p>
-      ) : secrets.error ? (
-        <Alert tone="error">{errorMessage(secrets.error)}</Alert>
-      ) : secrets.data.length === 0 ? (
-        <p className="text-sm text-zinc-600">No secrets yet.</p>
-      ) : (
-        <Table label="Secrets">
-          <thead>
-            <tr>
-              <Th>Name</Th>
-              <Th>Value</Th>
-              <Th>Updated</Th>
-              {canEdit && (
-                <Th className="w-24">
-                  <span className="sr-only">Actions</span>
-                </Th>
-              )}
-            </tr>
-          </thead>
-          <tbody>
-            {secrets.data.map((s) => (
-              <tr key={s.name}>
-                <Td className="font-mono text-xs">secrets.{s.name}</Td>
-                <Td className="font-mono text-xs text-zinc-600">{s.hint || "set"}</Td>
-                <Td className="text-zinc-600">{formatDateTime(s.updatedAt)}</Td>
-                {canEdit && (
-                  <Td className="text-right">
-                    <ConfirmRowAction
-                      label="Delete"
-                      ariaLabel={`Delete secrets.${s.name}`}
-                      confirm={`Delete secrets.${s.name}? Flows that read it fail from their next run on.`}
-                      pending={remove.isPending && remove.variables?.name === s.name}
-                      onConfirm={() => remove.mutate({ name: s.name })}
-                    />
-                  </Td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      )}
+      <SettingsTable
+        label="Secrets"
+        columns={SECRET_COLUMNS}
+        actions={canEdit}
+        query={secrets}
+        loadingText="Loading secrets…"
+        emptyText="No secrets yet."
+        actionError={remove.error}
+      >
+        {secrets.data?.map((s) => (
+          <tr key={s.name}>
+            <Td className="font-mono text-xs">secrets.{s.name}</Td>
+            <Td className="font-mono text-xs text-zinc-600">{s.hint || "set"}</Td>
+            <Td className="text-zinc-600">{formatDateTime(s.updatedAt)}</Td>
+            {canEdit && (
+              <Td className="text-right">
+                <ConfirmRowAction
+                  label="Delete"
+                  ariaLabel={`Delete secrets.${s.name}`}
+                  confirm={`Delete secrets.${s.name}? Flows that read it fail from their next run on.`}
+                  pending={remove.isPending && remove.variables?.name === s.name}
+                  onConfirm={() => remove.mutate({ name: s.name })}
+                />
+              </Td>
+            )}
+          </tr>
+        ))}
+      </SettingsTable>
     </SettingsSection>
   );
 }

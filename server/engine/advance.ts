@@ -1276,20 +1276,22 @@ export class RunAdvance {
       },
     });
     if (!res.leaseHeld) return res.runStatus;
+    const startedAt = this.run.startedAt ?? this.run.createdAt;
+    this.deps.metrics.runStatus(status);
+    this.deps.metrics.runFinished(status, now - startedAt);
+    this.log.info({ status }, "run finished");
+    // The ledger entry first, then the waiters (a webhook's `?wait=1`, the run view): whoever
+    // is told that the run ended finds its end in the ledger.
+    if (!res.audited)
+      await this.deps.audit
+        .record(this.run, this.redacted(ledger))
+        .catch((e: unknown) => this.log.error({ err: String(e) }, "audit of run end failed"));
     this.deps.onRunFinished?.({
       runId: this.run.id,
       status,
       output: this.redacted(output),
       error: this.redacted(error),
     });
-    const startedAt = this.run.startedAt ?? this.run.createdAt;
-    this.deps.metrics.runStatus(status);
-    this.deps.metrics.runFinished(status, now - startedAt);
-    this.log.info({ status }, "run finished");
-    if (!res.audited)
-      await this.deps.audit
-        .record(this.run, this.redacted(ledger))
-        .catch((e: unknown) => this.log.error({ err: String(e) }, "audit of run end failed"));
     await this.notifyParent(status, output, error);
     return status;
   }

@@ -10,6 +10,7 @@ import { openTestDatabase } from "@/server/testing/test-database";
 
 let db: Database;
 let owner: Awaited<ReturnType<typeof makeUser>>;
+let api: ReturnType<typeof callerFor>;
 const SECRET = "sk_live_for_crm_example_com";
 const petstore = readFileSync(
   path.join(process.cwd(), "server/adapters/connectors/testdata/petstore.yaml"),
@@ -19,6 +20,7 @@ const petstore = readFileSync(
 beforeAll(async () => {
   db = await openTestDatabase();
   owner = await makeUser(db.prisma, "host-change");
+  api = callerFor(db.prisma, owner.user, owner.workspace.id);
 });
 afterAll(async () => {
   await db?.close();
@@ -30,17 +32,30 @@ const snapshot = async (connectorId: string) => ({
   audit: await db.prisma.auditEntry.count({ where: { workspaceId: owner.workspace.id } }),
 });
 
+/**
+ * Stores `credential` for the connector `saved` resolves to; returns the connector and the
+ * {@link snapshot} a refused move must leave unchanged.
+ */
+async function holdingCredential<C extends { id: string }>(
+  saved: Promise<C>,
+  credential: { secret: string; clientId?: string },
+) {
+  const connector = await saved;
+  await api.connector.setCredential({ connectorId: connector.id, ...credential });
+  return { connector, before: await snapshot(connector.id) };
+}
+
 describe("credential kept when the host changes", () => {
   it("refuses to move a connector with a credential to another host unless the credential is entered again", async () => {
-    const api = callerFor(db.prisma, owner.user, owner.workspace.id);
-    const crm = await api.connector.create({
-      name: "crm-real",
-      system: "crm",
-      baseUrl: "https://crm.example.com/v1",
-      authScheme: "bearer",
-    });
-    await api.connector.setCredential({ connectorId: crm.id, secret: SECRET });
-    const before = await snapshot(crm.id);
+    const { connector: crm, before } = await holdingCredential(
+      api.connector.create({
+        name: "crm-real",
+        system: "crm",
+        baseUrl: "https://crm.example.com/v1",
+        authScheme: "bearer",
+      }),
+      { secret: SECRET },
+    );
 
     // The attack: an admin (or a stolen admin session) repoints the connector at a host it
     // controls, and the next run sends the stored token there.
@@ -89,20 +104,16 @@ describe("credential kept when the host changes", () => {
   });
 
   it("refuses to move the OAuth2 token URL to another host without the client secret", async () => {
-    const api = callerFor(db.prisma, owner.user, owner.workspace.id);
-    const billing = await api.connector.create({
-      name: "billing-oauth",
-      system: "billing",
-      baseUrl: "https://billing.example.com",
-      authScheme: "oauth2_client_credentials",
-      tokenUrl: "https://auth.example.com/oauth/token",
-    });
-    await api.connector.setCredential({
-      connectorId: billing.id,
-      clientId: "trustflow",
-      secret: "client-secret-0123456789",
-    });
-    const before = await snapshot(billing.id);
+    const { connector: billing, before } = await holdingCredential(
+      api.connector.create({
+        name: "billing-oauth",
+        system: "billing",
+        baseUrl: "https://billing.example.com",
+        authScheme: "oauth2_client_credentials",
+        tokenUrl: "https://auth.example.com/oauth/token",
+      }),
+      { clientId: "trustflow", secret: "client-secret-0123456789" },
+    );
     await expect(
       api.connector.update({ id: billing.id, tokenUrl: "https://evil.example.org/token" }),
     ).rejects.toMatchObject({
@@ -113,14 +124,10 @@ describe("credential kept when the host changes", () => {
   });
 
   it("a re-import that moves an imported connector to another host is refused while it holds a credential", async () => {
-    const api = callerFor(db.prisma, owner.user, owner.workspace.id);
-    const imported = await api.connector.importOpenApi({
-      name: "petstore",
-      document: petstore,
-      authScheme: "bearer",
-    });
-    await api.connector.setCredential({ connectorId: imported.id, secret: SECRET });
-    const before = await snapshot(imported.id);
+    const { connector: imported, before } = await holdingCredential(
+      api.connector.importOpenApi({ name: "petstore", document: petstore, authScheme: "bearer" }),
+      { secret: SECRET },
+    );
     await expect(
       api.connector.importOpenApi({
         name: "petstore",
@@ -139,7 +146,6 @@ describe("credential kept when the host changes", () => {
   });
 
   it("a connector without a credential moves freely", async () => {
-    const api = callerFor(db.prisma, owner.user, owner.workspace.id);
     const clm = await api.connector.create({
       name: "clm-open",
       system: "clm",

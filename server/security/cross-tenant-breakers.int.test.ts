@@ -7,14 +7,12 @@ import {
 } from "@/server/adapters/connectors/runtime";
 import type { ResolvedConnector } from "@/server/adapters/connectors/runtime";
 import { execution } from "@/server/adapters/connectors/testing/harness";
-import { sqlFromDriver } from "@/server/adapters/store/sql-run-store";
-import { createRunEngine } from "@/server/domain/run/run-engine";
 import { compileFlow } from "@/server/domain/workflow/compile-flow";
 import { breakerLabels, BreakerBoard, MAX_BREAKERS } from "@/server/engine/breaker";
 import type { Engine } from "@/server/engine/engine";
 import { engineRegistry } from "@/server/engine/metrics";
 import { builtinRuntimes } from "@/server/engine/runtimes/registry";
-import { isTerminalRun } from "@/server/engine/types";
+import { engineFor, runToEnd } from "@/server/testing/engine";
 import { openTestDatabase } from "@/server/testing/test-database";
 
 /**
@@ -73,28 +71,14 @@ afterAll(async () => {
 async function runOnce(engine: Engine, workspaceId: string) {
   const r = compileFlow(FLOW);
   expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  const run = await engine.createRun({
-    workspaceId,
-    workflowId: null,
-    version: null,
-    ir: r.ir!,
-    inputs: {},
-    startedBy: "tester@example.com",
-  });
-  for (let i = 0; i < 20; i++) {
-    await engine.tick({ limit: 10 });
-    const now = await engine.deps.store.getRun(run.id);
-    if (now && isTerminalRun(now.status)) return now;
-  }
-  throw new Error(`run ${run.id} did not finish`);
+  return runToEnd(engine, { workspaceId, ir: r.ir! });
 }
 
 describe("cross-tenant breakers", () => {
   it("workspace A's failing endpoint opens A's engine breaker only; B's runs still call it", async () => {
     upstream = new MockService();
     upstream.faults("crm", "tenant-a").set({ operation: "*", errorRate: 1, status: 500 }, "crm");
-    const engine = createRunEngine(db.prisma, {
-      sql: sqlFromDriver(db.driver),
+    const engine = engineFor(db, {
       runtimes: withConnectorRuntimes(
         builtinRuntimes(),
         createConnectorRuntime({ resolveConnector, fetch: upstreamFetch, breakers: null }),

@@ -7,56 +7,38 @@
  * (the latency figures are in bench/RESULTS.md, "Admission control").
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomBytes } from "node:crypto";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { createKeyring } from "@/server/adapters/connectors/credentials";
-import { keyringVault } from "@/server/adapters/connectors/vault";
 import type { Database } from "@/server/adapters/prisma";
 import { startEmbeddedWorker, type EmbeddedWorker } from "@/server/adapters/queue/embedded-worker";
-import { sqlFromDriver } from "@/server/adapters/store/sql-run-store";
 import {
   admissionRefusalAnswer,
   admissionResponseMeta,
   configureAdmission,
 } from "@/server/domain/run/admission";
-import { createRunEngine } from "@/server/domain/run/run-engine";
-import { signWebhook } from "@/server/domain/trigger/signature";
-import { receiveWebhook, rotateWebhookSecret } from "@/server/domain/trigger/webhooks";
-import type { Actor } from "@/server/domain/types";
-import type { Engine, RunEnd } from "@/server/engine/engine";
-import { onRunFinished } from "@/server/engine/notify";
+import { receiveWebhook } from "@/server/domain/trigger/webhooks";
+import type { Engine } from "@/server/engine/engine";
 import { healthReport } from "@/server/health";
 import { createContextInner } from "@/server/trpc/init";
 import { appRouter } from "@/server/trpc/root";
-import { callerFor, makeUser } from "@/server/testing/fixtures";
+import { engineFor, watchRunEnds } from "@/server/testing/engine";
+import { makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
+import { seedWebhookFlow, signedDelivery, testVault } from "@/server/testing/webhooks";
 
 let db: Database;
 let engine: Engine;
 let worker: EmbeddedWorker;
-let stopListening: () => void;
-const vault = keyringVault(createKeyring(randomBytes(32)));
-const ends = new Map<string, RunEnd>();
-const endWaiters = new Map<string, (end: RunEnd) => void>();
-
-function ended(runId: string): Promise<RunEnd> {
-  const known = ends.get(runId);
-  if (known) return Promise.resolve(known);
-  return new Promise((resolve) => endWaiters.set(runId, resolve));
-}
+const { ended, stop: stopListening } = watchRunEnds();
+const vault = testVault();
 
 beforeAll(async () => {
   db = await openTestDatabase();
-  stopListening = onRunFinished((end) => {
-    ends.set(end.runId, end);
-    endWaiters.get(end.runId)?.(end);
-  });
-  engine = createRunEngine(db.prisma, { sql: sqlFromDriver(db.driver), driver: db.driver });
+  engine = engineFor(db, { driver: db.driver });
   worker = startEmbeddedWorker(db.prisma, { engine, pollMs: 20 });
 });
 
 afterAll(async () => {
-  stopListening?.();
+  stopListening();
   await worker?.stop();
   await db?.close();
   configureAdmission();
@@ -91,32 +73,14 @@ steps:
 
 async function webhookWorkspace(label: string, dsl: string) {
   const owner = await makeUser(db.prisma, label);
-  const actor: Actor = {
-    userId: owner.user.id,
-    label: owner.user.email,
-    workspaceId: owner.workspace.id,
-    role: "admin",
-    via: "session",
-  };
-  const api = callerFor(db.prisma, owner.user, owner.workspace.id);
-  const wf = await api.workflow.create({ name: label, dsl });
-  const { secret } = await rotateWebhookSecret(db.prisma, vault, actor, { workflowId: wf.id });
-  const flowName = /^flow: (\S+)/m.exec(dsl)![1]!;
+  const hook = await seedWebhookFlow(db.prisma, vault, owner, { name: label, dsl });
   let seq = 0;
   /** A signed delivery answered as the webhook front ends answer it (refusals included). */
   const deliver = async (wait: boolean) => {
-    const body = `{${" ".repeat(seq++)}}`;
     try {
       return await receiveWebhook(
         db.prisma,
-        {
-          workspaceSlug: owner.workspace.slug,
-          flowName,
-          body,
-          signature: signWebhook(secret, body, Math.floor(Date.now() / 1000)),
-          deliveryId: null,
-          wait,
-        },
+        signedDelivery(hook, `{${" ".repeat(seq++)}}`, { wait }),
         { vault, driver: db.driver, inline: { engine, driver: db.driver }, rateLimiter: null },
       );
     } catch (err) {
@@ -130,7 +94,7 @@ async function webhookWorkspace(label: string, dsl: string) {
     const req = new Request("http://127.0.0.1/api/trpc/run.start", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ json: { workflowId: wf.id, inputs: {} } }),
+      body: JSON.stringify({ json: { workflowId: hook.id, inputs: {} } }),
     });
     const res = await fetchRequestHandler({
       endpoint: "/api/trpc",
@@ -150,7 +114,7 @@ async function webhookWorkspace(label: string, dsl: string) {
       body: { runId: json.result?.data.json.id, error: json.error?.json.message },
     };
   };
-  return { owner, wf, deliver, startOverHttp };
+  return { owner, deliver, startOverHttp };
 }
 
 async function countRows(workspaceId: string) {

@@ -9,9 +9,8 @@ import { keyringVault } from "@/server/adapters/connectors/vault";
 import type { Database } from "@/server/adapters/prisma";
 import { openCredential, setCredential } from "@/server/domain/connector/connectors";
 import { rotateWebhookSecret } from "@/server/domain/trigger/webhooks";
-import type { Actor } from "@/server/domain/types";
 import { parseEnv, ZEnv } from "@/server/env";
-import { callerFor, makeUser } from "@/server/testing/fixtures";
+import { adminActor, callerFor, makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
 
 const run = promisify(execFile);
@@ -98,13 +97,7 @@ describe("no credentials key", () => {
   it("setting a connector credential and rotating a webhook secret work with the generated key", async () => {
     const vault = keyringVault(keyringFromEnv(production()));
     const owner = await makeUser(db.prisma, "nokey");
-    const actor: Actor = {
-      userId: owner.user.id,
-      label: owner.user.email,
-      workspaceId: owner.workspace.id,
-      role: "admin",
-      via: "session",
-    };
+    const actor = adminActor(owner);
     const conn = await db.prisma.connector.create({
       data: {
         workspaceId: owner.workspace.id,

@@ -13,7 +13,7 @@ import type { Database } from "@/server/adapters/prisma";
 import { getConnector } from "@/server/domain/connector/connectors";
 import type { ConnectorDeps } from "@/server/domain/connector/ports";
 import type { Actor } from "@/server/domain/types";
-import { callerFor, makeUser } from "@/server/testing/fixtures";
+import { adminActor, callerFor, makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
 
 const petstore = readFileSync(
@@ -79,13 +79,7 @@ let actor: Actor;
 beforeAll(async () => {
   db = await openTestDatabase();
   owner = await makeUser(db.prisma, "ref-bomb");
-  actor = {
-    userId: owner.user.id,
-    label: owner.user.email,
-    workspaceId: owner.workspace.id,
-    role: "admin",
-    via: "session",
-  };
+  actor = adminActor(owner);
 });
 afterAll(async () => {
   await db?.close();

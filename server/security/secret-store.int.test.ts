@@ -1,20 +1,17 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Writable } from "node:stream";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultKeyring } from "@/server/adapters/connectors/credentials";
 import { keyringVault } from "@/server/adapters/connectors/vault";
 import { serverEgressGuard } from "@/server/adapters/egress/server-guard";
 import type { Database } from "@/server/adapters/prisma";
-import { sqlFromDriver } from "@/server/adapters/store/sql-run-store";
-import { createRunEngine } from "@/server/domain/run/run-engine";
 import { SECRETS_PER_WORKSPACE } from "@/server/domain/secret/schemas";
 import { secretAad, workspaceSecretsLoader } from "@/server/domain/secret/secrets";
 import { compileFlow } from "@/server/domain/workflow/compile-flow";
 import { REDACTED } from "@/server/engine/redact";
-import { isTerminalRun } from "@/server/engine/types";
+import { engineFor, runToEnd } from "@/server/testing/engine";
 import { addMembership, callerFor, makeUser } from "@/server/testing/fixtures";
+import { captureLogs } from "@/server/testing/logs";
 import { openTestDatabase } from "@/server/testing/test-database";
 
 /**
@@ -29,16 +26,7 @@ let owner: Awaited<ReturnType<typeof makeUser>>;
 let receiver: Server;
 let receiverUrl: string;
 const received: { authorization?: string; body: string }[] = [];
-const logLines: string[] = [];
-const log = pino(
-  { level: "trace" },
-  new Writable({
-    write(chunk: Buffer, _enc, done) {
-      logLines.push(chunk.toString("utf8"));
-      done();
-    },
-  }),
-);
+const { logger: log, lines: logLines } = captureLogs();
 
 beforeAll(async () => {
   db = await openTestDatabase();
@@ -134,24 +122,14 @@ describe("secret store", () => {
     await api.egress.allow({ host: "127.0.0.1", allowHttp: true, allowPrivate: true });
     const flow = compileFlow(FLOW);
     expect(flow.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-    const engine = createRunEngine(db.prisma, {
-      sql: sqlFromDriver(db.driver),
-      logger: log,
-      egress: serverEgressGuard(db.prisma),
-    });
-    const run = await engine.createRun({
+    const engine = engineFor(db, { logger: log, egress: serverEgressGuard(db.prisma) });
+    const run = await runToEnd(engine, {
       workspaceId: owner.workspace.id,
-      workflowId: null,
-      version: null,
       ir: flow.ir!,
       inputs: { base: receiverUrl },
       startedBy: owner.user.email,
+      ticks: 50,
     });
-    for (let i = 0; i < 50; i++) {
-      await engine.tick({ limit: 10 });
-      const now = await engine.deps.store.getRun(run.id);
-      if (now && isTerminalRun(now.status)) break;
-    }
 
     // The runtime got the real value.
     expect(received[0]).toEqual({

@@ -1,16 +1,14 @@
-import { Writable } from "node:stream";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConnectorRuntime } from "@/server/adapters/connectors/runtime";
 import { dbConnectorResolver } from "@/server/adapters/connectors/store";
 import { execution } from "@/server/adapters/connectors/testing/harness";
 import { serverEgressGuard } from "@/server/adapters/egress/server-guard";
 import type { Database } from "@/server/adapters/prisma";
-import { sqlFromDriver } from "@/server/adapters/store/sql-run-store";
-import { createRunEngine } from "@/server/domain/run/run-engine";
 import { compileFlow } from "@/server/domain/workflow/compile-flow";
-import { isTerminalRun } from "@/server/engine/types";
+import { noDnsLookup } from "@/server/testing/egress";
+import { engineFor, runToEnd } from "@/server/testing/engine";
 import { callerFor, makeUser } from "@/server/testing/fixtures";
+import { captureLogs } from "@/server/testing/logs";
 import { openTestDatabase } from "@/server/testing/test-database";
 
 /**
@@ -24,16 +22,7 @@ const WITH_CREDS = `https://${USER}:${PASSWORD}@api.partner.example/v1`;
 
 let db: Database;
 let owner: Awaited<ReturnType<typeof makeUser>>;
-const logLines: string[] = [];
-const log = pino(
-  { level: "trace" },
-  new Writable({
-    write(chunk: Buffer, _enc, done) {
-      logLines.push(chunk.toString("utf8"));
-      done();
-    },
-  }),
-);
+const { logger: log, lines: logLines } = captureLogs();
 
 beforeAll(async () => {
   db = await openTestDatabase();
@@ -109,26 +98,15 @@ steps:
       url: \${{ inputs.base + "/orders" }}
 `);
     expect(flow.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-    const engine = createRunEngine(db.prisma, {
-      sql: sqlFromDriver(db.driver),
+    const engine = engineFor(db, {
       logger: log,
-      egress: serverEgressGuard(db.prisma, {
-        lookup: () => Promise.reject(new Error("no DNS lookup may happen")),
-      }),
+      egress: serverEgressGuard(db.prisma, { lookup: noDnsLookup }),
     });
-    const run = await engine.createRun({
+    const run = await runToEnd(engine, {
       workspaceId: owner.workspace.id,
-      workflowId: null,
-      version: null,
       ir: flow.ir!,
       inputs: { base: `https://${USER}:${PASSWORD}@orders.partner.example` },
-      startedBy: "tester@example.com",
     });
-    for (let i = 0; i < 20; i++) {
-      await engine.tick({ limit: 10 });
-      const now = await engine.deps.store.getRun(run.id);
-      if (now && isTerminalRun(now.status)) break;
-    }
     const attempts = await db.prisma.stepAttempt.findMany({ where: { runId: run.id } });
     expect(attempts.map((a) => a.status)).toContain("failed");
     for (const a of attempts.filter((x) => x.status === "failed")) {
@@ -146,9 +124,7 @@ steps:
   });
 
   it("the egress guard refuses credentials in URLs before any lookup, for connectors and token URLs too", async () => {
-    const guard = serverEgressGuard(db.prisma, {
-      lookup: () => Promise.reject(new Error("no DNS lookup may happen")),
-    });
+    const guard = serverEgressGuard(db.prisma, { lookup: noDnsLookup });
     const err = (await guard
       .fetchFor(owner.workspace.id)(WITH_CREDS)
       .catch((e: unknown) => e)) as Error & { code: string };

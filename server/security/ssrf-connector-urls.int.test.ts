@@ -10,13 +10,11 @@ import { keyringVault } from "@/server/adapters/connectors/vault";
 import type { EgressLookup } from "@/server/adapters/egress/guard";
 import { serverEgressGuard } from "@/server/adapters/egress/server-guard";
 import type { Database } from "@/server/adapters/prisma";
-import { sqlFromDriver } from "@/server/adapters/store/sql-run-store";
 import { setCredential } from "@/server/domain/connector/connectors";
-import { createRunEngine } from "@/server/domain/run/run-engine";
 import { compileFlow } from "@/server/domain/workflow/compile-flow";
 import type { Actor } from "@/server/domain/types";
-import { isTerminalRun } from "@/server/engine/types";
-import { callerFor, makeUser } from "@/server/testing/fixtures";
+import { adminActor, callerFor, makeUser } from "@/server/testing/fixtures";
+import { engineFor, runToEnd } from "@/server/testing/engine";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -52,13 +50,7 @@ const guard = () => serverEgressGuard(db.prisma, { lookup });
 beforeAll(async () => {
   db = await openTestDatabase();
   owner = await makeUser(db.prisma, "ssrf-connectors");
-  actor = {
-    userId: owner.user.id,
-    label: owner.user.email,
-    workspaceId: owner.workspace.id,
-    role: "admin",
-    via: "session",
-  };
+  actor = adminActor(owner);
   const server = createServer((req, res) => {
     hits.push(`${req.method} ${req.headers.host} ${req.url}`);
     res.writeHead(200, { "content-type": "application/json" });
@@ -191,20 +183,8 @@ steps:
     with: { id: CON-1042 }
 `);
     expect(flow.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-    const engine = createRunEngine(db.prisma, { sql: sqlFromDriver(db.driver), egress: guard() });
-    const run = await engine.createRun({
-      workspaceId: owner.workspace.id,
-      workflowId: null,
-      version: null,
-      ir: flow.ir!,
-      inputs: {},
-      startedBy: "tester@example.com",
-    });
-    for (let i = 0; i < 20; i++) {
-      await engine.tick({ limit: 10 });
-      const now = await engine.deps.store.getRun(run.id);
-      if (now && isTerminalRun(now.status)) break;
-    }
+    const engine = engineFor(db, { egress: guard() });
+    const run = await runToEnd(engine, { workspaceId: owner.workspace.id, ir: flow.ir! });
     const attempts = await db.prisma.stepAttempt.findMany({ where: { runId: run.id } });
     expect(attempts).toHaveLength(1);
     expect(attempts[0]!.status).toBe("failed");

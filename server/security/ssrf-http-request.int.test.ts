@@ -5,13 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEgressGuard, type EgressLookup } from "@/server/adapters/egress/guard";
 import { prismaAllowList, serverEgressGuard } from "@/server/adapters/egress/server-guard";
 import type { Database } from "@/server/adapters/prisma";
-import { sqlFromDriver } from "@/server/adapters/store/sql-run-store";
 import { allowEgressHost } from "@/server/domain/egress/egress-allow-list";
-import { createRunEngine } from "@/server/domain/run/run-engine";
 import { compileFlow } from "@/server/domain/workflow/compile-flow";
-import type { Engine } from "@/server/engine/engine";
-import { isTerminalRun } from "@/server/engine/types";
-import { makeUser } from "@/server/testing/fixtures";
+import { engineFor, runToEnd } from "@/server/testing/engine";
+import { adminActor, makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
 import type { Actor } from "@/server/domain/types";
 
@@ -75,13 +72,7 @@ const lookup: EgressLookup = async (host) => {
 beforeAll(async () => {
   db = await openTestDatabase();
   owner = await makeUser(db.prisma, "ssrf-owner");
-  admin = {
-    userId: owner.user.id,
-    label: owner.user.email,
-    workspaceId: owner.workspace.id,
-    role: "admin",
-    via: "session",
-  };
+  admin = adminActor(owner);
   target = await receiver();
 });
 afterAll(async () => {
@@ -185,9 +176,13 @@ outputs:
   status: \${{ steps.call.output.status }}
 `);
     expect(flow.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-    const engine = createRunEngine(db.prisma, { sql: sqlFromDriver(db.driver), egress: guard() });
+    const engine = engineFor(db, { egress: guard() });
     for (const host of [`127.0.0.1:${target.port}`, "169.254.169.254", "rebind.attacker.example"]) {
-      const run = await runToEnd(engine, flow.ir!, { host });
+      const run = await runToEnd(engine, {
+        workspaceId: owner.workspace.id,
+        ir: flow.ir!,
+        inputs: { host },
+      });
       expect(run.status, host).toBe("failed");
       const attempts = await db.prisma.stepAttempt.findMany({ where: { runId: run.id } });
       expect(attempts.length, host).toBeGreaterThan(0);
@@ -318,24 +313,3 @@ outputs:
     }
   });
 });
-
-async function runToEnd(
-  engine: Engine,
-  ir: NonNullable<ReturnType<typeof compileFlow>["ir"]>,
-  inputs: Record<string, unknown>,
-) {
-  const run = await engine.createRun({
-    workspaceId: owner.workspace.id,
-    workflowId: null,
-    version: null,
-    ir,
-    inputs,
-    startedBy: "tester@example.com",
-  });
-  for (let i = 0; i < 20; i++) {
-    await engine.tick({ limit: 10 });
-    const now = await engine.deps.store.getRun(run.id);
-    if (now && isTerminalRun(now.status)) return now;
-  }
-  throw new Error(`run ${run.id} did not finish`);
-}

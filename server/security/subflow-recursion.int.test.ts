@@ -9,11 +9,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/server/adapters/prisma";
 import { startEmbeddedWorker, type EmbeddedWorker } from "@/server/adapters/queue/embedded-worker";
-import { sqlFromDriver } from "@/server/adapters/store/sql-run-store";
 import { configureAdmission } from "@/server/domain/run/admission";
-import { createRunEngine, runStoreFor } from "@/server/domain/run/run-engine";
-import type { RunEnd } from "@/server/engine/engine";
-import { onRunFinished } from "@/server/engine/notify";
+import { runStoreFor } from "@/server/domain/run/run-engine";
+import { engineFor, watchRunEnds } from "@/server/testing/engine";
 import { callerFor, makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
 
@@ -22,31 +20,14 @@ const CAP = 12;
 
 let db: Database;
 let worker: EmbeddedWorker;
-let stopListening: () => void;
-const ends = new Map<string, RunEnd>();
-const endWaiters = new Map<string, (end: RunEnd) => void>();
-
-/** Resolves when the run ends (the listener is registered before any run starts). */
-function ended(runId: string): Promise<RunEnd> {
-  const known = ends.get(runId);
-  if (known) return Promise.resolve(known);
-  return new Promise((resolve) => endWaiters.set(runId, resolve));
-}
+/** `ended(runId)` resolves when the run ends (the listener is registered before any run starts). */
+const { ended, stop: stopListening } = watchRunEnds();
 
 beforeAll(async () => {
   db = await openTestDatabase();
-  stopListening = onRunFinished((end) => {
-    ends.set(end.runId, end);
-    endWaiters.get(end.runId)?.(end);
-  });
   configureAdmission({ maxActiveRuns: CAP });
   worker = startEmbeddedWorker(db.prisma, {
-    engine: createRunEngine(db.prisma, {
-      sql: sqlFromDriver(db.driver),
-      driver: db.driver,
-      maxSubflowDepth: 10,
-      maxActiveRuns: CAP,
-    }),
+    engine: engineFor(db, { driver: db.driver, maxSubflowDepth: 10, maxActiveRuns: CAP }),
     pollMs: 20,
     concurrency: 8,
     perWorkspaceLimit: 8,
@@ -54,7 +35,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  stopListening?.();
+  stopListening();
   await worker?.stop();
   await db?.close();
   configureAdmission();

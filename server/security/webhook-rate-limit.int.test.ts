@@ -1,18 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomBytes } from "node:crypto";
-import { createKeyring } from "@/server/adapters/connectors/credentials";
-import { keyringVault } from "@/server/adapters/connectors/vault";
 import type { Database } from "@/server/adapters/prisma";
-import { signWebhook } from "@/server/domain/trigger/signature";
 import { WebhookRateLimiter } from "@/server/domain/trigger/webhook-rate-limit";
-import { receiveWebhook, rotateWebhookSecret } from "@/server/domain/trigger/webhooks";
-import type { Actor } from "@/server/domain/types";
+import { receiveWebhook } from "@/server/domain/trigger/webhooks";
 import { parseEnv } from "@/server/env";
-import { callerFor, makeUser } from "@/server/testing/fixtures";
+import { makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
+import {
+  seedWebhookFlow,
+  signedDelivery,
+  testVault,
+  type WebhookFlow,
+} from "@/server/testing/webhooks";
 
 let db: Database;
-const vault = keyringVault(createKeyring(randomBytes(32)));
+const vault = testVault();
 
 const flowText = (name: string) => `flow: ${name}
 version: 1.0.0
@@ -37,21 +38,10 @@ afterAll(async () => {
 
 async function workspaceWithFlows(label: string, names: string[]) {
   const owner = await makeUser(db.prisma, label);
-  const actor: Actor = {
-    userId: owner.user.id,
-    label: owner.user.email,
-    workspaceId: owner.workspace.id,
-    role: "admin",
-    via: "session",
-  };
-  const api = callerFor(db.prisma, owner.user, owner.workspace.id);
-  const flows: Record<string, { id: string; secret: string }> = {};
-  for (const name of names) {
-    const wf = await api.workflow.create({ name, dsl: flowText(name) });
-    const { secret } = await rotateWebhookSecret(db.prisma, vault, actor, { workflowId: wf.id });
-    flows[name] = { id: wf.id, secret };
-  }
-  return { slug: owner.workspace.slug, flows };
+  const flows: Record<string, WebhookFlow> = {};
+  for (const name of names)
+    flows[name] = await seedWebhookFlow(db.prisma, vault, owner, { name, dsl: flowText(name) });
+  return { flows };
 }
 
 describe("webhook rate limit", () => {
@@ -64,21 +54,18 @@ describe("webhook rate limit", () => {
     const T = Math.floor(Date.now() / 1000);
     let n = 0;
     const send = (
-      w: { slug: string; flows: Record<string, { secret: string }> },
+      w: { flows: Record<string, WebhookFlow> },
       flow: string,
       sign: "good" | "bad" = "good",
     ) => {
-      const body = JSON.stringify({ n: n++ });
+      const hook = w.flows[flow]!;
       return receiveWebhook(
         db.prisma,
-        {
-          workspaceSlug: w.slug,
-          flowName: flow,
-          body,
-          signature: signWebhook(sign === "good" ? w.flows[flow]!.secret : "whsec_bad", body, T),
-          deliveryId: null,
-          wait: false,
-        },
+        signedDelivery(
+          sign === "good" ? hook : { ...hook, secret: "whsec_bad" },
+          JSON.stringify({ n: n++ }),
+          { at: T },
+        ),
         { vault, cacheMs: 0, now: () => T, driver: db.driver, rateLimiter: limiter },
       );
     };

@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomBytes } from "node:crypto";
-import { createKeyring } from "@/server/adapters/connectors/credentials";
-import { keyringVault } from "@/server/adapters/connectors/vault";
 import type { Database } from "@/server/adapters/prisma";
-import { sqlFromDriver } from "@/server/adapters/store/sql-run-store";
-import { createRunEngine } from "@/server/domain/run/run-engine";
 import { signWebhook } from "@/server/domain/trigger/signature";
-import { receiveWebhook, rotateWebhookSecret } from "@/server/domain/trigger/webhooks";
-import type { Actor } from "@/server/domain/types";
-import { callerFor, makeUser } from "@/server/testing/fixtures";
+import { receiveWebhook } from "@/server/domain/trigger/webhooks";
+import { engineFor } from "@/server/testing/engine";
+import { makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
+import { seedWebhookFlow, signedDelivery, testVault } from "@/server/testing/webhooks";
 
 let db: Database;
-const vault = keyringVault(createKeyring(randomBytes(32)));
+const vault = testVault();
 
 const flowText = (name: string) => `flow: ${name}
 version: 1.0.0
@@ -40,31 +36,15 @@ afterAll(async () => {
 /** A workspace with one webhook flow; `send` delivers a request as an attacker would replay it. */
 async function setup(label: string, flow: string, mode: "inline" | "queued" | "prisma") {
   const owner = await makeUser(db.prisma, label);
-  const actor: Actor = {
-    userId: owner.user.id,
-    label: owner.user.email,
-    workspaceId: owner.workspace.id,
-    role: "admin",
-    via: "session",
-  };
-  const api = callerFor(db.prisma, owner.user, owner.workspace.id);
-  const wf = await api.workflow.create({ name: flow, dsl: flowText(flow) });
-  const { secret } = await rotateWebhookSecret(db.prisma, vault, actor, { workflowId: wf.id });
-  const engine = createRunEngine(db.prisma, { sql: sqlFromDriver(db.driver), driver: db.driver });
+  const hook = await seedWebhookFlow(db.prisma, vault, owner, { name: flow, dsl: flowText(flow) });
+  const engine = engineFor(db, { driver: db.driver });
   const T = Math.floor(Date.now() / 1000);
   const send = (body: string, signature: string, deliveryId: string | null) =>
     receiveWebhook(
       db.prisma,
-      {
-        workspaceSlug: owner.workspace.slug,
-        flowName: flow,
-        body,
-        signature,
-        deliveryId,
-        // Inline: the benchmarked one-statement path; queued: the transaction of the raw driver
-        // or of Prisma.
-        wait: mode === "inline",
-      },
+      // Inline: the benchmarked one-statement path; queued: the transaction of the raw driver or
+      // of Prisma.
+      signedDelivery(hook, body, { signature, deliveryId, wait: mode === "inline" }),
       {
         vault,
         cacheMs: 0,
@@ -74,10 +54,10 @@ async function setup(label: string, flow: string, mode: "inline" | "queued" | "p
         inline: mode === "inline" ? { engine, driver: db.driver } : undefined,
       },
     );
-  const runs = () => db.prisma.run.count({ where: { workflowId: wf.id } });
+  const runs = () => db.prisma.run.count({ where: { workflowId: hook.id } });
   const deliveries = () =>
     db.prisma.webhookDelivery.findMany({
-      where: { workflowId: wf.id },
+      where: { workflowId: hook.id },
       select: { deliveryId: true, signature: true },
       orderBy: { id: "asc" },
     });
@@ -85,7 +65,7 @@ async function setup(label: string, flow: string, mode: "inline" | "queued" | "p
     db.prisma.auditEntry.count({
       where: { workspaceId: owner.workspace.id, action: "run.start" },
     });
-  return { secret, T, send, runs, deliveries, starts };
+  return { secret: hook.secret, T, send, runs, deliveries, starts };
 }
 
 describe("webhook replay bypass", () => {

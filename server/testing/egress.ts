@@ -3,6 +3,7 @@
  * would allow an internal host: an `EgressAllow` entry for 127.0.0.1 with plain http and private
  * addresses allowed. The egress guard itself stays as strict as in production.
  */
+import type { EgressLookup } from "@/server/adapters/egress/guard";
 import type { PrismaClient } from "@/server/adapters/prisma";
 
 /** Allow-lists 127.0.0.1 (http, private) for each workspace; idempotent. */
@@ -24,3 +25,7 @@ export async function allowLoopback(
     });
   }
 }
+
+/** A DNS lookup that fails the test's call if reached: for guards that must refuse before one. */
+export const noDnsLookup: EgressLookup = () =>
+  Promise.reject(new Error("no DNS lookup may happen"));

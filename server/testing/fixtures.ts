@@ -1,5 +1,5 @@
 import { createAccount } from "@/server/domain/auth/sign-up";
-import type { Db, Role } from "@/server/domain/types";
+import type { Actor, Db, Role } from "@/server/domain/types";
 import { createContextInner } from "@/server/trpc/init";
 import { createCaller } from "@/server/trpc/root";
 
@@ -15,6 +15,23 @@ export async function makeUser(db: Db, label = "user") {
     password: "correct horse battery",
   });
   return { user, workspace };
+}
+
+/** A user made by {@link makeUser}. */
+export type TestUser = Awaited<ReturnType<typeof makeUser>>;
+
+/** `owner` acting in their own workspace as its admin, signed in (for domain functions). */
+export function adminActor(owner: {
+  user: { id: string; email: string };
+  workspace: { id: string };
+}): Actor {
+  return {
+    userId: owner.user.id,
+    label: owner.user.email,
+    workspaceId: owner.workspace.id,
+    role: "admin",
+    via: "session",
+  };
 }
 
 /** Adds `user` to `workspaceId` with `role` (bypassing the API, for arranging tests). */

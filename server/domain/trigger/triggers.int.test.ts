@@ -1,16 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomBytes } from "node:crypto";
-import { createKeyring } from "@/server/adapters/connectors/credentials";
-import { keyringVault } from "@/server/adapters/connectors/vault";
 import type { Database } from "@/server/adapters/prisma";
 import { startEmbeddedWorker, type EmbeddedWorker } from "@/server/adapters/queue/embedded-worker";
-import { sqlFromDriver } from "@/server/adapters/store/sql-run-store";
 import { appendAudit } from "@/server/domain/audit/ledger";
-import { createRunEngine } from "@/server/domain/run/run-engine";
 import { builtinRuntimes } from "@/server/engine/runtimes/registry";
 import type { Actor } from "@/server/domain/types";
-import { callerFor, makeUser } from "@/server/testing/fixtures";
+import { engineFor } from "@/server/testing/engine";
+import { adminActor, callerFor, makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
+import { testVault } from "@/server/testing/webhooks";
 import { fireDueSchedules, listSchedules } from "./schedules";
 import { signWebhook } from "./signature";
 import { getWebhook, receiveWebhook, revokeWebhook, rotateWebhookSecret } from "./webhooks";
@@ -19,7 +16,7 @@ let db: Database;
 let worker: EmbeddedWorker;
 let owner: Awaited<ReturnType<typeof makeUser>>;
 let actor: Actor;
-const vault = keyringVault(createKeyring(randomBytes(32)));
+const vault = testVault();
 
 const HOOK = `flow: order-hook
 version: 1.0.0
@@ -54,15 +51,9 @@ steps:
 beforeAll(async () => {
   db = await openTestDatabase();
   owner = await makeUser(db.prisma, "hooks");
-  actor = {
-    userId: owner.user.id,
-    label: owner.user.email,
-    workspaceId: owner.workspace.id,
-    role: "admin",
-    via: "session",
-  };
+  actor = adminActor(owner);
   worker = startEmbeddedWorker(db.prisma, {
-    engine: createRunEngine(db.prisma, { sql: sqlFromDriver(db.driver), driver: db.driver }),
+    engine: engineFor(db, { driver: db.driver }),
     pollMs: 20,
   });
 });
@@ -188,8 +179,7 @@ outputs:
     // What the store holds when the write runs: the run and its delivery must be there.
     const seen: Array<{ run: unknown; deliveries: number }> = [];
     const builtin = builtinRuntimes();
-    const engine = createRunEngine(db.prisma, {
-      sql: sqlFromDriver(db.driver),
+    const engine = engineFor(db, {
       driver: db.driver,
       runtimes: {
         get: (id) =>

@@ -1,0 +1,76 @@
+/**
+ * The run engine as server tests drive it: on a test database, ticked by hand until a run ends
+ * (`runToEnd`), or served by a worker with the ends of runs collected (`watchRunEnds`).
+ */
+import type { Database } from "@/server/adapters/prisma";
+import { sqlFromDriver } from "@/server/adapters/store/sql-run-store";
+import { createRunEngine } from "@/server/domain/run/run-engine";
+import type { compileFlow } from "@/server/domain/workflow/compile-flow";
+import type { Engine, RunEnd } from "@/server/engine/engine";
+import { onRunFinished } from "@/server/engine/notify";
+import { isTerminalRun } from "@/server/engine/types";
+
+/** A compiled flow's IR, as `engine.createRun` takes it. */
+export type FlowIr = NonNullable<ReturnType<typeof compileFlow>["ir"]>;
+
+/**
+ * The server's run engine on `db` (its SQL run store), with the given options (egress guard,
+ * logger, runtimes, limits; `driver: db.driver` for the ledger's raw-driver appends).
+ */
+export function engineFor(
+  db: Database,
+  opts: Omit<NonNullable<Parameters<typeof createRunEngine>[1]>, "sql"> = {},
+): Engine {
+  return createRunEngine(db.prisma, { sql: sqlFromDriver(db.driver), ...opts });
+}
+
+/**
+ * Creates a run of `ir` in `workspaceId` (no workflow) and ticks `engine` (10 tasks a tick, at
+ * most `ticks` ticks) until the run ends; returns the ended run. Throws if it does not end.
+ */
+export async function runToEnd(
+  engine: Engine,
+  run: {
+    workspaceId: string;
+    ir: FlowIr;
+    inputs?: Record<string, unknown>;
+    startedBy?: string;
+    ticks?: number;
+  },
+) {
+  const created = await engine.createRun({
+    workspaceId: run.workspaceId,
+    workflowId: null,
+    version: null,
+    ir: run.ir,
+    inputs: run.inputs ?? {},
+    startedBy: run.startedBy ?? "tester@example.com",
+  });
+  for (let i = 0; i < (run.ticks ?? 20); i++) {
+    await engine.tick({ limit: 10 });
+    const now = await engine.deps.store.getRun(created.id);
+    if (now && isTerminalRun(now.status)) return now;
+  }
+  throw new Error(`run ${created.id} did not finish`);
+}
+
+/**
+ * Collects the ends of runs (of any engine of this process) from now on: `ended(runId)` resolves
+ * when that run ends, even if it ended before the call. `stop()` in `afterAll`.
+ */
+export function watchRunEnds() {
+  const ends = new Map<string, RunEnd>();
+  const waiters = new Map<string, (end: RunEnd) => void>();
+  const stop = onRunFinished((end) => {
+    ends.set(end.runId, end);
+    waiters.get(end.runId)?.(end);
+  });
+  return {
+    ended(runId: string): Promise<RunEnd> {
+      const known = ends.get(runId);
+      if (known) return Promise.resolve(known);
+      return new Promise((resolve) => waiters.set(runId, resolve));
+    },
+    stop,
+  };
+}
