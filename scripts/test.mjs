@@ -4,7 +4,6 @@
 // build in Chromium. Options: --only <step[,step]>, --skip <step[,step]>.
 // Steps: format, lint, types, audit, unit, int, int-postgres, e2e.
 import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -156,9 +155,11 @@ async function e2e() {
     E2E_FAKE_MODEL_KEY: "e2e-dummy-key",
     // Every spec signs up its own users from 127.0.0.1: more than a person's hourly allowance.
     SIGNUP_MAX_PER_HOUR: "1000",
-    // Connector credentials are sealed with this key (required in production); a fresh one per run.
-    TRUSTFLOW_CREDENTIALS_KEY: randomBytes(32).toString("base64"),
   };
+  // As on a fresh `npm install && npm start`: no credentials key is given, so the server keeps a
+  // generated one in the data directory (the specs set credentials and rotate webhook secrets).
+  delete env.TRUSTFLOW_CREDENTIALS_KEY;
+  delete env.TRUSTFLOW_CREDENTIALS_KEYS_OLD;
   delete env.DATABASE_URL;
   delete env.TRUSTFLOW_MODELS_FILE;
   const server = spawn(
