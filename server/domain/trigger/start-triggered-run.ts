@@ -241,9 +241,9 @@ export async function runTriggeredInline(
   inline: InlineExecution,
 ): Promise<RunRecord | null | "busy"> {
   // Admission control: an inline execution holds a slot of the process's gate until it ends or
-  // parks; with none free the run is queued instead ("busy": the queued start waits its turn).
-  const slot = admissionGate().tryEnter();
-  if (!slot) return "busy";
+  // parks, waiting in the gate's queue when every slot is taken (handing it to the worker would
+  // add the worker's polling delay to every run past the slots); a full queue refuses it (503).
+  const slot = await admissionGate().enter();
   try {
     await assertActiveRunCapacity(inline.driver, t.workspaceId);
     return await runAdmittedInline(t, claim, inline);
