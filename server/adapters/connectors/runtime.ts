@@ -67,10 +67,18 @@ export interface ConnectorRuntime {
   readonly breakers: BreakerBoard | null;
 }
 
+const unguarded: typeof fetch = () =>
+  Promise.reject(
+    new NonRetryableError("this connector runtime has no egress guard: outbound calls are off", {
+      classification: { category: "system", severity: "high" },
+    }),
+  );
+
 export function createConnectorRuntime(opts: ConnectorRuntimeOptions): ConnectorRuntime {
   const breakers = opts.breakers === undefined ? new BreakerBoard() : opts.breakers;
   const ctx: CallContext = {
-    fetch: opts.fetch ?? ((input, init) => fetch(input, init)),
+    // No fallback to the global fetch: the server passes its egress guard, tests a fetch.
+    fetch: opts.fetch ?? unguarded,
     tokens: new TokenCache(opts.now),
     breakers,
     breakerOptions: (_endpoint, op) =>

@@ -31,7 +31,16 @@ export interface HttpRuntimeOptions {
 
 /** Builds the `http.request` runtime. */
 export function createHttpRuntime(opts: HttpRuntimeOptions = {}): BlockRuntime {
-  const globalFetch = opts.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
+  // No fallback to the global fetch: outbound calls go through the egress guard (`fetchFor`)
+  // or a fetch the caller hands in (tests); a runtime built with neither calls nothing.
+  const globalFetch: typeof fetch =
+    opts.fetch ??
+    (() =>
+      Promise.reject(
+        new NonRetryableError("http.request has no egress guard here: outbound calls are off", {
+          classification: { category: "system", severity: "high" },
+        }),
+      ));
   return {
     async execute({ inputs, idempotencyKey, signal, services, run }) {
       const doFetch = opts.fetchFor ? opts.fetchFor(run.workspaceId) : globalFetch;
