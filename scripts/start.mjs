@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// `npm start`: runs the studio on the embedded database (or DATABASE_URL), building first when the
-// sources changed since the last build. Generates NEXTAUTH_SECRET into .trustflow-secret on first
-// run and sets NEXTAUTH_URL from the port, then prints the URL and the demo sign-ins.
+// `npm start`: runs the studio on the embedded PostgreSQL (or DATABASE_URL), building first when
+// the sources changed since the last build. Generates NEXTAUTH_SECRET into .trustflow-secret on
+// first run and sets NEXTAUTH_URL from the port, then prints the URL and the demo sign-ins.
+// Without DATABASE_URL this process starts the embedded server (server/embedded-database.ts)
+// before the app and stops it after the app, on SIGINT/SIGTERM too.
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
@@ -58,26 +60,68 @@ if (
   writeFileSync(stamp, fingerprint);
 }
 
-// 3. Serve, and print the URL once healthy.
+// 3. The embedded database, started here so that it outlives the app's own shutdown.
 const started = Date.now();
+const dataDir = parsed.data.TRUSTFLOW_DATA_DIR;
+let embedded = null;
+if (!parsed.data.DATABASE_URL) {
+  const { openEmbeddedDatabase, importReportFile } = await import("../server/embedded-database.ts");
+  try {
+    embedded = await openEmbeddedDatabase({
+      dataDir,
+      port: parsed.data.TRUSTFLOW_EMBEDDED_PG_PORT,
+      log: (msg) => console.log(`  ${msg}`),
+    });
+  } catch (err) {
+    console.error(`The embedded PostgreSQL could not start: ${err.message}`);
+    process.exit(1);
+  }
+  embedded.importReport = importReportFile(dataDir);
+}
+
+// 4. Serve, and print the URL once healthy.
 // Next.js behind a thin Node server that answers flow webhooks itself (scripts/serve.mjs).
 const server = spawn(
   process.execPath,
   [path.join(root, "scripts/serve.mjs"), "-p", String(port), "-H", host],
   { stdio: "inherit", env: process.env },
 );
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => server.kill(sig));
-server.on("exit", (code) => process.exit(code ?? 0));
+let stopping = false;
+// The app first (its runs reach a checkpoint), then the database.
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  if (server.exitCode === null && server.signalCode === null) {
+    server.kill("SIGTERM");
+    await new Promise((r) => server.once("exit", r));
+  }
+  await embedded?.server.stop();
+  process.exit(code);
+}
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => void shutdown(0));
+server.on("exit", (code) => void shutdown(code ?? 0));
 await waitHealthy(`http://${host}:${port}/api/health`);
 const demo = JSON.parse(readFileSync(path.join(root, "prisma/demo-users.json"), "utf8"));
-const database = process.env.DATABASE_URL
-  ? "PostgreSQL (DATABASE_URL)"
-  : `embedded PGlite in ${process.env.TRUSTFLOW_DATA_DIR || ".data"}/pglite`;
+const database = embedded
+  ? [
+      `  Database: ${embedded.location}`,
+      "            durable: fsync and synchronous commit on, so an acknowledged run survives a crash of",
+      "            the app or the machine; `npm run worker` processes join it. For a managed server,",
+      "            set DATABASE_URL=postgres://user:password@host:5432/db (README, Database).",
+      ...(existsSync(path.join(dataDir, "pglite", "PG_VERSION")) &&
+      existsSync(embedded.importReport)
+        ? [
+            `            Your earlier PGlite data was copied into it (${embedded.importReport});`,
+            `            the old directory ${path.join(dataDir, "pglite")} is kept: remove it when satisfied.`,
+          ]
+        : []),
+    ]
+  : [`  Database: PostgreSQL (DATABASE_URL)`];
 console.log(
   [
     "",
     `  Trustflow is running at ${process.env.NEXTAUTH_URL}   (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
-    `  Database: ${database}`,
+    ...database,
     "",
     `  Demo sign-ins (${demo.workspace.name}):`,
     ...demo.users.map((u) => `    ${u.role.padEnd(9)} ${u.email.padEnd(30)} ${u.password}`),

@@ -4,7 +4,7 @@
 // build in Chromium. Options: --only <step[,step]>, --skip <step[,step]>.
 // Steps: format, lint, types, audit, unit, int, int-postgres, e2e.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -176,9 +176,35 @@ async function e2e() {
       E2E_FAKE_MODEL_URL: fakeModel.baseURL,
     });
   } finally {
-    server.kill("SIGTERM");
     fakeModel.proc.kill("SIGTERM");
+    // The server stops its worker, then the embedded PostgreSQL it started, then exits.
+    await stopProcess(server);
+    await embeddedStopped(dataDir);
     rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function stopProcess(proc) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 30_000);
+    proc.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    proc.kill("SIGTERM");
+  });
+}
+
+/** Waits until the embedded PostgreSQL under `dataDir` is gone (its pid file removed). */
+async function embeddedStopped(dataDir) {
+  const pidFile = path.join(dataDir, "postgres", "postmaster.pid");
+  for (let i = 0; i < 300 && existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!existsSync(pidFile)) return;
+  try {
+    process.kill(Number(readFileSync(pidFile, "utf8").split("\n")[0]), "SIGQUIT");
+  } catch {
+    /* gone */
   }
 }
 

@@ -1,6 +1,8 @@
 /**
- * `npm run worker`: a scale-out worker process. Needs DATABASE_URL (PostgreSQL, shared with the
- * web app, which runs with TRUSTFLOW_EMBEDDED_WORKER=off and only enqueues). Applies pending
+ * `npm run worker`: a worker process on the web app's database: DATABASE_URL, or without it the
+ * embedded PostgreSQL that `npm start` runs under TRUSTFLOW_DATA_DIR (joined, never started). The
+ * web app may keep its own embedded worker (runs are leased, one advancer each) or run with
+ * TRUSTFLOW_EMBEDDED_WORKER=off and only enqueue. Applies pending
  * migrations, then takes "run.advance" jobs from pg-boss until SIGTERM/SIGINT, when it stops
  * claiming, lets running advances reach a checkpoint and releases their leases.
  *
@@ -9,8 +11,11 @@
  * (no cron scheduler in this process). WORKER_METRICS_PORT: serve this process's metrics on
  * `GET /metrics` (bearer METRICS_TOKEN, as `/api/metrics`).
  */
+import path from "node:path";
+import { joinEmbeddedPostgres } from "@/server/adapters/embedded-postgres/cluster";
 import { migrate, openDatabase } from "@/server/adapters/prisma";
 import { startPgBossWorker } from "@/server/adapters/queue/pgboss-worker";
+import { EMBEDDED_DATABASE } from "@/server/embedded-database";
 import { env } from "@/server/env";
 import { logger } from "@/server/logger";
 import { startWorkerMetricsServer, type WorkerMetricsServer } from "@/server/metrics-endpoint";
@@ -27,16 +32,21 @@ const int = (name: string, fallback: number) => {
 };
 
 async function main() {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    console.error(
-      "npm run worker needs DATABASE_URL=postgres://… (the web app's PostgreSQL database).\n" +
-        "Separate workers cannot share the embedded PGlite database: without DATABASE_URL, runs\n" +
-        "execute in the web process (TRUSTFLOW_EMBEDDED_WORKER=on, the default).",
-    );
-    process.exit(2);
-  }
   const e = env();
+  let url = e.DATABASE_URL;
+  if (!url) {
+    // The embedded PostgreSQL that `npm start` runs under the same data directory: joined, as
+    // a PostgreSQL server is, never started or stopped from here.
+    const embedded = await joinEmbeddedPostgres({ dataDir: e.TRUSTFLOW_DATA_DIR });
+    if (!embedded) {
+      console.error(
+        `No embedded PostgreSQL runs under ${path.resolve(e.TRUSTFLOW_DATA_DIR)}: start the studio first\n` +
+          "(npm start, with the same TRUSTFLOW_DATA_DIR), or set DATABASE_URL=postgres://… to join a server.",
+      );
+      process.exit(2);
+    }
+    url = embedded.urlFor(EMBEDDED_DATABASE);
+  }
   const log = logger();
   const db = await openDatabase({ kind: "postgres", url, poolSize: 10 });
   const report = await migrate(db.driver);

@@ -1,16 +1,39 @@
 import "server-only";
-import path from "node:path";
+import type { EmbeddedPostgres } from "@/server/adapters/embedded-postgres/cluster";
 import { migrate, openDatabase, type Database } from "@/server/adapters/prisma";
 import { seedDemo } from "@/server/domain/seed/seed-demo";
 import type { InlineExecution } from "@/server/domain/trigger/start-triggered-run";
+import { openEmbeddedDatabase } from "./embedded-database";
 import { env } from "./env";
 import { logger } from "./logger";
 
 /**
- * The process-wide database: PGlite under `.data/` unless `DATABASE_URL` is set. Opened once per
- * process (kept on globalThis across Next's module reloads), migrated and seeded before first use.
+ * The process-wide database: the embedded PostgreSQL under `.data/` (server/embedded-database.ts)
+ * unless `DATABASE_URL` is set. Opened once per process (kept on globalThis across Next's module
+ * reloads), migrated and seeded before first use.
  */
-const g = globalThis as unknown as { __trustflowDb?: Promise<Database> };
+const g = globalThis as unknown as {
+  __trustflowDb?: Promise<Database>;
+  __trustflowDbUrl?: string;
+  __trustflowEmbedded?: EmbeddedPostgres;
+};
+
+/** The URL of the process's database (DATABASE_URL or the embedded server's), once opened. */
+export async function databaseUrl(): Promise<string> {
+  await database();
+  return g.__trustflowDbUrl!;
+}
+
+/**
+ * Closes the database and stops the embedded server when this process started it (after the
+ * worker has stopped): the end of a graceful shutdown.
+ */
+export async function closeDatabase(): Promise<void> {
+  const open = g.__trustflowDb;
+  g.__trustflowDb = undefined;
+  if (open) await (await open.catch(() => null))?.close();
+  await g.__trustflowEmbedded?.stop();
+}
 
 export function database(): Promise<Database> {
   g.__trustflowDb ??= boot().catch((err) => {
@@ -22,12 +45,22 @@ export function database(): Promise<Database> {
 
 async function boot(): Promise<Database> {
   const e = env();
-  const db = await openDatabase(
-    e.DATABASE_URL
-      ? { kind: "postgres", url: e.DATABASE_URL }
-      : { kind: "pglite", dataDir: path.join(e.TRUSTFLOW_DATA_DIR, "pglite") },
-  );
   const log = logger();
+  let url = e.DATABASE_URL;
+  let location: string | undefined;
+  if (!url) {
+    const embedded = await openEmbeddedDatabase({
+      dataDir: e.TRUSTFLOW_DATA_DIR,
+      port: e.TRUSTFLOW_EMBEDDED_PG_PORT,
+      log: (msg, fields) => log.info(fields ?? {}, msg),
+    });
+    g.__trustflowEmbedded = embedded.server;
+    url = embedded.url;
+    location = embedded.location;
+  }
+  g.__trustflowDbUrl = url;
+  const opened = await openDatabase({ kind: "postgres", url });
+  const db = location ? { ...opened, location } : opened;
   const report = await migrate(db.driver);
   if (report.applied.length) log.info({ applied: report.applied }, "migrations applied");
   if (e.TRUSTFLOW_SEED === "demo") {
@@ -76,16 +109,12 @@ export function startWorker(
     registerClusterMetrics(async () => sqlFromDriver((await database()).driver));
     const onError = (err: unknown) => log.warn({ err: String(err) }, "queue background error");
     if (e.TRUSTFLOW_EMBEDDED_WORKER === "off") {
-      if (!e.DATABASE_URL) {
-        log.warn(
-          "TRUSTFLOW_EMBEDDED_WORKER=off without DATABASE_URL: no process will execute runs",
-        );
-        return null;
-      }
+      // On a PostgreSQL server or the embedded one alike: `npm run worker` processes execute.
+      const url = await databaseUrl();
       const { startPgBossProducer } = await import("@/server/adapters/queue/pgboss-queue");
       const { listenRunEnds } = await import("@/server/adapters/queue/run-end-relay");
-      const producer = await startPgBossProducer(e.DATABASE_URL, onError);
-      const listener = listenRunEnds(e.DATABASE_URL, onError);
+      const producer = await startPgBossProducer(url, onError);
+      const listener = listenRunEnds(url, onError);
       log.info("run queue: pg-boss (runs execute in `npm run worker` processes)");
       return {
         async stop() {
@@ -112,9 +141,17 @@ export function startWorker(
     };
   })();
   if (opts.stopOnSignals) {
+    // The worker stops first (runs reach a checkpoint), then the database (and the embedded
+    // server, when this process started it).
     void w.__trustflowWorker.then((worker) => {
-      if (!worker) return;
-      const stop = () => void worker.stop().finally(() => process.exit(0));
+      let stopping = false;
+      const stop = () => {
+        if (stopping) return;
+        stopping = true;
+        void Promise.resolve(worker?.stop())
+          .then(closeDatabase)
+          .finally(() => process.exit(0));
+      };
       process.once("SIGTERM", stop);
       process.once("SIGINT", stop);
     });

@@ -9,6 +9,8 @@ const ZEnvFields = z.object({
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
     .optional(),
   TRUSTFLOW_DATA_DIR: z.string().min(1).default(".data"),
+  /** The embedded PostgreSQL's port on 127.0.0.1 (without DATABASE_URL); unset, a free one. */
+  TRUSTFLOW_EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65_535).optional(),
   NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   NEXTAUTH_URL: z.url("must be an absolute URL such as http://localhost:3000").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -1,0 +1,463 @@
+import { randomBytes } from "node:crypto";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  checksum,
+  loadMigrations,
+  migrate,
+  openDatabase,
+  type Database,
+  type Migration,
+} from "@/server/adapters/prisma";
+import { verifyAudit } from "@/server/domain/audit/ledger";
+import { seedDemo } from "@/server/domain/seed/seed-demo";
+import { createApiToken } from "@/server/domain/token/api-tokens";
+import { compileFlow } from "@/server/domain/workflow/compile-flow";
+import { engineFor, runToEnd } from "@/server/testing/engine";
+import { adminActor, callerFor, makeUser, type TestUser } from "@/server/testing/fixtures";
+import { prepareEmbeddedDatabase, type PrepareOptions } from "./import-pglite";
+
+/**
+ * The PostgreSQL server the imports go into (its maintenance database's superuser URL), or null
+ * to skip: TEST_DATABASE_URL's server when TEST_DB=postgres. To be replaced by the embedded
+ * server of cluster.ts, so every int run exercises the import.
+ */
+async function startTarget(): Promise<{ adminUrl: string; stop(): Promise<void> } | null> {
+  const url = process.env.TEST_DB === "postgres" ? process.env.TEST_DATABASE_URL : undefined;
+  return url ? { adminUrl: url, stop: async () => undefined } : null;
+}
+const targetAvailable = process.env.TEST_DB === "postgres" && !!process.env.TEST_DATABASE_URL;
+
+/** Values of the types a copy could bend: each must arrive byte for byte. */
+const PROBE: Migration = migration(
+  "29990101000000_import_probe",
+  `CREATE TYPE "ImportMood" AS ENUM ('calm', 'it''s', 'ünïcode ✓');
+CREATE TABLE "ImportProbe" (
+  "id" BIGSERIAL PRIMARY KEY,
+  "j" JSON,
+  "jb" JSONB,
+  "b" BYTEA,
+  "tags" TEXT[],
+  "mood" "ImportMood",
+  "ts" TIMESTAMP(3),
+  "tstz" TIMESTAMPTZ(3),
+  "big" BIGINT,
+  "dec" DECIMAL(38, 18),
+  "flag" BOOLEAN,
+  "s" TEXT,
+  "f" DOUBLE PRECISION,
+  "slen" INTEGER GENERATED ALWAYS AS (length("s")) STORED
+);
+CREATE TABLE "ImportIdentity" ("id" INTEGER GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "note" TEXT NOT NULL);`,
+);
+/** A migration the PGlite never had: applied by `migrate()` after the import. */
+const LATER: Migration = migration(
+  "29990102000000_import_later",
+  `ALTER TABLE "ImportProbe" ADD COLUMN "later" TEXT NOT NULL DEFAULT 'later';`,
+);
+const BULK = 20_000;
+
+function migration(name: string, sql: string): Migration {
+  return { name, sql, checksum: checksum(sql) };
+}
+
+const FLOW = `flow: import-probe
+version: 1.0.0
+inputs:
+  n: { type: number }
+steps:
+  - id: shape
+    uses: data.transform@1
+    with:
+      fields:
+        doubled: "inputs.n * 2"
+        quoted: "'it\\\\'s \\"quoted\\" ✓ ' + string(inputs.n)"
+outputs:
+  doubled: \${{ steps.shape.output.doubled }}
+`;
+
+let target: { adminUrl: string; stop(): Promise<void> };
+let work: string;
+let pgliteDir: string;
+let migrations: Migration[];
+const databases: string[] = [];
+/** What the PGlite database held, read before the imports. */
+let sourceCounts: Record<string, number>;
+let sourceProbe: string[];
+let sourceSequence: bigint;
+let owner: TestUser;
+let workspaceIds: string[];
+
+const newName = () => {
+  const name = `tf_imp_${randomBytes(5).toString("hex")}`;
+  databases.push(name);
+  return name;
+};
+
+function urlOf(name: string): string {
+  const u = new URL(target.adminUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function adminQuery<T extends pg.QueryResultRow>(sql: string, params?: unknown[]) {
+  const c = new pg.Client({ connectionString: target.adminUrl });
+  await c.connect();
+  try {
+    return (await c.query<T>(sql, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+async function databasesNamed(name: string): Promise<string[]> {
+  const rows = await adminQuery<{ datname: string }>(
+    "SELECT datname FROM pg_database WHERE datname IN ($1, $2) ORDER BY 1",
+    [name, `${name}_import`],
+  );
+  return rows.map((r) => r.datname);
+}
+
+/** The domain's verifyAudit over a Prisma client on the imported database, as the caller does. */
+const verifyWithPrisma: NonNullable<PrepareOptions["verifyAudit"]> = async (url, ids) => {
+  const db = await openDatabase({ kind: "postgres", url, poolSize: 2 });
+  try {
+    const out = [];
+    for (const id of ids) {
+      const r = await verifyAudit(db.prisma, id);
+      out.push({ workspaceId: id, ok: r.ok, ...(r.ok ? {} : { message: r.message }) });
+    }
+    return out;
+  } finally {
+    await db.close();
+  }
+};
+
+function prepare(database: string, opts: Partial<PrepareOptions> = {}) {
+  return prepareEmbeddedDatabase({
+    adminUrl: target.adminUrl,
+    database,
+    pgliteDir,
+    verifyAudit: verifyWithPrisma,
+    migrations: [...migrations, PROBE, LATER],
+    ...opts,
+  });
+}
+
+const PROBE_SQL = `SELECT row_to_json(p)::text AS r FROM (
+  SELECT id, j::text AS j, jb::text AS jb, encode(b, 'hex') AS b, tags::text AS tags,
+         mood::text AS mood, ts::text AS ts, tstz::text AS tstz, big::text AS big,
+         dec::text AS dec, flag, s, f::text AS f, slen
+  FROM "ImportProbe" WHERE id <= 3 ORDER BY id) p`;
+
+/** A PGlite data directory as a user's would be: migrated, demo seeded, runs and their ledger. */
+async function seedPglite(dir: string) {
+  const db: Database = await openDatabase({ kind: "pglite", dataDir: dir });
+  try {
+    await migrate(db.driver, [...migrations, PROBE]);
+    await seedDemo(db.prisma);
+    owner = await makeUser(db.prisma, "importer");
+    await createApiToken(db.prisma, adminActor(owner), {
+      name: "ci",
+      scopes: ["read", "run"],
+      expiresInDays: 30,
+    });
+    await db.prisma.agentUsage.create({
+      data: {
+        workspaceId: owner.workspace.id,
+        runId: "r1",
+        stepId: "s1",
+        attempt: 1,
+        model: "m",
+        tokensIn: 12,
+        tokensOut: 34,
+        costUsd: "0.0000012345",
+      },
+    });
+    const flow = compileFlow(FLOW);
+    expect(flow.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const engine = engineFor(db, { driver: db.driver });
+    const demo = await db.prisma.workspace.findFirstOrThrow({ where: { slug: "demo" } });
+    for (const [i, ws] of [owner.workspace.id, demo.id, owner.workspace.id].entries()) {
+      const run = await runToEnd(engine, { workspaceId: ws, ir: flow.ir!, inputs: { n: i } });
+      expect(run.status).toBe("succeeded");
+    }
+    await db.driver.query(
+      `INSERT INTO "ImportProbe" (j, jb, b, tags, mood, ts, tstz, big, dec, flag, s, f) VALUES
+       ('{"b" : 1,  "a":[1, 2.50, "x\\"y"], "k": 1, "k": 2}',
+        '{"z": 1, "a": {"deep": [true, null, 1.0e10, "\\u00e9 😀"]}}',
+        '\\x00ff27225c0a'::bytea,
+        ARRAY['a', NULL, 'with "quote"', 'back\\slash', '', 'ünï', '{brace}', 'comma,here'],
+        'it''s', '1999-12-31 23:59:59.999', '2024-02-29 12:34:56.789+05:30',
+        9223372036854775807, '12345678901234567890.123456789012345678', false,
+        E'O''Brien said "hi" \\\\ back\\\\slash\\n\\ttab ünï 😀', 1.7976931348623157e308),
+       ('[]', '"just a string"', '\\x'::bytea, '{}', 'ünïcode ✓', '0001-01-01 00:00:00',
+        'infinity', -9223372036854775808, '-0.000000000000000001', true, '', 'NaN'),
+       (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '-Infinity')`,
+    );
+    // Bulk rows, several batches; the last ids deleted so the sequence is ahead of max(id).
+    await db.driver.query(
+      `INSERT INTO "ImportProbe" (j, jb, tags, mood, tstz, big, dec, flag, s, f)
+       SELECT json_build_object('i', g), jsonb_build_object('i', g, 'pad', repeat('x', g % 300)),
+              ARRAY[g::text], 'calm', '2026-01-01T00:00:00Z'::timestamptz + g * interval '1 ms',
+              g, g / 7.0, g % 2 = 0, 'row ' || g, g / 3.0
+       FROM generate_series(1, ${BULK}) g`,
+    );
+    await db.driver.query(`DELETE FROM "ImportProbe" WHERE id > ${BULK}`);
+    await db.driver.query(
+      `INSERT INTO "ImportIdentity" (note) SELECT 'n' || g FROM generate_series(1, 5) g`,
+    );
+
+    const tables = await db.driver.query<{ table: string }>(
+      `SELECT table_name AS table FROM information_schema.tables
+       WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> '_prisma_migrations'`,
+    );
+    sourceCounts = {};
+    for (const { table } of tables) {
+      const [row] = await db.driver.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM "${table}"`,
+      );
+      sourceCounts[table] = row!.n;
+    }
+    sourceProbe = (await db.driver.query<{ r: string }>(PROBE_SQL)).map((r) => r.r);
+    const [seq] = await db.driver.query<{ v: string }>(
+      `SELECT last_value::text AS v FROM "ImportProbe_id_seq"`,
+    );
+    sourceSequence = BigInt(seq!.v);
+    workspaceIds = (await db.prisma.workspace.findMany({ select: { id: true } })).map((w) => w.id);
+  } finally {
+    await db.close();
+  }
+}
+
+describe.skipIf(!targetAvailable)("importing a PGlite data directory", () => {
+  beforeAll(async () => {
+    target = (await startTarget())!;
+    migrations = await loadMigrations();
+    work = mkdtempSync(path.join(tmpdir(), "tf-import-"));
+    pgliteDir = path.join(work, "pglite");
+    await seedPglite(pgliteDir);
+  });
+
+  afterAll(async () => {
+    if (!target) return;
+    for (const name of databases) {
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await adminQuery(`DROP DATABASE IF EXISTS ${name}_import WITH (FORCE)`);
+    }
+    await target.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it("copies every row, verifies every chain, and the app then works on it", async () => {
+    const name = newName();
+    const files = readdirSync(pgliteDir).sort();
+    const lines: { msg: string; fields?: Record<string, unknown> }[] = [];
+    const result = await prepare(name, { log: (msg, fields) => lines.push({ msg, fields }) });
+
+    expect(result.created).toBe(true);
+    const report = result.imported!;
+    expect(report.from).toBe(pgliteDir);
+    expect(report.migrations).toEqual([...migrations, PROBE].map((m) => m.name));
+    expect(Object.fromEntries(report.tables.map((t) => [t.table, t.rows]))).toEqual(sourceCounts);
+    expect(report.rows).toBe(Object.values(sourceCounts).reduce((a, b) => a + b, 0));
+    expect(report.workspacesVerified).toBe(workspaceIds.length);
+    expect(sourceCounts.AuditEntry).toBeGreaterThan(5);
+    expect(sourceCounts.StepAttempt).toBeGreaterThanOrEqual(3);
+    expect(sourceCounts.RunEvent).toBeGreaterThan(3);
+    expect(sourceCounts.ImportProbe).toBe(BULK);
+    expect(lines.map((l) => l.msg)).toEqual([
+      "importing the PGlite database into PostgreSQL",
+      "imported the PGlite database into PostgreSQL",
+    ]);
+    expect(lines[1]!.fields).toMatchObject({ rows: report.rows, tables: report.tables.length });
+    console.info(
+      `import: ${report.rows} rows in ${report.ms} ms (${Math.round((report.rows * 1000) / report.ms)} rows/s)`,
+    );
+    // The PGlite directory is still there, as it was.
+    expect(readdirSync(pgliteDir).sort()).toEqual(files);
+    expect(await databasesNamed(name)).toEqual([name]);
+
+    const db = await openDatabase({ kind: "postgres", url: urlOf(name), poolSize: 3 });
+    try {
+      // Counted again through the app's own connection.
+      for (const [table, n] of Object.entries(sourceCounts)) {
+        const [row] = await db.driver.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM "${table}"`,
+        );
+        expect(row!.n, table).toBe(n);
+      }
+      // Every tricky value, as the source's server printed it.
+      const probe = (await db.driver.query<{ r: string }>(PROBE_SQL)).map((r) => r.r);
+      expect(probe).toEqual(sourceProbe);
+      const [first] = await db.driver.query<{ b: string; j: string; s: string }>(
+        `SELECT encode(b, 'hex') AS b, j::text AS j, s FROM "ImportProbe" WHERE id = 1`,
+      );
+      expect(first).toEqual({
+        b: "00ff27225c0a",
+        j: '{"b" : 1,  "a":[1, 2.50, "x\\"y"], "k": 1, "k": 2}',
+        s: `O'Brien said "hi" \\ back\\slash\n\ttab ünï 😀`,
+      });
+      // Through Prisma: BigInt, Decimal, text[] and timestamps.
+      const usage = await db.prisma.agentUsage.findFirstOrThrow();
+      expect(usage.costUsd.toString()).toBe("0.0000012345");
+      const token = await db.prisma.apiToken.findFirstOrThrow({ where: { name: "ci" } });
+      expect(token.scopes).toEqual(["read", "run"]);
+
+      // Every chain verifies on the imported database.
+      for (const id of workspaceIds) {
+        expect(await verifyAudit(db.prisma, id), id).toMatchObject({ ok: true });
+      }
+
+      // The caller migrates the rest, as on every start.
+      expect((await migrate(db.driver, [...migrations, PROBE, LATER])).applied).toEqual([
+        LATER.name,
+      ]);
+
+      // The app works on it: runs list, new runs extend the chains, sequences continue.
+      const api = callerFor(db.prisma, owner.user, owner.workspace.id);
+      const listed = await api.run.list();
+      expect(listed.items).toHaveLength(2);
+      const flow = compileFlow(FLOW);
+      const before = await db.prisma.stepAttempt.aggregate({ _max: { id: true } });
+      const run = await runToEnd(engineFor(db, { driver: db.driver }), {
+        workspaceId: owner.workspace.id,
+        ir: flow.ir!,
+        inputs: { n: 41 },
+      });
+      expect(run.status).toBe("succeeded");
+      const attempt = await db.prisma.stepAttempt.findFirstOrThrow({ where: { runId: run.id } });
+      expect(attempt.id).toBeGreaterThan(before._max.id!);
+      expect(await verifyAudit(db.prisma, owner.workspace.id)).toMatchObject({ ok: true });
+      const [next] = await db.driver.query<{ id: string }>(
+        `INSERT INTO "ImportProbe" (s) VALUES ('new') RETURNING id::text AS id`,
+      );
+      expect(BigInt(next!.id)).toBe(sourceSequence + 1n); // past the deleted ids too
+      const [identity] = await db.driver.query<{ id: number }>(
+        `INSERT INTO "ImportIdentity" (note) VALUES ('new') RETURNING id`,
+      );
+      expect(identity!.id).toBe(6);
+    } finally {
+      await db.close();
+    }
+
+    // A second start finds the database.
+    expect(await prepare(name)).toEqual({ created: false, imported: null });
+  });
+
+  it("imports once when two processes start together", async () => {
+    const name = newName();
+    const imports: string[] = [];
+    const log = (msg: string) => {
+      if (msg.startsWith("importing")) imports.push(msg);
+    };
+    const results = await Promise.all([prepare(name, { log }), prepare(name, { log })]);
+    expect(results.map((r) => r.created).sort()).toEqual([false, true]);
+    expect(results.filter((r) => r.imported !== null)).toHaveLength(1);
+    expect(imports).toHaveLength(1);
+    expect(await databasesNamed(name)).toEqual([name]);
+  });
+
+  it("a chain that does not verify leaves nothing behind; a later start succeeds", async () => {
+    const name = newName();
+    const dir = path.join(work, "tampered");
+    cpSync(pgliteDir, dir, { recursive: true });
+    const tamper = async (label: string | null) => {
+      const db = await PGlite.create(dir);
+      try {
+        await db.exec(`ALTER TABLE "AuditEntry" DISABLE TRIGGER "AuditEntry_append_only"`);
+        const res = await db.query<{ label: string }>(
+          `UPDATE "AuditEntry" e SET "actorLabel" = coalesce($1, o."actorLabel" || '!')
+           FROM "AuditEntry" o
+           WHERE e.id = o.id AND e."workspaceId" = $2 AND e.seq = 1 RETURNING o."actorLabel" AS label`,
+          [label, owner.workspace.id],
+        );
+        await db.exec(`ALTER TABLE "AuditEntry" ENABLE TRIGGER "AuditEntry_append_only"`);
+        return res.rows[0]!.label;
+      } finally {
+        await db.close();
+      }
+    };
+    const original = await tamper(null);
+
+    await expect(prepare(name, { pgliteDir: dir })).rejects.toThrow(
+      new RegExp(`audit chain of workspace ${owner.workspace.id} does not verify.*changed`),
+    );
+    expect(await databasesNamed(name)).toEqual([]);
+
+    // A verifier that fails for its own reasons aborts the same way.
+    await expect(
+      prepare(name, {
+        verifyAudit: async (_url, ids) => ids.map((id) => ({ workspaceId: id, ok: false })),
+      }),
+    ).rejects.toThrow(/does not verify/);
+    expect(await databasesNamed(name)).toEqual([]);
+
+    await tamper(original);
+    const result = await prepare(name, { pgliteDir: dir });
+    expect(result.imported?.workspacesVerified).toBe(workspaceIds.length);
+    expect(await databasesNamed(name)).toEqual([name]);
+  });
+
+  it("a scratch database left by a crashed import is replaced", async () => {
+    const name = newName();
+    await adminQuery(`CREATE DATABASE ${name}_import`);
+    expect(await databasesNamed(name)).toEqual([`${name}_import`]);
+    const result = await prepare(name);
+    expect(result.imported?.rows).toBe(Object.values(sourceCounts).reduce((a, b) => a + b, 0));
+    expect(await databasesNamed(name)).toEqual([name]);
+  });
+
+  it("refuses migrations it does not know or that were edited, changing nothing", async () => {
+    const name = newName();
+    await expect(prepare(name, { migrations })).rejects.toThrow(
+      /has migration 29990101000000_import_probe applied.*Nothing was changed/,
+    );
+    const edited = { ...PROBE, checksum: checksum(`${PROBE.sql}\n`) };
+    await expect(prepare(name, { migrations: [...migrations, edited] })).rejects.toThrow(
+      /the migration was edited.*Nothing was changed/,
+    );
+    expect(await databasesNamed(name)).toEqual([]);
+  });
+
+  it("without a PGlite directory: a plain, empty database", async () => {
+    const absent = newName();
+    expect(await prepare(absent, { pgliteDir: path.join(work, "absent") })).toEqual({
+      created: true,
+      imported: null,
+    });
+    const emptyDir = path.join(work, "empty");
+    mkdirSync(emptyDir);
+    const empty = newName();
+    expect(await prepare(empty, { pgliteDir: emptyDir })).toEqual({
+      created: true,
+      imported: null,
+    });
+    expect(await databasesNamed(absent)).toEqual([absent]);
+    expect(readdirSync(emptyDir)).toEqual([]);
+  });
+
+  it("a directory that is not PGlite's is refused with the ways out, nothing changed", async () => {
+    const dir = path.join(work, "not-pglite");
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, "notes.txt"), "hello");
+    const name = newName();
+    const failure = prepare(name, { pgliteDir: dir });
+    await expect(failure).rejects.toThrow(dir);
+    await expect(failure).rejects.toThrow(/Nothing was changed.*DATABASE_URL.*move the directory/);
+    expect(await databasesNamed(name)).toEqual([]);
+    expect(readdirSync(dir)).toEqual(["notes.txt"]);
+
+    const broken = path.join(work, "broken");
+    mkdirSync(broken);
+    writeFileSync(path.join(broken, "PG_VERSION"), "9\n");
+    await expect(prepare(name, { pgliteDir: broken })).rejects.toThrow(
+      /Cannot import the PGlite data directory .*broken.*Nothing was changed/,
+    );
+    expect(await databasesNamed(name)).toEqual([]);
+  });
+});
