@@ -3,6 +3,8 @@ import { API_CSP, SECURITY_HEADERS } from "./lib/security-headers.mjs";
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   reactStrictMode: true,
+  // Another output directory lets several builds of one checkout coexist (NEXT_DIST_DIR).
+  distDir: process.env.NEXT_DIST_DIR || ".next",
   poweredByHeader: false,
   // Hardening headers on every response; pages get their nonce-based CSP from proxy.ts.
   async headers() {
