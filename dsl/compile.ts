@@ -6,9 +6,10 @@
 import type { Document } from "yaml";
 import { diag } from "./diagnostics";
 import { canonicalSha256 } from "./hash";
-import { blockRef, type FlowIR, type StepIR } from "./ir";
+import { blockRef, type CompiledValue, type FlowIR, type StepIR } from "./ir";
 import { defineLazyDocument, parseFlow, type AstNode } from "./parse";
 import { evaluatePolicies } from "./policies/evaluate";
+import { resolveResilience } from "./sla";
 import type { Diagnostic } from "./types";
 import { analyze, type CompileOptions, type FlowModel } from "./validate";
 
@@ -39,7 +40,68 @@ export function hashIr(ir: Omit<FlowIR, "hash"> | FlowIR): string {
   return canonicalSha256(rest, HASH_OMIT);
 }
 
-function toIr(model: FlowModel, policies: string[]): FlowIR {
+/** The block a trust gate runs. */
+export const TRUST_GATE_BLOCK = "human.approval@1";
+
+/** Why runs of `model` must be approved at their start: the `below: approval` gates under their minimum. */
+function approvalGates(model: FlowModel, flowTrust: number): string[] {
+  const reasons: string[] = [];
+  const lowest = model.steps.reduce<FlowModel["steps"][number] | undefined>(
+    (m, s) => (s.block && (!m || s.trust < m.trust) ? s : m),
+    undefined,
+  );
+  if (
+    model.trustBelow === "approval" &&
+    model.trustMin !== null &&
+    lowest &&
+    flowTrust < model.trustMin
+  )
+    reasons.push(
+      `the flow's trust ${flowTrust} (lowest step: ${lowest.id}) is below its minimum ${model.trustMin}`,
+    );
+  for (const s of model.steps) {
+    if (s.trustBelow === "approval" && s.ownTrustMin !== null && s.trust < s.ownTrustMin)
+      reasons.push(`step ${s.id} has trust ${s.trust}, below its minimum ${s.ownTrustMin}`);
+  }
+  return reasons;
+}
+
+/**
+ * The trust gate: a `human.approval` step every root step needs, addressed to the workspace's
+ * approvers. Undefined when the registry has no approval block (the diagnostics then stand).
+ */
+function trustGate(
+  model: FlowModel,
+  options: CompileOptions,
+  reasons: string[],
+  taken: ReadonlySet<string>,
+): StepIR | undefined {
+  const r = options.registry.resolve(TRUST_GATE_BLOCK);
+  if (!r.ok) return undefined;
+  let id = "trust-gate";
+  for (let i = 2; taken.has(id); i++) id = `trust-gate-${i}`;
+  const lit = (value: string): CompiledValue => ({ kind: "literal", value });
+  return {
+    id,
+    uses: TRUST_GATE_BLOCK,
+    block: blockRef(r.block),
+    needs: [],
+    inputs: {
+      kind: "object",
+      entries: {
+        approvers: { kind: "object", entries: { role: lit("approver") } },
+        message: lit(`Trust gate: ${reasons.join("; ")}. Approve to run this flow anyway.`),
+      },
+    },
+    resilience: resolveResilience({ flow: model.sla }, r.block, {}),
+    trustMin: null,
+    trust: r.block.baselineTrust,
+    onError: "fail",
+    description: "Added by the compiler: a trust gate with `below: approval` is under its minimum",
+  };
+}
+
+function toIr(model: FlowModel, policies: string[], options: CompileOptions): FlowIR {
   const order = model.order ?? model.steps.map((s) => s.index);
   const steps: StepIR[] = order.map((i) => {
     const s = model.steps[i]!;
@@ -55,20 +117,30 @@ function toIr(model: FlowModel, policies: string[]): FlowIR {
       onError: s.onError,
       span: s.idSpan,
     };
+    if (s.trustBelow === "approval" && s.trustMin !== null) step.trustBelow = "approval";
     if (s.condition) step.condition = s.condition;
     if (s.compensate)
       step.compensate = { uses: s.compensate.uses, block: blockRef(s.compensate.block) };
-    if (s.consent) step.consent = s.consent;
+    if (s.consent) step.consent = { ...s.consent };
     if (s.model) step.model = s.model;
     if (s.description !== undefined) step.description = s.description;
     return step;
   });
+  const trust = steps.reduce((m, s) => Math.min(m, s.trust), 1);
+  const reasons = approvalGates(model, trust);
+  const gate = reasons.length
+    ? trustGate(model, options, reasons, new Set(steps.map((s) => s.id)))
+    : undefined;
+  if (gate) {
+    for (const s of steps) if (s.needs.length === 0) s.needs = [gate.id];
+    steps.unshift(gate);
+  }
   const ir: Omit<FlowIR, "hash"> = {
     name: model.name,
     version: model.version,
     sla: model.sla,
     trustMin: model.trustMin,
-    trust: steps.reduce((m, s) => Math.min(m, s.trust), 1),
+    trust,
     consentPurposes: model.consentPurposes,
     trigger: model.trigger,
     inputsSchema: model.inputsSchema,
@@ -78,6 +150,8 @@ function toIr(model: FlowModel, policies: string[]): FlowIR {
     sandboxOnly: model.sandboxOnly,
   };
   if (model.description !== undefined) (ir as FlowIR).description = model.description;
+  if (model.trustBelow === "approval") (ir as FlowIR).trustBelow = "approval";
+  if (gate) (ir as FlowIR).trustGate = gate.id;
   return { ...ir, hash: hashIr(ir) };
 }
 
@@ -128,7 +202,7 @@ export function compile(text: string, options: CompileOptions): CompileResult {
     if (model) {
       const pol = evaluatePolicies(model, options);
       diagnostics.push(...pol.diagnostics);
-      if (!diagnostics.some((d) => d.severity === "error")) ir = toIr(model, pol.applied);
+      if (!diagnostics.some((d) => d.severity === "error")) ir = toIr(model, pol.applied, options);
     }
   } catch (e) {
     // Defensive: every phase guards its inputs; this only turns a compiler bug into a diagnostic.

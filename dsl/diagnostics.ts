@@ -274,18 +274,43 @@ export const diagnosticCatalogue = {
     severity: "warning",
     message: (d) =>
       `\`${s(d.block)}\` needs consent for \`${s(d.purpose)}\`, but the step declares no \`consent\``,
-    hint: (d) => `add \`consent: { purpose: ${s(d.purpose)}, require: consent_id }\``,
+    hint: (d) => `add \`consent: { purpose: ${s(d.purpose)}, id: \${{ inputs.consentId }} }\``,
+  },
+  TF3032: {
+    name: "consent-id-unbound",
+    severity: "error",
+    message: (d) =>
+      d.field
+        ? `Step \`${s(d.id)}\` reads its consent id from \`${s(d.field)}\`, which is neither a flow input nor one of its \`with\` inputs`
+        : `Step \`${s(d.id)}\` needs consent for \`${s(d.purpose)}\` but has no way to get a consent id: every run would fail closed`,
+    hint: (d) =>
+      d.field
+        ? `declare the input: \`inputs: { ${s(d.field)}: { type: string } }\`, or set \`consent.id\` to an expression`
+        : "declare an input (`inputs: { consentId: { type: string } }`) and bind it: `consent: { purpose: ..., id: ${{ inputs.consentId }} }`",
   },
   TF3040: {
     name: "step-trust-below-min",
-    severity: "warning",
-    message: (d) => `Step \`${s(d.id)}\` has trust ${s(d.score)}, below its minimum ${s(d.min)}`,
+    severity: "error",
+    message: (d) =>
+      d.below === "approval"
+        ? `Step \`${s(d.id)}\` has trust ${s(d.score)}, below its minimum ${s(d.min)}: each run waits for an approval at its start`
+        : `Step \`${s(d.id)}\` has trust ${s(d.score)}, below its minimum ${s(d.min)}: runs would halt`,
+    hint: (d) =>
+      d.below === "approval"
+        ? undefined
+        : "raise the step's trust, lower `trust.min`, or let an approver decide: `trust: { min: ..., below: approval }`",
   },
   TF3041: {
     name: "flow-trust-below-min",
-    severity: "warning",
+    severity: "error",
     message: (d) =>
-      `Flow trust ${s(d.score)} (lowest step: \`${s(d.id)}\`) is below the flow's minimum ${s(d.min)}`,
+      d.below === "approval"
+        ? `Flow trust ${s(d.score)} (lowest step: \`${s(d.id)}\`) is below the flow's minimum ${s(d.min)}: each run waits for an approval at its start`
+        : `Flow trust ${s(d.score)} (lowest step: \`${s(d.id)}\`) is below the flow's minimum ${s(d.min)}: runs would halt`,
+    hint: (d) =>
+      d.below === "approval"
+        ? undefined
+        : "raise the lowest step's trust, lower `trust.min`, or let an approver decide: `trust: { min: ..., below: approval }`",
   },
   TF3050: {
     name: "compensate-not-write",
@@ -306,6 +331,20 @@ export const diagnosticCatalogue = {
       `\`${s(d.path)}\` has a user name or password inside a URL; it would be stored with the flow and sent in clear`,
     hint: () =>
       "keep credentials out of flows: a connector's credential, or a workspace secret read as `${{ secrets.NAME }}` in a header",
+  },
+  TF3060: {
+    name: "unknown-assignee",
+    severity: "error",
+    message: (d) =>
+      d.kind === "group"
+        ? `\`${s(d.path)}\`: the workspace has no group \`${s(d.name)}\``
+        : `\`${s(d.path)}\`: \`${s(d.name)}\` is not a member of the workspace`,
+    hint: (d) =>
+      d.suggestion
+        ? `did you mean \`${d.suggestion}\`?`
+        : d.kind === "group"
+          ? "create the group in Settings, or address a role: `role: approver`"
+          : undefined,
   },
   TF4001: {
     name: "policy-violation",

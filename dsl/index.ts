@@ -37,7 +37,8 @@ export {
 export { sha256Hex, canonicalJson } from "./hash";
 export { defaultPolicies } from "./policies/defaults";
 export { evaluatePolicies, policyRef } from "./policies/evaluate";
-export type { BlockResolver } from "./validate";
+export type { BlockResolver, FlowDirectory, TrustBelow } from "./validate";
+export { ADDRESSING_INPUTS } from "./validate";
 export type * from "./ir";
 export type * from "./types";
 export { BlockRegistry, type ResolveResult } from "./registry/registry";

@@ -116,9 +116,19 @@ export interface StepIR {
   compensate?: { uses: string; block: BlockRef };
   /** Lowest trust score at which the step may run (step value, else the flow's), or null. */
   trustMin: number | null;
+  /**
+   * Present (`approval`) when a score under `trustMin` asks for an approval instead of halting
+   * (`trust.below`, the step's else the flow's). The approval is the flow's {@link FlowIR.trustGate}.
+   */
+  trustBelow?: "approval";
   /** The current trust score the compiler saw (trust provider, default: block baseline). */
   trust: number;
-  consent?: { purpose: string; require?: string };
+  /**
+   * Consent the step needs. The consent id is `id` evaluated (an expression over the step's
+   * context), else the input named `require` (the step's `with`, then the run's inputs), else
+   * `consentId` / `consent_id`; without one the step fails closed.
+   */
+  consent?: { purpose: string; require?: string; id?: CompiledValue };
   model?: ModelIR;
   onError: OnError;
   description?: string;
@@ -133,8 +143,16 @@ export interface FlowIR {
   description?: string;
   sla: SlaTier;
   trustMin: number | null;
-  /** Flow trust score: the minimum of its steps' scores (1 for an empty flow). */
+  /** Present (`approval`) when the flow's `trust.below` is `approval`; absent means `halt`. */
+  trustBelow?: "approval";
+  /** Flow trust score: the minimum of its steps' scores (1 for an empty flow; gate excluded). */
   trust: number;
+  /**
+   * The id of the trust gate step, when a gate with `below: approval` is under its minimum: the
+   * compiler adds a `human.approval` step (addressed to the workspace's approvers) that every
+   * other step waits for, so a run asks before any side effect. See `dsl/README.md`, "Trust".
+   */
+  trustGate?: string;
   consentPurposes: string[];
   trigger: TriggerIR;
   /** JSON Schema (draft 2020-12) object for the flow's inputs. */

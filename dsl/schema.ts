@@ -48,11 +48,16 @@ export const ZTrust = meta(
     min: meta(
       z.number().min(0).max(1),
       "Minimum trust",
-      "The lowest trust score (0..1) at which this may run. Compile warns below it; at run time the engine halts or asks for approval.",
+      "The lowest trust score (0..1) at which this may run. A step's minimum defaults to the flow's.",
     ),
+    below: meta(
+      z.enum(["halt", "approval"]),
+      "Below the minimum",
+      "What happens when the trust score is under `min`: `halt` (default; a compile error, and a run halts before any side effect) or `approval` (a compile warning; each run waits at its start for a workspace approver).",
+    ).optional(),
   }),
   "Trust",
-  "Trust requirements.",
+  "Trust gate: the lowest trust score at which this may run, and what happens below it.",
 );
 
 export const ZRetry = meta(
@@ -97,14 +102,19 @@ export const ZConsent = meta(
       "Purpose",
       "The consent purpose this step processes data for; must be declared in the flow's `consent.purposes`.",
     ),
+    id: meta(
+      z.string().min(1),
+      "Consent id",
+      "Where the consent id comes from: an expression such as `${{ inputs.consentId }}` (a declared input, or a step's output). Without a value at run time the step fails closed; the consent id is logged.",
+    ).optional(),
     require: meta(
       z.string().min(1),
       "Consent field",
-      "The field (in the run's input) that carries the consent id. Without it the step fails closed; the consent id is logged.",
+      "Shorthand for `id`: the name of a declared flow input (or of a `with` input) that carries the consent id.",
     ).optional(),
   }),
   "Consent",
-  "Consent this step needs.",
+  "Consent this step needs, and how its consent id is given.",
 );
 
 export const ZModel = meta(
@@ -207,7 +217,16 @@ export const ZInputSpec = meta(
       "Regular expression a string input must match.",
     ).optional(),
     enum: meta(z.array(z.unknown()), "Enum", "The allowed values.").optional(),
-    default: meta(z.unknown(), "Default", "Value used when the input is not given.").optional(),
+    default: meta(
+      z.unknown(),
+      "Default",
+      "Value used when the input is not given (applied before any expression runs).",
+    ).optional(),
+    examples: meta(
+      z.array(z.unknown()),
+      "Examples",
+      "Sample values; a run form proposes the first one.",
+    ).optional(),
     required: meta(
       z.boolean(),
       "Required",

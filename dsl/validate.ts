@@ -65,13 +65,39 @@ export interface CompileOptions {
   registry: BlockResolver;
   /** Current trust scores; default: the blocks' baseline trust. */
   trust?: TrustProvider;
-  /** Severity of "trust below minimum" diagnostics (default `warning`). */
+  /**
+   * Forces the severity of "trust below minimum" diagnostics (`TF3040`, `TF3041`). Default: from
+   * the gate's `below`: `halt` (the default) is an error, `approval` a warning.
+   */
   trustSeverity?: "warning" | "error";
+  /**
+   * The workspace's directory. When given, approvals and forms that address an unknown `group:`
+   * or a `users:` email that is not a member get `TF3060`. Without it they are not checked.
+   */
+  directory?: FlowDirectory;
   /** Policy documents a flow may name in `policies:` (default: none besides the defaults). */
   policies?: PolicyDocument[];
   /** Workspace-enforced policies, `name@major`, applied to every flow. */
   enforcedPolicies?: string[];
 }
+
+/** The groups and members of a workspace, for addressing checks (see `CompileOptions.directory`). */
+export interface FlowDirectory {
+  /** Group names, e.g. `finance`. */
+  groups: readonly string[];
+  /** Members' emails (compared case-insensitively). */
+  users: readonly string[];
+}
+
+/** What happens when a trust score is under its minimum. */
+export type TrustBelow = "halt" | "approval";
+
+/** Where each block that addresses people takes its assignees (`role` | `group` | `users`). */
+export const ADDRESSING_INPUTS: Readonly<Record<string, string>> = {
+  "human.approval": "approvers",
+  "human.form": "assignees",
+  "policy.check": "approvers",
+};
 
 /** A located expression occurrence, before reference checks. */
 interface ExprSite {
@@ -114,8 +140,10 @@ export interface StepModel {
   compensate?: { uses: string; block: BlockDefinition };
   trustMin: number | null;
   ownTrustMin: number | null;
+  /** The step's `trust.below`, else the flow's, else `halt`. */
+  trustBelow: TrustBelow;
   trust: number;
-  consent?: { purpose: string; require?: string };
+  consent?: { purpose: string; require?: string; id?: CompiledValue };
   model?: ModelIR;
   onError: OnError;
   description?: string;
@@ -132,6 +160,8 @@ export interface FlowModel {
   slaSpan?: Span;
   trustMin: number | null;
   trustMinSpan?: Span;
+  /** The flow's `trust.below` (default `halt`). */
+  trustBelow: TrustBelow;
   consentPurposes: string[];
   trigger: TriggerIR;
   inputsSchema: JsonSchema;
@@ -368,6 +398,18 @@ const str = (n: AstNode | undefined): string | undefined =>
   n?.kind === "scalar" && typeof n.value === "string" ? n.value : undefined;
 const num = (n: AstNode | undefined): number | undefined =>
   n?.kind === "scalar" && typeof n.value === "number" ? n.value : undefined;
+/** An ajv error as a message detail; an enum names its allowed values. */
+function ajvDetail(e: ErrorObject): string {
+  const allowed = (e.params as { allowedValues?: unknown }).allowedValues;
+  if (e.keyword === "enum" && Array.isArray(allowed))
+    return `must be one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}`;
+  return e.message ?? "is invalid";
+}
+const belowOf = (n: AstNode | undefined): TrustBelow | undefined => {
+  const v = str(n);
+  return v === "halt" || v === "approval" ? v : undefined;
+};
+const isExpression = (v: string): boolean => v.includes("${{");
 const tierOf = (n: AstNode | undefined): SlaTier | undefined => {
   const v = str(n);
   return v === "T0" || v === "T1" || v === "T2" ? v : undefined;
@@ -410,6 +452,7 @@ class Analyzer {
     const flowSla = tierOf(getValue(root, "sla"));
     const trustMinNode = getValue(getValue(root, "trust"), "min");
     const trustMin = num(trustMinNode);
+    const trustBelow = belowOf(getValue(getValue(root, "trust"), "below")) ?? "halt";
     const purposesNode = getValue(getValue(root, "consent"), "purposes");
     const consentPurposes =
       purposesNode?.kind === "seq"
@@ -423,6 +466,7 @@ class Analyzer {
       slaSpan: getValue(root, "sla")?.span,
       trustMin: trustMin !== undefined && trustMin >= 0 && trustMin <= 1 ? trustMin : null,
       trustMinSpan: trustMinNode?.span,
+      trustBelow,
       consentPurposes,
       trigger: this.trigger(),
       inputsSchema: this.inputsSchema(),
@@ -472,6 +516,7 @@ class Analyzer {
     this.checkRefs(model);
     this.graph(model);
     this.trust(model);
+    this.addressing(model);
     return model;
   }
 
@@ -671,14 +716,26 @@ class Analyzer {
     // Trust, consent, model.
     const ownMin = num(getValue(getValue(node, "trust"), "min"));
     const ownTrustMin = ownMin !== undefined && ownMin >= 0 && ownMin <= 1 ? ownMin : null;
+    const ownBelow = belowOf(getValue(getValue(node, "trust"), "below"));
     const consentNode = getValue(node, "consent");
     let consent: StepModel["consent"];
     const purposeNode = getValue(consentNode, "purpose");
     const purpose = str(purposeNode);
     if (purpose !== undefined) {
       consent = { purpose };
-      const req = str(getValue(consentNode, "require"));
+      const requireNode = getValue(consentNode, "require");
+      const req = str(requireNode);
       if (req !== undefined) consent.require = req;
+      const idNode = getValue(consentNode, "id");
+      if (idNode?.kind === "scalar" && typeof idNode.value === "string" && idNode.value !== "")
+        consent.id = this.value(idNode, {
+          owner: index,
+          target: { type: "string" },
+          targetPath: "consent.id",
+          allowItem: false,
+        });
+      else if (!idNode)
+        this.consentSource(flow, id, purpose, req, requireNode, purposeNode!, withNode);
       if (!flow.consentPurposes.includes(purpose))
         this.report("TF3030", purposeNode!.span, { purpose }, { stepId: id });
     } else if (block?.consent && !consentNode) {
@@ -751,6 +808,7 @@ class Analyzer {
       compensate,
       trustMin: ownTrustMin ?? flow.trustMin,
       ownTrustMin,
+      trustBelow: ownBelow ?? flow.trustBelow,
       trust: 1,
       consent,
       model: modelIr,
@@ -1009,7 +1067,7 @@ class Analyzer {
         this.report(
           "TF3012",
           span,
-          { path: segs.join(".") || "with", detail: e.message ?? "is invalid" },
+          { path: segs.join(".") || "with", detail: ajvDetail(e) },
           { stepId },
         );
       }
@@ -1224,9 +1282,42 @@ class Analyzer {
     }
   }
 
+  /**
+   * A consent-requiring step without `consent.id`: its consent id must come from somewhere the
+   * engine looks (`require`, else `consentId` / `consent_id`): a declared flow input or one of the
+   * step's `with` inputs. Otherwise every run would fail closed: `TF3032`.
+   */
+  private consentSource(
+    flow: FlowModel,
+    id: string,
+    purpose: string,
+    field: string | undefined,
+    fieldNode: AstNode | undefined,
+    purposeNode: AstNode,
+    withNode: AstNode | undefined,
+  ): void {
+    const declared = (flow.inputsSchema.properties ?? {}) as Record<string, unknown>;
+    const withKeys = withNode?.kind === "map" ? withNode.pairs.map((p) => p.key) : [];
+    const fields = field !== undefined ? [field] : ["consentId", "consent_id"];
+    if (fields.some((f) => Object.hasOwn(declared, f) || withKeys.includes(f))) return;
+    this.report(
+      "TF3032",
+      field !== undefined && fieldNode ? fieldNode.span : purposeNode.span,
+      { id, purpose, field },
+      { stepId: id },
+    );
+  }
+
+  /**
+   * Trust gates. A step's score is the trust provider's, else its block's baseline; the flow's is
+   * its lowest step's. Under a minimum: `TF3040` (step) / `TF3041` (flow), an error when the gate
+   * halts (`below: halt`, the default), a warning when it asks for an approval.
+   */
   private trust(flow: FlowModel): void {
     const provider = this.options.trust;
-    const severity = this.options.trustSeverity ?? "warning";
+    const forced = this.options.trustSeverity;
+    const severityOf = (below: TrustBelow) =>
+      forced ?? (below === "approval" ? "warning" : "error");
     let lowest: StepModel | undefined;
     for (const s of flow.steps) {
       if (!s.block) continue;
@@ -1240,8 +1331,8 @@ class Analyzer {
         this.report(
           "TF3040",
           s.idSpan,
-          { id: s.id, score: s.trust, min: s.ownTrustMin },
-          { severity, stepId: s.id },
+          { id: s.id, score: s.trust, min: s.ownTrustMin, below: s.trustBelow },
+          { severity: severityOf(s.trustBelow), stepId: s.id },
         );
       }
     }
@@ -1249,24 +1340,80 @@ class Analyzer {
       this.report(
         "TF3041",
         flow.trustMinSpan ?? flow.rootSpan,
-        { score: lowest.trust, id: lowest.id, min: flow.trustMin },
-        { severity, stepId: lowest.id },
+        { score: lowest.trust, id: lowest.id, min: flow.trustMin, below: flow.trustBelow },
+        { severity: severityOf(flow.trustBelow), stepId: lowest.id },
       );
     }
+  }
+
+  /**
+   * Approvals and forms address people: `role:` (a workspace role: the input schema checks it),
+   * `group:` or `users:`. With a directory, an unknown group or member is `TF3060`. Literal
+   * values only: an expression is resolved at run time.
+   */
+  private addressing(flow: FlowModel): void {
+    const dir = this.options.directory;
+    if (!dir) return;
+    const groups = new Set(dir.groups);
+    const users = new Set(dir.users.map((u) => u.toLowerCase()));
+    for (const s of flow.steps) {
+      const key = s.block ? ADDRESSING_INPUTS[s.block.id] : undefined;
+      if (!key) continue;
+      const value = s.literalInputs[key];
+      if (!value || typeof value !== "object" || Array.isArray(value)) continue;
+      const a = value as Record<string, unknown>;
+      const withNode = this.withNodeOf(s);
+      const at = (path: Array<string | number>) =>
+        withNode ? spanAtPath(withNode, [key, ...path]) : s.usesSpan;
+      if (typeof a.group === "string" && !isExpression(a.group) && !groups.has(a.group)) {
+        this.report(
+          "TF3060",
+          at(["group"]),
+          {
+            kind: "group",
+            path: `${key}.group`,
+            name: a.group,
+            suggestion: suggest(a.group, groups),
+          },
+          { stepId: s.id },
+        );
+      }
+      if (Array.isArray(a.users)) {
+        a.users.forEach((u, i) => {
+          if (typeof u !== "string" || isExpression(u) || users.has(u.toLowerCase())) return;
+          this.report(
+            "TF3060",
+            at(["users", i]),
+            { kind: "user", path: `${key}.users`, name: u, suggestion: suggest(u, dir.users) },
+            { stepId: s.id },
+          );
+        });
+      }
+    }
+  }
+
+  /** The `with:` node of a step (for spans of its literal inputs). */
+  private withNodeOf(step: StepModel): AstNode | undefined {
+    const stepsNode = getValue(this.root, "steps");
+    if (stepsNode?.kind !== "seq") return undefined;
+    for (const [i, owner] of this.siteOwners)
+      if (owner === step) return getValue(stepsNode.items[i], "with");
+    return undefined;
   }
 }
 
 /**
  * Inputs that hold bare CEL (no `${{ }}`), evaluated by the block at run time: validated for
  * syntax and scanned for references at compile time, passed to the block as literal strings.
- * A block opts in with `format: "cel"` on the input's schema; two primitives are known by name.
+ * A block opts in with `format: "cel"` on the input's schema; three primitives are known by name.
  */
 const BARE_CEL_INPUTS: Record<string, string[]> = {
+  "control.branch": ["condition"],
   "policy.check": ["rule"],
   "data.transform": ["fields.*"],
 };
 
-function isBareCel(
+export function isBareCel(
   block: BlockDefinition,
   path: string[],
   schema: JsonSchema | undefined,

@@ -14,6 +14,8 @@ const ZEnvFields = z.object({
   NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   NEXTAUTH_URL: z.url("must be an absolute URL such as http://localhost:3000").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** `auto`: readable lines on a terminal, JSON otherwise (see server/logger.ts). */
+  LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
   TRUSTFLOW_SEED: z.enum(["demo", "none"]).default("demo"),
   /** `off` when separate `npm run worker` processes execute runs (scale-out). */
   TRUSTFLOW_EMBEDDED_WORKER: z.enum(["on", "off"]).default("on"),

@@ -8,7 +8,7 @@ import {
   ReactFlow,
   useReactFlow,
   type Connection,
-  type Edge,
+  type FitViewOptions,
   type NodeChange,
   type OnDelete,
 } from "@xyflow/react";
@@ -16,10 +16,13 @@ import "@xyflow/react/dist/style.css";
 import {
   useCallback,
   useEffect,
+  useImperativeHandle,
   useMemo,
+  useRef,
   useState,
   type DragEvent,
   type KeyboardEvent,
+  type Ref,
 } from "react";
 import type { BlockRegistry } from "@/dsl";
 import type { FlowEdit } from "@/dsl/edit/apply-edit";
@@ -29,13 +32,41 @@ import { perfCanvasRendered } from "@/lib/studio/perf";
 import { blockRefOf, freshStepId, stepIdBase } from "@/lib/studio/step-ids";
 import type { StudioStore } from "@/lib/studio/studio-store";
 import { useStudio } from "@/lib/studio/use-studio";
+import { BoxIndex, routeEdges, routeOne, type Box, type Point } from "./edge-routing";
+import { edgeTypes, type RoutedEdge } from "./edges/routed-edge";
 import { KIND_STYLE } from "./kind-style";
 import { nodeTypes, type StepNode } from "./nodes/step-node";
+import { dropPosition, freeSpot, placeSteps, type Rect } from "./placement";
 
 /** The drag payload the palette sets: a block's `id@major`. */
 export const BLOCK_DRAG_TYPE = "application/x-trustflow-block";
 
 type XY = { x: number; y: number };
+
+/** What the studio asks of the canvas from outside it (the palette's + button). */
+export interface CanvasApi {
+  /** Adds a block as a new step at a free place in view; returns its id, or null. */
+  addBlock(uses: string): string | null;
+}
+
+const SIZE = { w: NODE_WIDTH, h: NODE_HEIGHT };
+/** The mini map's size and margin (React Flow's default margin), bottom right of the canvas. */
+const MINIMAP = { w: 160, h: 110, margin: 15 };
+/** Narrower than this, the canvas has no room for a mini map: it is not shown. */
+const MINIMAP_MIN_CANVAS_WIDTH = 480;
+
+/** Boxes of the steps at the positions shown. */
+function boxesOf(
+  graph: FlowGraph,
+  at: (id: string) => [number, number] | undefined,
+): Map<string, Box> {
+  const boxes = new Map<string, Box>();
+  for (const s of graph.steps) {
+    const p = at(s.stepId) ?? [0, 0];
+    boxes.set(s.stepId, { x: p[0], y: p[1], w: NODE_WIDTH, h: NODE_HEIGHT });
+  }
+  return boxes;
+}
 
 /** A key naming the graph's structure: layout only reruns when it changes, not on every key. */
 function structureKey(g: FlowGraph): string {
@@ -56,21 +87,25 @@ export function FlowCanvas({
   registry,
   readOnly,
   fitNonce = 0,
+  apiRef,
 }: {
   store: StudioStore;
   registry: BlockRegistry;
   readOnly: boolean;
   /** Changing it fits the view (after an auto-layout). */
   fitNonce?: number;
+  apiRef?: Ref<CanvasApi>;
 }) {
   const graph = useStudio(store, (s) => s.graph);
   const graphRevision = useStudio(store, (s) => s.graphRevision);
   const stale = useStudio(store, (s) => s.stale);
   const selection = useStudio(store, (s) => s.selection);
-  const { screenToFlowPosition, fitView } = useReactFlow();
+  const { screenToFlowPosition, fitView, setCenter, getZoom } = useReactFlow();
+  const root = useRef<HTMLDivElement>(null);
   const [dragging, setDragging] = useState<Record<string, XY>>({});
   // Node objects of the previous render, reused when unchanged so React Flow skips them.
   const [cache] = useState(() => new Map<string, StepNode>());
+  const [edgeCache] = useState(() => new Map<string, RoutedEdge>());
 
   const key = graph ? structureKey(graph) : "";
   // Layout depends on the structure only; typing inside a value keeps every node where it is.
@@ -108,31 +143,153 @@ export function FlowCanvas({
     });
   }, [graph, positions, selection, dragging, cache]);
 
-  const edges = useMemo<Edge[]>(
+  // Edge routes around the nodes, for the laid-out positions (once per structure change).
+  const baseRoutes = useMemo(
     () =>
-      (graph?.edges ?? []).map((e) =>
-        e.kind === "needs"
-          ? {
-              id: e.id,
-              source: e.from,
-              target: e.to,
-              data: { kind: "needs" },
-              style: { stroke: "#52525b", strokeWidth: 1.6 },
-              markerEnd: { type: MarkerType.ArrowClosed, color: "#52525b" },
-              ariaLabel: `${e.from} needs-edge to ${e.to}`,
-            }
-          : {
-              id: e.id,
-              source: e.from,
-              target: e.to,
-              data: { kind: "data" },
-              deletable: false,
-              style: { stroke: "#0284c7", strokeWidth: 1.4, strokeDasharray: "6 4" },
-              markerEnd: { type: MarkerType.Arrow, color: "#0284c7" },
-              ariaLabel: `${e.from} data-edge to ${e.to}`,
-            },
-      ),
-    [graph],
+      graph
+        ? routeEdges(
+            boxesOf(graph, (id) => positions[id]),
+            graph.edges,
+          )
+        : {},
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [positions],
+  );
+  // While nodes are dragged, only the edges touching them are routed again, frame by frame.
+  const routes = useMemo<Record<string, Point[]>>(() => {
+    const moved = new Set(Object.keys(dragging));
+    if (!graph || moved.size === 0) return baseRoutes;
+    const index = new BoxIndex(
+      boxesOf(graph, (id) => (dragging[id] ? [dragging[id].x, dragging[id].y] : positions[id])),
+    );
+    const out = { ...baseRoutes };
+    for (const e of graph.edges) {
+      if (!moved.has(e.from) && !moved.has(e.to)) continue;
+      const r = routeOne(index, e.from, e.to);
+      if (r) out[e.id] = r;
+    }
+    return out;
+  }, [graph, positions, dragging, baseRoutes]);
+
+  const edges = useMemo<RoutedEdge[]>(
+    () =>
+      (graph?.edges ?? []).map((e): RoutedEdge => {
+        const points = routes[e.id];
+        // Unchanged edges keep their object (a drag re-routes a few of hundreds).
+        const prev = edgeCache.get(e.id);
+        if (
+          prev &&
+          prev.data?.points === points &&
+          prev.source === e.from &&
+          prev.target === e.to &&
+          prev.data?.kind === e.kind
+        ) {
+          return prev;
+        }
+        const edge: RoutedEdge =
+          e.kind === "needs"
+            ? {
+                id: e.id,
+                type: "routed",
+                source: e.from,
+                target: e.to,
+                data: { kind: "needs", ...(points ? { points } : {}) },
+                style: { stroke: "#52525b", strokeWidth: 1.6 },
+                markerEnd: { type: MarkerType.ArrowClosed, color: "#52525b" },
+                ariaLabel: `${e.from} needs-edge to ${e.to}`,
+              }
+            : {
+                id: e.id,
+                type: "routed",
+                source: e.from,
+                target: e.to,
+                data: { kind: "data", ...(points ? { points } : {}) },
+                deletable: false,
+                style: { stroke: "#0284c7", strokeWidth: 1.4, strokeDasharray: "6 4" },
+                markerEnd: { type: MarkerType.Arrow, color: "#0284c7" },
+                ariaLabel: `${e.from} data-edge to ${e.to}`,
+              };
+        edgeCache.set(e.id, edge);
+        return edge;
+      }),
+    [graph, routes, edgeCache],
+  );
+
+  /** Applies canvas edits that place steps, keeping every other step where it is shown. */
+  const placeAndEdit = useCallback(
+    (edits: FlowEdit[]): boolean => {
+      const s = store.getState();
+      const r = placeSteps(s.text, s.graph, positions, edits);
+      // Refused: the store applies the edits itself, which says why and changes nothing.
+      if (!r.ok) return store.editAll(edits);
+      store.setText(r.text, "canvas");
+      return true;
+    },
+    [store, positions],
+  );
+
+  /**
+   * The mini map and the controls, in flow coordinates: nothing is placed under them. The mini
+   * map's corner counts even before it shows (it comes when the browser is idle).
+   */
+  const overlays = useCallback((): Rect[] => {
+    const el = root.current;
+    if (!el) return [];
+    const rects = [...el.querySelectorAll(".react-flow__controls")].map((o) =>
+      o.getBoundingClientRect(),
+    );
+    const r = el.getBoundingClientRect();
+    if (r.width >= MINIMAP_MIN_CANVAS_WIDTH) {
+      rects.push(
+        new DOMRect(
+          r.right - MINIMAP.margin - MINIMAP.w,
+          r.bottom - MINIMAP.margin - MINIMAP.h,
+          MINIMAP.w,
+          MINIMAP.h,
+        ),
+      );
+    }
+    return rects.map((o) => screenRectToFlow(o, screenToFlowPosition));
+  }, [screenToFlowPosition]);
+
+  /** The visible part of the flow, in flow coordinates. */
+  const view = useCallback((): Rect => {
+    const el = root.current?.querySelector(".react-flow");
+    const r = el?.getBoundingClientRect();
+    return r
+      ? screenRectToFlow(r, screenToFlowPosition)
+      : { x: 0, y: 0, w: NODE_WIDTH * 4, h: NODE_HEIGHT * 6 };
+  }, [screenToFlowPosition]);
+
+  const shownBoxes = useCallback(
+    (): Rect[] => (graph ? [...boxesOf(graph, (id) => positions[id]).values()] : []),
+    [graph, positions],
+  );
+
+  useImperativeHandle(
+    apiRef,
+    () => ({
+      addBlock(uses) {
+        if (readOnly) return null;
+        const v = view();
+        const spot = freeSpot(
+          { x: v.x + v.w / 2 - NODE_WIDTH / 2, y: v.y + v.h / 2 - NODE_HEIGHT / 2 },
+          SIZE,
+          overlays(),
+          shownBoxes(),
+          v,
+        );
+        const id = addBlock(store, registry, uses, spot.position, undefined, placeAndEdit);
+        if (id && !spot.inView) {
+          void setCenter(spot.position[0] + NODE_WIDTH / 2, spot.position[1] + NODE_HEIGHT / 2, {
+            zoom: getZoom(),
+            duration: 200,
+          });
+        }
+        return id;
+      },
+    }),
+    [readOnly, view, overlays, shownBoxes, store, registry, placeAndEdit, setCenter, getZoom],
   );
 
   useEffect(() => {
@@ -140,24 +297,50 @@ export function FlowCanvas({
   }, [nodes, graphRevision]);
 
   // The mini map draws every node again; it is not needed for the first paint, so it comes once
-  // the browser is idle after opening.
-  const [showMiniMap, setShowMiniMap] = useState(false);
+  // the browser is idle after opening, and only on a canvas wide enough to spare its corner.
+  const [idle, setIdle] = useState(false);
   useEffect(() => {
     if (typeof requestIdleCallback === "function") {
-      const id = requestIdleCallback(() => setShowMiniMap(true), { timeout: 1500 });
+      const id = requestIdleCallback(() => setIdle(true), { timeout: 1500 });
       return () => cancelIdleCallback(id);
     }
-    const t = setTimeout(() => setShowMiniMap(true), 300);
+    const t = setTimeout(() => setIdle(true), 300);
     return () => clearTimeout(t);
   }, []);
+  const [width, setWidth] = useState(0);
+  useEffect(() => {
+    const el = root.current;
+    if (!el || typeof ResizeObserver !== "function") return;
+    const ro = new ResizeObserver(([e]) => setWidth(Math.round(e!.contentRect.width)));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  // Unknown width (before the first measure) counts as wide: its corner is kept free.
+  const miniMapRoom = width === 0 || width >= MINIMAP_MIN_CANVAS_WIDTH;
+  const showMiniMap = idle && miniMapRoom;
+  // Fitting keeps nodes out from under the controls (left) and the mini map (bottom band).
+  const fitOptions = useMemo(
+    (): FitViewOptions => ({
+      maxZoom: 1.1,
+      padding: {
+        top: "24px" as const,
+        right: "24px" as const,
+        left: "64px" as const,
+        bottom: miniMapRoom ? (`${MINIMAP.h + 2 * MINIMAP.margin}px` as const) : ("24px" as const),
+      },
+    }),
+    [miniMapRoom],
+  );
 
   // A new flow (or the first graph of an import) is fitted once it has nodes.
   const hasNodes = nodes.length > 0;
   useEffect(() => {
-    if (hasNodes) void fitView({ padding: 0.15, maxZoom: 1.1 });
+    if (hasNodes) void fitView(fitOptions);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [hasNodes, fitView]);
   useEffect(() => {
-    if (fitNonce > 0) void fitView({ padding: 0.15, maxZoom: 1.1, duration: 200 });
+    if (fitNonce > 0) void fitView({ ...fitOptions, duration: 200 });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [fitNonce, fitView]);
 
   const onNodesChange = useCallback(
@@ -188,10 +371,10 @@ export function FlowCanvas({
         id: n.id,
         position: [Math.round(n.position.x), Math.round(n.position.y)],
       }));
-      store.editAll(edits);
+      placeAndEdit(edits);
       setDragging({});
     },
-    [store, readOnly],
+    [placeAndEdit, readOnly],
   );
 
   const onConnect = useCallback(
@@ -232,11 +415,13 @@ export function FlowCanvas({
       const uses = e.dataTransfer.getData(BLOCK_DRAG_TYPE);
       if (!uses) return;
       e.preventDefault();
-      const p = screenToFlowPosition({ x: e.clientX, y: e.clientY });
-      const position: [number, number] = [
-        Math.round(p.x - NODE_WIDTH / 2),
-        Math.round(p.y - NODE_HEIGHT / 2),
-      ];
+      // Centred on the cursor; moved out from under the mini map or the controls if dropped there.
+      const position = dropPosition(
+        screenToFlowPosition({ x: e.clientX, y: e.clientY }),
+        SIZE,
+        overlays(),
+        view(),
+      );
       // Dropped on a `needs` edge: insert the step between its ends.
       const edgeEl = document
         .elementsFromPoint(e.clientX, e.clientY)
@@ -244,9 +429,16 @@ export function FlowCanvas({
         .find((el): el is Element => el !== null);
       const edgeId = edgeEl?.getAttribute("data-id") ?? "";
       const [from, to] = edgeId.includes("->") ? edgeId.split("->") : [];
-      addBlock(store, registry, uses, position, from && to ? { from, to } : undefined);
+      addBlock(
+        store,
+        registry,
+        uses,
+        position,
+        from && to ? { from, to } : undefined,
+        placeAndEdit,
+      );
     },
-    [readOnly, screenToFlowPosition, store, registry],
+    [readOnly, screenToFlowPosition, store, registry, overlays, view, placeAndEdit],
   );
 
   const onKeyDown = useCallback(
@@ -271,15 +463,30 @@ export function FlowCanvas({
         };
       } else if (k === "v" && clipboard && !readOnly) {
         e.preventDefault();
-        const ids = pasteSteps(store, clipboard);
+        // The copied group, shifted to a free place in view (next to the originals if free).
+        const ps = Object.values(clipboard.positions);
+        const x0 = Math.min(...ps.map((p) => p[0]));
+        const y0 = Math.min(...ps.map((p) => p[1]));
+        const group = {
+          w: Math.max(...ps.map((p) => p[0])) - x0 + NODE_WIDTH,
+          h: Math.max(...ps.map((p) => p[1])) - y0 + NODE_HEIGHT,
+        };
+        const spot = freeSpot({ x: x0 + 40, y: y0 + 40 }, group, overlays(), shownBoxes(), view());
+        const ids = pasteSteps(
+          store,
+          clipboard,
+          [spot.position[0] - x0, spot.position[1] - y0],
+          placeAndEdit,
+        );
         if (ids.length) store.select(ids);
       }
     },
-    [store, positions, readOnly],
+    [store, positions, readOnly, overlays, shownBoxes, view, placeAndEdit],
   );
 
   return (
     <div
+      ref={root}
       className={`relative h-full w-full ${stale ? "opacity-50 grayscale" : ""}`}
       onKeyDown={onKeyDown}
       // Focusable, so a click on the pane puts keyboard shortcuts (undo, copy, paste) here.
@@ -295,10 +502,11 @@ export function FlowCanvas({
           The YAML does not parse: showing the last valid graph
         </p>
       )}
-      <ReactFlow<StepNode, Edge>
+      <ReactFlow<StepNode, RoutedEdge>
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
         onNodesChange={onNodesChange}
         onNodeDragStop={onNodeDragStop}
         onConnect={onConnect}
@@ -313,6 +521,7 @@ export function FlowCanvas({
         onlyRenderVisibleElements
         minZoom={0.1}
         fitView
+        fitViewOptions={fitOptions}
         proOptions={{ hideAttribution: true }}
         aria-label="Flow canvas"
       >
@@ -321,23 +530,35 @@ export function FlowCanvas({
           <MiniMap
             pannable
             zoomable
+            style={{ width: MINIMAP.w, height: MINIMAP.h }}
             nodeColor={(n) => KIND_STYLE[(n as StepNode).data.kind].color}
             ariaLabel="Mini map"
           />
         )}
-        <Controls showInteractive={false} />
+        <Controls showInteractive={false} fitViewOptions={fitOptions} />
       </ReactFlow>
     </div>
   );
 }
 
-/** Adds a block as a new step (its example as inputs), optionally between two steps. */
+/** A screen rectangle (from `getBoundingClientRect`) in flow coordinates. */
+function screenRectToFlow(r: DOMRect, toFlow: (p: XY) => XY): Rect {
+  const a = toFlow({ x: r.left, y: r.top });
+  const b = toFlow({ x: r.right, y: r.bottom });
+  return { x: a.x, y: a.y, w: b.x - a.x, h: b.y - a.y };
+}
+
+/**
+ * Adds a block as a new step (its example as inputs), optionally between two steps. `apply`
+ * applies the edits (the canvas's, which stores the shown positions first).
+ */
 export function addBlock(
   store: StudioStore,
   registry: BlockRegistry,
   uses: string,
   position: [number, number],
   between?: { from: string; to: string },
+  apply: (edits: FlowEdit[]) => boolean = (edits) => store.editAll(edits),
 ): string | null {
   const r = registry.resolve(uses);
   if (!r.ok) return null;
@@ -345,19 +566,24 @@ export function addBlock(
   const id = freshStepId(stepIdBase(r.block), taken);
   const step = { id, uses: blockRefOf(r.block), with: structuredClone(r.block.example) };
   const ok = between
-    ? store.editAll([
+    ? apply([
         { type: "insert-between", step, from: between.from, to: between.to },
         { type: "move", id, position },
       ])
-    : store.edit({ type: "add-step", step, position });
+    : apply([{ type: "add-step", step, position }]);
   if (ok) store.select([id]);
   return ok ? id : null;
 }
 
-/** Pastes copied steps with fresh ids; `needs` among the pasted steps follow the new ids. */
+/**
+ * Pastes copied steps with fresh ids, shifted by `offset`; `needs` among the pasted steps follow
+ * the new ids.
+ */
 function pasteSteps(
   store: StudioStore,
   clip: { docs: Record<string, unknown>[]; positions: Record<string, [number, number]> },
+  offset: [number, number],
+  apply: (edits: FlowEdit[]) => boolean,
 ): string[] {
   const taken = new Set(Object.keys(store.getState().graph?.docs ?? {}));
   const renamed = new Map<string, string>();
@@ -383,7 +609,7 @@ function pasteSteps(
           : {}),
         ...(needs.length ? { needs } : {}),
       },
-      position: [p[0] + 40, p[1] + 40],
+      position: [p[0] + offset[0], p[1] + offset[1]],
     });
   }
   // Steps that need each other must be added in dependency order.
@@ -392,5 +618,5 @@ function pasteSteps(
       ((a as { step: { needs?: string[] } }).step.needs?.length ?? 0) -
       ((b as { step: { needs?: string[] } }).step.needs?.length ?? 0),
   );
-  return store.editAll(edits) ? [...renamed.values()] : [];
+  return apply(edits) ? [...renamed.values()] : [];
 }

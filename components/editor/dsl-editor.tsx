@@ -1,10 +1,14 @@
 "use client";
 
 import Editor, { type OnMount } from "@monaco-editor/react";
+import { useQuery } from "@tanstack/react-query";
 import type * as monaco from "monaco-editor";
 import { useEffect, useRef } from "react";
+import { studioRegistry } from "@/lib/studio/registry";
 import type { StudioStore } from "@/lib/studio/studio-store";
+import { useTRPC } from "@/lib/trpc/client";
 import { diagnosticsToMarkers } from "./diagnostics-to-markers";
+import { registerFlowLanguage } from "./flow-language";
 import { setupMonaco } from "./monaco-setup";
 
 const MARKER_OWNER = "trustflow";
@@ -27,12 +31,38 @@ function minimalEdit(a: string, b: string) {
  * The YAML editor. Uncontrolled: Monaco owns its model; the studio store's text is applied with
  * edit operations (so the cursor stays), and typing goes to the store. Undo and redo are the
  * studio's shared history, not Monaco's own.
+ *
+ * Language features come from `dsl/language` (`flow-language.ts`): block ids after `uses:`, a
+ * block's inputs in `with:`, inputs, step outputs, secrets and CEL functions in `${{ }}`, hovers,
+ * go to definition (F12) on step references, quick fixes for diagnostics with a suggestion.
+ * Ctrl/Cmd+S calls `onSave`.
  */
-export function DslEditor({ store, readOnly }: { store: StudioStore; readOnly: boolean }) {
+export function DslEditor({
+  store,
+  readOnly,
+  onSave,
+}: {
+  store: StudioStore;
+  readOnly: boolean;
+  onSave?: () => void;
+}) {
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const monacoRef = useRef<typeof monaco | null>(null);
   const applying = useRef(false);
   const cleanup = useRef<(() => void) | null>(null);
+  const onSaveRef = useRef(onSave);
+  // The workspace's secret names (`secrets.<name>` completion): names only, never values.
+  const trpc = useTRPC();
+  const secrets = useQuery({
+    ...trpc.secret.list.queryOptions(),
+    select: (rows) => rows.map((r) => r.name),
+  });
+  const secretsRef = useRef<readonly string[] | undefined>(undefined);
+
+  useEffect(() => {
+    onSaveRef.current = onSave;
+    secretsRef.current = secrets.data;
+  });
 
   // Configure before the first render of <Editor>, which starts the loader.
   if (typeof window !== "undefined") setupMonaco();
@@ -52,6 +82,18 @@ export function DslEditor({ store, readOnly }: { store: StudioStore; readOnly: b
     editor.addCommand(m.KeyMod.CtrlCmd | m.KeyCode.KeyZ, () => store.undo());
     editor.addCommand(m.KeyMod.CtrlCmd | m.KeyMod.Shift | m.KeyCode.KeyZ, () => store.redo());
     editor.addCommand(m.KeyMod.CtrlCmd | m.KeyCode.KeyY, () => store.redo());
+    // Save the draft (and never the browser's "Save page as").
+    editor.addCommand(m.KeyMod.CtrlCmd | m.KeyCode.KeyS, () => onSaveRef.current?.());
+
+    const registry = studioRegistry();
+    const language = registerFlowLanguage(m, editor, {
+      env: () => ({ registry, secrets: secretsRef.current }),
+      diagnostics: (text) => {
+        const s = store.getState();
+        return s.text === text && s.diagnosticsRevision === s.revision ? s.diagnostics : undefined;
+      },
+      markerOwner: MARKER_OWNER,
+    });
 
     const sub = model.onDidChangeContent(() => {
       if (applying.current) return;
@@ -109,6 +151,7 @@ export function DslEditor({ store, readOnly }: { store: StudioStore; readOnly: b
     cleanup.current = () => {
       unsubscribe();
       sub.dispose();
+      language.dispose();
     };
   };
 
@@ -132,6 +175,12 @@ export function DslEditor({ store, readOnly }: { store: StudioStore; readOnly: b
           wordWrap: "off",
           fixedOverflowWidgets: true,
           ariaLabel: "Flow YAML",
+          // Only the flow language's items (and monaco-yaml's schema keys): words of the
+          // document would drown block ids, inputs and step outputs.
+          wordBasedSuggestions: "off",
+          // YAML values tokenize as strings: suggest there too (`uses: bil`, `${{ steps.a`).
+          quickSuggestions: { other: "on", strings: "on", comments: "off" },
+          suggest: { showWords: false, snippetsPreventQuickSuggestions: false },
         }}
         loading={<p className="p-4 text-sm text-zinc-500">Loading editor…</p>}
       />

@@ -7,10 +7,14 @@ import { formatDateTime } from "@/lib/format";
 import {
   baseStepId,
   buildTimeline,
+  compensationsAt,
+  deadLetteredAt,
   formatDuration,
   isCancellable,
   isTerminal,
-  runStatusAt,
+  OUTCOME_LABEL,
+  pendingDecisionOf,
+  runOutcomeAt,
   STEP_STATUSES,
   stepStatusesAt,
   waitingSteps,
@@ -20,14 +24,17 @@ import { useTRPC } from "@/lib/trpc/client";
 import { errorMessage } from "@/lib/trpc/errors";
 import { useCan } from "@/lib/trpc/hooks";
 import { Alert } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { EmptyState } from "@/components/ui/empty-state";
 import { TextField } from "@/components/ui/field";
+import { ModelName } from "./model-name";
 import { RunGraph } from "./run-graph";
 import { RunScrubber } from "./run-scrubber";
 import { RunStatusBadge, StepStatusLegend } from "./run-status";
 import { RunTimeline } from "./run-timeline";
+import { runTitle } from "./run-title";
 import { StepDrawer } from "./step-drawer";
 
 const DECIDABLE = new Set(["human.approval", "human.form", "policy.check"]);
@@ -63,6 +70,37 @@ function useNow(on: boolean): number {
   return now;
 }
 
+/** What a waiting human step asks, and of whom: the banner's text. */
+function DecisionBanner({
+  stepId,
+  pending,
+  canApprove,
+}: {
+  stepId: string;
+  pending: ReturnType<typeof pendingDecisionOf>;
+  canApprove: boolean;
+}) {
+  const what =
+    pending?.reason === "form"
+      ? "a form to be filled"
+      : pending?.reason === "approval"
+        ? "an approval"
+        : "a decision";
+  return (
+    <div className="space-y-0.5">
+      <p>
+        Step <span className="font-mono font-medium">{stepId}</span> is waiting for {what}
+        {pending?.approvers ? ` by ${pending.approvers}` : canApprove ? "" : " by an approver"}.
+      </p>
+      {pending?.message && (
+        <p data-testid={`decision-message-${stepId}`} className="font-medium whitespace-pre-line">
+          “{pending.message}”
+        </p>
+      )}
+    </div>
+  );
+}
+
 /** One run: header and actions, the live canvas, the scrubber, the timeline and a step drawer. */
 export function RunDetail({ runId }: { runId: string }) {
   const trpc = useTRPC();
@@ -96,6 +134,14 @@ export function RunDetail({ runId }: { runId: string }) {
   const statuses = useMemo(
     () => stepStatusesAt(stepIds, events, upTo ?? Number.POSITIVE_INFINITY),
     [stepIds, events, upTo],
+  );
+  const deadLettered = useMemo(
+    () => deadLetteredAt(events, upTo ?? Number.POSITIVE_INFINITY),
+    [events, upTo],
+  );
+  const compensations = useMemo(
+    () => compensationsAt(steps, events, upTo ?? Number.POSITIVE_INFINITY),
+    [steps, events, upTo],
   );
   const timeline = useMemo(() => {
     if (!run) return null;
@@ -150,13 +196,25 @@ export function RunDetail({ runId }: { runId: string }) {
             / <span className="font-mono">{run.id.slice(0, 8)}</span>
           </p>
           <h1 className="flex items-center gap-2 text-lg font-semibold tracking-tight text-zinc-900">
-            <span className="truncate">
-              {run.ir.name}
-              <span className="font-normal text-zinc-500">@{run.version ?? "draft"}</span>
+            <span className="truncate" data-testid="run-title">
+              {runTitle({ ...run, flowName: run.ir.name })}
             </span>
+            {run.draft && (
+              <span title="A draft run: kept out of trust scores and replays">
+                <Badge tone="warning">Draft run</Badge>
+              </span>
+            )}
             <span data-testid="run-status">
-              <RunStatusBadge status={run.status} />
+              <RunStatusBadge status={run.outcome} />
             </span>
+            {run.workflowId && !run.workflowDeleted && (
+              <Link
+                href={`/studio/${run.workflowId}`}
+                className="ml-1 text-xs font-normal text-accent-700 hover:underline"
+              >
+                Open in studio
+              </Link>
+            )}
           </h1>
           <dl className="mt-1 flex flex-wrap gap-x-4 gap-y-0.5 text-xs text-zinc-600">
             <div className="flex gap-1">
@@ -213,6 +271,27 @@ export function RunDetail({ runId }: { runId: string }) {
           {run.error.name}: {run.error.message}
         </Alert>
       )}
+      {run.deadLetters.length > 0 && (
+        <Alert tone="warning" className="mb-3" testId="dead-letters">
+          {run.status === "succeeded" ? "The run succeeded with dead letters: " : "Dead letters: "}
+          {run.deadLetters.map((d, i) => (
+            <span key={d.id}>
+              {i > 0 && "; "}
+              <button
+                type="button"
+                className="font-mono font-medium underline"
+                onClick={() => setSelected(baseStepId(d.stepId))}
+              >
+                {d.stepId}
+              </button>{" "}
+              failed for good after {d.attempts} attempt{d.attempts === 1 ? "" : "s"} (
+              {d.error.name}: {d.error.message})
+            </span>
+          ))}
+          . {run.deadLetters.length === 1 ? "It waits" : "They wait"} in the dead-letter queue with{" "}
+          {run.deadLetters.length === 1 ? "its" : "their"} inputs.
+        </Alert>
+      )}
       {decidable.map((stepId) => (
         <Alert
           key={stepId}
@@ -247,8 +326,11 @@ export function RunDetail({ runId }: { runId: string }) {
             ) : undefined
           }
         >
-          Step <span className="font-mono font-medium">{stepId}</span> is waiting for a decision
-          {canApprove ? "." : " by an approver."}
+          <DecisionBanner
+            stepId={stepId}
+            pending={pendingDecisionOf(stepId, run.attempts, events)}
+            canApprove={canApprove}
+          />
         </Alert>
       ))}
       {resume.error && !selectedStep && (
@@ -257,19 +339,31 @@ export function RunDetail({ runId }: { runId: string }) {
         </Alert>
       )}
 
-      <div className="mb-3 flex h-[380px] gap-3">
+      <div className="mb-3 flex h-[440px] gap-3">
         <section
           aria-label="Run canvas"
           className="flex min-w-0 flex-1 flex-col overflow-hidden rounded-lg border border-zinc-200 bg-white"
         >
           <div className="flex items-center justify-between gap-2 border-b border-zinc-200 px-3 py-1.5">
-            <StepStatusLegend statuses={STEP_STATUSES} />
+            <div className="flex items-center gap-3">
+              <StepStatusLegend statuses={STEP_STATUSES} />
+              {compensations.length > 0 && (
+                <span className="flex items-center gap-1 text-[11px] text-zinc-600">
+                  <span
+                    aria-hidden
+                    className="inline-block h-2.5 w-4 rounded-sm border border-dashed border-orange-500 bg-orange-50"
+                  />
+                  compensation
+                </span>
+              )}
+            </div>
             {position !== null && (
               <p
                 role="status"
                 className="shrink-0 rounded bg-amber-100 px-2 py-0.5 text-[11px] text-amber-900"
               >
-                Replay: run {runStatusAt(events, upTo)} after event {position} of {events.length}
+                Replay: run {OUTCOME_LABEL[runOutcomeAt(events, upTo)]} after event {position} of{" "}
+                {events.length}
               </p>
             )}
           </div>
@@ -278,6 +372,8 @@ export function RunDetail({ runId }: { runId: string }) {
               <RunGraph
                 steps={steps}
                 statuses={statuses}
+                deadLettered={deadLettered}
+                compensations={compensations}
                 selected={selected}
                 onSelect={setSelected}
               />
@@ -363,7 +459,9 @@ export function RunDetail({ runId }: { runId: string }) {
                 <tbody>
                   {usage.data.byModel.map((m) => (
                     <tr key={m.model}>
-                      <td className="font-mono">{m.model}</td>
+                      <td>
+                        <ModelName model={m.model} label={m.label} />
+                      </td>
                       <td>{m.attempts}</td>
                       <td>
                         {m.tokensIn} / {m.tokensOut}

@@ -1,22 +1,40 @@
 import { Badge } from "@/components/ui/badge";
-import type { StepStatus } from "@/lib/runs/run-state";
+import { OUTCOME_LABEL, type RunOutcome, type StepStatus } from "@/lib/runs/run-state";
 
 type Tone = "neutral" | "accent" | "success" | "warning" | "danger";
 
-const RUN_TONES: Record<string, Tone> = {
+const RUN_TONES: Record<RunOutcome, Tone> = {
   queued: "neutral",
   running: "accent",
   waiting: "warning",
   succeeded: "success",
+  // Never a plain green success: a step failed for good and waits in the dead-letter queue.
+  succeeded_with_dead_letters: "warning",
   failed: "danger",
   cancelled: "neutral",
   compensated: "warning",
 };
 
-/** A run's status as a badge (the word is the accessible name; colour only repeats it). */
+/**
+ * A run's outcome as a badge (the words are the accessible name; colour only repeats them):
+ * its status, or "succeeded with dead letters" (`outcome` from `run.get` / `run.list`).
+ */
 export function RunStatusBadge({ status }: { status: string }) {
-  return <Badge tone={RUN_TONES[status] ?? "neutral"}>{status}</Badge>;
+  const known = status in OUTCOME_LABEL ? (status as RunOutcome) : null;
+  return (
+    <Badge tone={known ? RUN_TONES[known] : "neutral"}>
+      {known ? OUTCOME_LABEL[known] : status}
+    </Badge>
+  );
 }
+
+/** Compensation nodes by status: the saga's orange, dashed; a failed undo in red. */
+export const COMPENSATION_STYLE: Partial<Record<StepStatus, string>> = {
+  running: "border-orange-400 bg-orange-50 text-orange-900",
+  succeeded: "border-orange-500 bg-orange-100 text-orange-900",
+  failed: "border-red-500 bg-red-50 text-red-800",
+  pending: "border-orange-300 bg-white text-orange-800",
+};
 
 /** Colours of a step status: node border and fill, timeline bar, legend swatch. */
 export const STEP_STATUS_STYLE: Record<StepStatus, { node: string; swatch: string }> = {

@@ -1,6 +1,6 @@
 "use client";
 
-import { formatDuration, type BarKind, type Timeline } from "@/lib/runs/run-state";
+import { barPlacement, formatDuration, type BarKind, type Timeline } from "@/lib/runs/run-state";
 
 const BAR_STYLE: Record<BarKind, string> = {
   succeeded: "bg-emerald-500",
@@ -10,6 +10,19 @@ const BAR_STYLE: Record<BarKind, string> = {
     "bg-amber-300 bg-[repeating-linear-gradient(135deg,transparent_0_4px,rgba(255,255,255,.55)_4px_8px)]",
   skipped: "bg-zinc-300",
   "retry-wait": "border border-dashed border-red-400 bg-red-50",
+};
+
+/** Compensation bars: the saga's orange, hatched, whatever their outcome (a failed undo: red). */
+const COMPENSATION_BAR: Record<BarKind, string> = {
+  succeeded:
+    "bg-orange-500 bg-[repeating-linear-gradient(45deg,transparent_0_3px,rgba(255,255,255,.45)_3px_6px)]",
+  running:
+    "bg-orange-400 bg-[repeating-linear-gradient(45deg,transparent_0_3px,rgba(255,255,255,.45)_3px_6px)]",
+  failed:
+    "bg-red-600 bg-[repeating-linear-gradient(45deg,transparent_0_3px,rgba(255,255,255,.45)_3px_6px)]",
+  waiting: BAR_STYLE.waiting,
+  skipped: BAR_STYLE.skipped,
+  "retry-wait": "border border-dashed border-orange-400 bg-orange-50",
 };
 
 const BAR_LABEL: Record<BarKind, string> = {
@@ -22,8 +35,10 @@ const BAR_LABEL: Record<BarKind, string> = {
 };
 
 /**
- * The run's Gantt: one row per step, a bar per attempt coloured by outcome, dashed gaps before a
- * retry, striped waits (a person, a timer). Each row's name opens the step.
+ * The run's Gantt: one row per step, a bar per attempt coloured by outcome (at least
+ * `MIN_BAR_PX` wide), dashed gaps before a retry, striped waits (a person, a timer), and the
+ * saga's compensations in hatched orange under the steps they undo. Each row's name opens the
+ * step.
  */
 export function RunTimeline({
   timeline,
@@ -34,7 +49,6 @@ export function RunTimeline({
   selected: string | null;
   onSelect: (stepId: string) => void;
 }) {
-  const pct = (ms: number) => `${Math.min(100, (ms / timeline.span) * 100)}%`;
   return (
     <section
       aria-labelledby="run-timeline-title"
@@ -51,6 +65,12 @@ export function RunTimeline({
               {BAR_LABEL[k]}
             </span>
           ))}
+          {timeline.rows.some((r) => r.compensation) && (
+            <span className="flex items-center gap-1">
+              <span className={`inline-block h-2.5 w-4 rounded-sm ${COMPENSATION_BAR.succeeded}`} />
+              compensation
+            </span>
+          )}
           <span>span {formatDuration(timeline.span)}</span>
         </div>
       </div>
@@ -59,28 +79,39 @@ export function RunTimeline({
           <li
             key={row.stepId}
             data-testid={`timeline-row-${row.stepId}`}
-            className={`flex items-center gap-3 px-3 py-1 ${selected === row.stepId ? "bg-accent-50" : ""}`}
+            data-compensation={row.compensation || undefined}
+            className={`flex items-center gap-3 px-3 py-1 ${selected === row.stepId ? "bg-accent-50" : ""} ${row.compensation ? "bg-orange-50/60" : ""}`}
           >
             <button
               type="button"
               onClick={() => onSelect(row.stepId)}
-              className={`w-40 shrink-0 truncate text-left font-mono text-xs text-zinc-800 hover:underline ${row.nested ? "pl-4 text-zinc-600" : ""}`}
-              aria-label={`Show step ${row.stepId}`}
+              title={row.stepId}
+              className={`w-44 shrink-0 truncate text-left font-mono text-xs text-zinc-800 hover:underline ${row.nested ? "pl-4 text-zinc-600" : ""} ${row.compensation ? "text-orange-800" : ""}`}
+              aria-label={
+                row.compensation
+                  ? `Show the compensation of ${row.stepId.replace(/~compensate$/, "")}`
+                  : `Show step ${row.stepId}`
+              }
             >
-              {row.stepId}
+              {row.compensation ? `↩ undo ${row.stepId.replace(/~compensate$/, "")}` : row.stepId}
             </button>
             <div className="relative h-4 flex-1 rounded bg-zinc-50">
-              {row.bars.map((b, i) => (
-                <span
-                  key={i}
-                  role="img"
-                  aria-label={`${row.stepId} attempt ${b.attempt}: ${BAR_LABEL[b.kind]}${b.open ? " (ongoing)" : ""}, ${formatDuration(b.end - b.start)}`}
-                  title={`attempt ${b.attempt} · ${BAR_LABEL[b.kind]} · ${formatDuration(b.end - b.start)}`}
-                  data-kind={b.kind}
-                  className={`absolute top-0.5 bottom-0.5 min-w-[3px] rounded-sm ${BAR_STYLE[b.kind]} ${b.open ? "animate-pulse" : ""}`}
-                  style={{ left: pct(b.start), width: pct(b.end - b.start) }}
-                />
-              ))}
+              {row.bars.map((b, i) => {
+                const what = row.compensation
+                  ? `compensation ${BAR_LABEL[b.kind]}`
+                  : BAR_LABEL[b.kind];
+                return (
+                  <span
+                    key={i}
+                    role="img"
+                    aria-label={`${row.stepId} attempt ${b.attempt}: ${what}${b.open ? " (ongoing)" : ""}, ${formatDuration(b.end - b.start)}`}
+                    title={`attempt ${b.attempt} · ${what} · ${formatDuration(b.end - b.start)}`}
+                    data-kind={b.kind}
+                    className={`absolute top-0.5 bottom-0.5 rounded-sm ${row.compensation ? COMPENSATION_BAR[b.kind] : BAR_STYLE[b.kind]} ${b.open ? "animate-pulse" : ""}`}
+                    style={barPlacement(b.start, b.end, timeline.span)}
+                  />
+                );
+              })}
               {row.bars.length === 0 && (
                 <span className="absolute inset-y-0 left-1 text-[10px] leading-4 text-zinc-400">
                   not started

@@ -2,9 +2,9 @@
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useMemo, useState } from "react";
+import { useMemo, useState, useSyncExternalStore } from "react";
 import { formatDateTime } from "@/lib/format";
-import { formatDuration, toMs } from "@/lib/runs/run-state";
+import { formatDuration, OUTCOME_LABEL, toMs, type RunOutcome } from "@/lib/runs/run-state";
 import { useTRPC } from "@/lib/trpc/client";
 import { errorMessage } from "@/lib/trpc/errors";
 import { useCan } from "@/lib/trpc/hooks";
@@ -16,19 +16,22 @@ import { SelectField, TextField } from "@/components/ui/field";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, Td, Th } from "@/components/ui/table";
 import { RunStatusBadge } from "./run-status";
+import { runTitle } from "./run-title";
 import { StartRunDialog } from "./start-run-dialog";
 
 type ListInput = Exclude<RouterInputs["run"]["list"], undefined | void>;
 
+/** The outcomes the list filters by ("succeeded" alone: clean successes). */
 const STATUSES = [
   "queued",
   "running",
   "waiting",
   "succeeded",
+  "succeeded_with_dead_letters",
   "failed",
   "cancelled",
   "compensated",
-] as const;
+] as const satisfies readonly RunOutcome[];
 type Status = (typeof STATUSES)[number];
 const PAGE_SIZE = 25;
 
@@ -49,11 +52,25 @@ function isoOf(local: string): string | undefined {
   return Number.isNaN(t.getTime()) ? undefined : t.toISOString();
 }
 
+const noSubscription = () => () => {};
+/** The `workflow` query parameter, when it is a workflow id. */
+function workflowInUrl(): string {
+  const id = new URLSearchParams(window.location.search).get("workflow") ?? "";
+  return /^[0-9a-f-]{36}$/i.test(id) ? id : "";
+}
+
 /** The workspace's runs, newest first: filters, cursor paging, and "Run a flow". */
 export function RunsList() {
   const trpc = useTRPC();
   const canRun = useCan("editor");
-  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  // `/runs?workflow=<id>` (a workflow's "Runs" link) opens the list filtered to it, until the
+  // filters are changed.
+  const fromUrl = useSyncExternalStore(noSubscription, workflowInUrl, () => "");
+  const [changed, setFilters] = useState<Filters | null>(null);
+  const filters = useMemo(
+    () => changed ?? { ...NO_FILTERS, workflowId: fromUrl },
+    [changed, fromUrl],
+  );
   // Cursors of the pages seen so far: page i starts after cursors[i] (undefined: the first).
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
   const [starting, setStarting] = useState(false);
@@ -62,7 +79,7 @@ export function RunsList() {
   const input = useMemo<ListInput>(
     () => ({
       limit: PAGE_SIZE,
-      ...(filters.status ? { status: filters.status } : {}),
+      ...(filters.status ? { outcome: filters.status } : {}),
       ...(filters.workflowId ? { workflowId: filters.workflowId } : {}),
       ...(filters.version.trim() ? { version: filters.version.trim() } : {}),
       ...(isoOf(filters.from) ? { from: isoOf(filters.from) } : {}),
@@ -83,7 +100,7 @@ export function RunsList() {
     [workflows.data],
   );
   const update = (patch: Partial<Filters>) => {
-    setFilters((f) => ({ ...f, ...patch }));
+    setFilters({ ...filters, ...patch });
     setCursors([undefined]);
   };
   const filtered = JSON.stringify(filters) !== JSON.stringify(NO_FILTERS);
@@ -115,7 +132,7 @@ export function RunsList() {
           <option value="">Any status</option>
           {STATUSES.map((s) => (
             <option key={s} value={s}>
-              {s}
+              {OUTCOME_LABEL[s]}
             </option>
           ))}
         </SelectField>
@@ -183,8 +200,7 @@ export function RunsList() {
               <tr>
                 <Th>Run</Th>
                 <Th>Status</Th>
-                <Th>Flow</Th>
-                <Th>Version</Th>
+                <Th>Flow and version</Th>
                 <Th>Started by</Th>
                 <Th>Started at</Th>
                 <Th>Duration</Th>
@@ -206,10 +222,17 @@ export function RunsList() {
                       </Link>
                     </Td>
                     <Td>
-                      <RunStatusBadge status={r.status} />
+                      <RunStatusBadge status={r.outcome} />
                     </Td>
-                    <Td>{r.workflowId ? (names.get(r.workflowId) ?? "Deleted workflow") : "—"}</Td>
-                    <Td className="font-mono text-xs">{r.version ?? "draft"}</Td>
+                    <Td>
+                      {r.workflowId
+                        ? runTitle({
+                            workflowName: names.get(r.workflowId) ?? "Deleted workflow",
+                            version: r.version,
+                            draft: r.draft,
+                          })
+                        : "—"}
+                    </Td>
                     <Td className="text-xs">{r.startedBy ?? "—"}</Td>
                     <Td className="text-xs">
                       {started

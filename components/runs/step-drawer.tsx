@@ -1,11 +1,20 @@
 "use client";
 
 import { useState, type ReactNode } from "react";
-import { baseStepId, formatDuration, type StepStatus } from "@/lib/runs/run-state";
+import {
+  baseStepId,
+  decisionOf,
+  formatDuration,
+  isCompensation,
+  pendingDecisionOf,
+  type StepStatus,
+} from "@/lib/runs/run-state";
+import { formatDateTime } from "@/lib/format";
 import type { RunDetail, RunEvent } from "@/lib/runs/use-run-live";
 import { Button } from "@/components/ui/button";
 import { inputClass } from "@/components/ui/field";
 import { Alert } from "@/components/ui/alert";
+import { ModelName } from "./model-name";
 import { STEP_STATUS_STYLE } from "./run-status";
 
 type Attempt = RunDetail["attempts"][number];
@@ -13,6 +22,13 @@ type Usage = RunDetail["agentUsage"][number];
 type Step = RunDetail["ir"]["steps"][number];
 
 const DECIDABLE = new Set(["human.approval", "human.form", "policy.check"]);
+
+const DECISION_WORD = {
+  approved: "Approved",
+  rejected: "Rejected",
+  submitted: "Submitted",
+  "timed out": "Timed out",
+} as const;
 
 const time = new Intl.DateTimeFormat("en-GB", {
   hour: "2-digit",
@@ -83,6 +99,9 @@ export function StepDrawer({
   const stepEvents = events.filter((e) => e.stepId && baseStepId(e.stepId) === step.id);
   const stepUsage = usage.filter((u) => baseStepId(u.stepId) === step.id);
   const isAgent = step.block.id.startsWith("agent.");
+  const decidable = DECIDABLE.has(step.block.id);
+  const decision = decidable ? decisionOf(step.id, attempts, events) : null;
+  const pending = decidable ? pendingDecisionOf(step.id, attempts, events) : null;
   return (
     <aside
       aria-label={`Step ${step.id}`}
@@ -120,8 +139,35 @@ export function StepDrawer({
           )}
         </dl>
 
-        {waiting && DECIDABLE.has(step.block.id) && (
+        {decision && (
           <Section title="Decision">
+            <p data-testid="step-decision" className="text-xs text-zinc-800">
+              <span className="font-medium">{DECISION_WORD[decision.outcome]}</span>
+              {decision.by.length > 0 && (
+                <>
+                  {" "}
+                  by <span className="font-medium">{decision.by.join(", ")}</span>
+                </>
+              )}
+              {decision.at !== null && <> on {formatDateTime(new Date(decision.at))}</>}
+              {decision.outcome === "timed out" && " (the step's onTimeout decided)"}.
+            </p>
+            {decision.comment && (
+              <p className="text-xs whitespace-pre-line text-zinc-600">“{decision.comment}”</p>
+            )}
+          </Section>
+        )}
+
+        {waiting && decidable && (
+          <Section title="Decision">
+            {pending?.message && (
+              <p className="text-xs font-medium whitespace-pre-line text-zinc-800">
+                “{pending.message}”
+              </p>
+            )}
+            {pending?.approvers && (
+              <p className="text-xs text-zinc-600">Decided by {pending.approvers}.</p>
+            )}
             {canDecide ? (
               <form
                 className="space-y-2"
@@ -188,7 +234,9 @@ export function StepDrawer({
                       <td className="font-mono">
                         {u.stepId !== step.id ? `${u.stepId} ` : ""}#{u.attempt}
                       </td>
-                      <td className="font-mono">{u.model}</td>
+                      <td>
+                        <ModelName model={u.model} label={u.label} />
+                      </td>
                       <td>
                         {u.tokensIn} / {u.tokensOut}
                       </td>
@@ -218,7 +266,12 @@ export function StepDrawer({
               >
                 <div className="flex items-center justify-between text-xs">
                   <span className="font-mono font-medium">
-                    {a.stepId !== step.id ? `${a.stepId} · ` : ""}attempt {a.attempt}
+                    {isCompensation(a.stepId)
+                      ? "compensation · "
+                      : a.stepId !== step.id
+                        ? `${a.stepId} · `
+                        : ""}
+                    attempt {a.attempt}
                   </span>
                   <span className="font-medium">{a.status}</span>
                 </div>

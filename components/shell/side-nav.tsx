@@ -3,45 +3,56 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 
-const SECTIONS: { title: string; items: { href: string; label: string; match?: string[] }[] }[] = [
+const SECTIONS: {
+  title: string;
+  items: { href: string; label: string; glyph: string; match?: string[] }[];
+}[] = [
   {
     title: "Build",
     items: [
-      { href: "/workflows", label: "Studio", match: ["/workflows", "/studio"] },
-      { href: "/registry", label: "Registry" },
-      { href: "/connectors", label: "Connectors" },
-      { href: "/sandbox", label: "Sandbox" },
+      { href: "/workflows", label: "Studio", glyph: "✎", match: ["/workflows", "/studio"] },
+      { href: "/registry", label: "Registry", glyph: "▦" },
+      { href: "/connectors", label: "Connectors", glyph: "⇄" },
+      { href: "/sandbox", label: "Sandbox", glyph: "▣" },
     ],
   },
   {
     title: "Operate",
     items: [
-      { href: "/runs", label: "Runs" },
-      { href: "/approvals", label: "Approvals" },
-      { href: "/guardian", label: "Guardian" },
+      { href: "/runs", label: "Runs", glyph: "▶" },
+      { href: "/approvals", label: "Approvals", glyph: "✓" },
+      { href: "/guardian", label: "Guardian", glyph: "◈" },
     ],
   },
   {
     title: "Govern",
     items: [
-      { href: "/trust", label: "Trust" },
-      { href: "/audit", label: "Audit" },
-      { href: "/settings", label: "Settings" },
+      { href: "/trust", label: "Trust", glyph: "◎" },
+      { href: "/audit", label: "Audit", glyph: "☰" },
+      { href: "/settings", label: "Settings", glyph: "⚙" },
     ],
   },
 ];
 
-export function SideNav() {
+/** The main navigation; `collapsed` shows each entry as a glyph (its name as label and tooltip). */
+export function SideNav({ collapsed = false }: { collapsed?: boolean }) {
   const pathname = usePathname();
   const isActive = (prefixes: string[]) =>
     prefixes.some((p) => pathname === p || pathname.startsWith(`${p}/`));
   return (
-    <nav aria-label="Main" className="flex flex-col gap-5 px-3 py-4">
+    <nav
+      aria-label="Main"
+      className={`flex flex-col ${collapsed ? "gap-3 px-2 py-3" : "gap-5 px-3 py-4"}`}
+    >
       {SECTIONS.map((section) => (
         <div key={section.title}>
-          <p className="px-2 pb-1 text-[11px] font-medium tracking-wide text-zinc-500 uppercase">
-            {section.title}
-          </p>
+          {collapsed ? (
+            <hr className="mx-1 mb-2 border-zinc-200" aria-hidden />
+          ) : (
+            <p className="px-2 pb-1 text-[11px] font-medium tracking-wide text-zinc-600 uppercase">
+              {section.title}
+            </p>
+          )}
           <ul className="space-y-0.5">
             {section.items.map((item) => {
               const active = isActive(item.match ?? [item.href]);
@@ -50,13 +61,15 @@ export function SideNav() {
                   <Link
                     href={item.href}
                     aria-current={active ? "page" : undefined}
-                    className={`block rounded-md px-2 py-1.5 text-sm ${
+                    aria-label={collapsed ? item.label : undefined}
+                    title={collapsed ? item.label : undefined}
+                    className={`block rounded-md py-1.5 text-sm ${collapsed ? "text-center" : "px-2"} ${
                       active
                         ? "bg-white font-medium text-zinc-900 shadow-sm ring-1 ring-zinc-200"
                         : "text-zinc-600 hover:bg-zinc-200/60 hover:text-zinc-900"
                     }`}
                   >
-                    {item.label}
+                    {collapsed ? <span aria-hidden>{item.glyph}</span> : item.label}
                   </Link>
                 </li>
               );

@@ -7,6 +7,7 @@ import {
   memo,
   useCallback,
   useEffect,
+  useMemo,
   useRef,
   useState,
   type ComponentProps,
@@ -25,11 +26,19 @@ import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { RunFlowButton } from "@/components/runs/run-flow-button";
-import { addBlock, FlowCanvas } from "../canvas/flow-canvas";
+import { addBlock, FlowCanvas, type CanvasApi } from "../canvas/flow-canvas";
+import { usePersistedToggle } from "../shell/use-persisted-toggle";
 import { BlockPalette } from "./block-palette";
 import { Inspector } from "./inspector";
 import { ProblemsList } from "./problems-list";
-import { CompareView, SaveVersionDialog, VersionsPanel } from "./versions-panel";
+import { versionBlocker } from "./version-plan";
+import {
+  CompareView,
+  SaveVersionDialog,
+  VersionsPanel,
+  type Comparison,
+  type CompareSide,
+} from "./versions-panel";
 
 const DslEditor = dynamic(() => import("../editor/dsl-editor").then((m) => m.DslEditor), {
   ssr: false,
@@ -75,10 +84,15 @@ function StudioLoaded({ api }: { api: ReturnType<typeof useWorkflowApi> }) {
   const readOnly = !hasRole(role, "editor") || wf.deletedAt !== null;
   const [view, setView] = useState<View>("split");
   const [tab, setTab] = useState<Tab>("inspector");
-  const [split, setSplit] = useState(0.55);
+  // The editor gets a little more than half: YAML lines are wider than the canvas needs.
+  const [split, setSplit] = useState(0.45);
   const [fitNonce, setFitNonce] = useState(0);
   const [saveOpen, setSaveOpen] = useState(false);
-  const [compare, setCompare] = useState<{ label: string; before: string } | null>(null);
+  const [compare, setCompare] = useState<Comparison | null>(null);
+  // Folded side panels (kept per browser); the canvas and the editor take the room.
+  const [paletteHidden, setPaletteHidden] = usePersistedToggle("trustflow.studio.palette.hidden");
+  const [panelHidden, setPanelHidden] = usePersistedToggle("trustflow.studio.panel.hidden");
+  const canvasApi = useRef<CanvasApi>(null);
   const [saveError, setSaveError] = useState<string | null>(null);
   const [serverErrors, setServerErrors] = useState<number | null>(null);
   const text = useStudio(store, (s) => s.text);
@@ -87,7 +101,14 @@ function StudioLoaded({ api }: { api: ReturnType<typeof useWorkflowApi> }) {
   const canRedo = useStudio(store, (s) => s.canRedo);
   const notice = useStudio(store, (s) => s.notice);
   const diagnostics = useStudio(store, (s) => s.diagnostics);
+  const diagnosticsCurrent = useStudio(store, (s) => s.diagnosticsRevision === s.revision);
   const dirty = text !== savedText;
+  // Why "Save version" is off: the draft does not parse or has errors (once its diagnostics are
+  // in; the dialog checks again on opening either way).
+  const saveVersionBlocked = useMemo(
+    () => (diagnosticsCurrent ? versionBlocker(text, diagnostics) : null),
+    [diagnosticsCurrent, text, diagnostics],
+  );
 
   useEffect(() => {
     window.__tfStudio = {
@@ -139,22 +160,35 @@ function StudioLoaded({ api }: { api: ReturnType<typeof useWorkflowApi> }) {
     setFitNonce((n) => n + 1);
   };
 
-  // Stable, so the memoised palette does not re-render on every keystroke.
+  // Stable, so the memoised palette does not re-render on every keystroke. The canvas puts the
+  // step at a free place in view (never under the mini map or the controls).
   const onAddBlock = useCallback(
     (uses: string) => {
+      if (canvasApi.current) {
+        canvasApi.current.addBlock(uses);
+        return;
+      }
       const g = store.getState().graph;
       const ys = Object.values(g ? layoutGraph(g) : {}).map((p) => p[1]);
       addBlock(store, registry, uses, [0, ys.length ? Math.max(...ys) + 140 : 0]);
     },
     [store, registry],
   );
+  const hidePalette = useCallback(() => setPaletteHidden(true), [setPaletteHidden]);
+  const openTab = (t: Tab) => {
+    setTab(t);
+    setPanelHidden(false);
+  };
+  /** A comparison side with the draft resolved to the text on screen now. */
+  const resolve = (side: CompareSide) =>
+    "draft" in side ? { label: side.label, text } : { label: side.label, text: side.text };
 
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const warnings = diagnostics.length - errors;
 
   return (
     // The studio takes the whole area right of the navigation and below the header.
-    <div className="fixed top-12 right-0 bottom-0 left-52 z-0 flex flex-col bg-zinc-50">
+    <div className="fixed top-12 right-0 bottom-0 left-[var(--nav-w,13rem)] z-0 flex flex-col bg-zinc-50">
       <div className="flex flex-wrap items-center gap-2 border-b border-zinc-200 bg-white px-3 py-1.5">
         <nav aria-label="Breadcrumb" className="text-xs text-zinc-500">
           <Link href="/workflows" className="hover:text-zinc-900">
@@ -218,7 +252,12 @@ function StudioLoaded({ api }: { api: ReturnType<typeof useWorkflowApi> }) {
         <Button size="sm" onClick={exportFile}>
           Export
         </Button>
-        {!readOnly && <RunFlowButton workflowId={wf.id} />}
+        {!readOnly && (
+          <RunFlowButton
+            workflowId={wf.id}
+            screen={{ text: () => store.getState().text, save: saveDraft }}
+          />
+        )}
         {!readOnly && (
           <>
             <Button
@@ -229,9 +268,33 @@ function StudioLoaded({ api }: { api: ReturnType<typeof useWorkflowApi> }) {
             >
               Save draft
             </Button>
-            <Button size="sm" variant="primary" onClick={() => setSaveOpen(true)}>
-              Save version
-            </Button>
+            <span title={saveVersionBlocked?.reason} className="inline-flex">
+              <Button
+                size="sm"
+                variant="primary"
+                onClick={() => setSaveOpen(true)}
+                disabled={saveVersionBlocked !== null}
+                aria-describedby={saveVersionBlocked ? "save-version-blocked-reason" : undefined}
+              >
+                Save version
+              </Button>
+            </span>
+            {saveVersionBlocked && (
+              <>
+                <span id="save-version-blocked-reason" className="sr-only">
+                  {saveVersionBlocked.reason}
+                </span>
+                <button
+                  type="button"
+                  onClick={() => openTab("problems")}
+                  className="text-left text-xs whitespace-nowrap text-red-700 underline decoration-dotted"
+                  title={saveVersionBlocked.reason}
+                  data-testid="save-version-blocked"
+                >
+                  {saveVersionBlocked.short}
+                </button>
+              </>
+            )}
           </>
         )}
       </div>
@@ -251,67 +314,105 @@ function StudioLoaded({ api }: { api: ReturnType<typeof useWorkflowApi> }) {
         </div>
       )}
       <div className="relative flex min-h-0 flex-1">
-        {view !== "code" && (
-          <aside className="w-44 shrink-0 border-r border-zinc-200 bg-zinc-50">
-            <BlockPalette registry={registry} readOnly={readOnly} onAdd={onAddBlock} />
-          </aside>
-        )}
-        <Panels view={view} split={split} setSplit={setSplit}>
-          <CanvasPane store={store} registry={registry} readOnly={readOnly} fitNonce={fitNonce} />
-          <EditorPane store={store} readOnly={readOnly} />
-        </Panels>
-        <aside className="flex w-72 shrink-0 flex-col border-l border-zinc-200 bg-white">
-          <div
-            role="tablist"
-            aria-label="Side panel"
-            className="flex border-b border-zinc-200 text-xs"
-          >
-            {(
-              [
-                ["inspector", "Inspector"],
-                ["problems", `Problems (${diagnostics.length})`],
-                ["versions", "Versions"],
-              ] as const
-            ).map(([id, label]) => (
-              <button
-                key={id}
-                type="button"
-                role="tab"
-                aria-selected={tab === id}
-                onClick={() => setTab(id)}
-                className={`flex-1 px-2 py-1.5 ${tab === id ? "border-b-2 border-accent-600 font-semibold" : "text-zinc-600"}`}
-              >
-                {label}
-              </button>
-            ))}
-          </div>
-          <div className="min-h-0 flex-1 overflow-y-auto" role="tabpanel">
-            {tab === "inspector" && (
-              <Inspector store={store} registry={registry} readOnly={readOnly} />
-            )}
-            {tab === "problems" && <ProblemsList store={store} />}
-            {tab === "versions" && (
-              <VersionsPanel
-                store={store}
-                api={api}
+        {view !== "code" &&
+          (paletteHidden ? (
+            <aside className="w-9 shrink-0 border-r border-zinc-200 bg-zinc-50">
+              <RailButton label="Show block palette" onClick={() => setPaletteHidden(false)}>
+                Blocks
+              </RailButton>
+            </aside>
+          ) : (
+            <aside className="w-56 shrink-0 border-r border-zinc-200 bg-zinc-50">
+              <BlockPalette
                 registry={registry}
                 readOnly={readOnly}
-                onCompare={(label, before) => setCompare({ label, before })}
+                onAdd={onAddBlock}
+                onCollapse={hidePalette}
               />
-            )}
-          </div>
-          <p
-            className="border-t border-zinc-200 px-3 py-1 text-[11px] text-zinc-600"
-            data-testid="problem-counts"
+            </aside>
+          ))}
+        <Panels view={view} split={split} setSplit={setSplit}>
+          <CanvasPane
+            store={store}
+            registry={registry}
+            readOnly={readOnly}
+            fitNonce={fitNonce}
+            apiRef={canvasApi}
+          />
+          <EditorPane store={store} readOnly={readOnly} onSave={saveDraft} />
+        </Panels>
+        {panelHidden ? (
+          <aside
+            aria-label="Side panel (hidden)"
+            className="flex w-9 shrink-0 flex-col gap-1 border-l border-zinc-200 bg-white py-1"
           >
-            {errors} error{errors === 1 ? "" : "s"} · {warnings} warning{warnings === 1 ? "" : "s"}
-          </p>
-        </aside>
+            <RailButton label="Show inspector" onClick={() => openTab("inspector")}>
+              Inspector
+            </RailButton>
+            <RailButton label="Show problems" onClick={() => openTab("problems")}>
+              Problems ({diagnostics.length})
+            </RailButton>
+            <RailButton label="Show versions" onClick={() => openTab("versions")}>
+              Versions
+            </RailButton>
+          </aside>
+        ) : (
+          <aside className="flex w-64 shrink-0 flex-col border-l border-zinc-200 bg-white">
+            <div
+              role="tablist"
+              aria-label="Side panel"
+              className="flex border-b border-zinc-200 text-xs"
+            >
+              {(
+                [
+                  ["inspector", "Inspector"],
+                  ["problems", `Problems (${diagnostics.length})`],
+                  ["versions", "Versions"],
+                ] as const
+              ).map(([id, label]) => (
+                <button
+                  key={id}
+                  type="button"
+                  role="tab"
+                  aria-selected={tab === id}
+                  onClick={() => setTab(id)}
+                  className={`flex-1 px-1.5 py-1.5 whitespace-nowrap ${tab === id ? "border-b-2 border-accent-600 font-semibold" : "text-zinc-600"}`}
+                >
+                  {label}
+                </button>
+              ))}
+              <button
+                type="button"
+                onClick={() => setPanelHidden(true)}
+                aria-label="Hide side panel"
+                title="Hide side panel"
+                className="px-2 text-zinc-500 hover:bg-zinc-100"
+              >
+                »
+              </button>
+            </div>
+            <div className="min-h-0 flex-1 overflow-y-auto" role="tabpanel">
+              {tab === "inspector" && (
+                <Inspector store={store} registry={registry} readOnly={readOnly} />
+              )}
+              {tab === "problems" && <ProblemsList store={store} />}
+              {tab === "versions" && (
+                <VersionsPanel store={store} api={api} readOnly={readOnly} onCompare={setCompare} />
+              )}
+            </div>
+            <p
+              className="border-t border-zinc-200 px-3 py-1 text-[11px] text-zinc-600"
+              data-testid="problem-counts"
+            >
+              {errors} error{errors === 1 ? "" : "s"} · {warnings} warning
+              {warnings === 1 ? "" : "s"}
+            </p>
+          </aside>
+        )}
         {compare && (
           <CompareView
-            label={compare.label}
-            before={compare.before}
-            after={text}
+            before={resolve(compare.before)}
+            after={resolve(compare.after)}
             registry={registry}
             onClose={() => setCompare(null)}
           />
@@ -323,9 +424,10 @@ function StudioLoaded({ api }: { api: ReturnType<typeof useWorkflowApi> }) {
           onClose={() => setSaveOpen(false)}
           store={store}
           api={api}
-          onCompare={(label, before) => {
+          registry={registry}
+          onCompare={(c) => {
             setSaveOpen(false);
-            setCompare({ label, before });
+            setCompare(c);
           }}
         />
       )}
@@ -345,9 +447,32 @@ const CanvasPane = memo(function CanvasPane(props: ComponentProps<typeof FlowCan
   );
 });
 
-const EditorPane = memo(function EditorPane(props: { store: StudioStore; readOnly: boolean }) {
+const EditorPane = memo(function EditorPane(props: ComponentProps<typeof DslEditor>) {
   return <DslEditor {...props} />;
 });
+
+/** A button of a folded panel's rail: vertical text, the panel's name. */
+function RailButton({
+  label,
+  onClick,
+  children,
+}: {
+  label: string;
+  onClick: () => void;
+  children: React.ReactNode;
+}) {
+  return (
+    <button
+      type="button"
+      onClick={onClick}
+      aria-label={label}
+      title={label}
+      className="w-full px-1 py-2 text-xs text-zinc-600 [writing-mode:vertical-rl] hover:bg-zinc-100 hover:text-zinc-900"
+    >
+      {children}
+    </button>
+  );
+}
 
 /** Canvas and editor side by side with a draggable splitter, or one of them alone. */
 function Panels({

@@ -7,10 +7,15 @@ import { useTRPC } from "@/lib/trpc/client";
 import { errorMessage } from "@/lib/trpc/errors";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
+import { buttonClass } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, Td, Th } from "@/components/ui/table";
+import { TriggersPanel } from "./triggers-panel";
 
-/** A read-only view of one workflow until the canvas and editor studio arrives. */
+/**
+ * One workflow outside the studio: what starts it (the Triggers panel: webhook, schedule) and
+ * its saved versions, with the way to the studio and to its runs.
+ */
 export function WorkflowDetail({ workflowId }: { workflowId: string }) {
   const trpc = useTRPC();
   const wf = useQuery(trpc.workflow.get.queryOptions({ id: workflowId }));
@@ -28,6 +33,7 @@ export function WorkflowDetail({ workflowId }: { workflowId: string }) {
     );
   }
   const data = wf.data;
+  const latest = data.versions[0];
   return (
     <>
       <nav aria-label="Breadcrumb" className="mb-2 text-xs text-zinc-500">
@@ -39,25 +45,52 @@ export function WorkflowDetail({ workflowId }: { workflowId: string }) {
       <PageHeader
         title={data.name}
         description={data.description || undefined}
-        actions={data.deletedAt ? <Badge tone="danger">Deleted</Badge> : undefined}
+        actions={
+          data.deletedAt ? (
+            <Badge tone="danger">Deleted</Badge>
+          ) : (
+            <>
+              <Link href={`/runs?workflow=${data.id}`} className={buttonClass("secondary", "sm")}>
+                Runs
+              </Link>
+              <Link href={`/studio/${data.id}`} className={buttonClass("primary", "sm")}>
+                Open in studio
+              </Link>
+            </>
+          )
+        }
       />
-      <Alert tone="info" className="mb-5">
-        The visual canvas and DSL editor arrive with the Studio editor capability. This page shows
-        the workflow read-only.
-      </Alert>
+      <p className="mb-4 text-sm text-zinc-600">
+        {latest ? (
+          <>
+            Published as <span className="font-mono">v{latest.version}</span> on{" "}
+            {formatDateTime(latest.createdAt)}.
+          </>
+        ) : (
+          "A draft: no version saved yet."
+        )}
+      </p>
+
+      {!data.deletedAt && (
+        <div className="mb-6">
+          <TriggersPanel workflowId={data.id} />
+        </div>
+      )}
 
       <section aria-labelledby="versions-heading" className="mb-6">
         <h2 id="versions-heading" className="mb-2 text-sm font-semibold">
           Versions
         </h2>
         {data.versions.length === 0 ? (
-          <p className="text-sm text-zinc-600">No published versions yet: only the draft below.</p>
+          <p className="text-sm text-zinc-600">
+            No version saved yet: triggers run the draft. Save a version in the studio.
+          </p>
         ) : (
           <Table label="Versions">
             <thead>
               <tr>
                 <Th>Version</Th>
-                <Th>Published</Th>
+                <Th>Saved</Th>
                 <Th>Message</Th>
                 <Th>IR hash</Th>
               </tr>
@@ -76,19 +109,6 @@ export function WorkflowDetail({ workflowId }: { workflowId: string }) {
             </tbody>
           </Table>
         )}
-      </section>
-
-      <section aria-labelledby="draft-heading">
-        <h2 id="draft-heading" className="mb-2 text-sm font-semibold">
-          Draft
-        </h2>
-        <pre
-          aria-label="Draft DSL"
-          tabIndex={0}
-          className="max-h-[28rem] overflow-auto rounded-lg border border-zinc-200 bg-white p-4 font-mono text-xs leading-relaxed text-zinc-800"
-        >
-          {data.draft}
-        </pre>
       </section>
     </>
   );

@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import { formatDateTime } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc/client";
 import { errorMessage } from "@/lib/trpc/errors";
@@ -14,10 +14,33 @@ import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, Td, Th } from "@/components/ui/table";
+import { Badge } from "@/components/ui/badge";
+import { inputClass } from "@/components/ui/field";
+import { RunStatusBadge } from "@/components/runs/run-status";
+import { searchWorkflows, triggerLabel } from "./workflow-search";
 import { WorkflowFormDialog } from "./workflow-form-dialog";
 
 type Workflow = RouterOutputs["workflow"]["list"][number];
 type Tab = "active" | "deleted";
+
+function StateBadge({ wf }: { wf: Workflow }) {
+  if (wf.state === "draft" || !wf.latestVersion)
+    return (
+      <span title="No version saved yet: triggers and runs use the draft">
+        <Badge tone="neutral">draft</Badge>
+      </span>
+    );
+  return (
+    <span className="inline-flex items-center gap-1">
+      <Badge tone="success">v{wf.latestVersion.version}</Badge>
+      {wf.state === "changed" && (
+        <span title="The draft has changes not saved as a version yet">
+          <Badge tone="warning">draft changes</Badge>
+        </span>
+      )}
+    </span>
+  );
+}
 
 export function WorkflowList() {
   const trpc = useTRPC();
@@ -28,6 +51,7 @@ export function WorkflowList() {
   const [creating, setCreating] = useState(false);
   const [renaming, setRenaming] = useState<Workflow | null>(null);
   const [notice, setNotice] = useState<{ text: string; undoId?: string } | null>(null);
+  const [query, setQuery] = useState("");
 
   const list = useQuery(trpc.workflow.list.queryOptions({ deleted: tab === "deleted" }));
   const refresh = () =>
@@ -72,6 +96,7 @@ export function WorkflowList() {
     }),
   );
   const actionError = remove.error ?? restore.error;
+  const shown = useMemo(() => searchWorkflows(list.data ?? [], query), [list.data, query]);
 
   return (
     <>
@@ -115,6 +140,23 @@ export function WorkflowList() {
         ))}
       </div>
 
+      <div className="mb-3 flex items-center gap-3">
+        <input
+          type="search"
+          aria-label="Search workflows"
+          placeholder="Search: name, description, trigger, state, last run"
+          value={query}
+          maxLength={200}
+          onChange={(e) => setQuery(e.target.value)}
+          className={`${inputClass} max-w-md`}
+        />
+        {list.data && query.trim() !== "" && (
+          <p role="status" className="text-xs text-zinc-600">
+            {shown.length} of {list.data.length} workflows
+          </p>
+        )}
+      </div>
+
       {notice && (
         <Alert
           tone="success"
@@ -155,6 +197,10 @@ export function WorkflowList() {
           <p className="py-8 text-center text-sm text-zinc-500">Loading workflows…</p>
         ) : list.error ? (
           <Alert tone="error">{errorMessage(list.error)}</Alert>
+        ) : list.data.length > 0 && shown.length === 0 ? (
+          <EmptyState title="No workflow matches">
+            Nothing matches “{query.trim()}”. Change or clear the search.
+          </EmptyState>
         ) : list.data.length === 0 ? (
           tab === "active" ? (
             <EmptyState
@@ -181,9 +227,10 @@ export function WorkflowList() {
             <thead>
               <tr>
                 <Th>Name</Th>
-                <Th>Description</Th>
-                <Th className="w-20 text-right">Versions</Th>
-                <Th className="w-40">{tab === "active" ? "Updated" : "Deleted"}</Th>
+                <Th className="w-44">State</Th>
+                <Th className="w-48">Trigger</Th>
+                <Th className="w-64">Last run</Th>
+                <Th className="w-36">{tab === "active" ? "Updated" : "Deleted"}</Th>
                 {canEdit && (
                   <Th className="w-40">
                     <span className="sr-only">Actions</span>
@@ -192,7 +239,7 @@ export function WorkflowList() {
               </tr>
             </thead>
             <tbody>
-              {list.data.map((wf) => (
+              {shown.map((wf) => (
                 <tr
                   key={wf.id}
                   className={tab === "active" ? "cursor-pointer hover:bg-zinc-50" : ""}
@@ -213,10 +260,52 @@ export function WorkflowList() {
                     ) : (
                       <span className="text-zinc-600">{wf.name}</span>
                     )}
+                    {wf.description && (
+                      <p className="max-w-md truncate text-xs font-normal text-zinc-500">
+                        {wf.description}
+                      </p>
+                    )}
                   </Td>
-                  <Td className="max-w-xs truncate text-zinc-600">{wf.description || "—"}</Td>
-                  <Td className="text-right tabular-nums text-zinc-600">{wf._count.versions}</Td>
-                  <Td className="whitespace-nowrap text-zinc-600">
+                  <Td>
+                    <StateBadge wf={wf} />
+                  </Td>
+                  <Td className="text-xs">
+                    {tab === "active" ? (
+                      <Link
+                        href={`/workflows/${wf.id}#triggers`}
+                        className={`hover:underline ${wf.trigger?.type === "invalid" ? "text-red-700" : "text-zinc-800"}`}
+                        aria-label={`Triggers of ${wf.name}: ${triggerLabel(wf.trigger)}`}
+                      >
+                        {wf.trigger?.type === "schedule" ? (
+                          <>
+                            Schedule{" "}
+                            <code className="font-mono whitespace-nowrap">{wf.trigger.cron}</code>
+                          </>
+                        ) : (
+                          triggerLabel(wf.trigger)
+                        )}
+                      </Link>
+                    ) : (
+                      triggerLabel(wf.trigger)
+                    )}
+                  </Td>
+                  <Td className="text-xs">
+                    {wf.lastRun ? (
+                      <Link
+                        href={`/runs/${wf.lastRun.id}`}
+                        className="inline-flex items-center gap-1.5 hover:underline"
+                        aria-label={`Last run of ${wf.name}: ${wf.lastRun.outcome.replaceAll("_", " ")}`}
+                      >
+                        <RunStatusBadge status={wf.lastRun.outcome} />
+                        <span className="whitespace-nowrap text-zinc-600">
+                          {formatDateTime(wf.lastRun.createdAt)}
+                        </span>
+                      </Link>
+                    ) : (
+                      <span className="text-zinc-500">never run</span>
+                    )}
+                  </Td>
+                  <Td className="text-xs whitespace-nowrap text-zinc-600">
                     {formatDateTime(tab === "active" ? wf.updatedAt : wf.deletedAt)}
                   </Td>
                   {canEdit && (

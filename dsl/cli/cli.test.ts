@@ -14,6 +14,11 @@ describe("trustflow CLI", () => {
     expect(r.stdout).toMatch(/quote-to-cash\.yaml:\d+:\d+: warning TF3040/);
     expect(r.stdout).toContain("^^^");
   });
+  it("a step under a halting trust minimum is an error, as in the studio (exit 1)", () => {
+    const r = run("validate", "dsl/testdata/tf3040-step-trust-below-min.yaml");
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/tf3040-step-trust-below-min\.yaml:\d+:\d+: error TF3040/);
+  });
   it("prints JSON diagnostics with 1-based ranges and exits 1 on errors", () => {
     const r = run(
       "validate",
@@ -38,9 +43,23 @@ describe("trustflow CLI", () => {
   it("compiles to IR JSON", () => {
     const r = run("compile", "dsl/testdata/quote-to-cash.yaml");
     expect(r.status).toBe(0);
-    const ir = JSON.parse(r.stdout) as { name: string; hash: string; steps: unknown[] };
+    const ir = JSON.parse(r.stdout) as {
+      name: string;
+      hash: string;
+      trustGate?: string;
+      steps: { id: string }[];
+    };
     expect(ir.name).toBe("quote-to-cash");
-    expect(ir.steps).toHaveLength(5);
+    // Five steps, and the trust gate the compiler adds for `welcome`'s `below: approval`.
+    expect(ir.steps.map((s) => s.id)).toEqual([
+      "trust-gate",
+      "contract",
+      "account",
+      "credit-check",
+      "welcome",
+      "deal",
+    ]);
+    expect(ir.trustGate).toBe("trust-gate");
     expect(ir.hash).toMatch(/^[0-9a-f]{64}$/);
   });
   it("exits 2 on usage errors and unreadable files", () => {

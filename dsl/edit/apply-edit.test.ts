@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { applyEdit, type FlowEdit } from "./apply-edit";
+import { applyEdit, renamePosition, type FlowEdit } from "./apply-edit";
 
 const example = readFileSync(new URL("../testdata/quote-to-cash.yaml", import.meta.url), "utf8");
 
@@ -103,6 +103,25 @@ describe("applyEdit on quote-to-cash", () => {
     expect(step(rule, "deal")?.needs).toEqual(["billing", "welcome"]);
     // Inputs that merely contain the word are not references.
     expect(step(rule, "billing")?.compensate).toBe("billing.account.archive@1");
+  });
+
+  it("renamePosition moves a position key in place (a step renamed by typing)", () => {
+    // The text as it is after typing a new id: the step is `signed`, its position still `contract`.
+    const typed = example.replace("- id: contract", "- id: signed");
+    const r = renamePosition(typed, "contract", "signed");
+    expect(r.ok).toBe(true);
+    expect(model(r.text).ui?.positions).toEqual({ signed: [0, 0], account: [0, 140] });
+    expect(r.text.replace("signed: [0, 0]", "contract: [0, 0]")).toBe(typed);
+    // Nothing to move, or the new id already placed: unchanged.
+    expect(renamePosition(typed, "nope", "signed").text).toBe(typed);
+    expect(renamePosition(example, "contract", "account").text).toBe(example);
+    // Ids that need quoting stay valid YAML.
+    expect(model(renamePosition(typed, "contract", "a b").text).ui?.positions).toEqual({
+      "a b": [0, 0],
+      account: [0, 140],
+    });
+    const broken = renamePosition("steps: [", "a", "b");
+    expect(broken.ok).toBe(false);
   });
 
   it("connect adds to needs in flow style, without duplicates", () => {

@@ -88,6 +88,30 @@ export function applyEdit(text: string, edit: FlowEdit): ApplyEditResult {
   }
 }
 
+/**
+ * Moves a step's canvas position from the `ui.positions` key `from` to `to`, in place: what a
+ * step renamed by typing in the text needs (the `rename-step` edit does it itself). The text is
+ * unchanged when there is no `from` key or `to` already has a position.
+ *
+ * @example
+ * renamePosition(text, "deal", "deal_closed"); // `deal: [0, 280]` becomes `deal_closed: [0, 280]`
+ */
+export function renamePosition(text: string, from: string, to: string): ApplyEditResult {
+  try {
+    if (scanNesting(text, MAX_SCANNED_NESTING) !== undefined)
+      throw new EditError(`The flow is nested more than ${MAX_SCANNED_NESTING} levels deep`);
+    const doc = load(text);
+    if (from === to || !hasPosition(doc, from) || hasPosition(doc, to)) return { ok: true, text };
+    const out = renamePositionKey(text, from, to);
+    if (parseDocument(out).errors.length > 0)
+      throw new EditError("internal error: renaming the position produced invalid YAML");
+    return { ok: true, text: out };
+  } catch (e) {
+    if (e instanceof EditError) return { ok: false, error: e.message, text };
+    throw e;
+  }
+}
+
 function run(text: string, edit: FlowEdit): string {
   switch (edit.type) {
     case "add-step":

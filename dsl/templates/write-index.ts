@@ -16,7 +16,7 @@ export const TEMPLATE_META: { id: string; title: string; summary: string }[] = [
   {
     id: "invoice-dunning",
     title: "Invoice dunning",
-    summary: "Scheduled reminders for overdue invoices, deal flagged.",
+    summary: "Scheduled reminders while an invoice is due; the deal notes them.",
   },
   {
     id: "contract-renewal",
@@ -31,7 +31,7 @@ export const TEMPLATE_META: { id: string; title: string; summary: string }[] = [
   {
     id: "refund-approval",
     title: "Refund with approval",
-    summary: "A finance approver decides before a refund is issued.",
+    summary: "The finance group decides before a refund is issued.",
   },
   {
     id: "crm-billing-sync",

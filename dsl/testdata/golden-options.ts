@@ -1,6 +1,6 @@
 /**
  * Golden files may start with `# golden-options: {json}` to compile with extra blocks, extra
- * policy documents, enforced policies or a trust severity. Shared by the golden and fuzz tests.
+ * policy documents, enforced policies, a trust severity or a workspace directory. Shared by the golden and fuzz tests.
  */
 import { policyLibrary } from "../policies/library";
 import { BlockRegistry } from "../registry/registry";
@@ -12,6 +12,7 @@ interface GoldenOptions {
   extraPolicies?: PolicyDocument[];
   enforcedPolicies?: string[];
   trustSeverity?: "warning" | "error";
+  directory?: { groups: string[]; users: string[] };
 }
 
 const defaultRegistry = BlockRegistry.withPrimitives();
@@ -26,5 +27,6 @@ export function goldenOptions(text: string): CompileOptions {
   };
   if (o.enforcedPolicies) options.enforcedPolicies = o.enforcedPolicies;
   if (o.trustSeverity) options.trustSeverity = o.trustSeverity;
+  if (o.directory) options.directory = o.directory;
   return options;
 }

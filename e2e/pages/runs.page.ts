@@ -24,6 +24,8 @@ export class RunsPage {
     }
     await expect(dialog).toBeVisible();
     await dialog.getByLabel("Workflow").selectOption({ label: workflowName });
+    // The inputs as JSON: one click away from the generated form.
+    await dialog.getByRole("radio", { name: "JSON" }).click();
     await dialog.getByLabel("Inputs (JSON)").fill(inputs);
     await dialog.getByRole("button", { name: "Start run" }).click();
     return dialog;

@@ -21,6 +21,25 @@ export const STEP_STATUSES: readonly StepStatus[] = [
 export type RunStatus =
   "queued" | "running" | "waiting" | "succeeded" | "failed" | "cancelled" | "compensated";
 
+/**
+ * How a run ended as people read it: its status, except that a success that left a dead letter
+ * (a step with `on_error: continue` failed for good) is `succeeded_with_dead_letters`. The server
+ * derives it the same way from the run's dead letters (`outcome` in `run.get` and `run.list`).
+ */
+export type RunOutcome = RunStatus | "succeeded_with_dead_letters";
+
+/** The words of each outcome (badges, filters, the replay banner). */
+export const OUTCOME_LABEL: Record<RunOutcome, string> = {
+  queued: "queued",
+  running: "running",
+  waiting: "waiting",
+  succeeded: "succeeded",
+  succeeded_with_dead_letters: "succeeded with dead letters",
+  failed: "failed",
+  cancelled: "cancelled",
+  compensated: "compensated",
+};
+
 const TERMINAL = new Set<string>(["succeeded", "failed", "cancelled", "compensated"]);
 
 /** Whether a run status is final (no more events will come). */
@@ -130,6 +149,32 @@ export function runStatusAt(
   return status;
 }
 
+/**
+ * The run's outcome after replaying `events` up to `upToSeq`: {@link runStatusAt}, where a
+ * success preceded by a `step.dead_lettered` event is `succeeded_with_dead_letters`.
+ */
+export function runOutcomeAt(
+  events: readonly RunEventLike[],
+  upToSeq = Number.POSITIVE_INFINITY,
+): RunOutcome {
+  const status = runStatusAt(events, upToSeq);
+  if (status !== "succeeded") return status;
+  return deadLetteredAt(events, upToSeq).size > 0 ? "succeeded_with_dead_letters" : status;
+}
+
+/** The steps (IR step ids) dead-lettered by `upToSeq`. */
+export function deadLetteredAt(
+  events: readonly RunEventLike[],
+  upToSeq = Number.POSITIVE_INFINITY,
+): Set<string> {
+  const out = new Set<string>();
+  for (const e of events) {
+    if (e.seq > upToSeq) break;
+    if (e.type === "step.dead_lettered" && e.stepId) out.add(baseStepId(e.stepId));
+  }
+  return out;
+}
+
 const RUN_STATUS_NAMES: Record<RunStatus, true> = {
   queued: true,
   running: true,
@@ -179,6 +224,8 @@ export interface TimelineRow {
   stepId: string;
   /** Indented under its IR step (fan-out child or compensation). */
   nested: boolean;
+  /** The row of a compensation (`<step>~compensate`): drawn in the saga's colours. */
+  compensation: boolean;
   bars: TimelineBar[];
 }
 
@@ -207,12 +254,18 @@ export function buildTimeline(input: {
   const { origin } = input;
   const rel = (t: number) => Math.max(0, t - origin);
   const rows = new Map<string, TimelineRow>();
-  for (const id of input.stepIds) rows.set(id, { stepId: id, nested: false, bars: [] });
+  for (const id of input.stepIds)
+    rows.set(id, { stepId: id, nested: false, compensation: false, bars: [] });
   const extra = new Map<string, TimelineRow[]>();
   const rowFor = (stepId: string): TimelineRow => {
     const existing = rows.get(stepId);
     if (existing) return existing;
-    const row: TimelineRow = { stepId, nested: true, bars: [] };
+    const row: TimelineRow = {
+      stepId,
+      nested: true,
+      compensation: isCompensation(stepId),
+      bars: [],
+    };
     rows.set(stepId, row);
     const base = baseStepId(stepId);
     extra.set(base, [...(extra.get(base) ?? []), row]);
@@ -290,6 +343,214 @@ export function buildTimeline(input: {
   for (const [base, list] of extra) if (!input.stepIds.includes(base)) ordered.push(...list);
   const maxEnd = Math.max(rel(input.end), ...ordered.flatMap((r) => r.bars.map((b) => b.end)), 1);
   return { origin, span: maxEnd, rows: ordered };
+}
+
+/** The smallest width a timeline bar is drawn with, so a 2 ms step stays visible and clickable. */
+export const MIN_BAR_PX = 6;
+
+/**
+ * Where a bar sits on its track, as CSS: `left` and `width` in percent of the run's span, at
+ * least {@link MIN_BAR_PX} wide, and never past the track's end (a short bar at the very end
+ * moves left instead of overflowing).
+ */
+export function barPlacement(
+  start: number,
+  end: number,
+  span: number,
+): { left: string; width: string } {
+  const s = span > 0 ? span : 1;
+  const clamp = (v: number) => Math.min(100, Math.max(0, v));
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  const left = round(clamp((start / s) * 100));
+  const width = round(Math.min(clamp(((end - start) / s) * 100), 100 - left));
+  return {
+    left: `min(${left}%, calc(100% - ${MIN_BAR_PX}px))`,
+    width: `max(${width}%, ${MIN_BAR_PX}px)`,
+  };
+}
+
+/** A compensation of the run as the canvas draws it: a node beside the step it undoes. */
+export interface CompensationView {
+  /** `<step>~compensate`, the id of its attempts and events. */
+  id: string;
+  /** The step it undoes. */
+  stepId: string;
+  /** The compensating block as written (`billing.account.archive@1`). */
+  uses: string;
+  status: StepStatus;
+}
+
+/**
+ * The compensations that had started by `upToSeq`, in the order they ran (the saga undoes
+ * completed writes last first), each with its status: running (retries included), succeeded
+ * or failed.
+ */
+export function compensationsAt(
+  steps: ReadonlyArray<{ id: string; compensate?: { uses: string } | null }>,
+  events: readonly RunEventLike[],
+  upToSeq = Number.POSITIVE_INFINITY,
+): CompensationView[] {
+  const uses = new Map(steps.map((s) => [s.id, s.compensate?.uses ?? null]));
+  const out = new Map<string, CompensationView>();
+  for (const e of events) {
+    if (e.seq > upToSeq) break;
+    if (!e.stepId || !isCompensation(e.stepId)) continue;
+    const stepId = baseStepId(e.stepId);
+    const view = out.get(e.stepId) ?? {
+      id: e.stepId,
+      stepId,
+      uses: uses.get(stepId) ?? "compensation",
+      status: "running" as StepStatus,
+    };
+    if (e.type === "step.succeeded") view.status = "succeeded";
+    else if (e.type === "step.failed") view.status = "failed";
+    else if (e.type === "step.started" || e.type === "step.retry_scheduled")
+      view.status = "running";
+    out.set(e.stepId, view);
+  }
+  return [...out.values()];
+}
+
+/** What an attempt of a human step holds for the view: its park data, output or error. */
+export interface DecisionAttemptLike {
+  stepId: string;
+  attempt: number;
+  status: string;
+  finishedAt: number | null;
+  output: unknown;
+  error: { message?: string; detail?: Record<string, unknown> } | null;
+}
+
+/** A step waiting for a person, as its banner shows it. */
+export interface PendingDecision {
+  stepId: string;
+  /** `approval`, `form` or a policy exception (`approval` from a `policy.check`). */
+  reason: string;
+  /** The approval's message, the form's title, or the policy's message. */
+  message: string | null;
+  /** Who may decide, in words: `role approver`, `group finance`, `a@x.dev, b@x.dev`. */
+  approvers: string | null;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** `{ role: "approver" }` → `role approver`; `{ users: [a, b] }` → `a, b`. */
+export function describeApprovers(v: unknown): string | null {
+  if (!isObj(v)) return null;
+  if (typeof v.role === "string") return `role ${v.role}`;
+  if (typeof v.group === "string") return `group ${v.group}`;
+  if (Array.isArray(v.users) && v.users.length > 0) return v.users.map(String).join(", ");
+  return null;
+}
+
+/**
+ * What a waiting human step asks: the park data its runtime returned (kept as the waiting
+ * attempt's output and on its `step.waiting` event): an approval's `message` and `approvers`,
+ * a form's `title`, a policy exception's `message`. Null when the step's newest attempt is not
+ * waiting.
+ */
+export function pendingDecisionOf(
+  stepId: string,
+  attempts: readonly DecisionAttemptLike[],
+  events: readonly RunEventLike[] = [],
+): PendingDecision | null {
+  const latest = attempts
+    .filter((a) => a.stepId === stepId)
+    .reduce<DecisionAttemptLike | null>((m, a) => (!m || a.attempt > m.attempt ? a : m), null);
+  if (!latest || latest.status !== "waiting") return null;
+  const parked = [...events]
+    .reverse()
+    .find((e) => e.stepId === stepId && e.type === "step.waiting");
+  const data = {
+    ...(isObj(parked?.data) ? parked.data : {}),
+    ...(isObj(latest.output) ? latest.output : {}),
+  };
+  const text = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? v : null);
+  return {
+    stepId,
+    reason: text(data.reason) ?? "approval",
+    message: text(data.message) ?? text(data.title),
+    approvers: describeApprovers(data.approvers),
+  };
+}
+
+/** Who decided a human step, and how. */
+export interface DecisionView {
+  outcome: "approved" | "rejected" | "submitted" | "timed out";
+  /** Who decided (empty when a timeout decided). */
+  by: string[];
+  /** Epoch ms of the decision, when known. */
+  at: number | null;
+  comment: string | null;
+}
+
+/**
+ * The decision of a human step (approval, form, policy exception): from the `step.resumed`
+ * event that delivered it (it names the person, the time and the comment), else from what the
+ * step recorded: an approval's `decidedBy`/`decidedAt`, a form's `submittedBy`/`submittedAt`,
+ * a rejection's error detail. Null while nobody has decided.
+ */
+export function decisionOf(
+  stepId: string,
+  attempts: readonly DecisionAttemptLike[],
+  events: readonly RunEventLike[],
+): DecisionView | null {
+  const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
+  const time = (v: unknown) =>
+    typeof v === "number"
+      ? v
+      : typeof v === "string" && !Number.isNaN(Date.parse(v))
+        ? Date.parse(v)
+        : null;
+  const latest = attempts
+    .filter((a) => a.stepId === stepId)
+    .reduce<DecisionAttemptLike | null>((m, a) => (!m || a.attempt > m.attempt ? a : m), null);
+  const out = isObj(latest?.output) ? latest.output : {};
+  const resumed = [...events]
+    .reverse()
+    .find(
+      (e) =>
+        e.stepId === stepId && e.type === "step.resumed" && isObj(e.data) && text(e.data.decidedBy),
+    );
+  if (resumed && isObj(resumed.data)) {
+    const d = resumed.data;
+    const submitted = latest?.status === "succeeded" && "submittedBy" in out;
+    return {
+      outcome: d.approved === false ? "rejected" : submitted ? "submitted" : "approved",
+      by: [String(d.decidedBy)],
+      at: time(d.decidedAt) ?? resumed.at,
+      comment: text(d.comment),
+    };
+  }
+  if (!latest) return null;
+  if (latest.status === "succeeded") {
+    if (out.timedOut === true)
+      return { outcome: "timed out", by: [], at: time(out.decidedAt), comment: null };
+    if (Array.isArray(out.decidedBy) && out.decidedBy.length > 0)
+      return {
+        outcome: "approved",
+        by: out.decidedBy.map(String),
+        at: time(out.decidedAt),
+        comment: text(out.comment),
+      };
+    if (text(out.submittedBy))
+      return {
+        outcome: "submitted",
+        by: [String(out.submittedBy)],
+        at: time(out.submittedAt),
+        comment: null,
+      };
+  }
+  const detail = latest.error?.detail;
+  if (latest.status === "failed" && isObj(detail) && text(detail.decidedBy))
+    return {
+      outcome: "rejected",
+      by: [String(detail.decidedBy)],
+      at: latest.finishedAt,
+      comment: text(detail.comment),
+    };
+  return null;
 }
 
 function attemptOf(data: unknown): number | undefined {

@@ -17,6 +17,7 @@ import {
   type FlowIR,
 } from "@/dsl";
 import type { FlowEdit } from "@/dsl/edit/apply-edit";
+import { carryPositions, detectRenames, type Vanished } from "./carry-positions";
 import { buildGraph, type FlowGraph } from "./flow-graph";
 import { perfMark } from "./perf";
 
@@ -58,6 +59,8 @@ export class StudioStore {
   private future: string[] = [];
   private lastTyping = 0;
   private analyzeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A step whose id was cleared while typing (see `carry-positions.ts`). */
+  private vanished: Vanished | null = null;
   private compileTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -200,7 +203,7 @@ export class StudioStore {
   }
 
   /** Phase 1: parse and rebuild the graph (keeping the last good graph on a syntax error). */
-  private analyzeNow(opts: { deferCompile?: boolean } = {}) {
+  private analyzeNow(opts: { deferCompile?: boolean; carried?: boolean } = {}) {
     const text = this.state.text;
     const parsed = parseFlow(text);
     const broken = !parsed.ast; // an AST implies no YAML errors (reading document.errors would force the full parse)
@@ -215,6 +218,10 @@ export class StudioStore {
         sameRevision ? this.state.diagnostics : this.state.diagnostics.filter((d) => d.stepId),
         sameRevision ? (this.state.ir ?? undefined) : undefined,
       );
+      if (this.followRenames(graph, opts.carried === true)) {
+        this.analyzeNow({ ...opts, carried: true });
+        return;
+      }
       this.set({ graph: this.keepIfSame(graph), graphRevision: this.state.revision, stale: false });
     }
     perfMark("tf:graph", this.state.revision);
@@ -236,6 +243,26 @@ export class StudioStore {
       return;
     }
     this.compileTimer = setTimeout(() => this.compileNow(), 0);
+  }
+
+  /**
+   * A step renamed by typing keeps its canvas position: the `ui.positions` key follows the id.
+   * The text is amended in place, in the same undo step as the typing. True when it changed.
+   */
+  private followRenames(graph: FlowGraph, carried: boolean): boolean {
+    const prev = this.state.graph;
+    if (carried || this.state.origin !== "editor" || !prev) {
+      if (!carried) this.vanished = null;
+      return false;
+    }
+    const slots = (g: FlowGraph) => g.steps.map((s) => ({ id: s.stepId, uses: s.uses }));
+    const found = detectRenames(slots(prev), slots(graph), this.vanished);
+    this.vanished = found.vanished;
+    if (found.renames.length === 0) return false;
+    const text = carryPositions(this.state.text, found.renames);
+    if (text === this.state.text) return false;
+    this.set({ text, revision: this.state.revision + 1 });
+    return true;
   }
 
   /** Phase 2: the full compile, as the server does it. */

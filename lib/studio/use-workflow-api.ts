@@ -12,6 +12,9 @@ export function useWorkflowApi(workflowId: string) {
     // The studio owns the text once loaded: refetching must not reset it.
     staleTime: Infinity,
     refetchOnWindowFocus: false,
+    // …and a studio opened again (back from a run, the workflow list) loads the text anew:
+    // a cached copy would be the text as first loaded, older than the autosaved draft.
+    gcTime: 0,
   });
   const versions = useQuery(trpc.workflow.listVersions.queryOptions({ id: workflowId }));
   const invalidateVersions = () =>

@@ -20,6 +20,7 @@ import {
   BreakerOpenError,
   ConsentError,
   NonRetryableError,
+  TrustError,
   toErrorInfo,
   type ErrorInfo,
 } from "./errors";
@@ -50,6 +51,8 @@ import {
   usesSecrets,
 } from "./secret-redaction";
 import { assertSubflowAllowed } from "./subflow-limits";
+import { applyInputDefaults } from "./input-defaults";
+import { gatedByApproval, trustHalt } from "./trust-gate";
 import { missingRuntimeError } from "./runtimes/registry";
 import { validatorFor } from "./runtimes/support";
 import type { AttemptRecord, NewEvent, NewTask, RunRecord, RunStatus, TaskRecord } from "./types";
@@ -111,13 +114,15 @@ export class RunAdvance {
     this.nodes = buildGraph(run.ir);
     for (const n of this.nodes.values()) this.all.set(n.id, n);
     this.log = redactingLogger(deps.logger.child({ runId: run.id }), () => this.secretValues);
+    // Defaults first: every expression and runtime sees the inputs the run really has.
+    const inputs = applyInputDefaults(run.ir.inputsSchema, run.inputs);
     this.info = {
       id: run.id,
       workspaceId: run.workspaceId,
       workflowId: run.workflowId,
       version: run.version,
       flow: run.ir.name,
-      inputs: run.inputs,
+      inputs,
       startedBy: run.startedBy,
     };
     const runVars = {
@@ -129,7 +134,7 @@ export class RunAdvance {
     };
     const stepIds = run.ir.steps.map((s) => s.id);
     this.ctxSource = {
-      inputs: run.inputs,
+      inputs,
       run: runVars,
       secrets: {},
       stepIds,
@@ -206,6 +211,13 @@ export class RunAdvance {
         key: "run.started",
         data: { flow: this.ir.name, version: this.run.version },
       });
+    }
+    // A halting trust gate under its minimum stops a fresh run before any step runs.
+    const halt = this.rows.size === 0 ? trustHalt(this.ir) : null;
+    if (halt) {
+      this.event({ type: "run.trust_halted", key: "run.trust_halted", data: halt.detail ?? {} });
+      const status = await this.finishRun("failed", null, toErrorInfo(halt));
+      return { status, commits: this.commits, halted: this.halt };
     }
     await this.applyDueTasks(state.tasks);
     // A fan-out whose children all finished before a crash: finish the parent now.
@@ -574,12 +586,14 @@ export class RunAdvance {
         recovering && n.row && n.row.attempt === attempt
           ? ((n.row.inputs ?? {}) as Record<string, unknown>)
           : this.evaluateNodeInputs(n);
-      if (n.kind === "step" && n.source.trustMin !== null && n.source.trust < n.source.trustMin) {
-        throw new NonRetryableError(
+      if (
+        n.kind === "step" &&
+        n.source.trustMin !== null &&
+        n.source.trust < n.source.trustMin &&
+        !gatedByApproval(this.ir, n.source)
+      ) {
+        throw new TrustError(
           `trust score ${n.source.trust} is below the step's minimum ${n.source.trustMin}`,
-          {
-            classification: { category: "authz", severity: "high" },
-          },
         );
       }
       consentId = this.consentIdFor(n, inputs);
@@ -957,12 +971,33 @@ export class RunAdvance {
   // -------------------------------------------------------------------------------------------
   // Consent and audit
 
+  /**
+   * The consent id of a step that needs consent: its `consent.id` evaluated, else the field
+   * `require` (default `consentId` / `consent_id`) of its inputs, then of the run's. None: the
+   * step fails closed with a {@link ConsentError}.
+   */
   private consentIdFor(n: Node, inputs: Record<string, unknown>): string | null {
     const consent = n.kind === "step" ? n.source.consent : undefined;
     if (!consent) return null;
+    if (consent.id) {
+      let v: unknown;
+      try {
+        v = evaluate(consent.id, buildContext(this.ctxSource, referencedSteps([consent.id])));
+      } catch (e) {
+        throw new ConsentError(
+          `step ${n.id} needs consent for "${consent.purpose}" but its consent id could not be read: ${(e as Error).message}`,
+          { detail: { purpose: consent.purpose, source: "consent.id" }, cause: e },
+        );
+      }
+      if (typeof v === "string" && v.trim() !== "") return v;
+      throw new ConsentError(
+        `step ${n.id} needs consent for "${consent.purpose}" but its consent id (consent.id) is ${v === null || v === undefined || v === "" ? "empty" : `not a string: ${JSON.stringify(v)}`}`,
+        { detail: { purpose: consent.purpose, source: "consent.id" } },
+      );
+    }
     const fields = consent.require ? [consent.require] : ["consentId", "consent_id"];
     for (const f of fields) {
-      for (const src of [inputs, this.run.inputs]) {
+      for (const src of [inputs, this.info.inputs]) {
         const v = src[f];
         if (typeof v === "string" && v.trim() !== "") return v;
       }
@@ -1118,7 +1153,18 @@ export class RunAdvance {
     this.event({
       type: "step.resumed",
       stepId: n.id,
-      data: { attempt: row.attempt, by: signal.kind },
+      // A person's decision names who decided, when and why (the run view's step drawer).
+      data:
+        signal.kind === "decision"
+          ? {
+              attempt: row.attempt,
+              by: signal.kind,
+              approved: signal.payload.approved,
+              decidedBy: signal.payload.by,
+              decidedAt: signal.payload.at,
+              comment: signal.payload.comment ?? null,
+            }
+          : { attempt: row.attempt, by: signal.kind },
     });
     let out: unknown;
     try {

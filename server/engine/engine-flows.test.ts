@@ -225,7 +225,7 @@ steps:
   - id: ok
     uses: human.approval@1
     with:
-      approvers: { role: finance }
+      approvers: { group: finance }
       message: Ship it?
   - id: next
     uses: data.transform@1
@@ -279,6 +279,9 @@ outputs:
     );
     await h.drain();
     expect((await h.store.getRun(id))?.status).toBe("waiting");
+    // Without `approvers`, the exception is addressed to the workspace's approvers.
+    const waiting = (await h.store.listEvents(id, 0, 100)).find((e) => e.type === "step.waiting");
+    expect(waiting?.data).toMatchObject({ reason: "approval", approvers: { role: "approver" } });
     await h.engine.resumeStep(id, "credit", { approved: true, by: "risk@example.com" });
     await h.drain();
     expect(await h.store.getRun(id)).toMatchObject({
@@ -335,6 +338,72 @@ steps:
       stepId: "mail",
       purpose: "marketing",
     });
+  });
+});
+
+describe("engine: consent ids bound by `consent.id`", () => {
+  const flow = `
+flow: consent-id
+version: 1.0.0
+consent:
+  purposes: [billing]
+inputs:
+  contactId: { type: string }
+  billingConsent: { type: string, required: false }
+steps:
+  - id: lookup
+    uses: policy.consent@1
+    with:
+      subjectId: \${{ inputs.contactId }}
+      purpose: billing
+      require: false
+  - id: charge
+    uses: test.write@1
+    with:
+      contact: \${{ inputs.contactId }}
+    consent:
+      purpose: billing
+      id: \${{ inputs.billingConsent }}
+  - id: invoice
+    uses: test.write@1
+    needs: [charge]
+    with:
+      contact: \${{ inputs.contactId }}
+    consent:
+      purpose: billing
+      id: "\${{ steps.lookup.output.consentId == null ? inputs.billingConsent : steps.lookup.output.consentId }}"
+`;
+
+  it("evaluates the expression: a declared input gives the consent id, logged on the attempt", async () => {
+    const h = harness();
+    const c = controllable();
+    h.runtimes.register("test.write", c.rt);
+    const id = await h.start(compileFlow(flow), { contactId: "CON-1", billingConsent: "CNS-7" });
+    await h.drain();
+    expect((await h.store.getRun(id))?.status).toBe("succeeded");
+    expect(c.calls.map((x) => [x.step.id, x.consentId])).toEqual([
+      ["charge", "CNS-7"],
+      ["invoice", "CNS-7"],
+    ]);
+    const used = h.audit.entries.filter((e) => e.action === "run.consent.used");
+    expect(used.map((e) => e.payload.consentId)).toEqual(["CNS-7", "CNS-7"]);
+  });
+
+  it("an omitted optional input fails the step closed, before its side effect", async () => {
+    const h = harness();
+    const c = controllable();
+    h.runtimes.register("test.write", c.rt);
+    const id = await h.start(compileFlow(flow), { contactId: "CON-1" });
+    await h.drain();
+    expect(c.calls).toHaveLength(0);
+    expect(await h.store.getRun(id)).toMatchObject({
+      status: "failed",
+      error: {
+        name: "ConsentError",
+        message: expect.stringContaining("step charge needs consent"),
+      },
+    });
+    expect(h.audit.entries.map((e) => e.action)).toContain("run.consent.missing");
   });
 });
 

@@ -104,6 +104,17 @@ export class ConsentError extends EngineError {
   }
 }
 
+/**
+ * A trust gate that halts (`trust.below: halt`, the default) is under its minimum: the run, or
+ * the step, stops before any side effect and is never retried.
+ */
+export class TrustError extends EngineError {
+  constructor(message: string, opts: EngineErrorOptions = {}) {
+    super(message, false, { severity: "high", category: "authz" }, opts);
+    this.name = "TrustError";
+  }
+}
+
 /** The circuit breaker of the step's endpoint is open: the call was not made (retryable). */
 export class BreakerOpenError extends EngineError {
   constructor(

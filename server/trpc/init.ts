@@ -174,7 +174,7 @@ function article(word: string) {
   return /^[aeiou]/.test(word) ? "an" : "a";
 }
 
-async function resolveActor(ctx: ContextInner): Promise<Actor> {
+export async function resolveActor(ctx: ContextInner): Promise<Actor> {
   if (ctx.tokenActor) {
     if (ctx.workspaceId && ctx.workspaceId !== ctx.tokenActor.workspaceId) {
       throw new TRPCError({

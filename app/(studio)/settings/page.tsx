@@ -3,6 +3,7 @@ import { AccountSecurityPanel } from "@/components/auth/account-security-panel";
 import { ApiTokensPanel } from "@/components/settings/api-tokens-panel";
 import { EgressPanel } from "@/components/settings/egress-panel";
 import { MembersPanel } from "@/components/settings/members-panel";
+import { ModelsPanel } from "@/components/settings/models-panel";
 import { SecretsPanel } from "@/components/settings/secrets-panel";
 import { PageHeader } from "@/components/ui/page-header";
 
@@ -20,6 +21,7 @@ export default function SettingsPage() {
         <ApiTokensPanel />
         <SecretsPanel />
         <EgressPanel />
+        <ModelsPanel />
         <AccountSecurityPanel />
       </div>
     </>

@@ -1,21 +1,22 @@
 /** Run-time governance blocks. Design-time policies live in `dsl/policies/library.ts`. */
 import type { BlockDefinition } from "../../types";
+import { assignees } from "./human";
 import { obj, oneOfValues, str, timestamp } from "./json-schema";
 
 /** Policy blocks. */
 export const policyBlocks: BlockDefinition[] = [
   {
     id: "policy.check",
-    version: "1.2.0",
+    version: "1.3.0",
     kind: "policy",
     title: "Policy check",
-    docs: "Evaluates a CEL `rule` at run time over `inputs`, `steps.<id>.output` and `run`.\n\nWhen the rule is false:\n- `otherwise: fail` fails the run (compensations run),\n- `otherwise: approval` parks the run until an approver decides (`approvers`, default role `finance`),\n- `otherwise: continue` records the violation and goes on.\n\n```yaml\nwith:\n  rule: steps.account.output.creditLimit <= 50000.0\n  otherwise: approval\n```",
+    docs: "Evaluates a CEL `rule` at run time over `inputs`, `steps.<id>.output` and `run`.\n\nWhen the rule is false:\n- `otherwise: fail` fails the run (compensations run),\n- `otherwise: approval` parks the run until a person decides (`approvers`: a `role`, `group` or `users`; default the workspace's approvers, `role: approver`),\n- `otherwise: continue` records the violation and goes on.\n\n```yaml\nwith:\n  rule: steps.account.output.creditLimit <= 50000.0\n  otherwise: approval\n```",
     inputSchema: obj(
       {
         rule: str("CEL expression evaluating to a bool", { minLength: 1 }),
         otherwise: oneOfValues(["fail", "approval", "continue"]),
         message: str("Shown to approvers and in the run log", { maxLength: 1000 }),
-        approvers: obj({ role: str(undefined, { minLength: 1 }) }, ["role"]),
+        approvers: assignees,
       },
       ["rule", "otherwise"],
     ),

@@ -16,6 +16,7 @@ import { BreakerBoard, type BreakerOptions } from "@/server/engine/breaker";
 import { NonRetryableError } from "@/server/engine/errors";
 import type { BlockRuntime, RuntimeRegistry, RuntimeRequest } from "@/server/engine/ports";
 import { billingConnector } from "./billing";
+import { compensationInputs, isCompensationRequest } from "./compensation-inputs";
 import { clmConnector } from "./clm";
 import { crmConnector } from "./crm";
 import { toBlockExecution, type BlockExecution } from "./execution";
@@ -125,8 +126,12 @@ export function createConnectorRuntime(opts: ConnectorRuntimeOptions): Connector
         breakers: breakers?.forWorkspace(exec.workspaceId) ?? null,
         ...(opts.fetchFor ? { fetch: opts.fetchFor(exec.workspaceId) } : {}),
       };
+      // A saga's compensation arrives as `{ original }`: map it to what the block takes.
+      const inputs = isCompensationRequest(exec.inputs, op.definition)
+        ? compensationInputs(exec.inputs.original, op.definition)
+        : exec.inputs;
       return callOperation(scoped, endpoint, op, {
-        inputs: exec.inputs,
+        inputs,
         idempotencyKey: exec.idempotencyKey,
         signal: exec.signal,
       });

@@ -9,7 +9,7 @@ import {
   renderMemory,
   type AgentRuntimeOptions,
 } from "./agent-runtime";
-import type { ModelConfigInput } from "./config";
+import { loadModels, type ModelConfigInput } from "./config";
 import type { AgentExecution, AgentMemoryPort, MemoryItem } from "./ports";
 import { createModelRouter } from "./router";
 import { startFakeOpenAiServer, type FakeOpenAiServer } from "./testing/fake-openai-server";
@@ -729,8 +729,12 @@ describe("memory", () => {
 });
 
 describe("configuration errors", () => {
-  it("without any model, names TRUSTFLOW_MODELS", async () => {
-    const err = await createAgentRuntime({ models: [] })
+  it("with no model at all (TRUSTFLOW_MODELS=[]), names TRUSTFLOW_MODELS", async () => {
+    // An unset TRUSTFLOW_MODELS means the built-in demo model (demo-model/agent-blocks.test.ts);
+    // an empty list is the one way to have no model, and an agent step then says what to set.
+    const models = loadModels({ env: { TRUSTFLOW_MODELS: "[]" } }).models;
+    expect(models).toEqual([]);
+    const err = await createAgentRuntime({ models })
       .execute(exec("agent.classify", classifyInputs))
       .catch((e) => e);
     expect(err).toBeInstanceOf(NonRetryableError);

@@ -170,7 +170,7 @@ export function createAgentRuntime(opts: AgentRuntimeOptions = {}): AgentRuntime
     }
     if (router.models.length === 0) {
       throw new NonRetryableError(
-        `No language model is configured, so ${block.id} cannot run. Set TRUSTFLOW_MODELS to a JSON array of models (or create ${MODELS_FILE} in the server's working directory); see server/adapters/llm/README.md.`,
+        `No language model is configured, so ${block.id} cannot run. Set TRUSTFLOW_MODELS to a JSON array of models (or create ${MODELS_FILE} in the server's working directory); an empty array turns even the built-in demo model off. See server/adapters/llm/README.md.`,
         {
           classification: { category: "system", severity: "high" },
           detail: { setting: "TRUSTFLOW_MODELS" },

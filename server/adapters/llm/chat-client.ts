@@ -16,6 +16,7 @@ import {
   TimeoutError,
 } from "@/server/engine/errors";
 import type { ModelConfig } from "./config";
+import { demoModelFetch, isDemoModelUrl } from "./demo-model/in-process";
 import { estimateTokens } from "./router";
 
 export interface ChatRequest {
@@ -43,7 +44,10 @@ export interface ChatResponse {
   usageEstimated: boolean;
 }
 
-/** Builds (and caches) an SDK client per model and key. */
+/**
+ * Builds (and caches) an SDK client per model and key. The built-in demo model
+ * (`demo-model://…`) gets a `fetch` that serves it in-process: the same SDK, no socket.
+ */
 export function createClientCache() {
   const cache = new Map<string, OpenAI>();
   return (m: ModelConfig, apiKey: string | undefined): OpenAI => {
@@ -65,6 +69,7 @@ export function createClientCache() {
               baseURL: m.baseURL ?? "https://api.openai.com/v1",
               // Local servers (Ollama, vLLM) ignore the key, but the SDK wants a non-empty one.
               apiKey: apiKey || "not-needed",
+              ...(isDemoModelUrl(m.baseURL) ? { fetch: demoModelFetch } : {}),
             });
       cache.set(key, client);
     }

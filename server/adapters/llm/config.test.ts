@@ -2,7 +2,15 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { describeModel, loadModels, ModelConfigError, parseModels } from "./config";
+import {
+  demoModelConfig,
+  describeModel,
+  loadModels,
+  ModelConfigError,
+  parseModels,
+  TASK_TYPES,
+} from "./config";
+import { DEMO_MODEL_BASE_URL, DEMO_MODEL_LABEL, DEMO_MODEL_NAME } from "./demo-model/constants";
 
 const openai = {
   name: "gpt-4o-mini",
@@ -74,9 +82,14 @@ describe("model configuration", () => {
     );
   });
 
-  it("loads TRUSTFLOW_MODELS first, else trustflow.models.json, else nothing", () => {
+  it("loads TRUSTFLOW_MODELS first, else trustflow.models.json, else the built-in demo model", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "tf-models-"));
-    expect(loadModels({ env: {}, cwd: dir })).toEqual({ models: [], source: "none" });
+    // Nothing configured: the demo model alone, so agent steps run out of the box.
+    expect(loadModels({ env: {}, cwd: dir })).toEqual({
+      models: [demoModelConfig()],
+      source: "demo",
+    });
+    expect(loadModels({ env: { TRUSTFLOW_MODELS: "  " }, cwd: dir }).source).toBe("demo");
     writeFileSync(path.join(dir, "trustflow.models.json"), JSON.stringify({ models: [ollama] }));
     expect(loadModels({ env: {}, cwd: dir }).models.map((m) => m.name)).toEqual(["llama3"]);
     const fromEnv = loadModels({ env: { TRUSTFLOW_MODELS: JSON.stringify([openai]) }, cwd: dir });
@@ -84,6 +97,58 @@ describe("model configuration", () => {
       source: "TRUSTFLOW_MODELS",
       models: [{ name: "gpt-4o-mini" }],
     });
+    // Configured models replace the demo model; an empty list means no model at all.
+    expect(fromEnv.models.map((m) => m.name)).toEqual(["gpt-4o-mini"]);
+    expect(loadModels({ env: { TRUSTFLOW_MODELS: "[]" }, cwd: dir })).toEqual({
+      models: [],
+      source: "TRUSTFLOW_MODELS",
+    });
+  });
+
+  it("refuses a TRUSTFLOW_MODELS_FILE that does not exist, instead of using the demo model", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tf-models-"));
+    expect(() => loadModels({ env: { TRUSTFLOW_MODELS_FILE: "mine.json" }, cwd: dir })).toThrow(
+      /TRUSTFLOW_MODELS_FILE names .*mine\.json, which does not exist/,
+    );
+    writeFileSync(path.join(dir, "mine.json"), JSON.stringify([ollama]));
+    expect(loadModels({ env: { TRUSTFLOW_MODELS_FILE: "mine.json" }, cwd: dir })).toMatchObject({
+      source: path.join(dir, "mine.json"),
+      models: [{ name: "llama3" }],
+    });
+  });
+
+  it("the demo model: every task, tier small, free, in-process; listable next to real models", () => {
+    const demo = demoModelConfig();
+    expect(demo).toMatchObject({
+      name: DEMO_MODEL_NAME,
+      baseURL: DEMO_MODEL_BASE_URL,
+      tier: "small",
+      costPerInputToken: 0,
+      costPerOutputToken: 0,
+      capabilities: { tasks: [...TASK_TYPES], json: "json_schema", tools: false },
+    });
+    const both = parseModels([openai, { ...demo, stream: true }]);
+    expect(both.map((m) => m.name)).toEqual(["gpt-4o-mini", DEMO_MODEL_NAME]);
+    expect(describeModel(both[1]!)).toMatchObject({ label: DEMO_MODEL_LABEL, demo: true });
+    expect(describeModel(both[0]!)).toMatchObject({ label: "gpt-4o-mini", demo: false });
+  });
+
+  it("reserves the demo model's name and URL for the demo model itself", () => {
+    const msg = (() => {
+      try {
+        parseModels([
+          { ...ollama, name: DEMO_MODEL_NAME },
+          { ...ollama, name: "fake", baseURL: "demo-model://elsewhere/v1" },
+        ]);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "";
+    })();
+    expect(msg).toContain(`TRUSTFLOW_MODELS[0].name: ${DEMO_MODEL_NAME} is reserved`);
+    expect(msg).toContain("TRUSTFLOW_MODELS[1].baseURL: the built-in demo model is served at");
+    expect(msg).toContain(`TRUSTFLOW_MODELS[1].name: must be ${DEMO_MODEL_NAME}`);
+    expect(msg).toContain("TRUSTFLOW_MODELS[1].provider: must be openai-compatible");
   });
 
   it("says when the JSON itself is broken", () => {

@@ -3,10 +3,18 @@
  * Read from `TRUSTFLOW_MODELS` (JSON) or, when that is unset, from `trustflow.models.json` in the
  * working directory (or the file named by `TRUSTFLOW_MODELS_FILE`). Either holds an array of
  * models or `{ "models": [...] }`. See README.md in this folder for examples per provider.
+ * Without any of them, the built-in demo model (`demo-model/`) is the one model.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import {
+  DEMO_MODEL_BASE_URL,
+  DEMO_MODEL_ID,
+  DEMO_MODEL_NAME,
+  DEMO_MODEL_SCHEME,
+  modelLabel,
+} from "./demo-model/constants";
 
 /** The task types agent blocks route by; each agent block has one. */
 export const TASK_TYPES = [
@@ -113,9 +121,60 @@ export const ZModelsFile = z.preprocess(
           ctx.addIssue({ code: "custom", path: [i, "name"], message: `duplicate name ${m.name}` });
         }
         seen.add(m.name);
+        demoModelIssues(m).forEach(([field, message]) =>
+          ctx.addIssue({ code: "custom", path: [i, field], message }),
+        );
       });
     }),
 );
+
+/**
+ * The built-in demo model may be listed next to real ones, but only as itself: its name is
+ * reserved (usage rows and the UI label it "demo model (no AI)"), and a `demo-model:` URL is
+ * served in-process by the SDK of an `openai-compatible` model only.
+ */
+function demoModelIssues(m: ModelConfig): Array<[string, string]> {
+  const isDemoUrl = m.baseURL?.toLowerCase().startsWith(`${DEMO_MODEL_SCHEME}//`) ?? false;
+  const issues: Array<[string, string]> = [];
+  if (m.name === DEMO_MODEL_NAME && m.baseURL !== DEMO_MODEL_BASE_URL) {
+    issues.push(["name", `${DEMO_MODEL_NAME} is reserved for the built-in demo model`]);
+  }
+  if (isDemoUrl) {
+    if (m.baseURL !== DEMO_MODEL_BASE_URL)
+      issues.push(["baseURL", `the built-in demo model is served at ${DEMO_MODEL_BASE_URL}`]);
+    if (m.name !== DEMO_MODEL_NAME)
+      issues.push(["name", `must be ${DEMO_MODEL_NAME} for the built-in demo model`]);
+    if (m.model !== DEMO_MODEL_ID)
+      issues.push(["model", `must be ${DEMO_MODEL_ID} for the built-in demo model`]);
+    if (m.provider !== "openai-compatible")
+      issues.push(["provider", "must be openai-compatible for the built-in demo model"]);
+  }
+  return issues;
+}
+
+/**
+ * The built-in demo model: served by the app itself (`demo-model/`), answers deterministically
+ * from the block's output schema and the prompt, costs nothing; every task, tier `small`.
+ */
+export function demoModelConfig(): ModelConfig {
+  return ZModelConfig.parse({
+    name: DEMO_MODEL_NAME,
+    provider: "openai-compatible",
+    baseURL: DEMO_MODEL_BASE_URL,
+    model: DEMO_MODEL_ID,
+    capabilities: { tasks: [...TASK_TYPES], json: "json_schema", tools: false },
+    maxTokens: 4096,
+    costPerInputToken: 0,
+    costPerOutputToken: 0,
+    tier: "small",
+    stream: false,
+  } satisfies ModelConfigInput);
+}
+
+/** Whether `m` is the built-in demo model. */
+export function isDemoModel(m: Pick<ModelConfig, "name" | "baseURL">): boolean {
+  return m.name === DEMO_MODEL_NAME && m.baseURL === DEMO_MODEL_BASE_URL;
+}
 
 /** A configuration that cannot be used; the message names the source and each bad field. */
 export class ModelConfigError extends Error {
@@ -124,7 +183,7 @@ export class ModelConfigError extends Error {
 
 export interface LoadedModels {
   models: ModelConfig[];
-  /** Where they came from: `TRUSTFLOW_MODELS`, a file path, or `none`. */
+  /** Where they came from: `TRUSTFLOW_MODELS`, a file path, or `demo` (nothing configured). */
   source: string;
 }
 
@@ -142,9 +201,10 @@ export function parseModels(doc: unknown, source = "TRUSTFLOW_MODELS"): ModelCon
 export const MODELS_FILE = "trustflow.models.json";
 
 /**
- * Loads the models: `TRUSTFLOW_MODELS` wins; else `TRUSTFLOW_MODELS_FILE` or `trustflow.models.json`
- * in `cwd`. No configuration is not an error here (`models: []`): the agent runtime reports it
- * when a flow actually needs a model.
+ * Loads the models: `TRUSTFLOW_MODELS` wins (exactly those; `[]` means none at all); else the
+ * file named by `TRUSTFLOW_MODELS_FILE` (which must exist), else `trustflow.models.json` in `cwd`
+ * when present; with none of them, the built-in demo model alone (`source: "demo"`), so agent
+ * steps run out of the box.
  */
 export function loadModels(
   opts: { env?: Record<string, string | undefined>; cwd?: string } = {},
@@ -156,8 +216,17 @@ export function loadModels(
       models: parseModels(decode(raw, "TRUSTFLOW_MODELS"), "TRUSTFLOW_MODELS"),
       source: "TRUSTFLOW_MODELS",
     };
-  const file = path.resolve(opts.cwd ?? process.cwd(), env.TRUSTFLOW_MODELS_FILE || MODELS_FILE);
-  if (!existsSync(file)) return { models: [], source: "none" };
+  const named = env.TRUSTFLOW_MODELS_FILE?.trim();
+  const file = path.resolve(opts.cwd ?? process.cwd(), named || MODELS_FILE);
+  if (!existsSync(file)) {
+    // A file asked for by name but missing is a mistake, never a reason to answer with the demo.
+    if (named) {
+      throw new ModelConfigError(
+        `TRUSTFLOW_MODELS_FILE names ${file}, which does not exist. Create it (an array of models or { "models": [...] }) or unset TRUSTFLOW_MODELS_FILE.`,
+      );
+    }
+    return { models: [demoModelConfig()], source: "demo" };
+  }
   return { models: parseModels(decode(readFileSync(file, "utf8"), file), file), source: file };
 }
 
@@ -175,6 +244,9 @@ function decode(text: string, source: string): unknown {
 export function describeModel(m: ModelConfig) {
   return {
     name: m.name,
+    /** What the UI shows: "demo model (no AI)" for the built-in demo model, else the name. */
+    label: isDemoModel(m) ? modelLabel(m.name) : m.name,
+    demo: isDemoModel(m),
     provider: m.provider,
     model: m.model,
     baseURL: m.baseURL ?? "https://api.openai.com/v1",

@@ -2,6 +2,7 @@
  * Agent usage: tokens and cost of each agent step attempt, one row per (run, step, attempt), and
  * the sums budgets and reports read (per run, per flow, per workspace since a date).
  */
+import { modelLabel } from "@/server/adapters/llm/demo-model/constants";
 import type { AgentUsageRow, AgentUsageSink } from "@/server/adapters/llm/ports";
 import type { Db } from "../types";
 
@@ -30,6 +31,8 @@ export interface UsageSummary {
   costUsd: number;
   byModel: Array<{
     model: string;
+    /** What the UI shows: "demo model (no AI)" for the built-in demo model, else the name. */
+    label: string;
     attempts: number;
     tokensIn: number;
     tokensOut: number;
@@ -50,6 +53,7 @@ async function summarize(
   });
   const byModel = groups.map((g) => ({
     model: g.model,
+    label: modelLabel(g.model),
     attempts: g._count._all,
     tokensIn: g._sum.tokensIn ?? 0,
     tokensOut: g._sum.tokensOut ?? 0,

@@ -42,3 +42,29 @@ export interface ConnectorDeps {
   /** The import from a stored `openapiSpec`; null when absent or of an older format. */
   readOpenApiSpec: (spec: unknown) => ImportedDocument | null;
 }
+
+/** One page of a mock service's records (the Run form's id pickers). */
+export interface MockRecordPage {
+  /** The collection that holds the records: `accounts`, `contracts`… */
+  collection: string;
+  /** What one record is, for people: "billing account". */
+  noun: string;
+  items: Array<{ id: string; label: string }>;
+  /** Records matching the query (items holds at most `limit` of them). */
+  total: number;
+}
+
+/** Reads the built-in mock services' records of one tenant (`server/adapters/connectors/mock`). */
+export interface MockRecordLookup {
+  /**
+   * The live records of the collection of `system` whose ids match `idPattern`, filtered by
+   * `query` (id or label, case-insensitive); null when no collection's ids match the pattern.
+   */
+  list(args: {
+    system: "crm" | "billing" | "clm";
+    tenant: string;
+    idPattern: RegExp;
+    query: string;
+    limit: number;
+  }): MockRecordPage | null;
+}

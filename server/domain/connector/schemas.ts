@@ -117,3 +117,25 @@ export const ZImportOpenApiRequest = ZImportOpenApiInput.extend({
   path: ["document"],
 });
 export type ImportOpenApiRequest = z.infer<typeof ZImportOpenApiRequest>;
+
+/** `connector.lookupRecords`: the records a block input can name (the Run form's id pickers). */
+export const ZLookupRecordsInput = z.object({
+  /** The block, as a step writes it: `billing.account.get@1`. */
+  uses: z
+    .string()
+    .trim()
+    .max(200, "Use at most 200 characters.")
+    .regex(
+      /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_-]*)+@(0|[1-9][0-9]*)$/,
+      "Name a block: kind.name@major.",
+    ),
+  /** The block input that takes the id: `accountId`. */
+  field: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "Name one input of the block."),
+  /** Keeps records whose id or label contains this (case-insensitive). */
+  query: z.string().max(100, "Use at most 100 characters.").default(""),
+  limit: z.number().int().min(1).max(100).default(50),
+});
+export type LookupRecordsInput = z.infer<typeof ZLookupRecordsInput>;

@@ -151,7 +151,8 @@ export function workspaceFlows(db: Db): FlowResolver {
 /**
  * Every block runtime of the server: the engine's built-ins (control, data, policy, human, http,
  * trigger), the CRM/Billing/CLM and imported connectors, and the agent blocks on the configured
- * models (without models, an agent step fails with a configuration error naming TRUSTFLOW_MODELS).
+ * models (the built-in demo model when TRUSTFLOW_MODELS is unset; with `[]`, an agent step fails
+ * with a configuration error naming TRUSTFLOW_MODELS).
  * An agent step's `tools` are called through the connectors and built-ins (read-only blocks
  * only, see `agent-wiring.ts`); a sub-flow's agents read the memory of its parent flows.
  */

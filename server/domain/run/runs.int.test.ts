@@ -26,7 +26,7 @@ steps:
     uses: human.approval@1
     needs: [calc]
     with:
-      approvers: { role: finance }
+      approvers: { group: finance }
       message: Approve?
 outputs:
   double: \${{ steps.calc.output.double }}
@@ -59,7 +59,7 @@ describe("runs through tRPC and the embedded worker", () => {
     const api = callerFor(db.prisma, owner.user, owner.workspace.id);
     const wf = await api.workflow.create({ name: "Approve it", dsl: FLOW });
     const started = await api.run.start({ workflowId: wf.id, draft: true, inputs: { amount: 21 } });
-    expect(started).toMatchObject({ status: "queued", version: null });
+    expect(started).toMatchObject({ status: "queued", version: "draft" });
     const waiting = await until(
       () => api.run.get({ id: started.id }),
       (r) => r.status === "waiting",
@@ -135,7 +135,15 @@ describe("runs through tRPC and the embedded worker", () => {
     });
     const run = await api.run.get({ id: started.id });
     expect(run.agentUsage).toEqual([
-      { stepId: "calc", attempt: 1, model: "small", tokensIn: 10, tokensOut: 5, costUsd: 0.0015 },
+      {
+        stepId: "calc",
+        attempt: 1,
+        model: "small",
+        label: "small",
+        tokensIn: 10,
+        tokensOut: 5,
+        costUsd: 0.0015,
+      },
     ]);
     await api.run.cancel({ id: started.id });
   });

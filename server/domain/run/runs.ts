@@ -3,8 +3,11 @@
  * mutation writes the audit ledger in the same transaction as its change.
  */
 import type { z } from "zod";
+import { offsetToPosition } from "@/dsl";
+import { modelLabel } from "@/server/adapters/llm/demo-model/constants";
 import { sqlFromPrisma, SqlRunStore } from "@/server/adapters/store/sql-run-store";
 import { notifyRunDue } from "@/server/engine/notify";
+import { DRAFT_VERSION, isDraftRun } from "@/server/engine/run-kind";
 import { validatorFor } from "@/server/engine/runtimes/support";
 import { isTerminalRun, type RunStatus } from "@/server/engine/types";
 import { appendAudit } from "../audit/ledger";
@@ -12,6 +15,7 @@ import { AppError, notFound } from "../errors";
 import type { Actor, Db, Tx } from "../types";
 import { compileFlow } from "../workflow/compile-flow";
 import { admissionGate, assertActiveRunCapacity } from "./admission";
+import { runOutcome, type RunOutcome } from "./outcome";
 import { runStoreFor } from "./run-engine";
 import type {
   ZCancelRunInput,
@@ -33,13 +37,18 @@ export function startRun(db: Db, actor: Actor, input: z.infer<typeof ZStartRunIn
   return admissionGate().run(() => startAdmittedRun(db, actor, input));
 }
 
-async function startAdmittedRun(db: Db, actor: Actor, input: z.infer<typeof ZStartRunInput>) {
-  const wf = await db.workflow.findFirst({
-    where: { id: input.workflowId, workspaceId: actor.workspaceId, deletedAt: null },
-  });
-  if (!wf) throw notFound("Workflow");
-  let text = wf.draft;
-  let version: string | null = null;
+/**
+ * The text a start runs and the version the run records: the text on screen (`dsl`) or the
+ * stored draft, both recorded as {@link DRAFT_VERSION}; a named saved version; else the latest
+ * saved version, or the draft when none is saved.
+ */
+async function textToRun(
+  db: Db,
+  wf: { id: string; draft: string },
+  input: z.infer<typeof ZStartRunInput>,
+): Promise<{ text: string; version: string }> {
+  if (input.dsl !== undefined) return { text: input.dsl, version: DRAFT_VERSION };
+  if (input.draft) return { text: wf.draft, version: DRAFT_VERSION };
   if (input.version) {
     const v = await db.workflowVersion.findFirst({
       where: { workflowId: wf.id, version: input.version },
@@ -49,24 +58,29 @@ async function startAdmittedRun(db: Db, actor: Actor, input: z.infer<typeof ZSta
         message: `Version ${input.version} of this workflow was not found.`,
         details: { field: "version" },
       });
-    text = v.dsl;
-    version = v.version;
-  } else if (!input.draft) {
-    const latest = await db.workflowVersion.findFirst({
-      where: { workflowId: wf.id },
-      orderBy: { createdAt: "desc" },
-    });
-    if (latest) {
-      text = latest.dsl;
-      version = latest.version;
-    }
+    return { text: v.dsl, version: v.version };
   }
+  const latest = await db.workflowVersion.findFirst({
+    where: { workflowId: wf.id },
+    orderBy: { createdAt: "desc" },
+  });
+  return latest
+    ? { text: latest.dsl, version: latest.version }
+    : { text: wf.draft, version: DRAFT_VERSION };
+}
+
+async function startAdmittedRun(db: Db, actor: Actor, input: z.infer<typeof ZStartRunInput>) {
+  const wf = await db.workflow.findFirst({
+    where: { id: input.workflowId, workspaceId: actor.workspaceId, deletedAt: null },
+  });
+  if (!wf) throw notFound("Workflow");
+  const { text, version } = await textToRun(db, wf, input);
   const compiled = compileFlow(text);
   if (!compiled.ok || !compiled.ir) {
     const errors = compiled.diagnostics.filter((d) => d.severity === "error");
     const list = errors
       .slice(0, 3)
-      .map((d) => `${d.code} ${d.message}`)
+      .map((d) => `${d.code} at line ${offsetToPosition(text, d.span.start).line}: ${d.message}`)
       .join("; ");
     throw new AppError("PRECONDITION_FAILED", {
       message: `The flow does not compile (${errors.length} error${errors.length === 1 ? "" : "s"}): ${list}. Fix it in the editor before running it.`,
@@ -105,7 +119,8 @@ async function startAdmittedRun(db: Db, actor: Actor, input: z.infer<typeof ZSta
         flow: ir.name,
         version,
         irHash: ir.hash,
-        draft: version === null,
+        draft: isDraftRun({ version }),
+        ...(input.dsl !== undefined ? { source: "editor" } : {}),
       },
     });
     return run;
@@ -133,6 +148,7 @@ export async function listRuns(db: Db, actor: Actor, input: z.infer<typeof ZList
   const where = {
     workspaceId: actor.workspaceId,
     ...(input.status ? { status: input.status } : {}),
+    ...outcomeFilter(input.outcome),
     ...(input.workflowId ? { workflowId: input.workflowId } : {}),
     ...(input.version ? { version: input.version } : {}),
     ...(input.from || input.to
@@ -151,8 +167,44 @@ export async function listRuns(db: Db, actor: Actor, input: z.infer<typeof ZList
     ...(input.cursor ? { cursor: { id: input.cursor }, skip: 1 } : {}),
     select: summary,
   });
-  const items = rows.slice(0, input.limit);
+  const page = rows.slice(0, input.limit);
+  const dead = await deadLetterCounts(
+    db,
+    page.filter((r) => r.status === "succeeded").map((r) => r.id),
+  );
+  const items = page.map((r) => {
+    const deadLetters = dead.get(r.id) ?? 0;
+    return {
+      ...r,
+      draft: isDraftRun(r),
+      deadLetters,
+      outcome: runOutcome(r.status as RunStatus, deadLetters),
+    };
+  });
   return { items, nextCursor: rows.length > input.limit ? (items.at(-1)?.id ?? null) : null };
+}
+
+/** The `where` of an outcome: statuses as they are, successes split by their dead letters. */
+function outcomeFilter(outcome: RunOutcome | undefined) {
+  if (!outcome) return {};
+  if (outcome === "succeeded_with_dead_letters")
+    return { status: "succeeded" as const, deadLetters: { some: {} } };
+  if (outcome === "succeeded") return { status: "succeeded" as const, deadLetters: { none: {} } };
+  return { status: outcome };
+}
+
+/**
+ * Dead letters per run, for the runs given (only successes need counting: the outcome of any
+ * other status is the status). One grouped query on the (runId, stepId) unique index.
+ */
+export async function deadLetterCounts(db: Db, runIds: string[]): Promise<Map<string, number>> {
+  if (runIds.length === 0) return new Map();
+  const rows = await db.deadLetter.groupBy({
+    by: ["runId"],
+    where: { runId: { in: runIds } },
+    _count: { _all: true },
+  });
+  return new Map(rows.map((r) => [r.runId, r._count._all]));
 }
 
 async function ownedRun(db: Db | Tx, actor: Actor, id: string) {
@@ -163,12 +215,13 @@ async function ownedRun(db: Db | Tx, actor: Actor, id: string) {
 
 /**
  * A run with its attempts, events, dead letters and the agent usage of each attempt (model,
- * tokens, cost: the run view shows cost per step; `model.usageByRun` gives the totals).
+ * tokens, cost: the run view shows cost per step; `model.usageByRun` gives the totals), its
+ * workflow's name and whether it is a draft run (titles: "<name> v1.2.0", "<name> (draft)").
  */
 export async function getRun(db: Db, actor: Actor, input: z.infer<typeof ZRunId>) {
   const run = await ownedRun(db, actor, input.id);
   const store = runStoreFor(db);
-  const [attempts, events, deadLetters, usage] = await Promise.all([
+  const [attempts, events, deadLetters, usage, workflow] = await Promise.all([
     store.listAttempts(run.id),
     store.listEvents(run.id, 0, 2000),
     store.listDeadLetters({ runId: run.id }),
@@ -185,10 +238,32 @@ export async function getRun(db: Db, actor: Actor, input: z.infer<typeof ZRunId>
       },
       take: 2000,
     }),
+    run.workflowId
+      ? db.workflow.findFirst({
+          where: { id: run.workflowId, workspaceId: actor.workspaceId },
+          select: { name: true, deletedAt: true },
+        })
+      : null,
   ]);
   const { leaseOwner: _o, leaseExpiresAt: _e, idempotencyKey: _k, ...rest } = run;
-  const agentUsage = usage.map((u) => ({ ...u, costUsd: Number(u.costUsd) }));
-  return { ...rest, attempts, events, deadLetters, agentUsage };
+  // `label`: what the UI shows for the model ("demo model (no AI)" for the built-in one).
+  const agentUsage = usage.map((u) => ({
+    ...u,
+    costUsd: Number(u.costUsd),
+    label: modelLabel(u.model),
+  }));
+  return {
+    ...rest,
+    outcome: runOutcome(run.status, deadLetters.length),
+    // The workflow's name (run titles) and whether it still exists ("Open in studio").
+    workflowName: workflow?.name ?? null,
+    workflowDeleted: workflow ? workflow.deletedAt !== null : true,
+    draft: isDraftRun(run),
+    attempts,
+    events,
+    deadLetters,
+    agentUsage,
+  };
 }
 
 /** Cancels an unfinished run. */

@@ -1,21 +1,38 @@
 import { z } from "zod";
 import { RUN_STATUSES } from "@/server/engine/types";
+import { ZFlowText } from "../workflow/schemas";
+import { RUN_OUTCOMES, type RunOutcome } from "./outcome";
 
 const ZRunStatus = z.enum(RUN_STATUSES as ["queued", ...Array<(typeof RUN_STATUSES)[number]>]);
 
-export const ZStartRunInput = z.object({
-  workflowId: z.uuid("Not a workflow id."),
-  /** A saved version (e.g. `1.4.0`); omitted: the latest version, else the draft. */
-  version: z.string().trim().max(64, "Use at most 64 characters.").optional(),
-  /** Run the current draft even when versions exist. */
-  draft: z.boolean().default(false),
-  /** The flow's inputs, checked against its `inputs` schema. */
-  inputs: z.record(z.string().max(200), z.unknown()).default({}),
-});
+export const ZStartRunInput = z
+  .object({
+    workflowId: z.uuid("Not a workflow id."),
+    /** A saved version (e.g. `1.4.0`); omitted: the latest version, else the draft. */
+    version: z.string().trim().max(64, "Use at most 64 characters.").optional(),
+    /** Run the workflow's stored draft even when versions exist. */
+    draft: z.boolean().default(false),
+    /**
+     * The draft text to run (the studio's text on screen, saved or not): a draft run of exactly
+     * this text, compiled on the server. Implies `draft`.
+     */
+    dsl: ZFlowText.optional(),
+    /** The flow's inputs, checked against its `inputs` schema. */
+    inputs: z.record(z.string().max(200), z.unknown()).default({}),
+  })
+  .refine((i) => !(i.version && (i.draft || i.dsl !== undefined)), {
+    message: "Run either a saved version or the draft, not both.",
+    path: ["version"],
+  });
 
 export const ZListRunsInput = z
   .object({
     status: ZRunStatus.optional(),
+    /**
+     * How the run ended, as the run view shows it: `succeeded` lists clean successes only,
+     * `succeeded_with_dead_letters` the successes that left a dead letter.
+     */
+    outcome: z.enum(RUN_OUTCOMES as [RunOutcome, ...RunOutcome[]]).optional(),
     workflowId: z.uuid("Not a workflow id.").optional(),
     version: z.string().trim().max(64, "Use at most 64 characters.").optional(),
     from: z.iso.datetime({ message: "Use an ISO 8601 time." }).optional(),

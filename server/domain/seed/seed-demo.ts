@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { appendAudit } from "../audit/ledger";
 import { hashPassword } from "../auth/password";
-import type { Db, Role } from "../types";
+import type { Db, Role, Tx } from "../types";
 
 import demo from "@/prisma/demo-users.json";
 
@@ -14,6 +14,15 @@ export const DEMO_USERS = demo.users as {
   role: Role;
 }[];
 export const DEMO_WORKSPACE = demo.workspace;
+/**
+ * The demo workspace's groups (approvals address them as `group: <name>`): `finance` holds the
+ * two approvers, so a flow one of them started can still be decided by the other.
+ */
+export const DEMO_GROUPS = demo.groups as {
+  name: string;
+  description: string;
+  members: string[];
+}[];
 
 const SAMPLES = [
   {
@@ -29,16 +38,21 @@ const SAMPLES = [
 ];
 
 /**
- * Seeds the demo workspace once: users, memberships and two sample workflows, each with a first
- * version. Idempotent: does nothing when the demo workspace exists. `irHashOf` compiles a flow
- * text (the DSL compiler) and returns its IR hash, or null when it does not compile.
+ * Seeds the demo workspace once: users, memberships, groups and two sample workflows, each with a
+ * first version. Idempotent: when the demo workspace exists it only adds a missing demo group
+ * (with those of its members who are in the workspace; an install seeded before groups existed
+ * gets them), never users or memberships. `irHashOf` compiles a flow text (the DSL compiler) and
+ * returns its IR hash, or null when it does not compile.
  */
 export async function seedDemo(
   db: Db,
   opts: { samplesDir?: string; irHashOf?: (text: string) => string | null } = {},
 ): Promise<{ created: boolean }> {
-  if (await db.workspace.findUnique({ where: { slug: DEMO_WORKSPACE.slug } }))
+  const existing = await db.workspace.findUnique({ where: { slug: DEMO_WORKSPACE.slug } });
+  if (existing) {
+    await db.$transaction((tx) => seedGroups(tx, existing.id));
     return { created: false };
+  }
   const samplesDir = opts.samplesDir ?? path.join(process.cwd(), "prisma", "samples");
   const hashes = await Promise.all(DEMO_USERS.map((u) => hashPassword(u.password)));
   const texts = await Promise.all(
@@ -68,6 +82,7 @@ export async function seedDemo(
         payload: { users: DEMO_USERS.map((u) => ({ email: u.email, role: u.role })) },
       },
     );
+    await seedGroups(tx, ws.id);
     for (const [i, s] of SAMPLES.entries()) {
       const text = texts[i]!;
       const version = /^version:\s*([^\s#]+)/m.exec(text)?.[1] ?? "0.1.0";
@@ -105,4 +120,39 @@ export async function seedDemo(
     }
   });
   return { created: true };
+}
+
+/**
+ * Creates the demo groups the workspace lacks, with those of their members who belong to the
+ * workspace; groups that exist are left as they are (an admin may have changed them).
+ */
+async function seedGroups(tx: Tx, workspaceId: string): Promise<void> {
+  for (const g of DEMO_GROUPS) {
+    const found = await tx.workspaceGroup.findUnique({
+      where: { workspaceId_name: { workspaceId, name: g.name } },
+    });
+    if (found) continue;
+    const members = await tx.membership.findMany({
+      where: { workspaceId, user: { email: { in: g.members } } },
+      select: { userId: true, user: { select: { email: true } } },
+    });
+    const group = await tx.workspaceGroup.create({
+      data: {
+        workspaceId,
+        name: g.name,
+        description: g.description,
+        members: { create: members.map((m) => ({ userId: m.userId })) },
+      },
+    });
+    await appendAudit(
+      tx,
+      { workspaceId, userId: null, label: "system:seed" },
+      {
+        action: "group.create",
+        subjectType: "group",
+        subjectId: group.id,
+        payload: { name: g.name, members: members.map((m) => m.user.email).sort() },
+      },
+    );
+  }
 }

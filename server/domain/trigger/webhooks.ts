@@ -8,6 +8,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { z } from "zod";
 import type { SqlDriver } from "@/server/adapters/prisma/sql-driver";
+import type { FlowIR } from "@/dsl/ir";
+import { runOutcome } from "@/server/domain/run/outcome";
 import { runStoreFor } from "@/server/domain/run/run-engine";
 import { waitForRunEnd } from "@/server/engine/notify";
 import { validatorFor } from "@/server/engine/runtimes/support";
@@ -449,21 +451,35 @@ export async function receiveWebhook(
     const latest = await runStoreFor(db).getRun(runId);
     if (!latest || !isTerminalRun(latest.status))
       return { status: 202, body: { runId, status: latest?.status ?? "queued" } };
-    return answerFor(runId, latest.status, latest.output, latest.error);
+    return answerFor(db, ir, runId, latest.status, latest.output, latest.error);
   }
   if (end.output === undefined) {
     const latest = await runStoreFor(db).getRun(runId);
-    return answerFor(runId, end.status, latest?.output ?? null, latest?.error ?? null);
+    return answerFor(db, ir, runId, end.status, latest?.output ?? null, latest?.error ?? null);
   }
-  return answerFor(runId, end.status, end.output, end.error);
+  return answerFor(db, ir, runId, end.status, end.output, end.error);
 }
 
-function answerFor(
+/**
+ * The answer to a waited-for run: 200 with the output when it succeeded, 422 with the error
+ * otherwise. A success that dead-lettered a step (only a flow with an `on_error: continue` step
+ * can; the others answer without a query) says so: `outcome` and the number of `deadLetters`.
+ */
+async function answerFor(
+  db: Db,
+  ir: FlowIR,
   runId: string,
   status: RunStatus,
   output: unknown,
   error: unknown,
-): WebhookAnswer {
-  if (status === "succeeded") return { status: 200, body: { runId, status, output } };
-  return { status: 422, body: { runId, status, error } };
+): Promise<WebhookAnswer> {
+  if (status !== "succeeded") return { status: 422, body: { runId, status, error } };
+  const deadLetters = ir.steps.some((s) => s.onError === "continue")
+    ? await db.deadLetter.count({ where: { runId } })
+    : 0;
+  const outcome = runOutcome(status, deadLetters);
+  return {
+    status: 200,
+    body: { runId, status, ...(deadLetters ? { outcome, deadLetters } : {}), output },
+  };
 }

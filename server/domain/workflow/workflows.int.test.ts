@@ -66,14 +66,25 @@ describe("workflows", () => {
 });
 
 describe("demo seed", () => {
-  it("creates the demo workspace with three roles and two sample workflows, once", async () => {
+  it("creates the demo workspace with its members, the finance group and two sample workflows, once", async () => {
     expect(await seedDemo(db.prisma, { irHashOf })).toEqual({ created: true });
     expect(await seedDemo(db.prisma)).toEqual({ created: false });
     const ws = await db.prisma.workspace.findUniqueOrThrow({
       where: { slug: "demo" },
       include: { memberships: true, workflows: { include: { versions: true } } },
     });
-    expect(ws.memberships.map((m) => m.role).sort()).toEqual(["admin", "approver", "viewer"]);
+    expect(ws.memberships.map((m) => m.role).sort()).toEqual([
+      "admin",
+      "approver",
+      "approver",
+      "viewer",
+    ]);
+    const finance = await db.prisma.workspaceGroup.findUniqueOrThrow({
+      where: { workspaceId_name: { workspaceId: ws.id, name: "finance" } },
+      include: { members: true },
+    });
+    const approvers = ws.memberships.filter((m) => m.role === "approver").map((m) => m.userId);
+    expect(finance.members.map((m) => m.userId).sort()).toEqual(approvers.sort());
     expect(ws.workflows.map((w) => w.name).sort()).toEqual(["Invoice dunning", "Quote to cash"]);
     expect(ws.workflows.find((w) => w.name === "Quote to cash")?.versions[0]?.version).toBe(
       "1.4.0",

@@ -8,6 +8,7 @@ import type {
   ZRenameWorkflowInput,
   ZWorkflowId,
 } from "./schemas";
+import { summarizeWorkflows } from "./workflow-summaries";
 
 /** A workflow name as a flow name: lower-case letters, digits and dashes. */
 export function flowSlug(name: string): string {
@@ -35,15 +36,34 @@ const summary = {
   _count: { select: { versions: true } },
 } as const;
 
+/**
+ * The workspace's workflows (or its deleted ones), most recently updated first, each with its
+ * publish state, the trigger of its current flow and its last run (`workflow-summaries.ts`).
+ */
 export async function listWorkflows(
   db: Db,
   actor: Actor,
   input: z.infer<typeof ZListWorkflowsInput>,
 ) {
-  return db.workflow.findMany({
+  const rows = await db.workflow.findMany({
     where: { workspaceId: actor.workspaceId, deletedAt: input.deleted ? { not: null } : null },
     orderBy: { updatedAt: "desc" },
     select: summary,
+  });
+  const summaries = await summarizeWorkflows(
+    db,
+    actor.workspaceId,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => {
+    const s = summaries.get(r.id);
+    return {
+      ...r,
+      state: s?.state ?? ("draft" as const),
+      latestVersion: s?.latestVersion ?? null,
+      trigger: s?.trigger ?? null,
+      lastRun: s?.lastRun ?? null,
+    };
   });
 }
 

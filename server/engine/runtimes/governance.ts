@@ -17,6 +17,15 @@ function rejected(
   });
 }
 
+/**
+ * Who decides a policy exception: the step's `approvers` (a `role`, `group` or `users`), else the
+ * workspace's approvers (`role: approver`: approvers and admins).
+ */
+export function approversOf(value: unknown): Record<string, unknown> {
+  const a = asObject(value);
+  return Object.keys(a).length ? a : { role: "approver" };
+}
+
 /** `policy.check`: pass, or per `otherwise` fail / park for approval / continue. */
 export const policyCheckRuntime: BlockRuntime = {
   execute({ inputs, services }) {
@@ -36,7 +45,7 @@ export const policyCheckRuntime: BlockRuntime = {
         return park("approval", undefined, {
           rule,
           message,
-          approvers: asObject(inputs.approvers).role ?? "finance",
+          approvers: approversOf(inputs.approvers),
         });
       default:
         throw new NonRetryableError(message, {

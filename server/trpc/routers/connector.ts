@@ -1,6 +1,8 @@
+import { mockRecordLookup } from "@/server/adapters/connectors/mock/record-lookup";
 import { connectorDeps } from "@/server/adapters/connectors/vault";
 import { serverEgressGuard } from "@/server/adapters/egress/server-guard";
 import { importOpenApiDocument } from "@/server/domain/connector/import-openapi-url";
+import { lookupRecords } from "@/server/domain/connector/lookup-records";
 import {
   createConnector,
   deleteConnector,
@@ -14,12 +16,14 @@ import {
   ZConnectorIdInput,
   ZCreateConnectorInput,
   ZImportOpenApiRequest,
+  ZLookupRecordsInput,
   ZSetCredentialInput,
   ZUpdateConnectorInput,
 } from "@/server/domain/connector/schemas";
 import { router, workspaceProcedure } from "../init";
 
 const deps = connectorDeps();
+const records = mockRecordLookup();
 
 /** Connectors: viewers list and read; admins manage them and their (write-only) credentials. */
 export const connectorRouter = router({
@@ -48,6 +52,10 @@ export const connectorRouter = router({
         fetchFor: serverEgressGuard(ctx.db).fetchFor,
       }),
     ),
+  // The ids a block input can take, from the workspace's built-in mock service (Run form pickers).
+  lookupRecords: workspaceProcedure("viewer")
+    .input(ZLookupRecordsInput)
+    .query(({ ctx, input }) => lookupRecords(ctx.db, ctx.actor, input, { records })),
   rotateCredentials: workspaceProcedure("admin").mutation(({ ctx }) =>
     rotateCredentials(ctx.db, ctx.actor, deps),
   ),

@@ -1,0 +1,21 @@
+/**
+ * Every kind of subject an audit entry can be about, with the name the studio shows. Each
+ * `appendAudit` call names one of these as its `subjectType` (subjects.test.ts checks the sources),
+ * so the audit filter offers every type that can occur.
+ */
+export const AUDIT_SUBJECT_TYPES = [
+  { type: "workflow", label: "Workflow" },
+  { type: "run", label: "Run" },
+  { type: "connector", label: "Connector" },
+  { type: "workspace", label: "Workspace" },
+  { type: "membership", label: "Member" },
+  { type: "invitation", label: "Invitation" },
+  { type: "group", label: "Group" },
+  { type: "user", label: "User" },
+  { type: "api-token", label: "API token" },
+  { type: "secret", label: "Secret" },
+  { type: "egress_allow", label: "Egress rule" },
+  { type: "flow", label: "Agent memory" },
+] as const;
+
+export type AuditSubjectType = (typeof AUDIT_SUBJECT_TYPES)[number]["type"];
