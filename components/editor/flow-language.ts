@@ -76,10 +76,12 @@ export function registerFlowLanguage(
       if (!r) return { suggestions: [] };
       // A space opens the list after `uses:` or `key:`, not between the words of an expression.
       if (context.triggerCharacter === " " && r.context === "cel") return { suggestions: [] };
+      const ranges = (span: Span) => ({
+        replace: range(model, span),
+        insert: range(model, { start: span.start, end: Math.min(span.end, offset) }),
+      });
+      const shared = ranges(r.span);
       const suggestions = r.items.map((item): LazyItem => {
-        const span = item.span ?? r.span;
-        const replace = range(model, span);
-        const insert = range(model, { start: span.start, end: Math.min(span.end, offset) });
         return {
           label: item.label,
           kind: kinds[item.kind],
@@ -90,7 +92,7 @@ export function registerFlowLanguage(
           insertTextRules: item.snippet
             ? m.languages.CompletionItemInsertTextRule.InsertAsSnippet
             : undefined,
-          range: { insert, replace },
+          range: item.span ? ranges(item.span) : shared,
           filterText: item.filterText,
           sortText: item.sortText,
           tags: item.deprecated ? [m.languages.CompletionItemTag.Deprecated] : undefined,

@@ -30,27 +30,29 @@ export function ProblemsList({ store }: { store: StudioStore }) {
         const p = lineOf(d.span.start);
         return (
           <li key={`${d.code}-${d.span.start}-${i}`}>
+            {/* Badge, code and place on one line, the message below at the panel's full width. */}
             <button
               type="button"
-              className="flex w-full items-start gap-2 px-3 py-1.5 text-left hover:bg-zinc-50"
+              className="block w-full px-3 py-1.5 text-left hover:bg-zinc-50"
               onClick={() => {
                 if (d.stepId) store.select([d.stepId]);
                 store.revealOffset(d.span.start);
               }}
             >
-              <span
-                className={`mt-0.5 rounded px-1 text-[10px] font-bold uppercase ${TONE[d.severity]}`}
-              >
-                {d.policy ? "policy" : d.severity}
+              <span className="flex items-center gap-2">
+                <span
+                  className={`rounded px-1 text-[10px] font-bold uppercase ${TONE[d.severity]}`}
+                >
+                  {d.policy ? "policy" : d.severity}
+                </span>
+                <span className="font-mono text-zinc-500">{d.code}</span>
+                <span className="ml-auto min-w-0 truncate font-mono text-zinc-500">
+                  {p.line}:{p.column}
+                  {d.stepId ? ` · ${d.stepId}` : ""}
+                </span>
               </span>
-              <span className="min-w-0 flex-1">
-                <span className="font-mono text-zinc-500">{d.code}</span> {d.message}
-                {d.hint && <span className="block text-zinc-500">Hint: {d.hint}</span>}
-              </span>
-              <span className="shrink-0 font-mono text-zinc-500">
-                {p.line}:{p.column}
-                {d.stepId ? ` · ${d.stepId}` : ""}
-              </span>
+              <span className="mt-0.5 block">{d.message}</span>
+              {d.hint && <span className="block text-zinc-500">Hint: {d.hint}</span>}
             </button>
           </li>
         );

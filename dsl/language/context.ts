@@ -47,18 +47,6 @@ export function stepKeyValue(text: string, item: ItemToken, name: string): strin
   return /^["'].*["']$/.test(raw) ? raw.slice(1, -1) : raw;
 }
 
-/** The block a step runs (newest version of the pinned major), when its `uses` resolves. */
-export function stepBlock(
-  text: string,
-  item: ItemToken,
-  registry: BlockRegistry,
-): BlockDefinition | undefined {
-  const uses = stepKeyValue(text, item, "uses");
-  if (!uses) return undefined;
-  const r = registry.resolve(uses);
-  return r.ok ? r.block : undefined;
-}
-
 /** A `with:` path (keys and `-` for items) as schema path segments (`-` -> an index). */
 export function schemaPath(keys: readonly string[]): string[] {
   return keys.map((k) => (k === "-" ? "0" : k));

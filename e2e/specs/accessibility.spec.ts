@@ -100,6 +100,8 @@ interface Visit {
   /** Waits until the page shows its data. */
   ready: (page: Page) => Promise<void>;
   signedOut?: boolean;
+  /** A heavy page (the canvas, the editor): axe walks a large DOM. */
+  slow?: boolean;
 }
 
 const heading = (name: string | RegExp) => async (page: Page) => {
@@ -139,10 +141,14 @@ const VISITS: Visit[] = [
   },
   {
     name: "studio",
+    slow: true,
     path: ({ studioId }) => `/studio/${studioId}`,
     ready: async (page) => {
-      await expect(page.locator(".react-flow__node").first()).toBeVisible();
-      await expect(page.locator(".monaco-editor").first()).toBeVisible();
+      // Monaco loads its workers after the page: allow it the time a cold start takes.
+      await expect(page.locator(".react-flow__node").first()).toBeVisible({ timeout: 30_000 });
+      await expect(page.locator(".monaco-editor .view-lines").first()).toBeVisible({
+        timeout: 30_000,
+      });
     },
   },
   {
@@ -155,6 +161,7 @@ const VISITS: Visit[] = [
   },
   {
     name: "run",
+    slow: true,
     path: ({ runId }) => `/runs/${runId}`,
     ready: async (page) => {
       // Waiting for the finance group's decision: the banner and the graph are shown.
@@ -221,6 +228,7 @@ test.describe("accessibility of every page", () => {
     test(`${visit.name}: no serious or critical axe violation, no console error`, async ({
       page,
     }, testInfo) => {
+      if (visit.slow) test.slow();
       if (!visit.signedOut) await signInViaApi(page.request, ADMIN);
       const errors = watchErrors(page);
       await page.goto(visit.path(ids));
