@@ -30,10 +30,7 @@ const orthogonal = (pts: Point[]) =>
   pts.every((p, i) => i === 0 || p[0] === pts[i - 1]![0] || p[1] === pts[i - 1]![1]);
 
 /** Checks every route of a layout: present, orthogonal, clear of every box, ends at its handles. */
-function expectClean(
-  boxes: Map<string, Box>,
-  edges: { id: string; from: string; to: string }[],
-) {
+function expectClean(boxes: Map<string, Box>, edges: { id: string; from: string; to: string }[]) {
   const routes = routeEdges(boxes, edges);
   for (const e of edges) {
     const r = routes[e.id]!;
@@ -115,7 +112,11 @@ describe("routeEdges", () => {
       for (let tries = 0; boxes.size < 30 && tries < 10_000; tries++) {
         const b = box(Math.round(rnd() * 180) * 10, Math.round(rnd() * 120) * 10);
         const apart = [...boxes.values()].every(
-          (o) => b.x >= o.x + W + 40 || o.x >= b.x + W + 40 || b.y >= o.y + H + 40 || o.y >= b.y + H + 40,
+          (o) =>
+            b.x >= o.x + W + 40 ||
+            o.x >= b.x + W + 40 ||
+            b.y >= o.y + H + 40 ||
+            o.y >= b.y + H + 40,
         );
         if (apart) boxes.set(`n${boxes.size}`, b);
       }

@@ -105,7 +105,10 @@ export class BoxIndex {
     const y1 = Math.max(a[1], b[1]);
     const e = 0.5; // touching a side is not crossing it
     const hit = (r: Box) =>
-      x1 > r.x - pad + e && x0 < r.x + r.w + pad - e && y1 > r.y - pad + e && y0 < r.y + r.h + pad - e;
+      x1 > r.x - pad + e &&
+      x0 < r.x + r.w + pad - e &&
+      y1 > r.y - pad + e &&
+      y0 < r.y + r.h + pad - e;
     const cx0 = this.cellOf(x0 - pad);
     const cx1 = this.cellOf(x1 + pad);
     const cy0 = this.cellOf(y0 - pad);
@@ -126,7 +129,8 @@ export class BoxIndex {
 }
 
 const clearPath = (pts: Point[], index: BoxIndex, pad: number) => {
-  for (let i = 0; i + 1 < pts.length; i++) if (index.blocks(pts[i]!, pts[i + 1]!, pad)) return false;
+  for (let i = 0; i + 1 < pts.length; i++)
+    if (index.blocks(pts[i]!, pts[i + 1]!, pad)) return false;
   return true;
 };
 
@@ -396,8 +400,7 @@ function searchRoute(
     const { dist, prev, seen, closed, gen } = buffers(np * 2);
     const heap = new Heap();
     const h = (p: number) =>
-      HEURISTIC_WEIGHT *
-      (Math.abs(xs[p % nx]! - t[0]) + Math.abs(ys[(p / nx) | 0]! - t[1]));
+      HEURISTIC_WEIGHT * (Math.abs(xs[p % nx]! - t[0]) + Math.abs(ys[(p / nx) | 0]! - t[1]));
     const relax = (st: number, cost: number, from: number, p: number) => {
       if (seen[st] === gen && cost >= dist[st]!) return;
       seen[st] = gen;

@@ -102,7 +102,8 @@ export function registerFlowLanguage(
           docs: typeof item.documentation === "function" ? item.documentation : undefined,
         };
       });
-      return { suggestions };
+      // A cut list (a flow with very many steps) is asked for again as more is typed.
+      return { suggestions, incomplete: r.incomplete === true };
     },
     // Documentation that costs something is built for the item the user looks at.
     resolveCompletionItem(item: LazyItem) {

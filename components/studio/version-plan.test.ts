@@ -4,7 +4,10 @@ import { compile, policyLibrary } from "@/dsl";
 import { studioRegistry } from "@/lib/studio/registry";
 import { planVersion, versionBlocker } from "./version-plan";
 
-const flow = readFileSync(new URL("../../prisma/samples/quote-to-cash.flow.yaml", import.meta.url), "utf8");
+const flow = readFileSync(
+  new URL("../../prisma/samples/quote-to-cash.flow.yaml", import.meta.url),
+  "utf8",
+);
 const diagnose = (text: string) =>
   compile(text, { registry: studioRegistry(), policies: policyLibrary }).diagnostics;
 const plan = (draft: string, latest: { version: string; text: string } | null) =>
@@ -16,7 +19,9 @@ describe("planVersion", () => {
     const p = plan(broken, { version: "1.4.0", text: flow });
     expect(p.kind).toBe("blocked");
     if (p.kind !== "blocked") return;
-    expect(p.reason).toMatch(/^The YAML does not parse \(line \d+: .+\): fix it to save a version\.$/);
+    expect(p.reason).toMatch(
+      /^The YAML does not parse \(line \d+: .+\): fix it to save a version\.$/,
+    );
     // Not "2.0.0 because every step was removed".
     expect(p.reason).not.toMatch(/2\.0\.0|removed/);
   });
@@ -25,7 +30,9 @@ describe("planVersion", () => {
     const p = plan(flow.replace("uses: crm.deal.update@1", "uses: crm.deal.update@9"), null);
     expect(p).toEqual({
       kind: "blocked",
-      reason: expect.stringMatching(/^The draft has 1 error \(first: TF\d{4} .+\): fix it to save a version\.$/),
+      reason: expect.stringMatching(
+        /^The draft has 1 error \(first: TF\d{4} .+\): fix it to save a version\.$/,
+      ),
     });
   });
 
@@ -59,10 +66,9 @@ describe("versionBlocker", () => {
   it("says it in a few words for the toolbar too", () => {
     const broken = "flow: x\nsteps: [\n";
     expect(versionBlocker(broken, diagnose(broken))?.short).toBe("The YAML does not parse");
-    const two = flow.replace("uses: crm.deal.update@1", "uses: crm.deal.update@9").replace(
-      "uses: clm.contract.get@1",
-      "uses: clm.contract.get@9",
-    );
+    const two = flow
+      .replace("uses: crm.deal.update@1", "uses: crm.deal.update@9")
+      .replace("uses: clm.contract.get@1", "uses: clm.contract.get@9");
     expect(versionBlocker(two, diagnose(two))?.short).toBe("Fix 2 errors first");
   });
 });

@@ -406,7 +406,7 @@ function ScheduleEditor({
               pending={save.isPending}
               disabled={!changed || Boolean(problem)}
             >
-              Save schedule to the draft
+              {current ? "Save schedule to the draft" : "Use this schedule in the draft"}
             </Button>
           )}
         </div>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { completionsAt, type CompletionResult } from "./completion";
+import { completionsAt, STEP_LIST_LIMIT, type CompletionResult } from "./completion";
 import {
   addStep,
   CURSOR,
@@ -450,9 +450,40 @@ describe("completion on a large flow", () => {
     const text = `flow: big\nversion: 1.0.0\ninputs:\n  contactId: { type: string }\nsteps:\n${steps}`;
     const r = complete(text, "steps.s498.output.id", `steps.s498.output.${CURSOR}`);
     expect(labels(r)).toContain("email");
+    // In s251 every later step depends on it: s0..s250 are readable, nearest first, and the
+    // list is cut at STEP_LIST_LIMIT (asked for again as more is typed).
     const ids = complete(text, "steps.s250.output.id", `steps.${CURSOR}`);
-    // In s251: every later step depends on it, so s0..s250 are readable, nearest first.
-    expect(ids.items).toHaveLength(251);
+    expect(ids.items).toHaveLength(STEP_LIST_LIMIT);
     expect(ids.items[0]!.label).toBe("s250");
+    expect(ids.incomplete).toBe(true);
+    const typed = complete(text, "steps.s250.output.id", `steps.s12${CURSOR}`);
+    // Ids starting with `s12` first (nearest first), then the others holding s, 1, 2 in order.
+    expect(labels(typed).slice(0, 11)).toEqual([
+      "s129",
+      "s128",
+      "s127",
+      "s126",
+      "s125",
+      "s124",
+      "s123",
+      "s122",
+      "s121",
+      "s120",
+      "s12",
+    ]);
+    expect(labels(typed).every((l) => /s.*1.*2/.test(l))).toBe(true);
+    expect(labels(typed)).toContain("s12");
+    expect(labels(typed)).not.toContain("s251");
+    const needs = complete(
+      text,
+      "    uses: crm.contact.get@1\n    with:\n      id: ${{ steps.s250",
+      `    needs: [s4${CURSOR}]\n    uses: crm.contact.get@1\n    with:\n      id: \${{ steps.s250`,
+    );
+    expect(needs.incomplete).toBe(true);
+    expect(labels(needs)).toContain("s4");
+    // A small flow's list is complete: the editor filters it.
+    expect(
+      complete(q2c, "${{ steps.account.output.accountId }}", `\${{ steps.${CURSOR} }}`).incomplete,
+    ).toBeUndefined();
   });
 });

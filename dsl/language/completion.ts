@@ -71,6 +71,38 @@ export interface CompletionResult {
   items: CompletionItem[];
   /** What was completed (an editor may, say, not open CEL suggestions on a typed space). */
   context: LanguageContext["kind"];
+  /**
+   * The list is cut (a flow with more steps than {@link STEP_LIST_LIMIT}): ask again as more
+   * is typed, rather than filtering these items.
+   */
+  incomplete?: boolean;
+}
+
+/**
+ * Most steps listed at once: the nearest ones, narrowed by what has been typed. Listing every
+ * step of a 500-step flow cost the studio ~100 ms per `steps.` (the editor scores, sorts and
+ * lays out each item) on a shared 2-core machine.
+ */
+export const STEP_LIST_LIMIT = 50;
+
+/** Whether the letters of `typed` appear in `id` in order (case-insensitive). */
+function fuzzy(typed: string, id: string): boolean {
+  let j = 0;
+  const t = typed.toLowerCase();
+  const s = id.toLowerCase();
+  for (let i = 0; i < s.length && j < t.length; i++) if (s[i] === t[j]) j++;
+  return j === t.length;
+}
+
+/** The candidates to list for what has been typed, and whether that is all of them. */
+function limitSteps(steps: StepOutline[], typed: string): { steps: StepOutline[]; cut: boolean } {
+  if (steps.length <= STEP_LIST_LIMIT) return { steps, cut: false };
+  const word = typed.replace(/^[.'"[]+/, "").toLowerCase();
+  if (!word) return { steps: steps.slice(0, STEP_LIST_LIMIT), cut: true };
+  // Ids starting with what was typed first, then those containing its letters in order.
+  const prefix = steps.filter((s) => s.id.toLowerCase().startsWith(word));
+  const rest = steps.filter((s) => !s.id.toLowerCase().startsWith(word) && fuzzy(word, s.id));
+  return { steps: [...prefix, ...rest].slice(0, STEP_LIST_LIMIT), cut: true };
 }
 
 const CEL_IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -84,11 +116,10 @@ export function completionsAt(
 ): CompletionResult | undefined {
   const ctx = contextAt(text, offset, env);
   if (!ctx) return undefined;
-  const done = (span: Span, items: CompletionItem[]): CompletionResult => ({
-    span,
-    items,
-    context: ctx.kind,
-  });
+  const done = (span: Span, items: CompletionItem[], incomplete = false): CompletionResult =>
+    incomplete
+      ? { span, items, context: ctx.kind, incomplete }
+      : { span, items, context: ctx.kind };
   switch (ctx.kind) {
     case "block":
       return done(ctx.span, blockItems(env, ctx.purpose));
@@ -99,15 +130,17 @@ export function completionsAt(
       );
     case "input-value":
       return done(ctx.span, inputValueItems(text, ctx.block, ctx.keys, ctx.stepItem, env));
-    case "needs":
-      return done(ctx.span, needsItems(text, ctx.stepItem, ctx.bracket));
+    case "needs": {
+      const r = needsItems(text, ctx.stepItem, ctx.bracket, ctx.span);
+      return done(ctx.span, r.items, r.incomplete);
+    }
     case "cel": {
       const place = celPlace(text, ctx.site, offset);
       if (!place) return undefined;
       const outline = flowOutline(text);
       const step = ctx.stepItem ? stepAtLine(outline, ctx.stepItem.line) : undefined;
-      const r = celItems(place, { outline, step, allowItem: ctx.allowItem, env });
-      return done(r.span, r.items);
+      const r = celItems(place, { outline, step, allowItem: ctx.allowItem, env, text });
+      return done(r.span, r.items, r.incomplete);
     }
   }
 }
@@ -290,26 +323,39 @@ function inputValueItems(
 // ---------------------------------------------------------------------------------------------
 // needs
 
-function needsItems(text: string, stepItem: ItemToken, bracket: boolean): CompletionItem[] {
+function needsItems(
+  text: string,
+  stepItem: ItemToken,
+  bracket: boolean,
+  word: Span,
+): { items: CompletionItem[]; incomplete: boolean } {
   const outline = flowOutline(text);
   const self = stepAtLine(outline, stepItem.line);
-  const listed = new Set(self?.needs.map((n) => n.id));
-  return candidateSteps(outline, self)
-    .filter((s) => !listed.has(s.id))
-    .map((s, i) => ({
-      label: s.id,
-      kind: "step" as const,
-      detail: s.uses,
-      insertText: bracket ? s.id : `[${s.id}]`,
-      filterText: s.id,
-      sortText: pad(i),
-    }));
+  const typed = text.slice(word.start, word.end);
+  // Listed already: the other entries (the one being typed is not).
+  const listed = new Set(
+    self?.needs.filter((n) => n.span.end < word.start || n.span.start > word.end).map((n) => n.id),
+  );
+  const { steps, cut } = limitSteps(
+    candidateSteps(outline, self).filter((s) => !listed.has(s.id)),
+    typed,
+  );
+  const items = steps.map((s, i) => ({
+    label: s.id,
+    kind: "step" as const,
+    detail: s.uses,
+    insertText: bracket ? s.id : `[${s.id}]`,
+    filterText: s.id,
+    sortText: pad(i),
+  }));
+  return { items, incomplete: cut };
 }
 
 // ---------------------------------------------------------------------------------------------
 // CEL
 
 interface CelEnv {
+  text: string;
   outline: FlowOutline;
   step?: StepOutline;
   allowItem: boolean;
@@ -365,9 +411,11 @@ function fieldItems(schema: JsonSchema | undefined, prefix: string): CompletionI
   return out;
 }
 
-function celItems(place: CelCompletionPlace, c: CelEnv): { span: Span; items: CompletionItem[] } {
+type CelItems = { span: Span; items: CompletionItem[]; incomplete?: boolean };
+
+function celItems(place: CelCompletionPlace, c: CelEnv): CelItems {
   if (place.kind === "top") return { span: place.word, items: topItems(c) };
-  if (place.kind === "index") return { span: place.word, items: indexItems(place.chain, c) };
+  if (place.kind === "index") return indexItems(place, c);
   return memberItems(place, c);
 }
 
@@ -462,10 +510,7 @@ function chainSchema(chain: MemberChain, c: CelEnv): { schema?: JsonSchema; know
   return { known: false };
 }
 
-function memberItems(
-  place: Extract<CelCompletionPlace, { kind: "member" }>,
-  c: CelEnv,
-): { span: Span; items: CompletionItem[] } {
+function memberItems(place: Extract<CelCompletionPlace, { kind: "member" }>, c: CelEnv): CelItems {
   const span = place.word;
   const segs = place.chain.segments.map((s) => s.name);
   const allMethods = () => celMethodsFor([]).map(functionItem);
@@ -520,11 +565,10 @@ function hasOutputFields(
   );
 }
 
-function stepItems(
-  place: Extract<CelCompletionPlace, { kind: "member" }>,
-  c: CelEnv,
-): { span: Span; items: CompletionItem[] } {
-  const items = candidateSteps(c.outline, c.step).map((s, i): CompletionItem => {
+function stepItems(place: Extract<CelCompletionPlace, { kind: "member" }>, c: CelEnv): CelItems {
+  const typed = c.text.slice(place.word.start, place.word.end);
+  const { steps, cut } = limitSteps(candidateSteps(c.outline, c.step), typed);
+  const items = steps.map((s, i): CompletionItem => {
     const block = blockRefOf(s, c.env.registry);
     const tail = hasOutputFields(c.outline, s, block) ? ".output." : ".output";
     const plain = CEL_IDENT.test(s.id);
@@ -541,13 +585,16 @@ function stepItems(
       retrigger: tail.endsWith("."),
     };
   });
-  return { span: place.word, items };
+  return cut ? { span: place.word, items, incomplete: true } : { span: place.word, items };
 }
 
-function indexItems(chain: MemberChain, c: CelEnv): CompletionItem[] {
-  const segs = chain.segments.map((s) => s.name);
-  if (segs.length === 1 && segs[0] === "steps")
-    return candidateSteps(c.outline, c.step).map((s, i) => ({
+function indexItems(place: Extract<CelCompletionPlace, { kind: "index" }>, c: CelEnv): CelItems {
+  const span = place.word;
+  const segs = place.chain.segments.map((s) => s.name);
+  if (segs.length === 1 && segs[0] === "steps") {
+    const typed = c.text.slice(span.start, span.end);
+    const { steps, cut } = limitSteps(candidateSteps(c.outline, c.step), typed);
+    const items = steps.map((s, i) => ({
       label: s.id,
       kind: "step" as const,
       detail: s.uses,
@@ -555,11 +602,14 @@ function indexItems(chain: MemberChain, c: CelEnv): CompletionItem[] {
       insertText: s.id,
       sortText: pad(i),
     }));
-  if (segs.length === 1 && segs[0] === "inputs") return inputItems(c);
-  if (segs.length === 1 && segs[0] === "secrets") return secretItems(c);
-  const { schema, known } = chainSchema(chain, c);
-  if (!known) return [];
-  return fieldItems(schema, segs.join("."))
+    return cut ? { span, items, incomplete: true } : { span, items };
+  }
+  if (segs.length === 1 && segs[0] === "inputs") return { span, items: inputItems(c) };
+  if (segs.length === 1 && segs[0] === "secrets") return { span, items: secretItems(c) };
+  const { schema, known } = chainSchema(place.chain, c);
+  if (!known) return { span, items: [] };
+  const items = fieldItems(schema, segs.join("."))
     .filter((i) => i.kind === "field")
     .map((i) => ({ ...i, insertText: i.label }));
+  return { span, items };
 }

@@ -4,7 +4,10 @@ import { detectRenames } from "./carry-positions";
 import { studioRegistry } from "./registry";
 import { StudioStore } from "./studio-store";
 
-const flow = readFileSync(new URL("../../prisma/samples/quote-to-cash.flow.yaml", import.meta.url), "utf8");
+const flow = readFileSync(
+  new URL("../../prisma/samples/quote-to-cash.flow.yaml", import.meta.url),
+  "utf8",
+);
 
 const slot = (id: string, uses = "x@1") => ({ id, uses });
 
@@ -12,7 +15,10 @@ describe("detectRenames", () => {
   it("pairs a changed id at the same place with the same block", () => {
     const prev = [slot("a"), slot("deal", "crm.deal.update@1"), slot("c")];
     const next = [slot("a"), slot("deal_c", "crm.deal.update@1"), slot("c")];
-    expect(detectRenames(prev, next, null)).toEqual({ renames: [["deal", "deal_c"]], vanished: null });
+    expect(detectRenames(prev, next, null)).toEqual({
+      renames: [["deal", "deal_c"]],
+      vanished: null,
+    });
   });
 
   it("does not take a reorder, a changed block or a reused id for a rename", () => {
@@ -74,7 +80,11 @@ describe("StudioStore: a step renamed by typing keeps its position", () => {
       store.undo();
       const g = store.getState().graph!;
       const ids = new Set(g.steps.map((s) => s.stepId));
-      seen.push(Object.keys(g.positions).filter((k) => !ids.has(k)).join(","));
+      seen.push(
+        Object.keys(g.positions)
+          .filter((k) => !ids.has(k))
+          .join(","),
+      );
     }
     expect(seen).toEqual(["account_x", "", "", ""]);
     expect(store.getState().text).toBe(flow);

@@ -223,8 +223,20 @@ interface SecretEntry {
   secret: string;
   at: number;
 }
-const secrets = new Map<string, SecretEntry | null>();
-const secretAt = new Map<string, number>();
+/**
+ * The secret cache, one per process: kept on globalThis because Next.js bundles this module
+ * twice (the tRPC route that rotates a secret, and the webhook endpoint registered by
+ * instrumentation that checks it); with a cache per bundle the rotated secret's predecessor
+ * went on verifying for up to `cacheMs` in the very process that rotated it.
+ */
+const shared = globalThis as unknown as {
+  __trustflowWebhookSecrets?: {
+    secrets: Map<string, SecretEntry | null>;
+    secretAt: Map<string, number>;
+  };
+};
+shared.__trustflowWebhookSecrets ??= { secrets: new Map(), secretAt: new Map() };
+const { secrets, secretAt } = shared.__trustflowWebhookSecrets;
 /** Cached lookups (unknown names included) kept at most: random URLs cannot grow the cache. */
 const MAX_CACHED_SECRETS = 10_000;
 const secretKey = (slug: string, flow: string) => `${slug}\u0000${flow}`;

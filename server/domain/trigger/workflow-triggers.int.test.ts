@@ -3,10 +3,13 @@
  * example body; schedule with its next five fire times), the schedule preview, and setting the
  * draft's trigger (editors only; bad cron refused, nothing changed).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Database } from "@/server/adapters/prisma";
-import { addMembership, callerFor, makeUser } from "@/server/testing/fixtures";
+import { addMembership, adminActor, callerFor, makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
+import { testVault } from "@/server/testing/webhooks";
+import { signWebhook } from "./signature";
+import { rotateWebhookSecret } from "./webhooks";
 
 let db: Database;
 let owner: Awaited<ReturnType<typeof makeUser>>;
@@ -194,5 +197,49 @@ describe("trigger.setTrigger", () => {
     await expect(
       asViewer.trigger.setTrigger({ workflowId: wf.id, trigger: { type: "manual" } }),
     ).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
+});
+
+describe("secret rotation", () => {
+  it("takes effect at once in its process, whichever bundle of the module checks deliveries", async () => {
+    const api = callerFor(db.prisma, owner.user, owner.workspace.id);
+    const wf = await api.workflow.create({
+      name: "Rotated",
+      dsl: HOOK.replace("flow: hooked", "flow: rotated"),
+    });
+    const vault = testVault();
+    // Next.js bundles webhooks.ts twice (the tRPC route rotates, the webhook endpoint checks):
+    // a second module instance stands for the endpoint's.
+    vi.resetModules();
+    const endpoint = await import("./webhooks");
+    const deliver = (secret: string, body: string) =>
+      endpoint.receiveWebhook(
+        db.prisma,
+        {
+          workspaceSlug: owner.workspace.slug,
+          flowName: "rotated",
+          body,
+          signature: signWebhook(secret, body, Math.floor(Date.now() / 1000)),
+          deliveryId: null,
+          wait: false,
+        },
+        { vault, driver: db.driver },
+      );
+    const first = await rotateWebhookSecret(db.prisma, vault, adminActor(owner), {
+      workflowId: wf.id,
+    });
+    await expect(deliver(first.secret, '{"contractId":"CTR-1"}')).resolves.toMatchObject({
+      status: 202,
+    });
+    const second = await rotateWebhookSecret(db.prisma, vault, adminActor(owner), {
+      workflowId: wf.id,
+    });
+    // Within the cache's 2 s: the old secret is refused, the new one accepted.
+    await expect(deliver(first.secret, '{"contractId":"CTR-2"}')).resolves.toMatchObject({
+      status: 401,
+    });
+    await expect(deliver(second.secret, '{"contractId":"CTR-3"}')).resolves.toMatchObject({
+      status: 202,
+    });
   });
 });
