@@ -8,8 +8,15 @@ export async function register() {
   const { env } = await import("./server/env");
   env();
   const { database, startWorker } = await import("./server/db");
-  await database();
-  await startWorker({ stopOnSignals: true });
+  try {
+    await database();
+    await startWorker({ stopOnSignals: true });
+  } catch (err) {
+    // Next.js would log this and serve on, unhealthy forever: a server that cannot open its
+    // database exits instead, so `npm start`, the tests and supervisors see it.
+    console.error(`Trustflow could not start: ${(err as Error).stack ?? String(err)}`);
+    process.exit(1);
+  }
   // For scripts/serve.mjs, which answers webhooks before Next.js (one handler, two front ends).
   const webhook = await import("./server/webhook-endpoint");
   (globalThis as { __trustflowWebhook?: unknown }).__trustflowWebhook = {

@@ -96,7 +96,8 @@ export function embeddedBinaries(): Binaries {
   const require = createRequire(import.meta.url);
   let entry: string;
   try {
-    entry = require.resolve(pkg); // <root>/dist/index.js: the package exports nothing else
+    // <root>/dist/index.js (the package exports nothing else); resolved at run time, not bundled.
+    entry = require.resolve(/* turbopackIgnore: true */ pkg);
   } catch {
     throw new EmbeddedPostgresError(
       `The embedded PostgreSQL has no binaries for ${platform()}-${arch()} (npm package ${pkg} is not installed). ` +
