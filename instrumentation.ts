@@ -7,16 +7,8 @@ export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { env } = await import("./server/env");
   env();
-  const { database, startWorker } = await import("./server/db");
-  try {
-    await database();
-    await startWorker({ stopOnSignals: true });
-  } catch (err) {
-    // Next.js would log this and serve on, unhealthy forever: a server that cannot open its
-    // database exits instead, so `npm start`, the tests and supervisors see it.
-    console.error(`Trustflow could not start: ${(err as Error).stack ?? String(err)}`);
-    process.exit(1);
-  }
+  const { startServerProcess } = await import("./server/db");
+  await startServerProcess();
   // For scripts/serve.mjs, which answers webhooks before Next.js (one handler, two front ends).
   const webhook = await import("./server/webhook-endpoint");
   (globalThis as { __trustflowWebhook?: unknown }).__trustflowWebhook = {
