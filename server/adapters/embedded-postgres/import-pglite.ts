@@ -463,12 +463,12 @@ async function copyTable(
   // A cursor reads the table once, in whatever order; a keyset on ctid would sort the rest of
   // the table for every batch (PostgreSQL has no ordered TID range scan).
   await src.query(`DECLARE import_rows NO SCROLL CURSOR FOR ${rowsSql(table, columns)}`);
-  const fetch = async (limit: number) =>
+  const readBatch = async (limit: number) =>
     (await src.query<{ r: string }>(`FETCH ${limit} FROM import_rows`)).rows;
   let rows = 0;
   let digest = 0n;
   let limit = FIRST_BATCH;
-  let next: Promise<{ r: string }[]> | null = fetch(limit);
+  let next: Promise<{ r: string }[]> | null = readBatch(limit);
   try {
     while (next) {
       const batch: { r: string }[] = await next;
@@ -484,7 +484,7 @@ async function copyTable(
       if (batch.length === limit) {
         const fit = Math.floor((BATCH_BYTES * batch.length) / Math.max(1, bytes));
         limit = Math.max(1, Math.min(BATCH_ROWS, 4 * limit, fit));
-        next = fetch(limit);
+        next = readBatch(limit);
       }
       await inserted;
       rows += batch.length;
