@@ -7,9 +7,8 @@ export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { env } = await import("./server/env");
   env();
-  const { database, startWorker } = await import("./server/db");
-  await database();
-  await startWorker({ stopOnSignals: true });
+  const { startServerProcess } = await import("./server/db");
+  await startServerProcess();
   // For scripts/serve.mjs, which answers webhooks before Next.js (one handler, two front ends).
   const webhook = await import("./server/webhook-endpoint");
   (globalThis as { __trustflowWebhook?: unknown }).__trustflowWebhook = {

@@ -180,7 +180,7 @@ async function choosePort(preferred, h) {
 }
 
 async function waitHealthy(url) {
-  for (let i = 0; i < 600; i++) {
+  for (let i = 0; i < 1800; i++) {
     try {
       const res = await fetch(url);
       if (res.ok) return;
@@ -190,5 +190,6 @@ async function waitHealthy(url) {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  console.error(`The server did not become healthy at ${url}.`);
+  console.error(`The server did not become healthy at ${url} within three minutes; stopping.`);
+  await shutdown(1);
 }

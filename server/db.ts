@@ -158,3 +158,19 @@ export function startWorker(
   }
   return w.__trustflowWorker;
 }
+
+/**
+ * The server process's start (instrumentation.ts): the database, then run execution (stopped
+ * gracefully on SIGTERM/SIGINT). Next.js would log a failure here and serve on, unhealthy
+ * forever: a server that cannot open its database exits instead, so `npm start`, the tests and
+ * supervisors see it.
+ */
+export async function startServerProcess(): Promise<void> {
+  try {
+    await database();
+    await startWorker({ stopOnSignals: true });
+  } catch (err) {
+    console.error(`Trustflow could not start: ${(err as Error).stack ?? String(err)}`);
+    process.exit(1);
+  }
+}

@@ -1,35 +1,65 @@
 /**
- * Engine benchmarks (`npm run bench:engine -- [engine] [workers] [webhook] [inproc]`, default all):
+ * Engine benchmarks (`npm run bench:engine -- [engine] [workers] [webhook] [inproc] [startup]`,
+ * default all):
  *
  * - engine: per-step overhead, (time[100 steps] − time[1 step]) / 99 per repetition, median;
  *   100-chain and 100-wide fan-out; pure steps (data.transform) and side-effect steps (a write
  *   block, `crm.contact.update`, whose runtime is a local no-op: the figure is the engine's
  *   cost including the durable checkpoint of every side-effect step). Time = claim, load,
- *   advance and final commit of one run in one process. Embedded PGlite (on disk) and PostgreSQL.
+ *   advance and final commit of one run in one process. On PGlite (on disk, opened by this
+ *   process) and on PostgreSQL: the store on either.
  * - workers: throughput of 10-step write chains with 1 and 2 `pg-boss` worker processes on
  *   PostgreSQL (the chaos test's worker entry without delays; its write double inserts one row).
- * - webhook: a 2-step flow behind a webhook answering with the run's output (`?wait=1`), on
- *   `next start` (the existing production build), embedded PGlite and PostgreSQL: open-loop at
- *   17 req/s (1,020/min) for 30 s and closed-loop with 10 connections for 20 s, signed client
- *   in this process (same method as /work/shared/peers/loadgen.mjs, which cannot sign).
- *
+ * - webhook: a 2-step flow behind a webhook answering with the run's output (`?wait=1`), on the
+ *   production server (`scripts/serve.mjs` on an existing `next build`, as `npm start` runs it):
+ *   open-loop at 17 req/s (1,020/min) for 30 s and closed-loop with 10 connections for 20 s,
+ *   signed client in this process (same method as /work/shared/peers/loadgen.mjs, which cannot
+ *   sign). Each checkout's server runs on its default database (what it opens without
+ *   DATABASE_URL: the embedded PostgreSQL since issue 12, PGlite under `<data dir>/pglite`
+ *   before) and on PostgreSQL (BENCH_PG_URL). With BASE_DIR, the base checkout's servers and
+ *   this one's take turns, repetition by repetition, so drift hits both. Each repetition starts
+ *   on a fresh database; the memory of the server process and of the PostgreSQL serving it is
+ *   sampled under the 10-connection load.
  * - inproc: the same webhook path without Next.js and HTTP (`receiveWebhook` and the embedded
  *   worker in this process): what the engine and the domain cost on their own.
+ * - startup: the embedded PostgreSQL's first start (initdb + start), later starts and stop; the
+ *   production server's time to a healthy `/api/health` on a fresh and on an existing data
+ *   directory, as `npm start` starts it (embedded database first, then the server; demo seed);
+ *   the disk's cost of one flushed write (8 KiB + fdatasync), which every durable commit pays.
  *
- * Env: BENCH_PG_URL (postgres://postgres@127.0.0.1:55432/postgres), REPS (3), PORT (3311).
+ * Env: BENCH_PG_URL (postgres://postgres@127.0.0.1:55432/postgres), REPS (3), PORT (3311),
+ * SERVER_DIR (the checkout whose build the webhook and startup sections start; default this
+ * one), BASE_DIR (a second checkout measured alternately with it; unset: none). The webhook
+ * section seeds with this checkout's Prisma client and the server's own migrations: the two
+ * checkouts' schemas must agree on the seeded tables.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fdatasyncSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import http from "node:http";
-import { loadavg, cpus, tmpdir } from "node:os";
+import { loadavg, cpus, release, tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
+import type { Database } from "@/server/adapters/prisma";
 
 process.env.LOG_LEVEL ??= "warn";
 const { compile } = await import("@/dsl/compile");
 const { BlockRegistry } = await import("@/dsl/registry/registry");
 const { migrate, openDatabase } = await import("@/server/adapters/prisma");
+const { loadMigrations } = await import("@/server/adapters/prisma/migrator");
+const { startEmbeddedPostgres } = await import("@/server/adapters/embedded-postgres/cluster");
+const { openEmbeddedDatabase } = await import("@/server/embedded-database");
 const { sqlFromDriver, SqlRunStore } = await import("@/server/adapters/store/sql-run-store");
 const { createRunEngine } = await import("@/server/domain/run/run-engine");
 const { builtinRuntimes } = await import("@/server/engine/runtimes/registry");
@@ -496,12 +526,77 @@ async function maxLoad(pathName: string, secret: string, conns: number, secs: nu
   return summarize(results, (performance.now() - t0) / 1000);
 }
 
-/** Starts the server (`scripts/serve.mjs`, as `npm start` does) on the prepared database; resolves when /api/health answers. */
-export async function startServer(env: Record<string, string>, port = PORT): Promise<ChildProcess> {
+// ---------------------------------------------------------------------------------------------
+// The servers under test: a checkout's production build on its default database or PostgreSQL
+
+/** The checkout whose production build the webhook and startup sections start. */
+const SERVER_DIR = path.resolve(process.env.SERVER_DIR ?? ".");
+/** A second checkout (another commit's build), measured alternately with SERVER_DIR. */
+const BASE_DIR = process.env.BASE_DIR ? path.resolve(process.env.BASE_DIR) : null;
+
+/** Where a server keeps its data: its checkout's default (no DATABASE_URL) or PostgreSQL. */
+type ServerDb = "embedded PostgreSQL" | "embedded PGlite" | "PostgreSQL";
+
+/**
+ * What a checkout's server opens without DATABASE_URL: the embedded PostgreSQL server since
+ * issue 12 (server/embedded-database.ts), PGlite in `<data dir>/pglite` before it. The label
+ * follows the code, so a base checkout is never reported under the new default's name.
+ */
+function defaultDatabase(dir: string): Exclude<ServerDb, "PostgreSQL"> {
+  return existsSync(path.join(dir, "server/embedded-database.ts"))
+    ? "embedded PostgreSQL"
+    : "embedded PGlite";
+}
+
+interface Target {
+  /** "base <commit>" or "this <commit>". */
+  checkout: string;
+  dir: string;
+  db: ServerDb;
+}
+
+const label = (t: Target) => `${t.checkout}, ${t.db}`;
+
+function checkoutName(role: string, dir: string): string {
+  const r = spawnSync("git", ["-C", dir, "rev-parse", "--short", "HEAD"], { encoding: "utf8" });
+  return `${role} ${r.status === 0 ? r.stdout.trim() : path.basename(dir)}`;
+}
+
+/**
+ * The servers to measure, in the order their repetitions take turns: the base's and this
+ * checkout's on their default databases, then both on PostgreSQL.
+ */
+function serverTargets(opts: { defaults: boolean; postgres: boolean }): Target[] {
+  const checkouts = [
+    ...(BASE_DIR ? [{ checkout: checkoutName("base", BASE_DIR), dir: BASE_DIR }] : []),
+    { checkout: checkoutName("this", SERVER_DIR), dir: SERVER_DIR },
+  ];
+  return [
+    ...(opts.defaults ? checkouts.map((c) => ({ ...c, db: defaultDatabase(c.dir) })) : []),
+    ...(opts.postgres ? checkouts.map((c) => ({ ...c, db: "PostgreSQL" as const })) : []),
+  ];
+}
+
+interface Server {
+  child: ChildProcess;
+  /** SIGTERM, then waits for the exit (the server stops its worker, then its database); ms. */
+  stop(): Promise<number>;
+}
+
+/**
+ * Starts `scripts/serve.mjs` of the checkout `dir` (as `npm start` does) on a prepared database;
+ * resolves when /api/health answers 200 (the database opened and migrated, the worker started).
+ */
+export async function startServer(
+  env: Record<string, string>,
+  port = PORT,
+  dir = SERVER_DIR,
+): Promise<Server> {
   const child = spawn(
     process.execPath,
-    [path.resolve("scripts/serve.mjs"), "-p", String(port), "-H", "127.0.0.1"],
+    [path.join(dir, "scripts/serve.mjs"), "-p", String(port), "-H", "127.0.0.1"],
     {
+      cwd: dir,
       env: {
         ...process.env,
         NODE_ENV: "production",
@@ -515,8 +610,24 @@ export async function startServer(env: Record<string, string>, port = PORT): Pro
     },
   );
   // Never leave the server behind, whatever happens to the benchmark.
-  process.once("exit", () => child.kill("SIGKILL"));
-  for (let i = 0; i < 600; i++) {
+  const kill = () => child.kill("SIGKILL");
+  process.once("exit", kill);
+  const server: Server = {
+    child,
+    async stop() {
+      const t0 = performance.now();
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      process.removeListener("exit", kill);
+      return performance.now() - t0;
+    },
+  };
+  // A first start on a loaded machine (migrations, demo seed) has taken a minute.
+  const deadline = performance.now() + 180_000;
+  while (performance.now() < deadline) {
     const ok = await new Promise<boolean>((r) => {
       const req = http.get(
         { host: "127.0.0.1", port, path: "/api/health", timeout: 2_000 },
@@ -528,52 +639,215 @@ export async function startServer(env: Record<string, string>, port = PORT): Pro
       req.on("timeout", () => req.destroy());
       req.on("error", () => r(false));
     });
-    if (ok) return child;
-    if (child.exitCode !== null) throw new Error("the server exited");
-    await new Promise((r) => setTimeout(r, 100));
+    if (ok) return server;
+    if (child.exitCode !== null) throw new Error(`the server in ${dir} exited`);
+    await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error("server did not start");
+  await server.stop();
+  throw new Error(`the server in ${dir} did not start`);
 }
 
-async function webhookSection(kind: "pglite" | "postgres") {
-  const key = randomBytes(32);
-  let env: Record<string, string>;
-  let cleanup: () => Promise<void>;
-  let seeded: Awaited<ReturnType<typeof seedWebhook>>;
-  if (kind === "postgres") {
+interface Memory {
+  procs: number;
+  rssMb: number;
+  /** Proportional set size: shared pages (PostgreSQL's shared buffers) counted once in all. */
+  pssMb: number;
+}
+
+/** RSS and PSS summed over a process and its descendants (from /proc; zero without it). */
+function treeMemory(root: number): Memory {
+  const children = new Map<number, number[]>();
+  let entries: string[] = [];
+  try {
+    entries = readdirSync("/proc").filter((e) => /^\d+$/.test(e));
+  } catch {
+    /* no /proc */
+  }
+  for (const e of entries) {
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(e)]);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const m: Memory = { procs: 0, rssMb: 0, pssMb: 0 };
+  const todo = [root];
+  while (todo.length) {
+    const pid = todo.pop()!;
+    try {
+      const roll = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+      m.rssMb += Number(/^Rss:\s+(\d+)/m.exec(roll)?.[1] ?? 0) / 1024;
+      m.pssMb += Number(/^Pss:\s+(\d+)/m.exec(roll)?.[1] ?? 0) / 1024;
+      m.procs += 1;
+    } catch {
+      /* gone meanwhile */
+    }
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return m;
+}
+
+const maxMemory = (a: Memory, b: Memory): Memory => ({
+  procs: Math.max(a.procs, b.procs),
+  rssMb: Math.max(a.rssMb, b.rssMb),
+  pssMb: Math.max(a.pssMb, b.pssMb),
+});
+
+/** The postmaster of the server behind `url`: the parent of a backend serving us. */
+async function postmasterOf(url: string): Promise<number | null> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+    const stat = readFileSync(`/proc/${rows[0]!.pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return null; // another host, or no /proc
+  } finally {
+    await c.end();
+  }
+}
+
+interface Prepared {
+  /** What the server needs to open it. */
+  env: Record<string, string>;
+  seeded: Awaited<ReturnType<typeof seedWebhook>>;
+  /** The postmaster serving it; null for PGlite (in the server's own process). */
+  postmaster: number | null;
+  /** After the server exited: drops the database, or stops the embedded server (its ms). */
+  close(): Promise<number | null>;
+}
+
+/** A fresh database for the target's server, migrated with that checkout's migrations, seeded. */
+async function prepareDatabase(t: Target, key: Buffer): Promise<Prepared> {
+  const migrations = await loadMigrations(path.join(t.dir, "prisma/migrations"));
+  const seedOn = async (db: Database) => {
+    await migrate(db.driver, migrations);
+    const seeded = await seedWebhook(db, key);
+    await db.close();
+    return seeded;
+  };
+  if (t.db === "PostgreSQL") {
     const fresh = await freshPg();
-    const db = await openDatabase({ kind: "postgres", url: fresh.url, poolSize: 2 });
-    await migrate(db.driver);
-    seeded = await seedWebhook(db, key);
-    await db.close();
-    env = { DATABASE_URL: fresh.url };
-    cleanup = () => fresh.drop();
-  } else {
-    const dir = mkdtempSync(path.join(tmpdir(), "tf-bench-hook-"));
-    const db = await openDatabase({ kind: "pglite", dataDir: path.join(dir, "pglite") });
-    await migrate(db.driver);
-    seeded = await seedWebhook(db, key);
-    await db.close();
-    env = { TRUSTFLOW_DATA_DIR: dir };
-    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+    const seeded = await seedOn(
+      await openDatabase({ kind: "postgres", url: fresh.url, poolSize: 2 }),
+    );
+    return {
+      env: { DATABASE_URL: fresh.url },
+      seeded,
+      postmaster: await postmasterOf(fresh.url),
+      close: async () => (await fresh.drop(), null),
+    };
   }
-  const server = await startServer({ ...env, TRUSTFLOW_CREDENTIALS_KEY: key.toString("base64") });
-  const p = seeded.paths.hook2!;
-  const probe = await signedRequest(new http.Agent(), p, seeded.secret);
-  if (!probe.ok) throw new Error(`webhook probe answered ${probe.status}`);
-  // Warm-up, not measured: JIT, the pool's connections and their prepared statements.
-  await maxLoad(p, seeded.secret, 10, 5);
-  const rate: Array<ReturnType<typeof summarize>> = [];
-  const max: Array<ReturnType<typeof summarize>> = [];
+  const dir = mkdtempSync(path.join(tmpdir(), "tf-bench-hook-"));
+  const env = { TRUSTFLOW_DATA_DIR: dir };
+  if (t.db === "embedded PGlite") {
+    // Where a pre-issue-12 server opens its default database.
+    const seeded = await seedOn(
+      await openDatabase({ kind: "pglite", dataDir: path.join(dir, "pglite") }),
+    );
+    return {
+      env,
+      seeded,
+      postmaster: null,
+      close: async () => (rmSync(dir, { recursive: true, force: true }), null),
+    };
+  }
+  // Started (initdb on this fresh directory) and owned by this process, as `npm start` starts it
+  // before the server: the server joins it, and this process stops it after the server's exit.
+  const embedded = await openEmbeddedDatabase({ dataDir: dir, log: () => undefined });
+  try {
+    const seeded = await seedOn(
+      await openDatabase({ kind: "postgres", url: embedded.url, poolSize: 2 }),
+    );
+    return {
+      env,
+      seeded,
+      postmaster: embedded.server.pid,
+      async close() {
+        const t0 = performance.now();
+        await embedded.server.stop();
+        const ms = performance.now() - t0;
+        rmSync(dir, { recursive: true, force: true });
+        return ms;
+      },
+    };
+  } catch (err) {
+    await embedded.server.stop();
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// webhook: the production server + signed client
+
+interface WebhookRep {
+  rate: ReturnType<typeof summarize>;
+  max: ReturnType<typeof summarize>;
+  /** Peak under the 10-connection load: the server's process, the PostgreSQL serving it. */
+  serverMemory: Memory;
+  postgresMemory: Memory | null;
+  serverStopMs: number;
+  postgresStopMs: number | null;
+}
+
+async function webhookRep(t: Target): Promise<WebhookRep> {
+  const key = randomBytes(32);
+  const db = await prepareDatabase(t, key);
+  let server: Server | null = null;
+  try {
+    server = await startServer(
+      { ...db.env, TRUSTFLOW_CREDENTIALS_KEY: key.toString("base64") },
+      PORT,
+      t.dir,
+    );
+    const { secret } = db.seeded;
+    const p = db.seeded.paths.hook2!;
+    const probe = await signedRequest(new http.Agent(), p, secret);
+    if (!probe.ok) throw new Error(`webhook probe answered ${probe.status}`);
+    // Warm-up, not measured: JIT, the pool's connections and their prepared statements.
+    await maxLoad(p, secret, 10, 5);
+    const rate = await rateLoad(p, secret, 17, 30);
+    const pid = server.child.pid!;
+    let serverMemory = treeMemory(pid);
+    let postgresMemory = db.postmaster ? treeMemory(db.postmaster) : null;
+    const sample = () => {
+      serverMemory = maxMemory(serverMemory, treeMemory(pid));
+      if (db.postmaster) postgresMemory = maxMemory(postgresMemory!, treeMemory(db.postmaster));
+    };
+    const sampler = setInterval(sample, 5_000);
+    const max = await maxLoad(p, secret, 10, 20);
+    clearInterval(sampler);
+    const serverStopMs = await server.stop();
+    server = null;
+    const postgresStopMs = await db.close();
+    return { rate, max, serverMemory, postgresMemory, serverStopMs, postgresStopMs };
+  } catch (err) {
+    await server?.stop();
+    await db.close();
+    throw err;
+  }
+}
+
+async function webhookSection(list: Target[]) {
+  const reps = new Map<Target, WebhookRep[]>(list.map((t) => [t, []]));
+  // Repetitions take turns (base, this, base, this, …) so the machine's drift hits every server.
   for (let rep = 1; rep <= REPS; rep++) {
-    rate.push(await rateLoad(p, seeded.secret, 17, 30));
-    log(kind, "rate", rate.at(-1));
-    max.push(await maxLoad(p, seeded.secret, 10, 20));
-    log(kind, "max", max.at(-1));
+    for (const t of list) {
+      const r = await webhookRep(t);
+      reps.get(t)!.push(r);
+      log(label(t), `rep ${rep}`, {
+        rate: `${f(r.rate.rps, 1)} r/s, p50 ${f(r.rate.p50, 2)}, p95 ${f(r.rate.p95, 2)}, errors ${r.rate.errors}`,
+        max: `${f(r.max.rps, 0)} r/s, p50 ${f(r.max.p50, 2)}, errors ${r.max.errors}`,
+        serverRssMb: f(r.serverMemory.rssMb, 0),
+        postgres: r.postgresMemory
+          ? `${r.postgresMemory.procs} procs, RSS ${f(r.postgresMemory.rssMb, 0)} MB, PSS ${f(r.postgresMemory.pssMb, 0)} MB`
+          : "none (in the server process)",
+      });
+    }
   }
-  server.kill("SIGTERM");
-  await new Promise((r) => server.once("exit", r));
-  await cleanup();
   const med = (xs: Array<ReturnType<typeof summarize>>) => ({
     reps: xs.length,
     errors: xs.reduce((s, x) => s + x.errors, 0),
@@ -581,9 +855,30 @@ async function webhookSection(kind: "pglite" | "postgres") {
     p50: median(xs.map((x) => x.p50)),
     p95: median(xs.map((x) => x.p95)),
     p99: median(xs.map((x) => x.p99)),
-    perRep: xs.map((x) => `${f(x.rps, 0)} r/s, p50 ${f(x.p50, 2)}`).join("; "),
+    perRep: xs.map((x) => `${f(x.rps, 0)} r/s, p50 ${f(x.p50, 2)}, p95 ${f(x.p95, 2)}`).join("; "),
   });
-  return { backend: kind, rate: med(rate), max: med(max) };
+  const memory = (xs: Memory[]) => ({
+    procs: median(xs.map((x) => x.procs)),
+    rssMb: +f(median(xs.map((x) => x.rssMb)), 0),
+    pssMb: +f(median(xs.map((x) => x.pssMb)), 0),
+    perRepRssMb: xs.map((x) => +f(x.rssMb, 0)),
+  });
+  return list.map((t) => {
+    const xs = reps.get(t)!;
+    const pgStops = xs.flatMap((x) => (x.postgresStopMs === null ? [] : [x.postgresStopMs]));
+    return {
+      server: label(t),
+      dir: t.dir,
+      rate: med(xs.map((x) => x.rate)),
+      max: med(xs.map((x) => x.max)),
+      serverMemory: memory(xs.map((x) => x.serverMemory)),
+      postgresMemory: xs[0]!.postgresMemory
+        ? memory(xs.map((x) => x.postgresMemory!))
+        : "in the server process",
+      serverStopMs: +f(median(xs.map((x) => x.serverStopMs)), 0),
+      ...(pgStops.length ? { embeddedStopMs: +f(median(pgStops), 0) } : {}),
+    };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -653,25 +948,226 @@ async function inprocSection(kind: "pglite" | "postgres") {
 }
 
 // ---------------------------------------------------------------------------------------------
+// startup: the embedded PostgreSQL's start and stop, the server's time to healthy, the disk
+
+/** The embedded PostgreSQL alone: first start (initdb + start), a later start, their stops. */
+async function clusterStartStop() {
+  const first: number[] = [];
+  const later: number[] = [];
+  const stops: number[] = [];
+  let version = "";
+  for (let i = 0; i < REPS; i++) {
+    const dir = mkdtempSync(path.join(tmpdir(), "tf-bench-cluster-"));
+    try {
+      for (const times of [first, later]) {
+        const t0 = performance.now();
+        const server = await startEmbeddedPostgres({ dataDir: dir });
+        times.push(performance.now() - t0);
+        version = server.version;
+        if (server.how !== (times === first ? "initialised" : "started"))
+          throw new Error(`the embedded PostgreSQL was ${server.how}`);
+        const t1 = performance.now();
+        await server.stop();
+        stops.push(performance.now() - t1);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const row = {
+    version,
+    firstStartMs: +f(median(first), 0),
+    laterStartMs: +f(median(later), 0),
+    stopMs: +f(median(stops), 0),
+    perRep: { first: first.map((x) => +f(x, 0)), later: later.map((x) => +f(x, 0)) },
+    stopsPerRep: stops.map((x) => +f(x, 0)),
+  };
+  log("embedded PostgreSQL", row);
+  return row;
+}
+
+interface StartTimes {
+  /** Why the server did not become healthy (the other figures are then NaN). */
+  error?: string;
+  /** `npm start`'s embedded database: start (initdb on a fresh directory), application database. */
+  databaseMs: number;
+  /** The server's start to a healthy /api/health: Next.js, migrations (all of them when fresh), seed. */
+  serverMs: number;
+  totalMs: number;
+  serverStopMs: number;
+  databaseStopMs: number;
+}
+
+/**
+ * The production server started as `npm start` starts it (the embedded database first when the
+ * checkout has one, then `scripts/serve.mjs`; demo seed, its default), on a fresh data directory
+ * and again on the same one; each time until /api/health answers 200.
+ */
+async function serverStart(t: Target) {
+  const dir = mkdtempSync(path.join(tmpdir(), "tf-bench-start-"));
+  const out: StartTimes[] = [];
+  try {
+    for (let i = 0; i < 2; i++) {
+      const t0 = performance.now();
+      const embedded =
+        t.db === "embedded PostgreSQL"
+          ? await openEmbeddedDatabase({ dataDir: dir, log: () => undefined })
+          : null;
+      const t1 = performance.now();
+      const server = await startServer(
+        { TRUSTFLOW_DATA_DIR: dir, TRUSTFLOW_SEED: "demo" },
+        PORT,
+        t.dir,
+      ).catch((err: unknown) => err as Error);
+      if (server instanceof Error) {
+        // Recorded, not fatal: a start that fails under load is a finding of its own.
+        await embedded?.server.stop();
+        const nan = { serverMs: NaN, totalMs: NaN, serverStopMs: NaN, databaseStopMs: NaN };
+        out.push({ databaseMs: t1 - t0, ...nan, error: server.message });
+        continue;
+      }
+      const t2 = performance.now();
+      const serverStopMs = await server.stop();
+      const t3 = performance.now();
+      await embedded?.server.stop();
+      out.push({
+        databaseMs: t1 - t0,
+        serverMs: t2 - t1,
+        totalMs: t2 - t0,
+        serverStopMs,
+        databaseStopMs: embedded ? performance.now() - t3 : 0,
+      });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { fresh: out[0]!, existing: out[1]! };
+}
+
+/** One WAL-like flushed write: 8 KiB overwritten in a preallocated file, then fdatasync. */
+function flushedWriteMs(n = 300): number {
+  const dir = mkdtempSync(path.join(tmpdir(), "tf-bench-fsync-"));
+  const fd = openSync(path.join(dir, "probe"), "w");
+  try {
+    const page = Buffer.alloc(8192, 7);
+    for (let i = 0; i < 128; i++) writeSync(fd, page, 0, page.length, i * page.length);
+    fdatasyncSync(fd);
+    const ms: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      writeSync(fd, page, 0, page.length, (i % 128) * page.length);
+      fdatasyncSync(fd);
+      ms.push(performance.now() - t0);
+    }
+    return median(ms);
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The kernel's view of the temporary directory's disk cache: "write back" (a volatile cache,
+ * flushed on fsync) or "write through"; "unknown" when /sys does not say.
+ */
+function diskWriteCache(): string {
+  const dev = statSync(tmpdir()).dev;
+  const major = (dev >> 8) & 0xfff;
+  const minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+  for (const q of ["queue/write_cache", "../queue/write_cache"]) {
+    try {
+      return readFileSync(`/sys/dev/block/${major}:${minor}/${q}`, "utf8").trim();
+    } catch {
+      /* a partition: its disk's queue is one level up */
+    }
+  }
+  return "unknown";
+}
+
+async function startupSection(list: Target[]) {
+  const cluster = list.some((t) => t.db === "embedded PostgreSQL")
+    ? await clusterStartStop()
+    : null;
+  const runs = new Map<Target, Array<Awaited<ReturnType<typeof serverStart>>>>(
+    list.map((t) => [t, []]),
+  );
+  for (let rep = 1; rep <= REPS; rep++) {
+    for (const t of list) {
+      const r = await serverStart(t);
+      runs.get(t)!.push(r);
+      log(label(t), `start rep ${rep}`, r);
+    }
+  }
+  const keys = ["databaseMs", "serverMs", "totalMs", "serverStopMs", "databaseStopMs"] as const;
+  const med = (all: StartTimes[]) => {
+    const xs = all.filter((x) => !x.error);
+    return {
+      ...Object.fromEntries(
+        keys.map((k) => [k, xs.length ? +f(median(xs.map((x) => x[k])), 0) : null]),
+      ),
+      failed: all.flatMap((x) => (x.error ? [x.error] : [])),
+    };
+  };
+  const servers = list.map((t) => {
+    const xs = runs.get(t)!;
+    return {
+      server: label(t),
+      fresh: med(xs.map((x) => x.fresh)),
+      existing: med(xs.map((x) => x.existing)),
+      totalPerRep: {
+        fresh: xs.map((x) => +f(x.fresh.totalMs, 0)),
+        existing: xs.map((x) => +f(x.existing.totalMs, 0)),
+      },
+    };
+  });
+  const disk = {
+    dir: tmpdir(),
+    writeCache: diskWriteCache(),
+    flushedWrite8KiBMs: +f(flushedWriteMs(), 3),
+  };
+  log("disk", disk);
+  return { cluster, servers, disk };
+}
+
+// ---------------------------------------------------------------------------------------------
 
 const started = new Date();
-const load0 = loadavg()[0]!;
+const load0 = loadavg();
 const result: Record<string, unknown> = {
-  machine: `${cpus()[0]?.model ?? "?"} x ${cpus().length}, Node ${process.version}`,
+  machine: `${cpus()[0]?.model ?? "?"} x ${cpus().length}, Linux ${release()}, Node ${process.version}`,
   date: started.toISOString(),
-  load1Start: load0,
+  loadStart: load0.map((x) => +x.toFixed(2)),
 };
-if (want("engine"))
-  result.engine = [await engineSection("pglite"), await engineSection("postgres")];
-if (want("inproc"))
-  result.inproc = process.argv.includes("--pg-only")
+const pgOnly = process.argv.includes("--pg-only");
+let failed = false;
+/** Runs a section; a failure is recorded in its place, and the later sections still run. */
+async function section(name: string, run: () => Promise<unknown>) {
+  if (!want(name)) return;
+  try {
+    result[name] = await run();
+  } catch (err) {
+    failed = true;
+    log(name, "failed", err);
+    result[name] = { error: String((err as Error)?.stack ?? err) };
+  }
+  // What is measured so far, should a later section hang.
+  log(`${name} done`, JSON.stringify(result[name]));
+}
+await section("engine", async () => [
+  await engineSection("pglite"),
+  await engineSection("postgres"),
+]);
+await section("inproc", async () =>
+  pgOnly
     ? [await inprocSection("postgres")]
-    : [await inprocSection("pglite"), await inprocSection("postgres")];
-if (want("workers")) result.workers = await workersSection();
-if (want("webhook"))
-  result.webhook = process.argv.includes("--pg-only")
-    ? [await webhookSection("postgres")]
-    : [await webhookSection("pglite"), await webhookSection("postgres")];
-result.load1End = loadavg()[0]!;
+    : [await inprocSection("pglite"), await inprocSection("postgres")],
+);
+await section("workers", workersSection);
+await section("webhook", () =>
+  webhookSection(serverTargets({ defaults: !pgOnly, postgres: true })),
+);
+await section("startup", () => startupSection(serverTargets({ defaults: true, postgres: false })));
+result.loadEnd = loadavg().map((x) => +x.toFixed(2));
+result.end = new Date().toISOString();
 console.log(JSON.stringify(result, null, 2));
-process.exit(0);
+process.exit(failed ? 1 : 0);

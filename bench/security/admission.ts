@@ -5,14 +5,17 @@
  * back to back. Reports accepted and refused (429/503 with `Retry-After`) starts, lost runs
  * (an accepted run that never finished, or a refused one that left a row: must be 0), and the
  * health latency p50/p95/max during the burst; median of REPS (3) repetitions, each on a fresh
- * embedded database.
+ * database.
  *
  * Targets:
  * - `server` (default when `.next/BUILD_ID` exists): the production server, `node
- *   scripts/serve.mjs` on the existing build (as `npm start` runs it), on embedded PGlite.
+ *   scripts/serve.mjs` on the existing build (as `npm start` runs it), on that checkout's default
+ *   database: the embedded PostgreSQL since issue 12 (started by this process before the server,
+ *   as `npm start` starts it; the server joins it), PGlite in `<data dir>/pglite` before it.
  * - `inproc` (default otherwise, or MODE=inproc): the same route handlers in this process behind
  *   a plain Node HTTP server — tRPC's fetch handler with the app router, `receiveWebhook` with the
- *   embedded worker's inline execution, `healthReport` — on embedded PGlite. No Next.js.
+ *   embedded worker's inline execution, `healthReport` — on PGlite opened by this process (the
+ *   pre-issue-12 default, kept for the before/after rows in bench/RESULTS.md). No Next.js.
  *
  * Env: MODE (server | inproc), SERVER_DIR (the checkout whose `.next` build `server` mode starts;
  * default this one), REPS (3), BURST (200), PORT (3321), ADMISSION=off (no gate: the
@@ -25,6 +28,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
+import type { Database } from "@/server/adapters/prisma";
 
 process.env.LOG_LEVEL ??= "warn";
 const { openDatabase, migrate } = await import("@/server/adapters/prisma");
@@ -40,6 +44,7 @@ const { hashToken } = await import("@/server/domain/token/api-tokens");
 const { admissionRefusalAnswer, admissionResponseMeta, configureAdmission } =
   await import("@/server/domain/run/admission");
 const { healthReport } = await import("@/server/health");
+const { openEmbeddedDatabase } = await import("@/server/embedded-database");
 const { HOOK_FLOW } = await import("../engine/bench-seed");
 
 const REPS = Number(process.env.REPS ?? 3);
@@ -49,6 +54,17 @@ const PORT = Number(process.env.PORT ?? 3321);
 const SERVER_DIR = path.resolve(process.env.SERVER_DIR ?? ".");
 const MODE =
   process.env.MODE ?? (existsSync(path.join(SERVER_DIR, ".next/BUILD_ID")) ? "server" : "inproc");
+/**
+ * The database under test: in `server` mode the checkout's default (what its server opens
+ * without DATABASE_URL: the embedded PostgreSQL since issue 12, PGlite before), so a base
+ * checkout is never reported under the new default's name; in `inproc` mode PGlite, opened here.
+ */
+const DATABASE =
+  MODE !== "server"
+    ? "PGlite in this process"
+    : existsSync(path.join(SERVER_DIR, "server/embedded-database.ts"))
+      ? "embedded PostgreSQL"
+      : "embedded PGlite";
 const log = (...a: unknown[]) =>
   console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
 
@@ -64,7 +80,12 @@ const pct = (sorted: number[], p: number) =>
 // Seeding: a workspace with a webhook flow (also started by run.start), its secret, a token
 
 interface Seeded {
+  /** The data directory (TRUSTFLOW_DATA_DIR of the server). */
   dir: string;
+  /** A connection of this process to the seeded database. */
+  open(): Promise<Database>;
+  /** Stops the embedded PostgreSQL this process started (if any), removes the directory. */
+  close(): Promise<void>;
   key: Buffer;
   secret: string;
   hookPath: string;
@@ -80,7 +101,17 @@ interface Seeded {
 async function seed(): Promise<Seeded> {
   const dir = mkdtempSync(path.join(tmpdir(), "tf-bench-admission-"));
   const key = randomBytes(32);
-  const db = await openDatabase({ kind: "pglite", dataDir: path.join(dir, "pglite") });
+  // The embedded PostgreSQL is started and owned by this process, as `npm start` starts it
+  // before the server; the server joins it, this process stops it after the server's exit.
+  const embedded =
+    DATABASE === "embedded PostgreSQL"
+      ? await openEmbeddedDatabase({ dataDir: dir, log: () => undefined })
+      : null;
+  const open = () =>
+    embedded
+      ? openDatabase({ kind: "postgres", url: embedded.url })
+      : openDatabase({ kind: "pglite", dataDir: path.join(dir, "pglite") });
+  const db = await open();
   await migrate(db.driver, await loadMigrations(path.join(SERVER_DIR, "prisma/migrations")));
   const [userId, workspaceId, workflowId] = [randomUUID(), randomUUID(), randomUUID()];
   const slug = `admission-${randomBytes(4).toString("hex")}`;
@@ -134,6 +165,11 @@ async function seed(): Promise<Seeded> {
   await db.close();
   return {
     dir,
+    open,
+    async close() {
+      await embedded?.server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
     key,
     secret,
     hookPath: `/api/hooks/${slug}/hook2`,
@@ -161,7 +197,7 @@ async function waitHealthy(port: number, child?: ChildProcess) {
   throw new Error("the server did not become healthy");
 }
 
-/** The production server on the seeded data directory. */
+/** The production server on the seeded data directory (its default database, seeded). */
 async function startProductionServer(s: Seeded): Promise<Target> {
   const child = spawn(
     process.execPath,
@@ -200,7 +236,7 @@ async function startInprocServer(s: Seeded): Promise<Target> {
   const { authenticateApiToken } = await import("@/server/domain/token/api-tokens");
   if (process.env.ADMISSION === "off") configureAdmission({ concurrency: 1_000_000, queue: 0 });
   else configureAdmission();
-  const db = await openDatabase({ kind: "pglite", dataDir: path.join(s.dir, "pglite") });
+  const db = await s.open();
   const engine = createRunEngine(db.prisma, { sql: sqlFromDriver(db.driver), driver: db.driver });
   const worker = startEmbeddedWorker(db.prisma, { engine });
   const inline = { engine, driver: db.driver };
@@ -472,13 +508,13 @@ async function rep(): Promise<Rep> {
   await t.stop();
 
   // Nothing lost, nothing left behind: read the database itself.
-  const db = await openDatabase({ kind: "pglite", dataDir: path.join(s.dir, "pglite") });
+  const db = await s.open();
   const runs = await db.driver.query<{ id: string; status: string }>(
     `SELECT "id"::text AS id, "status"::text AS status FROM "Run" WHERE "workspaceId" = $1::uuid`,
     [s.workspaceId],
   );
   await db.close();
-  rmSync(s.dir, { recursive: true, force: true });
+  await s.close();
   const warmups = 9;
   const byId = new Map(runs.map((r) => [r.id, r.status]));
   const lost = [...ids].filter((id) => byId.get(id) !== "succeeded").length;
@@ -535,7 +571,7 @@ async function countUnfinishedOverApi(t: Target, s: Seeded, ids: Set<string>): P
 // ---------------------------------------------------------------------------------------------
 
 const load0 = loadavg()[0]!;
-log(`mode ${MODE}, burst ${BURST}, reps ${REPS}`);
+log(`mode ${MODE} on ${DATABASE}, burst ${BURST}, reps ${REPS}`);
 const reps: Rep[] = [];
 for (let i = 1; i <= REPS; i++) {
   reps.push(await rep());
@@ -545,6 +581,7 @@ const load1 = loadavg()[0]!;
 const m = (k: keyof Rep) => median(reps.map((r) => r[k]));
 const summary = {
   mode: MODE,
+  database: DATABASE,
   ...(MODE === "server"
     ? { server: SERVER_DIR }
     : {

@@ -17,7 +17,7 @@
  * No "server-only": scripts load this through tsx.
  */
 import { createHash } from "node:crypto";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import pg from "pg";
@@ -56,9 +56,15 @@ export class PgliteImportError extends Error {
 
 // Serialises preparers across processes (session lock on the maintenance database).
 const LOCK_KEY = 72_707_370;
-/** Rows per fetch at most, and the JSON bytes a batch aims at (the row limit adapts to it). */
+/**
+ * Batches: at most 1,000 rows, aiming at 4 MB of JSON. The row limit starts small and adapts to
+ * the bytes read (growing at most fourfold a batch), so tables of large rows (run IR snapshots,
+ * step outputs) go a few rows at a time: memory stays bounded, and the target's JSON parsing,
+ * which slows down on very large documents, stays fast.
+ */
 const BATCH_ROWS = 1_000;
-const BATCH_BYTES = 8 << 20;
+const BATCH_BYTES = 4 << 20;
+const FIRST_BATCH = 4;
 /** PostgreSQL truncates longer identifiers silently (NAMEDATALEN - 1). */
 const MAX_IDENTIFIER_BYTES = 63;
 
@@ -163,7 +169,19 @@ async function importPglite(admin: pg.Client, c: ImportContext): Promise<ImportR
   try {
     source = await PGlite.create(c.dir);
   } catch (err) {
-    throw cannotOpen(c.dir, err);
+    let version = "unreadable";
+    try {
+      version = readFileSync(path.join(c.dir, "PG_VERSION"), "utf8").trim();
+    } catch {
+      // the message says so
+    }
+    const reason = err instanceof Error ? err.message : String(err);
+    throw cannotOpen(
+      c.dir,
+      new Error(`${reason} (PostgreSQL version of its files, PG_VERSION: ${version})`, {
+        cause: err,
+      }),
+    );
   }
   try {
     await source.exec(SESSION);
@@ -176,6 +194,17 @@ async function importPglite(admin: pg.Client, c: ImportContext): Promise<ImportR
     await admin.query(`DROP DATABASE IF EXISTS ${q(c.scratch)} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${q(c.scratch)}`);
     try {
+      const [db] = (
+        await admin.query<{ encoding: string }>(
+          "SELECT pg_encoding_to_char(encoding) AS encoding FROM pg_database WHERE datname = $1",
+          [c.scratch],
+        )
+      ).rows;
+      if (db?.encoding !== "UTF8") {
+        throw new PgliteImportError(
+          `The server creates databases in ${db?.encoding ?? "an unknown"} encoding; PGlite's is UTF8 and would not fit.`,
+        );
+      }
       const url = databaseUrl(c.adminUrl, c.scratch);
       await applyMigrations(url, migrations);
       const copied = await copyTables(source, url);
@@ -213,7 +242,13 @@ async function importPglite(admin: pg.Client, c: ImportContext): Promise<ImportR
       await admin
         .query(`DROP DATABASE IF EXISTS ${q(c.scratch)} WITH (FORCE)`)
         .catch(() => undefined);
-      throw err;
+      const reason = (err instanceof Error ? err.message : String(err)).replace(/\.?$/, ".");
+      throw new PgliteImportError(
+        `Importing the PGlite data directory ${c.dir} failed: ${reason} Nothing was changed: ` +
+          `the import was abandoned, the directory is kept as it was, and the next start tries ` +
+          `again (or set DATABASE_URL to a PostgreSQL server of your own).`,
+        { cause: err },
+      );
     }
   } finally {
     await source.close().catch(() => undefined);
@@ -363,7 +398,8 @@ interface CopiedTable {
 /**
  * One row's contribution to a table's digest: the first 64 bits of the SHA-256 of its JSON text,
  * as a signed integer; the digest is their sum. The target computes the same in SQL
- * ({@link DIGEST_SQL}), so the sums agree exactly when every row arrived byte for byte.
+ * ({@link DIGEST_SQL}): a row that did not arrive byte for byte changes the sum (barring a
+ * 2^-64 coincidence), whatever order either side reads the rows in.
  */
 function rowDigest(text: string): bigint {
   return createHash("sha256").update(text).digest().readBigInt64BE(0);
@@ -427,29 +463,38 @@ async function copyTable(
   // A cursor reads the table once, in whatever order; a keyset on ctid would sort the rest of
   // the table for every batch (PostgreSQL has no ordered TID range scan).
   await src.query(`DECLARE import_rows NO SCROLL CURSOR FOR ${rowsSql(table, columns)}`);
+  const readBatch = async (limit: number) =>
+    (await src.query<{ r: string }>(`FETCH ${limit} FROM import_rows`)).rows;
   let rows = 0;
   let digest = 0n;
-  let limit = BATCH_ROWS;
+  let limit = FIRST_BATCH;
+  let next: Promise<{ r: string }[]> | null = readBatch(limit);
   try {
-    for (;;) {
-      const batch = (await src.query<{ r: string }>(`FETCH ${limit} FROM import_rows`)).rows;
+    while (next) {
+      const batch: { r: string }[] = await next;
+      next = null;
       if (batch.length === 0) break;
       let bytes = 0;
       for (const { r } of batch) {
         bytes += r.length;
         digest += rowDigest(r);
       }
-      await target.query(insert, [`[${batch.map((b) => b.r).join(",")}]`]);
+      // The target inserts this batch while PGlite reads the next one (at most two in memory).
+      const inserted = target.query(insert, [`[${batch.map((b) => b.r).join(",")}]`]);
+      if (batch.length === limit) {
+        const fit = Math.floor((BATCH_BYTES * batch.length) / Math.max(1, bytes));
+        limit = Math.max(1, Math.min(BATCH_ROWS, 4 * limit, fit));
+        next = readBatch(limit);
+      }
+      await inserted;
       rows += batch.length;
-      if (batch.length < limit) break;
-      // Bounded memory: big rows (run IR snapshots, step outputs) shrink the next batch.
-      limit = Math.max(1, Math.min(BATCH_ROWS, Math.floor((BATCH_BYTES * batch.length) / bytes)));
     }
   } catch (err) {
     throw new PgliteImportError(`Copying table "${table}" failed: ${(err as Error).message}`, {
       cause: err,
     });
   } finally {
+    await (next as Promise<unknown> | null)?.catch(() => undefined);
     await src.query("CLOSE import_rows").catch(() => undefined);
   }
   if (String(rows) !== n) {
@@ -570,8 +615,7 @@ async function verifyChains(
     if (!r?.ok) {
       throw new PgliteImportError(
         `The audit chain of workspace ${id} does not verify after the copy` +
-          (r ? (r.message ? `: ${r.message}` : ".") : " (it was not verified).") +
-          " The import was abandoned; nothing was changed.",
+          (r ? (r.message ? `: ${r.message}` : ".") : " (it was not verified)."),
       );
     }
   }

@@ -58,67 +58,70 @@ export async function seedDemo(
   const texts = await Promise.all(
     SAMPLES.map((s) => readFile(path.join(samplesDir, s.file), "utf8")),
   );
-  await db.$transaction(async (tx) => {
-    const ws = await tx.workspace.create({ data: DEMO_WORKSPACE });
-    const users = [];
-    for (const [i, u] of DEMO_USERS.entries()) {
-      const user = await tx.user.upsert({
-        where: { email: u.email },
-        update: {},
-        create: { email: u.email, name: u.name, passwordHash: hashes[i]! },
-      });
-      await tx.membership.create({ data: { userId: user.id, workspaceId: ws.id, role: u.role } });
-      users.push(user);
-    }
-    const admin = users[0]!;
-    const actor = { userId: admin.id, label: admin.email, workspaceId: ws.id };
-    await appendAudit(
-      tx,
-      { ...actor, userId: null, label: "system:seed" },
-      {
-        action: "workspace.seed",
-        subjectType: "workspace",
-        subjectId: ws.id,
-        payload: { users: DEMO_USERS.map((u) => ({ email: u.email, role: u.role })) },
-      },
-    );
-    await seedGroups(tx, ws.id);
-    for (const [i, s] of SAMPLES.entries()) {
-      const text = texts[i]!;
-      const version = /^version:\s*([^\s#]+)/m.exec(text)?.[1] ?? "0.1.0";
-      const wf = await tx.workflow.create({
-        data: {
-          workspaceId: ws.id,
-          name: s.name,
-          description: s.description,
-          draft: text,
-          createdById: admin.id,
+  await db.$transaction(
+    async (tx) => {
+      const ws = await tx.workspace.create({ data: DEMO_WORKSPACE });
+      const users = [];
+      for (const [i, u] of DEMO_USERS.entries()) {
+        const user = await tx.user.upsert({
+          where: { email: u.email },
+          update: {},
+          create: { email: u.email, name: u.name, passwordHash: hashes[i]! },
+        });
+        await tx.membership.create({ data: { userId: user.id, workspaceId: ws.id, role: u.role } });
+        users.push(user);
+      }
+      const admin = users[0]!;
+      const actor = { userId: admin.id, label: admin.email, workspaceId: ws.id };
+      await appendAudit(
+        tx,
+        { ...actor, userId: null, label: "system:seed" },
+        {
+          action: "workspace.seed",
+          subjectType: "workspace",
+          subjectId: ws.id,
+          payload: { users: DEMO_USERS.map((u) => ({ email: u.email, role: u.role })) },
         },
-      });
-      const v = await tx.workflowVersion.create({
-        data: {
-          workflowId: wf.id,
-          version,
-          dsl: text,
-          authorId: admin.id,
-          irHash: opts.irHashOf?.(text) ?? null,
-          message: "Sample",
-        },
-      });
-      await appendAudit(tx, actor, {
-        action: "workflow.create",
-        subjectType: "workflow",
-        subjectId: wf.id,
-        payload: { name: wf.name },
-      });
-      await appendAudit(tx, actor, {
-        action: "workflow.version.create",
-        subjectType: "workflow",
-        subjectId: wf.id,
-        payload: { version: v.version, irHash: v.irHash },
-      });
-    }
-  });
+      );
+      await seedGroups(tx, ws.id);
+      for (const [i, s] of SAMPLES.entries()) {
+        const text = texts[i]!;
+        const version = /^version:\s*([^\s#]+)/m.exec(text)?.[1] ?? "0.1.0";
+        const wf = await tx.workflow.create({
+          data: {
+            workspaceId: ws.id,
+            name: s.name,
+            description: s.description,
+            draft: text,
+            createdById: admin.id,
+          },
+        });
+        const v = await tx.workflowVersion.create({
+          data: {
+            workflowId: wf.id,
+            version,
+            dsl: text,
+            authorId: admin.id,
+            irHash: opts.irHashOf?.(text) ?? null,
+            message: "Sample",
+          },
+        });
+        await appendAudit(tx, actor, {
+          action: "workflow.create",
+          subjectType: "workflow",
+          subjectId: wf.id,
+          payload: { name: wf.name },
+        });
+        await appendAudit(tx, actor, {
+          action: "workflow.version.create",
+          subjectType: "workflow",
+          subjectId: wf.id,
+          payload: { version: v.version, irHash: v.irHash },
+        });
+      }
+    },
+    { timeout: 120_000, maxWait: 60_000 },
+  );
   return { created: true };
 }
 
