@@ -224,3 +224,67 @@ steps:
     );
   });
 });
+
+describe("control.switch's `when`", () => {
+  const sw = (when: string, extra = "") => `flow: g
+version: 1.0.0
+inputs:
+  seats: { type: integer }
+steps:${READ}
+  - id: route
+    uses: control.switch@1
+    with:
+      cases:
+        - { label: big, when: ${when} }
+        - label: small
+          when: inputs.seats < 500
+${extra}`;
+
+  it("is checked as CEL like `if:`: syntax, names, inputs, steps and output fields", () => {
+    const at = (when: string) => {
+      const text = sw(when);
+      return compile(text, opts()).diagnostics.map((d) => [
+        d.code,
+        d.stepId,
+        text.slice(d.span.start, d.span.end),
+      ]);
+    };
+    expect(at("inputs.seats >= 500")).toEqual([]);
+    expect(at("inputs.seats >=")).toEqual([["TF2001", undefined, ">"]]);
+    expect(at("bogus > 1")).toEqual([["TF2003", undefined, "bogus"]]);
+    expect(at("inputs.seets > 1")).toEqual([["TF2008", "route", "inputs.seets"]]);
+    expect(at("steps.raed.output.email != ''")).toEqual([["TF2004", "route", "raed"]]);
+    expect(at("steps.read.output.emial != ''")).toEqual([
+      ["TF2006", "route", "steps.read.output.emial"],
+    ]);
+    // Inside `${{ }}` it is an expression of the flow, as before.
+    expect(at("'${{ inputs.seats > 500 }}'")).toEqual([]);
+    expect(at("'${{ inputs.seats > }}'").map((d) => d[0])).toEqual(["TF2001"]);
+  });
+
+  it("a step it reads is a need, and the case stays the string the block evaluates", () => {
+    const r = compile(sw("steps.read.output.email.endsWith('@big.example')"), opts());
+    expect(r.diagnostics).toEqual([]);
+    const route = r.ir!.steps.find((s) => s.id === "route")!;
+    expect(route.needs).toEqual(["read"]);
+    expect(route.inputs).toMatchObject({
+      kind: "object",
+      entries: {
+        cases: {
+          kind: "array",
+          items: [
+            {
+              entries: {
+                when: {
+                  kind: "literal",
+                  value: "steps.read.output.email.endsWith('@big.example')",
+                },
+              },
+            },
+            { entries: { when: { kind: "literal", value: "inputs.seats < 500" } } },
+          ],
+        },
+      },
+    });
+  });
+});

@@ -648,6 +648,7 @@ class Analyzer {
             targetPath: `with.${p.key}`,
             allowItem: isForeach && p.key !== "items",
           });
+          if (block) this.bareCelInList(block, p.key, p.value, index);
         }
         literalInputs[p.key] = astToJs(p.value);
       }
@@ -840,8 +841,25 @@ class Analyzer {
     this.bareCel(node, owner);
   }
 
+  /**
+   * Bare CEL in the items of a list input (`control.switch`'s `cases[].when`): checked like
+   * `if:` (syntax, names, references, cost); the value stays the literal string the block
+   * evaluates. A `${{ }}` there was compiled with the list's other values.
+   */
+  private bareCelInList(block: BlockDefinition, key: string, list: AstNode, owner: number): void {
+    if (list.kind !== "seq") return;
+    for (const [listKey, itemKey] of BARE_CEL_IN_LISTS[block.id] ?? []) {
+      if (listKey !== key) continue;
+      list.items.forEach((item, i) => {
+        const v = item.kind === "map" ? getValue(item, itemKey) : undefined;
+        if (v?.kind === "scalar" && typeof v.value === "string" && !v.value.includes("${{"))
+          this.bareCel(v, owner, `with.${key}.${i}.${itemKey}`);
+      });
+    }
+  }
+
   /** A string holding CEL without delimiters (`if:` shorthand, policy rules). */
-  private bareCel(node: AstScalar, owner: number): CompiledExpr | undefined {
+  private bareCel(node: AstScalar, owner: number, targetPath = "if"): CompiledExpr | undefined {
     const source = String(node.value);
     const base = this.locate(node, source, 0);
     const a = analyzeCel(source);
@@ -861,7 +879,7 @@ class Analyzer {
       base,
       fallback: node.span,
       owner,
-      targetPath: "if",
+      targetPath,
       whole: false,
       allowItem: false,
     });
@@ -1411,6 +1429,14 @@ const BARE_CEL_INPUTS: Record<string, string[]> = {
   "control.branch": ["condition"],
   "policy.check": ["rule"],
   "data.transform": ["fields.*"],
+};
+
+/**
+ * Bare CEL in the items of a list input: `[list, key]` pairs, so `cases[].when` of
+ * `control.switch` (the block evaluates each case's `when` in order).
+ */
+export const BARE_CEL_IN_LISTS: Record<string, ReadonlyArray<readonly [string, string]>> = {
+  "control.switch": [["cases", "when"]],
 };
 
 export function isBareCel(

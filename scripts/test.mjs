@@ -140,8 +140,6 @@ async function e2e() {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "trustflow-e2e-"));
   const base = `http://localhost:${port}`;
-  // Agent steps call a scripted OpenAI-compatible test double (e2e/support/fake-model-server.ts).
-  const fakeModel = await startFakeModel();
   const env = {
     ...process.env,
     NODE_ENV: "production",
@@ -151,8 +149,6 @@ async function e2e() {
     NEXTAUTH_SECRET: "e2e-secret-e2e-secret-e2e-secret-e2e-secret",
     LOG_LEVEL: "warn",
     NEXT_TELEMETRY_DISABLED: "1",
-    TRUSTFLOW_MODELS: JSON.stringify(e2eModels(fakeModel.baseURL)),
-    E2E_FAKE_MODEL_KEY: "e2e-dummy-key",
     // Every spec signs up its own users from 127.0.0.1: more than a person's hourly allowance.
     SIGNUP_MAX_PER_HOUR: "1000",
   };
@@ -161,6 +157,8 @@ async function e2e() {
   delete env.TRUSTFLOW_CREDENTIALS_KEY;
   delete env.TRUSTFLOW_CREDENTIALS_KEYS_OLD;
   delete env.DATABASE_URL;
+  // Agent steps run on the built-in demo model, as on a fresh `npm start`.
+  delete env.TRUSTFLOW_MODELS;
   delete env.TRUSTFLOW_MODELS_FILE;
   const server = spawn(
     process.execPath,
@@ -173,10 +171,8 @@ async function e2e() {
     await run(bin("playwright"), ["test"], {
       E2E_BASE_URL: base,
       CHROMIUM_PATH: chromium,
-      E2E_FAKE_MODEL_URL: fakeModel.baseURL,
     });
   } finally {
-    fakeModel.proc.kill("SIGTERM");
     // The server stops its worker, then the embedded PostgreSQL it started, then exits.
     await stopProcess(server);
     await embeddedStopped(dataDir);
@@ -206,53 +202,6 @@ async function embeddedStopped(dataDir) {
   } catch {
     /* gone */
   }
-}
-
-/** One model for the e2e server: the fake model, for drafting, with per-token costs. */
-function e2eModels(baseURL) {
-  return [
-    {
-      name: "e2e-fake",
-      provider: "openai-compatible",
-      baseURL,
-      apiKeyEnv: "E2E_FAKE_MODEL_KEY",
-      model: "fake-drafter",
-      tier: "small",
-      maxTokens: 512,
-      capabilities: {
-        tasks: ["classification", "extraction", "summarization", "drafting", "routing"],
-        json: "json_object",
-      },
-      costPerInputToken: 0.000002,
-      costPerOutputToken: 0.000008,
-    },
-  ];
-}
-
-/** Starts e2e/support/fake-model-server.ts on a free port; resolves with its base URL. */
-function startFakeModel() {
-  const proc = spawn(
-    process.execPath,
-    ["--import", "tsx", path.join(root, "e2e/support/fake-model-server.ts"), "0"],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => {
-      proc.kill("SIGTERM");
-      reject(new Error("the fake model server did not start"));
-    }, 30_000);
-    proc.on("exit", (code) => reject(new Error(`the fake model server exited with ${code}`)));
-    proc.stdout.on("data", (chunk) => {
-      out += chunk;
-      const m = /fake-model listening on (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        proc.stdout.resume();
-        resolve({ proc, baseURL: m[1] });
-      }
-    });
-  });
 }
 
 function ensureChromium() {

@@ -16,7 +16,18 @@ import { setupMonaco } from "./monaco-setup";
  * them (`setModel(null)`), then they are disposed. Each diff has its own model paths, so a new
  * diff never picks up an old diff's models.
  */
-export function TextDiff({ original, modified }: { original: string; modified: string }) {
+export function TextDiff({
+  original,
+  modified,
+  originalLabel = "Before",
+  modifiedLabel = "After",
+}: {
+  original: string;
+  modified: string;
+  /** Names of the two sides, for screen readers (Monaco's text areas have no other name). */
+  originalLabel?: string;
+  modifiedLabel?: string;
+}) {
   if (typeof window !== "undefined") setupMonaco();
   const id = useId().replace(/[^A-Za-z0-9]/g, "");
   const editor = useRef<monaco.editor.IStandaloneDiffEditor | null>(null);
@@ -55,6 +66,8 @@ export function TextDiff({ original, modified }: { original: string; modified: s
           fontSize: 12,
           scrollBeyondLastLine: false,
           automaticLayout: true,
+          originalAriaLabel: `${originalLabel} (read-only)`,
+          modifiedAriaLabel: `${modifiedLabel} (read-only)`,
         }}
       />
     </div>

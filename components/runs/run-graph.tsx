@@ -44,6 +44,8 @@ type StepNode = Node<StepNodeData, "step">;
 type CompensationNode = Node<CompensationNodeData, "compensation">;
 
 const SIZE = { width: RUN_NODE_WIDTH, height: RUN_NODE_HEIGHT };
+/** The zoom controls' column (15 px margin, 26 px buttons, a gap): fitted nodes stay right of it. */
+const CONTROLS_STRIP = 48;
 const hidden = "!opacity-0";
 
 function RunStepNode({ data }: NodeProps<StepNode>) {
@@ -160,7 +162,7 @@ function AutoFit({
   const ready = useStore((s) => s.panZoom !== null);
   useEffect(() => {
     if (!ready || !follow || !bounds) return;
-    const v = fitViewport(bounds, size);
+    const v = fitViewport(bounds, size, { reserveLeft: CONTROLS_STRIP });
     if (v) void flow.setViewport(v);
     // `bounds` follows `shape`; refitting on status changes alone would fight the person.
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -113,7 +113,7 @@ export function RunTimeline({
                 );
               })}
               {row.bars.length === 0 && (
-                <span className="absolute inset-y-0 left-1 text-[10px] leading-4 text-zinc-400">
+                <span className="absolute inset-y-0 left-1 text-[10px] leading-4 text-zinc-600">
                   not started
                 </span>
               )}

@@ -166,7 +166,7 @@ export function StepDrawer({
               </p>
             )}
             {pending?.approvers && (
-              <p className="text-xs text-zinc-600">Decided by {pending.approvers}.</p>
+              <p className="text-xs text-zinc-600">To be decided by {pending.approvers}.</p>
             )}
             {canDecide ? (
               <form

@@ -7,12 +7,12 @@ import {
   memo,
   useCallback,
   useEffect,
-  useMemo,
   useRef,
   useState,
   type ComponentProps,
   type PointerEvent as ReactPointerEvent,
 } from "react";
+import type { Diagnostic } from "@/dsl";
 import { hasRole } from "@/lib/roles";
 import { setAllPositions } from "@/lib/studio/flow-text";
 import { layoutGraph } from "@/lib/studio/layout";
@@ -20,6 +20,7 @@ import { studioRegistry } from "@/lib/studio/registry";
 import { StudioStore } from "@/lib/studio/studio-store";
 import { useStudio } from "@/lib/studio/use-studio";
 import { useWorkflowApi } from "@/lib/studio/use-workflow-api";
+import { useWorkspaceDirectory } from "@/lib/studio/use-workspace-directory";
 import { useCurrentWorkspace } from "@/lib/trpc/hooks";
 import { errorMessage } from "@/lib/trpc/errors";
 import { Alert } from "@/components/ui/alert";
@@ -31,7 +32,7 @@ import { usePersistedToggle } from "../shell/use-persisted-toggle";
 import { BlockPalette } from "./block-palette";
 import { Inspector } from "./inspector";
 import { ProblemsList } from "./problems-list";
-import { versionBlocker } from "./version-plan";
+import { versionBlocker, type VersionBlocker } from "./version-plan";
 import {
   CompareView,
   SaveVersionDialog,
@@ -80,6 +81,7 @@ function StudioLoaded({ api }: { api: ReturnType<typeof useWorkflowApi> }) {
   const wf = api.workflow.data!;
   const registry = studioRegistry();
   const [store] = useState(() => new StudioStore(registry, wf.draft));
+  useWorkspaceDirectory(store);
   const role = useCurrentWorkspace().data?.role;
   const readOnly = !hasRole(role, "editor") || wf.deletedAt !== null;
   const [view, setView] = useState<View>("split");
@@ -103,12 +105,17 @@ function StudioLoaded({ api }: { api: ReturnType<typeof useWorkflowApi> }) {
   const diagnostics = useStudio(store, (s) => s.diagnostics);
   const diagnosticsCurrent = useStudio(store, (s) => s.diagnosticsRevision === s.revision);
   const dirty = text !== savedText;
-  // Why "Save version" is off: the draft does not parse or has errors (once its diagnostics are
-  // in; the dialog checks again on opening either way).
-  const saveVersionBlocked = useMemo(
-    () => (diagnosticsCurrent ? versionBlocker(text, diagnostics) : null),
-    [diagnosticsCurrent, text, diagnostics],
-  );
+  // Why "Save version" is off: the draft does not parse or has errors. Decided when a text's
+  // diagnostics are in and kept while the next keystroke compiles, so the button and its reason
+  // do not flicker as one types (the dialog checks again on opening either way).
+  const [blockedFor, setBlockedFor] = useState<{
+    diagnostics: Diagnostic[] | null;
+    blocker: VersionBlocker | null;
+  }>({ diagnostics: null, blocker: null });
+  if (diagnosticsCurrent && blockedFor.diagnostics !== diagnostics) {
+    setBlockedFor({ diagnostics, blocker: versionBlocker(text, diagnostics) });
+  }
+  const saveVersionBlocked = blockedFor.blocker;
 
   useEffect(() => {
     window.__tfStudio = {
@@ -358,29 +365,30 @@ function StudioLoaded({ api }: { api: ReturnType<typeof useWorkflowApi> }) {
           </aside>
         ) : (
           <aside className="flex w-64 shrink-0 flex-col border-l border-zinc-200 bg-white">
-            <div
-              role="tablist"
-              aria-label="Side panel"
-              className="flex border-b border-zinc-200 text-xs"
-            >
-              {(
-                [
-                  ["inspector", "Inspector"],
-                  ["problems", `Problems (${diagnostics.length})`],
-                  ["versions", "Versions"],
-                ] as const
-              ).map(([id, label]) => (
-                <button
-                  key={id}
-                  type="button"
-                  role="tab"
-                  aria-selected={tab === id}
-                  onClick={() => setTab(id)}
-                  className={`flex-1 px-1.5 py-1.5 whitespace-nowrap ${tab === id ? "border-b-2 border-accent-600 font-semibold" : "text-zinc-600"}`}
-                >
-                  {label}
-                </button>
-              ))}
+            <div className="flex border-b border-zinc-200 text-xs">
+              {/* Only tabs in the tablist: the hide button sits beside it. */}
+              <div role="tablist" aria-label="Side panel" className="flex flex-1">
+                {(
+                  [
+                    ["inspector", "Inspector"],
+                    ["problems", `Problems (${diagnostics.length})`],
+                    ["versions", "Versions"],
+                  ] as const
+                ).map(([id, label]) => (
+                  <button
+                    key={id}
+                    id={`side-tab-${id}`}
+                    type="button"
+                    role="tab"
+                    aria-selected={tab === id}
+                    aria-controls="side-tabpanel"
+                    onClick={() => setTab(id)}
+                    className={`flex-1 px-1.5 py-1.5 whitespace-nowrap ${tab === id ? "border-b-2 border-accent-600 font-semibold" : "text-zinc-600"}`}
+                  >
+                    {label}
+                  </button>
+                ))}
+              </div>
               <button
                 type="button"
                 onClick={() => setPanelHidden(true)}
@@ -391,7 +399,12 @@ function StudioLoaded({ api }: { api: ReturnType<typeof useWorkflowApi> }) {
                 »
               </button>
             </div>
-            <div className="min-h-0 flex-1 overflow-y-auto" role="tabpanel">
+            <div
+              id="side-tabpanel"
+              className="min-h-0 flex-1 overflow-y-auto"
+              role="tabpanel"
+              aria-labelledby={`side-tab-${tab}`}
+            >
               {tab === "inspector" && (
                 <Inspector store={store} registry={registry} readOnly={readOnly} />
               )}

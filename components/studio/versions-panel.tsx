@@ -513,7 +513,12 @@ export function CompareView({
       </header>
       <div className="min-h-0 flex-1">
         {tab === "text" ? (
-          <TextDiff original={before.text} modified={after.text} />
+          <TextDiff
+            original={before.text}
+            modified={after.text}
+            originalLabel={before.label}
+            modifiedLabel={after.label}
+          />
         ) : graph ? (
           <GraphDiffCanvas graph={graph} />
         ) : (

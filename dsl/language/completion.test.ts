@@ -139,6 +139,16 @@ describe("completion inside with:", () => {
     );
     expect(required.every((q) => optional.every((o) => q.sortText! < o.sortText!))).toBe(true);
     expect(item(fresh, "lines").insertText).toBe("lines:\n  - $0");
+    // A default that is not a choice is the snippet's placeholder, and the docs say it.
+    const each = complete(
+      addStep(q2c, `  - id: each\n    uses: control.foreach@1\n    with:\n      ${CURSOR}`),
+      CURSOR,
+      CURSOR,
+    );
+    expect(item(each, "concurrency").insertText).toBe("concurrency: ${1:1}");
+    expect(item(each, "concurrency").detail).toMatch(/^integer/);
+    expect(docs(item(each, "concurrency"))).toContain("default `1`");
+    expect(item(each, "continueOnError").insertText).toBe("continueOnError: ${1|false,true|}");
   });
 
   it("completes a key being typed and the keys of nested objects and list items", () => {
@@ -428,6 +438,60 @@ describe("completion in bare-CEL inputs", () => {
       `condition: steps.invoice.output.${CURSOR}`,
     );
     expect(labels(branch)).toContain("status");
+  });
+
+  it("completes control.switch's `when`, in block and flow style", () => {
+    const sw = (cases: string) =>
+      complete(
+        addStep(
+          q2c,
+          `  - id: route\n    uses: control.switch@1\n    needs: [deal]\n    with:\n      cases:\n${cases}`,
+        ),
+        CURSOR,
+        CURSOR,
+      );
+    const block = sw(`        - label: big\n          when: steps.account.output.${CURSOR}\n`);
+    expect(block.context).toBe("cel");
+    expect(labels(block)).toEqual(["accountId", "creditLimit", "status", "created"]);
+
+    const flow = sw(
+      `        - { label: big, when: steps.${CURSOR} }\n        - { label: s, when: x }\n`,
+    );
+    expect(labels(flow)).toEqual(["deal", "invoice", "account", "contract"]);
+    expect(item(flow, "account").insertText).toBe("account.output.");
+    const quoted = sw(`        - { label: big, when: "inputs.${CURSOR}" }\n`);
+    expect(labels(quoted)).toEqual(declaredInputs(q2c));
+    const oneLine = complete(
+      addStep(
+        q2c,
+        `  - id: route\n    uses: control.switch@1\n    with:\n      cases: [{ label: a, when: "steps.contract.output.${CURSOR}" }]`,
+      ),
+      CURSOR,
+      CURSOR,
+    );
+    expect(labels(oneLine)).toContain("currency");
+
+    // A key of a flow mapping replaces what is typed of it, not the mapping; a label is no CEL.
+    const { text, offset } = edit(
+      addStep(
+        q2c,
+        `  - id: route\n    uses: control.switch@1\n    with:\n      cases:\n        - { label: big, wh${CURSOR} }`,
+      ),
+      CURSOR,
+      CURSOR,
+    );
+    const key = completionsAt(text, offset, env)!;
+    expect(text.slice(key.span.start, key.span.end)).toBe("wh");
+    expect(item(key, "when").insertText).toBe("when: $0");
+    const label = edit(
+      addStep(
+        q2c,
+        `  - id: route\n    uses: control.switch@1\n    with:\n      cases:\n        - { label: bi${CURSOR}, when: x }`,
+      ),
+      CURSOR,
+      CURSOR,
+    );
+    expect(completionsAt(label.text, label.offset, env)).toBeUndefined();
   });
 
   it("completes a bare `if:` condition", () => {

@@ -6,11 +6,12 @@
 import { schemaAtPath } from "../expr";
 import type { BlockRegistry } from "../registry/registry";
 import type { BlockDefinition, JsonSchema, Span } from "../types";
-import { isBareCel } from "../validate";
+import { BARE_CEL_IN_LISTS, isBareCel } from "../validate";
 import { delimitedSiteAt, type CelSite } from "./cel-text";
 import {
   chainKeys,
   childKeys,
+  flowPlaceAt,
   lineIndex,
   pathAt,
   type ItemToken,
@@ -64,13 +65,39 @@ export function inputSchemaAt(
 /**
  * Whether a `with:` input holds CEL: the compiler's bare-CEL inputs (`policy.check`'s `rule`,
  * `data.transform`'s `fields.*`, `format: cel`) and inputs whose schema describes them as CEL
- * (`control.branch`'s `condition`, `control.switch`'s `when`), evaluated by the block at run time.
+ * (`control.branch`'s `condition`), evaluated by the block at run time; `control.switch`'s
+ * `cases[].when` (the compiler's bare CEL in list items).
  */
 export function isCelInput(block: BlockDefinition, keys: readonly string[]): boolean {
   const schema = inputSchemaAt(block, keys);
   if (isBareCel(block, [...keys], schema)) return true;
   if (keys.length === 2 && isBareCel(block, [keys[0]!, "*"], undefined)) return true;
+  if (
+    keys.length === 3 &&
+    keys[1] === "-" &&
+    BARE_CEL_IN_LISTS[block.id]?.some(([list, key]) => list === keys[0] && key === keys[2])
+  )
+    return true;
   return typeof schema?.description === "string" && /^CEL\b/.test(schema.description);
+}
+
+/**
+ * The bare-CEL site around `offset` in a one-line flow collection starting at `start` (say
+ * `- { label: big, when: inputs.seats > 500 }` under `control.switch`'s `cases`), where `keys`
+ * is the `with:` path of the collection.
+ */
+function flowCelSite(
+  text: string,
+  start: number,
+  lineEnd: number,
+  offset: number,
+  block: BlockDefinition,
+  keys: readonly string[],
+): CelSite | undefined {
+  if (text[start] !== "{" && text[start] !== "[") return undefined;
+  const place = flowPlaceAt(text, start, lineEnd, offset);
+  if (place?.kind !== "value" || !isCelInput(block, [...keys, ...place.keys])) return undefined;
+  return valueSite(text, place.span, offset, lineEnd);
 }
 
 /** A site of bare CEL: a value on one line, quotes excluded. */
@@ -220,6 +247,15 @@ export function contextAt(
     const scope = innerWith(text, chain, env.registry);
     if (!scope?.block) return undefined;
     const valueKeys = [...scope.keys, key.name];
+    const inFlow =
+      key.value && flowCelSite(text, key.value.start, lineEnd, offset, scope.block, valueKeys);
+    if (inFlow)
+      return {
+        kind: "cel",
+        site: inFlow,
+        stepItem,
+        allowItem: foreachItem(text, chain, position, env),
+      };
     const cel = isCelInput(scope.block, valueKeys);
     // Values are offered for the first word only: not while prose is being written.
     if (!cel && /\s/.test(text.slice(position.span.start, offset))) return undefined;
@@ -254,6 +290,27 @@ export function contextAt(
   if (!scope?.block) return undefined;
   const block = scope.block;
   if (position.kind === "item-value") {
+    const inFlow = flowCelSite(text, position.span.start, lineEnd, offset, block, scope.keys);
+    if (inFlow)
+      return {
+        kind: "cel",
+        site: inFlow,
+        stepItem,
+        allowItem: foreachItem(text, chain, position, env),
+      };
+    // In a flow mapping item (`- { a: 1, b: 2 }`): its keys (the values are not CEL here).
+    if (text[position.span.start] === "{") {
+      const place = flowPlaceAt(text, position.span.start, lineEnd, offset);
+      if (place?.kind !== "key" || place.keys.length > 0) return undefined;
+      return {
+        kind: "input-key",
+        stepItem,
+        block,
+        keys: scope.keys,
+        container: chain[chain.length - 1] as KeyToken | ItemToken,
+        span: place.span,
+      };
+    }
     if (block.kind === "agent" && scope.keys.length === 2 && scope.keys[0] === "tools")
       return { kind: "block", span: position.span, purpose: "tool" };
     const itemSchema = inputSchemaAt(block, scope.keys);

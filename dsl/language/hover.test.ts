@@ -133,6 +133,25 @@ describe("hover in expressions", () => {
     expect(rule.text).toBe("creditLimit");
     expect(rule.markdown).toContain("`steps.account.output.creditLimit`: number");
   });
+  it("works in control.switch's `when`, in flow style too", () => {
+    const text = addStep(
+      q2c,
+      "  - id: route\n    uses: control.switch@1\n    with:\n      cases:\n        - { label: big, when: steps.account.output.creditLimit > 5000 }\n        - label: small\n          when: size(inputs.contractId) > 0",
+    );
+    const field = hover(text, "creditLimit > 5000", 1);
+    expect(field.text).toBe("creditLimit");
+    expect(field.markdown).toContain("`steps.account.output.creditLimit`: number");
+    const step = hover(text, "account.output.creditLimit > 5000", 1);
+    expect(step.markdown).toContain("**Step `account`**");
+    expect(hover(text, "size(inputs", 1).markdown).toContain("`size(string) -> int`");
+    expect(hover(text, "inputs.contractId) > 0", 8).markdown).toContain(
+      "`inputs.contractId`: string — flow input",
+    );
+    // The label is not CEL.
+    expect(hoverAt(text, offsetOf(text, "label: big", 8), env)).toBeUndefined();
+    const d = definitionAt(text, offsetOf(text, "account.output.creditLimit > 5000", 2), env)!;
+    expect(d.span.start).toBe(offsetOf(text, "- id: account", 6));
+  });
 });
 
 describe("go to definition", () => {

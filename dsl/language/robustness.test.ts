@@ -21,6 +21,10 @@ const texts: Array<[string, string]> = [
     '{"flow": "x", "version": "1.0.0", "steps": [{"id": "a", "uses": "crm.deal.update@1"}]}',
   ],
   [
+    "flow collections",
+    "flow: x\ninputs: { n: { type: integer } }\nsteps:\n  - id: a\n    uses: control.switch@1\n    with:\n      cases: [{ label: a, when: \"inputs.n > 1\" }, { label: b, when: 'x' ]\n  - { id: b, uses: control.switch@1, with: { cases: [{ when: steps.a.output.case == 'a', label: c }] } }\n    needs: [a, { b: [c, ] }\n",
+  ],
+  [
     "tabs and CRLF",
     "flow: x\r\nsteps:\r\n\t- id: a\r\n  - uses: \r\n    with:\r\n      ${{ steps.\r\n",
   ],
@@ -28,7 +32,7 @@ const texts: Array<[string, string]> = [
 
 describe("the language features on any text", () => {
   it.each(texts)("%s: answer at every position without throwing", (_name, text) => {
-    for (let offset = 0; offset <= text.length; offset += 4) {
+    for (let offset = 0; offset <= text.length; offset += text.length < 400 ? 1 : 4) {
       const r = completionsAt(text, offset, env);
       if (r) {
         expect(r.span.start).toBeGreaterThanOrEqual(0);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { astToJs, parseFlow } from "../parse";
 import { flowOutline } from "./outline";
 import { CURSOR, referenceExample, template } from "./test-helpers";
-import { chainKeys, pathAt } from "./yaml-structure";
+import { chainKeys, flowPlaceAt, pathAt } from "./yaml-structure";
 
 function at(src: string) {
   const offset = src.indexOf(CURSOR);
@@ -98,3 +98,45 @@ describe("flowOutline", () => {
   });
 });
 
+describe("flowPlaceAt", () => {
+  const place = (src: string) => {
+    const offset = src.indexOf(CURSOR);
+    const text = src.slice(0, offset) + src.slice(offset + 1);
+    const p = flowPlaceAt(text, 0, text.length, offset);
+    return p && { keys: p.keys, kind: p.kind, text: text.slice(p.span.start, p.span.end) };
+  };
+
+  it("finds the entry of a mapping or sequence whose value or key holds the offset", () => {
+    expect(place("{ label: big, when: steps.‸ }")).toEqual({
+      keys: ["when"],
+      kind: "value",
+      text: "steps.",
+    });
+    expect(place("{ label: big, when: inputs.n > 1‸ }")).toEqual({
+      keys: ["when"],
+      kind: "value",
+      text: "inputs.n > 1",
+    });
+    expect(place("{ label: b‸ig, when: x }")).toMatchObject({ keys: ["label"], text: "big" });
+    expect(place("{ label: big, wh‸ }")).toEqual({ keys: [], kind: "key", text: "wh" });
+    expect(place("{ ‸ }")).toEqual({ keys: [], kind: "key", text: "" });
+    expect(place("{ label: big, when: ‸ }")).toEqual({ keys: ["when"], kind: "value", text: "" });
+    expect(place("[{ label: a, when: x }, { label: b, when: 'inputs.‸' }]")).toEqual({
+      keys: ["-", "when"],
+      kind: "value",
+      text: "'inputs.'",
+    });
+    expect(place("{ a: { b: [1, c‸] } }")).toEqual({
+      keys: ["a", "b", "-"],
+      kind: "value",
+      text: "c",
+    });
+  });
+
+  it("reads quoted values whole, runs an unclosed collection to the end, stops at its close", () => {
+    expect(place('{ a: "x, }‸ y", b: 1 }')).toMatchObject({ keys: ["a"], text: '"x, } y"' });
+    expect(place('{ a: "x, y" ‸}')).toBeUndefined();
+    expect(place("{ label: big, when: steps.‸")).toMatchObject({ keys: ["when"], text: "steps." });
+    expect(place("{ label: big } ‸")).toBeUndefined();
+  });
+});

@@ -1,5 +1,6 @@
-import type { Locator, Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { expect, test } from "../fixtures";
+import { MonacoEditorPart } from "../pages/editor.part";
 import { StudioPage } from "../pages/studio.page";
 
 /** tRPC over HTTP: a mutation is a POST of `{ json: input }`. */
@@ -7,78 +8,6 @@ async function mutate<T>(page: Page, path: string, input: unknown): Promise<T> {
   const res = await page.request.post(`/api/trpc/${path}`, { data: { json: input } });
   expect(res.ok(), `${path}: ${res.status()} ${await res.text()}`).toBe(true);
   return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
-}
-
-/** The YAML editor, spoken in intent: type, open the suggestions, accept one, run a quick fix. */
-class Editor {
-  constructor(
-    private readonly page: Page,
-    private readonly studio: StudioPage,
-  ) {}
-
-  private get root(): Locator {
-    return this.studio.editor.root;
-  }
-
-  /** Puts the cursor at the end of line `line` (1-based), through "Go to line" (Ctrl+G). */
-  async endOfLine(line: number) {
-    await this.root
-      .locator(".monaco-editor")
-      .first()
-      .click({ position: { x: 90, y: 12 } });
-    await this.page.keyboard.press("Control+g");
-    const input = this.root.locator(".quick-input-widget input");
-    await expect(input).toBeVisible();
-    // "Go to line" is quick access with a `:` prefix.
-    await input.fill(`:${line}`);
-    await this.page.keyboard.press("Enter");
-    await expect(input).toBeHidden();
-    await this.page.keyboard.press("End");
-  }
-
-  /** Inserts text on the current line as it is (no auto-closed brackets). */
-  async insert(text: string) {
-    await this.page.keyboard.insertText(text);
-  }
-
-  /** Starts a new line holding exactly `text` (whatever indentation Enter proposed). */
-  async newLine(text: string) {
-    await this.page.keyboard.press("Enter");
-    await this.page.keyboard.press("Shift+Home");
-    await this.page.keyboard.insertText(text);
-  }
-
-  /** A row of the open suggestion list whose label is `label`. */
-  suggestion(label: string): Locator {
-    return this.root
-      .locator(".suggest-widget .monaco-list-row")
-      .filter({ has: this.page.locator(".label-name", { hasText: label }) })
-      .filter({ hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`) });
-  }
-
-  /** Opens the suggestions (Ctrl+Space), expects `label` among them and accepts it. */
-  async accept(label: string, opts: { open?: boolean } = {}) {
-    const row = this.suggestion(label).first();
-    if (opts.open !== false) {
-      await expect(async () => {
-        await this.page.keyboard.press("Control+Space");
-        await expect(row).toBeVisible({ timeout: 3000 });
-      }).toPass({ timeout: 20_000 });
-    } else {
-      await expect(row).toBeVisible();
-    }
-    await row.click();
-    await expect(
-      this.root.locator(".suggest-widget.visible .monaco-list-row", { hasText: label }),
-    ).toHaveCount(0);
-  }
-
-  /** The suggestion labels on screen (the list shows the first dozen or so). */
-  async labels(): Promise<string[]> {
-    return this.root
-      .locator(".suggest-widget.visible .monaco-list-row .label-name")
-      .allTextContents();
-  }
 }
 
 test.describe("editor intelligence", () => {
@@ -95,7 +24,7 @@ test.describe("editor intelligence", () => {
     const studio = new StudioPage(page);
     await studio.open(wf.id, "Editor intelligence");
     await studio.canvas.expectNode("deal");
-    const editor = new Editor(page, studio);
+    const editor = new MonacoEditorPart(page, studio);
     const text = () => studio.editor.text();
 
     // A new step after the last one (before `policies:`).
@@ -115,10 +44,7 @@ test.describe("editor intelligence", () => {
     // 2. An input of that block inside `with:`; its documentation names its type.
     await editor.newLine("    with:");
     await editor.newLine("      ");
-    await expect(async () => {
-      await page.keyboard.press("Control+Space");
-      await expect(editor.suggestion("note").first()).toBeVisible({ timeout: 3000 });
-    }).toPass({ timeout: 20_000 });
+    await editor.openSuggestions("note");
     // Only the block's inputs (and no words such as `invoice` from the text).
     const offered = await editor.labels();
     expect(offered).toEqual(expect.arrayContaining(["id", "stage", "note"]));
@@ -140,12 +66,7 @@ test.describe("editor intelligence", () => {
     await studio.editor.expectDiagnostic("TF3011");
     const withLine = (await text()).split("\n").findLastIndex((l) => l === "    with:") + 1;
     await editor.endOfLine(withLine);
-    await page.keyboard.press("Home");
-    await page.keyboard.press("Control+.");
-    const fix = page.locator(".action-widget").getByText("Add the required input `id`");
-    await expect(fix).toBeVisible();
-    await testInfo.attach("quick fix", { body: await page.screenshot(), contentType: "image/png" });
-    await fix.click();
+    await editor.quickFix("Add the required input `id`");
     await studio.editor.expectText(
       / {6}note: \$\{\{ steps\.contract\.output\.dealId \}\}\n {6}id: DEAL-/,
     );

@@ -29,14 +29,6 @@ async function mockGet<T>(request: APIRequestContext, system: string, ws: string
   return (await res.json()) as T;
 }
 
-/** What the fake model (e2e/support/fake-model-server.ts) was asked; null when not configured. */
-async function modelRequests(request: APIRequestContext): Promise<{ user: string }[] | null> {
-  const url = process.env.E2E_FAKE_MODEL_URL;
-  if (!url) return null;
-  const res = await request.get(new URL("/_requests", url).toString());
-  return ((await res.json()) as { requests: { user: string }[] }).requests;
-}
-
 async function shot(page: Page, testInfo: TestInfo, name: string) {
   await testInfo.attach(name, { body: await page.screenshot(), contentType: "image/png" });
 }
@@ -249,7 +241,6 @@ test.describe("quote to cash", () => {
 
     // The mocks hold the contract; the expectations below come from them, not from constants.
     const contract = await mockGet<Contract>(page.request, "clm", ws.id, "/contracts/CTR-1001");
-    const modelBefore = (await modelRequests(page.request))?.length ?? 0;
 
     // Without a consent id the run fails closed at the agent step, before calling the model.
     const denied = await startFromStudio(page, { contractId: contract.id });
@@ -260,8 +251,10 @@ test.describe("quote to cash", () => {
     await expect(page.getByRole("alert").filter({ hasText: "ConsentError" })).toContainText(
       'step welcome needs consent for "billing" but no consent id was given',
     );
-    if (modelBefore !== null)
-      expect((await modelRequests(page.request))?.length ?? 0).toBe(modelBefore);
+    const deniedData = await query<{ agentUsage: unknown[] }>(page.request, "run.get", {
+      id: denied.id,
+    });
+    expect(deniedData.agentUsage, "the model was not called").toHaveLength(0);
     await shot(page, testInfo, "no consent");
 
     // With the consent id the run goes through; the credit check asks for approval when the
@@ -287,7 +280,8 @@ test.describe("quote to cash", () => {
     for (const id of STEPS) await run.expectStep(id, "succeeded");
     await run.expectTimeline(STEPS);
 
-    // The model drafted the note for this customer; its tokens and cost are on the run.
+    // The demo model (the workspace's model out of the box) drafted the note for this customer;
+    // its tokens are on the run, at no cost.
     const welcome = await stepOutput<{ subject: string; body: string }>(
       page.request,
       run.id,
@@ -298,7 +292,7 @@ test.describe("quote to cash", () => {
     await expect(cost).toHaveText(/^\$\d+\.\d{4} · \d+ tokens$/);
     const drawer = await run.openStep("welcome");
     const usage = drawer.getByRole("table", { name: "Agent cost of welcome" });
-    await expect(usage).toContainText("e2e-fake");
+    await expect(usage).toContainText("demo model (no AI)");
     await expect(usage).toContainText(/\d+ \/ \d+/);
     await expect(drawer).toContainText(consentId);
     const runData = await query<{
@@ -306,12 +300,8 @@ test.describe("quote to cash", () => {
     }>(page.request, "run.get", { id: run.id });
     expect(runData.agentUsage).toHaveLength(1);
     expect(runData.agentUsage[0]!.tokensIn).toBeGreaterThan(0);
-    expect(runData.agentUsage[0]!.costUsd).toBeGreaterThan(0);
-    const requests = await modelRequests(page.request);
-    if (requests) {
-      expect(requests.length).toBe(modelBefore + 1);
-      expect(requests.at(-1)!.user).toContain(contract.customer.name);
-    }
+    expect(runData.agentUsage[0]!.tokensOut).toBeGreaterThan(0);
+    expect(runData.agentUsage[0]!.costUsd).toBe(0);
     await shot(page, testInfo, "succeeded");
 
     // The systems changed: the invoice is in billing, the deal is won in the CRM.

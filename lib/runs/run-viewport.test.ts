@@ -46,6 +46,21 @@ describe("run canvas viewport", () => {
     expect(tall.x + 300 * tall.zoom).toBe(500);
   });
 
+  it("keeps a reserved strip on the left clear (the zoom controls)", () => {
+    const b = { x: 0, y: 0, width: 576, height: 288 };
+    const v = fitViewport(b, { width: 650, height: 400 }, { reserveLeft: 48 })!;
+    // Centred in what is left right of the strip, the graph's left edge clears it.
+    expect(v.x + 288 * v.zoom).toBeCloseTo(48 + (650 - 48) / 2, 1);
+    expect(v.x).toBeGreaterThanOrEqual(48);
+    const wide = fitViewport(
+      { ...b, width: 5000 },
+      { width: 650, height: 400 },
+      { reserveLeft: 48 },
+    )!;
+    expect(wide.x).toBe(48 + 24);
+    expect(fitViewport(b, { width: 40, height: 400 }, { reserveLeft: 48 })).toBeNull();
+  });
+
   it("shows the top-left corner of a flow too wide and too tall", () => {
     const v = fitViewport(
       { x: -50, y: 10, width: 5000, height: 5000 },

@@ -48,9 +48,17 @@ export function boundsOf(
 export function fitViewport(
   bounds: Box,
   container: { width: number; height: number },
-  opts: { padding?: number; minZoom?: number; maxZoom?: number } = {},
+  opts: {
+    padding?: number;
+    minZoom?: number;
+    maxZoom?: number;
+    /** A strip on the left kept clear (the zoom controls), in px. */
+    reserveLeft?: number;
+  } = {},
 ): Viewport | null {
-  const { width, height } = container;
+  const reserve = Math.max(0, opts.reserveLeft ?? 0);
+  const width = container.width - reserve;
+  const { height } = container;
   if (!(width > 0) || !(height > 0)) return null;
   const pad = opts.padding ?? 24;
   const minZoom = opts.minZoom ?? READABLE_ZOOM;
@@ -61,7 +69,8 @@ export function fitViewport(
   const zoom = Math.min(maxZoom, Math.max(minZoom, fit));
   const fitsX = bounds.width * zoom <= availW;
   const fitsY = bounds.height * zoom <= availH;
-  const x = fitsX ? width / 2 - (bounds.x + bounds.width / 2) * zoom : pad - bounds.x * zoom;
+  const x =
+    reserve + (fitsX ? width / 2 - (bounds.x + bounds.width / 2) * zoom : pad - bounds.x * zoom);
   const y = fitsY ? height / 2 - (bounds.y + bounds.height / 2) * zoom : pad - bounds.y * zoom;
   return { x: Math.round(x * 100) / 100, y: Math.round(y * 100) / 100, zoom };
 }

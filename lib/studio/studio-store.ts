@@ -14,6 +14,7 @@ import {
   policyLibrary,
   type BlockRegistry,
   type Diagnostic,
+  type FlowDirectory,
   type FlowIR,
 } from "@/dsl";
 import type { FlowEdit } from "@/dsl/edit/apply-edit";
@@ -62,6 +63,8 @@ export class StudioStore {
   /** A step whose id was cleared while typing (see `carry-positions.ts`). */
   private vanished: Vanished | null = null;
   private compileTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The workspace's groups and members, once known: unknown ones are TF3060 while typing. */
+  private directory: FlowDirectory | undefined;
 
   constructor(
     private readonly registry: BlockRegistry,
@@ -189,6 +192,18 @@ export class StudioStore {
     this.set({ notice: null });
   }
 
+  /**
+   * Sets the workspace's directory (groups, member emails) the compile checks addressing against.
+   * Recompiles once when it changed; typing never refetches it.
+   */
+  setDirectory(directory: FlowDirectory) {
+    const key = (d: FlowDirectory | undefined) => (d ? JSON.stringify([d.groups, d.users]) : "");
+    if (key(directory) === key(this.directory)) return;
+    this.directory = directory;
+    clearTimeout(this.compileTimer);
+    this.compileTimer = setTimeout(() => this.compileNow(), 0);
+  }
+
   /** Merges the server's diagnostics for the text it compiled, when that is still the text. */
   setServerDiagnostics(text: string, diagnostics: Diagnostic[]) {
     if (text !== this.state.text) return;
@@ -268,7 +283,11 @@ export class StudioStore {
   /** Phase 2: the full compile, as the server does it. */
   private compileNow() {
     const text = this.state.text;
-    const r = compile(text, { registry: this.registry, policies: policyLibrary });
+    const r = compile(text, {
+      registry: this.registry,
+      policies: policyLibrary,
+      ...(this.directory ? { directory: this.directory } : {}),
+    });
     const patch: Partial<StudioState> = {
       diagnostics: r.diagnostics,
       diagnosticsRevision: this.state.revision,

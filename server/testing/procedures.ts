@@ -79,12 +79,29 @@ function candidatesFor(
   const optional = required ? [] : [undefined];
   if (schema.format === "uuid") return values.uuids[name] ?? values.uuids["*"] ?? [];
   if (Array.isArray(schema.enum)) return schema.enum as unknown[];
+  if ("const" in schema) return [schema.const];
+  const variants = (schema.oneOf ?? schema.anyOf) as Record<string, unknown>[] | undefined;
+  if (Array.isArray(variants)) {
+    // Tagged unions (e.g. a trigger's `type`): one candidate per variant, so each is probed.
+    const each = variants.flatMap((v) => candidatesFor(path, name, v, values, true));
+    return required ? each : [...optional, ...each];
+  }
   switch (schema.type) {
     case "boolean":
       return [true, false];
-    case "object":
-      // Free-form maps (e.g. a run's inputs): an empty one when required.
-      return required ? [{}] : optional;
+    case "object": {
+      if (!required) return optional;
+      // A variant of a union: its required fields filled with their first candidate.
+      const props = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
+      const need = new Set((schema.required as string[] | undefined) ?? []);
+      const obj: Record<string, unknown> = {};
+      for (const [key, sub] of Object.entries(props)) {
+        if (!need.has(key)) continue;
+        obj[key] = candidatesFor(path, key, sub, values, true)[0];
+      }
+      // Free-form maps (e.g. a run's inputs) stay empty.
+      return [obj];
+    }
     case "array":
       // Lists of strings (names, ids): one probe value when required.
       return required ? [[`Probe ${++counter}`]] : optional;
@@ -99,6 +116,8 @@ function candidatesFor(
       if (!required) return optional;
       if (name === "email") return [values.email];
       if (name === "password") return ["isolation-probe-password"];
+      // A cron the scheduler accepts, so a probe reaches the lookup behind its check.
+      if (name === "cron") return ["0 9 * * 1"];
       return [`Probe ${++counter}`];
   }
   throw new Error(

@@ -28,12 +28,19 @@ const ADMIN_ONLY = new Set([
   "token.create",
   "token.revoke",
   "token.list",
+  "group.create",
+  "group.update",
+  "group.delete",
+  "group.addMember",
+  "group.removeMember",
 ]);
 
 let db: Database;
 let owner: Awaited<ReturnType<typeof makeUser>>;
 const members = {} as Record<Role, { id: string; email: string; name: string }>;
 let ids: string[] = [];
+/** Members' user ids, for the `userId` of group membership changes. */
+let userIds: string[] = [];
 
 beforeAll(async () => {
   db = await openTestDatabase();
@@ -47,10 +54,12 @@ beforeAll(async () => {
   const asOwner = callerFor(db.prisma, owner.user, owner.workspace.id);
   const wf = await asOwner.workflow.create({ name: "Matrix flow" });
   const token = await asOwner.token.create({ name: "matrix" });
+  const group = await asOwner.group.create({ name: "matrix" });
   const ms = await db.prisma.membership.findMany({
     where: { workspaceId: owner.workspace.id, role: "viewer" },
   });
-  ids = [wf.id, token.id, ...ms.map((m) => m.id)];
+  ids = [wf.id, token.id, group.id, ...ms.map((m) => m.id)];
+  userIds = ms.map((m) => m.userId);
 });
 afterAll(() => db?.close());
 
@@ -61,7 +70,10 @@ async function attempt(role: Role, path: string) {
   const proc = procedures.find((p) => p.path === path)!;
   const caller = callerFor(db.prisma, members[role], owner.workspace.id);
   const codes: string[] = [];
-  for (const input of generateInputs(proc, { uuids: { "*": ids }, email: "nobody@example.test" })) {
+  for (const input of generateInputs(proc, {
+    uuids: { "*": ids, userId: userIds },
+    email: "nobody@example.test",
+  })) {
     try {
       await callProcedure(caller, path, input);
       codes.push("OK");

@@ -3,6 +3,7 @@ import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { connectorRouter } from "./routers/connector";
 import { egressRouter } from "./routers/egress";
+import { groupRouter } from "./routers/group";
 import { modelRouter } from "./routers/model";
 import { runRouter } from "./routers/run";
 import { secretRouter } from "./routers/secret";
@@ -23,6 +24,7 @@ export const appRouter = router({
   model: modelRouter,
   trigger: triggerRouter,
   secret: secretRouter,
+  group: groupRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -31,6 +31,11 @@ async function snapshotB() {
     }),
     members: await p.membership.findMany({ where: { workspaceId: ws }, orderBy: { id: "asc" } }),
     tokens: await p.apiToken.findMany({ where: { workspaceId: ws }, orderBy: { id: "asc" } }),
+    groups: await p.workspaceGroup.findMany({
+      where: { workspaceId: ws },
+      orderBy: { id: "asc" },
+      include: { members: { orderBy: { userId: "asc" } } },
+    }),
     audit: await p.auditEntry.findMany({ where: { workspaceId: ws }, orderBy: { seq: "asc" } }),
     user: await p.user.findUnique({ where: { id: b.user.id } }),
   });
@@ -52,11 +57,15 @@ beforeAll(async () => {
   const memberships = await db.prisma.membership.findMany({
     where: { workspaceId: b.workspace.id },
   });
+  const group = await asB.group.create({ name: "b-secret-group", description: "B secret team" });
+  await asB.group.addMember({ groupId: group.id, userId: other.user.id });
   const ids = {
     workflows: [wf.id, gone.id],
     memberships: memberships.map((m) => m.id),
     tokens: [token.id],
+    groups: [group.id],
   };
+  bUsers = memberships.map((m) => m.userId);
   bSecrets.push(
     b.workspace.id,
     b.workspace.slug,
@@ -64,13 +73,25 @@ beforeAll(async () => {
     "B deleted flow",
     "B token",
     token.prefix,
+    "b-secret-group",
+    "B secret team",
+    other.user.email,
   );
-  bSecrets.push(...ids.workflows, ...ids.memberships, ...ids.tokens, pending.id, pending.token);
-  all = [...ids.workflows, ...ids.memberships, ...ids.tokens, pending.id];
+  bSecrets.push(
+    ...ids.workflows,
+    ...ids.memberships,
+    ...ids.tokens,
+    ...ids.groups,
+    pending.id,
+    pending.token,
+  );
+  all = [...ids.workflows, ...ids.memberships, ...ids.tokens, ...ids.groups, pending.id];
 });
 afterAll(() => db?.close());
 
 let all: string[] = [];
+/** B's members, for the `userId` of group membership changes. */
+let bUsers: string[] = [];
 
 const procedures = listProcedures();
 
@@ -82,7 +103,10 @@ describe("tenant isolation", () => {
   for (const proc of procedures) {
     it(`${proc.path}: A cannot read or change B's objects`, async () => {
       const before = await snapshotB();
-      const inputs = generateInputs(proc, { uuids: { "*": all }, email: b.user.email });
+      const inputs = generateInputs(proc, {
+        uuids: { "*": all, userId: bUsers },
+        email: b.user.email,
+      });
       // A acting in A's workspace, with B's ids; then A asking for B's workspace outright.
       for (const workspaceId of [a.workspace.id, b.workspace.id]) {
         const caller = callerFor(db.prisma, a.user, workspaceId);

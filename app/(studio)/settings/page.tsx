@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { AccountSecurityPanel } from "@/components/auth/account-security-panel";
 import { ApiTokensPanel } from "@/components/settings/api-tokens-panel";
 import { EgressPanel } from "@/components/settings/egress-panel";
+import { GroupsPanel } from "@/components/settings/groups-panel";
 import { MembersPanel } from "@/components/settings/members-panel";
 import { ModelsPanel } from "@/components/settings/models-panel";
 import { SecretsPanel } from "@/components/settings/secrets-panel";
@@ -18,6 +19,7 @@ export default function SettingsPage() {
       />
       <div className="space-y-10">
         <MembersPanel />
+        <GroupsPanel />
         <ApiTokensPanel />
         <SecretsPanel />
         <EgressPanel />

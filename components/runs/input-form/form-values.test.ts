@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   draftAt,
   draftsFromValue,
+  fillExamples,
   initialDrafts,
   parseInputsJson,
   readDrafts,
@@ -178,5 +179,33 @@ describe("form values", () => {
     expect(draftAt(d, ["address", "city"])).toBe("");
     expect(d.tags).toEqual([]);
     expect(draftAt(next, ["nope", 3])).toBeUndefined();
+  });
+
+  it("fills unset fields with their first example, leaving typed values and defaults", () => {
+    const fields = fieldsOf({
+      type: "object",
+      required: ["contractId", "ids"],
+      properties: {
+        contractId: { type: "string", examples: ["CTR-1001", "CTR-1002"] },
+        ids: { type: "array", items: { type: "string" }, examples: [["INV-1", "INV-2"]] },
+        owner: { type: "string", examples: ["ada"] },
+        termMonths: { type: "integer", default: 12, examples: [24] },
+        level: { enum: ["a", "b"], examples: ["c"] },
+      },
+    });
+    const start = setDraftAt(initialDrafts(fields), ["owner"], "bob");
+    const { drafts, filled } = fillExamples(fields, start);
+    expect(filled).toEqual(["contractId", "ids"]);
+    const read = readDrafts(fields, drafts);
+    expect(read.ok).toBe(true);
+    // termMonths keeps its default; `level`'s example is not one of its options: skipped.
+    expect(read.value).toEqual({
+      contractId: "CTR-1001",
+      ids: ["INV-1", "INV-2"],
+      owner: "bob",
+      termMonths: 12,
+    });
+    // Filling again changes nothing.
+    expect(fillExamples(fields, drafts).filled).toEqual([]);
   });
 });

@@ -359,3 +359,32 @@ export function draftAt(drafts: Drafts, path: Array<string | number>): Draft | u
   }
   return node;
 }
+
+/**
+ * The drafts with every unset field that has an example filled in with its first example (a
+ * field with a default keeps it; a set field is left as typed). `filled` names the fields
+ * filled. An example the form cannot show (not of the field's type) is skipped.
+ */
+export function fillExamples(
+  fields: Field[],
+  drafts: Drafts,
+): { drafts: Drafts; filled: string[] } {
+  const filled: string[] = [];
+  let next = drafts;
+  for (const f of fields) {
+    if (!f.examples.length || !isUnset(drafts[f.name])) continue;
+    const back = draftsFromValue([f], { [f.name]: f.examples[0] });
+    if (!back.ok) continue;
+    next = { ...next, [f.name]: back.drafts[f.name]! };
+    filled.push(f.name);
+  }
+  return { drafts: next, filled };
+}
+
+/** A draft holding nothing: `""`, an empty list, or a record of unset drafts. */
+function isUnset(d: Draft | undefined): boolean {
+  if (d === undefined || d === "") return true;
+  if (Array.isArray(d)) return d.length === 0;
+  if (typeof d === "object") return Object.values(d).every(isUnset);
+  return false;
+}

@@ -37,7 +37,19 @@ export function InputForm({
         <span id={titleId} className="text-xs font-medium text-zinc-700">
           Inputs
         </span>
-        <ModeSwitch mode={state.mode} onChange={state.setMode} />
+        <div className="flex items-center gap-2">
+          {state.mode === "form" && state.hasExamples && (
+            <button
+              type="button"
+              onClick={state.fillInExamples}
+              title="Fill every empty field that has an example with its first example"
+              className="rounded-md border border-zinc-300 bg-white px-2 py-0.5 text-xs text-zinc-700 hover:bg-zinc-50"
+            >
+              Fill in examples
+            </button>
+          )}
+          <ModeSwitch mode={state.mode} onChange={state.setMode} />
+        </div>
       </div>
       {state.mode === "json" ? (
         <div className="space-y-1">

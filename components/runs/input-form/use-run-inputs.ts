@@ -4,6 +4,7 @@ import { useCallback, useMemo, useState } from "react";
 import type { JsonSchema } from "@/dsl";
 import {
   draftsFromValue,
+  fillExamples,
   initialDrafts,
   parseInputsJson,
   readDrafts,
@@ -73,6 +74,10 @@ export function useRunInputs(schema: JsonSchema) {
     setModeState("form");
   };
 
+  /** Fills every unset field that has an example with its first example. */
+  const fillInExamples = () => setDrafts((d) => fillExamples(fields, d).drafts);
+  const hasExamples = fields.some((f) => f.examples.length > 0);
+
   /** The inputs to start the run with, or null (the form then shows every error). */
   const value = (): Record<string, unknown> | null => {
     if (mode === "json") {
@@ -102,6 +107,8 @@ export function useRunInputs(schema: JsonSchema) {
     editJson,
     jsonProblems,
     value,
+    fillInExamples,
+    hasExamples,
   };
 }
 

@@ -12,6 +12,7 @@ import { validatorFor } from "@/server/engine/runtimes/support";
 import { isTerminalRun, type RunStatus } from "@/server/engine/types";
 import { appendAudit } from "../audit/ledger";
 import { AppError, notFound } from "../errors";
+import { workspaceDirectory } from "../group/workspace-directory";
 import type { Actor, Db, Tx } from "../types";
 import { compileFlow } from "../workflow/compile-flow";
 import { admissionGate, assertActiveRunCapacity } from "./admission";
@@ -75,7 +76,13 @@ async function startAdmittedRun(db: Db, actor: Actor, input: z.infer<typeof ZSta
   });
   if (!wf) throw notFound("Workflow");
   const { text, version } = await textToRun(db, wf, input);
-  const compiled = compileFlow(text);
+  // A draft is checked against the workspace's groups and members (TF3060) before it runs; a
+  // published version was checked when it was published and runs as it is, even if a group it
+  // addresses was deleted since (as triggers run it, see `compileFlowCached`).
+  const compiled = compileFlow(
+    text,
+    isDraftRun({ version }) ? { directory: await workspaceDirectory(db, actor.workspaceId) } : {},
+  );
   if (!compiled.ok || !compiled.ir) {
     const errors = compiled.diagnostics.filter((d) => d.severity === "error");
     const list = errors

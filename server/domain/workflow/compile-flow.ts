@@ -1,4 +1,11 @@
-import { BlockRegistry, compile, policyLibrary, type CompileResult, type FlowIR } from "@/dsl";
+import {
+  BlockRegistry,
+  compile,
+  policyLibrary,
+  type CompileResult,
+  type FlowDirectory,
+  type FlowIR,
+} from "@/dsl";
 
 let primitives: BlockRegistry | undefined;
 
@@ -11,14 +18,17 @@ export function serverRegistry(): BlockRegistry {
 /**
  * Compiles a flow text the way the server does everywhere (saving, running, seeding, triggers,
  * subflows): the server registry (or a workspace's own), and the shipped policy library.
+ * Design-time compiles (saving a draft, publishing a version, running a draft) pass the
+ * workspace's `directory` (`workspaceDirectory`), so an unknown `group:` or `users:` is TF3060.
  */
 export function compileFlow(
   text: string,
-  opts: { workspaceBlocks?: BlockRegistry } = {},
+  opts: { workspaceBlocks?: BlockRegistry; directory?: FlowDirectory } = {},
 ): CompileResult {
   return compile(text, {
     registry: opts.workspaceBlocks ?? serverRegistry(),
     policies: policyLibrary,
+    ...(opts.directory ? { directory: opts.directory } : {}),
   });
 }
 
@@ -34,6 +44,10 @@ const MAX_CACHED = 500;
 /**
  * {@link compileFlow}, once per `key`: the key must name immutable text (a version id, or a
  * draft with its timestamp), so webhooks, schedule ticks and subflow lookups do not recompile.
+ *
+ * Deliberately without the workspace's directory: these compiles start runs of what was already
+ * checked when it was saved or published, and a group deleted or renamed since must not make
+ * triggers, webhooks and schedules start failing (nor would the cache key see the change).
  */
 export function compileFlowCached(key: string, text: string): CompiledFlow {
   const hit = cache.get(key);

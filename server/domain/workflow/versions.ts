@@ -3,6 +3,7 @@ import { astToJs, parseFlow, type Diagnostic } from "@/dsl";
 import { compareSemver } from "@/dsl/registry/registry";
 import { appendAudit } from "../audit/ledger";
 import { AppError, notFound } from "../errors";
+import { workspaceDirectory } from "../group/workspace-directory";
 import type { Actor, Db, Tx } from "../types";
 import { compileFlow } from "./compile-flow";
 import type { ZCreateVersionInput, ZSaveDraftInput, ZVersionRef, ZWorkflowId } from "./schemas";
@@ -14,8 +15,9 @@ export interface ServerDiagnostics {
   diagnostics: Diagnostic[];
 }
 
-function diagnose(text: string): ServerDiagnostics {
-  const r = compileFlow(text);
+/** The server's design-time compile: with the workspace's groups and members (TF3060). */
+async function diagnose(db: Db | Tx, actor: Actor, text: string): Promise<ServerDiagnostics> {
+  const r = compileFlow(text, { directory: await workspaceDirectory(db, actor.workspaceId) });
   return { ok: r.ok, irHash: r.ok && r.ir ? r.ir.hash : null, diagnostics: r.diagnostics };
 }
 
@@ -30,7 +32,7 @@ async function findLive(tx: Tx | Db, actor: Actor, id: string) {
 /** Compiles the stored draft (the studio compiles in the browser too; this is the server's word). */
 export async function compileDraft(db: Db, actor: Actor, input: z.infer<typeof ZWorkflowId>) {
   const wf = await findLive(db, actor, input.id);
-  return diagnose(wf.draft);
+  return diagnose(db, actor, wf.draft);
 }
 
 /**
@@ -38,7 +40,7 @@ export async function compileDraft(db: Db, actor: Actor, input: z.infer<typeof Z
  * server's diagnostics come back with the result. An unchanged text writes nothing.
  */
 export async function saveDraft(db: Db, actor: Actor, input: z.infer<typeof ZSaveDraftInput>) {
-  const result = diagnose(input.dsl);
+  const result = await diagnose(db, actor, input.dsl);
   return db.$transaction(async (tx) => {
     const wf = await findLive(tx, actor, input.id);
     if (wf.draft === input.dsl) return { savedAt: wf.updatedAt, changed: false, ...result };
@@ -71,7 +73,9 @@ export async function createVersion(
   actor: Actor,
   input: z.infer<typeof ZCreateVersionInput>,
 ) {
-  const compiled = compileFlow(input.dsl);
+  const compiled = compileFlow(input.dsl, {
+    directory: await workspaceDirectory(db, actor.workspaceId),
+  });
   return db.$transaction(async (tx) => {
     const wf = await findLive(tx, actor, input.id);
     const errors = compiled.diagnostics.filter((d) => d.severity === "error");

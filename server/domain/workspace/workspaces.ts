@@ -101,6 +101,10 @@ export async function removeMember(
     const m = await findMember(tx, actor, input.membershipId);
     if (m.role === "admin") await assertNotLastAdmin(tx, actor.workspaceId, m.id);
     await tx.membership.delete({ where: { id: m.id } });
+    // Groups hold workspace members only: a removed member leaves this workspace's groups too.
+    await tx.workspaceGroupMember.deleteMany({
+      where: { userId: m.userId, group: { workspaceId: actor.workspaceId } },
+    });
     await appendAudit(tx, actor, {
       action: "member.remove",
       subjectType: "membership",
