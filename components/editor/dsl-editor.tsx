@@ -101,7 +101,9 @@ export function DslEditor({
     });
 
     let appliedRevision = -1;
-    let markersRevision = -1;
+    // The diagnostics the markers show: a text's diagnostics can change without a new revision
+    // (the server's after a save, a recompile once the workspace's groups are known).
+    let markersFor: unknown = null;
     let revealNonce = store.getState().reveal?.nonce ?? 0;
     const sync = () => {
       const s = store.getState();
@@ -130,8 +132,8 @@ export function DslEditor({
           }
         }
       }
-      if (s.diagnosticsRevision === s.revision && markersRevision !== s.revision) {
-        markersRevision = s.revision;
+      if (s.diagnosticsRevision === s.revision && markersFor !== s.diagnostics) {
+        markersFor = s.diagnostics;
         m.editor.setModelMarkers(
           model,
           MARKER_OWNER,

@@ -1,9 +1,33 @@
 "use client";
 
-import { DiffEditor, type DiffOnMount } from "@monaco-editor/react";
+import { DiffEditor, type DiffBeforeMount, type DiffOnMount } from "@monaco-editor/react";
 import type * as monaco from "monaco-editor";
 import { useId, useLayoutEffect, useRef } from "react";
 import { setupMonaco } from "./monaco-setup";
+
+/**
+ * The diff's theme: Monaco's light theme with darker token colours. On the diff's red and green
+ * line and character backgrounds the light theme's teal keys, green numbers and comments fall
+ * under WCAG AA contrast (3.4:1 for a key on a removed line); these keep 4.5:1 on both.
+ */
+const DIFF_THEME = "trustflow-diff";
+/** The studio editor's theme (@monaco-editor/react's "light"), restored when the diff closes. */
+const EDITOR_THEME = "vs";
+
+const defineDiffTheme: DiffBeforeMount = (m) => {
+  m.editor.defineTheme(DIFF_THEME, {
+    base: "vs",
+    inherit: true,
+    rules: [
+      { token: "type", foreground: "005555" }, // YAML keys
+      { token: "number", foreground: "035638" },
+      { token: "comment", foreground: "005800" },
+      { token: "string", foreground: "03479a" },
+      { token: "keyword", foreground: "0000e0" },
+    ],
+    colors: {},
+  });
+};
 
 /**
  * Side-by-side text diff of two flow texts (read-only).
@@ -31,8 +55,15 @@ export function TextDiff({
   if (typeof window !== "undefined") setupMonaco();
   const id = useId().replace(/[^A-Za-z0-9]/g, "");
   const editor = useRef<monaco.editor.IStandaloneDiffEditor | null>(null);
-  const onMount: DiffOnMount = (e) => {
+  const themes = useRef<typeof monaco.editor | null>(null);
+  const onMount: DiffOnMount = (e, m) => {
     editor.current = e;
+    themes.current = m.editor;
+    // Monaco 0.57's diff widget clears its sides' aria labels when it first applies its options
+    // (`originalAriaLabel` and `modifiedAriaLabel` only count when they change later): named
+    // here, or screen readers meet two unnamed text boxes.
+    e.getOriginalEditor().updateOptions({ ariaLabel: `${originalLabel} (read-only)` });
+    e.getModifiedEditor().updateOptions({ ariaLabel: `${modifiedLabel} (read-only)` });
   };
   useLayoutEffect(
     () => () => {
@@ -43,6 +74,8 @@ export function TextDiff({
       e.setModel(null);
       models?.original.dispose();
       models?.modified.dispose();
+      // Monaco has one theme per page: the studio's editor gets its own back.
+      themes.current?.setTheme(EDITOR_THEME);
     },
     [],
   );
@@ -57,7 +90,9 @@ export function TextDiff({
         modifiedModelPath={`diff-${id}-after.flow.yaml`}
         keepCurrentOriginalModel
         keepCurrentModifiedModel
+        beforeMount={defineDiffTheme}
         onMount={onMount}
+        theme={DIFF_THEME}
         options={{
           readOnly: true,
           originalEditable: false,

@@ -259,11 +259,11 @@ function GroupRow({
                 title={m.email}
               >
                 <span>{m.name || m.email}</span>
-                <span className="text-zinc-500">{m.email}</span>
+                <span className="text-zinc-600">{m.email}</span>
                 {isAdmin && (
                   <button
                     type="button"
-                    className="ml-0.5 rounded px-1 text-zinc-500 hover:bg-zinc-200 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-accent-600 disabled:opacity-50"
+                    className="ml-0.5 rounded px-1 text-zinc-600 hover:bg-zinc-200 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-accent-600 disabled:opacity-50"
                     aria-label={`Remove ${m.email} from ${group.name}`}
                     disabled={removingUserId === m.id}
                     onClick={() => onRemoveMember(m.id)}

@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import type { APIRequestContext, Locator, Page, TestInfo } from "@playwright/test";
 import { expect, test } from "../fixtures";
 import { StudioPage } from "../pages/studio.page";
@@ -361,6 +362,22 @@ test.describe("canvas and versions at 1280 px", () => {
     await expect(compare.getByTestId("diff-summary")).toContainText("1 added");
     await expect(compare.getByTestId("text-diff").locator(".monaco-diff-editor")).toBeVisible();
     await shot(page, testInfo, "two versions compared");
+    // Both sides of the text diff are named for screen readers (Monaco's diff left them blank).
+    await expect(
+      compare.locator(".original-in-monaco-diff-editor [role=textbox]").first(),
+    ).toHaveAccessibleName(`Version ${first} (read-only)`);
+    await expect(
+      compare.locator(".modified-in-monaco-diff-editor [role=textbox]").first(),
+    ).toHaveAccessibleName(`Version ${second} (read-only)`);
+    const axe = await new AxeBuilder({ page })
+      .include('[role="dialog"]')
+      .withTags(["wcag2a", "wcag2aa"])
+      .analyze();
+    expect(
+      axe.violations
+        .filter((v) => v.impact === "serious" || v.impact === "critical")
+        .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
+    ).toEqual([]);
     await compare.getByRole("tab", { name: "Graph diff" }).click();
     await expect(compare.locator('.react-flow__node [data-change="added"]')).toHaveCount(1);
     await compare.getByRole("tab", { name: "Text diff" }).click();

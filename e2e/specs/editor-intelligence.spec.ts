@@ -91,4 +91,64 @@ test.describe("editor intelligence", () => {
     expect(body.result.data.json.draft).toBe(await text());
     expect(body.result.data.json.draft).toContain("note: ${{ steps.contract.output.dealId }}");
   });
+
+  test("a switch case's `when` completes and is checked as CEL", async ({
+    page,
+    signedInUser: _user,
+  }) => {
+    test.setTimeout(180_000);
+    const wf = await mutate<{ id: string }>(page, "workflow.create", {
+      name: "Switch conditions",
+      dsl: [
+        "flow: route-deals",
+        "version: 1.0.0",
+        "inputs:",
+        "  seats: { type: integer }",
+        "steps:",
+        "  - id: contact",
+        "    uses: crm.contact.get@1",
+        "    with:",
+        "      id: CON-1042",
+        "  - id: route",
+        "    uses: control.switch@1",
+        "    with:",
+        "      cases:",
+        "        - { label: big, when: inputs.seats >= 500 }",
+        "      default: small",
+        "",
+      ].join("\n"),
+    });
+    const studio = new StudioPage(page);
+    await studio.open(wf.id, "Switch conditions");
+    await studio.canvas.expectNode("route");
+    await studio.editor.expectNoErrors();
+    const editor = new MonacoEditorPart(page, studio);
+    const caseLine =
+      (await studio.editor.text())
+        .split("\n")
+        .indexOf("        - { label: big, when: inputs.seats >= 500 }") + 1;
+
+    // Inside the flow mapping's `when`: the steps it may read, then the step's output fields.
+    await editor.endOfLine(caseLine);
+    await page.keyboard.press("ArrowLeft");
+    await page.keyboard.press("ArrowLeft");
+    await editor.insert(" && steps.");
+    await editor.accept("contact");
+    await editor.accept("email", { open: false });
+    await editor.insert(" != ''");
+    await studio.editor.expectText(
+      "        - { label: big, when: inputs.seats >= 500 && steps.contact.output.email != '' }\n",
+    );
+    await studio.editor.expectNoErrors();
+
+    // An expression that does not parse is a design-time error, not a run-time failure.
+    await editor.insert(" &&");
+    await studio.editor.expectDiagnostic("TF2001");
+    // (The Problems tab has the focus now.)
+    await editor.endOfLine(caseLine);
+    await page.keyboard.press("ArrowLeft");
+    await page.keyboard.press("ArrowLeft");
+    for (let i = 0; i < 3; i++) await page.keyboard.press("Backspace");
+    await studio.editor.expectNoErrors();
+  });
 });

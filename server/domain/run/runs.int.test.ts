@@ -35,6 +35,8 @@ outputs:
 beforeAll(async () => {
   db = await openTestDatabase();
   owner = await makeUser(db.prisma, "runner");
+  // FLOW addresses `group: finance`: draft runs are checked against the workspace's groups.
+  await callerFor(db.prisma, owner.user, owner.workspace.id).group.create({ name: "finance" });
   worker = startEmbeddedWorker(db.prisma, {
     engine: createRunEngine(db.prisma, { sql: sqlFromDriver(db.driver) }),
     pollMs: 20,

@@ -83,6 +83,10 @@ describe("drafts and versions", () => {
     });
     const got = await c.workflow.get({ id: wf.id });
     expect(got.draft).toContain("flow: my-refunds");
+    // The template addresses `group: finance`: an error until the workspace has that group.
+    const before = await c.workflow.compile({ id: wf.id });
+    expect(before.diagnostics.map((d) => d.code)).toEqual(["TF3060"]);
+    await c.group.create({ name: "finance" });
     expect((await c.workflow.compile({ id: wf.id })).diagnostics).toEqual([]);
   });
 });
