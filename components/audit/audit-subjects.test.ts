@@ -18,6 +18,7 @@ describe("audit subject links", () => {
     expect(subjectHref({ type: "api-token", id, info: null })).toBe("/settings#tokens-heading");
     expect(subjectHref({ type: "membership", id, info: null })).toBe("/settings#members-heading");
     expect(subjectHref({ type: "secret", id, info: null })).toBe("/settings#secrets-heading");
+    expect(subjectHref({ type: "group", id, info: null })).toBe("/settings#groups-heading");
     expect(subjectHref({ type: "egress_allow", id, info: null })).toBe("/settings#egress-heading");
   });
 

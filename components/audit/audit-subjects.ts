@@ -13,6 +13,7 @@ export interface AuditSubject {
 /** Settings sections, by the id of their heading. */
 const SETTINGS = {
   members: "/settings#members-heading",
+  groups: "/settings#groups-heading",
   tokens: "/settings#tokens-heading",
   secrets: "/settings#secrets-heading",
   egress: "/settings#egress-heading",
@@ -25,7 +26,7 @@ const PAGES: Record<string, (id: string) => string> = {
   workspace: () => "/settings",
   membership: () => SETTINGS.members,
   invitation: () => SETTINGS.members,
-  group: () => SETTINGS.members,
+  group: () => SETTINGS.groups,
   "api-token": () => SETTINGS.tokens,
   secret: () => SETTINGS.secrets,
   egress_allow: () => SETTINGS.egress,

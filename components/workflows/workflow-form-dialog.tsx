@@ -1,7 +1,7 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { flowTemplates } from "@/dsl/templates";
+import { flowTemplates, type TemplateId } from "@/dsl/templates";
 import { formErrors } from "@/lib/trpc/errors";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -11,18 +11,10 @@ import { TextField } from "@/components/ui/field";
 export interface WorkflowFormValues {
   name: string;
   description: string;
-  /** Initial flow text: a template's or an imported file's (create only). */
+  /** Initial flow text: an imported file's (create only). */
   dsl?: string;
-}
-
-/** A workflow name as a flow name (as the server derives it). */
-function flowSlug(name: string): string {
-  return (
-    name
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, "-")
-      .replace(/^-+|-+$/g, "") || "flow"
-  );
+  /** A template to start from (create only): the server adapts it to the workspace. */
+  template?: TemplateId;
 }
 
 /**
@@ -95,12 +87,10 @@ function WorkflowForm({
     e.preventDefault();
     const t = flowTemplates.find((x) => x.id === template);
     // An imported file is kept exactly as it is, errors included: it opens with its diagnostics.
-    const dsl = imported
-      ? imported.text
-      : t
-        ? t.text.replace(/^flow: .*$/m, `flow: ${flowSlug(values.name)}`)
-        : undefined;
-    onSubmit(dsl === undefined ? values : { ...values, dsl });
+    // A template is named after the workflow and adapted to the workspace by the server.
+    onSubmit(
+      imported ? { ...values, dsl: imported.text } : t ? { ...values, template: t.id } : values,
+    );
   }
   return (
     <form onSubmit={submit} className="space-y-4" noValidate>

@@ -18,7 +18,7 @@ import { Badge } from "@/components/ui/badge";
 import { inputClass } from "@/components/ui/field";
 import { RunStatusBadge } from "@/components/runs/run-status";
 import { searchWorkflows, triggerLabel } from "./workflow-search";
-import { WorkflowFormDialog } from "./workflow-form-dialog";
+import { WorkflowFormDialog, type WorkflowFormValues } from "./workflow-form-dialog";
 
 type Workflow = RouterOutputs["workflow"]["list"][number];
 type Tab = "active" | "deleted";
@@ -60,15 +60,27 @@ export function WorkflowList() {
       queryClient.invalidateQueries(trpc.audit.pathFilter()),
     ]);
 
-  const create = useMutation(
-    trpc.workflow.create.mutationOptions({
-      onSuccess: async (wf) => {
-        setCreating(false);
-        setNotice({ text: `Created “${wf.name}”.` });
-        await refresh();
-      },
-    }),
+  const created = async (wf: { name: string }) => {
+    setCreating(false);
+    setNotice({ text: `Created “${wf.name}”.` });
+    await refresh();
+  };
+  const createBlank = useMutation(trpc.workflow.create.mutationOptions({ onSuccess: created }));
+  const createFromTemplate = useMutation(
+    trpc.workflow.createFromTemplate.mutationOptions({ onSuccess: created }),
   );
+  const create = {
+    mutate: ({ template, ...v }: WorkflowFormValues) =>
+      template
+        ? createFromTemplate.mutate({ name: v.name, description: v.description, template })
+        : createBlank.mutate(v),
+    isPending: createBlank.isPending || createFromTemplate.isPending,
+    error: createFromTemplate.error ?? createBlank.error,
+    reset: () => {
+      createBlank.reset();
+      createFromTemplate.reset();
+    },
+  };
   const rename = useMutation(
     trpc.workflow.rename.mutationOptions({
       onSuccess: async (wf) => {

@@ -306,11 +306,11 @@ test.describe("a newcomer's first hour", () => {
 
   test("a fault in the mock billing service dead-letters a step, and the run says so", async ({}, testInfo) => {
     const { page } = admin;
-    // Point billing at this app's mock service, and make it refuse every account write.
+    // The demo's billing connector is this app's mock billing service: make it refuse every
+    // account write.
     const connectors = new ConnectorsPage(page);
     await connectors.open();
-    const connector = `billing-faults-${suffix}`;
-    await connectors.createMockConnector(connector, "billing");
+    const connector = "billing-mock";
     const faults = await connectors.openFaults(connector);
     await faults.inject({ operation: "account.upsert", errorRate: 1, status: 503, seed: 7 });
     try {
@@ -337,7 +337,6 @@ test.describe("a newcomer's first hour", () => {
       await connectors.open();
       const panel = await connectors.openFaults(connector);
       await panel.clearAll();
-      await connectors.delete(connector);
     }
   });
 });

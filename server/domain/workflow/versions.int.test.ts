@@ -83,10 +83,19 @@ describe("drafts and versions", () => {
     });
     const got = await c.workflow.get({ id: wf.id });
     expect(got.draft).toContain("flow: my-refunds");
-    // The template addresses `group: finance`: an error until the workspace has that group.
-    const before = await c.workflow.compile({ id: wf.id });
-    expect(before.diagnostics.map((d) => d.code)).toEqual(["TF3060"]);
-    await c.group.create({ name: "finance" });
+    // The template addresses `group: finance`; this workspace has no such group, so the draft
+    // addresses its approvers instead and says so: it compiles and runs on its first try.
+    expect(got.draft).not.toMatch(/^\s*group: finance/m);
+    expect(got.draft).toMatch(/^ {8}role: approver # this workspace has no group `finance`/m);
     expect((await c.workflow.compile({ id: wf.id })).diagnostics).toEqual([]);
+    // With the group, a new workflow from the template keeps it.
+    await c.group.create({ name: "finance" });
+    const again = await c.workflow.createFromTemplate({
+      name: "Refunds by finance",
+      template: "refund-approval",
+    });
+    const draft = (await c.workflow.get({ id: again.id })).draft;
+    expect(draft).toMatch(/^ {8}group: finance # a workspace group/m);
+    expect((await c.workflow.compile({ id: again.id })).diagnostics).toEqual([]);
   });
 });
