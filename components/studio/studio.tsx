@@ -437,7 +437,6 @@ function StudioLoaded({ api }: { api: ReturnType<typeof useWorkflowApi> }) {
           onClose={() => setSaveOpen(false)}
           store={store}
           api={api}
-          registry={registry}
           onCompare={(c) => {
             setSaveOpen(false);
             setCompare(c);

@@ -2,7 +2,7 @@
 
 import dynamic from "next/dynamic";
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from "react";
-import { compile, parseFlow, policyLibrary, type BlockRegistry, type FlowDiff } from "@/dsl";
+import { parseFlow, type BlockRegistry, type FlowDiff } from "@/dsl";
 import { compareSemver } from "@/dsl/registry/registry";
 import { formatDateTime } from "@/lib/format";
 import { setFlowVersion } from "@/lib/studio/flow-text";
@@ -201,14 +201,12 @@ export function SaveVersionDialog({
   onClose,
   store,
   api,
-  registry,
   onCompare,
 }: {
   open: boolean;
   onClose: () => void;
   store: StudioStore;
   api: Api;
-  registry: BlockRegistry;
   onCompare: (c: Comparison) => void;
 }) {
   return (
@@ -219,13 +217,7 @@ export function SaveVersionDialog({
       description="A version is an immutable snapshot that runs can pin. It must compile without errors."
     >
       {/* Mounted on opening: it plans for the draft as it is at that moment. */}
-      <SaveVersionBody
-        onClose={onClose}
-        store={store}
-        api={api}
-        registry={registry}
-        onCompare={onCompare}
-      />
+      <SaveVersionBody onClose={onClose} store={store} api={api} onCompare={onCompare} />
     </Dialog>
   );
 }
@@ -234,13 +226,11 @@ function SaveVersionBody({
   onClose,
   store,
   api,
-  registry,
   onCompare,
 }: {
   onClose: () => void;
   store: StudioStore;
   api: Api;
-  registry: BlockRegistry;
   onCompare: (c: Comparison) => void;
 }) {
   const latest = useMemo(
@@ -249,14 +239,10 @@ function SaveVersionBody({
   );
   // The draft and its diagnostics when the dialog opened (compiled now if the studio's are not
   // for this text yet).
-  const [draft] = useState(() => {
-    const s = store.getState();
-    const diagnostics =
-      s.diagnosticsRevision === s.revision
-        ? s.diagnostics
-        : compile(s.text, { registry, policies: policyLibrary }).diagnostics;
-    return { text: s.text, diagnostics };
-  });
+  const [draft] = useState(() => ({
+    text: store.getState().text,
+    diagnostics: store.diagnosticsNow(),
+  }));
   const [previous, setPrevious] = useState<{ id: string; text: string } | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   useEffect(() => {

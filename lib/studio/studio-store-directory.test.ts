@@ -57,4 +57,34 @@ describe("StudioStore: the workspace's directory", () => {
     expect(codes(store)).toEqual([]);
     store.dispose();
   });
+
+  it("does not compile again for a directory when the text addresses nobody, or before its first compile", () => {
+    const plain = `flow: plain
+version: 1.0.0
+trigger:
+  manual: {}
+steps:
+  - id: calc
+    uses: data.transform@1
+    with:
+      fields: { x: "1" }
+`;
+    const store = new StudioStore(studioRegistry(), plain, { parseDelayMs: 0 });
+    vi.runAllTimers();
+    const listener = vi.fn();
+    store.subscribe(listener);
+    store.setDirectory({ groups: ["finance"], users: [] });
+    vi.runAllTimers();
+    expect(listener).not.toHaveBeenCalled();
+    store.dispose();
+
+    // Arriving before the first compile: that compile checks against it.
+    const early = new StudioStore(studioRegistry(), flow("{ group: finanse }"), {
+      parseDelayMs: 0,
+    });
+    early.setDirectory({ groups: ["finance"], users: [] });
+    vi.runAllTimers();
+    expect(codes(early)).toEqual(["TF3060"]);
+    early.dispose();
+  });
 });

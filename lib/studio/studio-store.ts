@@ -53,6 +53,9 @@ export interface StudioState {
 const TYPING_GROUP_MS = 800;
 const HISTORY_LIMIT = 200;
 
+/** Text that may address a group or users (what the directory checks). */
+const ADDRESSES_PEOPLE = /\b(group|users)\s*:/;
+
 export class StudioStore {
   private state: StudioState;
   private readonly listeners = new Set<() => void>();
@@ -199,9 +202,29 @@ export class StudioStore {
   setDirectory(directory: FlowDirectory) {
     const key = (d: FlowDirectory | undefined) => (d ? JSON.stringify([d.groups, d.users]) : "");
     if (key(directory) === key(this.directory)) return;
+    const had = this.directory;
     this.directory = directory;
+    // The directory only decides TF3060 on `group:` and `users:`: a text naming neither compiles
+    // the same with any directory, and a compile still to come (opening) reads it anyway. So a
+    // 500-step flow does not compile twice while it opens.
+    const compiled = this.state.diagnosticsRevision === this.state.revision && this.state.ir;
+    if (!ADDRESSES_PEOPLE.test(this.state.text) || (!had && !compiled)) return;
     clearTimeout(this.compileTimer);
     this.compileTimer = setTimeout(() => this.compileNow(), 0);
+  }
+
+  /**
+   * The diagnostics of the text as it is now: the last compile's when it was of this revision,
+   * else a compile now (with the directory, as the studio's compile does).
+   */
+  diagnosticsNow(): Diagnostic[] {
+    const s = this.state;
+    if (s.diagnosticsRevision === s.revision) return s.diagnostics;
+    return compile(s.text, {
+      registry: this.registry,
+      policies: policyLibrary,
+      ...(this.directory ? { directory: this.directory } : {}),
+    }).diagnostics;
   }
 
   /** Merges the server's diagnostics for the text it compiled, when that is still the text. */
