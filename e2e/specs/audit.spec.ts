@@ -36,9 +36,20 @@ test("audit rows expand, subjects link to their page, every type filters, export
 
   // Every subject type is offered, run and connector included; filtering keeps that type only.
   await audit.open();
-  expect(await audit.subjectTypeOptions()).toEqual(
-    expect.arrayContaining(["Any", "Workflow", "Run", "Connector", "API token", "Member"]),
-  );
+  // (The list comes with the page's data: poll until it is there.)
+  await expect
+    .poll(() => audit.subjectTypeOptions())
+    .toEqual(
+      expect.arrayContaining([
+        "Any",
+        "Workflow",
+        "Run",
+        "Connector",
+        "API token",
+        "Member",
+        "Group",
+      ]),
+    );
   await audit.filterBySubjectType("Workflow");
   await expect(page).toHaveURL(/subjectType=workflow/);
   await audit.expectEntry("workflow.create", name);

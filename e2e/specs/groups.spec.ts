@@ -9,6 +9,13 @@ import { DEMO_VIEWER, expect, signInViaApi, test } from "../fixtures";
 import { GroupsPanel } from "../pages/groups.page";
 import { StudioPage } from "../pages/studio.page";
 
+async function query<T>(request: APIRequestContext, path: string, input: unknown): Promise<T> {
+  const q = encodeURIComponent(JSON.stringify({ json: input }));
+  const res = await request.get(`/api/trpc/${path}?input=${q}`);
+  expect(res.ok(), `${path}: ${res.status()} ${await res.text()}`).toBe(true);
+  return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
+}
+
 async function mutate<T>(request: APIRequestContext, path: string, input: unknown): Promise<T> {
   const res = await request.post(`/api/trpc/${path}`, { data: { json: input } });
   expect(res.ok(), `${path}: ${res.status()} ${await res.text()}`).toBe(true);
@@ -64,7 +71,13 @@ test.describe("workspace groups", () => {
     await expect(page.getByRole("list", { name: "Problems" })).toContainText("night-shfit");
     await studio.editor.replaceAtLineEnd("group: night-shfit", "group: night-shift");
     await studio.editor.expectNoErrors();
-    await studio.saveDraft();
+    // The autosave stores the fixed name (Save draft is off when the typo was never saved).
+    await expect
+      .poll(
+        async () =>
+          (await query<{ draft: string }>(page.request, "workflow.get", { id: wf.id })).draft,
+      )
+      .toMatch(/group: night-shift\n/);
 
     // Without the group the same flow is an error again.
     await groups.open();
