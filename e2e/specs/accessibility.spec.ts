@@ -6,36 +6,11 @@
  * Each page is visited in its loaded state (its data shown, not a spinner): that is what a person
  * reads. Violations are reported with their rule, impact, help text and the elements involved.
  */
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import type { APIRequestContext, Page, TestInfo } from "@playwright/test";
 import { flowTemplates } from "../../dsl/templates";
 import { expect, signInViaApi, test } from "../fixtures";
-
-interface DemoUser {
-  email: string;
-  password: string;
-  role: string;
-}
-const demo = JSON.parse(
-  readFileSync(path.join(process.cwd(), "prisma/demo-users.json"), "utf8"),
-) as { users: DemoUser[] };
-const ADMIN = demo.users.find((u) => u.role === "admin")!;
-
-async function query<T>(request: APIRequestContext, p: string, input?: unknown): Promise<T> {
-  const q =
-    input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
-  const res = await request.get(`/api/trpc/${p}${q}`);
-  expect(res.ok(), `${p}: ${res.status()} ${await res.text()}`).toBe(true);
-  return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
-}
-
-async function mutate<T>(request: APIRequestContext, p: string, input: unknown): Promise<T> {
-  const res = await request.post(`/api/trpc/${p}`, { data: { json: input } });
-  expect(res.ok(), `${p}: ${res.status()} ${await res.text()}`).toBe(true);
-  return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
-}
+import { DEMO_ADMIN_USER as ADMIN, mutate, query } from "../support/api";
 
 /** Console errors and uncaught page errors, from the moment the listener is attached. */
 function watchErrors(page: Page) {

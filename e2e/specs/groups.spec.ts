@@ -4,23 +4,10 @@
  * editor's problems, and deleting the group makes the flow's addressing an error again. A viewer
  * sees the groups read-only.
  */
-import type { APIRequestContext } from "@playwright/test";
 import { DEMO_VIEWER, expect, signInViaApi, test } from "../fixtures";
 import { GroupsPanel } from "../pages/groups.page";
 import { StudioPage } from "../pages/studio.page";
-
-async function query<T>(request: APIRequestContext, path: string, input: unknown): Promise<T> {
-  const q = encodeURIComponent(JSON.stringify({ json: input }));
-  const res = await request.get(`/api/trpc/${path}?input=${q}`);
-  expect(res.ok(), `${path}: ${res.status()} ${await res.text()}`).toBe(true);
-  return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
-}
-
-async function mutate<T>(request: APIRequestContext, path: string, input: unknown): Promise<T> {
-  const res = await request.post(`/api/trpc/${path}`, { data: { json: input } });
-  expect(res.ok(), `${path}: ${res.status()} ${await res.text()}`).toBe(true);
-  return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
-}
+import { mutate, query } from "../support/api";
 
 const FLOW = `flow: night-approval
 version: 0.1.0

@@ -14,8 +14,6 @@
  *    step output inside `${{ steps. }}`.
  * 4. A fault injected into the mock billing service dead-letters a step, and the run says so.
  */
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import type { APIRequestContext, Browser, BrowserContext, Page, TestInfo } from "@playwright/test";
 import { flowTemplates } from "../../dsl/templates";
 import { expect, signInViaApi, test } from "../fixtures";
@@ -27,29 +25,13 @@ import { ShellPage } from "../pages/shell.page";
 import { SignInPage } from "../pages/sign-in.page";
 import { StudioPage } from "../pages/studio.page";
 import { WorkflowsPage } from "../pages/workflows.page";
-
-interface DemoUser {
-  email: string;
-  password: string;
-  role: string;
-}
-const demo = JSON.parse(
-  readFileSync(path.join(process.cwd(), "prisma/demo-users.json"), "utf8"),
-) as { users: DemoUser[] };
-const ADMIN = demo.users.find((u) => u.role === "admin")!;
-const APPROVERS = demo.users.filter((u) => u.role === "approver");
-
-async function query<T>(request: APIRequestContext, p: string, input?: unknown): Promise<T> {
-  const q =
-    input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
-  const res = await request.get(`/api/trpc/${p}${q}`);
-  expect(res.ok(), `${p}: ${res.status()} ${await res.text()}`).toBe(true);
-  return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
-}
-
-async function shot(page: Page, testInfo: TestInfo, name: string) {
-  await testInfo.attach(name, { body: await page.screenshot(), contentType: "image/png" });
-}
+import {
+  DEMO_ADMIN_USER as ADMIN,
+  DEMO_APPROVERS as APPROVERS,
+  query,
+  shot,
+  type DemoUser,
+} from "../support/api";
 
 /** Creates a workflow from a template on the Workflows page and opens it in the studio. */
 async function createFromTemplate(page: Page, name: string, templateId: string) {

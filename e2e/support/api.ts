@@ -1,0 +1,42 @@
+/**
+ * What the specs share besides page objects: the tRPC HTTP API (a query is a GET with
+ * `?input={json}`, a mutation a POST of `{json}`), the demo workspace's users, screenshots.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { expect, type APIRequestContext, type Page, type TestInfo } from "@playwright/test";
+
+export async function query<T>(request: APIRequestContext, p: string, input?: unknown): Promise<T> {
+  const q =
+    input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
+  const res = await request.get(`/api/trpc/${p}${q}`);
+  expect(res.ok(), `${p}: ${res.status()} ${await res.text()}`).toBe(true);
+  return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
+}
+
+export async function mutate<T>(request: APIRequestContext, p: string, input: unknown): Promise<T> {
+  const res = await request.post(`/api/trpc/${p}`, { data: { json: input } });
+  expect(res.ok(), `${p}: ${res.status()} ${await res.text()}`).toBe(true);
+  return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
+}
+
+/** A seeded demo account (prisma/demo-users.json). */
+export interface DemoUser {
+  email: string;
+  password: string;
+  role: string;
+}
+
+/** The demo workspace's users, as seeded on a fresh start. */
+export const DEMO_USERS: DemoUser[] = (
+  JSON.parse(readFileSync(path.join(process.cwd(), "prisma/demo-users.json"), "utf8")) as {
+    users: DemoUser[];
+  }
+).users;
+export const DEMO_ADMIN_USER = DEMO_USERS.find((u) => u.role === "admin")!;
+export const DEMO_APPROVERS = DEMO_USERS.filter((u) => u.role === "approver");
+
+/** Attaches a screenshot of the page to the test's report. */
+export async function shot(page: Page, testInfo: TestInfo, name: string) {
+  await testInfo.attach(name, { body: await page.screenshot(), contentType: "image/png" });
+}
