@@ -1,8 +1,8 @@
 /**
  * Golden tests: every `testdata/*.yaml` compiles to the diagnostics (code, severity, span) listed
  * in its `*.expected.json`. Messages are not compared: wording may improve, codes and spans are
- * the contract. `UPDATE_GOLDEN=1 npx vitest run dsl/golden.test.ts` rewrites the expected files;
- * review the diff before accepting it.
+ * the contract. `UPDATE_GOLDEN=1 npx vitest run dsl/golden.test.ts` rewrites the expected files (and writes
+ * missing ones; without it a missing expected file fails); review the diff before accepting it.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -50,10 +50,15 @@ describe("golden files", () => {
       const text = readFileSync(path.join(dir, file), "utf8");
       const expectedPath = path.join(dir, file.replace(/\.yaml$/, ".expected.json"));
       const got = actual(text);
-      if (update || !existsSync(expectedPath)) {
+      if (update) {
         writeFileSync(expectedPath, `${JSON.stringify(got, null, 2)}\n`);
         return;
       }
+      // A missing expected file is a failure, not a new golden: writing one would pass anything.
+      expect(
+        existsSync(expectedPath),
+        `${path.basename(expectedPath)} is missing: run UPDATE_GOLDEN=1 npx vitest run dsl/golden.test.ts and review it`,
+      ).toBe(true);
       const expected = JSON.parse(readFileSync(expectedPath, "utf8")) as Expected[];
       const key = (d: Expected) => ({ code: d.code, severity: d.severity, span: d.span });
       expect(got.map(key)).toEqual(expected.map(key));
