@@ -161,11 +161,17 @@ describe("mock service", () => {
   });
 
   it("a timeout fault hangs until the client aborts", async () => {
-    const s = new MockService({ hangMs: 60_000 });
+    // Hangs past the test's timeout: only the client's abort can end it.
+    const s = new MockService({ hangMs: 120_000 });
     await s.handle("crm", req("POST", "/_faults", { operation: "company.get", timeoutRate: 1 }));
-    const started = Date.now();
-    const r = await s.handle("crm", req("GET", "/companies/COM-77"), AbortSignal.timeout(50));
+    const client = new AbortController();
+    let settled = false;
+    const pending = s.handle("crm", req("GET", "/companies/COM-77"), client.signal);
+    void pending.then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(settled, "the request hangs while the client waits").toBe(false);
+    client.abort();
+    const r = await pending;
     expect(r.status).toBe(504);
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 });
