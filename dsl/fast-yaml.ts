@@ -18,7 +18,7 @@
  * Guarded by `fast-yaml.test.ts`: on generated, golden and mutated inputs the fast path either
  * declines or returns an AST deep-equal to the full parser's.
  */
-import type { AstMap, AstNode, AstPair, AstScalar, AstSeq, ScalarValue } from "./parse";
+import type { AstMap, AstNode, AstPair, AstScalar, AstSeq, ScalarValue } from "./ast";
 
 /** Thrown (one shared instance) to abandon the fast path; never escapes this module. */
 const DECLINE = { declined: true } as const;

@@ -19,41 +19,11 @@ import {
   type Node,
 } from "yaml";
 import { diag } from "./diagnostics";
+import type { AstNode, AstPair, ScalarValue } from "./ast";
 import { fastParseAst } from "./fast-yaml";
 import type { Diagnostic, Span } from "./types";
 
-export type ScalarValue = string | number | boolean | null;
-
-/** A scalar: string, number, boolean or null. `span` covers its source (quotes included). */
-export interface AstScalar {
-  kind: "scalar";
-  value: ScalarValue;
-  span: Span;
-  /** True for quoted and block scalars: their source differs from their value. */
-  quoted: boolean;
-}
-
-/** A `key: value` entry. `keySpan` for "unknown key" diagnostics, `value.span` for value errors. */
-export interface AstPair {
-  key: string;
-  keySpan: Span;
-  value: AstNode;
-  span: Span;
-}
-
-export interface AstMap {
-  kind: "map";
-  pairs: AstPair[];
-  span: Span;
-}
-
-export interface AstSeq {
-  kind: "seq";
-  items: AstNode[];
-  span: Span;
-}
-
-export type AstNode = AstScalar | AstMap | AstSeq;
+export type { AstMap, AstNode, AstPair, AstScalar, AstSeq, ScalarValue } from "./ast";
 
 /** The result of {@link parseFlow}. */
 export interface ParseResult {
