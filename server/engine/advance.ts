@@ -28,7 +28,7 @@ import { DeferredStart, withStart } from "./deferred-start";
 import { createChildren, fanoutOutput, fanoutParentInputs } from "./fanout";
 import { applyRow, buildGraph, isFatal, isSettled, skippedByNeeds, type Node } from "./graph";
 import { attemptTimeout, breakerKey, invokeWithTimeout, isPureRuntime } from "./invoke";
-import type { EngineDeps } from "./engine";
+import type { EngineDeps } from "./ports";
 import { evaluate } from "@/dsl/expr";
 import {
   isPark,

@@ -19,6 +19,7 @@ import type {
   TaskRecord,
 } from "./types";
 import type { BreakerState } from "./breaker";
+import type { ErrorInfo } from "./errors";
 
 // ---------------------------------------------------------------------------------------------
 // Store
@@ -371,3 +372,54 @@ export const noopLogger: EngineLogger = {
 
 /** An audit sink that records nothing (tests that do not look at the ledger). */
 export const noopAudit: AuditSink = { async record() {} };
+
+/** What the engine is built from. Optional ports have no-op defaults. */
+export interface EngineDeps {
+  store: RunStore;
+  clock: Clock;
+  ids: IdGen;
+  random: Random;
+  runtimes: RuntimeRegistry;
+  /** Resolves nested `uses:` (foreach/parallel). Default: the DSL's primitive registry. */
+  blocks: BlockLookup;
+  flows?: FlowResolver;
+  audit: AuditSink;
+  metrics: MetricsSink;
+  logger: EngineLogger;
+  /** Secrets visible to expressions as `secrets.*` (a vault arrives later). */
+  secrets?: (workspaceId: string) => Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** This worker's id: the lease owner. */
+  workerId: string;
+  /** Side-effecting steps in flight per run. Default 16. */
+  maxParallelSteps: number;
+  /**
+   * A side effect's start is written with its finish (one checkpoint); one still running after
+   * this many ms is recorded as started on its own meanwhile. Default 250.
+   */
+  lateStartMs: number;
+  /**
+   * Sub-flow nesting: a run this many levels below its root cannot start another sub-flow (the
+   * step fails non-retryably naming the limit). Default 10.
+   */
+  maxSubflowDepth: number;
+  /**
+   * Active (queued, running, waiting) runs per workspace: a sub-flow start beyond it fails the
+   * step non-retryably naming the limit (foreach children included). Default 1,000.
+   */
+  maxActiveRuns: number;
+  /** Called when a run becomes due now (in-process wake-up of the embedded worker). */
+  onRunQueued?: (runId: string) => void;
+  /**
+   * Called right after a run's final checkpoint committed (before the ledger write), so a
+   * synchronous webhook can answer with the output without polling the store.
+   */
+  onRunFinished?: (end: RunEnd) => void;
+}
+
+/** How a run ended, as passed to {@link EngineDeps.onRunFinished}. */
+export interface RunEnd {
+  runId: string;
+  status: RunStatus;
+  output: unknown;
+  error: ErrorInfo | null;
+}
