@@ -35,6 +35,7 @@ import {
 } from "./parse";
 import { INPUT_NAME_RE, ZFlowDocument, ZStep } from "./schema";
 import { isAgentToolBlock } from "./registry/primitives/agent";
+import { editDistance } from "./registry/registry";
 import { resolveResilience, type StepResilienceOverrides } from "./sla";
 import type {
   BlockDefinition,
@@ -194,22 +195,8 @@ function validatorFor(schema: JsonSchema): ValidateFunction | null {
   return v;
 }
 
-/** Levenshtein distance (small strings: keys, ids). */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(
-        prev[j]! + 1,
-        cur[j - 1]! + 1,
-        prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
+/** Levenshtein distance (small strings: keys, ids): the registry's, one implementation. */
+export { editDistance };
 
 /** The closest candidate within a third of the name's length, for "did you mean" hints. */
 export function suggest(
