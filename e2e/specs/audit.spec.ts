@@ -6,16 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { expect, test } from "../fixtures";
 import { AuditPage } from "../pages/audit.page";
-
-async function mutate<T>(
-  request: import("@playwright/test").APIRequestContext,
-  p: string,
-  input: unknown,
-) {
-  const res = await request.post(`/api/trpc/${p}`, { data: { json: input } });
-  expect(res.ok(), `${p}: ${res.status()} ${await res.text()}`).toBe(true);
-  return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
-}
+import { mutate } from "../support/api";
 
 test("audit rows expand, subjects link to their page, every type filters, exports verify", async ({
   page,

@@ -1,7 +1,8 @@
 import AxeBuilder from "@axe-core/playwright";
-import type { APIRequestContext, Locator, Page, TestInfo } from "@playwright/test";
+import type { Locator, Page } from "@playwright/test";
 import { expect, test } from "../fixtures";
 import { StudioPage } from "../pages/studio.page";
+import { mutate, shot } from "../support/api";
 
 /**
  * The canvas and versions at 1280 × 800 (issue 13, items 5 and 6): drops land at the cursor and
@@ -10,16 +11,6 @@ import { StudioPage } from "../pages/studio.page";
  * version" says why it is off; any two versions compare; the diff closes without an error.
  */
 test.use({ viewport: { width: 1280, height: 800 } });
-
-async function mutate<T>(request: APIRequestContext, p: string, input: unknown): Promise<T> {
-  const res = await request.post(`/api/trpc/${p}`, { data: { json: input } });
-  expect(res.ok(), `${p}: ${res.status()} ${await res.text()}`).toBe(true);
-  return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
-}
-
-async function shot(page: Page, testInfo: TestInfo, name: string) {
-  await testInfo.attach(name, { body: await page.screenshot(), contentType: "image/png" });
-}
 
 /** Console errors and uncaught exceptions of the page, from now on. */
 function collectErrors(page: Page): string[] {

@@ -1,6 +1,6 @@
-import type { APIRequestContext, Page, TestInfo } from "@playwright/test";
 import { expect, signInViaApi, test } from "../fixtures";
 import { RunPage } from "../pages/runs.page";
+import { mutate, query, shot } from "../support/api";
 
 /**
  * The built-in demo model, as a newcomer meets it on a fresh `npm start` (no TRUSTFLOW_MODELS):
@@ -9,24 +9,6 @@ import { RunPage } from "../pages/runs.page";
  */
 const DEMO_ADMIN = { email: "admin@demo.trustflow.dev", password: "trustflow-admin" };
 const LABEL = "demo model (no AI)";
-
-async function mutate<T>(request: APIRequestContext, path: string, input: unknown): Promise<T> {
-  const res = await request.post(`/api/trpc/${path}`, { data: { json: input } });
-  expect(res.ok(), `${path}: ${res.status()} ${await res.text()}`).toBe(true);
-  return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
-}
-
-async function query<T>(request: APIRequestContext, path: string, input?: unknown): Promise<T> {
-  const q =
-    input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
-  const res = await request.get(`/api/trpc/${path}${q}`);
-  expect(res.ok(), `${path}: ${res.status()} ${await res.text()}`).toBe(true);
-  return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
-}
-
-async function shot(page: Page, testInfo: TestInfo, name: string) {
-  await testInfo.attach(name, { body: await page.screenshot(), contentType: "image/png" });
-}
 
 const FLOW = (name: string) => `flow: ${name}
 version: 0.1.0

@@ -1,30 +1,13 @@
 import { randomUUID } from "node:crypto";
-import type { APIRequestContext, Page, TestInfo } from "@playwright/test";
+import type { APIRequestContext, Page } from "@playwright/test";
 import { expect, signInViaApi, test } from "../fixtures";
 import { RunPage } from "../pages/runs.page";
 import { StudioPage } from "../pages/studio.page";
 import { WorkflowsPage } from "../pages/workflows.page";
+import { mutate, query, shot } from "../support/api";
 
 /** The demo workspace's admin (prisma/demo-users.json): its workspace has the mock connectors. */
 const DEMO_ADMIN = { email: "admin@demo.trustflow.dev", password: "trustflow-admin" };
-
-async function mutate<T>(request: APIRequestContext, path: string, input: unknown): Promise<T> {
-  const res = await request.post(`/api/trpc/${path}`, { data: { json: input } });
-  expect(res.ok(), `${path}: ${res.status()} ${await res.text()}`).toBe(true);
-  return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
-}
-
-async function shot(page: Page, testInfo: TestInfo, name: string) {
-  await testInfo.attach(name, { body: await page.screenshot(), contentType: "image/png" });
-}
-
-async function query<T>(request: APIRequestContext, path: string, input: unknown): Promise<T> {
-  const res = await request.get(
-    `/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`,
-  );
-  expect(res.ok(), `${path}: ${res.status()} ${await res.text()}`).toBe(true);
-  return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
-}
 
 /** Puts a seeded workflow's draft back to its latest saved version (other journeys use it). */
 async function resetSeededDraft(request: APIRequestContext, name: string) {

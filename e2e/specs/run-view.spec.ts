@@ -1,37 +1,19 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
-import type { APIRequestContext, Page, TestInfo } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { expect, signInViaApi, test } from "../fixtures";
 import { ConnectorsPage } from "../pages/connectors.page";
 import { RunPage } from "../pages/runs.page";
 import { WorkflowTriggersPage } from "../pages/triggers.page";
 import { WorkflowsPage } from "../pages/workflows.page";
+import { mutate, query, shot } from "../support/api";
 
 const sh = promisify(execFile);
 
 /** Demo accounts seeded at server start (prisma/demo-users.json). */
 const DEMO_ADMIN = { email: "admin@demo.trustflow.dev", password: "trustflow-admin" };
 const DEMO_APPROVER = { email: "approver2@demo.trustflow.dev", password: "trustflow-approver2" };
-
-/** tRPC over HTTP: a mutation is a POST of `{ json: input }`, a query a GET with `?input=`. */
-async function mutate<T>(request: APIRequestContext, path: string, input: unknown): Promise<T> {
-  const res = await request.post(`/api/trpc/${path}`, { data: { json: input } });
-  expect(res.ok(), `${path}: ${res.status()} ${await res.text()}`).toBe(true);
-  return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
-}
-
-async function query<T>(request: APIRequestContext, path: string, input: unknown): Promise<T> {
-  const res = await request.get(
-    `/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`,
-  );
-  expect(res.ok(), `${path}: ${res.status()} ${await res.text()}`).toBe(true);
-  return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
-}
-
-async function shot(page: Page, testInfo: TestInfo, name: string) {
-  await testInfo.attach(name, { body: await page.screenshot(), contentType: "image/png" });
-}
 
 /**
  * Records, at every animation frame from the page's first script on, how many run nodes are
