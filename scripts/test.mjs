@@ -62,7 +62,10 @@ function summary() {
 const t0 = Date.now();
 ensurePrismaClient();
 await step("format", () => run(bin("prettier"), ["--check", ".", "--log-level", "warn"]));
-await step("lint", () => run(bin("eslint"), [".", "--max-warnings", "0"]));
+await step("lint", async () => {
+  await run(bin("eslint"), [".", "--max-warnings", "0"]);
+  await run(process.execPath, ["scripts/lint-layers.mjs"]);
+});
 await step("types", () => run(bin("tsc"), ["--noEmit", "-p", "."]));
 await step("audit", audit);
 await step("unit", () => run(bin("vitest"), ["run", "--project", "unit"]));
