@@ -93,7 +93,14 @@ module.exports = {
       from: { path: "^server/adapters/", pathNot: tests },
       to: {
         path: "^server/domain/",
-        pathNot: "/(ports|types|errors|schemas|constants)\\.ts$",
+        pathNot: [
+          "/(ports|types|errors|schemas|constants)\\.ts$",
+          // Pure rules the egress guard applies (no I/O): the domain states them, the guard enforces.
+          "^server/domain/egress/(policy|address)\\.ts$",
+          // The audit ledger's pure chain (hashes, redaction, entries after a head): the raw-SQL
+          // appender builds the same chain as the domain's, computed in one place.
+          "^server/domain/audit/(chain|canonical)\\.ts$",
+        ],
       },
     },
     {

@@ -69,6 +69,6 @@ describe("architecture", () => {
   });
 
   it("the rules see the imports they check", () => {
-    expect(imports("server/db.ts")).toContain("@/server/adapters/prisma");
+    expect(imports("server/composition.ts")).toContain("@/server/adapters/prisma");
   });
 });

@@ -16,10 +16,12 @@ export default [
   {
     ignores: [
       ".next/**",
+      ".next-*/**",
       "node_modules/**",
       "server/adapters/prisma/generated/**",
       "public/**",
       "bench/.runs/**",
+      "cli/dist/**",
       "test-results/**",
       "playwright-report/**",
       "next-env.d.ts",

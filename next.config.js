@@ -6,6 +6,12 @@ const nextConfig = {
   // Another output directory lets several builds of one checkout coexist (NEXT_DIST_DIR).
   distDir: process.env.NEXT_DIST_DIR || ".next",
   poweredByHeader: false,
+  // Always defined at build time, so the bundler folds the checks of the studio's test hooks and
+  // drops the hooks from every build but `npm test`'s e2e build (lib/studio/test-hooks.ts).
+  env: {
+    NEXT_PUBLIC_TRUSTFLOW_TEST_HOOKS:
+      process.env.NEXT_PUBLIC_TRUSTFLOW_TEST_HOOKS === "1" ? "1" : "0",
+  },
   // Hardening headers on every response; pages get their nonce-based CSP from proxy.ts.
   async headers() {
     return [

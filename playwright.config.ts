@@ -5,11 +5,35 @@ import { defineConfig, devices } from "@playwright/test";
  * the production server (scripts/serve.mjs) on a fresh data directory and sets
  * E2E_BASE_URL. (No Playwright `webServer`: the
  * runner owns the server's lifecycle and environment.)
+ *
+ * Spec files run in parallel workers (E2E_WORKERS, default 2: what a 2-core machine runs
+ * fastest; the tests of one file stay in order in one worker). A test signs up users and a
+ * workspace of its own (e2e/fixtures.ts), except those tagged `@demo-workspace`, which act as the
+ * demo users in the seeded demo workspace: they run one at a time in their own project, next to
+ * the others.
  */
+const chromium = {
+  ...devices["Desktop Chrome"],
+  viewport: { width: 1280, height: 800 },
+  launchOptions: {
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
+  },
+};
+const demoWorkspace = /@demo-workspace/;
+
 export default defineConfig({
   testDir: "e2e/specs",
   fullyParallel: false,
-  workers: 1,
+  workers: Number(process.env.E2E_WORKERS) || 2,
   retries: 0,
   forbidOnly: Boolean(process.env.CI),
   timeout: 60_000,
@@ -21,25 +45,10 @@ export default defineConfig({
     screenshot: "on",
     viewport: { width: 1280, height: 800 },
   },
+  // The demo workspace's lane first: it holds one worker from the start, the other takes the
+  // rest (Playwright skips a job whose project is at its limit).
   projects: [
-    {
-      name: "chromium",
-      use: {
-        ...devices["Desktop Chrome"],
-        viewport: { width: 1280, height: 800 },
-        launchOptions: {
-          executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-          args: [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-quic",
-          ],
-        },
-      },
-    },
+    { name: "demo-workspace", use: chromium, grep: demoWorkspace, workers: 1 },
+    { name: "chromium", use: chromium, grepInvert: demoWorkspace },
   ],
 });

@@ -1,3 +1,4 @@
+import os from "node:os";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 
@@ -5,11 +6,20 @@ const alias = {
   "@": path.resolve(import.meta.dirname),
   "server-only": path.resolve(import.meta.dirname, "server/testing/server-only.ts"),
 };
-const exclude = ["node_modules/**", ".next/**", "e2e/**", "bench/**"];
+const exclude = ["node_modules/**", ".next*/**", "e2e/**", "bench/**", "cli/dist/**"];
+
+/**
+ * Test files run in this many worker processes at once: every core, and at least two. (Vitest's
+ * default, one core fewer than the machine has, is a single worker on a 2-core machine, while
+ * integration tests spend much of their time waiting on a database or a timer.) TEST_WORKERS
+ * overrides it.
+ */
+const workers = Number(process.env.TEST_WORKERS) || Math.max(2, os.availableParallelism());
 
 export default defineConfig({
   resolve: { alias },
   test: {
+    maxWorkers: workers,
     projects: [
       {
         resolve: { alias },

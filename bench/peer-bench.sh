@@ -3,7 +3,7 @@
 #   usage: bench/peer-bench.sh DIR [REPS]          (markdown summary on stdout)
 #   EXTRA_BENCHES=bench/peer-bench.sh ../shared/peers/run-all.sh $RUNS 3
 # Starts the production server (scripts/serve.mjs, as `npm start` does) on the existing build
-# (run `npx next build` first) with a fresh embedded PGlite database in DIR (or a fresh database on BENCH_DATABASE_URL's server), seeds
+# (run `npx next build` first) with a fresh embedded database in DIR (the PGlite seed is imported into the embedded PostgreSQL at start) (or a fresh database on BENCH_DATABASE_URL's server), seeds
 # webhook flows (noop = webhook + 2 data.transform steps answering with the output; set1/set100 =
 # chains of data.transform), and drives them with the peers' loadgen.mjs through a loopback
 # signing relay (loadgen sends plain GETs; webhooks need signed POSTs; the relay hop is included
@@ -24,7 +24,9 @@ MAX_SECS="${MAX_SECS:-20}"
 MAX_CONNS="${MAX_CONNS:-10}"
 SEQ_N="${SEQ_N:-500}"
 SEQ_WARM="${SEQ_WARM:-50}"
-[ -f "$ROOT/.next/BUILD_ID" ] || { echo "no production build: run npx next build first" >&2; exit 1; }
+# NEXT_DIST_DIR: the build's directory (default .next), as next.config.js reads it.
+DIST="${NEXT_DIST_DIR:-.next}"
+[ -f "$ROOT/$DIST/BUILD_ID" ] || { echo "no production build in $DIST: run npx next build first" >&2; exit 1; }
 
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 OUTD="$DIR/results/$STAMP"
@@ -43,7 +45,7 @@ if [ -n "${BENCH_DATABASE_URL:-}" ]; then
   DBURL="$(node -e 'const u=new URL(process.argv[1]);u.pathname="/"+process.argv[2];console.log(u.toString())' "$BENCH_DATABASE_URL" "$NAME")"
   SEED_TARGET="$DBURL"; DB_ENV=(DATABASE_URL="$DBURL"); DB_DESC="PostgreSQL ($NAME)"
 else
-  SEED_TARGET="$DATA"; DB_ENV=(TRUSTFLOW_DATA_DIR="$DATA"); DB_DESC="embedded PGlite ($DATA)"
+  SEED_TARGET="$DATA"; DB_ENV=(TRUSTFLOW_DATA_DIR="$DATA"); DB_DESC="embedded PostgreSQL, fsync on (seeded as PGlite, imported at the server's start; $DATA)"
 fi
 SEED="$(cd "$ROOT" && node --import tsx bench/engine/peer-seed.ts "$SEED_TARGET")"
 SLUG="$(node -p 'JSON.parse(process.argv[1]).slug' "$SEED")"
@@ -60,7 +62,7 @@ BASE="http://127.0.0.1:$PORT"
 if curl -s -o /dev/null --max-time 1 "$BASE/"; then echo "port $PORT is already in use" >&2; exit 1; fi
 t0=$(date +%s%N)
 # exec: $PID is the server itself, so cleanup stops it (not just a subshell).
-(cd "$ROOT" && exec env "${DB_ENV[@]}" NODE_ENV=production LOG_LEVEL=warn TRUSTFLOW_SEED=none \
+(cd "$ROOT" && exec env "${DB_ENV[@]}" NEXT_DIST_DIR="$DIST" NODE_ENV=production LOG_LEVEL=warn TRUSTFLOW_SEED=none \
   TRUSTFLOW_CREDENTIALS_KEY="$KEY" NEXTAUTH_SECRET="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
   NEXTAUTH_URL="$BASE" node scripts/serve.mjs -p "$PORT" -H 127.0.0.1 > "$OUTD/server.log" 2>&1) &
 PID=$!

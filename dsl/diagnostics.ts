@@ -90,7 +90,11 @@ export const diagnosticCatalogue = {
     name: "invalid-cron",
     severity: "error",
     message: (d) =>
-      `\`${s(d.value)}\` is not a cron expression (five fields: min hour day month weekday)`,
+      d.detail
+        ? `\`${s(d.value)}\` is not a valid cron expression: ${d.detail}`
+        : `\`${s(d.value)}\` is not a cron expression (five fields: min hour day month weekday)`,
+    hint: () =>
+      "Five fields, minute hour day-of-month month day-of-week (UTC), e.g. `0 6 * * 1-5`: 06:00 on weekdays",
   },
   TF1013: {
     name: "empty-document",

@@ -1,25 +1,27 @@
 /**
- * Synchronous SHA-256 and canonical JSON: the same hash in the browser, the server and the CLI
- * (`crypto.subtle` is asynchronous, `node:crypto` is not in browsers). The digest is computed by
- * node:crypto when the runtime hands it out synchronously (`process.getBuiltinModule`, Node >=
- * 20.16; no import, so bundles stay browser-safe), else by the pure-JS SHA-256 below: same bytes
- * in, same digest out (`hash.test.ts` checks both against each other).
+ * SHA-256 and canonical JSON: the same hash in the browser, the server and the CLI. The digest
+ * comes from node:crypto when the runtime hands it out synchronously (`process.getBuiltinModule`,
+ * Node >= 20.16; no import, so bundles stay browser-safe), else from `@noble/hashes` (audited,
+ * synchronous, pure JS; `crypto.subtle` is asynchronous): same bytes in, same digest out
+ * (`hash.test.ts` checks both against each other).
+ *
+ * The canonical JSON writer is the project's one: the IR hash (`compile.ts#hashIr`), schema
+ * cache keys (`json-schema-validator.ts`) and the audit ledger's entry hashes
+ * (`server/domain/audit/canonical.ts`, in the {@link CanonicalForm} `"ledger"`) all use it.
  */
-
-const K = new Uint32Array([
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-]);
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 
 const encoder = new TextEncoder();
 
-/** The part of node:crypto's `Hash` used here. */
+/** An incremental SHA-256: node:crypto's `Hash` or noble's, behind one face. */
+interface Hasher {
+  /** Consumes `data` synchronously: the caller may reuse the buffer at once. */
+  update(data: Uint8Array): unknown;
+  hex(): string;
+}
+
+/** node:crypto's `Hash`, the part used here. */
 interface NativeHash {
   update(data: Uint8Array): unknown;
   digest(encoding: "hex"): string;
@@ -45,60 +47,20 @@ const nativeCreateHash = ((): ((algorithm: "sha256") => NativeHash) | undefined 
   }
 })();
 
-/** `"js"` forces the pure-JS SHA-256 (tests, benchmarks); `"auto"` prefers node:crypto. */
+/** `"js"` forces the pure-JS SHA-256 (`@noble/hashes`; tests, benchmarks); `"auto"` prefers node:crypto. */
 export type Sha256Impl = "auto" | "js";
-/** Message schedule, reused (the hash is synchronous and never re-entered). */
-const W = new Int32Array(64);
 
-/** Compresses the 64-byte block of `buf` at `off` into the state `h`. */
-function compress(h: Int32Array, buf: Uint8Array, off: number): void {
-  const w = W;
-  for (let i = 0; i < 16; i++, off += 4)
-    w[i] = (buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!;
-  for (let i = 16; i < 64; i++) {
-    const a = w[i - 15]!;
-    const b = w[i - 2]!;
-    const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3);
-    const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10);
-    w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) | 0;
+function createHasher(impl: Sha256Impl): Hasher {
+  if (impl === "auto" && nativeCreateHash) {
+    const native = nativeCreateHash("sha256");
+    return { update: (data) => native.update(data), hex: () => native.digest("hex") };
   }
-  let a = h[0]!;
-  let b = h[1]!;
-  let c = h[2]!;
-  let d = h[3]!;
-  let e = h[4]!;
-  let f = h[5]!;
-  let g = h[6]!;
-  let hh = h[7]!;
-  for (let i = 0; i < 64; i++) {
-    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const ch = (e & f) ^ (~e & g);
-    const t1 = (hh + S1 + ch + K[i]! + w[i]!) | 0;
-    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const maj = (a & b) ^ (a & c) ^ (b & c);
-    const t2 = (S0 + maj) | 0;
-    hh = g;
-    g = f;
-    f = e;
-    e = (d + t1) | 0;
-    d = c;
-    c = b;
-    b = a;
-    a = (t1 + t2) | 0;
-  }
-  h[0] = (h[0]! + a) | 0;
-  h[1] = (h[1]! + b) | 0;
-  h[2] = (h[2]! + c) | 0;
-  h[3] = (h[3]! + d) | 0;
-  h[4] = (h[4]! + e) | 0;
-  h[5] = (h[5]! + f) | 0;
-  h[6] = (h[6]! + g) | 0;
-  h[7] = (h[7]! + hh) | 0;
+  const h = sha256.create();
+  return { update: (data) => h.update(data), hex: () => bytesToHex(h.digest()) };
 }
 
 /**
- * SHA-256 of a string (UTF-8 encoded) or bytes, as lower-case hex. Full blocks are read straight
- * from the input; only the padded tail is copied.
+ * SHA-256 of a string (UTF-8 encoded) or bytes, as lower-case hex.
  *
  * @example
  * sha256Hex("abc"); // "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
@@ -110,39 +72,7 @@ export function sha256Hex(input: string | Uint8Array, impl: Sha256Impl = "auto")
     native.update(bytes);
     return native.digest("hex");
   }
-  const n = bytes.length;
-  const h = new Int32Array([
-    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-  ]);
-  const full = n - (n % 64);
-  for (let off = 0; off < full; off += 64) compress(h, bytes, off);
-  return finish(h, bytes.subarray(full), n);
-}
-
-/**
- * Pads the last (< 64) `rest` bytes of a message of `length` bytes — 0x80, zeros, the bit length
- * big-endian in 64 bits — compresses them into `h` and returns the hex digest.
- */
-function finish(h: Int32Array, rest: Uint8Array, length: number): string {
-  const r = rest.length;
-  const tail = new Uint8Array(r + 9 <= 64 ? 64 : 128);
-  tail.set(rest);
-  tail[r] = 0x80;
-  const hi = Math.floor(length / 0x20000000);
-  const lo = (length * 8) >>> 0;
-  const t = tail.length;
-  tail[t - 8] = hi >>> 24;
-  tail[t - 7] = hi >>> 16;
-  tail[t - 6] = hi >>> 8;
-  tail[t - 5] = hi;
-  tail[t - 4] = lo >>> 24;
-  tail[t - 3] = lo >>> 16;
-  tail[t - 2] = lo >>> 8;
-  tail[t - 1] = lo;
-  for (let off = 0; off < t; off += 64) compress(h, tail, off);
-  let out = "";
-  for (let i = 0; i < 8; i++) out += (h[i]! >>> 0).toString(16).padStart(8, "0");
-  return out;
+  return bytesToHex(sha256(bytes));
 }
 
 /** `JSON.stringify` of object keys, memoised (IR objects repeat the same few dozen keys). */
@@ -187,14 +117,46 @@ function sortedKeys(keys: string[]): string[] {
 const NO_OMIT: ReadonlySet<string> = new Set();
 
 /**
- * Canonical JSON: object keys sorted, `undefined` members dropped, no whitespace. Keys listed in
- * `omit` are dropped at every depth.
+ * The two forms of canonical JSON. Both sort object keys, drop `undefined` members and write no
+ * whitespace; they differ only on values JSON cannot hold and on keys that look like numbers:
+ *
+ * - `"ir"` (the default; {@link canonicalSha256} hashes it): keys in plain string order; a
+ *   `Date` or any other object is its own enumerable keys (`{}`); a function or symbol member is
+ *   `null`. The IR hashes stored with every flow version were computed over this form.
+ * - `"ledger"`: what the audit ledger's stored entry hashes were computed over, the text of
+ *   `JSON.stringify` of a key-sorted copy of the value: a `Date` is its ISO string; function and
+ *   symbol members and `__proto__` keys are dropped; and, as JavaScript objects list
+ *   integer-like keys (`"2"`, `"10"`) first in numeric order, those keys come first, ascending.
+ *   Chains written before keep verifying because this form is exactly theirs.
  */
-export function canonicalJson(value: unknown, omit: ReadonlySet<string> = NO_OMIT): string {
-  return writeCanonical(value, omit);
+export type CanonicalForm = "ir" | "ledger";
+
+/**
+ * Canonical JSON: object keys sorted, `undefined` members dropped, no whitespace. Keys listed in
+ * `omit` are dropped at every depth. `form` picks the {@link CanonicalForm} (default `"ir"`).
+ *
+ * @example
+ * canonicalJson({ b: 1, a: [2, undefined] }); // '{"a":[2,null],"b":1}'
+ * canonicalJson({ at: new Date(0) }, undefined, "ledger"); // '{"at":"1970-01-01T00:00:00.000Z"}'
+ */
+export function canonicalJson(
+  value: unknown,
+  omit: ReadonlySet<string> = NO_OMIT,
+  form: CanonicalForm = "ir",
+): string {
+  return writeCanonical(value, omit, form === "ledger");
 }
 
-function writeCanonical(value: unknown, omit: ReadonlySet<string>): string {
+/** The keys of a `"ledger"` object in the order `JSON.stringify` lists them on a sorted copy. */
+function ledgerKeys(keys: string[]): string[] {
+  const ordered: Record<string, true> = {};
+  // Assigning in sorted order lets the engine apply its own rule (integer-like keys first, in
+  // numeric order); an assignment to `__proto__` creates no own key, as in the ledger's copy.
+  for (const k of keys.slice().sort()) ordered[k] = true;
+  return Object.keys(ordered);
+}
+
+function writeCanonical(value: unknown, omit: ReadonlySet<string>, ledger: boolean): string {
   if (value === null || typeof value !== "object") {
     const json = JSON.stringify(value);
     return json === undefined ? "null" : json;
@@ -203,55 +165,42 @@ function writeCanonical(value: unknown, omit: ReadonlySet<string>): string {
     let out = "[";
     for (let i = 0; i < value.length; i++) {
       if (i > 0) out += ",";
-      out += writeCanonical(value[i], omit);
+      out += writeCanonical(value[i], omit, ledger);
     }
     return out + "]";
   }
+  if (ledger && value instanceof Date) return JSON.stringify(value.toISOString());
   const obj = value as Record<string, unknown>;
-  const keys = sortedKeys(Object.keys(obj));
+  const keys = ledger ? ledgerKeys(Object.keys(obj)) : sortedKeys(Object.keys(obj));
   let out = "{";
   let first = true;
   for (const k of keys) {
     const v = obj[k];
     if (v === undefined || omit.has(k)) continue;
+    if (ledger && (typeof v === "function" || typeof v === "symbol")) continue;
     if (first) first = false;
     else out += ",";
     out += quoteKey(k);
     out += ":";
-    out += writeCanonical(v, omit);
+    out += writeCanonical(v, omit, ledger);
   }
   return out + "}";
 }
 
 /**
- * Incremental SHA-256 over a small reusable buffer: bytes are written in, full blocks are
- * compressed as the buffer fills, so hashing a large canonical JSON never materialises it.
+ * Canonical JSON bytes written into a SHA-256 through a small reusable buffer, handed to the
+ * hash whenever it fills: hashing a large canonical JSON never materialises it.
  */
 class Sha256Writer {
-  private readonly h = new Int32Array([
-    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-  ]);
   private readonly buf = new Uint8Array(16_384);
   private pos = 0;
-  /** Bytes already compressed. */
-  private total = 0;
 
-  /** @param native node:crypto's hash, fed the buffer instead of the JS compression. */
-  constructor(private readonly native?: NativeHash) {}
+  constructor(private readonly hash: Hasher) {}
 
-  /** Compresses every full block in the buffer and keeps the remainder at its start. */
+  /** Hands the buffered bytes to the hash (which copies what it keeps) and empties the buffer. */
   private flush(): void {
-    if (this.native) {
-      // `update` consumes the bytes synchronously: the buffer can be reused at once.
-      this.native.update(this.buf.subarray(0, this.pos));
-      this.pos = 0;
-      return;
-    }
-    const full = this.pos - (this.pos % 64);
-    for (let off = 0; off < full; off += 64) compress(this.h, this.buf, off);
-    this.total += full;
-    this.buf.copyWithin(0, full, this.pos);
-    this.pos -= full;
+    this.hash.update(this.buf.subarray(0, this.pos));
+    this.pos = 0;
   }
 
   bytes(b: Uint8Array): void {
@@ -341,13 +290,8 @@ class Sha256Writer {
 
   /** The hex digest of everything written. */
   digest(): string {
-    if (this.native) {
-      this.flush();
-      return this.native.digest("hex");
-    }
-    const length = this.total + this.pos;
     this.flush();
-    return finish(this.h, this.buf.subarray(0, this.pos), length);
+    return this.hash.hex();
   }
 }
 
@@ -452,9 +396,7 @@ export function canonicalSha256(
   omit: ReadonlySet<string> = NO_OMIT,
   impl: Sha256Impl = "auto",
 ): string {
-  const w = new Sha256Writer(
-    impl === "auto" && nativeCreateHash ? nativeCreateHash("sha256") : undefined,
-  );
+  const w = new Sha256Writer(createHasher(impl));
   writeHashed(w, value, omit);
   return w.digest();
 }

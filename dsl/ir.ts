@@ -26,7 +26,7 @@ export interface ExprRef {
   path: string[];
 }
 
-/** A CEL expression, precompiled: the engine passes it to `evaluate()` from `dsl/expr.ts`. */
+/** A CEL expression, precompiled: the engine passes it to `evaluate()` from `dsl/expr/evaluate.ts`. */
 export interface CompiledExpr {
   kind: "expr";
   /** CEL source, without the `${{ }}` delimiters. */

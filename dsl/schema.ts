@@ -2,7 +2,7 @@
  * The shape of a flow document, in zod 4. It is the single source of the published JSON Schema
  * (`public/schemas/flow.schema.json`, written by `dsl/scripts/write-schema.ts`, used by Monaco for
  * completion and hover) and of the structural checks of `validate()`. Semantic checks (blocks,
- * references, the graph) live in `dsl/validate.ts`.
+ * references, the graph) live in `dsl/validate/`.
  */
 import { z } from "zod";
 

@@ -14,6 +14,14 @@ export const DEMO_VIEWER: TestUser = {
   password: "trustflow-viewer",
 };
 
+/**
+ * Marks a test (or a describe) that acts as one of the demo users in the demo workspace seeded
+ * at server start. Those tests run one at a time, in the `demo-workspace` project
+ * (playwright.config.ts), since they share that workspace's flows, groups, connectors and runs;
+ * every other test has users and a workspace of its own and runs in parallel workers.
+ */
+export const DEMO_WORKSPACE = { tag: "@demo-workspace" };
+
 export function newUserData(prefix = "e2e"): TestUser {
   const id = randomUUID().slice(0, 8);
   return {

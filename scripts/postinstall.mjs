@@ -1,6 +1,7 @@
 // Generates the Prisma client offline, and again whenever prisma/schema.prisma changed since the
-// last generation (`npm start` and `npm test` call `ensurePrismaClient`). Prisma's CLI wants a
-// schema engine binary for some commands; `generate` does not use it, so any file will do.
+// last generation (`npm start` and `npm test` call `ensurePrismaClient`); then builds the CLI's
+// JavaScript (`buildCli`). Prisma's CLI wants a schema engine binary for some commands;
+// `generate` does not use it, so any file will do.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -30,6 +31,20 @@ export function ensurePrismaClient({ force = false } = {}) {
   writeFileSync(stamp, hash);
 }
 
+/**
+ * Builds the `trustflow` CLI's JavaScript (cli/bundle.mjs) so that its first call starts at
+ * once. Not fatal: without esbuild (a production-only install) or on a build error, the CLI builds
+ * itself on its first call, or says why it cannot.
+ */
+export async function buildCli() {
+  try {
+    const { ensureCliBundle } = await import("../cli/bundle.mjs");
+    await ensureCliBundle({ force: true });
+  } catch (err) {
+    console.warn(`trustflow CLI not prebuilt (it builds on its first call): ${err.message}`);
+  }
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {
     ensurePrismaClient({ force: true });
@@ -37,4 +52,5 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.error(err.message);
     process.exit(1);
   }
+  await buildCli();
 }

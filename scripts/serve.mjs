@@ -33,8 +33,9 @@ const HOOKS = "/api/hooks/";
 
 /** Answers a webhook; false when the request is not one (Next.js gets it). */
 function webhook(req, res) {
-  // { answer, tooLarge, maxBodyBytes } from server/webhook-endpoint.ts, once the server is up.
-  const hook = globalThis.__trustflowWebhook;
+  // { answer, tooLarge, maxBodyBytes } from server/webhook-endpoint.ts, once the server is up:
+  // handed over on the process's one globalThis key (server/process-state.ts, composition.ts).
+  const hook = globalThis[Symbol.for("trustflow.process")]?.get("composition")?.webhookFrontEnd;
   if (req.method !== "POST" || !req.url?.startsWith(HOOKS) || !hook) return false;
   const { answer, tooLarge, maxBodyBytes } = hook;
   const url = new URL(req.url, "http://localhost");

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // `npm test`: format, lint (with the architecture rules), types, unit tests, integration tests on
 // PGlite and (when TEST_DATABASE_URL is set) on PostgreSQL, then Playwright against a production
-// build in Chromium. Options: --only <step[,step]>, --skip <step[,step]>.
+// build in Chromium. Options: --only <step[,step]>, --skip <step[,step]>, --serial (one step at a
+// time; by default format, lint and types run side by side, and so do int and int-postgres, each
+// line of their output prefixed with the step's name).
 // Steps: format, lint, types, audit, unit, int, int-postgres, e2e.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
@@ -23,6 +26,24 @@ const listArg = (flag) => {
 const only = listArg("--only");
 const skip = listArg("--skip") ?? new Set();
 const wanted = (step) => (!only || only.has(step)) && !skip.has(step);
+const serial = args.includes("--serial");
+
+/** The step a `run` belongs to, when steps run side by side (its output lines get its name). */
+const sideBySide = new AsyncLocalStorage();
+/** Children still running: stopped if the run ends early (a failed step). */
+const children = new Set();
+process.on("exit", () => {
+  for (const c of children) c.kill("SIGTERM");
+});
+
+/** Runs the given steps side by side (one after the other with --serial). */
+async function together(...steps) {
+  if (serial) {
+    for (const [name, fn] of steps) await step(name, fn);
+    return;
+  }
+  await Promise.all(steps.map(([name, fn]) => sideBySide.run(name, () => step(name, fn))));
+}
 
 const results = [];
 async function step(name, fn) {
@@ -41,15 +62,39 @@ async function step(name, fn) {
 }
 
 function run(cmd, argv, env = {}) {
+  const label = sideBySide.getStore();
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, argv, { stdio: "inherit", env: { ...process.env, ...env } });
-    p.on("exit", (code, signal) =>
+    const p = spawn(cmd, argv, {
+      stdio: label ? ["ignore", "pipe", "pipe"] : "inherit",
+      env: { ...process.env, ...env },
+    });
+    children.add(p);
+    if (label) {
+      prefixLines(p.stdout, process.stdout, label);
+      prefixLines(p.stderr, process.stderr, label);
+    }
+    p.on("exit", () => children.delete(p));
+    p.on("close", (code, signal) =>
       code === 0
         ? resolve()
         : reject(
             new Error(`${path.basename(cmd)} ${argv.join(" ")} exited with ${code ?? signal}`),
           ),
     );
+  });
+}
+
+/** Copies `from` to `to` line by line, each line prefixed with `[label] `. */
+function prefixLines(from, to, label) {
+  let rest = "";
+  from.setEncoding("utf8");
+  from.on("data", (chunk) => {
+    const lines = (rest + chunk).split("\n");
+    rest = lines.pop();
+    if (lines.length > 0) to.write(lines.map((l) => `[${label}] ${l}\n`).join(""));
+  });
+  from.on("end", () => {
+    if (rest) to.write(`[${label}] ${rest}\n`);
   });
 }
 
@@ -61,25 +106,35 @@ function summary() {
 
 const t0 = Date.now();
 ensurePrismaClient();
-await step("format", () => run(bin("prettier"), ["--check", ".", "--log-level", "warn"]));
-await step("lint", async () => {
-  await run(bin("eslint"), [".", "--max-warnings", "0"]);
-  await run(process.execPath, ["scripts/lint-layers.mjs"]);
-});
-await step("types", () => run(bin("tsc"), ["--noEmit", "-p", "."]));
+await together(
+  ["format", () => run(bin("prettier"), ["--check", ".", "--log-level", "warn"])],
+  [
+    "lint",
+    async () => {
+      await run(bin("eslint"), [".", "--max-warnings", "0"]);
+      await run(process.execPath, ["scripts/lint-layers.mjs"]);
+    },
+  ],
+  ["types", () => run(bin("tsc"), ["--noEmit", "-p", "."])],
+);
 await step("audit", audit);
 await step("unit", () => run(bin("vitest"), ["run", "--project", "unit"]));
-await step("int", () => run(bin("vitest"), ["run", "--project", "int"], { TEST_DB: "pglite" }));
+const intSteps = [
+  ["int", () => run(bin("vitest"), ["run", "--project", "int"], { TEST_DB: "pglite" })],
+];
 if (process.env.TEST_DATABASE_URL) {
-  await step("int-postgres", () =>
-    run(bin("vitest"), ["run", "--project", "int"], { TEST_DB: "postgres" }),
-  );
+  intSteps.push([
+    "int-postgres",
+    () => run(bin("vitest"), ["run", "--project", "int"], { TEST_DB: "postgres" }),
+  ]);
 } else if (wanted("int-postgres") && only) {
   console.error("int-postgres needs TEST_DATABASE_URL=postgres://user@host:port/db");
   process.exit(1);
 } else {
   console.log("\n(skipping the PostgreSQL integration run: set TEST_DATABASE_URL to include it)");
 }
+// PGlite runs in the test processes, PostgreSQL in its own: side by side they share the cores.
+await together(...intSteps);
 await step("e2e", e2e);
 summary();
 console.log(`\nAll green in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
@@ -139,6 +194,9 @@ async function e2e() {
   await run(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
     NODE_ENV: "production",
     NEXT_TELEMETRY_DISABLED: "1",
+    // The studio's read-only test hooks (`window.__tfStudio`, `window.__tfPerf`) are built into
+    // this build only; `npm start`'s build has none (lib/studio/test-hooks.ts).
+    NEXT_PUBLIC_TRUSTFLOW_TEST_HOOKS: "1",
   });
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "trustflow-e2e-"));

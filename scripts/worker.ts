@@ -19,6 +19,7 @@ import { EMBEDDED_DATABASE } from "@/server/embedded-database";
 import { env } from "@/server/env";
 import { logger } from "@/server/logger";
 import { startWorkerMetricsServer, type WorkerMetricsServer } from "@/server/metrics-endpoint";
+import { createServices } from "@/server/wiring/services";
 
 const int = (name: string, fallback: number) => {
   const v = process.env[name];
@@ -51,7 +52,9 @@ async function main() {
   const db = await openDatabase({ kind: "postgres", url, poolSize: 10 });
   const report = await migrate(db.driver);
   if (report.applied.length) log.info({ applied: report.applied }, "migrations applied");
-  const worker = await startPgBossWorker(db, {
+  // This process's composition: the same builder as the web process's (server/composition.ts).
+  const services = createServices(db);
+  const worker = await startPgBossWorker(services, {
     connectionString: url,
     concurrency: int("WORKER_CONCURRENCY", 8),
     leaseMs: int("WORKER_LEASE_MS", 30_000),

@@ -2,7 +2,7 @@
  * Opens the embedded database for a process without `DATABASE_URL`: starts (or joins, or adopts)
  * the embedded PostgreSQL under the data directory, makes sure the application database exists
  * (importing an old PGlite data directory into it on first start, verified by row counts and
- * every workspace's audit chain) and returns its URL. Used by the server (server/db.ts) and
+ * every workspace's audit chain) and returns its URL. Used by the server (server/composition.ts) and
  * `npm run db:migrate`; `npm run worker` only joins a running server (joinEmbeddedPostgres).
  */
 import { existsSync, writeFileSync } from "node:fs";

@@ -1,6 +1,6 @@
 /**
  * The metrics scrape, for both front ends: `/api/metrics` in the web process (its own and its
- * embedded worker's metrics: one process-wide registry, see server/engine/metrics.ts) and the
+ * embedded worker's metrics: one process-wide registry, see server/adapters/metrics/prom-metrics.ts) and the
  * plain `node:http` server of an `npm run worker` process on `WORKER_METRICS_PORT`.
  *
  * Access: `Authorization: Bearer <METRICS_TOKEN>`, compared in constant time. Without a
@@ -10,7 +10,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { engineRegistry } from "@/server/engine/metrics";
+import { engineRegistry } from "@/server/adapters/metrics/prom-metrics";
 
 /** A scrape's answer, as either front end writes it. */
 export interface MetricsAnswer {

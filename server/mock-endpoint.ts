@@ -2,7 +2,7 @@ import "server-only";
 import { getServerSession } from "next-auth";
 import { mockService, type MockService } from "@/server/adapters/connectors/mock/mock-service";
 import { authOptions } from "@/server/auth/options";
-import { database } from "@/server/db";
+import { database } from "@/server/composition";
 import { verifyApiToken } from "@/server/domain/token/api-tokens";
 import {
   actorMay,

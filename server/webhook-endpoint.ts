@@ -1,6 +1,6 @@
 import "server-only";
-import { connectorDeps } from "@/server/adapters/connectors/vault";
-import { database, inlineExecution } from "@/server/db";
+import { inlineExecution, services } from "@/server/composition";
+import type { Services } from "@/server/wiring/services";
 import { admissionRefusalAnswer } from "@/server/domain/run/admission";
 import { WebhookRateLimiter } from "@/server/domain/trigger/webhook-rate-limit";
 import { receiveWebhook, type WebhookAnswer } from "@/server/domain/trigger/webhooks";
@@ -27,11 +27,15 @@ export interface WebhookHttpRequest {
   signal?: AbortSignal;
 }
 
-const deps = connectorDeps();
-let limiter: WebhookRateLimiter | undefined;
-/** The process's per-flow limiter (`WEBHOOK_RATE_LIMIT`), shared by both front ends. */
-const rateLimiter = () =>
-  (limiter ??= new WebhookRateLimiter({ perSecond: env().WEBHOOK_RATE_LIMIT }));
+/**
+ * The process's per-flow limiter (`WEBHOOK_RATE_LIMIT`), shared by both front ends: kept in
+ * the process's webhook cache (one per process, `server/composition.ts`), since the Next.js
+ * route and `scripts/serve.mjs` run different bundles of this module.
+ */
+const rateLimiter = (s: Services) =>
+  (s.webhookCache.endpointLimiter ??= new WebhookRateLimiter({
+    perSecond: env().WEBHOOK_RATE_LIMIT,
+  }));
 
 /**
  * A flow's webhook, `POST /api/hooks/<workspace slug>/<flow name>[?wait=1&timeout=<ms>]`,
@@ -43,10 +47,10 @@ const rateLimiter = () =>
 export async function answerWebhook(r: WebhookHttpRequest): Promise<WebhookAnswer> {
   if (Buffer.byteLength(r.body) > MAX_WEBHOOK_BODY_BYTES) return tooLarge();
   try {
-    const db = await database();
+    const s = await services();
     const timeout = Number(r.timeout ?? "");
     return await receiveWebhook(
-      db.prisma,
+      s,
       {
         workspaceSlug: r.workspace,
         flowName: r.flow,
@@ -58,10 +62,9 @@ export async function answerWebhook(r: WebhookHttpRequest): Promise<WebhookAnswe
         signal: r.signal,
       },
       {
-        vault: deps.vault,
-        driver: db.driver,
+        vault: s.vault,
         inline: inlineExecution(),
-        rateLimiter: rateLimiter(),
+        rateLimiter: rateLimiter(s),
       },
     );
   } catch (err) {

@@ -5,10 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { compile } from "../../dsl/compile";
-import { parseFlow } from "../../dsl/parse";
-import { policyLibrary } from "../../dsl/policies/library";
-import { BlockRegistry } from "../../dsl/registry/registry";
+import { compile, parseFlow, policyLibrary, BlockRegistry } from "@/dsl";
 import { generateFlow } from "./generate";
 
 const SIZES = [10, 100, 1_000, 5_000];

@@ -54,14 +54,14 @@ import pg from "pg";
 import type { Database } from "@/server/adapters/prisma";
 
 process.env.LOG_LEVEL ??= "warn";
-const { compile } = await import("@/dsl/compile");
-const { BlockRegistry } = await import("@/dsl/registry/registry");
+const { compile } = await import("@/dsl");
+const { BlockRegistry } = await import("@/dsl");
 const { migrate, openDatabase } = await import("@/server/adapters/prisma");
 const { loadMigrations } = await import("@/server/adapters/prisma/migrator");
 const { startEmbeddedPostgres } = await import("@/server/adapters/embedded-postgres/cluster");
 const { openEmbeddedDatabase } = await import("@/server/embedded-database");
 const { sqlFromDriver, SqlRunStore } = await import("@/server/adapters/store/sql-run-store");
-const { createRunEngine } = await import("@/server/domain/run/run-engine");
+const { createServices } = await import("@/server/wiring/services");
 const { builtinRuntimes } = await import("@/server/engine/runtimes/registry");
 const { makeUser } = await import("@/server/testing/fixtures");
 const { signWebhook } = await import("@/server/domain/trigger/signature");
@@ -196,11 +196,7 @@ async function engineSection(kind: "pglite" | "postgres") {
   const { db } = b;
   const owner = await makeUser(db.prisma, "bench");
   // Wired as the server wires its worker's engine (raw driver for checkpoints and the ledger).
-  const engine = createRunEngine(db.prisma, {
-    sql: sqlFromDriver(db.driver),
-    driver: db.driver,
-    runtimes: noopWriteRuntimes(),
-  });
+  const engine = createServices(db).newEngine({ runtimes: noopWriteRuntimes() });
   const one = async (flowIr: ReturnType<typeof ir>) => {
     await engine.createRun({
       workspaceId: owner.workspace.id,
@@ -890,8 +886,9 @@ async function inprocSection(kind: "pglite" | "postgres") {
   const key = randomBytes(32);
   // A workspace slug of its own per backend: the webhook secret cache is per process.
   const seeded = await seedWebhook(db, key, undefined, [], `hook-${kind}`);
-  const engine = createRunEngine(db.prisma, { sql: sqlFromDriver(db.driver), driver: db.driver });
-  const worker = startEmbeddedWorker(db.prisma, { engine });
+  const services = createServices(db);
+  const engine = services.engine();
+  const worker = startEmbeddedWorker(services, { engine });
   const vault = keyringVault(createKeyring(key));
   const [slug, flowName] = seeded.paths.hook2!.split("/").slice(3) as [string, string];
   let seq = 0;
@@ -900,7 +897,7 @@ async function inprocSection(kind: "pglite" | "postgres") {
     const body = eventBody();
     const t0 = performance.now();
     const a = await receiveWebhook(
-      db.prisma,
+      services,
       {
         workspaceSlug: slug,
         flowName,
@@ -909,7 +906,7 @@ async function inprocSection(kind: "pglite" | "postgres") {
         deliveryId: `d${seq++}`,
         wait: true,
       },
-      { vault, driver: db.driver, inline: INLINE ? { engine, driver: db.driver } : undefined },
+      { vault, inline: INLINE ? { engine } : undefined },
     );
     if (a.status !== 200) failures.set(a.status, `${JSON.stringify(a.body).slice(0, 300)}`);
     return { ok: a.status === 200, ms: performance.now() - t0 };

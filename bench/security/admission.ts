@@ -33,15 +33,14 @@ import type { Database } from "@/server/adapters/prisma";
 process.env.LOG_LEVEL ??= "warn";
 const { openDatabase, migrate } = await import("@/server/adapters/prisma");
 const { loadMigrations, migrationStatus } = await import("@/server/adapters/prisma/migrator");
-const { sqlFromDriver } = await import("@/server/adapters/store/sql-run-store");
-const { createRunEngine } = await import("@/server/domain/run/run-engine");
+const { createServices } = await import("@/server/wiring/services");
 const { startEmbeddedWorker } = await import("@/server/adapters/queue/embedded-worker");
 const { createKeyring, sealSecret } = await import("@/server/adapters/connectors/credentials");
 const { keyringVault } = await import("@/server/adapters/connectors/vault");
 const { receiveWebhook } = await import("@/server/domain/trigger/webhooks");
 const { signWebhook } = await import("@/server/domain/trigger/signature");
 const { hashToken } = await import("@/server/domain/token/api-tokens");
-const { admissionRefusalAnswer, admissionResponseMeta, configureAdmission } =
+const { admissionRefusalAnswer, admissionResponseMeta } =
   await import("@/server/domain/run/admission");
 const { healthReport } = await import("@/server/health");
 const { openEmbeddedDatabase } = await import("@/server/embedded-database");
@@ -234,12 +233,13 @@ async function startInprocServer(s: Seeded): Promise<Target> {
   const { appRouter } = await import("@/server/trpc/root");
   const { createContextInner } = await import("@/server/trpc/init");
   const { authenticateApiToken } = await import("@/server/domain/token/api-tokens");
-  if (process.env.ADMISSION === "off") configureAdmission({ concurrency: 1_000_000, queue: 0 });
-  else configureAdmission();
   const db = await s.open();
-  const engine = createRunEngine(db.prisma, { sql: sqlFromDriver(db.driver), driver: db.driver });
-  const worker = startEmbeddedWorker(db.prisma, { engine });
-  const inline = { engine, driver: db.driver };
+  const services = createServices(db);
+  if (process.env.ADMISSION === "off")
+    services.admission.configure({ concurrency: 1_000_000, queue: 0 });
+  const engine = services.engine();
+  const worker = startEmbeddedWorker(services, { engine });
+  const inline = { engine };
   const vault = keyringVault(createKeyring(s.key));
   const direct = process.env.HEALTH === "direct";
 
@@ -267,7 +267,7 @@ async function startInprocServer(s: Seeded): Promise<Target> {
           const [slug, flowName] = url.pathname.split("/").slice(3);
           try {
             const a = await receiveWebhook(
-              db.prisma,
+              services,
               {
                 workspaceSlug: decodeURIComponent(slug!),
                 flowName: decodeURIComponent(flowName!),
@@ -276,7 +276,7 @@ async function startInprocServer(s: Seeded): Promise<Target> {
                 deliveryId: (req.headers["x-trustflow-delivery"] as string | undefined) ?? null,
                 wait: url.searchParams.get("wait") === "1",
               },
-              { vault, driver: db.driver, inline, rateLimiter: null },
+              { vault, inline, rateLimiter: null },
             );
             status = a.status;
             json = a.body;
@@ -304,6 +304,7 @@ async function startInprocServer(s: Seeded): Promise<Target> {
               const tokenActor = await authenticateApiToken(db.prisma, authz.slice(7).trim());
               return createContextInner({
                 db: db.prisma,
+                services,
                 tokenActor,
                 workspaceId: fetchReq.headers.get("x-trustflow-workspace"),
                 user: null,

@@ -8,6 +8,9 @@
  *
  *   npx tsx bench/studio/bench.ts http://localhost:3103 [keystrokes=30] [opens=3]
  *
+ * The server must run a build made with `NEXT_PUBLIC_TRUSTFLOW_TEST_HOOKS=1` (as `npm test`'s
+ * e2e build is): the hooks read here are not in other builds (lib/studio/test-hooks.ts).
+ *
  * Signs up a fresh account through the API (needs nothing seeded).
  */
 import os from "node:os";
@@ -35,6 +38,11 @@ async function main() {
 
   // Warm-up (server compiles and caches the route), then timed opens.
   await open(page, url);
+  if (!(await page.evaluate(() => window.__tfStudio !== undefined))) {
+    throw new Error(
+      "The studio has no test hooks: run the benchmark against a build made with NEXT_PUBLIC_TRUSTFLOW_TEST_HOOKS=1.",
+    );
+  }
   const openTimes: number[] = [];
   for (let i = 0; i < opens; i++) openTimes.push(await open(page, url));
 

@@ -24,9 +24,8 @@ import {
   type KeyboardEvent,
   type Ref,
 } from "react";
-import type { BlockRegistry } from "@/dsl";
-import type { FlowEdit } from "@/dsl/edit/apply-edit";
-import type { FlowGraph } from "@/lib/studio/flow-graph";
+import type { BlockRegistry, FlowEdit } from "@/dsl";
+import type { FlowGraph, GraphEdge, StepNodeData } from "@/lib/studio/flow-graph";
 import { layoutGraph, NODE_HEIGHT, NODE_WIDTH } from "@/lib/studio/layout";
 import { perfCanvasRendered } from "@/lib/studio/perf";
 import { blockRefOf, freshStepId, stepIdBase } from "@/lib/studio/step-ids";
@@ -73,6 +72,71 @@ function structureKey(g: FlowGraph): string {
   return JSON.stringify([g.steps.map((s) => s.stepId), g.edges.map((e) => e.id), g.positions]);
 }
 
+/**
+ * The node object of a step at a position, reused while its position and selection stay the
+ * same: React Flow then skips it (it compares node objects by identity). Keyed by the step's
+ * data object, which the store keeps for every step that did not change
+ * (`StudioStore.keepIfSame`), so a keystroke that changes one step makes one new node. A memo of
+ * a pure function (weakly held: a dropped graph's entries go with it), not component state.
+ */
+const nodeMemo = new WeakMap<StepNodeData, StepNode>();
+function stepNode(s: StepNodeData, position: XY, selected: boolean): StepNode {
+  const prev = nodeMemo.get(s);
+  if (
+    prev &&
+    prev.position.x === position.x &&
+    prev.position.y === position.y &&
+    prev.selected === selected
+  ) {
+    return prev;
+  }
+  const node: StepNode = {
+    id: s.stepId,
+    type: "step",
+    position,
+    data: s,
+    width: NODE_WIDTH,
+    height: NODE_HEIGHT,
+    selected,
+    ariaLabel: `Step ${s.stepId}`,
+  };
+  nodeMemo.set(s, node);
+  return node;
+}
+
+/** The edge object of a graph edge along a route, reused while the route is the same one. */
+const edgeMemo = new WeakMap<GraphEdge, RoutedEdge>();
+function routedEdge(e: GraphEdge, points: Point[] | undefined): RoutedEdge {
+  const prev = edgeMemo.get(e);
+  // Unchanged edges keep their object (a drag re-routes a few of hundreds).
+  if (prev && prev.data?.points === points) return prev;
+  const edge: RoutedEdge =
+    e.kind === "needs"
+      ? {
+          id: e.id,
+          type: "routed",
+          source: e.from,
+          target: e.to,
+          data: { kind: "needs", ...(points ? { points } : {}) },
+          style: { stroke: "#52525b", strokeWidth: 1.6 },
+          markerEnd: { type: MarkerType.ArrowClosed, color: "#52525b" },
+          ariaLabel: `${e.from} needs-edge to ${e.to}`,
+        }
+      : {
+          id: e.id,
+          type: "routed",
+          source: e.from,
+          target: e.to,
+          data: { kind: "data", ...(points ? { points } : {}) },
+          deletable: false,
+          style: { stroke: "#0284c7", strokeWidth: 1.4, strokeDasharray: "6 4" },
+          markerEnd: { type: MarkerType.Arrow, color: "#0284c7" },
+          ariaLabel: `${e.from} data-edge to ${e.to}`,
+        };
+  edgeMemo.set(e, edge);
+  return edge;
+}
+
 let clipboard: {
   docs: Record<string, unknown>[];
   positions: Record<string, [number, number]>;
@@ -80,20 +144,18 @@ let clipboard: {
 
 /**
  * The flow as a graph. Everything it shows derives from the studio text; everything the user
- * does becomes an `applyEdit` on that text (move, connect, delete, add, paste).
+ * does becomes an `applyEdit` on that text (move, connect, delete, add, paste). It fits the view
+ * when the store asks (`store.fitView()`, after an auto-layout).
  */
 export function FlowCanvas({
   store,
   registry,
   readOnly,
-  fitNonce = 0,
   apiRef,
 }: {
   store: StudioStore;
   registry: BlockRegistry;
   readOnly: boolean;
-  /** Changing it fits the view (after an auto-layout). */
-  fitNonce?: number;
   apiRef?: Ref<CanvasApi>;
 }) {
   const graph = useStudio(store, (s) => s.graph);
@@ -103,9 +165,6 @@ export function FlowCanvas({
   const { screenToFlowPosition, fitView, setCenter, getZoom } = useReactFlow();
   const root = useRef<HTMLDivElement>(null);
   const [dragging, setDragging] = useState<Record<string, XY>>({});
-  // Node objects of the previous render, reused when unchanged so React Flow skips them.
-  const [cache] = useState(() => new Map<string, StepNode>());
-  const [edgeCache] = useState(() => new Map<string, RoutedEdge>());
 
   const key = graph ? structureKey(graph) : "";
   // Layout depends on the structure only; typing inside a value keeps every node where it is.
@@ -117,31 +176,9 @@ export function FlowCanvas({
     const selected = new Set(selection);
     return graph.steps.map((s) => {
       const p = positions[s.stepId] ?? [0, 0];
-      const position = dragging[s.stepId] ?? { x: p[0], y: p[1] };
-      const prev = cache.get(s.stepId);
-      if (
-        prev &&
-        prev.position.x === position.x &&
-        prev.position.y === position.y &&
-        prev.selected === selected.has(s.stepId) &&
-        (prev.data === s || JSON.stringify(prev.data) === JSON.stringify(s))
-      ) {
-        return prev;
-      }
-      const node: StepNode = {
-        id: s.stepId,
-        type: "step",
-        position,
-        data: s,
-        width: NODE_WIDTH,
-        height: NODE_HEIGHT,
-        selected: selected.has(s.stepId),
-        ariaLabel: `Step ${s.stepId}`,
-      };
-      cache.set(s.stepId, node);
-      return node;
+      return stepNode(s, dragging[s.stepId] ?? { x: p[0], y: p[1] }, selected.has(s.stepId));
     });
-  }, [graph, positions, selection, dragging, cache]);
+  }, [graph, positions, selection, dragging]);
 
   // Edge routes around the nodes, for the laid-out positions (once per structure change).
   const baseRoutes = useMemo(
@@ -172,47 +209,8 @@ export function FlowCanvas({
   }, [graph, positions, dragging, baseRoutes]);
 
   const edges = useMemo<RoutedEdge[]>(
-    () =>
-      (graph?.edges ?? []).map((e): RoutedEdge => {
-        const points = routes[e.id];
-        // Unchanged edges keep their object (a drag re-routes a few of hundreds).
-        const prev = edgeCache.get(e.id);
-        if (
-          prev &&
-          prev.data?.points === points &&
-          prev.source === e.from &&
-          prev.target === e.to &&
-          prev.data?.kind === e.kind
-        ) {
-          return prev;
-        }
-        const edge: RoutedEdge =
-          e.kind === "needs"
-            ? {
-                id: e.id,
-                type: "routed",
-                source: e.from,
-                target: e.to,
-                data: { kind: "needs", ...(points ? { points } : {}) },
-                style: { stroke: "#52525b", strokeWidth: 1.6 },
-                markerEnd: { type: MarkerType.ArrowClosed, color: "#52525b" },
-                ariaLabel: `${e.from} needs-edge to ${e.to}`,
-              }
-            : {
-                id: e.id,
-                type: "routed",
-                source: e.from,
-                target: e.to,
-                data: { kind: "data", ...(points ? { points } : {}) },
-                deletable: false,
-                style: { stroke: "#0284c7", strokeWidth: 1.4, strokeDasharray: "6 4" },
-                markerEnd: { type: MarkerType.Arrow, color: "#0284c7" },
-                ariaLabel: `${e.from} data-edge to ${e.to}`,
-              };
-        edgeCache.set(e.id, edge);
-        return edge;
-      }),
-    [graph, routes, edgeCache],
+    () => (graph?.edges ?? []).map((e) => routedEdge(e, routes[e.id])),
+    [graph, routes],
   );
 
   /** Applies canvas edits that place steps, keeping every other step where it is shown. */
@@ -338,10 +336,13 @@ export function FlowCanvas({
     if (hasNodes) void fitView(fitOptions);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [hasNodes, fitView]);
-  useEffect(() => {
-    if (fitNonce > 0) void fitView({ ...fitOptions, duration: 200 });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [fitNonce, fitView]);
+  useEffect(
+    () =>
+      store.onCommand((command) => {
+        if (command.type === "fit-view") void fitView({ ...fitOptions, duration: 200 });
+      }),
+    [store, fitView, fitOptions],
+  );
 
   const onNodesChange = useCallback(
     (changes: NodeChange<StepNode>[]) => {

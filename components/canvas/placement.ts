@@ -9,8 +9,7 @@
  *   the middle of the view: inside the view, clear of overlays and of other nodes.
  */
 
-import { applyEdit } from "@/dsl";
-import type { FlowEdit } from "@/dsl/edit/apply-edit";
+import { applyEdit, type FlowEdit } from "@/dsl";
 import type { FlowGraph } from "@/lib/studio/flow-graph";
 import { setAllPositions } from "@/lib/studio/flow-text";
 

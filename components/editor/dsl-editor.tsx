@@ -13,6 +13,10 @@ import { setupMonaco } from "./monaco-setup";
 
 const MARKER_OWNER = "trustflow";
 
+// Configured when this module loads (in the browser only: it is loaded with `ssr: false`), before
+// the first render of <Editor>, which starts the loader; never during a render.
+if (typeof window !== "undefined") setupMonaco();
+
 /** The smallest single replacement turning `a` into `b` (common prefix and suffix kept). */
 function minimalEdit(a: string, b: string) {
   let start = 0;
@@ -64,9 +68,6 @@ export function DslEditor({
     secretsRef.current = secrets.data;
   });
 
-  // Configure before the first render of <Editor>, which starts the loader.
-  if (typeof window !== "undefined") setupMonaco();
-
   useEffect(() => () => cleanup.current?.(), []);
 
   useEffect(() => {
@@ -104,7 +105,6 @@ export function DslEditor({
     // The diagnostics the markers show: a text's diagnostics can change without a new revision
     // (the server's after a save, a recompile once the workspace's groups are known).
     let markersFor: unknown = null;
-    let revealNonce = store.getState().reveal?.nonce ?? 0;
     const sync = () => {
       const s = store.getState();
       if (s.revision !== appliedRevision) {
@@ -140,18 +140,20 @@ export function DslEditor({
           diagnosticsToMarkers(s.text, s.diagnostics, m.MarkerSeverity),
         );
       }
-      if (s.reveal && s.reveal.nonce !== revealNonce) {
-        revealNonce = s.reveal.nonce;
-        const p = model.getPositionAt(s.reveal.offset);
-        editor.revealLineInCenter(p.lineNumber);
-        editor.setPosition(p);
-        editor.focus();
-      }
     };
     sync();
     const unsubscribe = store.subscribe(sync);
+    // A problem clicked in the list: show its place.
+    const unlisten = store.onCommand((command) => {
+      if (command.type !== "reveal") return;
+      const p = model.getPositionAt(command.offset);
+      editor.revealLineInCenter(p.lineNumber);
+      editor.setPosition(p);
+      editor.focus();
+    });
     cleanup.current = () => {
       unsubscribe();
+      unlisten();
       sub.dispose();
       language.dispose();
     };

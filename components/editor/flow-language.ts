@@ -3,7 +3,7 @@
  * and quick fixes, for one editor's model only (the diff editor's YAML models are left to
  * monaco-yaml). Offsets are converted at this edge; the text is read once per model version.
  */
-import type { Diagnostic } from "@/dsl";
+import type { Diagnostic, Span } from "@/dsl";
 import {
   completionsAt,
   definitionAt,
@@ -11,8 +11,7 @@ import {
   quickFixes,
   type CompletionKind,
   type LanguageEnv,
-} from "@/dsl/language";
-import type { Span } from "@/dsl/types";
+} from "@/dsl";
 import type * as monaco from "monaco-editor";
 
 type Monaco = typeof monaco;

@@ -4,7 +4,13 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useMemo, useState, useSyncExternalStore } from "react";
 import { formatDateTime } from "@/lib/format";
-import { formatDuration, OUTCOME_LABEL, toMs, type RunOutcome } from "@/lib/runs/run-state";
+import {
+  formatDuration,
+  OUTCOME_LABEL,
+  OUTCOMES_IN_ORDER,
+  toMs,
+  type RunOutcome,
+} from "@/lib/runs/run-state";
 import { useTRPC } from "@/lib/trpc/client";
 import { errorMessage } from "@/lib/trpc/errors";
 import { useCan } from "@/lib/trpc/hooks";
@@ -22,17 +28,8 @@ import { StartRunDialog } from "./start-run-dialog";
 type ListInput = Exclude<RouterInputs["run"]["list"], undefined | void>;
 
 /** The outcomes the list filters by ("succeeded" alone: clean successes). */
-const STATUSES = [
-  "queued",
-  "running",
-  "waiting",
-  "succeeded",
-  "succeeded_with_dead_letters",
-  "failed",
-  "cancelled",
-  "compensated",
-] as const satisfies readonly RunOutcome[];
-type Status = (typeof STATUSES)[number];
+const STATUSES = OUTCOMES_IN_ORDER;
+type Status = RunOutcome;
 const PAGE_SIZE = 25;
 
 interface Filters {

@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { formatDateTime } from "@/lib/format";
-import { ROLES, type Role } from "@/lib/roles";
+import { ROLES, type Role } from "@/lib/enums";
 import { useTRPC } from "@/lib/trpc/client";
 import { formErrors } from "@/lib/trpc/errors";
 import { useCan } from "@/lib/trpc/hooks";

@@ -1,11 +1,12 @@
 "use client";
 
 import { Fragment, memo, useId, useMemo, useState } from "react";
-import type { BlockRegistry } from "@/dsl";
+import { layoutGraph } from "@/lib/studio/layout";
 import { blockRefOf } from "@/lib/studio/step-ids";
-import { BLOCK_DRAG_TYPE } from "../canvas/flow-canvas";
+import { addBlock, BLOCK_DRAG_TYPE } from "../canvas/flow-canvas";
 import { KIND_STYLE } from "../canvas/kind-style";
 import { blockTooltip, paletteGroups } from "./palette-groups";
+import { useStudioContext } from "./studio-context";
 
 /** A block id with break opportunities after its dots: long ids wrap there, never get cut. */
 function BlockId({ id }: { id: string }) {
@@ -29,20 +30,27 @@ function BlockId({ id }: { id: string }) {
 /**
  * Every registry block, connectors grouped by system and the rest by kind, searchable, each
  * with its full id, title and a tooltip; drag onto the canvas or press +. Groups fold. Memoised:
- * its props do not change while typing, so keystrokes do not re-render the palette.
+ * neither its props nor the studio context change while typing, so keystrokes do not re-render
+ * the palette.
  */
 export const BlockPalette = memo(function BlockPalette({
-  registry,
-  readOnly,
-  onAdd,
   onCollapse,
 }: {
-  registry: BlockRegistry;
-  readOnly: boolean;
-  onAdd: (uses: string) => void;
   /** Folds the palette away (the studio shows a rail to bring it back). */
   onCollapse?: () => void;
 }) {
+  const { store, registry, readOnly, canvasApi } = useStudioContext();
+  // The canvas puts the step at a free place in view (never under the mini map or the
+  // controls); before it is there, the step goes below the others.
+  const onAdd = (uses: string) => {
+    if (canvasApi.current) {
+      canvasApi.current.addBlock(uses);
+      return;
+    }
+    const g = store.getState().graph;
+    const ys = Object.values(g ? layoutGraph(g) : {}).map((p) => p[1]);
+    addBlock(store, registry, uses, [0, ys.length ? Math.max(...ys) + 140 : 0]);
+  };
   const [query, setQuery] = useState("");
   const [folded, setFolded] = useState<ReadonlySet<string>>(new Set());
   const blocks = useMemo(() => registry.list(), [registry]);

@@ -1,11 +1,10 @@
 "use client";
 
 import { useId, useMemo, type ReactNode } from "react";
-import type { BlockRegistry, JsonSchema } from "@/dsl";
-import type { FlowEdit } from "@/dsl/edit/apply-edit";
+import type { BlockRegistry, FlowEdit, JsonSchema } from "@/dsl";
 import type { FlowGraph } from "@/lib/studio/flow-graph";
-import type { StudioStore } from "@/lib/studio/studio-store";
 import { useStudio } from "@/lib/studio/use-studio";
+import { useStudioContext } from "./studio-context";
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -30,15 +29,8 @@ const show = (v: unknown) =>
  * own settings. Every change is one `applyEdit` (set-input / set-field), committed on blur or
  * Enter, so it is one undo step.
  */
-export function Inspector({
-  store,
-  registry,
-  readOnly,
-}: {
-  store: StudioStore;
-  registry: BlockRegistry;
-  readOnly: boolean;
-}) {
+export function Inspector() {
+  const { store, registry, readOnly } = useStudioContext();
   const selection = useStudio(store, (s) => s.selection);
   const graph = useStudio(store, (s) => s.graph);
   const listId = useId();

@@ -1,4 +1,4 @@
-import { BLOCK_KIND_ORDER } from "@/dsl/registry/registry";
+import { BLOCK_KIND_ORDER } from "@/dsl";
 import type { BlockDefinition } from "@/dsl";
 import { KIND_STYLE } from "../canvas/kind-style";
 

@@ -2,8 +2,8 @@
 
 import { useMemo } from "react";
 import { lineStarts, type Diagnostic } from "@/dsl";
-import type { StudioStore } from "@/lib/studio/studio-store";
 import { useStudio } from "@/lib/studio/use-studio";
+import { useStudioContext } from "./studio-context";
 
 const TONE: Record<Diagnostic["severity"], string> = {
   error: "bg-red-600 text-white",
@@ -12,7 +12,8 @@ const TONE: Record<Diagnostic["severity"], string> = {
 };
 
 /** Every diagnostic of the current text; a click selects the step and reveals the line. */
-export function ProblemsList({ store }: { store: StudioStore }) {
+export function ProblemsList() {
+  const { store } = useStudioContext();
   const diagnostics = useStudio(store, (s) => s.diagnostics);
   const text = useStudio(store, (s) => s.text);
   const starts = useMemo(() => lineStarts(text), [text]);

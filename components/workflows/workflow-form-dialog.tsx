@@ -1,7 +1,7 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { flowTemplates, type TemplateId } from "@/dsl/templates";
+import { flowTemplates, type TemplateId } from "@/dsl";
 import { formErrors } from "@/lib/trpc/errors";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";

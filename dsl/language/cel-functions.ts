@@ -1,6 +1,6 @@
 /**
  * The CEL functions and macros flow expressions can call: the standard library of the runtime
- * (`@bufbuild/cel`'s `celEnv()`, metered in `dsl/expr.ts`), documented for completion and hover.
+ * (`@bufbuild/cel`'s `celEnv()`, metered in `dsl/expr/meter.ts`), documented for completion and hover.
  * `cel-functions.test.ts` checks the list against the runtime both ways: every function here is
  * in the runtime's environment and every example evaluates; every named function of the
  * environment is here.

@@ -26,6 +26,8 @@ export interface LanguageEnv {
   registry: BlockRegistry;
   /** Names of the workspace's secrets (`secrets.<name>`), when known. */
   secrets?: readonly string[];
+  /** The current time (epoch ms) for a schedule's next fire times; default: the clock's. */
+  now?: () => number;
 }
 
 /** The step (sequence item under the top-level `steps:`) a chain is inside, if any. */

@@ -209,3 +209,40 @@ describe("go to definition", () => {
     expect(definitionAt(added, offsetOf(added, "'steps.account'", 8), env)).toBeUndefined();
   });
 });
+
+describe("hover on a schedule's cron", () => {
+  const now = Date.parse("2026-12-04T16:40:00Z");
+  const at = { ...env, now: () => now };
+  const flow = (trigger: string) =>
+    `flow: nightly\nversion: 1.0.0\n${trigger}\nsteps:\n  - id: a\n    uses: data.transform@1\n    with:\n      fields: {}\n`;
+
+  it("lists the next fire times the scheduler will use, in UTC", () => {
+    const text = flow('trigger:\n  schedule:\n    cron: "*/15 9-17 * * mon-fri"');
+    const h = hoverAt(text, offsetOf(text, "*/15", 2), at)!;
+    expect(text.slice(h.span.start, h.span.end)).toBe('"*/15 9-17 * * mon-fri"');
+    expect(h.markdown).toContain("(UTC)");
+    const listed = h.markdown.split("\n").filter((l) => l.startsWith("- "));
+    expect(listed).toEqual([
+      "- 2026-12-04 16:45 UTC",
+      "- 2026-12-04 17:00 UTC",
+      "- 2026-12-04 17:15 UTC",
+      "- 2026-12-04 17:30 UTC",
+      "- 2026-12-04 17:45 UTC",
+    ]);
+  });
+
+  it("works in the flow style the Triggers panel writes", () => {
+    const text = flow('trigger: { schedule: { cron: "0 9 * * *" } }');
+    const h = hoverAt(text, offsetOf(text, "0 9", 1), at)!;
+    expect(h.markdown).toContain("- 2026-12-05 09:00 UTC");
+  });
+
+  it("names what is wrong with an expression the scheduler cannot fire", () => {
+    const text = flow("trigger:\n  schedule:\n    cron: 99 99 * * *");
+    expect(hoverAt(text, offsetOf(text, "99 99", 1), at)!.markdown).toMatch(
+      /not a valid cron expression: minute 99 is out of range 0-59/,
+    );
+    const never = flow('trigger:\n  schedule:\n    cron: "0 0 31 2 *"');
+    expect(hoverAt(never, offsetOf(never, "0 0 31", 1), at)!.markdown).toMatch(/no fire time/);
+  });
+});

@@ -1,8 +1,10 @@
 /**
  * Hover and go-to-definition: blocks (`uses`, `compensate`, agent `tools`), steps (`id`, `needs`,
  * `steps.<id>` in expressions), step inputs (`with:` keys), and every part of an expression
- * (`inputs.x`, `steps.a.output.b`, `secrets.X`, `run.id`, CEL functions).
+ * (`inputs.x`, `steps.a.output.b`, `secrets.X`, `run.id`, CEL functions), and a schedule's `cron`
+ * (its next fire times).
  */
+import { nextCronFires, parseCron } from "../cron";
 import { schemaAtPath } from "../expr";
 import type { Span } from "../types";
 import { celFunctionDoc } from "./cel-functions";
@@ -21,6 +23,7 @@ import { schemaProperties, typeLabel } from "./schema-docs";
 import {
   chainKeys,
   childKeys,
+  flowPlaceAt,
   keyChain,
   lineIndex,
   pathAt,
@@ -133,6 +136,15 @@ function valueHover(
   env: LanguageEnv,
 ): Hover | undefined {
   const keys = chainKeys(chain);
+  if (keyName === "cron" && keys.join("/") === "trigger/schedule")
+    return cronHover(text, value, env);
+  if (keyName === "trigger" && keys.length === 0 && text[value.start] === "{") {
+    // `trigger: { schedule: { cron: "0 9 * * 1-5" } }`, as the Triggers panel writes it.
+    const place = flowPlaceAt(text, value.start, value.end, offset);
+    return place?.kind === "value" && place.keys.join("/") === "schedule/cron"
+      ? cronHover(text, place.span, env)
+      : undefined;
+  }
   const isStep = keys.length === 2 && keys[0] === "steps";
   if (
     keyName === "uses" ||
@@ -168,6 +180,35 @@ function valueHover(
     };
   }
   return undefined;
+}
+
+/** How many fire times a schedule's hover lists. */
+export const CRON_HOVER_FIRES = 5;
+
+/**
+ * A schedule's `cron`: its next fire times, computed by the scheduler's own parser (`cron.ts`),
+ * or what is wrong with it.
+ */
+function cronHover(text: string, value: Span, env: LanguageEnv): Hover {
+  const source = unquote(text.slice(value.start, value.end)).trim();
+  let cron;
+  try {
+    cron = parseCron(source);
+  } catch (e) {
+    return {
+      span: value,
+      markdown: `\`${source}\` is not a valid cron expression: ${(e as Error).message}.`,
+    };
+  }
+  const fires = nextCronFires(cron, env.now?.() ?? Date.now(), CRON_HOVER_FIRES);
+  const when = (t: number) => `- ${new Date(t).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  return {
+    span: value,
+    markdown:
+      fires.length > 0
+        ? `Schedule \`${source}\` (UTC). Next runs:\n\n${fires.map(when).join("\n")}`
+        : `Schedule \`${source}\` (UTC) has no fire time in the next five years.`,
+  };
 }
 
 function celHover(

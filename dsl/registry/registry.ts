@@ -9,8 +9,8 @@
  *
  * Pure data and pure functions: no I/O, safe in the browser, the server and the CLI.
  */
-import { Ajv2020 } from "ajv/dist/2020";
 import { z } from "zod";
+import { ajv, strictSchemaErrors, validatorFor } from "../json-schema-validator";
 import type { BlockDefinition, BlockKind } from "../types";
 import { primitiveBlocks } from "./primitives/index";
 
@@ -102,43 +102,8 @@ export const ZBlockDefinition = z
   // Another engineer may add fields to BlockDefinition: unknown keys pass through untouched.
   .loose();
 
-/** The `format` values block schemas may use (known to the schema Ajv, not asserted). */
-export const SCHEMA_FORMATS: readonly string[] = [
-  "email",
-  "date",
-  "date-time",
-  "time",
-  "duration",
-  "uri",
-  "uri-reference",
-  "uuid",
-  "hostname",
-  "ipv4",
-  "ipv6",
-  "regex",
-];
-
-/**
- * Creates the Ajv (JSON Schema draft 2020-12) instance used to check block schemas.
- * Formats are known but not asserted (`ajv-formats` is not a dependency): a schema may say
- * `format: email` without failing to compile.
- */
-export function createSchemaAjv(): Ajv2020 {
-  const ajv = new Ajv2020({
-    allErrors: true,
-    strict: true,
-    strictTypes: false,
-    strictRequired: false,
-  });
-  for (const format of SCHEMA_FORMATS) ajv.addFormat(format, true);
-  return ajv;
-}
-
-let sharedAjv: Ajv2020 | undefined;
-function schemaAjv(): Ajv2020 {
-  sharedAjv ??= createSchemaAjv();
-  return sharedAjv;
-}
+/** The `format` values block schemas may use: the one list, in `json-schema-validator.ts`. */
+export { SCHEMA_FORMATS } from "../json-schema-validator";
 
 /**
  * Validates an untrusted block definition (e.g. one a workspace registers).
@@ -165,11 +130,18 @@ export function validateBlockDefinition(
   }
   const block = parsed.data as BlockDefinition;
   const errors: string[] = [];
-  const ajv = schemaAjv();
   for (const key of ["inputSchema", "outputSchema"] as const) {
+    // Strict JSON Schema 2020-12 (unknown keywords and formats refused), then the example is
+    // validated with the shared Ajv, as every input is at compile and run time.
+    const invalid = strictSchemaErrors(block[key]);
+    if (invalid !== null) {
+      errors.push(`${key}: not a valid JSON Schema 2020-12: ${invalid}`);
+      continue;
+    }
+    if (key !== "inputSchema") continue;
     try {
-      const validate = ajv.compile(block[key]);
-      if (key === "inputSchema" && !validate(block.example)) {
+      const validate = validatorFor(block.inputSchema);
+      if (!validate(block.example)) {
         errors.push(
           `example: does not match inputSchema: ${ajv.errorsText(validate.errors, { dataVar: "example" })}`,
         );
@@ -241,6 +213,9 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
+/** The built-in definitions themselves (by identity: a copy, even an equal one, is validated). */
+const builtInBlocks: ReadonlySet<BlockDefinition> = new Set(primitiveBlocks);
+
 /**
  * Holds every version of every block and resolves `uses:` references.
  *
@@ -254,15 +229,18 @@ export class BlockRegistry {
   private readonly byId = new Map<string, BlockDefinition[]>();
 
   /**
-   * Builds a registry. Many versions of one id may coexist; every definition is validated with
-   * {@link validateBlockDefinition}, and a duplicate id+version, an invalid definition, or a
+   * Builds a registry. Many versions of one id may coexist; every definition but the built-in
+   * primitives (constants the tests check) is validated with {@link validateBlockDefinition}, and a duplicate id+version, an invalid definition, or a
    * compensation that does not resolve in this registry throws an Error naming the block.
    */
   constructor(blocks: BlockDefinition[]) {
     for (const raw of blocks) {
       const label = `${String((raw as { id?: unknown }).id)}@${String((raw as { version?: unknown }).version)}`;
-      const v = validateBlockDefinition(raw);
-      if (!v.ok) throw new Error(`Invalid block definition ${label}:\n  ${v.errors.join("\n  ")}`);
+      // The built-in primitives are constants, checked once by the registry's tests ("every
+      // primitive validates"), not compiled again at each start of the CLI, studio or server.
+      const v = builtInBlocks.has(raw) ? null : validateBlockDefinition(raw);
+      if (v && !v.ok)
+        throw new Error(`Invalid block definition ${label}:\n  ${v.errors.join("\n  ")}`);
       const versions = this.byId.get(raw.id) ?? [];
       if (versions.some((b) => b.version === raw.version)) {
         throw new Error(`Duplicate block definition ${label}: each id+version may appear once`);

@@ -8,8 +8,8 @@
  */
 import AxeBuilder from "@axe-core/playwright";
 import type { APIRequestContext, Page, TestInfo } from "@playwright/test";
-import { flowTemplates } from "../../dsl/templates";
-import { expect, signInViaApi, test } from "../fixtures";
+import { flowTemplates } from "@/dsl";
+import { DEMO_WORKSPACE, expect, signInViaApi, test } from "../fixtures";
 import { DEMO_ADMIN_USER as ADMIN, mutate, query } from "../support/api";
 
 /** Console errors and uncaught page errors, from the moment the listener is attached. */
@@ -189,7 +189,7 @@ const VISITS: Visit[] = [
   { name: "sandbox", path: () => "/sandbox", ready: heading("Sandbox") },
 ];
 
-test.describe("accessibility of every page", () => {
+test.describe("accessibility of every page", DEMO_WORKSPACE, () => {
   let ids: { studioId: string; runId: string };
 
   test.beforeAll(async ({ browser }) => {

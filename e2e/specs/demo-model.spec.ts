@@ -1,4 +1,4 @@
-import { expect, signInViaApi, test } from "../fixtures";
+import { DEMO_WORKSPACE, expect, signInViaApi, test } from "../fixtures";
 import { RunPage } from "../pages/runs.page";
 import { mutate, query, shot } from "../support/api";
 
@@ -40,7 +40,7 @@ outputs:
   subject: \${{ steps.reply.output.subject }}
 `;
 
-test.describe("the demo model (no AI)", () => {
+test.describe("the demo model (no AI)", DEMO_WORKSPACE, () => {
   test.beforeEach(async ({ page }) => {
     await signInViaApi(page.request, DEMO_ADMIN);
     const models = await query<{ source: string }>(page.request, "model.list");

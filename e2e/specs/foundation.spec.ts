@@ -5,7 +5,7 @@ import { SignInPage } from "../pages/sign-in.page";
 import { SignUpPage } from "../pages/sign-up.page";
 import { WorkflowsPage } from "../pages/workflows.page";
 import { StudioPage } from "../pages/studio.page";
-import { DEMO_VIEWER, expect, newUserData, signInViaApi, test } from "../fixtures";
+import { DEMO_VIEWER, DEMO_WORKSPACE, expect, newUserData, signInViaApi, test } from "../fixtures";
 
 test("a new user signs up and lands in the studio", async ({ page }) => {
   const user = newUserData("signup");
@@ -83,7 +83,7 @@ test("a user signs in, manages a workflow, sees it audited and signs out", async
   await signIn.expectShown();
 });
 
-test("a viewer sees workflows but no controls to change them", async ({ page }) => {
+test("a viewer sees workflows but no controls to change them", DEMO_WORKSPACE, async ({ page }) => {
   await signInViaApi(page.request, DEMO_VIEWER);
   const workflows = new WorkflowsPage(page);
   await workflows.open();

@@ -4,7 +4,7 @@
  * editor's problems, and deleting the group makes the flow's addressing an error again. A viewer
  * sees the groups read-only.
  */
-import { DEMO_VIEWER, expect, signInViaApi, test } from "../fixtures";
+import { DEMO_VIEWER, DEMO_WORKSPACE, expect, signInViaApi, test } from "../fixtures";
 import { GroupsPanel } from "../pages/groups.page";
 import { StudioPage } from "../pages/studio.page";
 import { mutate, query } from "../support/api";
@@ -73,13 +73,17 @@ test.describe("workspace groups", () => {
     await studio.editor.expectDiagnostic("TF3060");
   });
 
-  test("a viewer sees the groups and their members, read-only", async ({ page }) => {
-    await signInViaApi(page.request, DEMO_VIEWER);
-    const groups = new GroupsPanel(page);
-    await groups.open();
-    await expect(groups.row("finance")).toBeVisible();
-    await expect(groups.members("finance")).toContainText("approver@demo.trustflow.dev");
-    await expect(groups.members("finance")).toContainText("approver2@demo.trustflow.dev");
-    await groups.expectReadOnly();
-  });
+  test(
+    "a viewer sees the groups and their members, read-only",
+    DEMO_WORKSPACE,
+    async ({ page }) => {
+      await signInViaApi(page.request, DEMO_VIEWER);
+      const groups = new GroupsPanel(page);
+      await groups.open();
+      await expect(groups.row("finance")).toBeVisible();
+      await expect(groups.members("finance")).toContainText("approver@demo.trustflow.dev");
+      await expect(groups.members("finance")).toContainText("approver2@demo.trustflow.dev");
+      await groups.expectReadOnly();
+    },
+  );
 });

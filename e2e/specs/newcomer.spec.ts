@@ -15,8 +15,8 @@
  * 4. A fault injected into the mock billing service dead-letters a step, and the run says so.
  */
 import type { APIRequestContext, Browser, BrowserContext, Page, TestInfo } from "@playwright/test";
-import { flowTemplates } from "../../dsl/templates";
-import { expect, signInViaApi, test } from "../fixtures";
+import { flowTemplates } from "@/dsl";
+import { DEMO_WORKSPACE, expect, signInViaApi, test } from "../fixtures";
 import { AuditPage } from "../pages/audit.page";
 import { ConnectorsPage } from "../pages/connectors.page";
 import { MonacoEditorPart } from "../pages/editor.part";
@@ -149,7 +149,7 @@ async function followAndApprove(admin: Page, approver: Session, runId: string) {
   }
 }
 
-test.describe("a newcomer's first hour", () => {
+test.describe("a newcomer's first hour", DEMO_WORKSPACE, () => {
   // In order, sharing the signed-in sessions. Each flow takes a few seconds on an idle machine;
   // the timeout leaves room for a loaded one (a studio load, approvals in another session).
   test.describe.configure({ mode: "serial", timeout: 120_000 });

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { APIRequestContext, Page, TestInfo } from "@playwright/test";
-import { DEMO_VIEWER, expect, signInViaApi, test } from "../fixtures";
+import { DEMO_VIEWER, DEMO_WORKSPACE, expect, signInViaApi, test } from "../fixtures";
 import { ConnectorsPage } from "../pages/connectors.page";
 import { RunPage } from "../pages/runs.page";
 import { StudioPage } from "../pages/studio.page";
@@ -181,25 +181,29 @@ test.describe("quote to cash", () => {
     await expect(connectors.row("crm")).toBeVisible();
   });
 
-  test("viewers read connectors and faults but change nothing", async ({ page }) => {
-    await signInViaApi(page.request, DEMO_VIEWER);
-    const connectors = new ConnectorsPage(page);
-    await connectors.open();
-    await expect(connectors.row("crm-mock")).toBeVisible();
-    await expect(page.getByRole("button", { name: "New connector" })).toHaveCount(0);
-    await expect(page.getByRole("button", { name: "Import OpenAPI" })).toHaveCount(0);
-    await expect(
-      page.getByRole("button", { name: /^(Edit|Delete|Set credential of) / }),
-    ).toHaveCount(0);
-    const faults = await connectors.openFaults("crm-mock");
-    await expect(faults.root.getByRole("form", { name: "Inject a fault" })).toHaveCount(0);
-    await expect(faults.root.getByTestId("mock-stats")).toBeVisible();
-    // The server refuses a viewer's change too.
-    const res = await page.request.post("/api/trpc/connector.create", {
-      data: { json: { name: "x", system: "crm", baseUrl: "https://example.com" } },
-    });
-    expect(res.status()).toBe(403);
-  });
+  test(
+    "viewers read connectors and faults but change nothing",
+    DEMO_WORKSPACE,
+    async ({ page }) => {
+      await signInViaApi(page.request, DEMO_VIEWER);
+      const connectors = new ConnectorsPage(page);
+      await connectors.open();
+      await expect(connectors.row("crm-mock")).toBeVisible();
+      await expect(page.getByRole("button", { name: "New connector" })).toHaveCount(0);
+      await expect(page.getByRole("button", { name: "Import OpenAPI" })).toHaveCount(0);
+      await expect(
+        page.getByRole("button", { name: /^(Edit|Delete|Set credential of) / }),
+      ).toHaveCount(0);
+      const faults = await connectors.openFaults("crm-mock");
+      await expect(faults.root.getByRole("form", { name: "Inject a fault" })).toHaveCount(0);
+      await expect(faults.root.getByTestId("mock-stats")).toBeVisible();
+      // The server refuses a viewer's change too.
+      const res = await page.request.post("/api/trpc/connector.create", {
+        data: { json: { name: "x", system: "crm", baseUrl: "https://example.com" } },
+      });
+      expect(res.status()).toBe(403);
+    },
+  );
 
   test("a fresh admin runs quote-to-cash against the mock CLM, billing and CRM and the model", async ({
     page,

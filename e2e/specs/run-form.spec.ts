@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { APIRequestContext, Page } from "@playwright/test";
-import { expect, signInViaApi, test } from "../fixtures";
+import { DEMO_WORKSPACE, expect, signInViaApi, test } from "../fixtures";
 import { RunPage } from "../pages/runs.page";
 import { StudioPage } from "../pages/studio.page";
 import { WorkflowsPage } from "../pages/workflows.page";
@@ -28,7 +28,7 @@ function runDialog(page: Page) {
   return page.getByRole("dialog", { name: "Run a flow" });
 }
 
-test.describe("run form", () => {
+test.describe("run form", DEMO_WORKSPACE, () => {
   test("a seeded flow, edited in the studio, runs from its generated form as a draft run", async ({
     page,
   }, testInfo) => {

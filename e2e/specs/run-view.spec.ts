@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import type { Page } from "@playwright/test";
-import { expect, signInViaApi, test } from "../fixtures";
+import { DEMO_WORKSPACE, expect, signInViaApi, test } from "../fixtures";
 import { ConnectorsPage } from "../pages/connectors.page";
 import { RunPage } from "../pages/runs.page";
 import { WorkflowTriggersPage } from "../pages/triggers.page";
@@ -177,15 +177,15 @@ steps:
     await expect(row).toHaveCount(1);
   });
 
-  test("a saga's compensation, an approval's message, and who decided", async ({
-    page,
-    browser,
-  }, testInfo) => {
-    test.setTimeout(120_000);
-    await signInViaApi(page.request, DEMO_ADMIN);
-    const suffix = randomUUID().slice(0, 6);
-    const name = `Saga ${suffix}`;
-    const dsl = `flow: saga-${suffix}
+  test(
+    "a saga's compensation, an approval's message, and who decided",
+    DEMO_WORKSPACE,
+    async ({ page, browser }, testInfo) => {
+      test.setTimeout(120_000);
+      await signInViaApi(page.request, DEMO_ADMIN);
+      const suffix = randomUUID().slice(0, 6);
+      const name = `Saga ${suffix}`;
+      const dsl = `flow: saga-${suffix}
 version: 1.0.0
 sla: T1
 trigger:
@@ -211,63 +211,67 @@ steps:
     with:
       invoiceId: INV-9${Date.now()}
 `;
-    const wf = await mutate<{ id: string }>(page.request, "workflow.create", { name, dsl });
-    const started = await mutate<{ id: string }>(page.request, "run.start", {
-      workflowId: wf.id,
-      draft: true,
-    });
-    await page.goto(`/runs/${started.id}`);
-    const run = new RunPage(page);
-    await run.expectShown();
-    await run.expectStatus("waiting");
-    // The banner quotes the approval's message and says who decides.
-    const banner = page.getByTestId("decision-approve");
-    await expect(banner).toContainText(`Open a billing account for Saga ${suffix}?`);
-    await expect(banner).toContainText("by role approver");
-    await shot(page, testInfo, "waiting: the approval's message");
+      const wf = await mutate<{ id: string }>(page.request, "workflow.create", { name, dsl });
+      const started = await mutate<{ id: string }>(page.request, "run.start", {
+        workflowId: wf.id,
+        draft: true,
+      });
+      await page.goto(`/runs/${started.id}`);
+      const run = new RunPage(page);
+      await run.expectShown();
+      await run.expectStatus("waiting");
+      // The banner quotes the approval's message and says who decides.
+      const banner = page.getByTestId("decision-approve");
+      await expect(banner).toContainText(`Open a billing account for Saga ${suffix}?`);
+      await expect(banner).toContainText("by role approver");
+      await shot(page, testInfo, "waiting: the approval's message");
 
-    // An approver (not the admin who started it) approves in their own session.
-    const other = await browser.newContext({ baseURL: testInfo.project.use.baseURL });
-    const approverPage = await other.newPage();
-    await signInViaApi(approverPage.request, DEMO_APPROVER);
-    await approverPage.goto(`/runs/${started.id}`);
-    await new RunPage(approverPage).approve("approve");
-    await other.close();
+      // An approver (not the admin who started it) approves in their own session.
+      const other = await browser.newContext({ baseURL: testInfo.project.use.baseURL });
+      const approverPage = await other.newPage();
+      await signInViaApi(approverPage.request, DEMO_APPROVER);
+      await approverPage.goto(`/runs/${started.id}`);
+      await new RunPage(approverPage).approve("approve");
+      await other.close();
 
-    // The invoice is missing: the saga archives the account it opened.
-    await run.expectStatus("compensated");
-    const undo = page.getByTestId("run-node-account~compensate");
-    await expect(undo).toBeVisible();
-    await expect(undo).toHaveAttribute("data-status", "succeeded");
-    await expect(undo).toContainText("billing.account.archive@1");
-    await run.expectStep("account", "compensated");
-    await run.expectStep("invoice", "failed");
-    const undoRow = page.getByTestId("timeline-row-account~compensate");
-    await expect(undoRow).toHaveAttribute("data-compensation", "true");
-    await expect(undoRow.getByRole("img")).toHaveAttribute("aria-label", /compensation succeeded/);
-    await shot(page, testInfo, "compensated");
+      // The invoice is missing: the saga archives the account it opened.
+      await run.expectStatus("compensated");
+      const undo = page.getByTestId("run-node-account~compensate");
+      await expect(undo).toBeVisible();
+      await expect(undo).toHaveAttribute("data-status", "succeeded");
+      await expect(undo).toContainText("billing.account.archive@1");
+      await run.expectStep("account", "compensated");
+      await run.expectStep("invoice", "failed");
+      const undoRow = page.getByTestId("timeline-row-account~compensate");
+      await expect(undoRow).toHaveAttribute("data-compensation", "true");
+      await expect(undoRow.getByRole("img")).toHaveAttribute(
+        "aria-label",
+        /compensation succeeded/,
+      );
+      await shot(page, testInfo, "compensated");
 
-    // The drawer names who decided and when.
-    const drawer = await run.openStep("approve");
-    await expect(drawer.getByTestId("step-decision")).toContainText(
-      `Approved by ${DEMO_APPROVER.email} on`,
-    );
-    await shot(page, testInfo, "who decided");
+      // The drawer names who decided and when.
+      const drawer = await run.openStep("approve");
+      await expect(drawer.getByTestId("step-decision")).toContainText(
+        `Approved by ${DEMO_APPROVER.email} on`,
+      );
+      await shot(page, testInfo, "who decided");
 
-    // The mock billing service archived the account the run had opened.
-    const detail = await query<{ attempts: Array<{ stepId: string; output: unknown }> }>(
-      page.request,
-      "run.get",
-      { id: started.id },
-    );
-    const opened = detail.attempts.find((a) => a.stepId === "account")?.output as {
-      accountId: string;
-    };
-    expect(detail.attempts.find((a) => a.stepId === "account~compensate")?.output).toMatchObject({
-      accountId: opened.accountId,
-      status: "archived",
-    });
-  });
+      // The mock billing service archived the account the run had opened.
+      const detail = await query<{ attempts: Array<{ stepId: string; output: unknown }> }>(
+        page.request,
+        "run.get",
+        { id: started.id },
+      );
+      const opened = detail.attempts.find((a) => a.stepId === "account")?.output as {
+        accountId: string;
+      };
+      expect(detail.attempts.find((a) => a.stepId === "account~compensate")?.output).toMatchObject({
+        accountId: opened.accountId,
+        status: "archived",
+      });
+    },
+  );
 });
 
 test.describe("workflows and triggers", () => {

@@ -1,5 +1,5 @@
 import type { APIRequestContext, Page, TestInfo } from "@playwright/test";
-import { DEMO_VIEWER, expect, signInViaApi, test } from "../fixtures";
+import { DEMO_VIEWER, DEMO_WORKSPACE, expect, signInViaApi, test } from "../fixtures";
 import { StudioPage } from "../pages/studio.page";
 
 /** tRPC over HTTP: a mutation is a POST of `{ json: input }`, a query a GET with `?input=`. */
@@ -98,7 +98,7 @@ test.describe("studio", () => {
     await studio.editor.expectText(/^version: 0\.2\.0$/m);
   });
 
-  test("a viewer sees a read-only studio", async ({ page }, testInfo) => {
+  test("a viewer sees a read-only studio", DEMO_WORKSPACE, async ({ page }, testInfo) => {
     await signInViaApi(page.request, DEMO_VIEWER);
     const list = await query<{ id: string; name: string }[]>(page.request, "workflow.list", {
       deleted: false,

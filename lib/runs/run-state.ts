@@ -4,29 +4,17 @@
  * React, no clock (callers pass `now`).
  */
 
-/** What the canvas shows for a step. */
-export type StepStatus =
-  "pending" | "running" | "succeeded" | "failed" | "skipped" | "waiting" | "compensated";
+import {
+  isCancellableRunStatus,
+  isTerminalRunStatus,
+  STEP_STATUSES,
+  type AttemptStatus,
+  type RunOutcome,
+  type RunStatus,
+  type StepStatus,
+} from "@/lib/enums";
 
-export const STEP_STATUSES: readonly StepStatus[] = [
-  "pending",
-  "running",
-  "waiting",
-  "succeeded",
-  "failed",
-  "skipped",
-  "compensated",
-];
-
-export type RunStatus =
-  "queued" | "running" | "waiting" | "succeeded" | "failed" | "cancelled" | "compensated";
-
-/**
- * How a run ended as people read it: its status, except that a success that left a dead letter
- * (a step with `on_error: continue` failed for good) is `succeeded_with_dead_letters`. The server
- * derives it the same way from the run's dead letters (`outcome` in `run.get` and `run.list`).
- */
-export type RunOutcome = RunStatus | "succeeded_with_dead_letters";
+export { STEP_STATUSES, type RunOutcome, type RunStatus, type StepStatus };
 
 /** The words of each outcome (badges, filters, the replay banner). */
 export const OUTCOME_LABEL: Record<RunOutcome, string> = {
@@ -40,17 +28,14 @@ export const OUTCOME_LABEL: Record<RunOutcome, string> = {
   compensated: "compensated",
 };
 
-const TERMINAL = new Set<string>(["succeeded", "failed", "cancelled", "compensated"]);
+/** The outcomes in the order people read them (badges, the run list's filter). */
+export const OUTCOMES_IN_ORDER = Object.keys(OUTCOME_LABEL) as RunOutcome[];
 
 /** Whether a run status is final (no more events will come). */
-export function isTerminal(status: string | null | undefined): boolean {
-  return status ? TERMINAL.has(status) : false;
-}
+export const isTerminal = isTerminalRunStatus;
 
 /** Whether a run may still be cancelled. */
-export function isCancellable(status: string | null | undefined): boolean {
-  return status === "queued" || status === "running" || status === "waiting";
-}
+export const isCancellable = isCancellableRunStatus;
 
 /** The fields of a `RunEvent` the view reads. */
 export interface RunEventLike {
@@ -65,7 +50,7 @@ export interface RunEventLike {
 export interface AttemptLike {
   stepId: string;
   attempt: number;
-  status: "running" | "waiting" | "succeeded" | "failed" | "skipped";
+  status: AttemptStatus;
   startedAt: number;
   finishedAt: number | null;
   durationMs: number | null;

@@ -9,7 +9,7 @@
  * before. Clearing an id and typing another goes through a parse where the step has no id at
  * all; `vanished` remembers that step for the next parse.
  */
-import { renamePosition } from "@/dsl/edit/apply-edit";
+import { renamePosition } from "@/dsl";
 
 /** A step as the rename detection sees it: its id and block, in `steps` order. */
 export interface StepSlot {

@@ -3,8 +3,7 @@
  * of `ui.positions` at once (auto-layout). Both splice only the nodes they change.
  */
 import { isMap, isScalar, parseDocument, type Node, type Pair } from "yaml";
-import { applyEdit } from "@/dsl";
-import { MAX_SCANNED_NESTING, scanNesting } from "@/dsl/parse";
+import { applyEdit, MAX_SCANNED_NESTING, scanNesting } from "@/dsl";
 
 /** Texts the compiler refuses as too deep are never handed to the recursive YAML parser. */
 const tooDeep = (text: string) => scanNesting(text, MAX_SCANNED_NESTING) !== undefined;

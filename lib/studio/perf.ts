@@ -1,6 +1,9 @@
 /**
  * Performance hooks for the studio benchmark (bench/studio): `performance.mark`s named after
- * studio phases, and `window.__tfPerf` to read them. Marks cost microseconds; they are always on.
+ * studio phases, and `window.__tfPerf` to read them. Test builds only: they exist when the build
+ * had `NEXT_PUBLIC_TRUSTFLOW_TEST_HOOKS=1` (`npm test`'s e2e build; build with it to run the
+ * benchmark); in any other build the check below is `false` at build time and the marks are
+ * dropped.
  */
 declare global {
   interface Window {
@@ -14,6 +17,8 @@ declare global {
 }
 
 function hook() {
+  // Spelled out here (not imported) so the bundler folds it and drops the hook.
+  if (process.env.NEXT_PUBLIC_TRUSTFLOW_TEST_HOOKS !== "1") return undefined;
   if (typeof window === "undefined") return undefined;
   window.__tfPerf ??= { marks: {}, canvasRevision: -1 };
   return window.__tfPerf;

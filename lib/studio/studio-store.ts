@@ -15,14 +15,23 @@ import {
   type BlockRegistry,
   type Diagnostic,
   type FlowDirectory,
+  type FlowEdit,
   type FlowIR,
 } from "@/dsl";
-import type { FlowEdit } from "@/dsl/edit/apply-edit";
 import { carryPositions, detectRenames, type Vanished } from "./carry-positions";
 import { buildGraph, type FlowGraph } from "./flow-graph";
+import { setAllPositions } from "./flow-text";
+import { layoutGraph } from "./layout";
 import { perfMark } from "./perf";
+import { versionBlocker, type VersionBlocker } from "./version-plan";
 
 export type TextOrigin = "load" | "editor" | "canvas" | "history";
+
+/**
+ * What one surface asks of another, once: the canvas to fit the flow in view, the editor to show
+ * an offset. Commands are not state: they go to the surfaces listening at that moment.
+ */
+export type StudioCommand = { type: "fit-view" } | { type: "reveal"; offset: number };
 
 export interface StudioState {
   text: string;
@@ -41,8 +50,12 @@ export interface StudioState {
   diagnosticsRevision: number;
   ir: FlowIR | null;
   selection: string[];
-  /** Ask the editor to show an offset (nonce makes repeated requests distinct). */
-  reveal: { offset: number; nonce: number } | null;
+  /**
+   * Why "Save version" is off (the draft does not parse or has errors), or null. Decided when a
+   * text's diagnostics are in and kept while the next keystroke compiles, so the button and its
+   * reason do not flicker as one types (the dialog checks again on opening either way).
+   */
+  saveBlocker: VersionBlocker | null;
   /** The text last saved on the server. */
   savedText: string;
   /** A message for the user about the last edit that could not be applied. */
@@ -59,6 +72,7 @@ const ADDRESSES_PEOPLE = /\b(group|users)\s*:/;
 export class StudioStore {
   private state: StudioState;
   private readonly listeners = new Set<() => void>();
+  private readonly commandListeners = new Set<(command: StudioCommand) => void>();
   private past: string[] = [];
   private future: string[] = [];
   private lastTyping = 0;
@@ -87,7 +101,7 @@ export class StudioStore {
       diagnosticsRevision: -1,
       ir: null,
       selection: [],
-      reveal: null,
+      saveBlocker: null,
       savedText: text,
       notice: null,
     };
@@ -104,8 +118,28 @@ export class StudioStore {
 
   getState = () => this.state;
 
-  private set(patch: Partial<StudioState>) {
-    this.state = { ...this.state, ...patch };
+  /** Listens to commands between surfaces (see `StudioCommand`); returns the unsubscribe. */
+  onCommand = (listener: (command: StudioCommand) => void) => {
+    this.commandListeners.add(listener);
+    return () => {
+      this.commandListeners.delete(listener);
+    };
+  };
+
+  private command(command: StudioCommand) {
+    for (const l of this.commandListeners) l(command);
+  }
+
+  /**
+   * `parses`: whether the text of the diagnostics in `patch` parses, when known (the compile
+   * knows; the server's diagnostics do not say, so the text is parsed for them).
+   */
+  private set(patch: Partial<StudioState>, parses?: boolean) {
+    const next = { ...this.state, ...patch };
+    if (patch.diagnostics && next.diagnosticsRevision === next.revision) {
+      next.saveBlocker = versionBlocker(next.text, next.diagnostics, parses);
+    }
+    this.state = next;
     for (const l of this.listeners) l();
   }
 
@@ -183,8 +217,23 @@ export class StudioStore {
     this.set({ selection: ids });
   }
 
+  /** Asks the editor to show `offset` (a problem clicked in the list). */
   revealOffset(offset: number) {
-    this.set({ reveal: { offset, nonce: (this.state.reveal?.nonce ?? 0) + 1 } });
+    this.command({ type: "reveal", offset });
+  }
+
+  /** Asks the canvas to fit the whole flow in view. */
+  fitView() {
+    this.command({ type: "fit-view" });
+  }
+
+  /** Lays every step out anew (one undo step), then fits the view. False when nothing to lay out. */
+  autoLayout(): boolean {
+    const g = this.state.graph;
+    if (!g) return false;
+    this.setText(setAllPositions(this.state.text, layoutGraph(g, { all: true })), "canvas");
+    this.fitView();
+    return true;
   }
 
   markSaved(text: string) {
@@ -265,11 +314,10 @@ export class StudioStore {
     perfMark("tf:graph", this.state.revision);
     if (broken) {
       // A syntax error: its diagnostics are all there is to know.
-      this.set({
-        diagnostics: parsed.diagnostics,
-        diagnosticsRevision: this.state.revision,
-        ir: null,
-      });
+      this.set(
+        { diagnostics: parsed.diagnostics, diagnosticsRevision: this.state.revision, ir: null },
+        false,
+      );
       return;
     }
     if (opts.deferCompile && typeof requestAnimationFrame === "function") {
@@ -321,13 +369,15 @@ export class StudioStore {
       patch.graphRevision = this.state.revision;
       patch.stale = false;
     } else if (this.state.graph) patch.stale = true;
-    this.set(patch);
+    this.set(patch, Boolean(r.ast));
     perfMark("tf:compiled", this.state.revision);
   }
 
   /**
    * The previous graph object when nothing in it changed (typing inside a description), so the
-   * canvas does not re-render 500 nodes for a keystroke that changes none of them.
+   * canvas does not re-render 500 nodes for a keystroke that changes none of them; otherwise
+   * the new graph with the previous object of every step and edge that did not change, so the
+   * canvas re-renders only the nodes that did (it compares them by identity).
    */
   private keepIfSame(graph: FlowGraph): FlowGraph {
     const prev = this.state.graph;
@@ -336,12 +386,27 @@ export class StudioStore {
       prev.steps.length === graph.steps.length &&
       prev.edges.length === graph.edges.length &&
       JSON.stringify(prev) === JSON.stringify(graph);
-    return same ? prev : graph;
+    if (same) return prev;
+    return {
+      ...graph,
+      steps: reuseUnchanged(prev.steps, graph.steps, (s) => s.stepId),
+      edges: reuseUnchanged(prev.edges, graph.edges, (e) => e.id),
+    };
   }
 
   dispose() {
     clearTimeout(this.analyzeTimer);
     clearTimeout(this.compileTimer);
     this.listeners.clear();
+    this.commandListeners.clear();
   }
+}
+
+/** `next` with each item that equals (as JSON) the `before` item of the same key replaced by it. */
+function reuseUnchanged<T>(before: readonly T[], next: T[], key: (item: T) => string): T[] {
+  const old = new Map(before.map((item) => [key(item), item]));
+  return next.map((item) => {
+    const prev = old.get(key(item));
+    return prev !== undefined && JSON.stringify(prev) === JSON.stringify(item) ? prev : item;
+  });
 }

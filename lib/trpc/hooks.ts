@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { hasRole, type Role } from "@/lib/roles";
+import { hasRole, type Role } from "@/lib/enums";
 import { useTRPC } from "./client";
 
 /** The workspace the caller acts in, with their role there (`workspace.current`). */

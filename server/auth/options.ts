@@ -11,7 +11,7 @@ import {
 } from "@/server/domain/auth/sessions";
 import { AppError } from "@/server/domain/errors";
 import type { Db } from "@/server/domain/types";
-import { database } from "@/server/db";
+import { database } from "@/server/composition";
 import { env } from "@/server/env";
 import { logger } from "@/server/logger";
 import { clientAddress, type TrustProxy } from "./client-address";

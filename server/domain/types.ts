@@ -1,11 +1,19 @@
-import type { PrismaClient, Prisma, Role } from "@/server/adapters/prisma";
+// The domain talks to the database through Prisma's typed client (never SQL). These are types
+// only, of the generated client as the Prisma adapter exports them: the one edge from the domain
+// into server/adapters the layer rules allow, and only in this file. The client itself is built
+// by the adapter and handed in.
+import type { Prisma, PrismaClient, Role } from "@/server/adapters/prisma";
+import { hasRole } from "@/lib/enums";
 
 /** What domain functions receive: the Prisma client (or a transaction of it). */
 export type Db = PrismaClient;
 export type Tx = Prisma.TransactionClient;
 export type { Role };
 
-export const ROLES = ["viewer", "editor", "approver", "admin"] as const satisfies readonly Role[];
+// Roles and their order are defined once, with the client (`@/lib/enums`); Prisma's `Role` enum
+// holds the same values (server/adapters/prisma/enums.test.ts).
+export { ROLES } from "@/lib/enums";
+export { hasRole };
 
 /** Who is acting, in which workspace, with which role. Built by the tRPC context. */
 export interface Actor {
@@ -37,14 +45,4 @@ export function scopeAllows(scopes: readonly TokenScope[], required: TokenScope)
 export function actorMay(actor: Actor, role: Role, scope: TokenScope): boolean {
   if (!hasRole(actor.role, role)) return false;
   return actor.via !== "token" || scopeAllows(actor.scopes ?? [], scope);
-}
-
-const RANK: Record<Role, number> = { viewer: 0, editor: 1, approver: 2, admin: 3 };
-
-/**
- * Role checks. Ranks are ordered except for approvals: an editor may edit, an approver may
- * approve and edit, an admin may do everything (including managing members).
- */
-export function hasRole(role: Role, required: Role): boolean {
-  return RANK[role] >= RANK[required];
 }

@@ -4,8 +4,8 @@
  * references are put in its context, so a long chain does not convert every earlier output
  * into CEL values at each step (that would make a 100-step chain quadratic).
  */
-import { evaluate, type EvalContext } from "@/dsl/expr";
-import type { CompiledExpr, CompiledValue } from "@/dsl/ir";
+import { evaluate, type EvalContext } from "@/dsl";
+import type { CompiledExpr, CompiledValue } from "@/dsl";
 import { NonRetryableError } from "./errors";
 
 /** Step ids referenced by compiled values, or `"all"` when an expression reads `steps` whole. */

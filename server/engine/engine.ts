@@ -8,8 +8,7 @@
  * const run = await engine.createRun({ workspaceId, workflowId: null, version: null, ir, inputs: {} });
  * await engine.tick();
  */
-import { blockRef, type FlowIR } from "@/dsl/ir";
-import { BlockRegistry } from "@/dsl/registry/registry";
+import { BlockRegistry, type FlowIR, blockRef } from "@/dsl";
 import { BreakerBoard } from "./breaker";
 import { RunAdvance, type AdvanceOptions, type AdvanceResult } from "./advance";
 import { NonRetryableError } from "./errors";

@@ -4,7 +4,7 @@
  * mid-loop redoes only the unfinished items. The parent's evaluated inputs (the item list) are
  * stored on its attempt row, so the fan-out is rebuilt identically after a crash.
  */
-import type { CompiledValue, CompiledObject } from "@/dsl/ir";
+import type { CompiledValue, CompiledObject } from "@/dsl";
 import { NonRetryableError } from "./errors";
 import type { FanState, Node } from "./graph";
 import { referencedSteps } from "./context";

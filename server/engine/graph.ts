@@ -4,8 +4,15 @@
  * Readiness is incremental: settling a node decrements its dependents' counters, so picking the
  * next ready step is O(1) whatever the flow's size.
  */
-import type { BlockRef, CompiledExpr, CompiledValue, FlowIR, OnError, StepIR } from "@/dsl/ir";
-import type { ResilienceProfile } from "@/dsl/types";
+import type {
+  BlockRef,
+  CompiledExpr,
+  CompiledValue,
+  FlowIR,
+  OnError,
+  ResilienceProfile,
+  StepIR,
+} from "@/dsl";
 import { referencedSteps } from "./context";
 import type { ErrorInfo } from "./errors";
 import type { AttemptRecord } from "./types";
@@ -120,6 +127,12 @@ export function buildGraph(ir: FlowIR): Map<string, Node> {
     for (const need of n.needs) nodes.get(need)?.dependents.push(n);
   }
   return nodes;
+}
+
+/** Counts a settled need of `n` (skipped and succeeded needs decide skips and joins). */
+export function countSettledNeed(n: Node, need: Node): void {
+  if (need.status === "skipped") n.skippedNeeds++;
+  if (need.status === "succeeded") n.succeededNeeds++;
 }
 
 /** Applies a stored attempt row to a node. */

@@ -5,7 +5,7 @@
  * any expression runs, whatever started the run (the Run dialog, the API, a webhook, a schedule
  * or a parent flow).
  */
-import type { JsonSchema } from "@/dsl/types";
+import type { JsonSchema } from "@/dsl";
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === "object" && !Array.isArray(v);

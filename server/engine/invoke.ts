@@ -2,7 +2,7 @@
  * Calling a runtime for one attempt: the per-attempt timeout (an AbortSignal plus a clock
  * sleep, so a fake clock drives it in tests), and the circuit-breaker key of the call.
  */
-import type { BlockRef, StepIR } from "@/dsl/ir";
+import type { BlockRef, StepIR } from "@/dsl";
 import { workspaceBreakerKey } from "./breaker";
 import { TimeoutError } from "./errors";
 import type { BlockRuntime, Clock } from "./ports";

@@ -3,7 +3,7 @@
  * clock, never calls Math.random and never touches a database; adapters implement these
  * interfaces (memory for unit tests, SQL on PGlite/PostgreSQL, real clock and crypto ids).
  */
-import type { FlowIR, StepIR, BlockRef } from "@/dsl/ir";
+import type { FlowIR, StepIR, BlockRef } from "@/dsl";
 import type { RunStatus } from "./types";
 import type {
   AttemptFinish,
@@ -30,7 +30,12 @@ import type { ErrorInfo } from "./errors";
  * checkpoint (at a side-effect boundary, a park or the end of the run).
  */
 export interface Checkpoint {
-  /** Completed attempts to insert as they are (pure results, skips); duplicates are ignored. */
+  /**
+   * Completed attempts of steps that are never started (pure results, skips, failures before a
+   * runtime ran), to record as they are; duplicates are ignored. A store may record them
+   * compactly with the checkpoint (they are recomputed after a crash) as long as its reads
+   * (`loadState`, `listAttempts`) return them.
+   */
   attempts?: AttemptRecord[];
   /** An attempt to start; when (run, step, attempt) exists, the stored row is returned. */
   start?: AttemptStart;
@@ -326,7 +331,7 @@ export interface AuditSink {
   ): Promise<void>;
 }
 
-/** Engine metrics (prom-client in production: `server/engine/metrics.ts`). */
+/** Engine metrics (prom-client in production: `server/adapters/metrics/prom-metrics.ts`). */
 export interface MetricsSink {
   runStatus(status: RunStatus): void;
   runFinished(status: RunStatus, durationMs: number): void;

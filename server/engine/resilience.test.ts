@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SLA_PROFILES } from "@/dsl/sla";
+import { SLA_PROFILES } from "@/dsl";
 import { BreakerBoard } from "./breaker";
 import { NonRetryableError, RetryAfterError, TimeoutError, toErrorInfo } from "./errors";
 import { applyJitter, baseDelay, retryDelay, retrySchedule, shouldRetry } from "./retry";

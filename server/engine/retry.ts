@@ -5,7 +5,7 @@
  * Defaults per tier are documented in `dsl/sla.ts`: e.g. T1 retries 4 times, exponential from
  * 1 s with factor 2, full jitter, capped at 30 s.
  */
-import type { ResilienceProfile } from "@/dsl/types";
+import type { ResilienceProfile } from "@/dsl";
 import type { ErrorInfo } from "./errors";
 
 /** The subset of a profile the schedule reads. */

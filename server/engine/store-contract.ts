@@ -3,7 +3,7 @@
  * `memory-store.test.ts`, SQL on PGlite/PostgreSQL in `server/adapters/store/*.int.test.ts`).
  */
 import { describe, expect, it } from "vitest";
-import type { FlowIR } from "@/dsl/ir";
+import type { FlowIR } from "@/dsl";
 import type { RunStore } from "./ports";
 import type { AttemptRecord, AttemptStart } from "./types";
 
@@ -333,6 +333,23 @@ export function defineStoreContract(name: string, make: () => Promise<StoreFixtu
       expect(seq("b")).toBeLessThan(seq("c"));
     });
 
+    it("restores completed attempts and side-effect attempts alike (what a claimer reads)", async () => {
+      const f = await make();
+      const run = await newRun(f);
+      await f.store.commit(run.id, null, {
+        attempts: [done(run.id, "a"), done(run.id, "s", "skipped")],
+        events: [{ type: "step.succeeded", stepId: "a", at: T0, key: "ok:a:1" }],
+      });
+      await f.store.commit(run.id, null, { start: start(run.id, "w", 1) });
+      const state = await f.store.loadState(run.id);
+      const byStep = Object.fromEntries(state.attempts.map((a) => [a.stepId, a]));
+      expect(Object.keys(byStep).sort()).toEqual(["a", "s", "w"]);
+      expect(byStep.a).toMatchObject({ status: "succeeded", attempt: 1, output: { v: "a" } });
+      expect(byStep.s).toMatchObject({ status: "skipped" });
+      expect(byStep.w).toMatchObject({ status: "running", finishSeq: null });
+      expect(byStep.a!.finishSeq).not.toBeNull();
+    });
+
     it("schedules tasks; release makes the run due at the earliest pending task", async () => {
       const f = await make();
       const run = await newRun(f);
@@ -436,6 +453,39 @@ export function defineStoreContract(name: string, make: () => Promise<StoreFixtu
         "b",
         "c",
       ]);
+    });
+
+    it("reads a run's events in one sequence, whoever wrote them (checkpoints, a cancel)", async () => {
+      const f = await make();
+      const run = await newRun(f);
+      await f.store.commit(run.id, null, {
+        events: [
+          { type: "run.started", at: T0, key: "run.started" },
+          { type: "step.succeeded", stepId: "a", at: T0 + 1, key: "ok:a:1" },
+        ],
+      });
+      await f.store.cancelRun(run.id, T0 + 2, "stop");
+      // A late checkpoint of the worker that had the run: its events come after the cancel.
+      await f.store.commit(run.id, null, {
+        events: [
+          { type: "step.succeeded", stepId: "a", at: T0 + 3, key: "ok:a:1" },
+          { type: "step.succeeded", stepId: "b", at: T0 + 3, key: "ok:b:1" },
+        ],
+      });
+      const events = await f.store.listEvents(run.id);
+      expect(events.map((e) => [e.type, e.stepId])).toEqual([
+        ["run.started", null],
+        ["step.succeeded", "a"],
+        ["run.cancelled", null],
+        ["step.succeeded", "b"],
+      ]);
+      const seqs = events.map((e) => e.seq);
+      expect([...seqs].sort((x, y) => x - y)).toEqual(seqs);
+      expect((await f.store.listEvents(run.id, seqs[1])).map((e) => e.type)).toEqual([
+        "run.cancelled",
+        "step.succeeded",
+      ]);
+      expect(await f.store.listEvents(run.id, 0, 2)).toEqual(events.slice(0, 2));
     });
 
     it("writes dead letters once per step and counts them", async () => {

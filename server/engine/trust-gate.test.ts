@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compile, type CompileOptions } from "@/dsl/compile";
-import type { FlowIR } from "@/dsl/ir";
-import { BlockRegistry } from "@/dsl/registry/registry";
+import { compile, type CompileOptions, BlockRegistry } from "@/dsl";
+import type { FlowIR } from "@/dsl";
 import type { BlockRuntime, RuntimeRequest } from "./ports";
 import { harness, TEST_BLOCKS } from "./testing/harness";
 import { trustHalt } from "./trust-gate";

@@ -7,7 +7,7 @@
  * the wait point. This module finds the halting gates, which the engine enforces at the run's
  * start, before any step (and so any side effect) runs.
  */
-import type { FlowIR, StepIR } from "@/dsl/ir";
+import type { FlowIR, StepIR } from "@/dsl";
 import { TrustError } from "./errors";
 
 /** Whether `step` may run past its trust minimum because the flow's approval gate covers it. */

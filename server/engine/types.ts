@@ -2,7 +2,7 @@
  * The engine's records: runs, attempts, tasks, dead letters and events as plain data. Times are
  * epoch milliseconds (the engine reads time only through the `Clock` port); stores convert.
  */
-import type { FlowIR } from "@/dsl/ir";
+import type { FlowIR } from "@/dsl";
 import type { Classification, ErrorInfo } from "./errors";
 
 /** Lifecycle of a run. `waiting`: parked on a timer, a person or a subflow. */

@@ -10,9 +10,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compile, BlockRegistry, parseFlow, policyLibrary, applyEdit } from "@/dsl";
-import { main } from "@/dsl/cli/main";
-import { MAX_ALIAS_NODES } from "@/dsl/parse";
+import {
+  compile,
+  BlockRegistry,
+  parseFlow,
+  policyLibrary,
+  applyEdit,
+  MAX_ALIAS_NODES,
+} from "@/dsl";
+import { main } from "@/cli/main";
 import { compileFlow } from "@/server/domain/workflow/compile-flow";
 
 /** A flow whose extra key holds `levels` anchors, each a list of ten aliases of the previous. */

@@ -7,8 +7,14 @@
  * and the limit (the engine turns it into a step failure).
  */
 import { describe, expect, it } from "vitest";
-import { compileCel, evaluate, ExpressionError, type CompiledExpr } from "@/dsl";
-import { CEL_LIMITS, evaluateCel } from "@/dsl/expr";
+import {
+  compileCel,
+  evaluate,
+  ExpressionError,
+  type CompiledExpr,
+  CEL_LIMITS,
+  evaluateCel,
+} from "@/dsl";
 import { compileFlow } from "@/server/domain/workflow/compile-flow";
 
 const flowWith = (condition: string) => `flow: cost

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultKeyring } from "@/server/adapters/connectors/credentials";
 import { keyringVault } from "@/server/adapters/connectors/vault";
 import type { Database } from "@/server/adapters/prisma";
-import { openCredential } from "@/server/domain/connector/connectors";
+import { openCredential } from "@/server/domain/connector/types";
 import { callerFor, makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
 

@@ -10,7 +10,7 @@ import { execution } from "@/server/adapters/connectors/testing/harness";
 import { compileFlow } from "@/server/domain/workflow/compile-flow";
 import { breakerLabels, BreakerBoard, MAX_BREAKERS } from "@/server/engine/breaker";
 import type { Engine } from "@/server/engine/engine";
-import { engineRegistry } from "@/server/engine/metrics";
+import { engineRegistry } from "@/server/adapters/metrics/prom-metrics";
 import { builtinRuntimes } from "@/server/engine/runtimes/registry";
 import { engineFor, runToEnd } from "@/server/testing/engine";
 import { openTestDatabase } from "@/server/testing/test-database";

@@ -10,11 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import type { Database } from "@/server/adapters/prisma";
 import { startEmbeddedWorker, type EmbeddedWorker } from "@/server/adapters/queue/embedded-worker";
-import {
-  admissionRefusalAnswer,
-  admissionResponseMeta,
-  configureAdmission,
-} from "@/server/domain/run/admission";
+import { admissionRefusalAnswer, admissionResponseMeta } from "@/server/domain/run/admission";
 import { receiveWebhook } from "@/server/domain/trigger/webhooks";
 import type { Engine } from "@/server/engine/engine";
 import { healthReport } from "@/server/health";
@@ -24,6 +20,7 @@ import { engineFor, watchRunEnds } from "@/server/testing/engine";
 import { makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { seedWebhookFlow, signedDelivery, testVault } from "@/server/testing/webhooks";
+import { servicesFor } from "@/server/testing/services";
 
 let db: Database;
 let engine: Engine;
@@ -33,15 +30,15 @@ const vault = testVault();
 
 beforeAll(async () => {
   db = await openTestDatabase();
-  engine = engineFor(db, { driver: db.driver });
-  worker = startEmbeddedWorker(db.prisma, { engine, pollMs: 20 });
+  engine = engineFor(db);
+  worker = startEmbeddedWorker(servicesFor(db), { engine, pollMs: 20 });
 });
 
 afterAll(async () => {
   stopListening();
   await worker?.stop();
   await db?.close();
-  configureAdmission();
+  servicesFor(db).admission.configure();
 });
 
 const HOOK = `flow: burst-hook
@@ -79,9 +76,9 @@ async function webhookWorkspace(label: string, dsl: string) {
   const deliver = async (wait: boolean) => {
     try {
       return await receiveWebhook(
-        db.prisma,
+        servicesFor(db),
         signedDelivery(hook, `{${" ".repeat(seq++)}}`, { wait }),
-        { vault, driver: db.driver, inline: { engine, driver: db.driver }, rateLimiter: null },
+        { vault, inline: { engine }, rateLimiter: null },
       );
     } catch (err) {
       const refused = admissionRefusalAnswer(err);
@@ -129,7 +126,7 @@ async function countRows(workspaceId: string) {
 describe("no load shedding", () => {
   it("a burst beyond the admission limit gets 503 with Retry-After; every accepted run completes; refused ones leave no rows", async () => {
     // Slots and queue only (the event-loop lag rule has its own test below).
-    const gate = configureAdmission({ concurrency: 2, queue: 3, maxLagMs: 0 });
+    const gate = servicesFor(db).admission.configure({ concurrency: 2, queue: 3, maxLagMs: 0 });
     const w = await webhookWorkspace("burst", HOOK);
     // Both slots are busy when the burst arrives (as under a real burst): 3 wait, the rest are
     // refused at once.
@@ -186,7 +183,7 @@ describe("no load shedding", () => {
     // contend for a slot; a late event loop is what shows the burst. (A stand-in clock: the
     // loop is 500 ms late and its timer has not run since the burst began.)
     const loop = { lag: 500, turnNo: 1, lagMs: () => loop.lag, turn: () => loop.turnNo };
-    configureAdmission({ concurrency: 2, queue: 64, maxLagMs: 100 }, loop);
+    servicesFor(db).admission.configure({ concurrency: 2, queue: 64, maxLagMs: 100 }, loop);
     const w = await webhookWorkspace("lagging", HOOK);
     const answers = [];
     for (let i = 0; i < 6; i++)
@@ -225,7 +222,7 @@ describe("no load shedding", () => {
   });
 
   it("a workspace at its active-run cap gets 429 with Retry-After on every path; nothing is written", async () => {
-    configureAdmission({ maxActiveRuns: 2 });
+    servicesFor(db).admission.configure({ maxActiveRuns: 2 });
     const w = await webhookWorkspace("capped", HOLD);
     // Two runs that stay active (waiting for a person).
     const first = await w.deliver(false);

@@ -67,7 +67,7 @@ describe("public and empty metrics", () => {
     // The embedded worker is started from instrumentation.ts, a separate bundle: its copy of
     // the engine's metrics module is a different module instance from the route's.
     vi.resetModules();
-    const workerCopy = await import("@/server/engine/metrics");
+    const workerCopy = await import("@/server/adapters/metrics/prom-metrics");
     const before = await scrapeCount(GET);
     for (let i = 0; i < 3; i++) workerCopy.promMetrics.runStatus("succeeded");
     workerCopy.promMetrics.stepFinished("crm.contact.get", "succeeded", 12);
@@ -93,7 +93,7 @@ function countOf(text: string): number {
 
 describe("worker metrics port", () => {
   it("serves the worker's own registry on GET /metrics, only with the bearer token", async () => {
-    const { promMetrics } = await import("@/server/engine/metrics");
+    const { promMetrics } = await import("@/server/adapters/metrics/prom-metrics");
     promMetrics.runStatus("failed");
     const server = await startWorkerMetricsServer({ port: 0, token: TOKEN, host: "127.0.0.1" });
     try {
@@ -165,7 +165,7 @@ describe("metric labels", () => {
     vi.resetModules();
     const second = await import("@/server/adapters/queue/worker-stats");
     expect(() => second.registerClusterMetrics(async () => sql)).not.toThrow();
-    const { engineRegistry } = await import("@/server/engine/metrics");
+    const { engineRegistry } = await import("@/server/adapters/metrics/prom-metrics");
     const text = await engineRegistry.metrics();
     expect(text).toContain(
       `trustflow_worker_breaker_state{worker="worker-1",workspace="${ws}",endpoint="http"} 2`,

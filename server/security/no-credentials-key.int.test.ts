@@ -7,11 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyIdOf, keyringFromEnv } from "@/server/adapters/connectors/credentials";
 import { keyringVault } from "@/server/adapters/connectors/vault";
 import type { Database } from "@/server/adapters/prisma";
-import { openCredential, setCredential } from "@/server/domain/connector/connectors";
+import { setCredential } from "@/server/domain/connector/connectors";
+import { openCredential } from "@/server/domain/connector/types";
 import { rotateWebhookSecret } from "@/server/domain/trigger/webhooks";
 import { parseEnv, ZEnv } from "@/server/env";
 import { adminActor, callerFor, makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
+import { servicesFor } from "@/server/testing/services";
 
 const run = promisify(execFile);
 
@@ -125,7 +127,9 @@ describe("no credentials key", () => {
       name: "Key hook",
       dsl: HOOK,
     });
-    const rotated = await rotateWebhookSecret(db.prisma, vault, actor, { workflowId: wf.id });
+    const rotated = await rotateWebhookSecret({ ...servicesFor(db), vault }, actor, {
+      workflowId: wf.id,
+    });
     const stored = await db.prisma.webhookSecret.findUniqueOrThrow({
       where: { workflowId: wf.id },
     });

@@ -58,6 +58,7 @@ async function everything(workspaceId: string): Promise<string> {
       runs,
       attempts: await db.prisma.stepAttempt.findMany({ where: { runId: { in: ids } } }),
       events: await db.prisma.runEvent.findMany({ where: { runId: { in: ids } } }),
+      stepLogs: await db.prisma.runStepLog.findMany({ where: { runId: { in: ids } } }),
       tasks: await db.prisma.runTask.findMany({ where: { runId: { in: ids } } }),
       deadLetters: await db.prisma.deadLetter.findMany({ where: { runId: { in: ids } } }),
       audit: await db.prisma.auditEntry.findMany({ where: { workspaceId } }),
@@ -136,10 +137,8 @@ describe("secret store", () => {
       authorization: `Bearer ${SECRET}`,
       body: JSON.stringify({ token: SECRET }),
     });
-    const attempts = await db.prisma.stepAttempt.findMany({
-      where: { runId: run.id },
-      orderBy: { id: "asc" },
-    });
+    // Read through the store: the pure step's attempt is recorded with its checkpoint.
+    const attempts = await engine.deps.store.listAttempts(run.id);
     const byStep = Object.fromEntries(attempts.map((a) => [a.stepId, a]));
     // Evaluated with the real value (its length), stored redacted.
     expect(byStep.shape?.output).toEqual({ auth: `Bearer ${REDACTED}`, length: SECRET.length });

@@ -9,11 +9,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/server/adapters/prisma";
 import { startEmbeddedWorker, type EmbeddedWorker } from "@/server/adapters/queue/embedded-worker";
-import { configureAdmission } from "@/server/domain/run/admission";
-import { runStoreFor } from "@/server/domain/run/run-engine";
 import { engineFor, watchRunEnds } from "@/server/testing/engine";
 import { callerFor, makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
+import { servicesFor } from "@/server/testing/services";
 
 /** Active runs one workspace may have in this file (small, so the cap is reached quickly). */
 const CAP = 12;
@@ -25,9 +24,9 @@ const { ended, stop: stopListening } = watchRunEnds();
 
 beforeAll(async () => {
   db = await openTestDatabase();
-  configureAdmission({ maxActiveRuns: CAP });
-  worker = startEmbeddedWorker(db.prisma, {
-    engine: engineFor(db, { driver: db.driver, maxSubflowDepth: 10, maxActiveRuns: CAP }),
+  servicesFor(db).admission.configure({ maxActiveRuns: CAP });
+  worker = startEmbeddedWorker(servicesFor(db), {
+    engine: engineFor(db, { maxSubflowDepth: 10, maxActiveRuns: CAP }),
     pollMs: 20,
     concurrency: 8,
     perWorkspaceLimit: 8,
@@ -38,7 +37,7 @@ afterAll(async () => {
   stopListening();
   await worker?.stop();
   await db?.close();
-  configureAdmission();
+  servicesFor(db).admission.configure();
 });
 
 const flowText = (name: string, steps: string) =>
@@ -89,7 +88,7 @@ describe("sub-flow recursion", () => {
     // The deepest run's step failed at once (one attempt, not retryable) naming the limit.
     const parents = new Set(runs.map((r) => r.parentRunId));
     const deepest = runs.find((r) => !parents.has(r.id))!;
-    const attempts = await runStoreFor(db.prisma).listAttempts(deepest.id);
+    const attempts = await servicesFor(db).runs.listAttempts(deepest.id);
     expect(attempts).toHaveLength(1);
     expect(attempts[0]).toMatchObject({ stepId: "call", status: "failed" });
     expect(attempts[0]!.error).toMatchObject({
@@ -147,7 +146,7 @@ describe("sub-flow recursion", () => {
     const children = runs.filter((r) => r.parentRunId === started.id);
     expect(children).toHaveLength(CAP - 1);
     expect(children.every((c) => c.status === "waiting")).toBe(true);
-    const attempts = await runStoreFor(db.prisma).listAttempts(started.id);
+    const attempts = await servicesFor(db).runs.listAttempts(started.id);
     const refused = attempts.filter((a) => a.status === "failed");
     expect(refused).toHaveLength(40 - (CAP - 1));
     for (const a of refused) {

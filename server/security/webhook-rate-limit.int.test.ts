@@ -11,6 +11,7 @@ import {
   testVault,
   type WebhookFlow,
 } from "@/server/testing/webhooks";
+import { servicesFor } from "@/server/testing/services";
 
 let db: Database;
 const vault = testVault();
@@ -60,13 +61,13 @@ describe("webhook rate limit", () => {
     ) => {
       const hook = w.flows[flow]!;
       return receiveWebhook(
-        db.prisma,
+        servicesFor(db),
         signedDelivery(
           sign === "good" ? hook : { ...hook, secret: "whsec_bad" },
           JSON.stringify({ n: n++ }),
           { at: T },
         ),
-        { vault, cacheMs: 0, now: () => T, driver: db.driver, rateLimiter: limiter },
+        { vault, cacheMs: 0, now: () => T, rateLimiter: limiter },
       );
     };
     const runsOf = (workflowId: string) => db.prisma.run.count({ where: { workflowId } });

@@ -6,6 +6,7 @@ import { engineFor } from "@/server/testing/engine";
 import { makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { seedWebhookFlow, signedDelivery, testVault } from "@/server/testing/webhooks";
+import { servicesFor } from "@/server/testing/services";
 
 let db: Database;
 const vault = testVault();
@@ -37,21 +38,20 @@ afterAll(async () => {
 async function setup(label: string, flow: string, mode: "inline" | "queued" | "prisma") {
   const owner = await makeUser(db.prisma, label);
   const hook = await seedWebhookFlow(db.prisma, vault, owner, { name: flow, dsl: flowText(flow) });
-  const engine = engineFor(db, { driver: db.driver });
+  const engine = engineFor(db);
   const T = Math.floor(Date.now() / 1000);
   const send = (body: string, signature: string, deliveryId: string | null) =>
     receiveWebhook(
-      db.prisma,
-      // Inline: the benchmarked one-statement path; queued: the transaction of the raw driver or
-      // of Prisma.
+      servicesFor(db),
+      // Inline: the benchmarked one-statement path; queued (and "prisma", kept from when a
+      // Prisma transaction was a second path): the transactor's transaction on the raw driver.
       signedDelivery(hook, body, { signature, deliveryId, wait: mode === "inline" }),
       {
         vault,
         cacheMs: 0,
         now: () => T,
         rateLimiter: null,
-        driver: mode === "prisma" ? undefined : db.driver,
-        inline: mode === "inline" ? { engine, driver: db.driver } : undefined,
+        inline: mode === "inline" ? { engine } : undefined,
       },
     );
   const runs = () => db.prisma.run.count({ where: { workflowId: hook.id } });

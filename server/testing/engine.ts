@@ -3,25 +3,21 @@
  * (`runToEnd`), or served by a worker with the ends of runs collected (`watchRunEnds`).
  */
 import type { Database } from "@/server/adapters/prisma";
-import { sqlFromDriver } from "@/server/adapters/store/sql-run-store";
-import { createRunEngine } from "@/server/domain/run/run-engine";
 import type { compileFlow } from "@/server/domain/workflow/compile-flow";
 import type { Engine, RunEnd } from "@/server/engine/engine";
-import { onRunFinished } from "@/server/engine/notify";
 import { isTerminalRun } from "@/server/engine/types";
+import type { EngineOverrides } from "@/server/wiring/services";
+import { servicesFor, testNotifier } from "./services";
 
 /** A compiled flow's IR, as `engine.createRun` takes it. */
 export type FlowIr = NonNullable<ReturnType<typeof compileFlow>["ir"]>;
 
 /**
- * The server's run engine on `db` (its SQL run store), with the given options (egress guard,
- * logger, runtimes, limits; `driver: db.driver` for the ledger's raw-driver appends).
+ * The server's run engine on `db`'s services (its SQL run store, the ledger on the raw driver),
+ * with the given options (egress guard, logger, runtimes, limits).
  */
-export function engineFor(
-  db: Database,
-  opts: Omit<NonNullable<Parameters<typeof createRunEngine>[1]>, "sql"> = {},
-): Engine {
-  return createRunEngine(db.prisma, { sql: sqlFromDriver(db.driver), ...opts });
+export function engineFor(db: Database, opts: EngineOverrides = {}): Engine {
+  return servicesFor(db).newEngine(opts);
 }
 
 /**
@@ -61,7 +57,7 @@ export async function runToEnd(
 export function watchRunEnds() {
   const ends = new Map<string, RunEnd>();
   const waiters = new Map<string, (end: RunEnd) => void>();
-  const stop = onRunFinished((end) => {
+  const stop = testNotifier.onRunFinished((end) => {
     ends.set(end.runId, end);
     waiters.get(end.runId)?.(end);
   });

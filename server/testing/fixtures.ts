@@ -2,6 +2,7 @@ import { createAccount } from "@/server/domain/auth/sign-up";
 import type { Actor, Db, Role } from "@/server/domain/types";
 import { createContextInner } from "@/server/trpc/init";
 import { createCaller } from "@/server/trpc/root";
+import { servicesOfClient } from "@/server/wiring/services";
 
 let n = 0;
 const unique = () => `${Date.now().toString(36)}${(n++).toString(36)}`;
@@ -39,11 +40,15 @@ export async function addMembership(db: Db, userId: string, workspaceId: string,
   return db.membership.create({ data: { userId, workspaceId, role } });
 }
 
-/** A tRPC caller acting as `user` in `workspaceId`, with no HTTP in between. */
+/**
+ * A tRPC caller acting as `user` in `workspaceId`, with no HTTP in between, on the services of
+ * `db`'s test database (`openTestDatabase` builds them).
+ */
 export function callerFor(
   db: Db,
   user: { id: string; email: string; name: string },
   workspaceId?: string,
 ) {
-  return createCaller(createContextInner({ db, user, workspaceId: workspaceId ?? null }));
+  const services = servicesOfClient(db);
+  return createCaller(createContextInner({ db, services, user, workspaceId: workspaceId ?? null }));
 }

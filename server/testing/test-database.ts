@@ -1,12 +1,21 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { migrate, openDatabase, type Database } from "@/server/adapters/prisma";
+import { servicesFor } from "./services";
 
 /**
  * A fresh, migrated database for one test file: PGlite in memory by default; a new database on
- * the PostgreSQL server at TEST_DATABASE_URL when TEST_DB=postgres (dropped on close).
+ * the PostgreSQL server at TEST_DATABASE_URL when TEST_DB=postgres (dropped on close). Its
+ * services (`servicesFor`) are built with it, so a tRPC context built from its client alone
+ * finds them.
  */
 export async function openTestDatabase(): Promise<Database> {
+  const db = await openFreshDatabase();
+  servicesFor(db);
+  return db;
+}
+
+async function openFreshDatabase(): Promise<Database> {
   if (process.env.TEST_DB === "postgres") {
     const base = process.env.TEST_DATABASE_URL;
     if (!base) throw new Error("TEST_DB=postgres needs TEST_DATABASE_URL.");

@@ -9,6 +9,7 @@ import type { CredentialVault } from "@/server/domain/connector/ports";
 import { signWebhook } from "@/server/domain/trigger/signature";
 import { rotateWebhookSecret, type WebhookDelivery } from "@/server/domain/trigger/webhooks";
 import type { Db } from "@/server/domain/types";
+import { servicesOfClient } from "@/server/wiring/services";
 import { adminActor, callerFor, type TestUser } from "./fixtures";
 
 /** A vault under a fresh random key (secrets sealed in one test file open only there). */
@@ -37,7 +38,9 @@ export async function seedWebhookFlow(
 ): Promise<WebhookFlow> {
   const api = callerFor(db, owner.user, owner.workspace.id);
   const wf = await api.workflow.create(flow);
-  const { secret } = await rotateWebhookSecret(db, vault, adminActor(owner), {
+  const services = servicesOfClient(db);
+  if (!services) throw new Error("seedWebhookFlow: open the database with openTestDatabase.");
+  const { secret } = await rotateWebhookSecret({ ...services, vault }, adminActor(owner), {
     workflowId: wf.id,
   });
   const flowName = /^flow: (\S+)/m.exec(flow.dsl)?.[1];

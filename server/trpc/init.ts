@@ -11,6 +11,7 @@ import {
   type TokenScope,
 } from "@/server/domain/types";
 import { logger } from "@/server/logger";
+import { servicesOfClient, type Services } from "@/server/wiring/services";
 import { toTRPCError } from "./errors";
 
 export interface SessionUser {
@@ -26,6 +27,11 @@ export interface SessionUser {
  */
 export interface ContextInner {
   db: Db;
+  /**
+   * The process's services (`server/composition.ts`): the request context always carries them;
+   * a context built from `db` alone (tests) uses the services built on that database.
+   */
+  services?: Services;
   user: SessionUser | null;
   /** Workspace the browser asked for (header `x-trustflow-workspace`); default: the first one. */
   workspaceId: string | null;
@@ -64,6 +70,19 @@ const t = initTRPC.context<ContextInner>().create({
     };
   },
 });
+
+/**
+ * The services of a context: its own, else the ones `createServices` built on its database
+ * (tests build them with `server/testing/services.ts`).
+ */
+export function servicesOf(ctx: Pick<ContextInner, "db" | "services">): Services {
+  const found = ctx.services ?? servicesOfClient(ctx.db);
+  if (!found)
+    throw new Error(
+      "This context has no services: build them with createServices (server/wiring/services.ts) on its database.",
+    );
+  return found;
+}
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { BlockRegistry, type RegistryBlock } from "@/components/registry/block-registry";
 import { PageHeader } from "@/components/ui/page-header";
-import { primitiveBlocks } from "@/dsl/registry/primitives";
+import { primitiveBlocks } from "@/dsl";
 
 export const metadata: Metadata = { title: "Registry" };
 

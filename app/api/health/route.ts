@@ -1,4 +1,4 @@
-import { database } from "@/server/db";
+import { database } from "@/server/composition";
 import { healthReport } from "@/server/health";
 import pkg from "@/package.json";
 

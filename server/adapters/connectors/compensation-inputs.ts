@@ -9,7 +9,7 @@
  * that step's inputs; a `reason` not found there says what is undone (`saga_rollback` where
  * the reasons are a closed list).
  */
-import type { BlockDefinition } from "@/dsl/types";
+import type { BlockDefinition } from "@/dsl";
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);

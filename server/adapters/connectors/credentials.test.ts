@@ -5,7 +5,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { credentialAad } from "@/server/domain/connector/connectors";
+import { credentialAad } from "@/server/domain/connector/types";
 import {
   CREDENTIAL_REDACT_PATHS,
   createKeyring,

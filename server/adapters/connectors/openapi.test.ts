@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { BlockRegistry, validateBlockDefinition } from "@/dsl/registry/registry";
+import { BlockRegistry, validateBlockDefinition } from "@/dsl";
 import { importOpenApi, kebab, OpenApiImportError } from "./openapi";
 import { execution, runtimeFor } from "./testing/harness";
 

@@ -23,146 +23,40 @@
  * - Parsed once: {@link importOpenApi} returns `spec`, a JSON value the connector row keeps
  *   (`Connector.openapiSpec`); {@link importFromSpec} rebuilds the blocks and executable
  *   operations from it without reading the document again.
+ *
+ * Modules (under `openapi/`): `limits.ts` (the bounds and the import errors), `document.ts`
+ * (reading JSON or YAML), `schema.ts` (schema conversion and `$ref` inlining), `example.ts` (the
+ * block's derived example), `spec.ts` (the stored form and the operations rebuilt from it). This
+ * file walks the document's operations into block definitions.
  */
-import { parse as parseYaml } from "yaml";
-import { scanNesting } from "@/dsl/parse";
-import { SCHEMA_FORMATS, validateBlockDefinition } from "@/dsl/registry/registry";
-import type { BlockDefinition, JsonSchema } from "@/dsl/types";
-import { blockRefOf, primitiveRegistry } from "./framework/connector";
+import { validateBlockDefinition, type BlockDefinition, type JsonSchema } from "@/dsl";
+import { primitiveRegistry } from "./framework/connector";
 import { schemaErrors } from "./framework/schema";
-import type { HttpMethod, Operation, QueryValues } from "./framework/types";
+import type { HttpMethod } from "./framework/types";
+import { isObj, parseOpenApiDocument, type Obj } from "./openapi/document";
+import { exampleOf } from "./openapi/example";
+import { OPENAPI_LIMITS, OpenApiImportError, OpenApiLimitError } from "./openapi/limits";
+import { Converter } from "./openapi/schema";
+import {
+  importFromSpec,
+  OPENAPI_SPEC_FORMAT,
+  type OpenApiImport,
+  type OperationData,
+} from "./openapi/spec";
 
-export class OpenApiImportError extends Error {
-  override name = "OpenApiImportError";
-  constructor(readonly issues: string[]) {
-    super(`The OpenAPI document cannot be imported:\n- ${issues.join("\n- ")}`);
-  }
-}
-
-/** What one import may cost. Each refusal names the limit it hit. */
-export const OPENAPI_LIMITS = {
-  /** Characters of document text (JSON or YAML). */
-  documentChars: 2_000_000,
-  /** Nodes YAML alias expansion may produce (eemeli/yaml's `maxAliasCount`). */
-  yamlAliasCount: 100,
-  /** Nesting levels of the text (brackets and indentation), checked before parsing. */
-  nesting: 250,
-  /** `$ref`s followed in a chain (a reference to a reference to ...). */
-  refDepth: 32,
-  /** Schema nesting depth after inlining. */
-  schemaDepth: 64,
-  /** Schema nodes produced by converting and inlining every operation's schemas. */
-  schemaNodes: 50_000,
-  /** Operations (method and path pairs) in one document. */
-  operations: 2_000,
-} as const;
-
-/** A place in the document, shortened for a message (inlined paths grow with the nesting). */
-function shortAt(at: string): string {
-  return at.length <= 160 ? at : `${at.slice(0, 80)}…${at.slice(-60)}`;
-}
-
-/** A bound of {@link OPENAPI_LIMITS} tripped: the import stops at once. */
-export class OpenApiLimitError extends OpenApiImportError {
-  override name = "OpenApiLimitError";
-  constructor(
-    readonly limit: keyof typeof OPENAPI_LIMITS,
-    message: string,
-  ) {
-    super([message]);
-  }
-}
-
-export interface OpenApiImport {
-  connector: string;
-  title: string;
-  version: string;
-  /** `servers[0].url`, when the document names one. */
-  baseUrl?: string;
-  blocks: BlockDefinition[];
-  /** Executable operations by `id@major`. */
-  operations: Map<string, Operation>;
-  /** Things skipped (cookie parameters, non-JSON bodies, HEAD operations). */
-  warnings: string[];
-  /** The import as plain JSON, stored on the connector row: see {@link importFromSpec}. */
-  spec: OpenApiSpec;
-}
-
-/** Version of the stored {@link OpenApiSpec} shape; a row with another one is imported again. */
-export const OPENAPI_SPEC_FORMAT = 1;
-
-/** One operation as data (its closures are rebuilt by {@link importFromSpec}). */
-interface OperationData {
-  /** Index of its block in `blocks`. */
-  block: number;
-  method: HttpMethod;
-  path: string;
-  query: string[];
-  headers: string[];
-  body?: string;
-  /** The response is wrapped as `{ data }` (a non-object response). */
-  wrap: boolean;
-}
-
-/** What `Connector.openapiSpec` keeps: the parsed import, JSON only. */
-export interface OpenApiSpec {
-  format: typeof OPENAPI_SPEC_FORMAT;
-  connector: string;
-  title: string;
-  version: string;
-  baseUrl?: string;
-  blocks: BlockDefinition[];
-  operations: OperationData[];
-  warnings: string[];
-}
-
-/** Whether a stored value is a spec this code reads (else the document is imported again). */
-export function isOpenApiSpec(value: unknown): value is OpenApiSpec {
-  return (
-    isObj(value) &&
-    value.format === OPENAPI_SPEC_FORMAT &&
-    Array.isArray(value.blocks) &&
-    Array.isArray(value.operations)
-  );
-}
-
-type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
+export { parseOpenApiDocument } from "./openapi/document";
+export { OPENAPI_LIMITS, OpenApiImportError, OpenApiLimitError } from "./openapi/limits";
+export {
+  importFromSpec,
+  isOpenApiSpec,
+  OPENAPI_SPEC_FORMAT,
+  type OpenApiImport,
+  type OpenApiSpec,
+} from "./openapi/spec";
 
 const METHODS = ["get", "put", "post", "patch", "delete"] as const;
 const SKIPPED_METHODS = ["head", "options", "trace"];
 export const CONNECTOR_NAME_RE = /^[a-z][a-z0-9_]{1,39}$/;
-/** Formats the registry's Ajv knows; others are dropped on import. */
-const KNOWN_FORMATS = new Set(SCHEMA_FORMATS);
-/** JSON Schema 2020-12 keywords kept as they are (subschemas are converted separately). */
-const PLAIN_KEYWORDS = new Set([
-  "type",
-  "required",
-  "enum",
-  "const",
-  "pattern",
-  "minLength",
-  "maxLength",
-  "minimum",
-  "maximum",
-  "multipleOf",
-  "minItems",
-  "maxItems",
-  "uniqueItems",
-  "minProperties",
-  "maxProperties",
-  "title",
-  "description",
-  "default",
-  "readOnly",
-  "writeOnly",
-  "deprecated",
-  "examples",
-  "dependentRequired",
-]);
-const SUBSCHEMA_MAPS = ["properties", "patternProperties", "$defs"];
-const SUBSCHEMA_LISTS = ["allOf", "anyOf", "oneOf", "prefixItems"];
-const SUBSCHEMAS = ["items", "additionalProperties", "not", "contains", "propertyNames"];
 
 /** `listPets` -> `list-pets`; `GET /pets/{petId}` -> `get-pets-pet-id`. */
 export function kebab(text: string): string {
@@ -175,248 +69,10 @@ export function kebab(text: string): string {
   return /^[a-z]/.test(k) ? k : `op-${k}`;
 }
 
-function pointer(doc: Obj, ref: string): unknown {
-  let node: unknown = doc;
-  for (const raw of ref.slice(2).split("/")) {
-    const part = decodeURIComponent(raw).replace(/~1/g, "/").replace(/~0/g, "~");
-    if (!isObj(node) && !Array.isArray(node)) return undefined;
-    node = (node as Obj)[part];
-  }
-  return node;
-}
-
-class Converter {
-  readonly issues: string[] = [];
-  /** Schema nodes produced so far, across the whole document (bounded by `schemaNodes`). */
-  private nodes = 0;
-  constructor(private readonly doc: Obj) {}
-
-  private readonly targets = new Map<string, unknown>();
-  private resolve(ref: string): unknown {
-    if (!this.targets.has(ref)) this.targets.set(ref, pointer(this.doc, ref));
-    return this.targets.get(ref);
-  }
-
-  private checkRefDepth(seen: string[], at: string) {
-    if (seen.length >= OPENAPI_LIMITS.refDepth) {
-      throw new OpenApiLimitError(
-        "refDepth",
-        `${shortAt(at)}: $ref chains deeper than ${OPENAPI_LIMITS.refDepth} references are refused (limit refDepth = ${OPENAPI_LIMITS.refDepth})`,
-      );
-    }
-  }
-
-  /** Counts a produced schema node; refuses as soon as the document's budget is spent. */
-  private produce(at: string, depth: number) {
-    if (depth > OPENAPI_LIMITS.schemaDepth) {
-      throw new OpenApiLimitError(
-        "schemaDepth",
-        `${shortAt(at)}: schemas nested deeper than ${OPENAPI_LIMITS.schemaDepth} levels are refused (limit schemaDepth = ${OPENAPI_LIMITS.schemaDepth})`,
-      );
-    }
-    if (++this.nodes > OPENAPI_LIMITS.schemaNodes) {
-      throw new OpenApiLimitError(
-        "schemaNodes",
-        `${shortAt(at)}: inlining the $refs would produce more than ${OPENAPI_LIMITS.schemaNodes.toLocaleString("en-US")} schema nodes (limit schemaNodes = ${OPENAPI_LIMITS.schemaNodes}); the document's references expand too much. Define fewer nested references or split the API.`,
-      );
-    }
-  }
-
-  /** Follows a `$ref` (object-level, e.g. a parameter); reports and returns undefined on error. */
-  deref(node: unknown, at: string, seen: string[] = []): Obj | undefined {
-    if (!isObj(node)) return undefined;
-    const ref = node.$ref;
-    if (ref === undefined) return node;
-    this.checkRefDepth(seen, at);
-    if (typeof ref !== "string" || !ref.startsWith("#/")) {
-      this.issues.push(
-        `${at}: unsupported $ref "${String(ref)}": only local references such as #/components/schemas/Pet are supported`,
-      );
-      return undefined;
-    }
-    if (seen.includes(ref)) {
-      this.issues.push(`${at}: recursive $ref "${ref}" is not supported`);
-      return undefined;
-    }
-    const target = this.resolve(ref);
-    if (!isObj(target)) {
-      this.issues.push(`${at}: $ref "${ref}" does not resolve to an object in this document`);
-      return undefined;
-    }
-    return this.deref(target, at, [...seen, ref]);
-  }
-
-  /** OpenAPI schema object -> JSON Schema 2020-12. */
-  schema(node: unknown, at: string, seen: string[] = [], depth = 0): JsonSchema {
-    if (isObj(node) && typeof node.$ref === "string") {
-      const ref = node.$ref;
-      this.checkRefDepth(seen, at);
-      if (!ref.startsWith("#/")) {
-        this.issues.push(
-          `${at}: unsupported $ref "${ref}": only local references such as #/components/schemas/Pet are supported`,
-        );
-        return {};
-      }
-      if (seen.includes(ref)) {
-        this.issues.push(
-          `${at}: recursive $ref "${ref}" is not supported (the schema refers to itself)`,
-        );
-        return {};
-      }
-      const target = this.resolve(ref);
-      if (target === undefined) {
-        this.issues.push(`${at}: $ref "${ref}" does not resolve in this document`);
-        return {};
-      }
-      // The reference produces nothing itself: its target is counted as it is converted.
-      return this.schema(target, at, [...seen, ref], depth);
-    }
-    this.produce(at, depth);
-    if (node === true || node === false) return node ? {} : { not: {} };
-    if (!isObj(node)) return {};
-    const out: JsonSchema = {};
-    for (const [k, v] of Object.entries(node)) {
-      if (PLAIN_KEYWORDS.has(k)) out[k] = v;
-      else if (k === "format") {
-        if (typeof v === "string" && KNOWN_FORMATS.has(v)) out.format = v;
-      } else if (k === "example") out.examples = [v];
-      else if (SUBSCHEMA_MAPS.includes(k) && isObj(v)) {
-        out[k] = Object.fromEntries(
-          Object.entries(v).map(([p, s]) => [
-            p,
-            this.schema(s, `${at}.${k}.${p}`, seen, depth + 1),
-          ]),
-        );
-      } else if (SUBSCHEMA_LISTS.includes(k) && Array.isArray(v)) {
-        out[k] = v.map((s, i) => this.schema(s, `${at}.${k}[${i}]`, seen, depth + 1));
-      } else if (SUBSCHEMAS.includes(k)) {
-        out[k] = typeof v === "boolean" ? v : this.schema(v, `${at}.${k}`, seen, depth + 1);
-      } else if (k === "exclusiveMinimum" || k === "exclusiveMaximum") {
-        const base = k === "exclusiveMinimum" ? "minimum" : "maximum";
-        if (typeof v === "number") out[k] = v;
-        else if (v === true && typeof node[base] === "number") out[k] = node[base];
-      }
-      // Everything else (nullable, discriminator, xml, externalDocs, x-*) is dropped or handled below.
-    }
-    for (const k of ["exclusiveMinimum", "exclusiveMaximum"] as const) {
-      const base = k === "exclusiveMinimum" ? "minimum" : "maximum";
-      if (node[k] === true) delete out[base];
-    }
-    if (node.nullable === true) {
-      if (typeof out.type === "string") out.type = [out.type, "null"];
-      if (Array.isArray(out.enum) && !out.enum.includes(null))
-        out.enum = [...(out.enum as unknown[]), null];
-    }
-    return out;
-  }
-}
-
-const EXAMPLE_MAX_ITEMS = 100;
-const EXAMPLE_MAX_CHARS = 1_000;
-
-/** A value that satisfies `schema` in the common cases (used as the block's `example`). */
-function exampleOf(schema: JsonSchema, depth = 0): unknown {
-  if (depth > 6) return null;
-  if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0];
-  if (schema.default !== undefined) return schema.default;
-  if (schema.const !== undefined) return schema.const;
-  if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
-  for (const k of ["oneOf", "anyOf"]) {
-    const list = schema[k];
-    if (Array.isArray(list) && list.length > 0) return exampleOf(list[0] as JsonSchema, depth + 1);
-  }
-  if (Array.isArray(schema.allOf)) {
-    return Object.assign(
-      {},
-      ...schema.allOf.map((s) => exampleOf(s as JsonSchema, depth + 1)).filter(isObj),
-    );
-  }
-  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== "null") : schema.type;
-  switch (type) {
-    case "object": {
-      const props = isObj(schema.properties)
-        ? (schema.properties as Record<string, JsonSchema>)
-        : {};
-      const required = Array.isArray(schema.required) ? (schema.required as string[]) : [];
-      return Object.fromEntries(
-        required.filter((k) => props[k]).map((k) => [k, exampleOf(props[k]!, depth + 1)]),
-      );
-    }
-    case "array": {
-      const min = typeof schema.minItems === "number" ? schema.minItems : 0;
-      // A derived example stays small whatever the schema asks (minItems: 1e9 must not allocate).
-      return min > 0 && min <= EXAMPLE_MAX_ITEMS && isObj(schema.items)
-        ? Array.from({ length: min }, () => exampleOf(schema.items as JsonSchema, depth + 1))
-        : [];
-    }
-    case "integer":
-    case "number":
-      return typeof schema.minimum === "number"
-        ? Math.max(schema.minimum, type === "integer" ? Math.ceil(schema.minimum) : schema.minimum)
-        : 1;
-    case "boolean":
-      return false;
-    case "string": {
-      const byFormat: Record<string, string> = {
-        email: "user@example.com",
-        date: "2025-01-31",
-        "date-time": "2025-01-31T12:00:00Z",
-        uuid: "00000000-0000-4000-8000-000000000000",
-        uri: "https://example.com",
-      };
-      const s = byFormat[String(schema.format)] ?? "example";
-      const min = typeof schema.minLength === "number" ? schema.minLength : 0;
-      return s.padEnd(Math.min(min, EXAMPLE_MAX_CHARS), "x");
-    }
-    default:
-      return isObj(schema.properties) ? exampleOf({ ...schema, type: "object" }, depth) : "example";
-  }
-}
-
 function semverOf(version: unknown): string {
   if (typeof version === "string" && /^\d+\.\d+\.\d+$/.test(version)) return version;
   if (typeof version === "string" && /^\d+\.\d+$/.test(version)) return `${version}.0`;
   return "1.0.0";
-}
-
-/** Parses a document given as text (JSON or YAML) or as an object. */
-export function parseOpenApiDocument(input: string | Obj): Obj {
-  if (typeof input !== "string") return input;
-  if (input.length > OPENAPI_LIMITS.documentChars) {
-    throw new OpenApiLimitError(
-      "documentChars",
-      `the document has ${input.length.toLocaleString("en-US")} characters, more than the limit of ${OPENAPI_LIMITS.documentChars.toLocaleString("en-US")} (limit documentChars)`,
-    );
-  }
-  // A pathological nesting (100k `[`) would overflow the YAML library's stack after seconds of
-  // work: refuse it from a linear scan first (the compiler's own pre-check).
-  const tooDeep = scanNesting(input, OPENAPI_LIMITS.nesting);
-  if (tooDeep !== undefined) {
-    throw new OpenApiLimitError(
-      "nesting",
-      `the document nests deeper than ${OPENAPI_LIMITS.nesting} levels (at character ${tooDeep}; limit nesting)`,
-    );
-  }
-  let doc: unknown;
-  try {
-    doc = input.trimStart().startsWith("{")
-      ? JSON.parse(input)
-      : parseYaml(input, { maxAliasCount: OPENAPI_LIMITS.yamlAliasCount });
-  } catch (err) {
-    const message = (err as Error).message.split("\n")[0] ?? "";
-    if (/Excessive alias count/.test(message)) {
-      throw new OpenApiLimitError(
-        "yamlAliasCount",
-        `YAML aliases would expand beyond ${OPENAPI_LIMITS.yamlAliasCount} nodes (limit yamlAliasCount = ${OPENAPI_LIMITS.yamlAliasCount}): write the repeated parts out or use $ref`,
-      );
-    }
-    throw new OpenApiImportError([`the document is neither valid JSON nor YAML: ${message}`]);
-  }
-  if (!isObj(doc))
-    throw new OpenApiImportError([
-      "the document must be an object with `openapi`, `info` and `paths`",
-    ]);
-  return doc;
 }
 
 /** Block-id prefixes taken by the built-in registry (`crm`, `billing`, `http`, `agent`, ...). */
@@ -661,52 +317,4 @@ export function importOpenApi(name: string, input: string | Obj): OpenApiImport 
     operations: operationData,
     warnings,
   });
-}
-
-/** One executable operation from its stored description. */
-function operationOf(definition: BlockDefinition, data: OperationData): Operation {
-  const { query: qn, headers: hn, body: bk, wrap } = data;
-  return {
-    block: blockRefOf(definition),
-    method: data.method,
-    path: data.path,
-    definition,
-    query: (i) => {
-      const q: QueryValues = {};
-      for (const k of qn) {
-        const v = i[k];
-        if (Array.isArray(v)) q[k] = v.join(",");
-        else if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") q[k] = v;
-        else if (v !== undefined && v !== null) q[k] = JSON.stringify(v);
-      }
-      return q;
-    },
-    headers: (i) =>
-      Object.fromEntries(hn.map((k) => [k, i[k] === undefined ? undefined : String(i[k])])),
-    body: () => undefined,
-    ...(bk ? { body: (i: Record<string, unknown>) => i[bk] } : {}),
-    ...(wrap ? { response: (b: unknown) => ({ data: b }) } : {}),
-  };
-}
-
-/**
- * The import from its stored form (`Connector.openapiSpec`), without parsing the document:
- * blocks as stored, operations rebuilt around them.
- */
-export function importFromSpec(spec: OpenApiSpec): OpenApiImport {
-  const operations = new Map<string, Operation>();
-  for (const data of spec.operations) {
-    const definition = spec.blocks[data.block];
-    if (definition) operations.set(blockRefOf(definition), operationOf(definition, data));
-  }
-  return {
-    connector: spec.connector,
-    title: spec.title,
-    version: spec.version,
-    ...(spec.baseUrl !== undefined ? { baseUrl: spec.baseUrl } : {}),
-    blocks: spec.blocks,
-    operations,
-    warnings: spec.warnings,
-    spec,
-  };
 }

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { SLA_PROFILES } from "@/dsl/sla";
+import { SLA_PROFILES } from "@/dsl";
 import { BreakerBoard } from "@/server/engine/breaker";
 import { parseRetryAfter } from "./framework/classify";
 import { startMockServer, type RunningMockServer } from "./mock/node-server";

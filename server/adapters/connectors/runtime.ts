@@ -11,7 +11,7 @@
  * block's SLA tier;
  * pass `breakers: null` when the engine wraps the runtime in its own breakers.
  */
-import { resolveResilience } from "@/dsl/sla";
+import { resolveResilience } from "@/dsl";
 import { BreakerBoard, type BreakerOptions } from "@/server/engine/breaker";
 import { NonRetryableError } from "@/server/engine/errors";
 import type { BlockRuntime, RuntimeRegistry, RuntimeRequest } from "@/server/engine/ports";

@@ -4,11 +4,7 @@
  * operations, rebuilt from the parse stored at import (never by parsing the document per run).
  */
 import type { PrismaClient } from "@/server/adapters/prisma";
-import {
-  mockBaseUrl,
-  openCredential,
-  type AuthSettings,
-} from "@/server/domain/connector/connectors";
+import { mockBaseUrl, openCredential, type AuthSettings } from "@/server/domain/connector/types";
 import { CONNECTOR_SYSTEMS } from "@/server/domain/connector/schemas";
 import { NonRetryableError } from "@/server/engine/errors";
 import { defaultKeyring, type Keyring } from "./credentials";

@@ -21,11 +21,11 @@ import https from "node:https";
 import type { LookupFunction } from "node:net";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import type { Readable } from "node:stream";
-import { parseAddress } from "./address";
-import { EgressError } from "./errors";
-import { checkAddress, checkUrl, type EgressRule } from "./policy";
+import { parseAddress } from "@/server/domain/egress/address";
+import { EgressError } from "@/server/domain/egress/errors";
+import { checkAddress, checkUrl, type EgressRule } from "@/server/domain/egress/policy";
 
-export type { EgressRule } from "./policy";
+export type { EgressRule } from "@/server/domain/egress/policy";
 
 /** Caps of one outbound call. */
 export interface EgressLimits {

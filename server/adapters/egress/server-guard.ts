@@ -12,7 +12,7 @@ import {
   type EgressGuardOptions,
   type EgressLimits,
 } from "./guard";
-import type { EgressRule } from "./policy";
+import type { EgressRule } from "@/server/domain/egress/policy";
 
 /** The allow-list of a workspace, read per call (one indexed query; changes apply at once). */
 export function prismaAllowList(

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import type { BlockDefinition } from "@/dsl/types";
+import type { BlockDefinition } from "@/dsl";
 import { EngineError, NonRetryableError, RetryAfterError } from "@/server/engine/errors";
 import type { RuntimeRequest } from "@/server/engine/ports";
 import {
@@ -10,7 +10,7 @@ import {
   type AgentRuntimeOptions,
 } from "./agent-runtime";
 import { loadModels, type ModelConfigInput } from "./config";
-import type { AgentExecution, AgentMemoryPort, MemoryItem } from "./ports";
+import type { AgentExecution, AgentMemoryPort, MemoryItem } from "@/server/domain/agent/ports";
 import { createModelRouter } from "./router";
 import { startFakeOpenAiServer, type FakeOpenAiServer } from "./testing/fake-openai-server";
 import { fakeClock, testModel } from "./testing/models";

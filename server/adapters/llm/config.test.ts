@@ -10,7 +10,8 @@ import {
   parseModels,
   TASK_TYPES,
 } from "./config";
-import { DEMO_MODEL_BASE_URL, DEMO_MODEL_LABEL, DEMO_MODEL_NAME } from "./demo-model/constants";
+import { DEMO_MODEL_LABEL, DEMO_MODEL_NAME } from "@/server/domain/agent/constants";
+import { DEMO_MODEL_BASE_URL } from "./demo-model/constants";
 
 const openai = {
   name: "gpt-4o-mini",

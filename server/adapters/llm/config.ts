@@ -8,13 +8,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import {
-  DEMO_MODEL_BASE_URL,
-  DEMO_MODEL_ID,
-  DEMO_MODEL_NAME,
-  DEMO_MODEL_SCHEME,
-  modelLabel,
-} from "./demo-model/constants";
+import { DEMO_MODEL_NAME, modelLabel } from "@/server/domain/agent/constants";
+import type { ModelCatalog, ModelDescription } from "@/server/domain/agent/ports";
+import { DEMO_MODEL_BASE_URL, DEMO_MODEL_ID, DEMO_MODEL_SCHEME } from "./demo-model/constants";
 
 /** The task types agent blocks route by; each agent block has one. */
 export const TASK_TYPES = [
@@ -241,7 +237,7 @@ function decode(text: string, source: string): unknown {
 }
 
 /** What a caller can show about a model: everything except how to authenticate. */
-export function describeModel(m: ModelConfig) {
+export function describeModel(m: ModelConfig): ModelDescription {
   return {
     name: m.name,
     /** What the UI shows: "demo model (no AI)" for the built-in demo model, else the name. */
@@ -258,5 +254,20 @@ export function describeModel(m: ModelConfig) {
     costPerInputToken: m.costPerInputToken,
     costPerOutputToken: m.costPerOutputToken,
     stream: m.stream,
+  };
+}
+
+/**
+ * The model catalog of the agent use cases: {@link loadModels} on each call (a changed
+ * configuration shows at once), each model described without its credentials.
+ */
+export function configuredModels(
+  opts: { env?: Record<string, string | undefined>; cwd?: string } = {},
+): ModelCatalog {
+  return {
+    describe() {
+      const { models, source } = loadModels(opts);
+      return { source, models: models.map(describeModel) };
+    },
   };
 }

@@ -113,3 +113,34 @@ describe("redact, block, allow", () => {
     expect(JSON.stringify(decision)).not.toMatch(/ada@|4111/);
   });
 });
+
+describe("phone numbers (libphonenumber-js)", () => {
+  it("finds international and national numbers, each on its own", () => {
+    const text =
+      "Ring 07911 123456, Mobil +49 151 23456789, 030 1234567, 415-555-0132 415-555-0133, 0033 6 12 34 56 78";
+    expect(detectPii(text).map((m) => m.value)).toEqual([
+      "07911 123456",
+      "+49 151 23456789",
+      "030 1234567",
+      "415-555-0132",
+      "415-555-0133",
+      "0033 6 12 34 56 78",
+    ]);
+  });
+
+  it("does not take dates, identifiers or invalid numbers for phone numbers", () => {
+    for (const text of [
+      "on 15/01/2024 and 2024-01-15",
+      "INV-2024-000123, order 100234567, ref 2024/0042, po 4500012345",
+      "ID12345678901, 1 2 3 4 5 6 7 8 9",
+      "Call +1 555 000 0000",
+    ]) {
+      expect(detectPii(text)).toEqual([]);
+    }
+  });
+
+  it("finds the one number in long prose full of amounts, order numbers and years", () => {
+    const text = "The quote is 1,250.50 EUR for order 12345 of 2024, see the terms. ".repeat(5000);
+    expect(detectPii(`${text}Call +44 20 7946 0958.`).map((m) => m.kind)).toEqual(["phone"]);
+  });
+});

@@ -1,11 +1,16 @@
 /**
- * PII guard for agent prompts and outputs. Pure: detection by pattern plus checksum, no I/O.
+ * PII guard for agent prompts and outputs. Pure: detection by pattern plus checksum (phone numbers
+ * by libphonenumber-js), no I/O.
  *
  * Kinds detected:
  * - `email`: RFC 5322-ish `local@domain.tld`;
- * - `phone`: E.164 (`+` then 8–15 digits, spaces, dots, dashes or parentheses between groups) and
- *   national formats: US `(415) 555-0132` / `415-555-0132`, FR `06 12 34 56 78`, UK
- *   `020 7946 0958` / `07700 900123`, DE `030 1234567`-style (leading 0, 9–11 digits, separators);
+ * - `phone`: numbers that libphonenumber-js (full metadata) finds and judges valid, international
+ *   ones of any country (`+33 6 12 34 56 78`, `+1 (415) 555-0132`) and national ones of
+ *   {@link PHONE_COUNTRIES} (US `(415) 555-0132`, UK `020 7946 0958`, FR `06 12 34 56 78`, DE
+ *   `030 1234567`), written as phone numbers are (international, trunk prefix 0, or US
+ *   grouping), never a date or an identifier that happens to be valid somewhere (`2024/0042`).
+ *   Only runs of digits and separators that could hold one are handed to libphonenumber-js, so
+ *   prose, amounts and years cost nothing;
  * - `card`: 13–19 digits, optionally grouped by spaces or dashes, that pass the Luhn check;
  * - `iban`: country code, 2 check digits, 11–30 alphanumerics (optionally grouped by 4), that pass
  *   the ISO 13616 mod-97 check;
@@ -17,9 +22,10 @@
  * Detection runs in that order over text with earlier matches masked, so a card number is never
  * also reported as a phone number.
  */
+import { findPhoneNumbersInText, type CountryCode } from "libphonenumber-js/max";
+import type { PiiPolicy } from "@/server/domain/agent/ports";
 
 export type PiiKind = "email" | "phone" | "card" | "iban" | "national_id";
-export type PiiPolicy = "redact" | "block" | "allow";
 
 export interface PiiMatch {
   kind: PiiKind;
@@ -75,72 +81,133 @@ export function nirKeyValid(s: string): boolean {
 
 interface Detector {
   kind: PiiKind;
-  re: RegExp;
+  /** Finds candidates in `masked` (earlier kinds' matches blanked out), as `[start, end)` ranges. */
+  find(masked: string): Iterable<{ start: number; end: number }>;
   valid?: (s: string) => boolean;
 }
 
+/** A detector by regular expression. */
+const byPattern = (kind: PiiKind, re: RegExp, valid?: (s: string) => boolean): Detector => ({
+  kind,
+  valid,
+  *find(masked) {
+    for (const m of masked.matchAll(re)) yield { start: m.index, end: m.index + m[0].length };
+  },
+});
+
+/** Countries whose national formats (no `+` prefix) are recognised; international ones always are. */
+export const PHONE_COUNTRIES: readonly CountryCode[] = ["US", "GB", "FR", "DE"];
+
+/** Runs of digits and phone separators, optionally opened by `+` or `(`: where phones can be. */
+const PHONE_RUN = /[+(]?\d(?:[\d ().\-/\u00a0]*[\d)])?/g;
+/** Where a phone-shaped number can start inside a run (see {@link phoneShaped}): a cheap gate. */
+const PHONE_START = /\+\d|(?<!\d)\(?0\d|\(\d{3}\)|\d{3}[-. ]\d{3}[-. ]\d{4}/;
+
+/** US grouping: `(415) 555-0132`, `415-555-0132`, `415.555.0132`, `415 555 0132`, `1-415-…`. */
+const US_SHAPE = /^(?:1[-. ]?)?(?:\(\d{3}\) ?|\d{3}[-. ])\d{3}[-. ]\d{4}$/;
+
+/**
+ * Whether a valid number is written as people write phone numbers, not as an identifier that
+ * happens to be valid in some numbering plan (`2024/0042`, `4500012345`, a bare `987654321`):
+ * international (`+…`), national with the trunk prefix 0 (UK, FR, DE; also `00` dialling
+ * out), or US grouping. Dates never are.
+ */
+function phoneShaped(text: string): boolean {
+  if (DATE.test(text)) return false;
+  return text.startsWith("+") || /^\(?0/.test(text) || US_SHAPE.test(text);
+}
+
+/** Calendar dates (`2024-01-15`, `05.03.2024`, `15/01/2024`): valid numbers in some plans. */
+const DATE = /^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})$/;
+
+type Range = { start: number; end: number };
+
+/** `taken` plus each of `found` (both sorted by start) that overlaps none of `taken`, sorted. */
+function mergeFree(taken: Range[], found: Range[]): Range[] {
+  const out: Range[] = [];
+  let i = 0;
+  for (const f of found) {
+    while (i < taken.length && taken[i]!.end <= f.start) out.push(taken[i++]!);
+    if (i < taken.length && taken[i]!.start < f.end) continue;
+    if (out.length && out[out.length - 1]!.end > f.start) continue;
+    out.push(f);
+  }
+  while (i < taken.length) out.push(taken[i++]!);
+  return out;
+}
+
+/**
+ * Phone numbers in `masked`, found by libphonenumber-js with each of {@link PHONE_COUNTRIES} as
+ * the default country (international numbers are found by every pass), earlier passes first.
+ * It looks only at runs of digits and separators with 7 digits or more that are not dates (plus
+ * one character either side, which it checks), so prose, amounts and years cost nothing and two
+ * numbers separated by a comma are never read as one.
+ */
+const digitCount = (s: string) => s.replace(/\D/g, "").length;
+
+function findPhones(masked: string): Range[] {
+  const out: Range[] = [];
+  for (const run of masked.matchAll(PHONE_RUN)) {
+    const runDigits = digitCount(run[0]);
+    if (runDigits < 7 || !PHONE_START.test(run[0])) continue;
+    const from = Math.max(0, run.index - 1);
+    const window = masked.slice(from, run.index + run[0].length + 1);
+    let taken: Range[] = [];
+    for (const country of PHONE_COUNTRIES) {
+      const found = findPhoneNumbersInText(window, { defaultCountry: country })
+        .map((f) => ({ start: from + f.startsAt, end: from + f.endsAt }))
+        .filter((r) => phoneShaped(masked.slice(r.start, r.end)));
+      taken = mergeFree(taken, found);
+      // Every digit of the run is in a number already: the other plans cannot add one.
+      const covered = taken.reduce((n, r) => n + digitCount(masked.slice(r.start, r.end)), 0);
+      if (covered >= runDigits) break;
+    }
+    out.push(...taken);
+  }
+  return out;
+}
+
 const DETECTORS: Detector[] = [
-  { kind: "email", re: /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g },
-  {
-    kind: "iban",
-    re: /\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b/g,
-    valid: ibanValid,
-  },
-  { kind: "card", re: /\b\d(?:[ -]?\d){12,18}\b/g, valid: luhnValid },
-  { kind: "national_id", re: /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/g },
-  {
-    kind: "national_id",
-    re: /\b(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/g,
-  },
-  {
-    kind: "national_id",
-    re: /\b[12] ?\d{2} ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3}(?: ?\d{2})?\b/g,
-    valid: nirKeyValid,
-  },
-  {
-    kind: "phone",
-    // E.164 with optional grouping: +33 6 12 34 56 78, +1 (415) 555-0132, +447700900123.
-    re: /(?<![\w+])\+[1-9](?:[ .-]?\(?\d\)?){7,14}(?!\w)/g,
-    valid: (s) => {
-      const n = digitsOf(s).length;
-      return n >= 8 && n <= 15;
-    },
-  },
-  {
-    kind: "phone",
-    // US: (415) 555-0132, 415-555-0132, 415.555.0132
-    re: /(?<!\w)(?:\(\d{3}\) ?|\d{3}[-.])\d{3}[-.]\d{4}(?!\w)/g,
-  },
-  {
-    kind: "phone",
-    // Leading-zero national numbers with separators: FR 06 12 34 56 78, UK 020 7946 0958.
-    re: /(?<![\w+])0[1-9]\d{0,3}(?:[ .-]\d{2,4}){1,4}(?!\w)/g,
-    valid: (s) => {
-      const n = digitsOf(s).length;
-      return n >= 9 && n <= 11;
-    },
-  },
-  {
-    kind: "phone",
-    // Leading-zero national numbers written as one block: 0612345678, 07700900123.
-    re: /(?<![\w+])0[1-9]\d{8,9}(?!\w)/g,
-  },
+  byPattern("email", /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g),
+  byPattern("iban", /\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b/g, ibanValid),
+  byPattern("card", /\b\d(?:[ -]?\d){12,18}\b/g, luhnValid),
+  byPattern("national_id", /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/g),
+  byPattern(
+    "national_id",
+    /\b(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/g,
+  ),
+  byPattern(
+    "national_id",
+    /\b[12] ?\d{2} ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3}(?: ?\d{2})?\b/g,
+    nirKeyValid,
+  ),
+  { kind: "phone", find: findPhones },
 ];
+
+/** `text` with each range (sorted, non-overlapping) blanked out with NULs, in one pass. */
+function maskRanges(text: string, ranges: Range[]): string {
+  let out = "";
+  let at = 0;
+  for (const r of ranges) {
+    out += text.slice(at, r.start) + "\u0000".repeat(r.end - r.start);
+    at = r.end;
+  }
+  return out + text.slice(at);
+}
 
 /** Finds PII in `text`, non-overlapping, in text order. */
 export function detectPii(text: string): PiiMatch[] {
   const matches: PiiMatch[] = [];
   let masked = text;
   for (const d of DETECTORS) {
-    for (const m of masked.matchAll(d.re)) {
-      const value = text.slice(m.index, m.index + m[0].length);
+    const before = matches.length;
+    for (const { start, end } of d.find(masked)) {
+      const value = text.slice(start, end);
       if (d.valid && !d.valid(value)) continue;
-      matches.push({ kind: d.kind, start: m.index, end: m.index + m[0].length, value });
+      matches.push({ kind: d.kind, start, end, value });
     }
     // Mask what this detector found so later (looser) detectors cannot claim it again.
-    for (const m of matches) {
-      masked = masked.slice(0, m.start) + "\u0000".repeat(m.end - m.start) + masked.slice(m.end);
-    }
+    if (matches.length > before) masked = maskRanges(masked, matches.slice(before));
   }
   return matches.sort((a, b) => a.start - b.start);
 }

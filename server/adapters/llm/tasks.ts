@@ -4,9 +4,9 @@
  * inputs: classify's labels and route's names become enums, extract's `data` gets the step's
  * schema, draft's answer is the step's `output` schema).
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020";
-import { agentBlocks } from "@/dsl/registry/primitives/agent";
-import type { BlockDefinition, JsonSchema } from "@/dsl/types";
+import type { ErrorObject, ValidateFunction } from "ajv/dist/2020";
+import { agentBlocks, validatorFor as compiledValidator } from "@/dsl";
+import type { BlockDefinition, JsonSchema } from "@/dsl";
 import type { TaskType } from "./config";
 
 export const AGENT_TASKS: Record<string, TaskType> = {
@@ -181,20 +181,12 @@ export function buildTaskPrompt(
   }
 }
 
-// Lenient about unknown keywords and formats: the schemas come from flow authors.
-const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
-const compiled = new Map<string, ValidateFunction>();
-
-/** Compiles (and caches) a validator; throws a readable error for a schema that does not compile. */
+/**
+ * A compiled validator from the project's one Ajv (lenient about unknown keywords and formats:
+ * the schemas come from flow authors); throws Ajv's error for a schema that does not compile.
+ */
 export function validatorFor(schema: JsonSchema): ValidateFunction {
-  const key = JSON.stringify(schema);
-  let v = compiled.get(key);
-  if (!v) {
-    v = ajv.compile(schema);
-    if (compiled.size > 500) compiled.clear();
-    compiled.set(key, v);
-  }
-  return v;
+  return compiledValidator(schema);
 }
 
 /** One line per problem, naming the field: `label: must be equal to one of the allowed values`. */

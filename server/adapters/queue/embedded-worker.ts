@@ -5,19 +5,17 @@
  * worker died is claimed by another once its lease expires. `stop()` stops claiming, lets
  * running advances reach their next checkpoint and releases their leases.
  */
-import type { Db } from "@/server/domain/types";
-import { createRunEngine } from "@/server/domain/run/run-engine";
+import type { RunNotifier } from "@/server/domain/run/ports";
 import type { AdvanceResult } from "@/server/engine/advance";
 import type { Engine } from "@/server/engine/engine";
 import { keepLease } from "@/server/engine/lease";
-import { deadLetterSize } from "@/server/engine/metrics";
-import { onRunDue } from "@/server/engine/notify";
+import { deadLetterSize } from "@/server/adapters/metrics/prom-metrics";
 import { logger } from "@/server/logger";
 
 /** Options of {@link startEmbeddedWorker}. */
 export interface EmbeddedWorkerOptions {
-  /** Use this engine (tests) instead of building one on `db`. */
-  engine?: Engine;
+  /** The engine that advances the runs (built by the composition root). */
+  engine: Engine;
   /** Poll interval when idle. Default 500 ms. */
   pollMs?: number;
   /** Lease length; renewed every third of it. Default 30 s. */
@@ -41,9 +39,15 @@ export interface EmbeddedWorker {
   stop(): Promise<void>;
 }
 
-/** Starts the embedded worker on `db`. */
-export function startEmbeddedWorker(db: Db, opts: EmbeddedWorkerOptions = {}): EmbeddedWorker {
-  const engine = opts.engine ?? createRunEngine(db);
+/**
+ * Starts the embedded worker: `engine` advances the runs, `host.notifier`'s wake-ups make it
+ * claim at once.
+ */
+export function startEmbeddedWorker(
+  host: { notifier: Pick<RunNotifier, "onRunDue"> },
+  opts: EmbeddedWorkerOptions,
+): EmbeddedWorker {
+  const engine = opts.engine;
   const { store, clock, workerId } = engine.deps;
   const pollMs = opts.pollMs ?? 500;
   const leaseMs = opts.leaseMs ?? 30_000;
@@ -59,7 +63,7 @@ export function startEmbeddedWorker(db: Db, opts: EmbeddedWorkerOptions = {}): E
     pending = true;
     wakeUp?.();
   };
-  const unsubscribe = onRunDue(wake);
+  const unsubscribe = host.notifier.onRunDue(wake);
   void store.countDeadLetters().then(
     (n) => deadLetterSize.set(n),
     () => undefined,

@@ -7,7 +7,7 @@
  * net (expired leases, lost jobs).
  */
 import PgBoss from "pg-boss";
-import { onRunDue } from "@/server/engine/notify";
+import type { RunNotifier } from "@/server/domain/run/ports";
 
 /** The queue of run wake-ups. */
 export const RUN_ADVANCE_QUEUE = "run.advance";
@@ -70,10 +70,11 @@ export function enqueueRun(boss: PgBoss, runId: string, at?: number): Promise<st
  */
 export async function startPgBossProducer(
   connectionString: string,
+  notifier: Pick<RunNotifier, "onRunDue">,
   onError: (err: unknown) => void,
 ): Promise<{ boss: PgBoss; stop(): Promise<void> }> {
   const boss = await openBoss(connectionString, onError, { supervise: false, max: 4 });
-  const unsubscribe = onRunDue((runId) => {
+  const unsubscribe = notifier.onRunDue((runId) => {
     enqueueRun(boss, runId).catch(onError);
   });
   return {

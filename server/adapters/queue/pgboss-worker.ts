@@ -7,18 +7,31 @@
  * to the web process (NOTIFY) and writes its heartbeat (breakers, queue lag) for /api/metrics.
  */
 import { hostname } from "node:os";
-import type { Database } from "@/server/adapters/prisma";
-import { createRunEngine } from "@/server/domain/run/run-engine";
-import { promMetrics } from "@/server/engine/metrics";
-import type { RuntimeRegistry } from "@/server/engine/ports";
+import type { RunNotifier } from "@/server/domain/run/ports";
+import type { Engine } from "@/server/engine/engine";
+import type { MetricsSink, RuntimeRegistry } from "@/server/engine/ports";
 import { isTerminalRun } from "@/server/engine/types";
 import { logger } from "@/server/logger";
-import { sqlFromDriver } from "../store/sql-run-store";
+import { promMetrics } from "../metrics/prom-metrics";
+import type { SqlQuery } from "../store/sql-run-store";
 import { startEmbeddedWorker } from "./embedded-worker";
 import { uuidIds } from "./embedded-ports";
 import { enqueueRun, openBoss, RUN_ADVANCE_QUEUE } from "./pgboss-queue";
 import { publishRunEnds } from "./run-end-relay";
-import { startScheduler } from "./scheduler";
+import { startScheduler, type FireDueSchedules } from "./scheduler";
+
+/**
+ * What a worker runs on, built by the composition root (`server/wiring/services.ts`): the raw
+ * SQL of the database (heartbeats, run-end NOTIFY), the process's notifier, an engine per worker
+ * and the schedules' use case.
+ */
+export interface PgBossWorkerHost {
+  sql: SqlQuery;
+  notifier: Pick<RunNotifier, "onRunDue" | "onRunFinished">;
+  /** A new engine with this worker's id and metrics (and runtimes, when given). */
+  newEngine(opts: { workerId: string; metrics: MetricsSink; runtimes?: RuntimeRegistry }): Engine;
+  fireDueSchedules: FireDueSchedules;
+}
 import { startHeartbeat, trackingMetrics } from "./worker-stats";
 
 /** Options of {@link startPgBossWorker}. */
@@ -50,26 +63,24 @@ export interface PgBossWorker {
   stop(): Promise<void>;
 }
 
-/** Starts a worker on `db`. */
+/** Starts a worker on `host`'s database. */
 export async function startPgBossWorker(
-  db: Pick<Database, "prisma" | "driver">,
+  host: PgBossWorkerHost,
   opts: PgBossWorkerOptions,
 ): Promise<PgBossWorker> {
   const workerId =
     opts.workerId ?? `worker-${hostname()}-${process.pid}-${uuidIds.next().slice(0, 6)}`;
   const log = logger().child({ workerId });
   const onError = (err: unknown) => log.warn({ err: String(err) }, "worker background error");
-  const sql = sqlFromDriver(db.driver);
+  const sql = host.sql;
   const tracked = trackingMetrics(promMetrics);
-  const engine = createRunEngine(db.prisma, {
-    sql,
-    driver: db.driver,
+  const engine = host.newEngine({
     workerId,
     metrics: tracked.sink,
     ...(opts.runtimes ? { runtimes: opts.runtimes } : {}),
   });
   const boss = await openBoss(opts.connectionString, onError, { max: opts.bossPoolSize });
-  const worker = startEmbeddedWorker(db.prisma, {
+  const worker = startEmbeddedWorker(host, {
     engine,
     leaseMs: opts.leaseMs,
     pollMs: opts.pollMs ?? 1_000,
@@ -93,7 +104,7 @@ export async function startPgBossWorker(
       worker.wake();
     },
   );
-  const unpublish = publishRunEnds(sql, onError);
+  const unpublish = publishRunEnds(sql, host.notifier, onError);
   const heartbeat = startHeartbeat(
     sql,
     { id: workerId, kind: "pgboss" },
@@ -101,7 +112,7 @@ export async function startPgBossWorker(
     onError,
     opts.heartbeatMs,
   );
-  const scheduler = opts.schedule === false ? null : startScheduler(db.prisma, log);
+  const scheduler = opts.schedule === false ? null : startScheduler(host.fireDueSchedules, log);
   log.info({ leaseMs: opts.leaseMs ?? 30_000 }, "pg-boss worker started");
   return {
     workerId,

@@ -1,20 +1,24 @@
 /**
  * Run ends across processes: a worker process publishes each run end with PostgreSQL
- * `NOTIFY trustflow_run_end`, and the web process LISTENs and hands it to `notifyRunFinished`,
+ * `NOTIFY trustflow_run_end`, and the web process LISTENs and hands it to its notifier,
  * so a synchronous webhook answered by the web process learns at once that a separate worker
  * finished its run. The payload carries the id and status only (NOTIFY payloads are limited to
  * 8 kB); the waiter reads the output from the store.
  */
 import pg from "pg";
-import { notifyRunFinished, onRunFinished } from "@/server/engine/notify";
+import type { RunNotifier } from "@/server/domain/run/ports";
 import type { RunStatus } from "@/server/engine/types";
 import type { SqlQuery } from "../store/sql-run-store";
 
 export const RUN_END_CHANNEL = "trustflow_run_end";
 
 /** Publishes every in-process run end on {@link RUN_END_CHANNEL}; returns the unsubscribe. */
-export function publishRunEnds(sql: SqlQuery, onError: (err: unknown) => void): () => void {
-  return onRunFinished((end) => {
+export function publishRunEnds(
+  sql: SqlQuery,
+  notifier: Pick<RunNotifier, "onRunFinished">,
+  onError: (err: unknown) => void,
+): () => void {
+  return notifier.onRunFinished((end) => {
     sql
       .query(`SELECT pg_notify($1, $2)`, [
         RUN_END_CHANNEL,
@@ -30,6 +34,7 @@ export function publishRunEnds(sql: SqlQuery, onError: (err: unknown) => void): 
  */
 export function listenRunEnds(
   connectionString: string,
+  notifier: Pick<RunNotifier, "runFinished">,
   onError: (err: unknown) => void,
 ): { stop(): Promise<void> } {
   let client: pg.Client | undefined;
@@ -46,7 +51,7 @@ export function listenRunEnds(
       if (msg.channel !== RUN_END_CHANNEL || !msg.payload) return;
       try {
         const { runId, status } = JSON.parse(msg.payload) as { runId: string; status: RunStatus };
-        notifyRunFinished({ runId, status, output: undefined, error: null });
+        notifier.runFinished({ runId, status, output: undefined, error: null });
       } catch (err) {
         onError(err);
       }

@@ -3,13 +3,23 @@
  * (`fireDueSchedules`). Safe to run in any number of processes: each fire time is claimed by a
  * unique `ScheduleFire` row, so exactly one run starts per flow and fire time.
  */
-import { fireDueSchedules } from "@/server/domain/trigger/schedules";
-import type { Db } from "@/server/domain/types";
 import type { EngineLogger } from "@/server/engine/ports";
+
+/**
+ * Fires the schedules due at `now` (the use case `fireDueSchedules`, handed in by the
+ * composition root: an adapter calls no use case itself).
+ */
+export type FireDueSchedules = (
+  now: number,
+  opts: { lookbackMs?: number; onError?: (err: unknown, workflowId: string) => void },
+) => Promise<{
+  started: Array<{ workflowId: string; fireAt: number; runId: string }>;
+  refused: Array<{ workflowId: string; fireAt: number; reason: string }>;
+}>;
 
 /** Starts the loop; `stop()` waits for a tick in progress. */
 export function startScheduler(
-  db: Db,
+  fireDueSchedules: FireDueSchedules,
   log: EngineLogger,
   opts: { intervalMs?: number; lookbackMs?: number } = {},
 ): { stop(): Promise<void> } {
@@ -18,7 +28,7 @@ export function startScheduler(
   let running: Promise<void> = Promise.resolve();
   const tick = async () => {
     try {
-      const r = await fireDueSchedules(db, Date.now(), {
+      const r = await fireDueSchedules(Date.now(), {
         lookbackMs: opts.lookbackMs,
         onError: (err, workflowId) =>
           log.error({ err: String(err), workflowId }, "schedule fire failed"),

@@ -6,7 +6,7 @@
  */
 import { Gauge } from "prom-client";
 import { breakerLabels, type BreakerState } from "@/server/engine/breaker";
-import { engineRegistry } from "@/server/engine/metrics";
+import { engineRegistry } from "@/server/adapters/metrics/prom-metrics";
 import type { MetricsSink } from "@/server/engine/ports";
 import type { SqlQuery } from "../store/sql-run-store";
 

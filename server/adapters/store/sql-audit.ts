@@ -4,84 +4,129 @@
  * chain (`chainEntries`: links, redaction, hashes) in three statements inside the caller's
  * transaction instead of Prisma's five, and several entries per statement. Entries are
  * indistinguishable from `appendAudit`'s; `verifyAudit` checks them the same way.
+ *
+ * The process's memory of the chain (the last head appended per workspace, the order of
+ * statements built on it) is a {@link SqlLedger} instance: the composition root
+ * (`server/composition.ts`) holds the process's one, so every Next.js bundle shares it.
  */
 import {
   chainEntries,
+  runLedgerEntry,
   type AuditBatchEntry,
   type AuditRecord,
   type ChainHead,
-} from "@/server/domain/audit/ledger";
-import type { SqlExecutor } from "../prisma/sql-driver";
+} from "@/server/domain/audit/chain";
+import type { AuditSink } from "@/server/engine/ports";
+import type { SqlDriver, SqlExecutor } from "../prisma/sql-driver";
 
 type Query = Pick<SqlExecutor, "query">;
 
 export type { AuditBatchEntry };
-
-/** Appends one entry inside the transaction `tx` (which must be one). */
-export async function appendAuditSql(
-  tx: Query,
-  actor: { workspaceId: string; label: string; userId: string | null },
-  record: AuditRecord,
-  now: Date = new Date(),
-): Promise<{ seq: number; hash: string }> {
-  const [r] = await appendAuditBatchSql(tx, actor.workspaceId, [{ actor, record, now }]);
-  return r!;
-}
-
-/**
- * The chain head this process last appended, per workspace: the next append builds on it and
- * checks it in the same statement as its insert (under the lock), so a process that is the
- * chain's only writer skips the head read. Another writer (or a rolled-back transaction)
- * makes the check fail; the append then reads the head and builds again.
- */
-const g = globalThis as unknown as { __trustflowLedgerHeads?: Map<string, ChainHead> };
-// On globalThis: Next.js bundles the worker and each route separately, and both append.
-const heads = () => (g.__trustflowLedgerHeads ??= new Map<string, ChainHead>());
-
-/**
- * Appends several entries of one workspace, in order, inside the transaction `tx`: one lock,
- * one insert and one head update for all of them (the engine's run-end entries are flushed
- * this way, so the per-workspace lock is taken once per batch). `locked`: the transaction
- * already holds the ledger lock of this workspace (`ledgerLockKey`).
- */
-export async function appendAuditBatchSql(
-  tx: Query,
-  workspaceId: string,
-  entries: AuditBatchEntry[],
-  opts: { locked?: boolean } = {},
-): Promise<Array<{ seq: number; hash: string }>> {
-  if (entries.length === 0) return [];
-  if (!opts.locked)
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [ledgerLockKey(workspaceId)]);
-  const cached = heads().get(workspaceId);
-  if (cached) {
-    const rows = chainEntries(workspaceId, cached, entries);
-    if (await insertChain(tx, workspaceId, rows, cached)) return remember(workspaceId, rows);
-  }
-  // A separate statement: its snapshot is taken after the lock, so it sees the last append.
-  const [last] = await tx.query<{ seq: number; hash: string; at: number }>(
-    `SELECT "seq", "hash", (extract(epoch from "at") * 1000)::float8 AS at FROM "AuditEntry"
-     WHERE "workspaceId" = $1::uuid ORDER BY "seq" DESC LIMIT 1`,
-    [workspaceId],
-  );
-  const rows = chainEntries(
-    workspaceId,
-    last ? { seq: Number(last.seq), hash: last.hash, atMs: Number(last.at) } : null,
-    entries,
-  );
-  await insertChain(tx, workspaceId, rows, null);
-  return remember(workspaceId, rows);
-}
 
 /** The advisory lock that serialises a workspace's ledger appends (every appender takes it). */
 export const ledgerLockKey = (workspaceId: string) => `audit:${workspaceId}`;
 
 type ChainRow = ReturnType<typeof chainEntries>[number];
 
-function remember(workspaceId: string, rows: ChainRow[]) {
-  const head = rows.at(-1)!;
-  heads().set(workspaceId, { seq: head.seq, hash: head.hash, atMs: head.at.getTime() });
-  return rows.map((r) => ({ seq: r.seq, hash: r.hash }));
+/**
+ * The ledger appender on the raw driver, with this process's memory of each workspace's chain:
+ * the head it last appended (the next append builds on it and checks it in the same statement
+ * as its insert, under the lock, so a process that is the chain's only writer skips the head
+ * read; another writer or a rolled-back transaction makes the check fail, and the append then
+ * reads the head and builds again), and the order of statements built on that head.
+ */
+export class SqlLedger {
+  private readonly heads = new Map<string, ChainHead>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  /** Appends one entry inside the transaction `tx` (which must be one). */
+  async append(
+    tx: Query,
+    actor: { workspaceId: string; label: string; userId: string | null },
+    record: AuditRecord,
+    now: Date = new Date(),
+  ): Promise<{ seq: number; hash: string }> {
+    const [r] = await this.appendBatch(tx, actor.workspaceId, [{ actor, record, now }]);
+    return r!;
+  }
+
+  /**
+   * Appends several entries of one workspace, in order, inside the transaction `tx`: one lock,
+   * one insert and one head update for all of them (the engine's run-end entries are flushed
+   * this way, so the per-workspace lock is taken once per batch). `locked`: the transaction
+   * already holds the ledger lock of this workspace (`ledgerLockKey`).
+   */
+  async appendBatch(
+    tx: Query,
+    workspaceId: string,
+    entries: AuditBatchEntry[],
+    opts: { locked?: boolean } = {},
+  ): Promise<Array<{ seq: number; hash: string }>> {
+    if (entries.length === 0) return [];
+    if (!opts.locked)
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [ledgerLockKey(workspaceId)]);
+    const cached = this.heads.get(workspaceId);
+    if (cached) {
+      const rows = chainEntries(workspaceId, cached, entries);
+      if (await insertChain(tx, workspaceId, rows, cached)) return this.remember(workspaceId, rows);
+    }
+    // A separate statement: its snapshot is taken after the lock, so it sees the last append.
+    const [last] = await tx.query<{ seq: number; hash: string; at: number }>(
+      `SELECT "seq", "hash", (extract(epoch from "at") * 1000)::float8 AS at FROM "AuditEntry"
+       WHERE "workspaceId" = $1::uuid ORDER BY "seq" DESC LIMIT 1`,
+      [workspaceId],
+    );
+    const rows = chainEntries(
+      workspaceId,
+      last ? { seq: Number(last.seq), hash: last.hash, atMs: Number(last.at) } : null,
+      entries,
+    );
+    await insertChain(tx, workspaceId, rows, null);
+    return this.remember(workspaceId, rows);
+  }
+
+  /**
+   * Runs `fn` after this ledger's previous `inOrder` call for the workspace finished: a
+   * statement built on the cached head (`statementParts`) must not race with another one
+   * built on the same head (one of them would fail and fall back to the slow path).
+   */
+  async inOrder<T>(workspaceId: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.queues.get(workspaceId) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.queues.set(workspaceId, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.queues.get(workspaceId) === tail) this.queues.delete(workspaceId);
+    }
+  }
+
+  /**
+   * The ledger part of ONE statement that also writes what the entries record (an inline run):
+   * built on this process's last head of the chain, checked in the statement (`guard`), so no
+   * separate head read and no transaction are needed. Null when this ledger knows no head yet
+   * (use {@link appendBatch} in a transaction). Call `committed()` once the statement reports
+   * the guard held. The statement must take the ledger lock (`ledgerLockKey`): a head read from
+   * a snapshot older than the lock can only be stale when another appender committed in
+   * between, and then the insert fails on the chain's unique sequence number.
+   */
+  statementParts(workspaceId: string, entries: AuditBatchEntry[]) {
+    const cached = this.heads.get(workspaceId);
+    if (!cached || entries.length === 0) return null;
+    const rows = chainEntries(workspaceId, cached, entries);
+    return {
+      guard: (add: (v: unknown) => string) => headIs(add, workspaceId, cached),
+      ctes: (add: (v: unknown) => string, gate: string) => chainCtes(add, workspaceId, rows, gate),
+      committed: () => this.remember(workspaceId, rows),
+    };
+  }
+
+  private remember(workspaceId: string, rows: ChainRow[]) {
+    const head = rows.at(-1)!;
+    this.heads.set(workspaceId, { seq: head.seq, hash: head.hash, atMs: head.at.getTime() });
+    return rows.map((r) => ({ seq: r.seq, hash: r.hash }));
+  }
 }
 
 /** The condition "the chain's stored head is `expect`" (read under the ledger lock). */
@@ -135,42 +180,55 @@ async function insertChain(
   return Boolean(r?.ok);
 }
 
-const q = globalThis as unknown as { __trustflowLedgerQueue?: Map<string, Promise<unknown>> };
-
 /**
- * Runs `fn` after this process's previous `inLedgerOrder` call for the workspace finished: a
- * statement built on the cached head (`ledgerStatementParts`) must not race with another one
- * built on the same head (one of them would fail and fall back to the slow path).
+ * The engine's {@link AuditSink} on the raw driver: run-end (and consent) entries, batched:
+ * entries recorded while a flush is in flight are appended together (per workspace: one lock,
+ * one head read, one insert), so a busy workspace's runs do not queue one by one on the
+ * ledger's lock. `record` resolves when its entry is committed (a failure rejects it: the
+ * engine logs it).
  */
-export async function inLedgerOrder<T>(workspaceId: string, fn: () => Promise<T>): Promise<T> {
-  const queues = (q.__trustflowLedgerQueue ??= new Map());
-  const prev = queues.get(workspaceId) ?? Promise.resolve();
-  const run = prev.then(fn, fn);
-  const tail = run.catch(() => undefined);
-  queues.set(workspaceId, tail);
-  try {
-    return await run;
-  } finally {
-    if (queues.get(workspaceId) === tail) queues.delete(workspaceId);
-  }
-}
-
-/**
- * The ledger part of ONE statement that also writes what the entries record (an inline run):
- * built on this process's last head of the chain, checked in the statement (`guard`), so no
- * separate head read and no transaction are needed. Null when this process knows no head yet
- * (use {@link appendAuditBatchSql} in a transaction). Call `committed()` once the statement
- * reports the guard held. The statement must take the ledger lock (`ledgerLockKey`): a head
- * read from a snapshot older than the lock can only be stale when another appender committed
- * in between, and then the insert fails on the chain's unique sequence number.
- */
-export function ledgerStatementParts(workspaceId: string, entries: AuditBatchEntry[]) {
-  const cached = heads().get(workspaceId);
-  if (!cached || entries.length === 0) return null;
-  const rows = chainEntries(workspaceId, cached, entries);
+export function ledgerAuditSink(
+  driver: Pick<SqlDriver, "transaction">,
+  ledger: SqlLedger,
+): AuditSink {
+  type Pending = { entry: AuditBatchEntry; done: (err?: unknown) => void };
+  const queues = new Map<string, Pending[]>();
+  const flushing = new Set<string>();
+  const flush = async (workspaceId: string) => {
+    flushing.add(workspaceId);
+    try {
+      for (;;) {
+        const batch = queues.get(workspaceId) ?? [];
+        queues.delete(workspaceId);
+        if (batch.length === 0) return;
+        try {
+          await driver.transaction((tx) =>
+            ledger.appendBatch(
+              tx,
+              workspaceId,
+              batch.map((p) => p.entry),
+            ),
+          );
+          for (const p of batch) p.done();
+        } catch (err) {
+          for (const p of batch) p.done(err);
+        }
+      }
+    } finally {
+      flushing.delete(workspaceId);
+    }
+  };
   return {
-    guard: (add: (v: unknown) => string) => headIs(add, workspaceId, cached),
-    ctes: (add: (v: unknown) => string, gate: string) => chainCtes(add, workspaceId, rows, gate),
-    committed: () => remember(workspaceId, rows),
+    record(run, entry) {
+      return new Promise<void>((resolve, reject) => {
+        const q = queues.get(run.workspaceId) ?? [];
+        queues.set(run.workspaceId, q);
+        q.push({
+          entry: runLedgerEntry(run, entry),
+          done: (err) => (err === undefined ? resolve() : reject(err as Error)),
+        });
+        if (!flushing.has(run.workspaceId)) void flush(run.workspaceId);
+      });
+    },
   };
 }

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createAgentRuntime } from "@/server/adapters/llm/agent-runtime";
-import type { AgentExecution } from "@/server/adapters/llm/ports";
 import {
   startFakeOpenAiServer,
   type FakeOpenAiServer,
@@ -17,8 +16,14 @@ import {
   remember,
   rememberFact,
   searchMemory,
-} from "./memory";
-import { createPrismaUsageSink, recordAgentUsage, sumUsageByFlow, sumUsageByRun } from "./usage";
+} from "@/server/adapters/llm/prisma-memory";
+import {
+  createPrismaUsageSink,
+  recordAgentUsage,
+  sumUsageByFlow,
+  sumUsageByRun,
+} from "@/server/adapters/llm/prisma-usage";
+import type { AgentExecution } from "./ports";
 
 let db: Database;
 let fake: FakeOpenAiServer;

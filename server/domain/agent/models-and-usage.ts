@@ -1,15 +1,14 @@
 /**
  * Use cases behind the `model` tRPC router: which models are configured (never their keys),
  * agent usage per run and per flow, and a flow's agent memory (search, remember, forget).
- * Memory writes are recorded in the audit ledger.
+ * Memory writes are recorded in the audit ledger. Models, memory and usage come through the
+ * module's ports ({@link AgentDeps}); the router passes the real ones.
  */
 import { z } from "zod";
-import { describeModel, loadModels } from "@/server/adapters/llm/config";
 import { appendAudit } from "../audit/ledger";
 import { AppError } from "../errors";
 import type { Actor, Db } from "../types";
-import { forgetMemory, rememberFact, searchMemory } from "./memory";
-import { sumUsageByFlow, sumUsageByRun } from "./usage";
+import type { AgentDeps } from "./ports";
 
 const flowName = z.string().trim().min(1).max(200);
 
@@ -30,34 +29,55 @@ export const ZRememberFactInput = z.object({
 export const ZForgetFactInput = z.object({ flowName, key: z.string().trim().min(1).max(200) });
 
 /** The configured models; a broken configuration becomes a clear PRECONDITION_FAILED. */
-export function listModels() {
+export function listModels(deps: Pick<AgentDeps, "models">) {
   try {
-    const { models, source } = loadModels();
-    return { source, models: models.map(describeModel) };
+    return deps.models.describe();
   } catch (err) {
     throw new AppError("PRECONDITION_FAILED", { message: (err as Error).message, cause: err });
   }
 }
 
-export function usageByRun(db: Db, actor: Actor, input: z.infer<typeof ZUsageByRunInput>) {
-  return sumUsageByRun(db, { workspaceId: actor.workspaceId, runId: input.runId });
+export function usageByRun(
+  db: Db,
+  actor: Actor,
+  input: z.infer<typeof ZUsageByRunInput>,
+  deps: Pick<AgentDeps, "usage">,
+) {
+  return deps.usage(db).byRun({ workspaceId: actor.workspaceId, runId: input.runId });
 }
 
-export function usageByFlow(db: Db, actor: Actor, input: z.infer<typeof ZUsageByFlowInput>) {
-  return sumUsageByFlow(db, { workspaceId: actor.workspaceId, ...input });
+export function usageByFlow(
+  db: Db,
+  actor: Actor,
+  input: z.infer<typeof ZUsageByFlowInput>,
+  deps: Pick<AgentDeps, "usage">,
+) {
+  return deps.usage(db).byFlow({ workspaceId: actor.workspaceId, ...input });
 }
 
-export function searchFlowMemory(db: Db, actor: Actor, input: z.infer<typeof ZSearchMemoryInput>) {
-  return searchMemory(db, { workspaceId: actor.workspaceId, ...input });
+export function searchFlowMemory(
+  db: Db,
+  actor: Actor,
+  input: z.infer<typeof ZSearchMemoryInput>,
+  deps: Pick<AgentDeps, "memory">,
+) {
+  return deps.memory(db).search({ workspaceId: actor.workspaceId, ...input });
 }
 
 export async function rememberFlowFact(
   db: Db,
   actor: Actor,
   input: z.infer<typeof ZRememberFactInput>,
+  deps: Pick<AgentDeps, "memory">,
 ): Promise<void> {
   await db.$transaction(async (tx) => {
-    await rememberFact(tx, { workspaceId: actor.workspaceId, ...input });
+    await deps.memory(tx).remember({
+      workspaceId: actor.workspaceId,
+      flow: input.flowName,
+      kind: "fact",
+      key: input.key,
+      content: input.content,
+    });
     await appendAudit(tx, actor, {
       action: "agent.memory.remember",
       subjectType: "flow",
@@ -72,11 +92,12 @@ export async function forgetFlowFact(
   db: Db,
   actor: Actor,
   input: z.infer<typeof ZForgetFactInput>,
+  deps: Pick<AgentDeps, "memory">,
 ): Promise<{ deleted: number }> {
   return db.$transaction(async (tx) => {
-    const deleted = await forgetMemory(tx, {
+    const deleted = await deps.memory(tx).forget({
       workspaceId: actor.workspaceId,
-      flowName: input.flowName,
+      flow: input.flowName,
       kind: "fact",
       key: input.key,
     });

@@ -1,120 +1,22 @@
-import { redactUrl } from "@/server/engine/redact";
-import { createHash } from "node:crypto";
 import type { Actor, Db, Tx } from "../types";
-import { canonicalJson } from "./canonical";
+import { chainEntries, entryHash, GENESIS_HASH, type AuditRecord } from "./chain";
 
-/** The hash every workspace's chain starts from. */
-export const GENESIS_HASH = "0".repeat(64);
-
-export interface AuditRecord {
-  action: string;
-  subjectType: string;
-  subjectId: string;
-  payload?: Record<string, unknown>;
-}
-
-export interface LedgerFields {
-  workspaceId: string;
-  seq: number;
-  prevHash: string;
-  actorId: string | null;
-  actorLabel: string;
-  action: string;
-  subjectType: string;
-  subjectId: string;
-  payload: unknown;
-  at: Date;
-}
-
-/** SHA-256 over the canonical form of everything an entry says, including its place in the chain. */
-export function entryHash(e: LedgerFields): string {
-  return createHash("sha256")
-    .update(
-      canonicalJson({
-        workspaceId: e.workspaceId,
-        seq: e.seq,
-        prevHash: e.prevHash,
-        actor: { id: e.actorId, label: e.actorLabel },
-        action: e.action,
-        subject: { type: e.subjectType, id: e.subjectId },
-        payload: e.payload,
-        at: e.at.toISOString(),
-      }),
-    )
-    .digest("hex");
-}
-
-/** Keys whose values never reach the ledger. */
-const SECRET_KEYS = /pass(word)?|secret|token|authorization|credential|apikey|api_key/i;
-
-/**
- * Replaces the values of secret-named keys, at any depth, and credentials inside URLs in any
- * string (`https://[redacted]@host`; also used by the raw-SQL append).
- */
-export function redact(value: unknown): unknown {
-  if (typeof value === "string") return redactUrl(value);
-  if (value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map(redact);
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.test(k) ? "[redacted]" : redact(v)]),
-  );
-}
+export {
+  chainEntries,
+  entryHash,
+  GENESIS_HASH,
+  redact,
+  type AuditBatchEntry,
+  type AuditRecord,
+  type ChainHead,
+  type LedgerFields,
+} from "./chain";
 
 /**
  * Appends one entry to the workspace's chain. Call it inside the transaction that makes the
  * change, so the change and its record commit (or roll back) together. A transaction-scoped
  * advisory lock on the workspace serialises appenders, so sequence numbers have no gaps.
  */
-/** One entry to append: who, what, and when (default: now). */
-export interface AuditBatchEntry {
-  actor: { label: string; userId: string | null };
-  record: AuditRecord;
-  now?: Date;
-}
-
-/** The last entry of a chain, as the appenders read it (time in epoch milliseconds). */
-export interface ChainHead {
-  seq: number;
-  hash: string;
-  atMs: number;
-}
-
-/**
- * The entries that continue a workspace's chain after `head`: sequence numbers, links, redacted
- * payloads and hashes. Pure; both appenders (Prisma here, raw SQL for the engine's hot path in
- * `server/adapters/store/sql-audit.ts`) use it, so the chain is computed in one place.
- */
-export function chainEntries(
-  workspaceId: string,
-  head: ChainHead | null,
-  entries: AuditBatchEntry[],
-): Array<LedgerFields & { hash: string }> {
-  let seq = head?.seq ?? 0;
-  let prevHash = head?.hash ?? GENESIS_HASH;
-  let lastAt = head?.atMs ?? -Infinity;
-  return entries.map((e) => {
-    // Time never runs backwards within a chain, even if the clock does.
-    const at = new Date(Math.floor(Math.max((e.now ?? new Date()).getTime(), lastAt)));
-    const fields: LedgerFields = {
-      workspaceId,
-      seq: ++seq,
-      prevHash,
-      actorId: e.actor.userId,
-      actorLabel: e.actor.label,
-      action: e.record.action,
-      subjectType: e.record.subjectType,
-      subjectId: e.record.subjectId,
-      // Hashed exactly as stored: JSON (dates as strings), secret-named keys redacted.
-      payload: redact(JSON.parse(JSON.stringify(e.record.payload ?? {}))),
-      at,
-    };
-    const hash = entryHash(fields);
-    prevHash = hash;
-    lastAt = at.getTime();
-    return { ...fields, hash };
-  });
-}
-
 export async function appendAudit(
   tx: Tx,
   actor: Pick<Actor, "workspaceId" | "label"> & { userId: string | null },

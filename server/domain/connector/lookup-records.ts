@@ -9,7 +9,7 @@ import type { JsonSchema } from "@/dsl";
 import { AppError } from "../errors";
 import type { Actor, Db } from "../types";
 import { serverRegistry } from "../workflow/compile-flow";
-import { mockBaseUrl } from "./connectors";
+import { mockBaseUrl } from "./types";
 import type { MockRecordLookup } from "./ports";
 import { CONNECTOR_SYSTEMS, type LookupRecordsInput } from "./schemas";
 

@@ -3,7 +3,7 @@
  * The tRPC router passes the real ones (`server/adapters/connectors/vault.ts`); tests may pass
  * their own.
  */
-import type { BlockDefinition } from "@/dsl/types";
+import type { BlockDefinition } from "@/dsl";
 
 export interface SealedSecret {
   ciphertext: string;

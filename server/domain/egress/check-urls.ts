@@ -3,8 +3,8 @@
  * credentials inside, and no literal address the egress guard would refuse, given the
  * workspace's allow-list. Host names are checked again at run time on what they resolve to.
  */
-import { EgressError } from "@/server/adapters/egress/errors";
-import { checkConfiguredUrl } from "@/server/adapters/egress/policy";
+import { EgressError } from "./errors";
+import { checkConfiguredUrl } from "./policy";
 import { AppError } from "../errors";
 import type { Db, Tx } from "../types";
 

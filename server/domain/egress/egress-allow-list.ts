@@ -3,7 +3,7 @@
  * although they are private, loopback or link-local addresses, or over plain http. Workspace
  * admins only; every change is a ledger entry in the same transaction.
  */
-import { normalizeHost } from "@/server/adapters/egress/policy";
+import { normalizeHost } from "./policy";
 import { appendAudit } from "../audit/ledger";
 import { AppError, notFound } from "../errors";
 import { hasRole, type Actor, type Db } from "../types";

@@ -1,6 +1,6 @@
 /** Inputs of the egress allow-list use cases (zod), with messages fit for a form. */
 import { z } from "zod";
-import { parseAddress } from "@/server/adapters/egress/address";
+import { parseAddress } from "./address";
 
 /**
  * A host name (`api.partner.example`, `localhost`) or an address literal (`10.0.0.5`, `::1`,

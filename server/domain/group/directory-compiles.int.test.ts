@@ -5,7 +5,7 @@
  * a group they address is deleted (triggers and webhooks compile them without the directory).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { flowTemplates } from "@/dsl/templates";
+import { flowTemplates } from "@/dsl";
 import type { Database } from "@/server/adapters/prisma";
 import { callerFor } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";

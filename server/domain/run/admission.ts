@@ -21,11 +21,12 @@
  *   index-only count on the partial index of active runs, bounded by the cap.
  *
  * Limits come from the environment (`TRUSTFLOW_ADMISSION_SLOTS`, `TRUSTFLOW_ADMISSION_QUEUE`,
- * `TRUSTFLOW_ADMISSION_MAX_LAG_MS`, `TRUSTFLOW_MAX_ACTIVE_RUNS`, `TRUSTFLOW_MAX_SUBFLOW_DEPTH`); tests and benchmarks replace them
- * with {@link configureAdmission}.
+ * `TRUSTFLOW_ADMISSION_MAX_LAG_MS`, `TRUSTFLOW_MAX_ACTIVE_RUNS`, `TRUSTFLOW_MAX_SUBFLOW_DEPTH`,
+ * read by {@link admissionLimitsOf}); the process's one {@link Admission} is built by the
+ * composition root (`server/wiring/services.ts`); tests and benchmarks replace its limits with
+ * {@link Admission.configure}.
  */
-import { SqlRunStore, type SqlQuery } from "@/server/adapters/store/sql-run-store";
-import { env } from "@/server/env";
+import type { RunStore } from "@/server/engine/ports";
 import { AppError } from "../errors";
 
 /** The limits of this process. */
@@ -59,7 +60,7 @@ export interface LoopClock {
 const TICK_MS = 20;
 
 /** The process's loop clock: a 20 ms timer (unref'd: it never keeps the process alive). */
-function processLoopClock(): LoopClock {
+export function processLoopClock(): LoopClock {
   let last = performance.now();
   let turn = 0;
   const timer = setInterval(() => {
@@ -192,18 +193,17 @@ function overloaded(
   });
 }
 
-const g = globalThis as unknown as {
-  __trustflowAdmission?: { limits: AdmissionLimits; gate: AdmissionGate };
-  __trustflowLoopClock?: LoopClock;
-};
-
-function loopClock(): LoopClock {
-  g.__trustflowLoopClock ??= processLoopClock();
-  return g.__trustflowLoopClock;
+/** The environment variables the limits come from (validated by `server/env.ts`). */
+export interface AdmissionEnv {
+  TRUSTFLOW_ADMISSION_SLOTS: number;
+  TRUSTFLOW_ADMISSION_QUEUE: number;
+  TRUSTFLOW_MAX_ACTIVE_RUNS: number;
+  TRUSTFLOW_MAX_SUBFLOW_DEPTH: number;
+  TRUSTFLOW_ADMISSION_MAX_LAG_MS: number;
 }
 
-function limitsFromEnv(): AdmissionLimits {
-  const e = env();
+/** The limits the environment sets. */
+export function admissionLimitsOf(e: AdmissionEnv): AdmissionLimits {
   return {
     concurrency: e.TRUSTFLOW_ADMISSION_SLOTS,
     queue: e.TRUSTFLOW_ADMISSION_QUEUE,
@@ -214,56 +214,72 @@ function limitsFromEnv(): AdmissionLimits {
   };
 }
 
-function current() {
-  if (!g.__trustflowAdmission) {
-    const limits = limitsFromEnv();
-    g.__trustflowAdmission = { limits, gate: new AdmissionGate(limits, loopClock()) };
+/**
+ * A process's admission control: its limits and its gate (one per process, shared by every
+ * front end: the composition root holds it).
+ */
+export class Admission {
+  private current: { limits: AdmissionLimits; gate: AdmissionGate };
+
+  constructor(
+    /** The limits {@link configure} starts from (the environment's). */
+    private readonly base: AdmissionLimits,
+    private readonly loop: LoopClock | null = null,
+  ) {
+    this.current = { limits: base, gate: new AdmissionGate(base, loop) };
   }
-  return g.__trustflowAdmission;
-}
 
-/** This process's limits (from the environment unless {@link configureAdmission} replaced them). */
-export function admissionLimits(): AdmissionLimits {
-  return current().limits;
-}
+  /** The limits in force. */
+  get limits(): AdmissionLimits {
+    return this.current.limits;
+  }
 
-/** This process's gate (one per process, shared by every front end). */
-export function admissionGate(): AdmissionGate {
-  return current().gate;
-}
+  /** The gate in force. */
+  get gate(): AdmissionGate {
+    return this.current.gate;
+  }
 
-/**
- * Replaces this process's limits (tests, benchmarks) and returns the new gate; starts already
- * admitted by the previous gate finish under it. `loop` replaces the event-loop clock (tests).
- */
-export function configureAdmission(
-  limits: Partial<AdmissionLimits> = {},
-  loop: LoopClock = loopClock(),
-): AdmissionGate {
-  const merged = { ...limitsFromEnv(), ...limits };
-  g.__trustflowAdmission = { limits: merged, gate: new AdmissionGate(merged, loop) };
-  return g.__trustflowAdmission.gate;
-}
+  /**
+   * Replaces the limits (tests, benchmarks) and returns the new gate; starts already admitted
+   * by the previous gate finish under it. `loop` replaces the event-loop clock (tests).
+   */
+  configure(
+    limits: Partial<AdmissionLimits> = {},
+    loop: LoopClock | null = this.loop,
+  ): AdmissionGate {
+    const merged = { ...this.base, ...limits };
+    this.current = { limits: merged, gate: new AdmissionGate(merged, loop) };
+    return this.current.gate;
+  }
 
-/**
- * Throws `RATE_LIMITED` (429) when the workspace already has `maxActiveRuns` active runs. One
- * indexed count, bounded by the cap.
- */
-export async function assertActiveRunCapacity(sql: SqlQuery, workspaceId: string): Promise<void> {
-  const limits = admissionLimits();
-  const cap = limits.maxActiveRuns;
-  const active = await new SqlRunStore(sql).countActiveRuns(workspaceId, cap);
-  if (active < cap) return;
-  const details: AdmissionRefusal = {
-    limit: "active-runs",
-    status: 429,
-    retryAfterSeconds: 5,
-    max: cap,
-  };
-  throw new AppError("RATE_LIMITED", {
-    message: `This workspace has ${active} active runs, the limit of active runs per workspace (TRUSTFLOW_MAX_ACTIVE_RUNS is ${cap}). Nothing was started; retry when some have finished.`,
-    details: { ...details },
-  });
+  /** The engine's sub-flow limits (`EngineDeps.maxSubflowDepth`, `maxActiveRuns`). */
+  engineLimits(): { maxSubflowDepth: number; maxActiveRuns: number } {
+    const l = this.limits;
+    return { maxSubflowDepth: l.maxSubflowDepth, maxActiveRuns: l.maxActiveRuns };
+  }
+
+  /**
+   * Throws `RATE_LIMITED` (429) when the workspace already has `maxActiveRuns` active runs. One
+   * indexed count, bounded by the cap.
+   */
+  async assertActiveRunCapacity(
+    runs: Pick<RunStore, "countActiveRuns">,
+    workspaceId: string,
+  ): Promise<void> {
+    const cap = this.limits.maxActiveRuns;
+    const active = await runs.countActiveRuns(workspaceId, cap);
+    if (active < cap) return;
+    const details: AdmissionRefusal = {
+      limit: "active-runs",
+      status: 429,
+      retryAfterSeconds: 5,
+      max: cap,
+    };
+    throw new AppError("RATE_LIMITED", {
+      message: `This workspace has ${active} active runs, the limit of active runs per workspace (TRUSTFLOW_MAX_ACTIVE_RUNS is ${cap}). Nothing was started; retry when some have finished.`,
+      details: { ...details },
+    });
+  }
 }
 
 /**
@@ -285,12 +301,6 @@ export function admissionRefusalOf(err: unknown): (AdmissionRefusal & { message:
     }
   }
   return null;
-}
-
-/** The engine's sub-flow limits (`EngineDeps.maxSubflowDepth`, `maxActiveRuns`) of this process. */
-export function engineRunLimits(): { maxSubflowDepth: number; maxActiveRuns: number } {
-  const l = admissionLimits();
-  return { maxSubflowDepth: l.maxSubflowDepth, maxActiveRuns: l.maxActiveRuns };
 }
 
 /**

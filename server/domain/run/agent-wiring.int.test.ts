@@ -9,19 +9,21 @@ import {
 } from "@/server/adapters/llm/testing/fake-openai-server";
 import type { Database } from "@/server/adapters/prisma";
 import { startEmbeddedWorker, type EmbeddedWorker } from "@/server/adapters/queue/embedded-worker";
-import { sqlFromDriver } from "@/server/adapters/store/sql-run-store";
 import type { RunRecord } from "@/server/engine/types";
 import { callerFor, makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { createAgentToolExecutor, flowChainFromStore, MAX_FLOW_CHAIN_DEPTH } from "./agent-wiring";
-import { blockRegistry, createRunEngine } from "./run-engine";
+import { serverRegistry as blockRegistry } from "../workflow/compile-flow";
 import { allowLoopback } from "@/server/testing/egress";
+import { servicesFor } from "@/server/testing/services";
+import { engineFor, watchRunEnds } from "@/server/testing/engine";
 
 let db: Database;
 let worker: EmbeddedWorker;
 let fake: FakeOpenAiServer;
 let mock: RunningMockServer;
 let owner: Awaited<ReturnType<typeof makeUser>>;
+let ends: ReturnType<typeof watchRunEnds>;
 
 const FLOW = `flow: contact-brief
 version: 1.0.0
@@ -41,6 +43,7 @@ outputs:
 `;
 
 beforeAll(async () => {
+  ends = watchRunEnds();
   db = await openTestDatabase();
   fake = await startFakeOpenAiServer();
   mock = await startMockServer();
@@ -71,27 +74,19 @@ beforeAll(async () => {
       },
     ]),
   );
-  worker = startEmbeddedWorker(db.prisma, {
-    engine: createRunEngine(db.prisma, { sql: sqlFromDriver(db.driver) }),
+  worker = startEmbeddedWorker(servicesFor(db), {
+    engine: engineFor(db),
     pollMs: 20,
   });
 });
 afterAll(async () => {
+  ends?.stop();
   await worker?.stop();
   vi.unstubAllEnvs();
   await fake?.close();
   await mock?.close();
   await db?.close();
 });
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
-  for (let i = 0; i < 500; i++) {
-    const v = await read();
-    if (ok(v)) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error("condition not reached");
-}
 
 describe("agent tools through the server runtimes", () => {
   it("lets the model call a read-only block named in `tools`", async () => {
@@ -105,10 +100,9 @@ describe("agent tools through the server runtimes", () => {
     const api = callerFor(db.prisma, owner.user, owner.workspace.id);
     const wf = await api.workflow.create({ name: "Contact brief", dsl: FLOW });
     const started = await api.run.start({ workflowId: wf.id, draft: true, inputs: {} });
-    const done = await until(
-      () => api.run.get({ id: started.id }),
-      (r) => r.status === "succeeded" || r.status === "failed",
-    );
+    // The worker's run-end notification follows the run's final checkpoint.
+    await ends.ended(started.id);
+    const done = await api.run.get({ id: started.id });
     expect(done.error).toBeNull();
     expect(done.output).toEqual({ summary: "CON-1042 is a known contact." });
     expect(fake.requests).toHaveLength(2);

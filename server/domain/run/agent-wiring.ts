@@ -3,11 +3,9 @@
  * blocks run through the engine's runtimes) and the flow chain of a run (sub-flows inherit their
  * parents' memory).
  */
-import { blockRef } from "@/dsl/ir";
-import { isAgentToolBlock } from "@/dsl/registry/primitives/agent";
-import type { BlockRegistry } from "@/dsl/registry/registry";
-import type { BlockDefinition } from "@/dsl/types";
-import type { AgentExecution, AgentToolExecutor } from "@/server/adapters/llm/ports";
+import { blockRef, isAgentToolBlock } from "@/dsl";
+import type { BlockRegistry, BlockDefinition } from "@/dsl";
+import type { AgentExecution, AgentToolExecutor } from "../agent/ports";
 import { NonRetryableError } from "@/server/engine/errors";
 import {
   isPark,

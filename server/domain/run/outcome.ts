@@ -5,12 +5,11 @@
  * plain success. Dead letters are never deleted apart from their run, so the outcome derived
  * from them is stable: the run list, the run page, its badge and the API all use this function.
  */
-import { RUN_STATUSES, type RunStatus } from "@/server/engine/types";
+import type { RunOutcome } from "@/lib/enums";
+import type { RunStatus } from "@/server/engine/types";
 
-/** A run's outcome: its status, or a success that left dead letters behind. */
-export type RunOutcome = RunStatus | "succeeded_with_dead_letters";
-
-export const RUN_OUTCOMES: readonly RunOutcome[] = [...RUN_STATUSES, "succeeded_with_dead_letters"];
+/** A run's outcome: its status, or a success that left dead letters behind (`@/lib/enums`). */
+export { RUN_OUTCOMES, type RunOutcome } from "@/lib/enums";
 
 /** The outcome of a run with `status` and `deadLetters` dead-lettered steps. */
 export function runOutcome(status: RunStatus, deadLetters: number): RunOutcome {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedWorker, type EmbeddedWorker } from "@/server/adapters/queue/embedded-worker";
 import type { Database } from "@/server/adapters/prisma";
-import { sqlFromDriver } from "@/server/adapters/store/sql-run-store";
 import { callerFor, makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
-import { createRunEngine, runStoreFor } from "./run-engine";
 import { authorizeRunStream, runEventsStream } from "./run-events-stream";
+import { servicesFor } from "@/server/testing/services";
+import { engineFor } from "@/server/testing/engine";
 
 let db: Database;
 let worker: EmbeddedWorker;
@@ -33,8 +33,8 @@ beforeAll(async () => {
   db = await openTestDatabase();
   owner = await makeUser(db.prisma, "streamer");
   stranger = await makeUser(db.prisma, "stranger");
-  worker = startEmbeddedWorker(db.prisma, {
-    engine: createRunEngine(db.prisma, { sql: sqlFromDriver(db.driver) }),
+  worker = startEmbeddedWorker(servicesFor(db), {
+    engine: engineFor(db),
     pollMs: 20,
   });
 });
@@ -77,7 +77,7 @@ describe("run events stream", () => {
     const api = callerFor(db.prisma, owner.user, owner.workspace.id);
     const wf = await api.workflow.create({ name: "Streamed auth", dsl: FLOW });
     const run = await api.run.start({ workflowId: wf.id, draft: true });
-    const store = runStoreFor(db.prisma);
+    const store = servicesFor(db).runs;
     const q = { userId: owner.user.id, runId: run.id };
     await expect(
       authorizeRunStream(db.prisma, store, { ...q, workspaceId: owner.workspace.id }),
@@ -117,7 +117,7 @@ describe("run events stream", () => {
     const api = callerFor(db.prisma, owner.user, owner.workspace.id);
     const wf = await api.workflow.create({ name: "Streamed", dsl: FLOW });
     const run = await api.run.start({ workflowId: wf.id, draft: true });
-    const store = runStoreFor(db.prisma);
+    const store = servicesFor(db).runs;
     const abort = new AbortController();
     const reader = runEventsStream(store, run.id, {
       afterSeq: 0,

@@ -3,12 +3,12 @@
  * streams its `RunEvent`s as Server-Sent Events after a given seq.
  *
  * The engine writes events in its checkpoints and has no in-process "event appended" hook
- * (`server/engine/notify.ts` only signals runs that became due), so the stream polls the store:
+ * (the run notifier, `RunNotifier` in `./ports.ts`, only signals runs that became due), so the stream polls the store:
  * at once when the run is signalled due, else every `pollMs`. Events carry their seq as the SSE
  * `id`, so a browser's automatic reconnect resumes where it stopped (`Last-Event-ID`).
  */
-import { onRunDue } from "@/server/engine/notify";
 import { isTerminalRun, type RunEventRecord } from "@/server/engine/types";
+import type { RunNotifier } from "./ports";
 import type { RunStore } from "@/server/engine/ports";
 import type { Db } from "../types";
 
@@ -59,6 +59,8 @@ export interface RunEventsStreamOptions {
   heartbeatMs?: number;
   /** Aborted when the client goes away. */
   signal?: AbortSignal;
+  /** The process's run notifier: the store is read at once when the run becomes due. */
+  notifier?: Pick<RunNotifier, "onRunDue">;
 }
 
 const encoder = new TextEncoder();
@@ -102,9 +104,10 @@ export function runEventsStream(
         }
       };
       const heartbeat = setInterval(() => send(": heartbeat\n\n"), heartbeatMs);
-      const unsubscribe = onRunDue((id) => {
-        if (id === runId) schedule(0);
-      });
+      const unsubscribe =
+        opts.notifier?.onRunDue((id) => {
+          if (id === runId) schedule(0);
+        }) ?? (() => {});
       const onAbort = () => close();
       opts.signal?.addEventListener("abort", onAbort);
       cleanup = () => {

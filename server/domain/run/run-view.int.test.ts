@@ -9,14 +9,16 @@ import type { Database } from "@/server/adapters/prisma";
 import { startEmbeddedWorker, type EmbeddedWorker } from "@/server/adapters/queue/embedded-worker";
 import { signWebhook } from "@/server/domain/trigger/signature";
 import { receiveWebhook, rotateWebhookSecret } from "@/server/domain/trigger/webhooks";
-import { engineFor } from "@/server/testing/engine";
+import { engineFor, watchRunEnds } from "@/server/testing/engine";
 import { addMembership, adminActor, callerFor, makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { testVault } from "@/server/testing/webhooks";
+import { servicesFor } from "@/server/testing/services";
 
 let db: Database;
 let worker: EmbeddedWorker;
 let owner: Awaited<ReturnType<typeof makeUser>>;
+let ends: ReturnType<typeof watchRunEnds>;
 const vault = testVault();
 
 /** T1 dead-letters a step that fails for good; `on_error: continue` lets the run go on. */
@@ -58,17 +60,25 @@ steps:
 `;
 
 beforeAll(async () => {
+  ends = watchRunEnds();
   db = await openTestDatabase();
   owner = await makeUser(db.prisma, "viewer-of-runs");
-  worker = startEmbeddedWorker(db.prisma, {
-    engine: engineFor(db, { driver: db.driver }),
+  worker = startEmbeddedWorker(servicesFor(db), {
+    engine: engineFor(db),
     pollMs: 20,
   });
 });
 afterAll(async () => {
+  ends?.stop();
   await worker?.stop();
   await db?.close();
 });
+
+/** Reads the run once the worker has ended it (the notification follows its final checkpoint). */
+async function ended<T>(runId: string, read: () => Promise<T>): Promise<T> {
+  await ends.ended(runId);
+  return read();
+}
 
 async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
   for (let i = 0; i < 1000; i++) {
@@ -86,19 +96,15 @@ describe("a success that dead-lettered a step", () => {
 
     const over = await api.run.start({ workflowId: wf.id, inputs: { amount: 500 } });
     const clean = await api.run.start({ workflowId: wf.id, inputs: { amount: 5 } });
-    const done = await until(
-      () => api.run.get({ id: over.id }),
-      (r) => r.status === "succeeded",
-    );
+    const done = await ended(over.id, () => api.run.get({ id: over.id }));
+    expect(done.status).toBe("succeeded");
     expect(done.outcome).toBe("succeeded_with_dead_letters");
     expect(done.deadLetters.map((d) => [d.stepId, d.error.message])).toEqual([
       ["limit", "The amount is over the limit."],
     ]);
     expect(done.events.map((e) => e.type)).toContain("step.dead_lettered");
-    const ok = await until(
-      () => api.run.get({ id: clean.id }),
-      (r) => r.status === "succeeded",
-    );
+    const ok = await ended(clean.id, () => api.run.get({ id: clean.id }));
+    expect(ok.status).toBe("succeeded");
     expect(ok).toMatchObject({ outcome: "succeeded", deadLetters: [] });
 
     const list = await api.run.list({ workflowId: wf.id });
@@ -118,12 +124,12 @@ describe("a success that dead-lettered a step", () => {
     });
 
     // The webhook's answer says so too.
-    const { secret } = await rotateWebhookSecret(db.prisma, vault, adminActor(owner), {
+    const { secret } = await rotateWebhookSecret({ ...servicesFor(db), vault }, adminActor(owner), {
       workflowId: wf.id,
     });
     const body = JSON.stringify({ amount: 700 });
     const answer = await receiveWebhook(
-      db.prisma,
+      servicesFor(db),
       {
         workspaceSlug: owner.workspace.slug,
         flowName: "over-limit",
@@ -132,7 +138,7 @@ describe("a success that dead-lettered a step", () => {
         deliveryId: "view-1",
         wait: true,
       },
-      { vault, cacheMs: 0, driver: db.driver },
+      { vault, cacheMs: 0 },
     );
     expect(answer).toMatchObject({
       status: 200,
@@ -179,10 +185,8 @@ describe("a decision", () => {
       decision: "approve",
       comment: "within budget",
     });
-    const done = await until(
-      () => api.run.get({ id: run.id }),
-      (r) => r.status === "succeeded",
-    );
+    const done = await ended(run.id, () => api.run.get({ id: run.id }));
+    expect(done.status).toBe("succeeded");
     const resumed = done.events.find((e) => e.type === "step.resumed");
     expect(resumed?.data).toMatchObject({
       by: "decision",

@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedWorker, type EmbeddedWorker } from "@/server/adapters/queue/embedded-worker";
 import type { Database } from "@/server/adapters/prisma";
-import { sqlFromDriver } from "@/server/adapters/store/sql-run-store";
 import { callerFor, makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
-import { createRunEngine } from "./run-engine";
+import { servicesFor } from "@/server/testing/services";
+import { engineFor, watchRunEnds } from "@/server/testing/engine";
 
 let db: Database;
 let worker: EmbeddedWorker;
 let owner: Awaited<ReturnType<typeof makeUser>>;
+let ends: ReturnType<typeof watchRunEnds>;
 
 const FLOW = `flow: approve-it
 version: 1.0.0
@@ -33,16 +34,18 @@ outputs:
 `;
 
 beforeAll(async () => {
+  ends = watchRunEnds();
   db = await openTestDatabase();
   owner = await makeUser(db.prisma, "runner");
   // FLOW addresses `group: finance`: draft runs are checked against the workspace's groups.
   await callerFor(db.prisma, owner.user, owner.workspace.id).group.create({ name: "finance" });
-  worker = startEmbeddedWorker(db.prisma, {
-    engine: createRunEngine(db.prisma, { sql: sqlFromDriver(db.driver) }),
+  worker = startEmbeddedWorker(servicesFor(db), {
+    engine: engineFor(db),
     pollMs: 20,
   });
 });
 afterAll(async () => {
+  ends?.stop();
   await worker?.stop();
   await db?.close();
 });
@@ -71,25 +74,21 @@ describe("runs through tRPC and the embedded worker", () => {
       ["ok", "waiting"],
     ]);
     await api.run.resume({ runId: started.id, stepId: "ok", decision: "approve", comment: "fine" });
-    const done = await until(
-      () => api.run.get({ id: started.id }),
-      (r) => r.status === "succeeded",
-    );
+    // The run-end notification comes after the final checkpoint and the ledger entry.
+    expect((await ends.ended(started.id)).status).toBe("succeeded");
+    const done = await api.run.get({ id: started.id });
+    expect(done.status).toBe("succeeded");
     expect(done.output).toEqual({ double: 42 });
     expect(done.events.map((e) => e.type)).toContain("step.resumed");
     const list = await api.run.list({ workflowId: wf.id });
     expect(list.items.map((r) => r.id)).toEqual([started.id]);
     // The run's end reaches the ledger right after the run's final checkpoint.
-    const actions = await until(
-      async () =>
-        (
-          await db.prisma.auditEntry.findMany({
-            where: { workspaceId: owner.workspace.id },
-            orderBy: { seq: "asc" },
-          })
-        ).map((e) => e.action),
-      (a) => a.includes("run.succeeded"),
-    );
+    const actions = (
+      await db.prisma.auditEntry.findMany({
+        where: { workspaceId: owner.workspace.id },
+        orderBy: { seq: "asc" },
+      })
+    ).map((e) => e.action);
     expect(actions).toEqual(
       expect.arrayContaining(["run.start", "run.step.approve", "run.succeeded"]),
     );

@@ -4,20 +4,16 @@
  */
 import type { z } from "zod";
 import { offsetToPosition } from "@/dsl";
-import { modelLabel } from "@/server/adapters/llm/demo-model/constants";
-import { sqlFromPrisma, SqlRunStore } from "@/server/adapters/store/sql-run-store";
-import { notifyRunDue } from "@/server/engine/notify";
 import { DRAFT_VERSION, isDraftRun } from "@/server/engine/run-kind";
 import { validatorFor } from "@/server/engine/runtimes/support";
 import { isTerminalRun, type RunStatus } from "@/server/engine/types";
-import { appendAudit } from "../audit/ledger";
+import { modelLabel } from "../agent/constants";
 import { AppError, notFound } from "../errors";
 import { workspaceDirectory } from "../group/workspace-directory";
-import type { Actor, Db, Tx } from "../types";
+import type { Actor, Db } from "../types";
 import { compileFlow } from "../workflow/compile-flow";
-import { admissionGate, assertActiveRunCapacity } from "./admission";
 import { runOutcome, type RunOutcome } from "./outcome";
-import { runStoreFor } from "./run-engine";
+import type { RunDeps } from "./ports";
 import type {
   ZCancelRunInput,
   ZListRunsInput,
@@ -27,15 +23,13 @@ import type {
 } from "./schemas";
 import { randomUUID } from "node:crypto";
 
-const storeIn = (tx: Tx | Db) => new SqlRunStore(sqlFromPrisma(tx));
-
 /**
  * Compiles the workflow's chosen text and starts a run of it, through admission control
  * (`admission.ts`): refused with `RATE_LIMITED` when the process is saturated or the workspace
  * has its maximum of active runs; a refused start writes nothing.
  */
-export function startRun(db: Db, actor: Actor, input: z.infer<typeof ZStartRunInput>) {
-  return admissionGate().run(() => startAdmittedRun(db, actor, input));
+export function startRun(deps: RunDeps, actor: Actor, input: z.infer<typeof ZStartRunInput>) {
+  return deps.admission.gate.run(() => startAdmittedRun(deps, actor, input));
 }
 
 /**
@@ -70,7 +64,12 @@ async function textToRun(
     : { text: wf.draft, version: DRAFT_VERSION };
 }
 
-async function startAdmittedRun(db: Db, actor: Actor, input: z.infer<typeof ZStartRunInput>) {
+async function startAdmittedRun(
+  deps: RunDeps,
+  actor: Actor,
+  input: z.infer<typeof ZStartRunInput>,
+) {
+  const { db } = deps;
   const wf = await db.workflow.findFirst({
     where: { id: input.workflowId, workspaceId: actor.workspaceId, deletedAt: null },
   });
@@ -105,9 +104,9 @@ async function startAdmittedRun(db: Db, actor: Actor, input: z.infer<typeof ZSta
       details: { field: "inputs" },
     });
   }
-  await assertActiveRunCapacity(sqlFromPrisma(db), actor.workspaceId);
-  const run = await db.$transaction(async (tx) => {
-    const { run } = await storeIn(tx).createRun({
+  await deps.admission.assertActiveRunCapacity(deps.runs, actor.workspaceId);
+  const run = await deps.transactor.transaction(async (tx) => {
+    const { run } = await tx.runs.createRun({
       id: randomUUID(),
       workspaceId: actor.workspaceId,
       workflowId: wf.id,
@@ -117,7 +116,7 @@ async function startAdmittedRun(db: Db, actor: Actor, input: z.infer<typeof ZSta
       startedBy: actor.label,
       now: Date.now(),
     });
-    await appendAudit(tx, actor, {
+    await tx.audit.append(actor, {
       action: "run.start",
       subjectType: "run",
       subjectId: run.id,
@@ -132,7 +131,7 @@ async function startAdmittedRun(db: Db, actor: Actor, input: z.infer<typeof ZSta
     });
     return run;
   });
-  notifyRunDue(run.id);
+  deps.notifier.runDue(run.id);
   return { id: run.id, status: run.status, version, irHash: run.irHash };
 }
 
@@ -214,8 +213,8 @@ export async function deadLetterCounts(db: Db, runIds: string[]): Promise<Map<st
   return new Map(rows.map((r) => [r.runId, r._count._all]));
 }
 
-async function ownedRun(db: Db | Tx, actor: Actor, id: string) {
-  const run = await storeIn(db).getRun(id);
+async function ownedRun(runs: RunDeps["runs"], actor: Actor, id: string) {
+  const run = await runs.getRun(id);
   if (!run || run.workspaceId !== actor.workspaceId) throw notFound("Run");
   return run;
 }
@@ -225,9 +224,12 @@ async function ownedRun(db: Db | Tx, actor: Actor, id: string) {
  * tokens, cost: the run view shows cost per step; `model.usageByRun` gives the totals), its
  * workflow's name and whether it is a draft run (titles: "<name> v1.2.0", "<name> (draft)").
  */
-export async function getRun(db: Db, actor: Actor, input: z.infer<typeof ZRunId>) {
-  const run = await ownedRun(db, actor, input.id);
-  const store = runStoreFor(db);
+export async function getRun(
+  { db, runs: store }: Pick<RunDeps, "db" | "runs">,
+  actor: Actor,
+  input: z.infer<typeof ZRunId>,
+) {
+  const run = await ownedRun(store, actor, input.id);
   const [attempts, events, deadLetters, usage, workflow] = await Promise.all([
     store.listAttempts(run.id),
     store.listEvents(run.id, 0, 2000),
@@ -274,17 +276,21 @@ export async function getRun(db: Db, actor: Actor, input: z.infer<typeof ZRunId>
 }
 
 /** Cancels an unfinished run. */
-export async function cancelRun(db: Db, actor: Actor, input: z.infer<typeof ZCancelRunInput>) {
-  const result = await db.$transaction(async (tx) => {
-    const run = await ownedRun(tx, actor, input.id);
+export async function cancelRun(
+  deps: RunDeps,
+  actor: Actor,
+  input: z.infer<typeof ZCancelRunInput>,
+) {
+  const result = await deps.transactor.transaction(async (tx) => {
+    const run = await ownedRun(tx.runs, actor, input.id);
     if (isTerminalRun(run.status)) {
       throw new AppError("CONFLICT", {
         message: `The run already ${run.status === "cancelled" ? "was cancelled" : `finished (${run.status})`}.`,
       });
     }
     const reason = input.reason || `cancelled by ${actor.label}`;
-    const after = await storeIn(tx).cancelRun(run.id, Date.now(), reason);
-    await appendAudit(tx, actor, {
+    const after = await tx.runs.cancelRun(run.id, Date.now(), reason);
+    await tx.audit.append(actor, {
       action: "run.cancel",
       subjectType: "run",
       subjectId: run.id,
@@ -293,7 +299,7 @@ export async function cancelRun(db: Db, actor: Actor, input: z.infer<typeof ZCan
     return after!;
   });
   if (result.parentRunId && result.parentStepId) {
-    await runStoreFor(db).signal(result.parentRunId, {
+    await deps.runs.signal(result.parentRunId, {
       id: randomUUID(),
       runId: result.parentRunId,
       stepId: result.parentStepId,
@@ -302,7 +308,7 @@ export async function cancelRun(db: Db, actor: Actor, input: z.infer<typeof ZCan
       payload: { runId: result.id, status: "cancelled", output: null, error: result.error },
       createdAt: Date.now(),
     });
-    notifyRunDue(result.parentRunId);
+    deps.notifier.runDue(result.parentRunId);
   }
   return { id: result.id, status: result.status as RunStatus };
 }
@@ -310,9 +316,13 @@ export async function cancelRun(db: Db, actor: Actor, input: z.infer<typeof ZCan
 const DECIDABLE = new Set(["human.approval", "human.form", "policy.check"]);
 
 /** Approves or rejects a human step that is waiting (approval, form, policy exception). */
-export async function resumeStep(db: Db, actor: Actor, input: z.infer<typeof ZResumeStepInput>) {
-  await db.$transaction(async (tx) => {
-    const run = await ownedRun(tx, actor, input.runId);
+export async function resumeStep(
+  deps: RunDeps,
+  actor: Actor,
+  input: z.infer<typeof ZResumeStepInput>,
+) {
+  await deps.transactor.transaction(async (tx) => {
+    const run = await ownedRun(tx.runs, actor, input.runId);
     if (isTerminalRun(run.status))
       throw new AppError("CONFLICT", { message: `The run already finished (${run.status}).` });
     const step = run.ir.steps.find((s) => s.id === input.stepId);
@@ -322,7 +332,7 @@ export async function resumeStep(db: Db, actor: Actor, input: z.infer<typeof ZRe
         details: { field: "stepId" },
       });
     }
-    const attempts = await storeIn(tx).listAttempts(run.id);
+    const attempts = await tx.runs.listAttempts(run.id);
     const latest = attempts
       .filter((a) => a.stepId === input.stepId)
       .sort((a, b) => b.attempt - a.attempt)[0];
@@ -333,7 +343,7 @@ export async function resumeStep(db: Db, actor: Actor, input: z.infer<typeof ZRe
       });
     }
     const now = Date.now();
-    await storeIn(tx).signal(run.id, {
+    await tx.runs.signal(run.id, {
       id: randomUUID(),
       runId: run.id,
       stepId: input.stepId,
@@ -347,13 +357,13 @@ export async function resumeStep(db: Db, actor: Actor, input: z.infer<typeof ZRe
       },
       createdAt: now,
     });
-    await appendAudit(tx, actor, {
+    await tx.audit.append(actor, {
       action: `run.step.${input.decision}`,
       subjectType: "run",
       subjectId: run.id,
       payload: { stepId: input.stepId, attempt: latest.attempt, comment: input.comment ?? null },
     });
   });
-  notifyRunDue(input.runId);
+  deps.notifier.runDue(input.runId);
   return { runId: input.runId, stepId: input.stepId, decision: input.decision };
 }

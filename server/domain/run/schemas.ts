@@ -1,9 +1,8 @@
 import { z } from "zod";
-import { RUN_STATUSES } from "@/server/engine/types";
+import { RUN_OUTCOMES, RUN_STATUSES } from "@/lib/enums";
 import { ZFlowText } from "../workflow/schemas";
-import { RUN_OUTCOMES, type RunOutcome } from "./outcome";
 
-const ZRunStatus = z.enum(RUN_STATUSES as ["queued", ...Array<(typeof RUN_STATUSES)[number]>]);
+const ZRunStatus = z.enum(RUN_STATUSES);
 
 export const ZStartRunInput = z
   .object({
@@ -32,7 +31,7 @@ export const ZListRunsInput = z
      * How the run ended, as the run view shows it: `succeeded` lists clean successes only,
      * `succeeded_with_dead_letters` the successes that left a dead letter.
      */
-    outcome: z.enum(RUN_OUTCOMES as [RunOutcome, ...RunOutcome[]]).optional(),
+    outcome: z.enum(RUN_OUTCOMES).optional(),
     workflowId: z.uuid("Not a workflow id.").optional(),
     version: z.string().trim().max(64, "Use at most 64 characters.").optional(),
     from: z.iso.datetime({ message: "Use an ISO 8601 time." }).optional(),

@@ -8,23 +8,23 @@
  * test does not depend on which model a workspace has.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { flowTemplates } from "@/dsl/templates";
-import type { JsonSchema } from "@/dsl/types";
+import { flowTemplates } from "@/dsl";
+import type { JsonSchema } from "@/dsl";
 import {
   startFakeOpenAiServer,
   type FakeOpenAiServer,
 } from "@/server/adapters/llm/testing/fake-openai-server";
 import type { Database } from "@/server/adapters/prisma";
 import { startEmbeddedWorker, type EmbeddedWorker } from "@/server/adapters/queue/embedded-worker";
-import { sqlFromDriver } from "@/server/adapters/store/sql-run-store";
 import { allowLoopback } from "@/server/testing/egress";
 import { callerFor } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { ensureDemoConnectors } from "../connector/connectors";
-import { createRunEngine } from "../run/run-engine";
 import { compileFlow } from "../workflow/compile-flow";
 import { irHashOf } from "../workflow/ir-hash";
 import { DEMO_GROUPS, DEMO_USERS, seedDemo } from "./seed-demo";
+import { servicesFor } from "@/server/testing/services";
+import { engineFor } from "@/server/testing/engine";
 
 let db: Database;
 let worker: EmbeddedWorker;
@@ -88,8 +88,8 @@ beforeAll(async () => {
   const byEmail = (email: string) => users.find((u) => u.email === email)!;
   admin = byEmail(DEMO_USERS.find((u) => u.role === "admin")!.email);
   approvers = DEMO_USERS.filter((u) => u.role === "approver").map((u) => byEmail(u.email));
-  worker = startEmbeddedWorker(db.prisma, {
-    engine: createRunEngine(db.prisma, { sql: sqlFromDriver(db.driver) }),
+  worker = startEmbeddedWorker(servicesFor(db), {
+    engine: engineFor(db),
     pollMs: 20,
   });
 });

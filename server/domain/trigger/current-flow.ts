@@ -3,7 +3,7 @@
  * version yet), compiled once per text identity (version id or draft timestamp) with
  * `compileFlowCached`, so a webhook or a schedule tick compiles a flow once, not per delivery.
  */
-import type { FlowIR } from "@/dsl/ir";
+import type { FlowIR } from "@/dsl";
 import { compileFlowCached } from "../workflow/compile-flow";
 import type { Db } from "../types";
 

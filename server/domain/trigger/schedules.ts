@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { parseCron, type Cron } from "@/server/engine/cron";
 import { validatorFor } from "@/server/engine/runtimes/support";
+import type { RunDeps } from "../run/ports";
 import type { Actor, Db } from "../types";
 import { currentFlows, type CurrentFlow } from "./current-flow";
 import type { ZListSchedulesInput } from "./schemas";
@@ -83,13 +84,13 @@ export interface ScheduleTick {
  * replaying old ones.
  */
 export async function fireDueSchedules(
-  db: Db,
+  deps: RunDeps,
   now: number,
   opts: { lookbackMs?: number; onError?: (err: unknown, workflowId: string) => void } = {},
 ): Promise<ScheduleTick> {
   const from = now - (opts.lookbackMs ?? 120_000);
   const tick: ScheduleTick = { started: [], skipped: 0, refused: [] };
-  const flows = (await currentFlows(db, {})).map(scheduled).filter((x) => x !== null);
+  const flows = (await currentFlows(deps.db, {})).map(scheduled).filter((x) => x !== null);
   for (const { flow, cron } of flows) {
     const c = cronOf(cron);
     if (c instanceof Error) continue;
@@ -99,12 +100,14 @@ export async function fireDueSchedules(
       const inputs = {};
       if (!validate(inputs)) {
         // Record the fire so the refusal is reported once, not at every tick.
-        const inserted = await db.$executeRawUnsafe(
-          `INSERT INTO "ScheduleFire" ("workspaceId", "workflowId", "fireAt") VALUES ($1::uuid, $2::uuid, to_timestamp($3::float8 / 1000))
-           ON CONFLICT ("workflowId", "fireAt") DO NOTHING`,
-          flow.workspaceId,
-          flow.workflowId,
-          fireAt,
+        const inserted = await deps.transactor.transaction((tx) =>
+          tx.claim({
+            kind: "schedule-fire",
+            workspaceId: flow.workspaceId,
+            workflowId: flow.workflowId,
+            fireAt,
+            runId: null,
+          }),
         );
         if (inserted)
           tick.refused.push({
@@ -117,7 +120,7 @@ export async function fireDueSchedules(
       const runId = randomUUID();
       try {
         const run = await startTriggeredRun(
-          db,
+          deps,
           {
             runId,
             workspaceId: flow.workspaceId,
@@ -129,15 +132,13 @@ export async function fireDueSchedules(
             trigger: { type: "schedule", cron, fireAt: new Date(fireAt).toISOString() },
             idempotencyKey: `schedule:${flow.workflowId}:${fireAt}`,
           },
-          async (q) =>
-            (
-              await q.query(
-                `INSERT INTO "ScheduleFire" ("workspaceId", "workflowId", "fireAt", "runId")
-                 VALUES ($1::uuid, $2::uuid, to_timestamp($3::float8 / 1000), $4::uuid)
-                 ON CONFLICT ("workflowId", "fireAt") DO NOTHING RETURNING 1 AS ok`,
-                [flow.workspaceId, flow.workflowId, fireAt, runId],
-              )
-            ).length > 0,
+          {
+            kind: "schedule-fire",
+            workspaceId: flow.workspaceId,
+            workflowId: flow.workflowId,
+            fireAt,
+            runId,
+          },
         );
         if (run) tick.started.push({ workflowId: flow.workflowId, fireAt, runId });
         else tick.skipped++;

@@ -8,7 +8,7 @@
  */
 import type { z } from "zod";
 import { isMap, isScalar, parseDocument, type Pair } from "yaml";
-import { MAX_SCANNED_NESTING, scanNesting } from "@/dsl/parse";
+import { MAX_SCANNED_NESTING, scanNesting } from "@/dsl";
 import { appendAudit } from "../audit/ledger";
 import { AppError, notFound } from "../errors";
 import type { Actor, Db } from "../types";

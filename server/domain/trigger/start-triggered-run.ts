@@ -3,25 +3,13 @@
  * (delivery, fire), the run and its `run.start` ledger entry commit in ONE transaction, so a
  * delivery is never accepted without its run, nor a run started without its record.
  */
-import type { FlowIR } from "@/dsl/ir";
-import type { SqlDriver } from "@/server/adapters/prisma/sql-driver";
-import {
-  appendAuditBatchSql,
-  appendAuditSql,
-  inLedgerOrder,
-  ledgerLockKey,
-  ledgerStatementParts,
-} from "@/server/adapters/store/sql-audit";
-import { sqlFromPrisma, SqlRunStore, type SqlQuery } from "@/server/adapters/store/sql-run-store";
-import { notifyRunDue } from "@/server/engine/notify";
+import type { FlowIR } from "@/dsl";
 import type { Engine } from "@/server/engine/engine";
 import { keepLease } from "@/server/engine/lease";
-import type { Checkpoint, CommitResult, RunStore } from "@/server/engine/ports";
+import type { RunStore } from "@/server/engine/ports";
 import type { NewRun, RunRecord } from "@/server/engine/types";
-import { admissionGate, assertActiveRunCapacity } from "../run/admission";
-import { runLedgerEntry } from "../run/run-engine";
-import { appendAudit } from "../audit/ledger";
-import type { Db, Tx } from "../types";
+import { runLedgerEntry } from "../audit/chain";
+import { ClaimRefused, type RunDeps, type TriggerClaim, type TriggerDeps } from "../run/ports";
 
 /** What a trigger starts. */
 export interface TriggeredRun {
@@ -39,12 +27,6 @@ export interface TriggeredRun {
   idempotencyKey?: string;
 }
 
-/**
- * Runs `claim` (the trigger's own unique record; it returns false when the trigger already
- * fired), then creates the run and writes the ledger, all in one transaction. Returns null
- * when `claim` refused. With `driver` (the raw SQL driver of the same database) the
- * transaction skips Prisma: the webhook hot path.
- */
 /** The `run.start` ledger record of a triggered run. */
 function startRecord(t: TriggeredRun) {
   return {
@@ -76,150 +58,53 @@ function newRunOf(t: TriggeredRun, now: number): NewRun {
   };
 }
 
+/**
+ * Runs `claim` (the trigger's own unique record; it returns false when the trigger already
+ * fired), then creates the run and writes the ledger, all in one transaction. Returns null
+ * when `claim` refused (the event was already claimed).
+ */
 export function startTriggeredRun(
-  db: Db,
+  deps: RunDeps,
   t: TriggeredRun,
-  claim: (q: SqlQuery) => Promise<boolean>,
-  driver?: Pick<SqlDriver, "transaction">,
+  claim: TriggerClaim,
 ): Promise<RunRecord | null> {
   // Admission control: a slot of the process's gate (or RATE_LIMITED), the workspace's cap.
   // Schedule fires are paced by the scheduler itself (one per flow and fire time, retried on
   // its next tick): they skip the gate, not the cap.
-  if (t.trigger.type === "schedule") return startAdmittedTriggeredRun(db, t, claim, driver);
-  return admissionGate().run(() => startAdmittedTriggeredRun(db, t, claim, driver));
+  if (t.trigger.type === "schedule") return startAdmittedTriggeredRun(deps, t, claim);
+  return deps.admission.gate.run(() => startAdmittedTriggeredRun(deps, t, claim));
 }
 
 async function startAdmittedTriggeredRun(
-  db: Db,
+  deps: RunDeps,
   t: TriggeredRun,
-  claim: (q: SqlQuery) => Promise<boolean>,
-  driver?: Pick<SqlDriver, "transaction">,
+  claim: TriggerClaim,
 ): Promise<RunRecord | null> {
-  const body = async (
-    q: SqlQuery,
-    audit: (record: Parameters<typeof appendAuditSql>[2]) => Promise<unknown>,
-  ) => {
-    // In the transaction, before the claim: a refused start leaves no delivery or fire behind.
-    await assertActiveRunCapacity(q, t.workspaceId);
-    if (!(await claim(q))) return null;
-    const { run } = await new SqlRunStore(q).createRun(newRunOf(t, Date.now()));
-    await audit(startRecord(t));
-    return run;
-  };
   const actor = { workspaceId: t.workspaceId, label: t.startedBy, userId: null };
-  const run = driver
-    ? await driver.transaction((tx) => body(tx, (r) => appendAuditSql(tx, actor, r)))
-    : await db.$transaction((tx: Tx) => body(sqlFromPrisma(tx), (r) => appendAudit(tx, actor, r)));
-  if (run) notifyRunDue(run.id);
+  const run = await deps.transactor.transaction(async (tx) => {
+    // In the transaction, before the claim: a refused start leaves no delivery or fire behind.
+    await deps.admission.assertActiveRunCapacity(tx.runs, t.workspaceId);
+    if (!(await tx.claim(claim))) return null;
+    const { run } = await tx.runs.createRun(newRunOf(t, Date.now()));
+    await tx.audit.append(actor, startRecord(t));
+    return run;
+  });
+  if (run) deps.notifier.runDue(run.id);
   return run;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Inline: a synchronous webhook's run advanced by the receiving process itself
 
-/** What runs triggered runs inline: the embedded worker's engine and the raw driver. */
+/** What runs triggered runs inline: the embedded worker's engine. */
 export interface InlineExecution {
   engine: Engine;
-  driver: Pick<SqlDriver, "transaction" | "query">;
   /** Inline runs per workspace at once in this process; beyond it they queue. Default 16. */
   perWorkspaceLimit?: number;
   /** Lease length of an inline run (renewed while it advances). Default 30 s. */
   leaseMs?: number;
 }
 
-class Refused extends Error {}
-
-/**
- * A trigger's own record (a webhook delivery, a schedule fire), unique per trigger event: the
- * insert that claims the event. A second claim of the same event inserts nothing.
- */
-export interface TriggerClaim {
-  /** `"Table" ("column", ...)` */
-  into: string;
-  /** The row's values with their SQL types, in column order. */
-  values: Array<[unknown, string]>;
-  /**
-   * `("unique", "columns")`; omitted: a clash on ANY unique key of the table claims nothing
-   * (the webhook delivery is unique both by its signed content and by its delivery id).
-   */
-  conflict?: string;
-}
-
-/** The claim as a statement of a transaction: true when it inserted the row. */
-export function claimQuery(c: TriggerClaim) {
-  return async (q: SqlQuery) =>
-    (
-      await q.query(
-        `INSERT INTO ${c.into} VALUES (${c.values.map(([, type], i) => `$${i + 1}::${type}`).join(", ")})
-         ON CONFLICT ${c.conflict ?? ""} DO NOTHING RETURNING 1 AS ok`,
-        c.values.map(([v]) => v),
-      )
-    ).length > 0;
-}
-
-/**
- * Records an inline run at its first checkpoint: the trigger's claim, the run with the
- * checkpoint, `run.start` and (when the checkpoint ends the run) `run.<end>` in the ledger.
- * ONE statement when this process knows the ledger's head (the usual case); otherwise, or when
- * another appender moved the head, one transaction of four statements.
- */
-async function recordInline(
-  t: TriggeredRun,
-  newRun: NewRun & { lease: { owner: string; expiresAt: number } },
-  run: RunRecord,
-  claim: TriggerClaim,
-  cp: Checkpoint,
-  driver: Pick<SqlDriver, "transaction" | "query">,
-): Promise<CommitResult> {
-  const entries = [
-    { actor: { label: t.startedBy, userId: null }, record: startRecord(t) },
-    ...(cp.audit ?? []).map((e) => runLedgerEntry(run, e)),
-  ];
-  const audited = (cp.audit?.length ?? 0) > 0;
-  const lock = ledgerLockKey(t.workspaceId);
-  const done = await inLedgerOrder(t.workspaceId, async () => {
-    const fast = ledgerStatementParts(t.workspaceId, entries);
-    if (!fast) return undefined;
-    try {
-      const r = await new SqlRunStore(driver).createWithCheckpoint(newRun, cp, {
-        advisoryLock: lock,
-        parts: (add) => ({
-          guard: fast.guard(add),
-          claim: (gate) =>
-            `INSERT INTO ${claim.into} SELECT ${claim.values.map(([v, type]) => `${add(v)}::${type}`).join(", ")}
-             WHERE ${gate} ON CONFLICT ${claim.conflict ?? ""} DO NOTHING RETURNING 1`,
-          ctes: (gate) => fast.ctes(add, gate),
-        }),
-      });
-      if (r.guard && !r.claimed) throw new Refused();
-      if (!r.guard) return undefined;
-      fast.committed();
-      return { ...r, audited };
-    } catch (err) {
-      // Another appender committed between this statement's snapshot and its lock.
-      if (!isUniqueViolation(err, "AuditEntry")) throw err;
-      return undefined;
-    }
-  });
-  if (done) return done;
-  return driver.transaction(async (tx) => {
-    if (!(await claimQuery(claim)(tx))) throw new Refused();
-    // The run and its checkpoint in one statement, which also takes the ledger's lock.
-    const r = await new SqlRunStore(tx).createWithCheckpoint(newRun, cp, { advisoryLock: lock });
-    await appendAuditBatchSql(tx, t.workspaceId, entries, { locked: true });
-    return { ...r, audited };
-  });
-}
-
-function isUniqueViolation(err: unknown, table: string): boolean {
-  const e = err as { code?: string; table?: string; constraint?: string; message?: string };
-  return (
-    e?.code === "23505" &&
-    (e.table === table ||
-      Boolean(e.constraint?.startsWith(table)) ||
-      Boolean(e.message?.includes(table)))
-  );
-}
 const inlineActive = new Map<string, number>();
 
 /**
@@ -236,6 +121,7 @@ const inlineActive = new Map<string, number>();
  * `perWorkspaceLimit` inline runs in flight (the caller queues the run instead).
  */
 export async function runTriggeredInline(
+  deps: TriggerDeps,
   t: TriggeredRun,
   claim: TriggerClaim,
   inline: InlineExecution,
@@ -243,16 +129,17 @@ export async function runTriggeredInline(
   // Admission control: an inline execution holds a slot of the process's gate until it ends or
   // parks, waiting in the gate's queue when every slot is taken (handing it to the worker would
   // add the worker's polling delay to every run past the slots); a full queue refuses it (503).
-  const slot = await admissionGate().enter();
+  const slot = await deps.admission.gate.enter();
   try {
-    await assertActiveRunCapacity(inline.driver, t.workspaceId);
-    return await runAdmittedInline(t, claim, inline);
+    await deps.admission.assertActiveRunCapacity(deps.runs, t.workspaceId);
+    return await runAdmittedInline(deps, t, claim, inline);
   } finally {
     slot();
   }
 }
 
 async function runAdmittedInline(
+  deps: TriggerDeps,
   t: TriggeredRun,
   claim: TriggerClaim,
   inline: InlineExecution,
@@ -260,7 +147,7 @@ async function runAdmittedInline(
   const active = inlineActive.get(t.workspaceId) ?? 0;
   if (active >= (inline.perWorkspaceLimit ?? 16)) return "busy";
   inlineActive.set(t.workspaceId, active + 1);
-  const { engine, driver } = inline;
+  const { engine } = inline;
   const { clock, workerId, store } = engine.deps;
   const now = clock.now();
   const leaseMs = inline.leaseMs ?? 30_000;
@@ -290,7 +177,15 @@ async function runAdmittedInline(
   const recordingStore: RunStore = Object.create(store) as RunStore;
   recordingStore.commit = async (runId, owner, cp) => {
     if (recorded || runId !== t.runId) return store.commit(runId, owner, cp);
-    const res = await recordInline(t, newRun, run, claim, cp, driver);
+    const res = await deps.inlineRecorder.recordInline({
+      newRun,
+      claim,
+      checkpoint: cp,
+      entries: [
+        { actor: { label: t.startedBy, userId: null }, record: startRecord(t) },
+        ...(cp.audit ?? []).map((e) => runLedgerEntry(run, e)),
+      ],
+    });
     recorded = true;
     return res;
   };
@@ -300,7 +195,7 @@ async function runAdmittedInline(
     await engine.advance(run, { unrecorded: true, store: recordingStore });
     return run;
   } catch (err) {
-    if (err instanceof Refused) return null;
+    if (err instanceof ClaimRefused) return null;
     // Not recorded: nothing happened. Recorded: the lease expires and a worker recovers it.
     if (!recorded) throw err;
     log.error({ err: String(err) }, "inline advance failed");

@@ -11,6 +11,8 @@ import { testVault } from "@/server/testing/webhooks";
 import { fireDueSchedules, listSchedules } from "./schedules";
 import { signWebhook } from "./signature";
 import { getWebhook, receiveWebhook, revokeWebhook, rotateWebhookSecret } from "./webhooks";
+import { servicesFor } from "@/server/testing/services";
+import { SqlRunStore, sqlFromDriver } from "@/server/adapters/store/sql-run-store";
 
 let db: Database;
 let worker: EmbeddedWorker;
@@ -52,8 +54,8 @@ beforeAll(async () => {
   db = await openTestDatabase();
   owner = await makeUser(db.prisma, "hooks");
   actor = adminActor(owner);
-  worker = startEmbeddedWorker(db.prisma, {
-    engine: engineFor(db, { driver: db.driver }),
+  worker = startEmbeddedWorker(servicesFor(db), {
+    engine: engineFor(db),
     pollMs: 20,
   });
 });
@@ -76,13 +78,13 @@ describe("webhook triggers", () => {
       ),
     });
     await expect(
-      rotateWebhookSecret(db.prisma, vault, actor, { workflowId: manual.id }),
+      rotateWebhookSecret({ ...servicesFor(db), vault }, actor, { workflowId: manual.id }),
     ).rejects.toMatchObject({ code: "PRECONDITION_FAILED" });
     await expect(getWebhook(db.prisma, actor, { workflowId: wf.id })).resolves.toEqual({
       configured: false,
     });
 
-    const { secret, path, hint } = await rotateWebhookSecret(db.prisma, vault, actor, {
+    const { secret, path, hint } = await rotateWebhookSecret({ ...servicesFor(db), vault }, actor, {
       workflowId: wf.id,
     });
     expect(path).toBe(`/api/hooks/${owner.workspace.slug}/order-hook`);
@@ -94,7 +96,7 @@ describe("webhook triggers", () => {
 
     const deliver = (body: string, o: { sig?: string | null; id?: string; wait?: boolean } = {}) =>
       receiveWebhook(
-        db.prisma,
+        servicesFor(db),
         {
           workspaceSlug: owner.workspace.slug,
           flowName: "order-hook",
@@ -103,8 +105,7 @@ describe("webhook triggers", () => {
           deliveryId: o.id ?? null,
           wait: o.wait ?? false,
         },
-        // The raw driver: the hot path's ledger appends interleave with Prisma's (rotation).
-        { vault, cacheMs: 0, driver: db.driver },
+        { vault, cacheMs: 0 },
       );
 
     const body = JSON.stringify({ amount: 21, customer: "ACME" });
@@ -145,10 +146,12 @@ describe("webhook triggers", () => {
     await expect(api.audit.verify()).resolves.toMatchObject({ ok: true });
 
     // A rotated secret replaces the old one at once; a revoked webhook is gone.
-    const rotated = await rotateWebhookSecret(db.prisma, vault, actor, { workflowId: wf.id });
+    const rotated = await rotateWebhookSecret({ ...servicesFor(db), vault }, actor, {
+      workflowId: wf.id,
+    });
     expect(rotated.secret).not.toBe(secret);
     await expect(deliver(body, { id: "d-2" })).resolves.toMatchObject({ status: 401 });
-    await revokeWebhook(db.prisma, actor, { workflowId: wf.id });
+    await revokeWebhook(servicesFor(db), actor, { workflowId: wf.id });
     await expect(deliver(body, { id: "d-3" })).resolves.toMatchObject({ status: 404 });
   });
 });
@@ -180,7 +183,6 @@ outputs:
     const seen: Array<{ run: unknown; deliveries: number }> = [];
     const builtin = builtinRuntimes();
     const engine = engineFor(db, {
-      driver: db.driver,
       runtimes: {
         get: (id) =>
           id === "crm.contact.update"
@@ -201,7 +203,7 @@ outputs:
             : builtin.get(id),
       },
     });
-    const inline = { engine, driver: db.driver };
+    const inline = { engine };
     const hooks: Record<string, string> = {};
     for (const [name, dsl] of [
       ["order-hook", HOOK.replace("order-hook", "inline-hook")],
@@ -209,12 +211,12 @@ outputs:
     ] as const) {
       const wf = await api.workflow.create({ name, dsl });
       hooks[name] = (
-        await rotateWebhookSecret(db.prisma, vault, actor, { workflowId: wf.id })
+        await rotateWebhookSecret({ ...servicesFor(db), vault }, actor, { workflowId: wf.id })
       ).secret;
     }
     const deliver = (flowName: string, secret: string, body: string, id: string) =>
       receiveWebhook(
-        db.prisma,
+        servicesFor(db),
         {
           workspaceSlug: owner.workspace.slug,
           flowName,
@@ -223,7 +225,7 @@ outputs:
           deliveryId: id,
           wait: true,
         },
-        { vault, cacheMs: 0, driver: db.driver, inline },
+        { vault, cacheMs: 0, inline },
       );
     const body = JSON.stringify({ amount: 2, customer: "Initech" });
     const ok = await deliver("inline-hook", hooks["order-hook"]!, body, "i-1");
@@ -236,9 +238,12 @@ outputs:
     const run = await db.prisma.run.findUniqueOrThrow({ where: { id: runId } });
     expect(run).toMatchObject({ status: "succeeded", leaseOwner: null, dueAt: null });
     expect(run.startedAt).not.toBeNull();
-    const attempts = await db.prisma.stepAttempt.findMany({ where: { runId } });
+    // Read as the run view reads them: a pure step's attempt and the events are recorded
+    // compactly with their checkpoint (RunStepLog), expanded by the store.
+    const runStore = new SqlRunStore(sqlFromDriver(db.driver));
+    const attempts = await runStore.listAttempts(runId);
     expect(attempts.map((a) => [a.stepId, a.status])).toEqual([["calc", "succeeded"]]);
-    const events = await db.prisma.runEvent.findMany({ where: { runId }, orderBy: { seq: "asc" } });
+    const events = await runStore.listEvents(runId);
     expect(events.map((e) => [e.seq, e.type])).toEqual([
       [1, "run.started"],
       [2, "step.succeeded"],
@@ -266,10 +271,9 @@ outputs:
     });
     expect(seen).toEqual([{ run: { status: "running" }, deliveries: 1 }]);
     const wRun = (w.body as { runId: string }).runId;
-    const rows = await db.prisma.stepAttempt.findMany({
-      where: { runId: wRun },
-      orderBy: { stepId: "asc" },
-    });
+    const rows = (await runStore.listAttempts(wRun)).sort((a, b) =>
+      a.stepId.localeCompare(b.stepId),
+    );
     expect(rows.map((a) => [a.stepId, a.attempt, a.status])).toEqual([
       ["prep", 1, "succeeded"],
       ["write", 1, "succeeded"],
@@ -321,7 +325,7 @@ describe("cron schedules", () => {
     const t = Date.UTC(2030, 0, 1, 12, 0, 30);
     // Three schedulers tick at once over the same window: 12:00 and 11:59 are due.
     const ticks = await Promise.all(
-      [0, 1, 2].map(() => fireDueSchedules(db.prisma, t, { lookbackMs: 100_000 })),
+      [0, 1, 2].map(() => fireDueSchedules(servicesFor(db), t, { lookbackMs: 100_000 })),
     );
     const started = ticks.flatMap((k) => k.started);
     expect(started.map((s) => new Date(s.fireAt).toISOString()).sort()).toEqual([
@@ -329,7 +333,7 @@ describe("cron schedules", () => {
       "2030-01-01T12:00:00.000Z",
     ]);
     expect(ticks.reduce((n, k) => n + k.skipped, 0)).toBe(4);
-    const again = await fireDueSchedules(db.prisma, t + 1_000, { lookbackMs: 100_000 });
+    const again = await fireDueSchedules(servicesFor(db), t + 1_000, { lookbackMs: 100_000 });
     expect(again.started).toHaveLength(0);
     const runs = await db.prisma.run.findMany({ where: { workflowId: wf.id } });
     expect(runs).toHaveLength(2);

@@ -7,11 +7,9 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import type { z } from "zod";
-import type { SqlDriver } from "@/server/adapters/prisma/sql-driver";
-import type { FlowIR } from "@/dsl/ir";
+import type { FlowIR } from "@/dsl";
 import { runOutcome } from "@/server/domain/run/outcome";
-import { runStoreFor } from "@/server/domain/run/run-engine";
-import { waitForRunEnd } from "@/server/engine/notify";
+import type { TriggerClaim, TriggerDeps } from "@/server/domain/run/ports";
 import { validatorFor } from "@/server/engine/runtimes/support";
 import { isTerminalRun, type RunStatus } from "@/server/engine/types";
 import { appendAudit } from "../audit/ledger";
@@ -28,13 +26,12 @@ import {
   type SignatureProblem,
 } from "./signature";
 import {
-  claimQuery,
   runTriggeredInline,
   startTriggeredRun,
   type InlineExecution,
-  type TriggerClaim,
   type TriggeredRun,
 } from "./start-triggered-run";
+import type { FlowEntry, SecretEntry, WebhookCache } from "./webhook-cache";
 import { DEFAULT_WEBHOOK_RATE_LIMIT, WebhookRateLimiter } from "./webhook-rate-limit";
 
 const aadOf = (workspaceId: string, workflowId: string) => `webhook:${workspaceId}:${workflowId}`;
@@ -42,6 +39,13 @@ const aadOf = (workspaceId: string, workflowId: string) => `webhook:${workspaceI
 /** The path a flow's webhook listens on. */
 export const webhookPath = (workspaceSlug: string, flowName: string) =>
   `/api/hooks/${encodeURIComponent(workspaceSlug)}/${encodeURIComponent(flowName)}`;
+
+/** What managing a flow's webhook needs: the database, the vault, the process's cache. */
+export interface WebhookAdminDeps {
+  db: Db;
+  vault: CredentialVault;
+  webhookCache: WebhookCache;
+}
 
 async function webhookFlow(db: Db, actor: Actor, workflowId: string) {
   const [flow] = await currentFlows(db, {
@@ -66,8 +70,7 @@ async function webhookFlow(db: Db, actor: Actor, workflowId: string) {
  * (only its last four characters); the previous one stops working at once.
  */
 export async function rotateWebhookSecret(
-  db: Db,
-  vault: CredentialVault,
+  { db, vault, webhookCache }: WebhookAdminDeps,
   actor: Actor,
   input: z.infer<typeof ZWorkflowRefInput>,
 ) {
@@ -111,7 +114,7 @@ export async function rotateWebhookSecret(
       payload: { flow: ir.name, hint },
     });
   });
-  forgetSecret(actor.workspaceId, ir.name);
+  webhookCache.forgetSecrets();
   return { secret, hint, path: webhookPath(ws.slug, ir.name), flowName: ir.name };
 }
 
@@ -144,11 +147,11 @@ export async function getWebhook(db: Db, actor: Actor, input: z.infer<typeof ZWo
 
 /** Removes a flow's webhook secret: deliveries are refused (404) from now on. */
 export async function revokeWebhook(
-  db: Db,
+  { db, webhookCache }: Pick<WebhookAdminDeps, "db" | "webhookCache">,
   actor: Actor,
   input: z.infer<typeof ZWorkflowRefInput>,
 ) {
-  const removed = await db.$transaction(async (tx) => {
+  await db.$transaction(async (tx) => {
     const row = await tx.webhookSecret.findFirst({
       where: { workflowId: input.workflowId, workspaceId: actor.workspaceId },
     });
@@ -160,9 +163,8 @@ export async function revokeWebhook(
       subjectId: input.workflowId,
       payload: { flow: row.flowName },
     });
-    return row;
   });
-  forgetSecret(actor.workspaceId, removed.flowName);
+  webhookCache.forgetSecrets();
   return { workflowId: input.workflowId, revoked: true };
 }
 
@@ -200,8 +202,6 @@ export interface ReceiveOptions {
   now?: () => number;
   /** How long a secret (and the flow's compiled IR) is reused from memory. Default 2 s. */
   cacheMs?: number;
-  /** The raw driver of the same database: run starts skip Prisma (hot path). */
-  driver?: Pick<SqlDriver, "transaction">;
   /**
    * Runs synchronous deliveries' runs in this process (embedded mode): they answer without a
    * queue hop. Without it (scale-out), runs are queued for the workers.
@@ -215,69 +215,20 @@ export interface ReceiveOptions {
   rateLimiter?: WebhookRateLimiter | null;
 }
 
-let defaultLimiter: WebhookRateLimiter | undefined;
-
-interface SecretEntry {
-  workspaceId: string;
-  workflowId: string;
-  secret: string;
-  at: number;
-}
-/**
- * The secret cache, one per process: kept on globalThis because Next.js bundles this module
- * twice (the tRPC route that rotates a secret, and the webhook endpoint registered by
- * instrumentation that checks it); with a cache per bundle the rotated secret's predecessor
- * went on verifying for up to `cacheMs` in the very process that rotated it.
- */
-const shared = globalThis as unknown as {
-  __trustflowWebhookSecrets?: {
-    secrets: Map<string, SecretEntry | null>;
-    secretAt: Map<string, number>;
-  };
-};
-shared.__trustflowWebhookSecrets ??= { secrets: new Map(), secretAt: new Map() };
-const { secrets, secretAt } = shared.__trustflowWebhookSecrets;
-/** Cached lookups (unknown names included) kept at most: random URLs cannot grow the cache. */
-const MAX_CACHED_SECRETS = 10_000;
 const secretKey = (slug: string, flow: string) => `${slug}\u0000${flow}`;
-function forgetSecret(_workspaceId: string, _flow: string) {
-  // Rotation and revocation take effect at once in this process; others within `cacheMs`.
-  secrets.clear();
-  secretAt.clear();
-}
 
 async function lookupSecret(
-  db: Db,
+  deps: TriggerDeps,
   opts: ReceiveOptions,
   slug: string,
   flow: string,
 ): Promise<SecretEntry | null> {
+  const cache = deps.webhookCache;
   const key = secretKey(slug, flow);
   const ttl = opts.cacheMs ?? 2_000;
-  const at = secretAt.get(key);
-  if (at !== undefined && Date.now() - at < ttl) return secrets.get(key) ?? null;
-  const rows = await db.$queryRawUnsafe<
-    Array<{
-      workspaceId: string;
-      workflowId: string;
-      ciphertext: string;
-      iv: string;
-      tag: string;
-      keyId: string;
-    }>
-  >(
-    `SELECT s."workspaceId"::text AS "workspaceId", s."workflowId"::text AS "workflowId",
-       s."ciphertext", s."iv", s."tag", s."keyId"
-     FROM "WebhookSecret" s JOIN "Workspace" w ON w."id" = s."workspaceId"
-     WHERE w."slug" = $1 AND s."flowName" = $2`,
-    slug,
-    flow,
-  );
-  const row = rows[0];
-  if (secrets.size >= MAX_CACHED_SECRETS) {
-    secrets.clear();
-    secretAt.clear();
-  }
+  const at = cache.secretAt.get(key);
+  if (at !== undefined && Date.now() - at < ttl) return cache.secrets.get(key) ?? null;
+  const row = await deps.webhooks.secretOf(slug, flow);
   const entry = row
     ? {
         workspaceId: row.workspaceId,
@@ -286,8 +237,7 @@ async function lookupSecret(
         at: Date.now(),
       }
     : null;
-  secrets.set(key, entry);
-  secretAt.set(key, Date.now());
+  cache.rememberSecret(key, entry, Date.now());
   return entry;
 }
 
@@ -298,39 +248,19 @@ const PROBLEM_TEXT: Record<SignatureProblem, string> = {
   mismatch: "The signature does not match the body.",
 };
 
-interface FlowEntry {
-  version: string | null;
-  ir: NonNullable<Awaited<ReturnType<typeof currentFlows>>[number]["ir"]> | null;
-  problems: string[];
-  at: number;
-}
-const flows = new Map<string, FlowEntry>();
-
-async function flowOf(db: Db, opts: ReceiveOptions, workflowId: string): Promise<FlowEntry | null> {
+async function flowOf(
+  deps: TriggerDeps,
+  opts: ReceiveOptions,
+  workflowId: string,
+): Promise<FlowEntry | null> {
+  const flows: WebhookCache["flows"] = deps.webhookCache.flows;
   const hit = flows.get(workflowId);
   if (hit && Date.now() - hit.at < (opts.cacheMs ?? 2_000)) return hit;
-  const rows = await db.$queryRawUnsafe<
-    Array<{
-      vid: string | null;
-      version: string | null;
-      dsl: string | null;
-      draft: string;
-      updated: number;
-    }>
-  >(
-    `SELECT v."id"::text AS vid, v."version", v."dsl", w."draft",
-       (extract(epoch from w."updatedAt") * 1000)::float8 AS updated
-     FROM "Workflow" w LEFT JOIN LATERAL (
-       SELECT "id", "version", "dsl" FROM "WorkflowVersion" WHERE "workflowId" = w."id"
-       ORDER BY "createdAt" DESC LIMIT 1) v ON TRUE
-     WHERE w."id" = $1::uuid AND w."deletedAt" IS NULL`,
-    workflowId,
-  );
-  const r = rows[0];
+  const r = await deps.webhooks.currentText(workflowId);
   if (!r) return null;
-  const c = r.vid
-    ? compileFlowCached(`v:${r.vid}`, r.dsl ?? "")
-    : compileFlowCached(`d:${workflowId}:${Number(r.updated)}`, r.draft);
+  const c = r.versionId
+    ? compileFlowCached(`v:${r.versionId}`, r.dsl ?? "")
+    : compileFlowCached(`d:${workflowId}:${Number(r.updatedAt)}`, r.draft);
   const entry = { version: r.version, ir: c.ir, problems: c.problems, at: Date.now() };
   flows.set(workflowId, entry);
   return entry;
@@ -338,7 +268,7 @@ async function flowOf(db: Db, opts: ReceiveOptions, workflowId: string): Promise
 
 /** Handles one delivery: never throws for bad input, answers with the HTTP status to send. */
 export async function receiveWebhook(
-  db: Db,
+  deps: TriggerDeps,
   d: WebhookDelivery,
   opts: ReceiveOptions,
 ): Promise<WebhookAnswer> {
@@ -346,12 +276,14 @@ export async function receiveWebhook(
     status: 404,
     body: { error: "No webhook is configured for this workspace and flow." },
   };
-  const entry = await lookupSecret(db, opts, d.workspaceSlug, d.flowName);
+  const entry = await lookupSecret(deps, opts, d.workspaceSlug, d.flowName);
   if (!entry) return notFoundAnswer;
   // Before the signature: a flood of badly signed requests costs one token each, no HMAC.
   const limiter =
     opts.rateLimiter === undefined
-      ? (defaultLimiter ??= new WebhookRateLimiter({ perSecond: DEFAULT_WEBHOOK_RATE_LIMIT }))
+      ? (deps.webhookCache.defaultLimiter ??= new WebhookRateLimiter({
+          perSecond: DEFAULT_WEBHOOK_RATE_LIMIT,
+        }))
       : opts.rateLimiter;
   const token = limiter?.take(entry.workspaceId, entry.workflowId);
   if (limiter && token && !token.ok)
@@ -366,7 +298,7 @@ export async function receiveWebhook(
   const check = verifyWebhookSignature(entry.secret, d.body, d.signature, now);
   if (!check.ok) return { status: 401, body: { error: PROBLEM_TEXT[check.problem] } };
 
-  const flow = await flowOf(db, opts, entry.workflowId);
+  const flow = await flowOf(deps, opts, entry.workflowId);
   if (!flow) return notFoundAnswer;
   if (!flow.ir)
     return {
@@ -412,7 +344,11 @@ export async function receiveWebhook(
   const sync = d.wait || (ir.trigger.type === "webhook" && ir.trigger.respond === "sync");
   // Subscribed before the run exists: an in-process worker may finish it before we look.
   const waiter = sync
-    ? waitForRunEnd(runId, Math.min(Math.max(d.timeoutMs ?? 10_000, 1), 60_000), d.signal)
+    ? deps.notifier.waitForRunEnd(
+        runId,
+        Math.min(Math.max(d.timeoutMs ?? 10_000, 1), 60_000),
+        d.signal,
+      )
     : undefined;
   const triggered: TriggeredRun = {
     runId,
@@ -427,20 +363,20 @@ export async function receiveWebhook(
   // The one insert that claims the delivery: a clash on either unique key (workflow and
   // signed content, workflow and delivery id) inserts nothing, and nothing else is written.
   const claim: TriggerClaim = {
-    into: `"WebhookDelivery" ("workspaceId", "workflowId", "deliveryId", "signature", "runId")`,
-    values: [
-      [entry.workspaceId, "uuid"],
-      [entry.workflowId, "uuid"],
-      [deliveryId, "text"],
-      [replayKey, "text"],
-      [runId, "uuid"],
-    ],
+    kind: "webhook-delivery",
+    workspaceId: entry.workspaceId,
+    workflowId: entry.workflowId,
+    deliveryId,
+    signature: replayKey,
+    runId,
   };
   let run: Awaited<ReturnType<typeof runTriggeredInline>>;
   try {
-    run = waiter && opts.inline ? await runTriggeredInline(triggered, claim, opts.inline) : "busy";
-    if (run === "busy")
-      run = await startTriggeredRun(db, triggered, claimQuery(claim), opts.driver);
+    run =
+      waiter && opts.inline
+        ? await runTriggeredInline(deps, triggered, claim, opts.inline)
+        : "busy";
+    if (run === "busy") run = await startTriggeredRun(deps, triggered, claim);
   } catch (err) {
     waiter?.cancel();
     throw err;
@@ -460,16 +396,16 @@ export async function receiveWebhook(
   const end = await waiter.promise;
   if (!end) {
     // Timed out (or the relay missed it): one read tells whether it ended meanwhile.
-    const latest = await runStoreFor(db).getRun(runId);
+    const latest = await deps.runs.getRun(runId);
     if (!latest || !isTerminalRun(latest.status))
       return { status: 202, body: { runId, status: latest?.status ?? "queued" } };
-    return answerFor(db, ir, runId, latest.status, latest.output, latest.error);
+    return answerFor(deps.db, ir, runId, latest.status, latest.output, latest.error);
   }
   if (end.output === undefined) {
-    const latest = await runStoreFor(db).getRun(runId);
-    return answerFor(db, ir, runId, end.status, latest?.output ?? null, latest?.error ?? null);
+    const latest = await deps.runs.getRun(runId);
+    return answerFor(deps.db, ir, runId, end.status, latest?.output ?? null, latest?.error ?? null);
   }
-  return answerFor(db, ir, runId, end.status, end.output, end.error);
+  return answerFor(deps.db, ir, runId, end.status, end.output, end.error);
 }
 
 /**

@@ -10,6 +10,7 @@ import { openTestDatabase } from "@/server/testing/test-database";
 import { testVault } from "@/server/testing/webhooks";
 import { signWebhook } from "./signature";
 import { rotateWebhookSecret } from "./webhooks";
+import { servicesFor } from "@/server/testing/services";
 
 let db: Database;
 let owner: Awaited<ReturnType<typeof makeUser>>;
@@ -214,7 +215,7 @@ describe("secret rotation", () => {
     const endpoint = await import("./webhooks");
     const deliver = (secret: string, body: string) =>
       endpoint.receiveWebhook(
-        db.prisma,
+        servicesFor(db),
         {
           workspaceSlug: owner.workspace.slug,
           flowName: "rotated",
@@ -223,15 +224,15 @@ describe("secret rotation", () => {
           deliveryId: null,
           wait: false,
         },
-        { vault, driver: db.driver },
+        { vault },
       );
-    const first = await rotateWebhookSecret(db.prisma, vault, adminActor(owner), {
+    const first = await rotateWebhookSecret({ ...servicesFor(db), vault }, adminActor(owner), {
       workflowId: wf.id,
     });
     await expect(deliver(first.secret, '{"contractId":"CTR-1"}')).resolves.toMatchObject({
       status: 202,
     });
-    const second = await rotateWebhookSecret(db.prisma, vault, adminActor(owner), {
+    const second = await rotateWebhookSecret({ ...servicesFor(db), vault }, adminActor(owner), {
       workflowId: wf.id,
     });
     // Within the cache's 2 s: the old secret is refused, the new one accepted.

@@ -5,8 +5,7 @@
  * schedule with the next five fire times as the scheduler computes them.
  */
 import type { z } from "zod";
-import type { FlowIR, TriggerIR } from "@/dsl/ir";
-import type { JsonSchema } from "@/dsl/types";
+import type { FlowIR, TriggerIR, JsonSchema } from "@/dsl";
 import { validatorFor } from "@/server/engine/runtimes/support";
 import { notFound } from "../errors";
 import type { Actor, Db } from "../types";

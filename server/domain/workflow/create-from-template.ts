@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { getTemplate } from "@/dsl/templates";
+import { getTemplate } from "@/dsl";
 import { AppError } from "../errors";
 import { workspaceDirectory } from "../group/workspace-directory";
 import type { Actor, Db } from "../types";

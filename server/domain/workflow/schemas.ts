@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { TEMPLATE_IDS } from "@/dsl/templates";
+import { TEMPLATE_IDS } from "@/dsl";
 
 export const ZWorkflowName = z
   .string()

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { flowTemplates } from "@/dsl/templates";
+import { flowTemplates } from "@/dsl";
 import type { Database } from "@/server/adapters/prisma";
 import { callerFor, makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";

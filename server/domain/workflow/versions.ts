@@ -1,6 +1,5 @@
 import type { z } from "zod";
-import { astToJs, parseFlow, type Diagnostic } from "@/dsl";
-import { compareSemver } from "@/dsl/registry/registry";
+import { astToJs, parseFlow, type Diagnostic, compareSemver } from "@/dsl";
 import { appendAudit } from "../audit/ledger";
 import { AppError, notFound } from "../errors";
 import { workspaceDirectory } from "../group/workspace-directory";

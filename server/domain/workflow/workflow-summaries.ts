@@ -4,7 +4,7 @@
  * ended. The trigger is the current flow's (the latest version, else the draft: what webhooks
  * and schedules start), compiled through the same cache the triggers use.
  */
-import type { TriggerIR } from "@/dsl/ir";
+import type { TriggerIR } from "@/dsl";
 import { runOutcome, type RunOutcome } from "../run/outcome";
 import type { Db } from "../types";
 import { compileFlowCached } from "./compile-flow";

@@ -1,6 +1,7 @@
 /** Data runtimes: pure transformations (deterministic, recomputed after a crash). */
 import { NonRetryableError } from "../errors";
 import type { BlockRuntime } from "../ports";
+import { repairJson as repairJsonText } from "./json-repair";
 import { asObject, schemaErrors } from "./support";
 
 /** `data.transform`: each key of `fields` is a CEL expression; the output holds the results. */
@@ -15,104 +16,22 @@ export const transformRuntime: BlockRuntime = {
 };
 
 /**
- * Repairs almost-JSON: code fences, single quotes, trailing commas, comments, unquoted keys and
- * truncated output (unclosed strings, arrays and objects). Returns the value and the changes.
+ * Repairs almost-JSON with the one structural repair ({@link repairJsonText}): code fences,
+ * prose around the value, single quotes, trailing or missing commas, comments, unquoted keys,
+ * Python literals and truncated output. Returns the value and the changes; text that cannot be
+ * repaired is a non-retryable error naming why.
  *
  * @example
  * repairJson("```json\n{'a': 1,}\n```").value; // { a: 1 }
  */
 export function repairJson(text: string): { value: unknown; repaired: boolean; changes: string[] } {
-  const changes: string[] = [];
-  const tryParse = (s: string): { ok: true; value: unknown } | { ok: false } => {
-    try {
-      return { ok: true, value: JSON.parse(s) as unknown };
-    } catch {
-      return { ok: false };
-    }
-  };
-  let s = text.trim();
-  let r = tryParse(s);
-  if (r.ok) return { value: r.value, repaired: false, changes };
-  const fence =
-    /^```[a-zA-Z0-9]*\s*\n?([\s\S]*?)\n?```\s*$/.exec(s) ??
-    /^```[a-zA-Z0-9]*\s*\n?([\s\S]*)$/.exec(s);
-  if (fence) {
-    s = fence[1]!.trim();
-    changes.push("removed code fence");
+  const r = repairJsonText(text.trim());
+  if (!r.ok) {
+    throw new NonRetryableError(`text could not be repaired into JSON: ${r.error}`, {
+      detail: { changes: r.changes },
+    });
   }
-  const start = s.search(/[[{]/);
-  if (start > 0) {
-    s = s.slice(start);
-    changes.push("removed text before the JSON value");
-  }
-  // One pass over the text, outside strings: quotes, comments, unquoted keys, trailing commas.
-  let out = "";
-  const stack: string[] = [];
-  let inString: '"' | "'" | null = null;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (inString) {
-      if (c === "\\") {
-        out += c + (s[i + 1] ?? "");
-        i++;
-        continue;
-      }
-      if (c === inString) {
-        out += '"';
-        inString = null;
-        continue;
-      }
-      if (c === '"' && inString === "'") {
-        out += '\\"';
-        continue;
-      }
-      out += c;
-      continue;
-    }
-    if (c === '"' || c === "'") {
-      if (c === "'" && !changes.includes("replaced single quotes"))
-        changes.push("replaced single quotes");
-      inString = c;
-      out += '"';
-      continue;
-    }
-    if (c === "/" && s[i + 1] === "/") {
-      const nl = s.indexOf("\n", i);
-      i = nl === -1 ? s.length : nl - 1;
-      if (!changes.includes("removed comments")) changes.push("removed comments");
-      continue;
-    }
-    if (c === "{" || c === "[") stack.push(c === "{" ? "}" : "]");
-    if (c === "}" || c === "]") {
-      stack.pop();
-      const trimmed = out.trimEnd();
-      if (trimmed.endsWith(",")) {
-        out = trimmed.slice(0, -1);
-        if (!changes.includes("removed trailing commas")) changes.push("removed trailing commas");
-      }
-    }
-    const key = /^([A-Za-z_$][\w$]*)\s*:/.exec(s.slice(i));
-    if (key && /[{,]\s*$/.test(out)) {
-      out += `"${key[1]}"`;
-      i += key[1]!.length - 1;
-      if (!changes.includes("quoted keys")) changes.push("quoted keys");
-      continue;
-    }
-    out += c;
-  }
-  if (inString) {
-    out += '"';
-    changes.push("closed an unterminated string");
-  }
-  if (stack.length) {
-    out = out.trimEnd().replace(/,$/, "").replace(/:\s*$/, ": null");
-    out += stack.reverse().join("");
-    changes.push("closed truncated brackets");
-  }
-  r = tryParse(out);
-  if (!r.ok)
-    throw new NonRetryableError("text could not be repaired into JSON", { detail: { changes } });
-  return { value: r.value, repaired: true, changes };
+  return { value: r.value, repaired: r.repaired, changes: r.changes };
 }
 
 /** `data.json.repair`: {@link repairJson}, then an optional schema check. */

@@ -4,7 +4,7 @@
  * capabilities and are registered then. A block without a runtime fails its step with a clear
  * non-retryable error.
  */
-import type { BlockRef } from "@/dsl/ir";
+import type { BlockRef } from "@/dsl";
 import { NonRetryableError } from "../errors";
 import type { BlockRuntime, RuntimeRegistry } from "../ports";
 import {

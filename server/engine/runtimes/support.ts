@@ -1,5 +1,6 @@
 /** Helpers shared by the built-in runtimes: durations, JSON Schema validation (ajv 2020). */
-import { Ajv2020, type ValidateFunction } from "ajv/dist/2020";
+import type { ValidateFunction } from "ajv/dist/2020";
+import { validatorFor as compiledValidator } from "@/dsl";
 import { NonRetryableError } from "../errors";
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
@@ -20,23 +21,16 @@ export function durationMs(text: unknown): number {
   return Math.round(Number(m[1]) * UNIT[m[2]!]!);
 }
 
-let ajv: Ajv2020 | undefined;
-const cache = new Map<string, ValidateFunction>();
-
-/** A compiled JSON Schema (draft 2020-12) validator, cached by the schema's JSON text. */
+/**
+ * A compiled JSON Schema (draft 2020-12) validator from the project's one Ajv and cache
+ * (`@/dsl`'s `validatorFor`); a schema that does not compile is a non-retryable error.
+ */
 export function validatorFor(schema: unknown): ValidateFunction {
-  const key = JSON.stringify(schema);
-  let v = cache.get(key);
-  if (v) return v;
-  ajv ??= new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
   try {
-    v = ajv.compile(schema as object);
+    return compiledValidator(schema as object);
   } catch (e) {
     throw new NonRetryableError(`invalid JSON Schema: ${(e as Error).message}`);
   }
-  if (cache.size > 1000) cache.clear();
-  cache.set(key, v);
-  return v;
 }
 
 /** Validation errors as `{ path, message }` (JSON Pointer paths). */

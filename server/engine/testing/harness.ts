@@ -2,10 +2,8 @@
  * Test harness: an engine on the memory store with a fake clock, sequential ids and seeded
  * randomness, a DSL registry with a few test-only blocks, and helpers to compile and drain.
  */
-import { compile } from "@/dsl/compile";
-import type { FlowIR } from "@/dsl/ir";
-import { BlockRegistry } from "@/dsl/registry/registry";
-import type { BlockDefinition } from "@/dsl/types";
+import { compile, BlockRegistry } from "@/dsl";
+import type { FlowIR, BlockDefinition } from "@/dsl";
 import { Engine, registryLookup, type EngineOptions } from "../engine";
 import { MemoryRunStore } from "../memory-store";
 import type { AuditSink, RunAuditEntry, RunStore } from "../ports";

@@ -6,7 +6,7 @@ import {
   ZRunId,
   ZStartRunInput,
 } from "@/server/domain/run/schemas";
-import { router, workspaceProcedure } from "../init";
+import { router, servicesOf, workspaceProcedure } from "../init";
 
 /** Runs: editors start and cancel, approvers decide human steps, viewers read. */
 export const runRouter = router({
@@ -15,14 +15,14 @@ export const runRouter = router({
     .query(({ ctx, input }) => listRuns(ctx.db, ctx.actor, input)),
   get: workspaceProcedure("viewer")
     .input(ZRunId)
-    .query(({ ctx, input }) => getRun(ctx.db, ctx.actor, input)),
+    .query(({ ctx, input }) => getRun(servicesOf(ctx), ctx.actor, input)),
   start: workspaceProcedure("editor", { scope: "run" })
     .input(ZStartRunInput)
-    .mutation(({ ctx, input }) => startRun(ctx.db, ctx.actor, input)),
+    .mutation(({ ctx, input }) => startRun(servicesOf(ctx), ctx.actor, input)),
   cancel: workspaceProcedure("editor", { scope: "run" })
     .input(ZCancelRunInput)
-    .mutation(({ ctx, input }) => cancelRun(ctx.db, ctx.actor, input)),
+    .mutation(({ ctx, input }) => cancelRun(servicesOf(ctx), ctx.actor, input)),
   resume: workspaceProcedure("approver")
     .input(ZResumeStepInput)
-    .mutation(({ ctx, input }) => resumeStep(ctx.db, ctx.actor, input)),
+    .mutation(({ ctx, input }) => resumeStep(servicesOf(ctx), ctx.actor, input)),
 });

@@ -1,4 +1,3 @@
-import { connectorDeps } from "@/server/adapters/connectors/vault";
 import { previewSchedule } from "@/server/domain/trigger/schedule-preview";
 import { listSchedules } from "@/server/domain/trigger/schedules";
 import {
@@ -10,9 +9,7 @@ import {
 import { setTrigger } from "@/server/domain/trigger/set-trigger";
 import { getWebhook, revokeWebhook, rotateWebhookSecret } from "@/server/domain/trigger/webhooks";
 import { getWorkflowTriggers } from "@/server/domain/trigger/workflow-triggers";
-import { router, workspaceProcedure } from "../init";
-
-const deps = connectorDeps();
+import { router, servicesOf, workspaceProcedure } from "../init";
 
 /**
  * Triggers: a flow's webhook (editors rotate its secret, shown once, or revoke it; viewers see
@@ -37,10 +34,10 @@ export const triggerRouter = router({
     .query(({ ctx, input }) => getWebhook(ctx.db, ctx.actor, input)),
   rotateWebhookSecret: workspaceProcedure("editor")
     .input(ZWorkflowRefInput)
-    .mutation(({ ctx, input }) => rotateWebhookSecret(ctx.db, deps.vault, ctx.actor, input)),
+    .mutation(({ ctx, input }) => rotateWebhookSecret(servicesOf(ctx), ctx.actor, input)),
   revokeWebhook: workspaceProcedure("editor")
     .input(ZWorkflowRefInput)
-    .mutation(({ ctx, input }) => revokeWebhook(ctx.db, ctx.actor, input)),
+    .mutation(({ ctx, input }) => revokeWebhook(servicesOf(ctx), ctx.actor, input)),
   schedules: workspaceProcedure("viewer")
     .input(ZListSchedulesInput)
     .query(({ ctx, input }) => listSchedules(ctx.db, ctx.actor, input)),

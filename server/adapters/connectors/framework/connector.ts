@@ -2,8 +2,8 @@
  * `defineConnector` binds operation specs to the registry's block definitions, so a connector
  * can never drift from the schemas flows are type-checked against.
  */
-import { BlockRegistry, parseBlockRef } from "@/dsl/registry/registry";
-import type { BlockDefinition } from "@/dsl/types";
+import { BlockRegistry, parseBlockRef } from "@/dsl";
+import type { BlockDefinition } from "@/dsl";
 import type { HttpMethod, Operation, OperationSpec } from "./types";
 
 /** A connector: a system and its operations by `id@major`. */

@@ -1,21 +1,11 @@
 /**
- * JSON Schema checks of inputs and outputs (Ajv 2020-12, the registry's settings), compiled once
- * per schema object, and the projection of a response onto a closed output schema.
+ * JSON Schema checks of inputs and outputs (the compiler's one Ajv 2020-12 and schema cache), and the projection of a response onto a closed output schema.
  */
-import type { ValidateFunction } from "ajv/dist/2020";
-import { createSchemaAjv } from "@/dsl/registry/registry";
-import type { JsonSchema } from "@/dsl/types";
+import { ajv, validatorFor, type JsonSchema } from "@/dsl";
 
-const ajv = createSchemaAjv();
-const compiled = new WeakMap<JsonSchema, ValidateFunction>();
-
-/** Validates `value` against `schema`; returns the Ajv error text, or null when valid. */
+/** Validates `value` against `schema` (the one Ajv); returns the Ajv error text, or null when valid. */
 export function schemaErrors(schema: JsonSchema, value: unknown, dataVar: string): string | null {
-  let validate = compiled.get(schema);
-  if (!validate) {
-    validate = ajv.compile(schema);
-    compiled.set(schema, validate);
-  }
+  const validate = validatorFor(schema);
   return validate(value) ? null : ajv.errorsText(validate.errors, { dataVar });
 }
 

@@ -2,7 +2,7 @@
  * Types of the connector framework: a connector is a system name, a base URL, an auth scheme and
  * a set of typed operations, each bound to one block definition (`id@major`) of the registry.
  */
-import type { BlockDefinition } from "@/dsl/types";
+import type { BlockDefinition } from "@/dsl";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 

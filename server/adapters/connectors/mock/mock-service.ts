@@ -16,6 +16,7 @@
  *   `GET /_stats`, `POST /oauth/token` (client-credentials tokens for the OAuth2 scheme).
  */
 import { createHash, randomBytes } from "node:crypto";
+import { processSingleton } from "@/server/process-state";
 import { billingRoutes } from "./billing-routes";
 import { clmRoutes } from "./clm-routes";
 import { crmRoutes } from "./crm-routes";
@@ -343,11 +344,11 @@ export class MockService {
   }
 }
 
-const GLOBAL_KEY = Symbol.for("trustflow.mockService");
-
-/** The process-wide mock service the app's route serves (survives dev-server module reloads). */
+/**
+ * The process-wide mock service the app's route and the engine's in-process egress both serve
+ * (kept in the process's state, `server/process-state.ts`: they run in different Next.js
+ * bundles, and it survives dev-server module reloads).
+ */
 export function mockService(): MockService {
-  const g = globalThis as unknown as Record<symbol, MockService | undefined>;
-  g[GLOBAL_KEY] ??= new MockService();
-  return g[GLOBAL_KEY];
+  return processSingleton("mock-service", () => new MockService());
 }

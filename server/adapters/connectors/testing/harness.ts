@@ -3,7 +3,7 @@
  * small retry loop that applies an SLA profile with the engine's own schedule functions
  * (`server/engine/retry.ts`) on a fake clock: delays advance the clock instead of sleeping.
  */
-import type { ResilienceProfile } from "@/dsl/types";
+import type { ResilienceProfile } from "@/dsl";
 import { createEgressGuard } from "@/server/adapters/egress/guard";
 import { BreakerBoard } from "@/server/engine/breaker";
 import { toErrorInfo, type ErrorInfo } from "@/server/engine/errors";

@@ -5,9 +5,9 @@ import { Ajv2020 } from "ajv/dist/2020";
 import { describe, expect, it } from "vitest";
 import { createAgentRuntime, createInMemoryUsageSink } from "../agent-runtime";
 import { loadModels, type ModelConfig } from "../config";
-import type { AgentExecution } from "../ports";
+import type { AgentExecution } from "@/server/domain/agent/ports";
 import { agentBlock } from "../tasks";
-import { DEMO_MODEL_NAME } from "./constants";
+import { DEMO_MODEL_NAME } from "@/server/domain/agent/constants";
 
 /** The five agent blocks with the inputs a demo flow gives them. */
 const STEPS: Array<[string, Record<string, unknown>]> = [

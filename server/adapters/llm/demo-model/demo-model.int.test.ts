@@ -5,12 +5,12 @@ import { engineFor, runToEnd, type FlowIr } from "@/server/testing/engine";
 import { callerFor, makeUser, type TestUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { demoModelConfig } from "../config";
-import { DEMO_MODEL_LABEL, DEMO_MODEL_NAME } from "./constants";
+import { DEMO_MODEL_LABEL, DEMO_MODEL_NAME } from "@/server/domain/agent/constants";
 
 /**
  * A flow's agent steps, end to end on the built-in demo model: the server's engine and runtimes
- * (`createRunEngine`), the agent runtime's router, the real `openai` SDK, the demo model's
- * handler reached in-process, usage rows in the database. No TRUSTFLOW_MODELS: as `npm start`
+ * (`createServices(db).newEngine()`), the agent runtime's router, the real `openai` SDK, the demo
+ * model's handler reached in-process, usage rows in the database. No TRUSTFLOW_MODELS: as `npm start`
  * runs out of the box.
  */
 const FLOW = `flow: demo-agents

@@ -4,6 +4,7 @@
  * test SIGKILLs and restarts these processes.
  */
 import { openDatabase } from "@/server/adapters/prisma";
+import { createServices } from "@/server/wiring/services";
 import { sqlFromDriver } from "../../store/sql-run-store";
 import { startPgBossWorker } from "../pgboss-worker";
 import { recordingWriteRuntimes } from "./recording-write-runtime";
@@ -13,7 +14,7 @@ const workerId = process.env.CHAOS_WORKER_ID ?? `chaos-${process.pid}`;
 // Small pools: the test suite shares the server's connection limit with other test files.
 const db = await openDatabase({ kind: "postgres", url, poolSize: 3 });
 const sql = sqlFromDriver(db.driver);
-const worker = await startPgBossWorker(db, {
+const worker = await startPgBossWorker(createServices(db), {
   connectionString: url,
   workerId,
   runtimes: recordingWriteRuntimes(sql, workerId, () =>

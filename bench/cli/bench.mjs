@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// `npm run bench:cli`: how long one call of the `trustflow` CLI takes, start to exit, on one file.
+//
+//   node bench/cli/bench.mjs [--runs 11] [--file dsl/testdata/quote-to-cash.yaml] [--base <dir>]
+//
+// Cases, each run `--runs` times after one warm-up call (medians of wall time, and of the child's
+// CPU time when /usr/bin/time is there):
+//   - prebuilt: `node cli/trustflow.mjs validate|compile <file>` (the bundle built beforehand);
+//   - tsx: the same CLI code loaded through tsx's TypeScript loader at each call, as the entry did
+//     before issue 14;
+//   - base (with --base <checkout>): another checkout's own entry, e.g. the commit before the
+//     change (`git archive <commit> | tar -x -C <dir>`, with a node_modules symlink).
+// Prints a table and the machine's load average before and after.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { ensureCliBundle } from "../../cli/bundle.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const runs = Number(opt("--runs", "11"));
+const file = opt("--file", "dsl/testdata/quote-to-cash.yaml");
+const base = opt("--base", null);
+if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs wants a positive integer");
+if (!existsSync(path.join(root, file))) throw new Error(`no such file: ${file}`);
+
+const timeBin = existsSync("/usr/bin/time") ? "/usr/bin/time" : null;
+
+/** One call: wall ms, and CPU ms (user + system) of the child when /usr/bin/time is there. */
+function once(argv, cwd) {
+  const cmd = timeBin ? [timeBin, "-f", "@cpu %U %S", process.execPath, ...argv] : null;
+  const t0 = performance.now();
+  const r = cmd
+    ? spawnSync(cmd[0], cmd.slice(1), { cwd, encoding: "utf8" })
+    : spawnSync(process.execPath, argv, { cwd, encoding: "utf8" });
+  const wall = performance.now() - t0;
+  if (r.status !== 0 && r.status !== 1) {
+    throw new Error(`${argv.join(" ")} exited with ${r.status}: ${r.stderr}`);
+  }
+  const m = /@cpu ([\d.]+) ([\d.]+)/.exec(r.stderr ?? "");
+  return { wall, cpu: m ? (Number(m[1]) + Number(m[2])) * 1000 : NaN };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function measure(label, argv, cwd = root) {
+  once(argv, cwd); // warm-up: file cache, V8 code cache
+  const xs = Array.from({ length: runs }, () => once(argv, cwd));
+  const row = {
+    label,
+    wall: median(xs.map((x) => x.wall)),
+    min: Math.min(...xs.map((x) => x.wall)),
+    cpu: median(xs.map((x) => x.cpu)),
+  };
+  console.log(
+    `${label.padEnd(34)} median ${row.wall.toFixed(0).padStart(5)} ms wall (min ${row.min.toFixed(0)})` +
+      (Number.isNaN(row.cpu) ? "" : `, ${row.cpu.toFixed(0).padStart(5)} ms CPU`),
+  );
+  return row;
+}
+
+// The TypeScript sources through tsx's loader, as `trustflow.mjs` did before issue 14.
+const viaTsx = (command) => [
+  "--input-type=module",
+  "-e",
+  `import { register } from "tsx/esm/api"; register();
+   const { main } = await import(${JSON.stringify(pathToFileURL(path.join(root, "cli/main.ts")).href)});
+   process.exitCode = await main(${JSON.stringify([command, file])});`,
+];
+
+await ensureCliBundle();
+const load0 = os.loadavg();
+console.log(
+  `trustflow CLI, one file (${file}), ${runs} runs per case; ${os.cpus().length} × ${os.cpus()[0]?.model ?? "CPU"}, node ${process.version}`,
+);
+console.log(`load average before: ${load0.map((l) => l.toFixed(2)).join(" ")}`);
+const rows = [
+  measure("validate, prebuilt", ["cli/trustflow.mjs", "validate", file]),
+  measure("compile, prebuilt", ["cli/trustflow.mjs", "compile", file]),
+  measure("validate, tsx loader (old entry)", viaTsx("validate")),
+  measure("compile, tsx loader (old entry)", viaTsx("compile")),
+];
+if (base) {
+  const baseEntry = ["dsl/cli/trustflow.mjs", "cli/trustflow.mjs"].find((e) =>
+    existsSync(path.join(base, e)),
+  );
+  if (!baseEntry) throw new Error(`no trustflow entry under ${base}`);
+  const abs = path.join(root, file);
+  rows.push(measure("validate, base checkout", [baseEntry, "validate", abs], base));
+  rows.push(measure("compile, base checkout", [baseEntry, "compile", abs], base));
+}
+console.log(
+  `load average after: ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`,
+);
+console.log(`node -e 0 for scale: ${measure("node -e 0", ["-e", "0"]).wall.toFixed(0)} ms`);

@@ -1,0 +1,151 @@
+// The CLI's prebuilt JavaScript. `npm install` (scripts/postinstall.mjs) bundles cli/main.ts
+// and everything it imports into one CommonJS file with esbuild, so a call of `trustflow` loads
+// plain JavaScript instead of compiling TypeScript at each start, and V8's code cache for that file
+// (kept next to it) spares most of the parsing too. A fresh clone, or a source edited since the
+// last build, is rebuilt on the next call: the manifest lists the inputs with the time the build
+// started, and any of them changed after it (or gone) makes the bundle stale. Packages count as
+// changed when npm rewrites node_modules/.package-lock.json (any install, update or removal).
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import vm from "node:vm";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "..");
+const entry = path.join(here, "main.ts");
+const installed = "node_modules/.package-lock.json";
+
+/** The bundle's directories: `cli/dist`, then a per-checkout one in the temp dir. */
+function outDirs() {
+  const tmp = createHash("sha256").update(root).digest("hex").slice(0, 12);
+  return [path.join(here, "dist"), path.join(os.tmpdir(), `trustflow-cli-${tmp}`)];
+}
+
+function files(dir) {
+  return {
+    bundle: path.join(dir, "trustflow.cjs"),
+    cache: path.join(dir, "trustflow.cjs.v8cache"),
+    manifest: path.join(dir, "inputs.json"),
+  };
+}
+
+/** True when `dir` holds a bundle built after the last change of each of its inputs. */
+function fresh(dir) {
+  const f = files(dir);
+  let manifest;
+  try {
+    manifest = JSON.parse(readFileSync(f.manifest, "utf8"));
+    statSync(f.bundle);
+  } catch {
+    return false;
+  }
+  if (typeof manifest?.builtAt !== "number" || !Array.isArray(manifest.inputs)) return false;
+  for (const input of manifest.inputs) {
+    try {
+      if (statSync(path.join(root, input)).mtimeMs > manifest.builtAt) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Writes `data` to `file` under a temporary name, then renames it into place. */
+function writeAtomically(file, data) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
+
+/** Builds the bundle into `dir`. */
+async function buildInto(dir) {
+  const { build } = await import("esbuild");
+  const f = files(dir);
+  mkdirSync(dir, { recursive: true });
+  // Inputs changed from here on are newer than the build: the next call rebuilds.
+  const builtAt = Date.now();
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    outfile: f.bundle,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    absWorkingDir: root,
+    tsconfig: path.join(root, "tsconfig.json"),
+    metafile: true,
+    logLevel: "silent",
+    legalComments: "none",
+  });
+  const sources = Object.keys(result.metafile.inputs).filter(
+    (i) => !i.split("/").includes("node_modules"),
+  );
+  const inputs = [...new Set([...sources, installed])];
+  writeAtomically(f.bundle, result.outputFiles[0].contents);
+  rmSync(f.cache, { force: true });
+  writeAtomically(f.manifest, `${JSON.stringify({ builtAt, inputs })}\n`);
+  return dir;
+}
+
+/**
+ * Returns the directory of an up-to-date bundle, building it first if it is missing or stale.
+ * With `force`, always builds. The checkout's `cli/dist` is preferred; if it cannot be written
+ * (a read-only install), a directory in the temp dir is used.
+ */
+export async function ensureCliBundle({ force = false } = {}) {
+  const dirs = outDirs();
+  if (!force) for (const dir of dirs) if (fresh(dir)) return dir;
+  let firstError;
+  for (const dir of dirs) {
+    try {
+      return await buildInto(dir);
+    } catch (err) {
+      const code = /** @type {NodeJS.ErrnoException} */ (err).code;
+      if (code !== "EACCES" && code !== "EROFS" && code !== "EPERM") throw err;
+      firstError ??= err;
+    }
+  }
+  throw firstError;
+}
+
+/**
+ * Loads the bundle in `dir` with V8's code cache, and returns its exports and a function that
+ * keeps the cache for the next call (after the run: the functions it compiled are cached too).
+ */
+export function loadCliBundle(dir) {
+  const f = files(dir);
+  const code = readFileSync(f.bundle, "utf8");
+  let cachedData;
+  try {
+    cachedData = readFileSync(f.cache);
+  } catch {
+    /* first call after a build */
+  }
+  const script = new vm.Script(
+    `(function (exports, require, module, __filename, __dirname) {${code}\n})`,
+    { filename: f.bundle, cachedData },
+  );
+  const cjs = { exports: {} };
+  script.runInThisContext()(cjs.exports, createRequire(f.bundle), cjs, f.bundle, dir);
+  return {
+    exports: cjs.exports,
+    keepCache() {
+      if (cachedData && !script.cachedDataRejected) return;
+      try {
+        writeAtomically(f.cache, script.createCachedData());
+      } catch {
+        /* a read-only directory: every call parses */
+      }
+    },
+  };
+}
+
+// `npm run build:cli`: builds the bundle now (scripts/postinstall.mjs does at `npm install`).
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const dir = await ensureCliBundle({ force: true });
+  console.log(`trustflow CLI built: ${path.relative(process.cwd(), files(dir).bundle)}`);
+}

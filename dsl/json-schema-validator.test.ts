@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { ajv, MAX_CACHED_SCHEMAS, strictSchemaErrors, validatorFor } from "./json-schema-validator";
+
+describe("validatorFor", () => {
+  it("validates data with all errors and ignores formats and unknown keywords", () => {
+    const v = validatorFor({
+      type: "object",
+      required: ["a", "b"],
+      properties: { e: { type: "string", format: "email" } },
+      "x-ui": { widget: "text" },
+    });
+    expect(v({ e: "not an email" })).toBe(false);
+    expect(v.errors?.map((e) => e.params)).toEqual([
+      { missingProperty: "a" },
+      { missingProperty: "b" },
+    ]);
+    expect(v({ a: 1, b: 2, e: "not an email" })).toBe(true);
+  });
+
+  it("returns the same validator for the same object and for an equal schema built apart", () => {
+    const a = { type: "object", properties: { x: { type: "number" }, y: { type: "string" } } };
+    const b = { properties: { y: { type: "string" }, x: { type: "number" } }, type: "object" };
+    expect(validatorFor(a)).toBe(validatorFor(a));
+    expect(validatorFor(b)).toBe(validatorFor(a));
+  });
+
+  it("keeps its answer when the caller mutates the schema afterwards", () => {
+    const s: Record<string, unknown> = { type: "string" };
+    const v = validatorFor(s);
+    s.type = "number";
+    expect(v("text")).toBe(true);
+  });
+
+  it("compiles schemas that share an $id without collisions, each with its own rules", () => {
+    const one = validatorFor({ $id: "https://example.test/s", type: "string" });
+    const two = validatorFor({ $id: "https://example.test/s", type: "number" });
+    expect(one("a")).toBe(true);
+    expect(two("a")).toBe(false);
+    expect(two(1)).toBe(true);
+  });
+
+  it("resolves a schema's references to itself", () => {
+    const v = validatorFor({
+      $id: "https://example.test/tree",
+      type: "object",
+      properties: { children: { type: "array", items: { $ref: "#" } } },
+      additionalProperties: false,
+    });
+    expect(v({ children: [{ children: [] }] })).toBe(true);
+    expect(v({ children: [{ other: 1 }] })).toBe(false);
+  });
+
+  it("throws Ajv's error for a schema that does not compile", () => {
+    expect(() => validatorFor({ type: "no-such-type" })).toThrow(/type/);
+  });
+
+  it("stays bounded: old schemas leave the cache and Ajv", () => {
+    for (let i = 0; i < MAX_CACHED_SCHEMAS + 50; i++) validatorFor({ const: `bounded-${i}` });
+    const cached = (ajv as unknown as { _cache: Map<unknown, unknown> })._cache;
+    expect(cached.size).toBeLessThan(MAX_CACHED_SCHEMAS + 50);
+    expect(validatorFor({ const: "bounded-0" })({ x: 1 })).toBe(false);
+    expect(validatorFor({ const: "bounded-0" })("bounded-0")).toBe(true);
+  });
+});
+
+describe("strictSchemaErrors", () => {
+  it("accepts a well-formed schema with known formats", () => {
+    expect(strictSchemaErrors({ type: "string", format: "email" })).toBeNull();
+  });
+
+  it("names unknown keywords and unknown formats", () => {
+    expect(strictSchemaErrors({ type: "string", frmat: "email" })).toMatch(/unknown keyword/);
+    expect(strictSchemaErrors({ type: "string", format: "phone" })).toMatch(/unknown format/);
+  });
+
+  it("rejects a schema that is not JSON Schema", () => {
+    expect(strictSchemaErrors({ type: 12 })).toMatch(/must be/);
+  });
+});

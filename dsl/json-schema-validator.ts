@@ -1,0 +1,113 @@
+/**
+ * The project's one Ajv (JSON Schema draft 2020-12) instance and compiled-schema cache. Pure:
+ * the editor, the compiler, the engine's runtimes and the LLM adapters validate with it alike.
+ *
+ * Options: all errors; lenient about unknown keywords (`strict: false`) and formats (known
+ * formats are never asserted: `ajv-formats` is not a dependency, and an answer a model gives for
+ * `format: email` is not judged by a regex here); `addUsedSchema: false`, so schemas from
+ * different flows or blocks that share an `$id` do not collide, and a compiled schema is not kept
+ * by Ajv once the cache below drops it.
+ *
+ * The registry's *definition check* (is this block schema strict, well-formed JSON Schema?) is a
+ * different question with different options; {@link strictSchemaErrors} answers it, and its
+ * compiled schemas are discarded at once.
+ */
+import { Ajv2020, type ValidateFunction } from "ajv/dist/2020";
+import { canonicalJson } from "./hash";
+
+/** The `format` values block schemas may use (known to the strict check, never asserted). */
+export const SCHEMA_FORMATS: readonly string[] = [
+  "email",
+  "date",
+  "date-time",
+  "time",
+  "duration",
+  "uri",
+  "uri-reference",
+  "uuid",
+  "hostname",
+  "ipv4",
+  "ipv6",
+  "regex",
+];
+
+/** The one Ajv instance that validates data against a JSON Schema. */
+export const ajv: Ajv2020 = new Ajv2020({
+  allErrors: true,
+  strict: false,
+  validateFormats: false,
+  addUsedSchema: false,
+});
+
+/** Compiled validators kept by schema text, at most (least recently used dropped first). */
+export const MAX_CACHED_SCHEMAS = 500;
+
+const byObject = new WeakMap<object, ValidateFunction>();
+const byText = new Map<string, { schema: object | boolean; validate: ValidateFunction }>();
+
+/**
+ * A compiled validator of `schema`, cached by object identity and, for equal schemas built
+ * separately, by canonical JSON text (bounded: the least recently used is dropped, from Ajv too).
+ * Throws Ajv's error when the schema does not compile.
+ *
+ * @example
+ * const v = validatorFor({ type: "object", required: ["id"] });
+ * v({}); // false; v.errors lists `must have required property 'id'`
+ */
+export function validatorFor(schema: object | boolean): ValidateFunction {
+  const isObject = typeof schema === "object";
+  const known = isObject ? byObject.get(schema) : undefined;
+  if (known) return known;
+  const key = canonicalJson(schema);
+  const hit = byText.get(key);
+  if (hit) {
+    byText.delete(key);
+    byText.set(key, hit);
+    if (isObject) byObject.set(schema, hit.validate);
+    return hit.validate;
+  }
+  // A private copy: the caller may mutate its object later; the cache keys stay true.
+  const copy = structuredClone(schema);
+  const validate = ajv.compile(copy);
+  byText.set(key, { schema: copy, validate });
+  if (isObject) byObject.set(schema, validate);
+  while (byText.size > MAX_CACHED_SCHEMAS) {
+    const [oldKey, old] = byText.entries().next().value!;
+    byText.delete(oldKey);
+    if (typeof old.schema === "object") ajv.removeSchema(old.schema);
+  }
+  return validate;
+}
+
+let strictAjv: Ajv2020 | undefined;
+
+/**
+ * The errors of a JSON Schema under strict mode (unknown keywords, unknown formats, ignored
+ * `additionalItems` and the like are errors; types and `required` are not checked strictly), or
+ * `null` when it compiles. The registry checks block definitions with it.
+ *
+ * @example
+ * strictSchemaErrors({ type: "string", frmat: "email" }); // 'strict mode: unknown keyword: "frmat"'
+ */
+export function strictSchemaErrors(schema: object | boolean): string | null {
+  if (!strictAjv) {
+    strictAjv = new Ajv2020({
+      allErrors: true,
+      strict: true,
+      strictTypes: false,
+      strictRequired: false,
+      addUsedSchema: false,
+    });
+    for (const format of SCHEMA_FORMATS) strictAjv.addFormat(format, true);
+  }
+  // A copy compiled and dropped, so nothing of it stays in the strict instance.
+  const copy = structuredClone(schema);
+  try {
+    strictAjv.compile(copy);
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  } finally {
+    if (typeof copy === "object") strictAjv.removeSchema(copy);
+  }
+}

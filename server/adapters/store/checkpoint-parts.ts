@@ -1,0 +1,330 @@
+/**
+ * The parts of a checkpoint's statement, one data-modifying CTE (or two) per part of a
+ * {@link Checkpoint}: completed attempts, an attempt's start and finish, new and consumed tasks,
+ * dead letters, the run row (lease-fenced) and the events. `checkpoint-statement.ts` puts them
+ * together in the order PostgreSQL needs (a CTE reads only those before it).
+ */
+import type { Checkpoint } from "@/server/engine/ports";
+import type {
+  AttemptFinish,
+  AttemptRecord,
+  AttemptStart,
+  DeadLetterRecord,
+  NewEvent,
+  NewRun,
+  NewTask,
+  RunUpdate,
+} from "@/server/engine/types";
+import { ATTEMPT_COLS, TERMINAL, irJson, iso, json, Params, storedInputs, ts } from "./sql-rows";
+
+/** A new run's statement: created leased to its owner. */
+export type NewLeasedRun = NewRun & { lease: { owner: string; expiresAt: number } };
+
+/** A statement being built: its parameters, its CTEs and the gate its inserts pass. */
+export class Statement {
+  private readonly params = new Params();
+  readonly ctes: string[] = [];
+  /** The run id's placeholder. */
+  readonly run: string;
+  /** `WHERE <gate>` for the inserts of a gated statement, else empty. */
+  where = "";
+  private nowP: string | undefined;
+  private consumedP: string | undefined;
+
+  constructor(
+    runId: string,
+    private readonly cp: Checkpoint,
+  ) {
+    this.run = this.add(runId);
+  }
+
+  get values(): unknown[] {
+    return this.params.values;
+  }
+
+  /** Binds a parameter; returns its placeholder. */
+  add(v: unknown): string {
+    return this.params.add(v);
+  }
+
+  /** The checkpoint's time (parameters PostgreSQL must type are added only where used). */
+  now(): string {
+    const cp = this.cp;
+    return (this.nowP ??= `${this.add(cp.run?.finishedAt ?? cp.finish?.finishedAt ?? cp.events?.[0]?.at ?? 0)}::float8`);
+  }
+
+  /** The ids of the tasks the checkpoint consumes, as a jsonb array. */
+  consumed(): string {
+    return (this.consumedP ??= `${this.add(JSON.stringify(this.cp.consumeTasks ?? []))}::jsonb`);
+  }
+
+  /** Whether a CTE of that name is part of the statement. */
+  has(name: string): boolean {
+    return this.ctes.some((c) => c.startsWith(`${name} AS`));
+  }
+}
+
+const ATTEMPT_INSERT_COLS = `"runId", "stepId", "attempt", "status", "blockId", "inputs", "output", "error", "classification",
+      "idempotencyKey", "consentId", "startedAt", "finishedAt", "durationMs", "retryAt", "finishSeq", "workerId"`;
+
+/** The placeholders of an attempt's (stepId, attempt). */
+export type AttemptKey = [string, string];
+
+/**
+ * An attempt's start (`ins_start`, and `old_start`: the row as it was). With `finish` of the
+ * same attempt (a side-effect step's one durable write) the row is inserted finished; a row
+ * already there (a crashed worker's start) is finished by {@link finishAttempt} instead,
+ * exactly as two checkpoints in a row would do.
+ */
+export function startAttempt(
+  s: Statement,
+  start: AttemptStart,
+  finish?: AttemptFinish,
+): AttemptKey {
+  const step = s.add(start.stepId);
+  const attempt = s.add(start.attempt);
+  const fStatus = finish ? s.add(finish.status) : undefined;
+  const values = finish
+    ? `${fStatus}, ${s.add(start.blockId)}, ${s.add(json(storedInputs(start.inputs)))}::jsonb, ${s.add(json(finish.output ?? null))}::jsonb,
+          ${s.add(json(finish.error ?? null))}::jsonb, ${s.add(json(finish.error?.classification ?? null))}::jsonb,
+          ${s.add(start.idempotencyKey)}, ${s.add(start.consentId)}, ${ts(s.add(start.startedAt))},
+          CASE WHEN ${fStatus} = 'waiting' THEN NULL ELSE ${ts(s.add(finish.finishedAt))} END,
+          ${s.add(finish.durationMs ?? null)}::int, ${ts(s.add(iso(finish.retryAt)))},
+          CASE WHEN ${fStatus} = 'waiting' THEN NULL ELSE nextval('"StepAttempt_finishSeq_seq"') END,
+          ${s.add(start.workerId)}`
+    : `'running', ${s.add(start.blockId)}, ${s.add(json(storedInputs(start.inputs)))}::jsonb, NULL, NULL, NULL,
+          ${s.add(start.idempotencyKey)}, ${s.add(start.consentId)}, ${ts(s.add(start.startedAt))}, NULL, NULL, NULL, NULL, ${s.add(start.workerId)}`;
+  s.ctes.push(`ins_start AS (
+        INSERT INTO "StepAttempt" (${ATTEMPT_INSERT_COLS})
+        SELECT ${s.run}::uuid, ${step}, ${attempt}::int, ${values} ${s.where}
+        ON CONFLICT ("runId", "stepId", "attempt") DO NOTHING RETURNING ${ATTEMPT_COLS})`);
+  s.ctes.push(`old_start AS (SELECT ${ATTEMPT_COLS} FROM "StepAttempt"
+        WHERE "runId" = ${s.run}::uuid AND "stepId" = ${step} AND "attempt" = ${attempt}::int)`);
+  return [step, attempt];
+}
+
+/**
+ * An attempt's finish or park (`upd_finish`): applied to a running row, or to a waiting one
+ * by a terminal result; a second terminal result changes nothing. Without a start in the same
+ * statement (`merged` unset) `old_finish` reads the row as it was.
+ */
+export function finishAttempt(s: Statement, f: AttemptFinish, merged?: AttemptKey): void {
+  const [step, attempt] = merged ?? [s.add(f.stepId), s.add(f.attempt)];
+  const status = s.add(f.status);
+  s.ctes.push(`upd_finish AS (
+        UPDATE "StepAttempt" SET "status" = ${status}, "output" = ${s.add(json(f.output ?? null))}::jsonb,
+          "error" = ${s.add(json(f.error ?? null))}::jsonb, "classification" = ${s.add(json(f.error?.classification ?? null))}::jsonb,
+          "finishedAt" = CASE WHEN ${status} = 'waiting' THEN NULL ELSE ${ts(s.add(f.finishedAt))} END,
+          "durationMs" = ${s.add(f.durationMs ?? null)}::int, "retryAt" = ${ts(s.add(iso(f.retryAt)))},
+          "finishSeq" = CASE WHEN ${status} = 'waiting' THEN NULL ELSE nextval('"StepAttempt_finishSeq_seq"') END
+        WHERE "runId" = ${s.run}::uuid AND "stepId" = ${step} AND "attempt" = ${attempt}::int
+          AND ("status" = 'running' OR ("status" = 'waiting' AND ${status} <> 'waiting'))
+        RETURNING ${ATTEMPT_COLS})`);
+  if (!merged)
+    s.ctes.push(`old_finish AS (SELECT ${ATTEMPT_COLS} FROM "StepAttempt"
+        WHERE "runId" = ${s.run}::uuid AND "stepId" = ${step} AND "attempt" = ${attempt}::int)`);
+}
+
+/** New tasks (retries, timers); an id already there is ignored. */
+export function insertTasks(s: Statement, tasks: NewTask[]): void {
+  s.ctes.push(`ins_tasks AS (
+        INSERT INTO "RunTask" ("id", "runId", "stepId", "kind", "dueAt", "payload", "createdAt")
+        SELECT x."id"::uuid, ${s.run}::uuid, x."stepId", x."kind", ${ts('x."dueAt"')}, x."payload", ${ts('x."createdAt"')}
+        FROM jsonb_to_recordset(${s.add(JSON.stringify(tasks.map((t) => ({ ...t, payload: t.payload ?? null }))))}::jsonb)
+          AS x("id" text, "stepId" text, "kind" text, "dueAt" float8, "payload" jsonb, "createdAt" float8)
+        ${s.where}
+        ON CONFLICT ("id") DO NOTHING RETURNING 1)`);
+}
+
+/** Tasks the engine applied: marked done at the checkpoint's time. */
+export function consumeTasks(s: Statement): void {
+  s.ctes.push(`done_tasks AS (
+        UPDATE "RunTask" SET "doneAt" = ${ts(s.now())}
+        WHERE "runId" = ${s.run}::uuid AND "doneAt" IS NULL
+          AND "id"::text IN (SELECT jsonb_array_elements_text(${s.consumed()})) RETURNING 1)`);
+}
+
+/** Dead letters: one per (run, step). */
+export function insertDeadLetters(s: Statement, deadLetters: DeadLetterRecord[]): void {
+  s.ctes.push(`ins_dead AS (
+        INSERT INTO "DeadLetter" ("id", "runId", "workspaceId", "stepId", "blockId", "error", "inputs", "attempts", "classification", "createdAt")
+        SELECT x."id"::uuid, ${s.run}::uuid, x."workspaceId"::uuid, x."stepId", x."blockId", x."error", x."inputs", x."attempts",
+          x."classification", ${ts('x."createdAt"')}
+        FROM jsonb_to_recordset(${s.add(JSON.stringify(deadLetters.map((d) => ({ ...d, inputs: storedInputs(d.inputs) }))))}::jsonb)
+          AS x("id" text, "workspaceId" text, "stepId" text, "blockId" text, "error" jsonb, "inputs" jsonb, "attempts" int,
+            "classification" jsonb, "createdAt" float8)
+        ${s.where}
+        ON CONFLICT ("runId", "stepId") DO NOTHING RETURNING 1)`);
+}
+
+/** What {@link writeRun} leaves for the parts after it. */
+export interface RunPart {
+  /** The `held` expression (the committer holds the lease), over the locked row `o`. */
+  held: string;
+  /** The placeholder of the number of events (the run's `eventSeq` grows by it). */
+  nEvents: string;
+}
+
+/**
+ * The run row (`o`: locked first, FOR UPDATE reads the latest version, so the lease check and
+ * the event sequence are exact even while a signal or a cancel races with this commit; then
+ * `upd_run`). Updates apply only while `owner` holds the lease and the run is not finished;
+ * the event sequence always advances. A new run (`create`) is inserted with its first
+ * checkpoint applied instead.
+ */
+export function writeRun(
+  s: Statement,
+  owner: string | null,
+  u: RunUpdate,
+  nEvents: number,
+  newTasks: NewTask[],
+  create?: NewLeasedRun,
+): RunPart {
+  const nEventsP = s.add(nEvents);
+  const ownerP = s.add(owner);
+  const has = (v: unknown) => `${s.add(v !== undefined)}::boolean`;
+  const statusP = s.add(u.status ?? null);
+  const newTaskMin = newTasks.length ? Math.min(...newTasks.map((t) => t.dueAt)) : null;
+  const held = `(o."leaseOwner" IS NOT NULL AND o."leaseOwner" = ${ownerP}::text)`;
+  const apply = `(${held} AND o."status" NOT IN ${TERMINAL})`;
+  const finalStatus = `(CASE WHEN ${apply} THEN coalesce(${statusP}::"RunStatus", o."status") ELSE o."status" END)`;
+  const release = s.add(Boolean(u.release));
+  // The run's current columns: the stored row, or a new run's initial values.
+  const cur = (col: string, initial: string | (() => string)) =>
+    create ? (typeof initial === "string" ? initial : initial()) : `r."${col}"`;
+  const releasing = `(${held} AND (${release}::boolean OR ${finalStatus} IN ${TERMINAL}))`;
+  const runSet: Array<[string, string]> = [
+    ["eventSeq", `${cur("eventSeq", "0")} + ${nEventsP}::int`],
+    ["status", finalStatus],
+    [
+      "output",
+      `CASE WHEN ${apply} AND ${has(u.output)} THEN ${s.add(json(u.output))}::jsonb ELSE ${cur("output", "NULL")} END`,
+    ],
+    [
+      "error",
+      `CASE WHEN ${apply} AND ${has(u.error)} THEN ${s.add(json(u.error))}::jsonb ELSE ${cur("error", "NULL")} END`,
+    ],
+    [
+      "startedAt",
+      `CASE WHEN ${apply} AND ${cur("startedAt", "NULL")} IS NULL AND ${has(u.startedAt)} THEN ${ts(s.add(u.startedAt ?? null))} ELSE ${cur("startedAt", "NULL")} END`,
+    ],
+    [
+      "finishedAt",
+      `CASE WHEN ${apply} AND ${has(u.finishedAt)} THEN ${ts(s.add(u.finishedAt ?? null))} ELSE ${cur("finishedAt", "NULL")} END`,
+    ],
+    [
+      "dueAt",
+      `CASE
+          WHEN ${apply} AND ${finalStatus} IN ${TERMINAL} THEN NULL
+          WHEN ${apply} AND ${release}::boolean THEN (SELECT min(d) FROM (
+              SELECT min(t."dueAt") AS d FROM "RunTask" t WHERE t."runId" = o."id" AND t."doneAt" IS NULL
+                AND t."id"::text NOT IN (SELECT jsonb_array_elements_text(${s.consumed()}))
+              UNION ALL SELECT ${ts(s.add(newTaskMin))}
+              UNION ALL SELECT o."dueAt") AS due)
+          ELSE ${cur("dueAt", "NULL")} END`,
+    ],
+    [
+      "leaseOwner",
+      `CASE WHEN ${releasing} THEN NULL ELSE ${cur("leaseOwner", `${ownerP}::text`)} END`,
+    ],
+    [
+      "leaseExpiresAt",
+      `CASE WHEN ${releasing} THEN NULL ELSE ${cur("leaseExpiresAt", () => ts(s.add(create!.lease.expiresAt)))} END`,
+    ],
+    ["updatedAt", `CASE WHEN ${apply} THEN now() ELSE ${cur("updatedAt", "now()")} END`],
+  ];
+  if (create) insertRun(s, ownerP, runSet, create);
+  else {
+    s.ctes.push(
+      `o AS (SELECT "id", "leaseOwner", "status", "dueAt" FROM "Run" WHERE "id" = ${s.run}::uuid FOR UPDATE)`,
+    );
+    s.ctes.push(`upd_run AS (
+      UPDATE "Run" r SET ${runSet.map(([k, v]) => `"${k}" = ${v}`).join(",\n        ")}
+      FROM o WHERE r."id" = o."id"
+      RETURNING r."eventSeq", r."status"::text AS status, ${held} AS held)`);
+  }
+  return { held, nEvents: nEventsP };
+}
+
+/** A new run inserted with its first checkpoint's run columns (`o` is its initial state). */
+function insertRun(
+  s: Statement,
+  ownerP: string,
+  runSet: Array<[string, string]>,
+  c: NewLeasedRun,
+): void {
+  s.ctes.push(
+    `o AS (SELECT ${s.run}::uuid AS "id", ${ownerP}::text AS "leaseOwner", 'running'::"RunStatus" AS "status",
+          NULL::timestamp(3) AS "dueAt" ${s.where})`,
+  );
+  const cols: Array<[string, string]> = [
+    ["id", `${s.run}::uuid`],
+    ["workspaceId", `${s.add(c.workspaceId)}::uuid`],
+    ["workflowId", `${s.add(c.workflowId)}::uuid`],
+    ["version", `${s.add(c.version)}::text`],
+    ["irHash", `${s.add(c.ir.hash)}::text`],
+    ["ir", `${s.add(irJson(c.ir))}::jsonb`],
+    ["inputs", `${s.add(JSON.stringify(c.inputs))}::jsonb`],
+    ["parentRunId", `${s.add(c.parentRunId ?? null)}::uuid`],
+    ["parentStepId", `${s.add(c.parentStepId ?? null)}::text`],
+    ["idempotencyKey", `${s.add(c.idempotencyKey ?? null)}::text`],
+    ["startedBy", `${s.add(c.startedBy ?? null)}::text`],
+    ["createdAt", ts(s.add(c.now))],
+    ...runSet,
+  ];
+  s.ctes.push(`upd_run AS (
+        INSERT INTO "Run" (${cols.map(([k]) => `"${k}"`).join(", ")})
+        SELECT ${cols.map(([, v]) => v).join(",\n          ")} FROM o
+        RETURNING "eventSeq", "status"::text AS status, TRUE AS held)`);
+}
+
+/**
+ * The checkpoint's events and its completed attempts (pure results, skips, failures before a
+ * runtime ran) as ONE `RunStepLog` row: pure steps are recomputed after a crash, so they need
+ * no row of their own (`sql-step-log.ts` expands it on read). Events are numbered from the
+ * run's new `eventSeq` down; each completed attempt takes its completion order (`finishSeq`)
+ * from the same sequence as the attempt rows. A duplicate (same event key, same attempt) is
+ * dropped on read, the first one recorded wins, as a unique key would have it.
+ */
+export function insertStepLog(
+  s: Statement,
+  attempts: AttemptRecord[],
+  events: NewEvent[],
+  nEvents: string,
+): void {
+  const rows = attempts.map((a, i) => ({
+    i: i + 1,
+    stepId: a.stepId,
+    attempt: a.attempt,
+    status: a.status,
+    blockId: a.blockId,
+    inputs: storedInputs(a.inputs),
+    output: a.output ?? null,
+    error: a.error,
+    classification: a.classification,
+    idempotencyKey: a.idempotencyKey,
+    consentId: a.consentId,
+    startedAt: a.startedAt,
+    finishedAt: a.finishedAt,
+    durationMs: a.durationMs,
+    retryAt: a.retryAt,
+    workerId: a.workerId,
+  }));
+  const evs = events.map((e, i) => ({
+    i: i + 1,
+    type: e.type,
+    stepId: e.stepId ?? null,
+    data: e.data ?? null,
+    key: e.key ?? null,
+    at: e.at,
+  }));
+  const finishSeqs = attempts.length
+    ? `(SELECT array_agg(nextval('"StepAttempt_finishSeq_seq"') ORDER BY g) FROM generate_series(1, ${s.add(attempts.length)}::int) g)`
+    : "NULL::bigint[]";
+  s.ctes.push(`ins_log AS (
+        INSERT INTO "RunStepLog" ("runId", "firstSeq", "attempts", "finishSeqs", "events")
+        SELECT ${s.run}::uuid, u."eventSeq" - ${nEvents}::int + 1, ${s.add(rows.length ? JSON.stringify(rows) : null)}::json,
+          ${finishSeqs}, ${s.add(evs.length ? JSON.stringify(evs) : null)}::json
+        FROM upd_run u
+        RETURNING 1)`);
+}

@@ -1,0 +1,170 @@
+/**
+ * A checkpoint as ONE SQL statement (data-modifying CTEs): atomic without an explicit
+ * transaction, one round trip per side effect. A new run's statement (an inline run recorded at
+ * its first durable point) may be gated by a guard and a trigger's claim: when either fails it
+ * writes nothing at all. The parts are in `checkpoint-parts.ts`.
+ */
+import type { Checkpoint, CommitResult } from "@/server/engine/ports";
+import type { RunStatus } from "@/server/engine/types";
+import {
+  consumeTasks,
+  finishAttempt,
+  insertDeadLetters,
+  insertStepLog,
+  insertTasks,
+  startAttempt,
+  Statement,
+  writeRun,
+  type AttemptKey,
+  type NewLeasedRun,
+} from "./checkpoint-parts";
+import { parse, toAttempt, type Row } from "./sql-rows";
+
+/** Extra parts of a new run's statement (see `SqlRunStore.createWithCheckpoint`). */
+export interface StatementParts {
+  /** A read-only condition, checked first; false: the statement writes nothing. */
+  guard?: string;
+  /**
+   * The trigger's claim: an `INSERT ... SELECT ... WHERE <gate> ON CONFLICT DO NOTHING
+   * RETURNING 1` given the guard's condition; no row: the statement writes nothing else.
+   */
+  claim?: (gate: string) => string;
+  /** More data-modifying CTEs, written when the gate (guard and claim) passed. */
+  ctes?: (gate: string) => string[];
+}
+
+/** Options of a new run's statement. */
+export interface WriteOptions {
+  /** A transaction-level advisory lock the statement takes. */
+  advisoryLock?: string;
+  /** Guard, claim and more CTEs; `add` binds a parameter and returns its placeholder. */
+  parts?: (add: (v: unknown) => string) => StatementParts;
+}
+
+/** What a checkpoint's statement did; `guard`/`claimed` for a gated new run. */
+export type WriteResult = CommitResult & { guard?: boolean; claimed?: boolean };
+
+/** A built statement and how to read its one result row. */
+export interface CheckpointStatement {
+  text: string;
+  values: unknown[];
+  read(row: Row): WriteResult;
+}
+
+/** CTEs whose row counts the statement returns (for tests and logs reading the result). */
+const COUNTED = ["ins_tasks", "done_tasks", "ins_dead", "ins_log", "lk"];
+
+/** Builds the statement of `cp` for run `runId` (`create`: the run is new, leased to `owner`). */
+export function checkpointStatement(
+  runId: string,
+  owner: string | null,
+  cp: Checkpoint,
+  create?: NewLeasedRun,
+  opts: WriteOptions = {},
+): CheckpointStatement {
+  const s = new Statement(runId, cp);
+  const parts = create && opts.parts ? opts.parts((v) => s.add(v)) : undefined;
+  const { guardOk, gate } = gateCtes(s, parts);
+  // A start and a finish of the same attempt in one checkpoint: one row, inserted finished.
+  const merged =
+    cp.start !== undefined &&
+    cp.finish !== undefined &&
+    cp.start.stepId === cp.finish.stepId &&
+    cp.start.attempt === cp.finish.attempt;
+  let startKey: AttemptKey | undefined;
+  if (cp.start) startKey = startAttempt(s, cp.start, merged ? cp.finish : undefined);
+  if (cp.finish) finishAttempt(s, cp.finish, merged ? startKey : undefined);
+  const newTasks = cp.tasks ?? [];
+  if (newTasks.length) insertTasks(s, newTasks);
+  if (cp.consumeTasks?.length) consumeTasks(s);
+  if (cp.deadLetters?.length) insertDeadLetters(s, cp.deadLetters);
+  const events = cp.events ?? [];
+  const run = writeRun(s, owner, cp.run ?? {}, events.length, newTasks, create);
+  if (opts.advisoryLock)
+    s.ctes.push(
+      `lk AS (SELECT pg_advisory_xact_lock(hashtext(${s.add(opts.advisoryLock)}::text)) AS l)`,
+    );
+  if (parts?.ctes) s.ctes.push(...parts.ctes(gate));
+  if (events.length || cp.attempts?.length)
+    insertStepLog(s, cp.attempts ?? [], events, run.nEvents);
+
+  const selects = [`(SELECT row_to_json(u) FROM upd_run u)::text AS run`];
+  if (parts) selects.push(`${guardOk} AS guard_ok`, `${gate} AS claimed`);
+  if (cp.start) {
+    selects.push(`(SELECT row_to_json(s) FROM ins_start s)::text AS fresh_start`);
+    selects.push(`(SELECT row_to_json(s) FROM old_start s)::text AS old_start`);
+  }
+  if (cp.finish) {
+    selects.push(`(SELECT row_to_json(f) FROM upd_finish f)::text AS fresh_finish`);
+    if (!merged) selects.push(`(SELECT row_to_json(f) FROM old_finish f)::text AS old_finish`);
+  }
+  for (const name of COUNTED)
+    if (s.has(name)) selects.push(`(SELECT count(*) FROM ${name})::int AS ${name}`);
+  return {
+    text: `WITH ${s.ctes.join(",\n")} SELECT ${selects.join(", ")}`,
+    values: s.values,
+    read: (row) => readResult(row, runId, owner, cp, Boolean(parts), merged),
+  };
+}
+
+/**
+ * A new run's statement may be gated: a guard (checked first), then a claim (the trigger's own
+ * row); when either fails the statement writes nothing at all.
+ */
+function gateCtes(
+  s: Statement,
+  parts: StatementParts | undefined,
+): { guardOk: string; gate: string } {
+  if (parts?.guard) s.ctes.push(`g AS (SELECT coalesce((${parts.guard}), FALSE) AS ok)`);
+  const guardOk = parts?.guard ? "(SELECT ok FROM g)" : "TRUE";
+  let gate = guardOk;
+  if (parts?.claim) {
+    s.ctes.push(`claim AS (${parts.claim(guardOk)})`);
+    s.ctes.push(`go AS (SELECT EXISTS (SELECT 1 FROM claim) AS ok)`);
+    gate = "(SELECT ok FROM go)";
+  }
+  s.where = gate === "TRUE" ? "" : `WHERE ${gate}`;
+  return { guardOk, gate };
+}
+
+/** The {@link CommitResult} of the statement's result row. */
+function readResult(
+  r: Row,
+  runId: string,
+  owner: string | null,
+  cp: Checkpoint,
+  gated: boolean,
+  merged: boolean,
+): WriteResult {
+  if (gated && !(r.guard_ok && r.claimed))
+    return { leaseHeld: false, runStatus: "queued", guard: Boolean(r.guard_ok), claimed: false };
+  const runRow = parse(r.run) as { status: RunStatus; held: boolean } | null;
+  if (!runRow) throw new Error(`run ${runId} not found`);
+  const result: WriteResult = {
+    leaseHeld: Boolean(runRow.held) && owner !== null,
+    runStatus: runRow.status,
+  };
+  if (gated) Object.assign(result, { guard: true, claimed: true });
+  if (cp.start) {
+    const fresh = parse(r.fresh_start) as Row | null;
+    result.startedFresh = fresh !== null;
+    result.started = toAttempt((fresh ?? parse(r.old_start)) as Row);
+  }
+  if (merged) {
+    // Inserted finished, or the crashed worker's running row finished now, or (neither)
+    // another worker's result, which the engine adopts.
+    const fresh = (parse(r.fresh_start) ?? parse(r.fresh_finish)) as Row | null;
+    result.finishedFirst = fresh !== null;
+    result.finished = toAttempt((fresh ?? parse(r.old_start)) as Row);
+  } else if (cp.finish) {
+    const fresh = parse(r.fresh_finish) as Row | null;
+    result.finishedFirst = fresh !== null;
+    const old = parse(r.old_finish) as Row | null;
+    if (!fresh && !old)
+      throw new Error(
+        `attempt ${cp.finish.stepId}#${cp.finish.attempt} of run ${runId} was never started`,
+      );
+    result.finished = toAttempt((fresh ?? old) as Row);
+  }
+  return result;
+}

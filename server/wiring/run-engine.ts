@@ -1,0 +1,107 @@
+/**
+ * The engine's wiring for the server (part of the composition root, `server/composition.ts`):
+ * the block runtimes (built-ins, connectors, agents on the configured models) behind the egress
+ * guard, the workspace's flows as subflows, and the engine itself on the services' ports (SQL
+ * run store, ledger sink, clock, ids, notifier hooks, prom-client metrics, pino logs). Moved out
+ * of the domain: wiring is not a use case.
+ */
+import { appOrigin, dbConnectorResolver } from "@/server/adapters/connectors/store";
+import {
+  createConnectorRuntime,
+  withConnectorRuntimes,
+} from "@/server/adapters/connectors/runtime";
+import type { EgressGuard } from "@/server/adapters/egress/guard";
+import { createAgentRuntime } from "@/server/adapters/llm/agent-runtime";
+import { createPrismaAgentMemory } from "@/server/adapters/llm/prisma-memory";
+import { createPrismaUsageSink } from "@/server/adapters/llm/prisma-usage";
+import { createAgentToolExecutor, flowChainFromStore } from "@/server/domain/run/agent-wiring";
+import type { Db } from "@/server/domain/types";
+import { compileFlowCached, serverRegistry } from "@/server/domain/workflow/compile-flow";
+import { NonRetryableError } from "@/server/engine/errors";
+import type { FlowResolver, RunStore, RuntimeRegistry } from "@/server/engine/ports";
+import { builtinRuntimes } from "@/server/engine/runtimes/registry";
+import { logger } from "@/server/logger";
+
+/** The shared block registry of the server (primitives; workspace blocks arrive later). */
+export const blockRegistry = serverRegistry;
+
+/** Resolves `name@major` to the newest version of that major of a workspace flow (subflows). */
+export function workspaceFlows(db: Db): FlowResolver {
+  return {
+    async resolve(workspaceId, ref) {
+      const [name, majorText] = ref.split("@");
+      const major = Number(majorText);
+      const versions = await db.workflowVersion.findMany({
+        where: { workflow: { workspaceId, deletedAt: null } },
+        orderBy: { createdAt: "desc" },
+        take: 500,
+      });
+      for (const v of versions) {
+        if (Number(v.version.split(".")[0]) !== major) continue;
+        // Versions are immutable: each is compiled once per process, not per subflow lookup.
+        const { ir } = compileFlowCached(`v:${v.id}`, v.dsl);
+        if (ir && ir.name === name) return { ir, workflowId: v.workflowId, version: v.version };
+      }
+      return null;
+    },
+  };
+}
+
+/**
+ * Every block runtime of the server: the engine's built-ins (control, data, policy, human, http,
+ * trigger), the CRM/Billing/CLM and imported connectors, and the agent blocks on the configured
+ * models (the built-in demo model when TRUSTFLOW_MODELS is unset; with `[]`, an agent step fails
+ * with a configuration error naming TRUSTFLOW_MODELS).
+ * An agent step's `tools` are called through the connectors and built-ins (read-only blocks
+ * only, see `agent-wiring.ts`); a sub-flow's agents read the memory of its parent flows.
+ */
+export function serverRuntimes(
+  db: Db,
+  opts: { egress: EgressGuard; runs: RunStore },
+): RuntimeRegistry {
+  // Every outbound call of a run (http.request, connectors, OAuth2 tokens) goes through the
+  // egress guard bound to the run's workspace.
+  const { egress, runs } = opts;
+  const connectors = withConnectorRuntimes(
+    builtinRuntimes({ fetchFor: egress.fetchFor }),
+    createConnectorRuntime({
+      resolveConnector: dbConnectorResolver(db, { demoOrigin: appOrigin() }),
+      breakers: null,
+      fetchFor: egress.fetchFor,
+    }),
+  );
+  let agentRuntime: ReturnType<ReturnType<typeof createAgentRuntime>["blockRuntime"]> | undefined;
+  let agentError: Error | undefined;
+  const agents = () => {
+    if (!agentRuntime && !agentError) {
+      try {
+        agentRuntime = createAgentRuntime({
+          memory: createPrismaAgentMemory(db),
+          usageSink: createPrismaUsageSink(db),
+          logger: logger().child({ component: "agents" }),
+          toolExecutor: createAgentToolExecutor({ registry: blockRegistry, runtimes: connectors }),
+          flowChainOf: flowChainFromStore(runs),
+        }).blockRuntime();
+      } catch (err) {
+        agentError = err as Error;
+      }
+    }
+    if (agentError) {
+      // A broken model configuration fails agent steps with its own message, not "no runtime".
+      const message = agentError.message;
+      return {
+        execute: () =>
+          Promise.reject(
+            new NonRetryableError(message, {
+              classification: { severity: "high", category: "system" },
+            }),
+          ),
+      };
+    }
+    return agentRuntime;
+  };
+  return {
+    get: (blockId) =>
+      (blockId.startsWith("agent.") ? agents() : undefined) ?? connectors.get(blockId),
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * The composition root's builder: every service of a process, built from its database and the
+ * validated environment, and the only code that knows every adapter. `server/composition.ts`
+ * memoises the one instance of the web process (it is "server-only"; this module is not, so
+ * `npm run worker`, the tests and the benchmarks build theirs with the same function: a test
+ * hands it a PGlite database, `server/testing/services.ts`).
+ *
+ * ```ts
+ * const services = createServices(await openDatabase({ kind: "pglite" }));
+ * await startRun(services, actor, { workflowId, inputs: {} });   // the domain takes its ports
+ * const worker = startEmbeddedWorker(services, { engine: services.engine() });
+ * ```
+ */
+import { connectorDeps } from "@/server/adapters/connectors/vault";
+import type { EgressGuard } from "@/server/adapters/egress/guard";
+import { serverEgressGuard } from "@/server/adapters/egress/server-guard";
+import { promMetrics } from "@/server/adapters/metrics/prom-metrics";
+import { createRunNotifier } from "@/server/adapters/notify/run-notifier";
+import type { Database } from "@/server/adapters/prisma";
+import { mathRandom, systemClock, uuidIds } from "@/server/adapters/queue/embedded-ports";
+import type { FireDueSchedules } from "@/server/adapters/queue/scheduler";
+import { ledgerAuditSink, SqlLedger } from "@/server/adapters/store/sql-audit";
+import { SqlRunStore, sqlFromDriver, type SqlQuery } from "@/server/adapters/store/sql-run-store";
+import {
+  sqlInlineRecorder,
+  sqlTransactor,
+  sqlWebhookLookups,
+} from "@/server/adapters/store/sql-transactor";
+import type { ConnectorDeps, CredentialVault } from "@/server/domain/connector/ports";
+import {
+  Admission,
+  admissionLimitsOf,
+  processLoopClock,
+  type AdmissionLimits,
+} from "@/server/domain/run/admission";
+import type { RunNotifier, TriggerDeps } from "@/server/domain/run/ports";
+import { workspaceSecretsLoader } from "@/server/domain/secret/secrets";
+import { fireDueSchedules } from "@/server/domain/trigger/schedules";
+import { WebhookCache } from "@/server/domain/trigger/webhook-cache";
+import type { Db } from "@/server/domain/types";
+import { Engine, type EngineOptions } from "@/server/engine/engine";
+import type { AuditSink, Clock, IdGen, MetricsSink, Random } from "@/server/engine/ports";
+import { env } from "@/server/env";
+import { logger } from "@/server/logger";
+import { serverRuntimes, workspaceFlows } from "./run-engine";
+
+/** What a process's services may be given instead of the defaults. */
+export interface ServicesConfig {
+  /** Admission limits. Default: the environment's (`TRUSTFLOW_ADMISSION_*`, ...). */
+  admission?: AdmissionLimits;
+  /** The run notifier. Default: a new one (one per process: the composition root's). */
+  notifier?: RunNotifier;
+  /** The connector dependencies (vault, OpenAPI importer). Default: the keyring's. */
+  connectors?: ConnectorDeps;
+  /** The egress guard of the runtimes. Default: the server's, on the database's allow list. */
+  egress?: EgressGuard;
+}
+
+/** What {@link Services.newEngine} may replace: any engine option, and the egress guard. */
+export type EngineOverrides = Partial<EngineOptions> & { egress?: EgressGuard };
+
+/** Every service of a process. It is the domain's `TriggerDeps` (hence `RunDeps`) too. */
+export interface Services extends TriggerDeps {
+  database: Database;
+  /** Raw SQL on the database's driver (heartbeats, gauges, NOTIFY). */
+  sql: SqlQuery;
+  /** The ledger appender with this process's memory of each chain's head. */
+  ledger: SqlLedger;
+  /** The engine's audit sink (run ends, consent uses), batched on the driver. */
+  audit: AuditSink;
+  connectors: ConnectorDeps;
+  vault: CredentialVault;
+  egress: EgressGuard;
+  clock: Clock;
+  ids: IdGen;
+  random: Random;
+  metrics: MetricsSink;
+  /** The process's engine, built at first use (embedded worker, inline webhooks). */
+  engine(): Engine;
+  /** Another engine on the same services (a worker's own id and metrics; tests' runtimes). */
+  newEngine(overrides?: EngineOverrides): Engine;
+  /** The schedules' use case on these services (the scheduler loop calls it). */
+  fireDueSchedules: FireDueSchedules;
+}
+
+/** The services built for each Prisma client (tRPC contexts built from a client alone). */
+const byClient = new WeakMap<Db, Services>();
+
+/** The services {@link createServices} built on `db`'s database, if any. */
+export function servicesOfClient(db: Db): Services | undefined {
+  return byClient.get(db);
+}
+
+/** Builds a process's services on `database`. Cheap: nothing connects or starts here. */
+export function createServices(database: Database, config: ServicesConfig = {}): Services {
+  const db = database.prisma;
+  const driver = database.driver;
+  const sql = sqlFromDriver(driver);
+  const runs = new SqlRunStore(sql);
+  const ledger = new SqlLedger();
+  const notifier = config.notifier ?? createRunNotifier();
+  const connectors = config.connectors ?? connectorDeps();
+  const egress = config.egress ?? serverEgressGuard(db);
+  const admission = new Admission(config.admission ?? admissionLimitsOf(env()), processLoopClock());
+  const audit = ledgerAuditSink(driver, ledger);
+  let engine: Engine | undefined;
+
+  const newEngine = (overrides: EngineOverrides = {}): Engine => {
+    const { egress: egressOverride, runtimes, ...rest } = overrides;
+    return new Engine({
+      store: runs,
+      clock: systemClock,
+      ids: uuidIds,
+      random: mathRandom,
+      runtimes: runtimes ?? serverRuntimes(db, { egress: egressOverride ?? egress, runs }),
+      audit,
+      flows: workspaceFlows(db),
+      metrics: promMetrics,
+      logger: logger(),
+      workerId: `web-${process.pid}-${uuidIds.next().slice(0, 8)}`,
+      onRunQueued: notifier.runDue,
+      onRunFinished: notifier.runFinished,
+      // Sub-flow depth and active runs per workspace (TRUSTFLOW_MAX_SUBFLOW_DEPTH, _ACTIVE_RUNS).
+      ...admission.engineLimits(),
+      // `secrets.<name>`: the workspace's secrets, decrypted for a run that reads them (redacted
+      // from everything the engine stores: server/engine/secret-redaction.ts).
+      secrets: workspaceSecretsLoader(db, () => connectors.vault),
+      ...rest,
+    });
+  };
+
+  const services: Services = {
+    database,
+    db,
+    sql,
+    runs,
+    ledger,
+    audit,
+    transactor: sqlTransactor(driver, ledger),
+    inlineRecorder: sqlInlineRecorder(driver, ledger),
+    webhooks: sqlWebhookLookups(sql),
+    webhookCache: new WebhookCache(),
+    notifier,
+    admission,
+    connectors,
+    vault: connectors.vault,
+    egress,
+    clock: systemClock,
+    ids: uuidIds,
+    random: mathRandom,
+    metrics: promMetrics,
+    engine: () => (engine ??= newEngine()),
+    newEngine,
+    fireDueSchedules: (now, opts) => fireDueSchedules(services, now, opts),
+  };
+  byClient.set(db, services);
+  return services;
+}
