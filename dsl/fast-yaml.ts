@@ -15,18 +15,30 @@
  * collection closing there (eemeli/yaml attaches those to a scalar; comments after an empty
  * value are absorbed by it), or that disagree in indentation with each other.
  *
+ * This module holds the entry point and the block structure: indentation, comment placement,
+ * block sequences and mappings, and the scanning of plain scalars in block context. What it
+ * shares with the flow parser (the decline signal, character classes, quoted scalars) is in
+ * `fast-yaml-scan.ts`; one-line flow collections are `fast-yaml-flow.ts`, and
+ * plain-scalar resolution with the core schema is `yaml-core-schema.ts`.
+ *
  * Guarded by `fast-yaml.test.ts`: on generated, golden and mutated inputs the fast path either
  * declines or returns an AST deep-equal to the full parser's.
  */
-import type { AstMap, AstNode, AstPair, AstScalar, AstSeq, ScalarValue } from "./ast";
+import type { AstMap, AstNode, AstPair, AstSeq } from "./ast";
+import * as flow from "./fast-yaml-flow";
+import * as scan from "./fast-yaml-scan";
+import * as schema from "./yaml-core-schema";
 
-/** Thrown (one shared instance) to abandon the fast path; never escapes this module. */
-const DECLINE = { declined: true } as const;
+// Where modules are wrapped (CommonJS, Vitest, bundler chunks), every use of an imported binding
+// is a read through a getter: the hot loops would pay it per character or scalar (the parse
+// measured 2 to 4 times slower with imported constants, 12 % with imported functions). So the
+// functions are bound once here, and the constants are declared in each module that tests them.
+const { DECLINE, isBadPlainStart, quotedEnd, quotedScalar } = scan;
+const { flowNode } = flow;
+const { resolvePlain } = schema;
 
+/** Deeper nesting than this declines (the full parser then applies its own bound). */
 const MAX_DEPTH = 100;
-/** Characters that make the whole text fall back to the full parser. */
-const UNSUPPORTED_CHARS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
-
 const SP = 0x20;
 const NL = 0x0a;
 const HASH = 0x23;
@@ -35,88 +47,12 @@ const DASH = 0x2d;
 const SQ = 0x27;
 const DQ = 0x22;
 const LBRACK = 0x5b;
-const RBRACK = 0x5d;
 const LBRACE = 0x7b;
-const RBRACE = 0x7d;
-const COMMA = 0x2c;
-const BACKSLASH = 0x5c;
 
-/** Flow indicators `,[]{}`. */
-function isFlowIndicator(c: number): boolean {
-  return c === COMMA || c === LBRACK || c === RBRACK || c === LBRACE || c === RBRACE;
-}
+export { resolvePlain };
 
-/**
- * Characters a plain scalar may not start with (YAML indicators), `-` excepted: the callers
- * check `- ` themselves and `-1` / `-x` are plain scalars.
- */
-function isBadPlainStart(c: number): boolean {
-  switch (c) {
-    case 0x3f: // ?
-    case COLON:
-    case COMMA:
-    case LBRACK:
-    case RBRACK:
-    case LBRACE:
-    case RBRACE:
-    case HASH:
-    case 0x26: // &
-    case 0x2a: // *
-    case 0x21: // !
-    case 0x7c: // |
-    case 0x3e: // >
-    case SQ:
-    case DQ:
-    case 0x25: // %
-    case 0x40: // @
-    case 0x60: // `
-      return true;
-    default:
-      return false;
-  }
-}
-
-// The YAML 1.2 core schema, as eemeli/yaml 2.x resolves plain scalars (same tests, same order).
-const NULL_RE = /^(?:~|[Nn]ull|NULL)?$/;
-const BOOL_RE = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
-const INT_OCT_RE = /^0o[0-7]+$/;
-const INT_RE = /^[-+]?[0-9]+$/;
-const INT_HEX_RE = /^0x[0-9a-fA-F]+$/;
-const FLOAT_NAN_RE = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
-const FLOAT_EXP_RE = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
-const FLOAT_RE = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
-
-/** The value of a plain scalar under the core schema. */
-export function resolvePlain(s: string): ScalarValue {
-  const c = s.charCodeAt(0);
-  // Letters other than n/N/t/T/f/F (and most punctuation) can only start strings.
-  const maybeSpecial =
-    (c >= 0x30 && c <= 0x39) || // digit
-    c === DASH ||
-    c === 0x2b || // +
-    c === 0x2e || // .
-    c === 0x7e || // ~
-    c === 0x6e || // n
-    c === 0x4e || // N
-    c === 0x74 || // t
-    c === 0x54 || // T
-    c === 0x66 || // f
-    c === 0x46; // F
-  if (!maybeSpecial || s.length > 64) return s;
-  if (NULL_RE.test(s)) return null;
-  if (BOOL_RE.test(s)) return c === 0x74 || c === 0x54;
-  if (INT_OCT_RE.test(s)) return parseInt(s.substring(2), 8);
-  if (INT_RE.test(s)) return parseInt(s, 10);
-  if (INT_HEX_RE.test(s)) return parseInt(s.substring(2), 16);
-  if (FLOAT_NAN_RE.test(s))
-    return s.slice(-3).toLowerCase() === "nan"
-      ? NaN
-      : s[0] === "-"
-        ? Number.NEGATIVE_INFINITY
-        : Number.POSITIVE_INFINITY;
-  if (FLOAT_EXP_RE.test(s) || FLOAT_RE.test(s)) return parseFloat(s);
-  return s;
-}
+/** Characters that make the whole text fall back to the full parser. */
+const UNSUPPORTED_CHARS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
 
 class FastParser {
   private readonly len: number;
@@ -277,7 +213,7 @@ class FastParser {
     const t = this.text;
     const c = t.charCodeAt(p);
     if (c === SQ || c === DQ) {
-      const end = this.quotedEnd(p);
+      const end = quotedEnd(this.text, p);
       let q = end;
       while (q < this.len && t.charCodeAt(q) === SP) q++;
       if (t.charCodeAt(q) !== COLON) return false;
@@ -298,10 +234,10 @@ class FastParser {
     let node: AstNode;
     let q: number;
     if (c === LBRACK || c === LBRACE) {
-      node = this.flowNode(p, depth);
+      node = flowNode(this.text, p, depth);
       q = node.span.end;
     } else if (c === SQ || c === DQ) {
-      node = this.quoted(p);
+      node = quotedScalar(this.text, p);
       q = node.span.end;
     } else {
       if (isBadPlainStart(c)) throw DECLINE;
@@ -355,7 +291,7 @@ class FastParser {
       let key: string;
       let q: number; // after the `:`
       if (c === SQ || c === DQ) {
-        const k = this.quoted(p);
+        const k = quotedScalar(this.text, p);
         keyEnd = k.span.end;
         key = k.value as string;
         q = keyEnd;
@@ -471,159 +407,6 @@ class FastParser {
       end = q;
     }
     return { end, colon: false, colonAt: -1 };
-  }
-
-  /** The offset after the closing quote of the quoted scalar at `p` (single line, no escapes). */
-  private quotedEnd(p: number): number {
-    const t = this.text;
-    const quote = t.charCodeAt(p);
-    let q = p + 1;
-    for (;;) {
-      if (q >= this.len) throw DECLINE;
-      const c = t.charCodeAt(q);
-      if (c === NL) throw DECLINE;
-      if (c === quote) {
-        if (quote === SQ && t.charCodeAt(q + 1) === SQ) {
-          q += 2;
-          continue;
-        }
-        return q + 1;
-      }
-      if (c === BACKSLASH && quote === DQ) throw DECLINE;
-      q++;
-    }
-  }
-
-  private quoted(p: number): AstScalar {
-    const end = this.quotedEnd(p);
-    let value = this.text.slice(p + 1, end - 1);
-    if (this.text.charCodeAt(p) === SQ && value.includes("''")) value = value.replace(/''/g, "'");
-    return { kind: "scalar", value, span: { start: p, end }, quoted: true };
-  }
-
-  /** A flow collection or scalar at `p`, on one line. */
-  private flowNode(p: number, depth: number): AstNode {
-    if (depth > MAX_DEPTH) throw DECLINE;
-    const t = this.text;
-    const c = t.charCodeAt(p);
-    if (c === LBRACK) return this.flowSeq(p, depth);
-    if (c === LBRACE) return this.flowMap(p, depth);
-    if (c === SQ || c === DQ) return this.quoted(p);
-    if (isBadPlainStart(c)) throw DECLINE;
-    if (c === DASH) {
-      const d = t.charCodeAt(p + 1);
-      if (d === SP || d === NL || isFlowIndicator(d) || p + 1 >= this.len) throw DECLINE;
-    }
-    const end = this.plainFlowEnd(p);
-    return {
-      kind: "scalar",
-      value: resolvePlain(t.slice(p, end)),
-      span: { start: p, end },
-      quoted: false,
-    };
-  }
-
-  /** End of a plain scalar in flow context (single line); declines on an adjacent `:`. */
-  private plainFlowEnd(p: number): number {
-    const t = this.text;
-    const len = this.len;
-    let q = p;
-    let end = p;
-    while (q < len) {
-      const c = t.charCodeAt(q);
-      if (c === NL || isFlowIndicator(c)) break;
-      if (c === SP) {
-        q++;
-        continue;
-      }
-      if (c === HASH && t.charCodeAt(q - 1) === SP) break;
-      if (c === COLON) {
-        const d = q + 1 < len ? t.charCodeAt(q + 1) : NL;
-        if (d === SP || d === NL || isFlowIndicator(d)) break;
-        throw DECLINE;
-      }
-      q++;
-      end = q;
-    }
-    return end;
-  }
-
-  private skipInlineSpaces(q: number): number {
-    const t = this.text;
-    while (q < this.len && t.charCodeAt(q) === SP) q++;
-    if (q >= this.len) throw DECLINE;
-    const c = t.charCodeAt(q);
-    if (c === NL || c === HASH) throw DECLINE; // multi-line flow collections: full parser
-    return q;
-  }
-
-  private flowSeq(start: number, depth: number): AstSeq {
-    const t = this.text;
-    const items: AstNode[] = [];
-    let q = this.skipInlineSpaces(start + 1);
-    while (t.charCodeAt(q) !== RBRACK) {
-      if (t.charCodeAt(q) === COMMA) throw DECLINE; // empty entry
-      const item = this.flowNode(q, depth + 1);
-      items.push(item);
-      q = this.skipInlineSpaces(item.span.end);
-      const c = t.charCodeAt(q);
-      if (c === COMMA) q = this.skipInlineSpaces(q + 1);
-      else if (c !== RBRACK) throw DECLINE; // includes `[a: b]`
-    }
-    return { kind: "seq", items, span: { start, end: q + 1 } };
-  }
-
-  private flowMap(start: number, depth: number): AstMap {
-    const t = this.text;
-    const pairs: AstPair[] = [];
-    let q = this.skipInlineSpaces(start + 1);
-    while (t.charCodeAt(q) !== RBRACE) {
-      const c = t.charCodeAt(q);
-      let key: string;
-      let keyEnd: number;
-      if (c === SQ || c === DQ) {
-        const k = this.quoted(q);
-        key = k.value as string;
-        keyEnd = k.span.end;
-      } else {
-        if (isBadPlainStart(c) || c === DASH) throw DECLINE;
-        keyEnd = this.plainFlowEnd(q);
-        const raw = t.slice(q, keyEnd);
-        if (raw === "<<") throw DECLINE;
-        key = String(resolvePlain(raw));
-      }
-      for (const x of pairs) if (x.key === key) throw DECLINE;
-      const keySpan = { start: q, end: keyEnd };
-      let r = this.skipInlineSpaces(keyEnd);
-      if (t.charCodeAt(r) !== COLON) throw DECLINE; // `{a, b}`: keys without values
-      const afterColon = t.charCodeAt(r + 1);
-      if (c !== SQ && c !== DQ && afterColon !== SP && !isFlowIndicator(afterColon)) throw DECLINE;
-      r = this.skipInlineSpaces(r + 1);
-      let value: AstNode;
-      const v = t.charCodeAt(r);
-      if (v === COMMA || v === RBRACE) {
-        value = {
-          kind: "scalar",
-          value: null,
-          span: { start: keyEnd, end: keyEnd },
-          quoted: false,
-        };
-      } else {
-        value = this.flowNode(r, depth + 1);
-        r = this.skipInlineSpaces(value.span.end);
-      }
-      pairs.push({
-        key,
-        keySpan,
-        value,
-        span: { start: q, end: Math.max(keyEnd, value.span.end) },
-      });
-      const d = t.charCodeAt(r);
-      if (d === COMMA) q = this.skipInlineSpaces(r + 1);
-      else if (d === RBRACE) q = r;
-      else throw DECLINE;
-    }
-    return { kind: "map", pairs, span: { start, end: q + 1 } };
   }
 }
 

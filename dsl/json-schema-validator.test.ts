@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { ajv, MAX_CACHED_SCHEMAS, strictSchemaErrors, validatorFor } from "./json-schema-validator";
+import {
+  ajv,
+  markSchemaChecked,
+  MAX_CACHED_SCHEMAS,
+  strictSchemaErrors,
+  validatorFor,
+} from "./json-schema-validator";
 
 describe("validatorFor", () => {
   it("validates data with all errors and ignores formats and unknown keywords", () => {
@@ -52,6 +58,20 @@ describe("validatorFor", () => {
 
   it("throws Ajv's error for a schema that does not compile", () => {
     expect(() => validatorFor({ type: "no-such-type" })).toThrow(/type/);
+  });
+
+  it("checks a schema against the meta-schema, unless it is marked as checked already", () => {
+    // `minLength: -1` breaks the meta-schema only: Ajv's code generator would accept it.
+    expect(() => validatorFor({ type: "string", minLength: -1 })).toThrow(
+      /schema is invalid: data\/minLength must be >= 0/,
+    );
+    const checked = { type: "string", minLength: -2 };
+    markSchemaChecked(checked);
+    const v = validatorFor(checked);
+    expect(v("ab")).toBe(true);
+    expect(v(3)).toBe(false);
+    // Another schema, not marked, is still checked.
+    expect(() => validatorFor({ type: "string", minLength: -3 })).toThrow(/schema is invalid/);
   });
 
   it("stays bounded: old schemas leave the cache and Ajv", () => {

@@ -43,6 +43,37 @@ export const ajv: Ajv2020 = new Ajv2020({
 export const MAX_CACHED_SCHEMAS = 500;
 
 const byObject = new WeakMap<object, ValidateFunction>();
+
+/** Schemas known to be valid JSON Schema 2020-12: see {@link markSchemaChecked}. */
+const checkedSchemas = new WeakSet<object>();
+
+/**
+ * Records that `schema` is known to be valid JSON Schema 2020-12: it passed
+ * {@link strictSchemaErrors} (which checks it against the meta-schema, and more), or it is a
+ * built-in block's, which the registry's tests check so. {@link validatorFor} then compiles it
+ * without checking it against the meta-schema again: compiling the 2020-12 meta-schema is most of
+ * a short process's first validation (the CLI's `validate`), and a schema that was never checked
+ * still is, with Ajv's `schema is invalid: ...` error. The schema must not change afterwards (the
+ * registry's definitions do not).
+ */
+export function markSchemaChecked(schema: object | boolean): void {
+  if (typeof schema === "object" && schema !== null) checkedSchemas.add(schema);
+}
+
+/**
+ * Compiles a schema already checked ({@link markSchemaChecked}) on the one instance, without the
+ * meta-schema check (Ajv reads the option at each compile; nothing runs in between).
+ */
+function compileChecked(schema: object): ValidateFunction {
+  const { opts } = ajv;
+  const before = opts.validateSchema;
+  opts.validateSchema = false;
+  try {
+    return ajv.compile(schema);
+  } finally {
+    opts.validateSchema = before;
+  }
+}
 const byText = new Map<string, { schema: object | boolean; validate: ValidateFunction }>();
 
 /**
@@ -68,7 +99,8 @@ export function validatorFor(schema: object | boolean): ValidateFunction {
   }
   // A private copy: the caller may mutate its object later; the cache keys stay true.
   const copy = structuredClone(schema);
-  const validate = ajv.compile(copy);
+  const validate =
+    isObject && checkedSchemas.has(schema) ? compileChecked(copy as object) : ajv.compile(copy);
   byText.set(key, { schema: copy, validate });
   if (isObject) byObject.set(schema, validate);
   while (byText.size > MAX_CACHED_SCHEMAS) {

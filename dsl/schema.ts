@@ -4,7 +4,8 @@
  * completion and hover) and of the structural checks of `validate()`. Semantic checks (blocks,
  * references, the graph) live in `dsl/validate/`.
  */
-import { z } from "zod";
+// A namespace import, so bundlers keep only the parts of zod used (not its locales and the rest).
+import * as z from "zod";
 
 /** SemVer 2.0.0. */
 export const SEMVER_RE =

@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 // `npm run bench:cli`: how long one call of the `trustflow` CLI takes, start to exit, on one file.
 //
-//   node bench/cli/bench.mjs [--runs 11] [--file dsl/testdata/quote-to-cash.yaml] [--base <dir>]
+//   node bench/cli/bench.mjs [--runs 11] [--file dsl/testdata/quote-to-cash.yaml] [--base <dir>] [--quick]
 //
-// Cases, each run `--runs` times after one warm-up call (medians of wall time, and of the child's
-// CPU time when /usr/bin/time is there):
+// Cases, each run `--runs` times after one warm-up call, round-robin (medians of wall time, and of
+// the child's CPU time when /usr/bin/time is there):
 //   - prebuilt: `node cli/trustflow.mjs validate|compile <file>` (the bundle built beforehand);
 //   - tsx: the same CLI code loaded through tsx's TypeScript loader at each call, as the entry did
 //     before issue 14;
 //   - base (with --base <checkout>): another checkout's own entry, e.g. the commit before the
 //     change (`git archive <commit> | tar -x -C <dir>`, with a node_modules symlink).
+// With --quick, only the prebuilt cases and `node -e 0` (the tsx cases take most of the time).
 // Prints a table and the machine's load average before and after.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -27,6 +28,7 @@ const opt = (name, fallback) => {
 const runs = Number(opt("--runs", "11"));
 const file = opt("--file", "dsl/testdata/quote-to-cash.yaml");
 const base = opt("--base", null);
+const quick = args.includes("--quick");
 if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs wants a positive integer");
 if (!existsSync(path.join(root, file))) throw new Error(`no such file: ${file}`);
 
@@ -52,20 +54,28 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-function measure(label, argv, cwd = root) {
-  once(argv, cwd); // warm-up: file cache, V8 code cache
-  const xs = Array.from({ length: runs }, () => once(argv, cwd));
-  const row = {
-    label,
-    wall: median(xs.map((x) => x.wall)),
-    min: Math.min(...xs.map((x) => x.wall)),
-    cpu: median(xs.map((x) => x.cpu)),
-  };
-  console.log(
-    `${label.padEnd(34)} median ${row.wall.toFixed(0).padStart(5)} ms wall (min ${row.min.toFixed(0)})` +
-      (Number.isNaN(row.cpu) ? "" : `, ${row.cpu.toFixed(0).padStart(5)} ms CPU`),
-  );
-  return row;
+/**
+ * Runs the cases round-robin (one call of each per round, after one warm-up call of each: file
+ * cache, V8 code cache), so that a change of the machine's load weighs on every case alike, and
+ * prints each case's medians.
+ */
+function measureAll(cases) {
+  for (const c of cases) once(c.argv, c.cwd);
+  const xs = cases.map(() => []);
+  for (let i = 0; i < runs; i++) cases.forEach((c, j) => xs[j].push(once(c.argv, c.cwd)));
+  return cases.map((c, j) => {
+    const row = {
+      label: c.label,
+      wall: median(xs[j].map((x) => x.wall)),
+      min: Math.min(...xs[j].map((x) => x.wall)),
+      cpu: median(xs[j].map((x) => x.cpu)),
+    };
+    console.log(
+      `${c.label.padEnd(34)} median ${row.wall.toFixed(0).padStart(5)} ms wall (min ${row.min.toFixed(0)})` +
+        (Number.isNaN(row.cpu) ? "" : `, ${row.cpu.toFixed(0).padStart(5)} ms CPU`),
+    );
+    return row;
+  });
 }
 
 // The TypeScript sources through tsx's loader, as `trustflow.mjs` did before issue 14.
@@ -83,25 +93,28 @@ console.log(
   `trustflow CLI, one file (${file}), ${runs} runs per case; ${os.cpus().length} × ${os.cpus()[0]?.model ?? "CPU"}, node ${process.version}`,
 );
 console.log(`load average before: ${load0.map((l) => l.toFixed(2)).join(" ")}`);
-const rows = [
-  measure("validate, prebuilt", ["cli/trustflow.mjs", "validate", file]),
-  measure("compile, prebuilt", ["cli/trustflow.mjs", "compile", file]),
-  measure("validate, tsx loader (old entry)", viaTsx("validate")),
-  measure("compile, tsx loader (old entry)", viaTsx("compile")),
+const cases = [
+  { label: "validate, prebuilt", argv: ["cli/trustflow.mjs", "validate", file] },
+  { label: "compile, prebuilt", argv: ["cli/trustflow.mjs", "compile", file] },
 ];
+if (!quick) {
+  cases.push({ label: "validate, tsx loader (old entry)", argv: viaTsx("validate") });
+  cases.push({ label: "compile, tsx loader (old entry)", argv: viaTsx("compile") });
+}
 if (base) {
   const baseEntry = ["dsl/cli/trustflow.mjs", "cli/trustflow.mjs"].find((e) =>
     existsSync(path.join(base, e)),
   );
   if (!baseEntry) throw new Error(`no trustflow entry under ${base}`);
   const abs = path.join(root, file);
-  rows.push(measure("validate, base checkout", [baseEntry, "validate", abs], base));
-  rows.push(measure("compile, base checkout", [baseEntry, "compile", abs], base));
+  cases.push({ label: "validate, base checkout", argv: [baseEntry, "validate", abs], cwd: base });
+  cases.push({ label: "compile, base checkout", argv: [baseEntry, "compile", abs], cwd: base });
 }
+cases.push({ label: "node -e 0, for scale", argv: ["-e", "0"] });
+measureAll(cases.map((c) => ({ cwd: root, ...c })));
 console.log(
   `load average after: ${os
     .loadavg()
     .map((l) => l.toFixed(2))
     .join(" ")}`,
 );
-console.log(`node -e 0 for scale: ${measure("node -e 0", ["-e", "0"]).wall.toFixed(0)} ms`);

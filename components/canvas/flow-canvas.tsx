@@ -3,12 +3,10 @@
 import {
   Background,
   Controls,
-  MarkerType,
   MiniMap,
   ReactFlow,
   useReactFlow,
   type Connection,
-  type FitViewOptions,
   type NodeChange,
   type OnDelete,
 } from "@xyflow/react";
@@ -25,22 +23,23 @@ import {
   type Ref,
 } from "react";
 import type { BlockRegistry, FlowEdit } from "@/dsl";
-import type { FlowGraph, GraphEdge, StepNodeData } from "@/lib/studio/flow-graph";
 import { layoutGraph, NODE_HEIGHT, NODE_WIDTH } from "@/lib/studio/layout";
 import { perfCanvasRendered } from "@/lib/studio/perf";
-import { blockRefOf, freshStepId, stepIdBase } from "@/lib/studio/step-ids";
 import type { StudioStore } from "@/lib/studio/studio-store";
 import { useStudio } from "@/lib/studio/use-studio";
-import { BoxIndex, routeEdges, routeOne, type Box, type Point } from "./edge-routing";
+import { MINIMAP, overlayRects, screenRectToFlow, useMiniMap } from "./canvas-chrome";
+import { addBlock, pasteSteps, type CanvasClipboard } from "./canvas-edits";
+import { boxesOf, routedEdge, stepNode, structureKey, type XY } from "./canvas-elements";
+import { BoxIndex, routeEdges, routeOne, type Point } from "./edge-routing";
 import { edgeTypes, type RoutedEdge } from "./edges/routed-edge";
 import { KIND_STYLE } from "./kind-style";
 import { nodeTypes, type StepNode } from "./nodes/step-node";
 import { dropPosition, freeSpot, placeSteps, type Rect } from "./placement";
 
+export { addBlock };
+
 /** The drag payload the palette sets: a block's `id@major`. */
 export const BLOCK_DRAG_TYPE = "application/x-trustflow-block";
-
-type XY = { x: number; y: number };
 
 /** What the studio asks of the canvas from outside it (the palette's + button). */
 export interface CanvasApi {
@@ -49,98 +48,8 @@ export interface CanvasApi {
 }
 
 const SIZE = { w: NODE_WIDTH, h: NODE_HEIGHT };
-/** The mini map's size and margin (React Flow's default margin), bottom right of the canvas. */
-const MINIMAP = { w: 160, h: 110, margin: 15 };
-/** Narrower than this, the canvas has no room for a mini map: it is not shown. */
-const MINIMAP_MIN_CANVAS_WIDTH = 480;
 
-/** Boxes of the steps at the positions shown. */
-function boxesOf(
-  graph: FlowGraph,
-  at: (id: string) => [number, number] | undefined,
-): Map<string, Box> {
-  const boxes = new Map<string, Box>();
-  for (const s of graph.steps) {
-    const p = at(s.stepId) ?? [0, 0];
-    boxes.set(s.stepId, { x: p[0], y: p[1], w: NODE_WIDTH, h: NODE_HEIGHT });
-  }
-  return boxes;
-}
-
-/** A key naming the graph's structure: layout only reruns when it changes, not on every key. */
-function structureKey(g: FlowGraph): string {
-  return JSON.stringify([g.steps.map((s) => s.stepId), g.edges.map((e) => e.id), g.positions]);
-}
-
-/**
- * The node object of a step at a position, reused while its position and selection stay the
- * same: React Flow then skips it (it compares node objects by identity). Keyed by the step's
- * data object, which the store keeps for every step that did not change
- * (`StudioStore.keepIfSame`), so a keystroke that changes one step makes one new node. A memo of
- * a pure function (weakly held: a dropped graph's entries go with it), not component state.
- */
-const nodeMemo = new WeakMap<StepNodeData, StepNode>();
-function stepNode(s: StepNodeData, position: XY, selected: boolean): StepNode {
-  const prev = nodeMemo.get(s);
-  if (
-    prev &&
-    prev.position.x === position.x &&
-    prev.position.y === position.y &&
-    prev.selected === selected
-  ) {
-    return prev;
-  }
-  const node: StepNode = {
-    id: s.stepId,
-    type: "step",
-    position,
-    data: s,
-    width: NODE_WIDTH,
-    height: NODE_HEIGHT,
-    selected,
-    ariaLabel: `Step ${s.stepId}`,
-  };
-  nodeMemo.set(s, node);
-  return node;
-}
-
-/** The edge object of a graph edge along a route, reused while the route is the same one. */
-const edgeMemo = new WeakMap<GraphEdge, RoutedEdge>();
-function routedEdge(e: GraphEdge, points: Point[] | undefined): RoutedEdge {
-  const prev = edgeMemo.get(e);
-  // Unchanged edges keep their object (a drag re-routes a few of hundreds).
-  if (prev && prev.data?.points === points) return prev;
-  const edge: RoutedEdge =
-    e.kind === "needs"
-      ? {
-          id: e.id,
-          type: "routed",
-          source: e.from,
-          target: e.to,
-          data: { kind: "needs", ...(points ? { points } : {}) },
-          style: { stroke: "#52525b", strokeWidth: 1.6 },
-          markerEnd: { type: MarkerType.ArrowClosed, color: "#52525b" },
-          ariaLabel: `${e.from} needs-edge to ${e.to}`,
-        }
-      : {
-          id: e.id,
-          type: "routed",
-          source: e.from,
-          target: e.to,
-          data: { kind: "data", ...(points ? { points } : {}) },
-          deletable: false,
-          style: { stroke: "#0284c7", strokeWidth: 1.4, strokeDasharray: "6 4" },
-          markerEnd: { type: MarkerType.Arrow, color: "#0284c7" },
-          ariaLabel: `${e.from} data-edge to ${e.to}`,
-        };
-  edgeMemo.set(e, edge);
-  return edge;
-}
-
-let clipboard: {
-  docs: Record<string, unknown>[];
-  positions: Record<string, [number, number]>;
-} | null = null;
+let clipboard: CanvasClipboard | null = null;
 
 /**
  * The flow as a graph. Everything it shows derives from the studio text; everything the user
@@ -226,29 +135,11 @@ export function FlowCanvas({
     [store, positions],
   );
 
-  /**
-   * The mini map and the controls, in flow coordinates: nothing is placed under them. The mini
-   * map's corner counts even before it shows (it comes when the browser is idle).
-   */
-  const overlays = useCallback((): Rect[] => {
-    const el = root.current;
-    if (!el) return [];
-    const rects = [...el.querySelectorAll(".react-flow__controls")].map((o) =>
-      o.getBoundingClientRect(),
-    );
-    const r = el.getBoundingClientRect();
-    if (r.width >= MINIMAP_MIN_CANVAS_WIDTH) {
-      rects.push(
-        new DOMRect(
-          r.right - MINIMAP.margin - MINIMAP.w,
-          r.bottom - MINIMAP.margin - MINIMAP.h,
-          MINIMAP.w,
-          MINIMAP.h,
-        ),
-      );
-    }
-    return rects.map((o) => screenRectToFlow(o, screenToFlowPosition));
-  }, [screenToFlowPosition]);
+  /** The mini map and the controls, in flow coordinates: nothing is placed under them. */
+  const overlays = useCallback(
+    (): Rect[] => (root.current ? overlayRects(root.current, screenToFlowPosition) : []),
+    [screenToFlowPosition],
+  );
 
   /** The visible part of the flow, in flow coordinates. */
   const view = useCallback((): Rect => {
@@ -294,41 +185,7 @@ export function FlowCanvas({
     perfCanvasRendered(graphRevision);
   }, [nodes, graphRevision]);
 
-  // The mini map draws every node again; it is not needed for the first paint, so it comes once
-  // the browser is idle after opening, and only on a canvas wide enough to spare its corner.
-  const [idle, setIdle] = useState(false);
-  useEffect(() => {
-    if (typeof requestIdleCallback === "function") {
-      const id = requestIdleCallback(() => setIdle(true), { timeout: 1500 });
-      return () => cancelIdleCallback(id);
-    }
-    const t = setTimeout(() => setIdle(true), 300);
-    return () => clearTimeout(t);
-  }, []);
-  const [width, setWidth] = useState(0);
-  useEffect(() => {
-    const el = root.current;
-    if (!el || typeof ResizeObserver !== "function") return;
-    const ro = new ResizeObserver(([e]) => setWidth(Math.round(e!.contentRect.width)));
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
-  // Unknown width (before the first measure) counts as wide: its corner is kept free.
-  const miniMapRoom = width === 0 || width >= MINIMAP_MIN_CANVAS_WIDTH;
-  const showMiniMap = idle && miniMapRoom;
-  // Fitting keeps nodes out from under the controls (left) and the mini map (bottom band).
-  const fitOptions = useMemo(
-    (): FitViewOptions => ({
-      maxZoom: 1.1,
-      padding: {
-        top: "24px" as const,
-        right: "24px" as const,
-        left: "64px" as const,
-        bottom: miniMapRoom ? (`${MINIMAP.h + 2 * MINIMAP.margin}px` as const) : ("24px" as const),
-      },
-    }),
-    [miniMapRoom],
-  );
+  const { showMiniMap, fitOptions } = useMiniMap(root);
 
   // A new flow (or the first graph of an import) is fitted once it has nodes.
   const hasNodes = nodes.length > 0;
@@ -540,84 +397,4 @@ export function FlowCanvas({
       </ReactFlow>
     </div>
   );
-}
-
-/** A screen rectangle (from `getBoundingClientRect`) in flow coordinates. */
-function screenRectToFlow(r: DOMRect, toFlow: (p: XY) => XY): Rect {
-  const a = toFlow({ x: r.left, y: r.top });
-  const b = toFlow({ x: r.right, y: r.bottom });
-  return { x: a.x, y: a.y, w: b.x - a.x, h: b.y - a.y };
-}
-
-/**
- * Adds a block as a new step (its example as inputs), optionally between two steps. `apply`
- * applies the edits (the canvas's, which stores the shown positions first).
- */
-export function addBlock(
-  store: StudioStore,
-  registry: BlockRegistry,
-  uses: string,
-  position: [number, number],
-  between?: { from: string; to: string },
-  apply: (edits: FlowEdit[]) => boolean = (edits) => store.editAll(edits),
-): string | null {
-  const r = registry.resolve(uses);
-  if (!r.ok) return null;
-  const taken = Object.keys(store.getState().graph?.docs ?? {});
-  const id = freshStepId(stepIdBase(r.block), taken);
-  const step = { id, uses: blockRefOf(r.block), with: structuredClone(r.block.example) };
-  const ok = between
-    ? apply([
-        { type: "insert-between", step, from: between.from, to: between.to },
-        { type: "move", id, position },
-      ])
-    : apply([{ type: "add-step", step, position }]);
-  if (ok) store.select([id]);
-  return ok ? id : null;
-}
-
-/**
- * Pastes copied steps with fresh ids, shifted by `offset`; `needs` among the pasted steps follow
- * the new ids.
- */
-function pasteSteps(
-  store: StudioStore,
-  clip: { docs: Record<string, unknown>[]; positions: Record<string, [number, number]> },
-  offset: [number, number],
-  apply: (edits: FlowEdit[]) => boolean,
-): string[] {
-  const taken = new Set(Object.keys(store.getState().graph?.docs ?? {}));
-  const renamed = new Map<string, string>();
-  for (const d of clip.docs) {
-    const id = freshStepId(`${String(d.id)}_copy`, taken);
-    taken.add(id);
-    renamed.set(String(d.id), id);
-  }
-  const edits: FlowEdit[] = [];
-  for (const d of clip.docs) {
-    const id = renamed.get(String(d.id))!;
-    const needs = (Array.isArray(d.needs) ? d.needs : typeof d.needs === "string" ? [d.needs] : [])
-      .map((n) => renamed.get(String(n)))
-      .filter((n): n is string => n !== undefined);
-    const p = clip.positions[String(d.id)] ?? [0, 0];
-    edits.push({
-      type: "add-step",
-      step: {
-        id,
-        uses: String(d.uses ?? ""),
-        ...(d.with && typeof d.with === "object"
-          ? { with: d.with as Record<string, unknown> }
-          : {}),
-        ...(needs.length ? { needs } : {}),
-      },
-      position: [p[0] + offset[0], p[1] + offset[1]],
-    });
-  }
-  // Steps that need each other must be added in dependency order.
-  edits.sort(
-    (a, b) =>
-      ((a as { step: { needs?: string[] } }).step.needs?.length ?? 0) -
-      ((b as { step: { needs?: string[] } }).step.needs?.length ?? 0),
-  );
-  return apply(edits) ? [...renamed.values()] : [];
 }

@@ -3,61 +3,36 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
-import { formatDateTime } from "@/lib/format";
 import {
   baseStepId,
   buildTimeline,
   compensationsAt,
   deadLetteredAt,
-  formatDuration,
   isCancellable,
   isTerminal,
   OUTCOME_LABEL,
-  pendingDecisionOf,
   runOutcomeAt,
   STEP_STATUSES,
   stepStatusesAt,
   waitingSteps,
 } from "@/lib/runs/run-state";
-import { useRunLive, type LiveMode } from "@/lib/runs/use-run-live";
+import { useRunLive } from "@/lib/runs/use-run-live";
 import { useTRPC } from "@/lib/trpc/client";
 import { errorMessage } from "@/lib/trpc/errors";
 import { useCan } from "@/lib/trpc/hooks";
 import { Alert } from "@/components/ui/alert";
-import { Badge } from "@/components/ui/badge";
-import { Button } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
 import { EmptyState } from "@/components/ui/empty-state";
-import { TextField } from "@/components/ui/field";
-import { ModelName } from "./model-name";
+import { CancelRunDialog } from "./cancel-run-dialog";
+import { RunAlerts } from "./run-alerts";
+import { RunCostPanel } from "./run-cost-panel";
 import { RunGraph } from "./run-graph";
+import { RunHeader } from "./run-header";
 import { RunScrubber } from "./run-scrubber";
-import { RunStatusBadge, StepStatusLegend } from "./run-status";
+import { StepStatusLegend } from "./run-status";
 import { RunTimeline } from "./run-timeline";
-import { runTitle } from "./run-title";
 import { StepDrawer } from "./step-drawer";
 
 const DECIDABLE = new Set(["human.approval", "human.form", "policy.check"]);
-
-const LIVE_LABEL: Record<LiveMode, string> = {
-  connecting: "Connecting…",
-  live: "Live",
-  polling: "Live (polling every 2 s)",
-  ended: "Run ended: no more updates",
-};
-
-/** Agent cost per IR step (children and retries summed into their step). */
-function costByStep(rows: ReadonlyArray<{ stepId: string; costUsd: number }>) {
-  const by = new Map<string, { stepId: string; attempts: number; costUsd: number }>();
-  for (const r of rows) {
-    const id = baseStepId(r.stepId);
-    const c = by.get(id) ?? { stepId: id, attempts: 0, costUsd: 0 };
-    c.attempts += 1;
-    c.costUsd += r.costUsd;
-    by.set(id, c);
-  }
-  return [...by.values()];
-}
 
 /** Ticks every second while `on`, for open timeline bars and running durations. */
 function useNow(on: boolean): number {
@@ -68,37 +43,6 @@ function useNow(on: boolean): number {
     return () => clearInterval(t);
   }, [on]);
   return now;
-}
-
-/** What a waiting human step asks, and of whom: the banner's text. */
-function DecisionBanner({
-  stepId,
-  pending,
-  canApprove,
-}: {
-  stepId: string;
-  pending: ReturnType<typeof pendingDecisionOf>;
-  canApprove: boolean;
-}) {
-  const what =
-    pending?.reason === "form"
-      ? "a form to be filled"
-      : pending?.reason === "approval"
-        ? "an approval"
-        : "a decision";
-  return (
-    <div className="space-y-0.5">
-      <p>
-        Step <span className="font-mono font-medium">{stepId}</span> is waiting for {what}
-        {pending?.approvers ? ` by ${pending.approvers}` : canApprove ? "" : " by an approver"}.
-      </p>
-      {pending?.message && (
-        <p data-testid={`decision-message-${stepId}`} className="font-medium whitespace-pre-line">
-          “{pending.message}”
-        </p>
-      )}
-    </div>
-  );
 }
 
 /** One run: header and actions, the live canvas, the scrubber, the timeline and a step drawer. */
@@ -112,20 +56,11 @@ export function RunDetail({ runId }: { runId: string }) {
   const [selected, setSelected] = useState<string | null>(null);
   const [position, setPosition] = useState<number | null>(null);
   const [confirmCancel, setConfirmCancel] = useState(false);
-  const [reason, setReason] = useState("");
   const live = run ? !isTerminal(run.status) : false;
   const now = useNow(live);
 
   const refresh = () =>
     queryClient.invalidateQueries({ queryKey: trpc.run.get.queryKey({ id: runId }) });
-  const cancel = useMutation(
-    trpc.run.cancel.mutationOptions({
-      onSuccess: async () => {
-        setConfirmCancel(false);
-        await Promise.all([refresh(), queryClient.invalidateQueries(trpc.run.list.pathFilter())]);
-      },
-    }),
-  );
   const resume = useMutation(trpc.run.resume.mutationOptions({ onSuccess: () => refresh() }));
 
   const steps = useMemo(() => run?.ir.steps ?? [], [run?.ir.steps]);
@@ -187,152 +122,25 @@ export function RunDetail({ runId }: { runId: string }) {
 
   return (
     <>
-      <header className="mb-3 flex items-start justify-between gap-4">
-        <div className="min-w-0">
-          <p className="text-xs text-zinc-500">
-            <Link href="/runs" className="hover:underline">
-              Runs
-            </Link>{" "}
-            / <span className="font-mono">{run.id.slice(0, 8)}</span>
-          </p>
-          <h1 className="flex items-center gap-2 text-lg font-semibold tracking-tight text-zinc-900">
-            <span className="truncate" data-testid="run-title">
-              {runTitle({ ...run, flowName: run.ir.name })}
-            </span>
-            {run.draft && (
-              <span title="A draft run: kept out of trust scores and replays">
-                <Badge tone="warning">Draft run</Badge>
-              </span>
-            )}
-            <span data-testid="run-status">
-              <RunStatusBadge status={run.outcome} />
-            </span>
-            {run.workflowId && !run.workflowDeleted && (
-              <Link
-                href={`/studio/${run.workflowId}`}
-                className="ml-1 text-xs font-normal text-accent-700 hover:underline"
-              >
-                Open in studio
-              </Link>
-            )}
-          </h1>
-          <dl className="mt-1 flex flex-wrap gap-x-4 gap-y-0.5 text-xs text-zinc-600">
-            <div className="flex gap-1">
-              <dt>Started by</dt>
-              <dd className="text-zinc-900">{run.startedBy ?? "—"}</dd>
-            </div>
-            <div className="flex gap-1">
-              <dt>Queued</dt>
-              <dd className="text-zinc-900">{formatDateTime(new Date(run.createdAt))}</dd>
-            </div>
-            <div className="flex gap-1">
-              <dt>Finished</dt>
-              <dd className="text-zinc-900">
-                {run.finishedAt ? formatDateTime(new Date(run.finishedAt)) : "—"}
-              </dd>
-            </div>
-            <div className="flex gap-1">
-              <dt>Duration</dt>
-              <dd className="text-zinc-900">{formatDuration(duration)}</dd>
-            </div>
-            <div className="flex gap-1">
-              <dt>Agent cost</dt>
-              <dd className="text-zinc-900" data-testid="run-cost">
-                {usage.data
-                  ? usage.data.attempts === 0
-                    ? "no agent steps billed"
-                    : `$${usage.data.costUsd.toFixed(4)} · ${usage.data.tokensIn + usage.data.tokensOut} tokens`
-                  : "—"}
-              </dd>
-            </div>
-            <div className="flex gap-1">
-              <dt className="sr-only">Updates</dt>
-              <dd data-testid="live-mode" className="flex items-center gap-1">
-                {live && (
-                  <span
-                    aria-hidden
-                    className="inline-block size-1.5 animate-pulse rounded-full bg-emerald-500"
-                  />
-                )}
-                {LIVE_LABEL[mode]}
-              </dd>
-            </div>
-          </dl>
-        </div>
-        {canEdit && isCancellable(run.status) && (
-          <Button variant="danger" onClick={() => setConfirmCancel(true)}>
-            Cancel run
-          </Button>
-        )}
-      </header>
+      <RunHeader
+        run={run}
+        usage={usage.data}
+        live={live}
+        mode={mode}
+        duration={duration}
+        canCancel={canEdit && isCancellable(run.status)}
+        onCancel={() => setConfirmCancel(true)}
+      />
 
-      {run.error && (
-        <Alert tone={run.status === "cancelled" ? "info" : "error"} className="mb-3">
-          {run.error.name}: {run.error.message}
-        </Alert>
-      )}
-      {run.deadLetters.length > 0 && (
-        <Alert tone="warning" className="mb-3" testId="dead-letters">
-          {run.status === "succeeded" ? "The run succeeded with dead letters: " : "Dead letters: "}
-          {run.deadLetters.map((d, i) => (
-            <span key={d.id}>
-              {i > 0 && "; "}
-              <button
-                type="button"
-                className="font-mono font-medium underline"
-                onClick={() => setSelected(baseStepId(d.stepId))}
-              >
-                {d.stepId}
-              </button>{" "}
-              failed for good after {d.attempts} attempt{d.attempts === 1 ? "" : "s"} (
-              {d.error.name}: {d.error.message})
-            </span>
-          ))}
-          . {run.deadLetters.length === 1 ? "It waits" : "They wait"} in the dead-letter queue with{" "}
-          {run.deadLetters.length === 1 ? "its" : "their"} inputs.
-        </Alert>
-      )}
-      {decidable.map((stepId) => (
-        <Alert
-          key={stepId}
-          tone="warning"
-          className="mb-3"
-          testId={`decision-${stepId}`}
-          action={
-            canApprove ? (
-              <div className="flex gap-2">
-                <Button size="sm" onClick={() => setSelected(stepId)}>
-                  Details
-                </Button>
-                <Button
-                  size="sm"
-                  variant="primary"
-                  pending={resume.isPending}
-                  aria-label={`Approve ${stepId}`}
-                  onClick={() => decide(stepId).run("approve", "")}
-                >
-                  Approve
-                </Button>
-                <Button
-                  size="sm"
-                  variant="danger"
-                  pending={resume.isPending}
-                  aria-label={`Reject ${stepId}`}
-                  onClick={() => decide(stepId).run("reject", "")}
-                >
-                  Reject
-                </Button>
-              </div>
-            ) : undefined
-          }
-        >
-          <DecisionBanner
-            stepId={stepId}
-            pending={pendingDecisionOf(stepId, run.attempts, events)}
-            canApprove={canApprove}
-          />
-        </Alert>
-      ))}
+      <RunAlerts
+        run={run}
+        events={events}
+        decidable={decidable}
+        canApprove={canApprove}
+        deciding={resume.isPending}
+        onDecide={(stepId, decision) => decide(stepId).run(decision, "")}
+        onSelect={setSelected}
+      />
       {resume.error && !selectedStep && (
         <Alert tone="error" className="mb-3">
           {errorMessage(resume.error)}
@@ -434,112 +242,15 @@ export function RunDetail({ runId }: { runId: string }) {
               : JSON.stringify(run.output, null, 2)}
           </pre>
         </section>
-        <section
-          aria-labelledby="run-cost-title"
-          className="rounded-lg border border-zinc-200 bg-white p-3"
-        >
-          <h2 id="run-cost-title" className="mb-2 text-sm font-semibold text-zinc-900">
-            Agent cost
-          </h2>
-          {usage.error ? (
-            <Alert tone="error">{errorMessage(usage.error)}</Alert>
-          ) : !usage.data || usage.data.attempts === 0 ? (
-            <p className="text-xs text-zinc-600">No agent step of this run has used a model.</p>
-          ) : (
-            <>
-              <table aria-label="Agent cost by model" className="w-full text-xs">
-                <thead>
-                  <tr className="text-left text-zinc-500">
-                    <th className="font-medium">Model</th>
-                    <th className="font-medium">Calls</th>
-                    <th className="font-medium">Tokens in / out</th>
-                    <th className="text-right font-medium">Cost</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {usage.data.byModel.map((m) => (
-                    <tr key={m.model}>
-                      <td>
-                        <ModelName model={m.model} label={m.label} />
-                      </td>
-                      <td>{m.attempts}</td>
-                      <td>
-                        {m.tokensIn} / {m.tokensOut}
-                      </td>
-                      <td className="text-right">${m.costUsd.toFixed(4)}</td>
-                    </tr>
-                  ))}
-                  <tr className="border-t border-zinc-200 font-medium">
-                    <td>Total</td>
-                    <td>{usage.data.attempts}</td>
-                    <td>
-                      {usage.data.tokensIn} / {usage.data.tokensOut}
-                    </td>
-                    <td className="text-right">${usage.data.costUsd.toFixed(4)}</td>
-                  </tr>
-                </tbody>
-              </table>
-              <table aria-label="Agent cost by step" className="mt-3 w-full text-xs">
-                <thead>
-                  <tr className="text-left text-zinc-500">
-                    <th className="font-medium">Step</th>
-                    <th className="font-medium">Attempts</th>
-                    <th className="text-right font-medium">Cost</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {costByStep(run.agentUsage).map((c) => (
-                    <tr key={c.stepId}>
-                      <td>
-                        <button
-                          type="button"
-                          className="font-mono hover:underline"
-                          onClick={() => setSelected(c.stepId)}
-                        >
-                          {c.stepId}
-                        </button>
-                      </td>
-                      <td>{c.attempts}</td>
-                      <td className="text-right">${c.costUsd.toFixed(4)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </>
-          )}
-        </section>
+        <RunCostPanel
+          usage={usage.data}
+          usageError={usage.error}
+          agentUsage={run.agentUsage}
+          onSelect={setSelected}
+        />
       </div>
 
-      <Dialog
-        open={confirmCancel}
-        onClose={() => setConfirmCancel(false)}
-        title="Cancel this run?"
-        description="Steps that are running finish their current call; nothing new starts."
-      >
-        <form
-          className="space-y-3"
-          onSubmit={(e) => {
-            e.preventDefault();
-            cancel.mutate({ id: runId, reason: reason.trim() || undefined });
-          }}
-        >
-          <TextField
-            label="Reason (optional)"
-            value={reason}
-            maxLength={500}
-            onChange={(e) => setReason(e.target.value)}
-          />
-          {cancel.error && <Alert tone="error">{errorMessage(cancel.error)}</Alert>}
-          <div className="flex justify-end gap-2">
-            <Button variant="ghost" onClick={() => setConfirmCancel(false)}>
-              Keep running
-            </Button>
-            <Button type="submit" variant="danger" pending={cancel.isPending}>
-              Cancel run
-            </Button>
-          </div>
-        </form>
-      </Dialog>
+      <CancelRunDialog runId={runId} open={confirmCancel} onClose={() => setConfirmCancel(false)} />
     </>
   );
 }

@@ -9,8 +9,9 @@
  *
  * Pure data and pure functions: no I/O, safe in the browser, the server and the CLI.
  */
-import { z } from "zod";
-import { ajv, strictSchemaErrors, validatorFor } from "../json-schema-validator";
+// A namespace import: bundlers keep only the parts of zod used (see dsl/schema.ts).
+import * as z from "zod";
+import { ajv, markSchemaChecked, strictSchemaErrors, validatorFor } from "../json-schema-validator";
 import type { BlockDefinition, BlockKind } from "../types";
 import { primitiveBlocks } from "./primitives/index";
 
@@ -139,6 +140,8 @@ export function validateBlockDefinition(
       continue;
     }
     if (key !== "inputSchema") continue;
+    // Just checked against the meta-schema (strictly): the shared Ajv need not check it again.
+    markSchemaChecked(block.inputSchema);
     try {
       const validate = validatorFor(block.inputSchema);
       if (!validate(block.example)) {
@@ -247,6 +250,10 @@ export class BlockRegistry {
       }
       versions.push(raw);
       this.byId.set(raw.id, versions);
+      // Valid JSON Schema (checked just above, or by the tests for a built-in): a flow's inputs
+      // are validated against it without compiling the meta-schema first.
+      markSchemaChecked(raw.inputSchema);
+      markSchemaChecked(raw.outputSchema);
     }
     for (const versions of this.byId.values())
       versions.sort((a, b) => compareSemver(b.version, a.version));

@@ -1,18 +1,25 @@
 /**
  * What the run view derives from a run's records: step statuses at any event (the live canvas and
- * the scrubber), the run's status at that event, and the timeline's rows and bars. Pure: no
- * React, no clock (callers pass `now`).
+ * the scrubber), the run's status at that event, the compensations, and the formatting of
+ * durations. The timeline (`timeline.ts`) and the human decisions (`decisions.ts`) live beside
+ * it and are re-exported here, so the view imports one module. Pure: no React, no clock (callers
+ * pass `now`).
  */
 
 import {
   isCancellableRunStatus,
   isTerminalRunStatus,
   STEP_STATUSES,
-  type AttemptStatus,
   type RunOutcome,
   type RunStatus,
   type StepStatus,
 } from "@/lib/enums";
+
+import { baseStepId, isCompensation, type AttemptLike, type RunEventLike } from "./run-records";
+
+export { baseStepId, isCompensation, type AttemptLike, type RunEventLike };
+export * from "./timeline";
+export * from "./decisions";
 
 export { STEP_STATUSES, type RunOutcome, type RunStatus, type StepStatus };
 
@@ -36,39 +43,6 @@ export const isTerminal = isTerminalRunStatus;
 
 /** Whether a run may still be cancelled. */
 export const isCancellable = isCancellableRunStatus;
-
-/** The fields of a `RunEvent` the view reads. */
-export interface RunEventLike {
-  seq: number;
-  type: string;
-  stepId: string | null;
-  data: unknown;
-  at: number;
-}
-
-/** The fields of a `StepAttempt` the view reads. */
-export interface AttemptLike {
-  stepId: string;
-  attempt: number;
-  status: AttemptStatus;
-  startedAt: number;
-  finishedAt: number | null;
-  durationMs: number | null;
-  retryAt: number | null;
-}
-
-/**
- * The IR step an attempt or event belongs to: fan-out children are `<step>[i]` (nested:
- * `<step>[i][j]`), compensations `<step>~compensate`.
- */
-export function baseStepId(id: string): string {
-  return id.replace(/~compensate$/, "").replace(/(\[\d+\])+$/, "");
-}
-
-/** Whether the id names a compensation of a step. */
-export function isCompensation(id: string): boolean {
-  return id.endsWith("~compensate");
-}
 
 /**
  * Step statuses after replaying `events` up to and including `upToSeq` (every event when
@@ -193,167 +167,6 @@ function latestAttempts(attempts: readonly AttemptLike[]): Map<string, AttemptLi
   return latest;
 }
 
-export type BarKind = "succeeded" | "failed" | "running" | "waiting" | "skipped" | "retry-wait";
-
-/** One bar of the timeline, in ms since the run's start. */
-export interface TimelineBar {
-  kind: BarKind;
-  attempt: number;
-  start: number;
-  end: number;
-  /** Whether the bar is still growing (running or waiting now). */
-  open: boolean;
-}
-
-export interface TimelineRow {
-  stepId: string;
-  /** Indented under its IR step (fan-out child or compensation). */
-  nested: boolean;
-  /** The row of a compensation (`<step>~compensate`): drawn in the saga's colours. */
-  compensation: boolean;
-  bars: TimelineBar[];
-}
-
-export interface Timeline {
-  /** Epoch ms of the time axis' origin. */
-  origin: number;
-  /** Length of the axis in ms (at least 1). */
-  span: number;
-  rows: TimelineRow[];
-}
-
-/**
- * The Gantt of a run: one row per IR step (children and compensations follow their step), one
- * bar per attempt coloured by outcome, a `retry-wait` bar from a failed attempt to its retry, and
- * waits (a person, a timer) as `waiting` bars from the park to the resume. Open bars end at `now`
- * (or the run's end).
- */
-export function buildTimeline(input: {
-  stepIds: readonly string[];
-  attempts: readonly AttemptLike[];
-  events: readonly RunEventLike[];
-  origin: number;
-  /** The run's end, or the current time while it runs. */
-  end: number;
-}): Timeline {
-  const { origin } = input;
-  const rel = (t: number) => Math.max(0, t - origin);
-  const rows = new Map<string, TimelineRow>();
-  for (const id of input.stepIds)
-    rows.set(id, { stepId: id, nested: false, compensation: false, bars: [] });
-  const extra = new Map<string, TimelineRow[]>();
-  const rowFor = (stepId: string): TimelineRow => {
-    const existing = rows.get(stepId);
-    if (existing) return existing;
-    const row: TimelineRow = {
-      stepId,
-      nested: true,
-      compensation: isCompensation(stepId),
-      bars: [],
-    };
-    rows.set(stepId, row);
-    const base = baseStepId(stepId);
-    extra.set(base, [...(extra.get(base) ?? []), row]);
-    return row;
-  };
-  // Where each attempt parked and resumed, from the events (an attempt row keeps only its ends).
-  const waits = new Map<string, Array<{ from: number; to: number | null }>>();
-  for (const e of input.events) {
-    if (!e.stepId) continue;
-    const key = `${e.stepId}#${attemptOf(e.data) ?? 1}`;
-    if (e.type === "step.waiting") {
-      waits.set(key, [...(waits.get(key) ?? []), { from: e.at, to: null }]);
-    } else if (
-      e.type === "step.resumed" ||
-      e.type === "step.succeeded" ||
-      e.type === "step.failed"
-    ) {
-      const open = waits.get(key)?.find((w) => w.to === null);
-      if (open) open.to = e.at;
-    }
-  }
-  const sorted = [...input.attempts].sort(
-    (a, b) => a.startedAt - b.startedAt || a.attempt - b.attempt,
-  );
-  for (const a of sorted) {
-    const row = rowFor(a.stepId);
-    const open = a.status === "running" || a.status === "waiting";
-    const parks = waits.get(`${a.stepId}#${a.attempt}`) ?? [];
-    const firstPark = parks[0]?.from;
-    const end = open ? input.end : (a.finishedAt ?? a.startedAt + (a.durationMs ?? 0));
-    // The working part of the attempt, up to its first park.
-    const workEnd = firstPark !== undefined ? Math.min(firstPark, end) : end;
-    const kind: BarKind = a.status === "waiting" ? "running" : a.status;
-    row.bars.push({
-      kind,
-      attempt: a.attempt,
-      start: rel(a.startedAt),
-      end: rel(workEnd),
-      open: open && firstPark === undefined,
-    });
-    for (const p of parks) {
-      const to = p.to ?? (open ? input.end : end);
-      row.bars.push({
-        kind: "waiting",
-        attempt: a.attempt,
-        start: rel(p.from),
-        end: rel(to),
-        open: p.to === null && open,
-      });
-      if (p.to !== null && p.to < end && a.status !== "waiting") {
-        row.bars.push({
-          kind,
-          attempt: a.attempt,
-          start: rel(p.to),
-          end: rel(end),
-          open: false,
-        });
-      }
-    }
-    if (a.retryAt !== null && a.status === "failed") {
-      row.bars.push({
-        kind: "retry-wait",
-        attempt: a.attempt,
-        start: rel(end),
-        end: rel(a.retryAt),
-        open: false,
-      });
-    }
-  }
-  const ordered: TimelineRow[] = [];
-  for (const id of input.stepIds) {
-    ordered.push(rows.get(id)!);
-    ordered.push(...(extra.get(id) ?? []));
-  }
-  for (const [base, list] of extra) if (!input.stepIds.includes(base)) ordered.push(...list);
-  const maxEnd = Math.max(rel(input.end), ...ordered.flatMap((r) => r.bars.map((b) => b.end)), 1);
-  return { origin, span: maxEnd, rows: ordered };
-}
-
-/** The smallest width a timeline bar is drawn with, so a 2 ms step stays visible and clickable. */
-export const MIN_BAR_PX = 6;
-
-/**
- * Where a bar sits on its track, as CSS: `left` and `width` in percent of the run's span, at
- * least {@link MIN_BAR_PX} wide, and never past the track's end (a short bar at the very end
- * moves left instead of overflowing).
- */
-export function barPlacement(
-  start: number,
-  end: number,
-  span: number,
-): { left: string; width: string } {
-  const s = span > 0 ? span : 1;
-  const clamp = (v: number) => Math.min(100, Math.max(0, v));
-  const round = (v: number) => Math.round(v * 1000) / 1000;
-  const left = round(clamp((start / s) * 100));
-  const width = round(Math.min(clamp(((end - start) / s) * 100), 100 - left));
-  return {
-    left: `min(${left}%, calc(100% - ${MIN_BAR_PX}px))`,
-    width: `max(${width}%, ${MIN_BAR_PX}px)`,
-  };
-}
-
 /** A compensation of the run as the canvas draws it: a node beside the step it undoes. */
 export interface CompensationView {
   /** `<step>~compensate`, the id of its attempts and events. */
@@ -395,157 +208,6 @@ export function compensationsAt(
   }
   return [...out.values()];
 }
-
-/** What an attempt of a human step holds for the view: its park data, output or error. */
-export interface DecisionAttemptLike {
-  stepId: string;
-  attempt: number;
-  status: string;
-  finishedAt: number | null;
-  output: unknown;
-  error: { message?: string; detail?: Record<string, unknown> } | null;
-}
-
-/** A step waiting for a person, as its banner shows it. */
-export interface PendingDecision {
-  stepId: string;
-  /** `approval`, `form` or a policy exception (`approval` from a `policy.check`). */
-  reason: string;
-  /** The approval's message, the form's title, or the policy's message. */
-  message: string | null;
-  /** Who may decide, in words: `role approver`, `group finance`, `a@x.dev, b@x.dev`. */
-  approvers: string | null;
-}
-
-const isObj = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** `{ role: "approver" }` → `role approver`; `{ users: [a, b] }` → `a, b`. */
-export function describeApprovers(v: unknown): string | null {
-  if (!isObj(v)) return null;
-  if (typeof v.role === "string") return `role ${v.role}`;
-  if (typeof v.group === "string") return `group ${v.group}`;
-  if (Array.isArray(v.users) && v.users.length > 0) return v.users.map(String).join(", ");
-  return null;
-}
-
-/**
- * What a waiting human step asks: the park data its runtime returned (kept as the waiting
- * attempt's output and on its `step.waiting` event): an approval's `message` and `approvers`,
- * a form's `title`, a policy exception's `message`. Null when the step's newest attempt is not
- * waiting.
- */
-export function pendingDecisionOf(
-  stepId: string,
-  attempts: readonly DecisionAttemptLike[],
-  events: readonly RunEventLike[] = [],
-): PendingDecision | null {
-  const latest = attempts
-    .filter((a) => a.stepId === stepId)
-    .reduce<DecisionAttemptLike | null>((m, a) => (!m || a.attempt > m.attempt ? a : m), null);
-  if (!latest || latest.status !== "waiting") return null;
-  const parked = [...events]
-    .reverse()
-    .find((e) => e.stepId === stepId && e.type === "step.waiting");
-  const data = {
-    ...(isObj(parked?.data) ? parked.data : {}),
-    ...(isObj(latest.output) ? latest.output : {}),
-  };
-  const text = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? v : null);
-  return {
-    stepId,
-    reason: text(data.reason) ?? "approval",
-    message: text(data.message) ?? text(data.title),
-    approvers: describeApprovers(data.approvers),
-  };
-}
-
-/** Who decided a human step, and how. */
-export interface DecisionView {
-  outcome: "approved" | "rejected" | "submitted" | "timed out";
-  /** Who decided (empty when a timeout decided). */
-  by: string[];
-  /** Epoch ms of the decision, when known. */
-  at: number | null;
-  comment: string | null;
-}
-
-/**
- * The decision of a human step (approval, form, policy exception): from the `step.resumed`
- * event that delivered it (it names the person, the time and the comment), else from what the
- * step recorded: an approval's `decidedBy`/`decidedAt`, a form's `submittedBy`/`submittedAt`,
- * a rejection's error detail. Null while nobody has decided.
- */
-export function decisionOf(
-  stepId: string,
-  attempts: readonly DecisionAttemptLike[],
-  events: readonly RunEventLike[],
-): DecisionView | null {
-  const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
-  const time = (v: unknown) =>
-    typeof v === "number"
-      ? v
-      : typeof v === "string" && !Number.isNaN(Date.parse(v))
-        ? Date.parse(v)
-        : null;
-  const latest = attempts
-    .filter((a) => a.stepId === stepId)
-    .reduce<DecisionAttemptLike | null>((m, a) => (!m || a.attempt > m.attempt ? a : m), null);
-  const out = isObj(latest?.output) ? latest.output : {};
-  const resumed = [...events]
-    .reverse()
-    .find(
-      (e) =>
-        e.stepId === stepId && e.type === "step.resumed" && isObj(e.data) && text(e.data.decidedBy),
-    );
-  if (resumed && isObj(resumed.data)) {
-    const d = resumed.data;
-    const submitted = latest?.status === "succeeded" && "submittedBy" in out;
-    return {
-      outcome: d.approved === false ? "rejected" : submitted ? "submitted" : "approved",
-      by: [String(d.decidedBy)],
-      at: time(d.decidedAt) ?? resumed.at,
-      comment: text(d.comment),
-    };
-  }
-  if (!latest) return null;
-  if (latest.status === "succeeded") {
-    if (out.timedOut === true)
-      return { outcome: "timed out", by: [], at: time(out.decidedAt), comment: null };
-    if (Array.isArray(out.decidedBy) && out.decidedBy.length > 0)
-      return {
-        outcome: "approved",
-        by: out.decidedBy.map(String),
-        at: time(out.decidedAt),
-        comment: text(out.comment),
-      };
-    if (text(out.submittedBy))
-      return {
-        outcome: "submitted",
-        by: [String(out.submittedBy)],
-        at: time(out.submittedAt),
-        comment: null,
-      };
-  }
-  const detail = latest.error?.detail;
-  if (latest.status === "failed" && isObj(detail) && text(detail.decidedBy))
-    return {
-      outcome: "rejected",
-      by: [String(detail.decidedBy)],
-      at: latest.finishedAt,
-      comment: text(detail.comment),
-    };
-  return null;
-}
-
-function attemptOf(data: unknown): number | undefined {
-  if (data && typeof data === "object" && "attempt" in data) {
-    const n = (data as { attempt: unknown }).attempt;
-    return typeof n === "number" ? n : undefined;
-  }
-  return undefined;
-}
-
 /** `850 ms`, `12.4 s`, `3 min 5 s`, `2 h 4 min`. */
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return "—";
