@@ -191,6 +191,8 @@ async function audit() {
 
 async function e2e() {
   const chromium = ensureChromium();
+  // This build carries the test hooks: a later `npm start` must not take it for its own.
+  rmSync(path.join(root, ".next", "trustflow-fingerprint"), { force: true });
   await run(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
     NODE_ENV: "production",
     NEXT_TELEMETRY_DISABLED: "1",
