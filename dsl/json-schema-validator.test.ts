@@ -83,6 +83,16 @@ describe("validatorFor", () => {
   });
 });
 
+describe("validatorFor never throws while checking a value", () => {
+  it("turns Ajv's crash on an own `valueOf` into a failed check that says why", () => {
+    const v = validatorFor({ const: { valueOf: false } });
+    expect(v({ valueOf: false })).toBe(false);
+    expect(v.errors?.[0]?.message).toMatch(/could not be checked against the schema/);
+    expect(v({ other: 1 })).toBe(false);
+    expect(v.errors?.[0]?.message).toMatch(/constant/);
+  });
+});
+
 describe("strictSchemaErrors", () => {
   it("accepts a well-formed schema with known formats", () => {
     expect(strictSchemaErrors({ type: "string", format: "email" })).toBeNull();

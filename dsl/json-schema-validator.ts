@@ -99,8 +99,9 @@ export function validatorFor(schema: object | boolean): ValidateFunction {
   }
   // A private copy: the caller may mutate its object later; the cache keys stay true.
   const copy = structuredClone(schema);
-  const validate =
-    isObject && checkedSchemas.has(schema) ? compileChecked(copy as object) : ajv.compile(copy);
+  const validate = neverThrows(
+    isObject && checkedSchemas.has(schema) ? compileChecked(copy as object) : ajv.compile(copy),
+  );
   byText.set(key, { schema: copy, validate });
   if (isObject) byObject.set(schema, validate);
   while (byText.size > MAX_CACHED_SCHEMAS) {
@@ -142,4 +143,35 @@ export function strictSchemaErrors(schema: object | boolean): string | null {
   } finally {
     if (typeof copy === "object") strictAjv.removeSchema(copy);
   }
+}
+
+/**
+ * `validate`, made total: an exception inside Ajv while it checks a value becomes a failed check
+ * with one error saying why, instead of escaping into the caller. Ajv's deep equality (`const`,
+ * `enum`, `uniqueItems`: fast-deep-equal) calls an object's own `valueOf` when it is not
+ * Object.prototype's, so `{ "valueOf": false }` in a schema's `const` and in the data throws
+ * "a.valueOf is not a function" — data from a model or a request must never crash a step.
+ */
+function neverThrows(validate: ValidateFunction): ValidateFunction {
+  const total = ((data: unknown) => {
+    try {
+      const ok = validate(data) as boolean;
+      total.errors = validate.errors;
+      return ok;
+    } catch (err) {
+      total.errors = [
+        {
+          instancePath: "",
+          schemaPath: "#",
+          keyword: "validator",
+          params: {},
+          message: `could not be checked against the schema: ${(err as Error).message}`,
+        },
+      ];
+      return false;
+    }
+  }) as ValidateFunction;
+  total.schema = validate.schema;
+  total.schemaEnv = validate.schemaEnv;
+  return total;
 }
