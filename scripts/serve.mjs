@@ -30,13 +30,30 @@ const handle = app.getRequestHandler();
 await app.prepare();
 
 const HOOKS = "/api/hooks/";
+let checkingHook = false;
 
 /** Answers a webhook; false when the request is not one (Next.js gets it). */
 function webhook(req, res) {
   // { answer, tooLarge, maxBodyBytes } from server/webhook-endpoint.ts, once the server is up:
   // handed over on the process's one globalThis key (server/process-state.ts, composition.ts).
   const hook = globalThis[Symbol.for("trustflow.process")]?.get("composition")?.webhookFrontEnd;
-  if (req.method !== "POST" || !req.url?.startsWith(HOOKS) || !hook) return false;
+  if (req.method !== "POST" || !req.url?.startsWith(HOOKS)) return false;
+  if (!hook) {
+    // Next.js's route answers it, correctly but through its whole request pipeline (tens of
+    // milliseconds more per request under load): right while the server starts (the handler
+    // is handed over once the database is up). Still missing 30 s later, the build does not
+    // hand it over where this script looks (a build older than this script): say so, once.
+    if (!checkingHook) {
+      checkingHook = true;
+      setTimeout(() => {
+        if (!globalThis[Symbol.for("trustflow.process")]?.get("composition")?.webhookFrontEnd)
+          console.warn(
+            "serve.mjs: no webhook handler was registered; webhooks go through Next.js (slower). Is the build older than scripts/serve.mjs? Rebuild.",
+          );
+      }, 30_000).unref();
+    }
+    return false;
+  }
   const { answer, tooLarge, maxBodyBytes } = hook;
   const url = new URL(req.url, "http://localhost");
   const parts = url.pathname.slice(HOOKS.length).split("/");

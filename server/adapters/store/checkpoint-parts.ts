@@ -15,7 +15,17 @@ import type {
   NewTask,
   RunUpdate,
 } from "@/server/engine/types";
-import { ATTEMPT_COLS, TERMINAL, irJson, iso, json, Params, storedInputs, ts } from "./sql-rows";
+import {
+  ATTEMPT_COLS,
+  TERMINAL,
+  insertIrCte,
+  iso,
+  json,
+  Params,
+  storedInputs,
+  ts,
+  type IrRef,
+} from "./sql-rows";
 
 /** A new run's statement: created leased to its owner. */
 export type NewLeasedRun = NewRun & { lease: { owner: string; expiresAt: number } };
@@ -178,8 +188,9 @@ export function writeRun(
   u: RunUpdate,
   nEvents: number,
   newTasks: NewTask[],
-  create?: NewLeasedRun,
+  creating?: { run: NewLeasedRun; ir: IrRef },
 ): RunPart {
+  const create = creating?.run;
   const nEventsP = s.add(nEvents);
   const ownerP = s.add(owner);
   const has = (v: unknown) => `${s.add(v !== undefined)}::boolean`;
@@ -233,7 +244,7 @@ export function writeRun(
     ],
     ["updatedAt", `CASE WHEN ${apply} THEN now() ELSE ${cur("updatedAt", "now()")} END`],
   ];
-  if (create) insertRun(s, ownerP, runSet, create);
+  if (creating) insertRun(s, ownerP, runSet, creating.run, creating.ir);
   else {
     s.ctes.push(
       `o AS (SELECT "id", "leaseOwner", "status", "dueAt" FROM "Run" WHERE "id" = ${s.run}::uuid FOR UPDATE)`,
@@ -252,6 +263,7 @@ function insertRun(
   ownerP: string,
   runSet: Array<[string, string]>,
   c: NewLeasedRun,
+  ir: IrRef,
 ): void {
   s.ctes.push(
     `o AS (SELECT ${s.run}::uuid AS "id", ${ownerP}::text AS "leaseOwner", 'running'::"RunStatus" AS "status",
@@ -263,7 +275,8 @@ function insertRun(
     ["workflowId", `${s.add(c.workflowId)}::uuid`],
     ["version", `${s.add(c.version)}::text`],
     ["irHash", `${s.add(c.ir.hash)}::text`],
-    ["ir", `${s.add(irJson(c.ir))}::jsonb`],
+    // The IR by reference: stored once per distinct IR (`FlowIr`), not in every run row.
+    ["irKey", `${s.add(ir.key)}::text`],
     ["inputs", `${s.add(JSON.stringify(c.inputs))}::jsonb`],
     ["parentRunId", `${s.add(c.parentRunId ?? null)}::uuid`],
     ["parentStepId", `${s.add(c.parentStepId ?? null)}::text`],
@@ -272,6 +285,8 @@ function insertRun(
     ["createdAt", ts(s.add(c.now))],
     ...runSet,
   ];
+  const storeIr = insertIrCte(ir, (v) => s.add(v));
+  if (storeIr) s.ctes.push(storeIr);
   s.ctes.push(`upd_run AS (
         INSERT INTO "Run" (${cols.map(([k]) => `"${k}"`).join(", ")})
         SELECT ${cols.map(([, v]) => v).join(",\n          ")} FROM o

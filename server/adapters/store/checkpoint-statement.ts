@@ -18,7 +18,7 @@ import {
   type AttemptKey,
   type NewLeasedRun,
 } from "./checkpoint-parts";
-import { parse, toAttempt, type Row } from "./sql-rows";
+import { irRef, parse, toAttempt, type IrRef, type Row } from "./sql-rows";
 
 /** Extra parts of a new run's statement (see `SqlRunStore.createWithCheckpoint`). */
 export interface StatementParts {
@@ -39,6 +39,8 @@ export interface WriteOptions {
   advisoryLock?: string;
   /** Guard, claim and more CTEs; `add` binds a parameter and returns its placeholder. */
   parts?: (add: (v: unknown) => string) => StatementParts;
+  /** A new run's IR reference (default: the key, with the text for `FlowIr`). */
+  ir?: IrRef;
 }
 
 /** What a checkpoint's statement did; `guard`/`claimed` for a gated new run. */
@@ -79,7 +81,14 @@ export function checkpointStatement(
   if (cp.consumeTasks?.length) consumeTasks(s);
   if (cp.deadLetters?.length) insertDeadLetters(s, cp.deadLetters);
   const events = cp.events ?? [];
-  const run = writeRun(s, owner, cp.run ?? {}, events.length, newTasks, create);
+  const run = writeRun(
+    s,
+    owner,
+    cp.run ?? {},
+    events.length,
+    newTasks,
+    create && { run: create, ir: opts.ir ?? irRef(create.ir) },
+  );
   if (opts.advisoryLock)
     s.ctes.push(
       `lk AS (SELECT pg_advisory_xact_lock(hashtext(${s.add(opts.advisoryLock)}::text)) AS l)`,

@@ -3,6 +3,7 @@
  * read runs, attempts and tasks back driver-independently (JSON as text, times as epoch
  * milliseconds), and the mapping of those rows to the engine's records.
  */
+import { createHash } from "node:crypto";
 import { redactUrlCredentials } from "@/server/engine/redact";
 import type { AttemptRecord, RunRecord, RunStatus, TaskRecord } from "@/server/engine/types";
 
@@ -22,19 +23,63 @@ export const parse = (v: unknown): unknown =>
 export const num = (v: unknown): number | null =>
   v === null || v === undefined ? null : Number(v);
 
-const irTexts = new WeakMap<object, string>();
+const irTexts = new WeakMap<object, { text: string; key: string }>();
 /**
- * A run's IR as JSON text, written once per IR object: a compiled flow is an immutable snapshot
- * shared by every run started from it (a webhook's flow comes from the compiled-flow cache),
- * and a 100-step flow's IR is about 58 KB of JSON.
+ * A run's IR as stored: its JSON text and its key (SHA-256 hex of that text, spans included),
+ * made once per IR object: a compiled flow is an immutable snapshot shared by every run started
+ * from it (a webhook's flow comes from the compiled-flow cache), and a 100-step flow's IR is
+ * about 58 KB of JSON.
  */
-export function irJson(ir: object): string {
-  let text = irTexts.get(ir);
-  if (text === undefined) {
-    text = JSON.stringify(ir);
-    irTexts.set(ir, text);
+function storedIr(ir: object): { text: string; key: string } {
+  let stored = irTexts.get(ir);
+  if (stored === undefined) {
+    const text = JSON.stringify(ir);
+    stored = { text, key: createHash("sha256").update(text).digest("hex") };
+    irTexts.set(ir, stored);
   }
-  return text;
+  return stored;
+}
+
+/**
+ * A new run's IR reference: the key its row stores (`Run.irKey`), and the IR's text for the
+ * `FlowIr` row, or null when the connection `via` already wrote or found that row (the
+ * statement then writes only the key). Runs store their IR once per distinct IR, not per run.
+ */
+export interface IrRef {
+  key: string;
+  text: string | null;
+}
+
+/**
+ * The IR keys known to be stored, per query object of the store: a pool's (autocommit: a
+ * successful statement is committed) for the process's life, a transaction's for its own.
+ */
+const storedIrKeys = new WeakMap<object, Set<string>>();
+
+export function irRef(ir: object, via?: object): IrRef {
+  const { text, key } = storedIr(ir);
+  return { key, text: via && storedIrKeys.get(via)?.has(key) ? null : text };
+}
+
+/** Records that the statement that wrote `ref` through `via` succeeded. */
+export function irWritten(via: object, ref: IrRef): void {
+  if (ref.text === null) return;
+  let keys = storedIrKeys.get(via);
+  if (!keys) storedIrKeys.set(via, (keys = new Set()));
+  keys.add(ref.key);
+}
+
+/**
+ * The CTE that stores `ref`'s IR unless it is stored already (no row written, nothing
+ * compressed or logged then); `add` binds a parameter. Null when `ref` carries no text.
+ */
+export function insertIrCte(ref: IrRef, add: (v: unknown) => string): string | null {
+  if (ref.text === null) return null;
+  const key = add(ref.key);
+  return `ins_ir AS (INSERT INTO "FlowIr" ("key", "ir")
+       SELECT ${key}::text, ${add(ref.text)}::text
+       WHERE NOT EXISTS (SELECT 1 FROM "FlowIr" WHERE "key" = ${key}::text)
+       ON CONFLICT ("key") DO NOTHING)`;
 }
 
 export const ACTIVE = `('queued', 'running', 'waiting')`;
@@ -49,10 +94,14 @@ export class Params {
   }
 }
 
+/** A run's IR as text: its own snapshot (runs recorded before `FlowIr`) or the one it references. */
+const irCol = (a: string) =>
+  `coalesce(${a}"ir"::text, (SELECT f."ir" FROM "FlowIr" f WHERE f."key" = ${a}"irKey"))`;
+
 /** The run columns, read driver-independently; `a` is a table alias prefix (e.g. `r.`). */
-export function runCols(a = "", dueAt = `${a}"dueAt"`): string {
+export function runCols(a = "", dueAt = `${a}"dueAt"`, withIr = true): string {
   return `${a}"id"::text AS id, ${a}"workspaceId"::text AS "workspaceId", ${a}"workflowId"::text AS "workflowId",
-  ${a}"version" AS version, ${a}"irHash" AS "irHash", ${a}"ir"::text AS ir, ${a}"status"::text AS status,
+  ${a}"version" AS version, ${a}"irHash" AS "irHash", ${withIr ? irCol(a) : "NULL::text"} AS ir, ${a}"status"::text AS status,
   ${a}"inputs"::text AS inputs, ${a}"output"::text AS output, ${a}"error"::text AS error,
   ${a}"parentRunId"::text AS "parentRunId", ${a}"parentStepId" AS "parentStepId", ${a}"idempotencyKey" AS "idempotencyKey",
   ${a}"startedBy" AS "startedBy", ${a}"leaseOwner" AS "leaseOwner", ${ms(`${a}"leaseExpiresAt"`)} AS "leaseExpiresAt",

@@ -28,7 +28,9 @@ import { checkpointStatement, type WriteOptions, type WriteResult } from "./chec
 import { attemptsOfRun, EVENTS_OF_RUN } from "./sql-step-log";
 import {
   ACTIVE,
-  irJson,
+  insertIrCte,
+  irRef,
+  irWritten,
   json,
   ms,
   num,
@@ -71,33 +73,43 @@ export class SqlRunStore implements RunStore {
   constructor(private readonly sql: SqlQuery) {}
 
   async createRun(n: NewRun): Promise<{ run: RunRecord; created: boolean }> {
+    // The IR by reference (`Run.irKey`), stored once per distinct IR (`FlowIr`, in this
+    // statement while this connection has not written or found it yet).
+    const ir = irRef(n.ir, this.sql);
+    const p = new Params();
+    const values = [
+      n.id,
+      n.workspaceId,
+      n.workflowId,
+      n.version,
+      n.ir.hash,
+      ir.key,
+      JSON.stringify(n.inputs),
+      n.parentRunId ?? null,
+      n.parentStepId ?? null,
+      n.idempotencyKey ?? null,
+      n.startedBy ?? null,
+      n.now,
+      n.lease?.owner ?? null,
+      n.lease?.expiresAt ?? null,
+    ];
+    for (const v of values) p.add(v);
+    const storeIr = insertIrCte(ir, (v) => p.add(v));
     const rows = await this.sql.query<Row>(
-      `INSERT INTO "Run" ("id", "workspaceId", "workflowId", "version", "irHash", "ir", "status", "inputs",
+      `${storeIr ? `WITH ${storeIr}\n       ` : ""}INSERT INTO "Run" ("id", "workspaceId", "workflowId", "version", "irHash", "irKey", "status", "inputs",
          "parentRunId", "parentStepId", "idempotencyKey", "startedBy", "dueAt", "createdAt", "updatedAt",
          "leaseOwner", "leaseExpiresAt")
-       VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6::jsonb,
+       VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6::text,
          (CASE WHEN $13::text IS NULL THEN 'queued' ELSE 'running' END)::"RunStatus", $7::jsonb, $8::uuid, $9, $10, $11,
          CASE WHEN $13::text IS NULL THEN ${ts("$12")} END, ${ts("$12")}, ${ts("$12")}, $13, ${ts("$14")})
        ON CONFLICT ("workspaceId", "idempotencyKey") DO NOTHING
-       RETURNING ${RUN_COLS}`,
-      [
-        n.id,
-        n.workspaceId,
-        n.workflowId,
-        n.version,
-        n.ir.hash,
-        irJson(n.ir),
-        JSON.stringify(n.inputs),
-        n.parentRunId ?? null,
-        n.parentStepId ?? null,
-        n.idempotencyKey ?? null,
-        n.startedBy ?? null,
-        n.now,
-        n.lease?.owner ?? null,
-        n.lease?.expiresAt ?? null,
-      ],
+       RETURNING ${runCols("", '"dueAt"', false)}`,
+      p.values,
     );
-    if (rows[0]) return { run: toRun(rows[0]), created: true };
+    irWritten(this.sql, ir);
+    // The new row's IR is the one given (the statement's FlowIr row is not visible to its own
+    // RETURNING); an existing run (same idempotency key) is read back whole.
+    if (rows[0]) return { run: { ...toRun(rows[0]), ir: n.ir }, created: true };
     const existing = await this.sql.query<Row>(
       `SELECT ${RUN_COLS} FROM "Run" WHERE "workspaceId" = $1::uuid AND "idempotencyKey" = $2`,
       [n.workspaceId, n.idempotencyKey],
@@ -215,8 +227,10 @@ export class SqlRunStore implements RunStore {
     create?: NewLeasedRun,
     opts: WriteOptions = {},
   ): Promise<WriteResult> {
-    const st = checkpointStatement(runId, owner, cp, create, opts);
+    const ir = create ? irRef(create.ir, this.sql) : undefined;
+    const st = checkpointStatement(runId, owner, cp, create, ir ? { ...opts, ir } : opts);
     const rows = await this.sql.query<Row>(st.text, st.values);
+    if (ir) irWritten(this.sql, ir);
     return st.read(rows[0]!);
   }
 
