@@ -12,7 +12,7 @@
  * different question with different options; {@link strictSchemaErrors} answers it, and its
  * compiled schemas are discarded at once.
  */
-import { Ajv2020, type ValidateFunction } from "ajv/dist/2020";
+import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import { canonicalJson } from "./hash";
 
 /** The `format` values block schemas may use (known to the strict check, never asserted). */
