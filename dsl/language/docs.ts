@@ -1,6 +1,7 @@
 /**
  * Markdown for completion details and hovers: blocks, steps, the expression roots and `run`.
  */
+import { stepOutputSchemaOf } from "../registry/primitives/agent";
 import type { BlockRegistry } from "../registry/registry";
 import type { BlockDefinition, JsonSchema } from "../types";
 import { directReads, dependentsOf, stepWith, type FlowOutline, type StepOutline } from "./outline";
@@ -63,19 +64,7 @@ export function stepOutputSchema(
   registry: BlockRegistry,
 ): JsonSchema | undefined {
   const block = blockRefOf(step, registry);
-  if (!block) return undefined;
-  if (block.kind === "agent") {
-    const o = stepWith(outline, step)?.output;
-    if (
-      o &&
-      typeof o === "object" &&
-      !Array.isArray(o) &&
-      typeof (o as JsonSchema).type === "string" &&
-      !JSON.stringify(o).includes("${{")
-    )
-      return o as JsonSchema;
-  }
-  return block.outputSchema;
+  return block ? stepOutputSchemaOf(block, stepWith(outline, step)?.output) : undefined;
 }
 
 const list = (schema: JsonSchema | undefined, what: string): string => {

@@ -8,25 +8,13 @@ import { schemaAtPath, schemaTypes, typesCompatible } from "../expr";
 import type { JsonSchema } from "../types";
 import type { Analysis } from "./context";
 import type { FlowModel, StepModel } from "./model";
+import { stepOutputSchemaOf } from "../registry/primitives/agent";
 import { suggest } from "./suggest";
 
 /** The output schema of a step: an agent's literal `with.output` schema refines an open one. */
 function outputSchemaOf(step: StepModel): JsonSchema | undefined {
   const block = step.block;
-  if (!block) return undefined;
-  if (block.kind === "agent") {
-    const o = step.literalInputs.output;
-    if (
-      o &&
-      typeof o === "object" &&
-      !Array.isArray(o) &&
-      typeof (o as JsonSchema).type === "string" &&
-      !JSON.stringify(o).includes("${{")
-    ) {
-      return o as JsonSchema;
-    }
-  }
-  return block.outputSchema;
+  return block ? stepOutputSchemaOf(block, step.literalInputs.output) : undefined;
 }
 
 /** Reference checks, after every step is known. */

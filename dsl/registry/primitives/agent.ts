@@ -18,6 +18,29 @@ const NOT_TOOL_KINDS: ReadonlySet<BlockDefinition["kind"]> = new Set([
 ]);
 
 /**
+ * The output schema of a step of `block`: an agent step's literal `with.output` schema (an object
+ * with a string `type` and no expression in it) refines the block's open one; any other step has
+ * its block's. The compiler and the editor's hovers ask the same question.
+ */
+export function stepOutputSchemaOf(
+  block: Pick<BlockDefinition, "kind" | "outputSchema">,
+  literalOutput: unknown,
+): JsonSchema | undefined {
+  const o = literalOutput;
+  if (
+    block.kind === "agent" &&
+    o &&
+    typeof o === "object" &&
+    !Array.isArray(o) &&
+    typeof (o as JsonSchema).type === "string" &&
+    !JSON.stringify(o).includes("${{")
+  ) {
+    return o as JsonSchema;
+  }
+  return block.outputSchema;
+}
+
+/**
  * Whether an agent step may name `b` in its `tools`: blocks that write nothing (side effect
  * `none` or `read`) and are not agent, control, human or trigger blocks. Writes are not callable
  * as tools yet (they would need the step's consent, compensation and approvals).
