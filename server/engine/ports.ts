@@ -231,6 +231,20 @@ export interface RuntimeRequest {
   services: RuntimeServices;
 }
 
+/**
+ * One attempt of one step as a remote runtime sees it (connectors, agents): the
+ * {@link RuntimeRequest} flattened to the fields a remote call needs.
+ */
+export interface BlockExecution extends Pick<
+  RuntimeRequest,
+  "inputs" | "idempotencyKey" | "attempt" | "signal"
+> {
+  block: Pick<RuntimeRequest["block"], "id" | "version" | "major">;
+  workspaceId: RuntimeRequest["run"]["workspaceId"];
+  runId: RuntimeRequest["run"]["id"];
+  stepId: RuntimeRequest["step"]["id"];
+}
+
 /** Why a parked step is resumed. */
 export type ResumeSignal =
   | { kind: "timer"; at: number }

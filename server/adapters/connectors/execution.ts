@@ -3,17 +3,9 @@
  * `server/adapters/llm`): the engine's {@link RuntimeRequest}, flattened to the fields a remote
  * call needs. Types only from the engine, so this module has no runtime dependencies.
  */
-import type { RuntimeRequest } from "@/server/engine/ports";
+import type { BlockExecution, RuntimeRequest } from "@/server/engine/ports";
 
-export interface BlockExecution extends Pick<
-  RuntimeRequest,
-  "inputs" | "idempotencyKey" | "attempt" | "signal"
-> {
-  block: Pick<RuntimeRequest["block"], "id" | "version" | "major">;
-  workspaceId: RuntimeRequest["run"]["workspaceId"];
-  runId: RuntimeRequest["run"]["id"];
-  stepId: RuntimeRequest["step"]["id"];
-}
+export type { BlockExecution };
 
 /** Maps the engine's request to a {@link BlockExecution}. */
 export function toBlockExecution(req: RuntimeRequest): BlockExecution {

@@ -7,7 +7,7 @@
  * consumes the memory, usage and tool ports. Tests supply their own.
  */
 import type { BlockDefinition } from "@/dsl";
-import type { RuntimeRequest } from "@/server/engine/ports";
+import type { BlockExecution, RuntimeRequest } from "@/server/engine/ports";
 import type { Db, Tx } from "../types";
 
 /** What an agent step does with personal data in its prompt and answers. */
@@ -15,16 +15,9 @@ export type PiiPolicy = "redact" | "block" | "allow";
 
 /**
  * One execution of an agent block: the engine's request flattened to what a remote call needs
- * (the fields of the adapters' `BlockExecution`), plus the agent step's settings.
+ * (the engine's `BlockExecution`), plus the agent step's settings.
  */
-export interface AgentExecution extends Pick<
-  RuntimeRequest,
-  "inputs" | "idempotencyKey" | "attempt" | "signal"
-> {
-  block: Pick<RuntimeRequest["block"], "id" | "version" | "major">;
-  workspaceId: RuntimeRequest["run"]["workspaceId"];
-  runId: RuntimeRequest["run"]["id"];
-  stepId: RuntimeRequest["step"]["id"];
+export interface AgentExecution extends BlockExecution {
   /** The step's `model:` settings (StepIR.model). */
   model?: NonNullable<RuntimeRequest["step"]["source"]["model"]>;
   /** The flow's name (memory scope, usage per flow). */
