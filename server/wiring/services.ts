@@ -12,6 +12,7 @@
  * ```
  */
 import { connectorDeps } from "@/server/adapters/connectors/vault";
+import { agentDeps } from "@/server/adapters/llm/agent-deps";
 import type { EgressGuard } from "@/server/adapters/egress/guard";
 import { serverEgressGuard } from "@/server/adapters/egress/server-guard";
 import { promMetrics } from "@/server/adapters/metrics/prom-metrics";
@@ -26,6 +27,7 @@ import {
   sqlTransactor,
   sqlWebhookLookups,
 } from "@/server/adapters/store/sql-transactor";
+import type { AgentDeps } from "@/server/domain/agent/ports";
 import type { ConnectorDeps, CredentialVault } from "@/server/domain/connector/ports";
 import {
   Admission,
@@ -69,6 +71,8 @@ export interface Services extends TriggerDeps {
   /** The engine's audit sink (run ends, consent uses), batched on the driver. */
   audit: AuditSink;
   connectors: ConnectorDeps;
+  /** The agent use cases' dependencies: model configuration, memory and usage stores. */
+  agents: AgentDeps;
   vault: CredentialVault;
   egress: EgressGuard;
   clock: Clock;
@@ -143,6 +147,7 @@ export function createServices(database: Database, config: ServicesConfig = {}):
     notifier,
     admission,
     connectors,
+    agents: agentDeps(),
     vault: connectors.vault,
     egress,
     clock: systemClock,

@@ -1,4 +1,3 @@
-import { agentDeps } from "@/server/adapters/llm/agent-deps";
 import {
   forgetFlowFact,
   listModels,
@@ -12,26 +11,26 @@ import {
   ZUsageByFlowInput,
   ZUsageByRunInput,
 } from "@/server/domain/agent/models-and-usage";
-import { router, workspaceProcedure } from "../init";
-
-const deps = agentDeps();
+import { router, servicesOf, workspaceProcedure } from "../init";
 
 /** Language models, agent usage and agent memory. */
 export const modelRouter = router({
-  list: workspaceProcedure("viewer").query(() => listModels(deps)),
+  list: workspaceProcedure("viewer").query(({ ctx }) => listModels(servicesOf(ctx).agents)),
   usageByRun: workspaceProcedure("viewer")
     .input(ZUsageByRunInput)
-    .query(({ ctx, input }) => usageByRun(ctx.db, ctx.actor, input, deps)),
+    .query(({ ctx, input }) => usageByRun(ctx.db, ctx.actor, input, servicesOf(ctx).agents)),
   usageByFlow: workspaceProcedure("viewer")
     .input(ZUsageByFlowInput)
-    .query(({ ctx, input }) => usageByFlow(ctx.db, ctx.actor, input, deps)),
+    .query(({ ctx, input }) => usageByFlow(ctx.db, ctx.actor, input, servicesOf(ctx).agents)),
   searchMemory: workspaceProcedure("viewer")
     .input(ZSearchMemoryInput)
-    .query(({ ctx, input }) => searchFlowMemory(ctx.db, ctx.actor, input, deps)),
+    .query(({ ctx, input }) => searchFlowMemory(ctx.db, ctx.actor, input, servicesOf(ctx).agents)),
   rememberFact: workspaceProcedure("editor")
     .input(ZRememberFactInput)
-    .mutation(({ ctx, input }) => rememberFlowFact(ctx.db, ctx.actor, input, deps)),
+    .mutation(({ ctx, input }) =>
+      rememberFlowFact(ctx.db, ctx.actor, input, servicesOf(ctx).agents),
+    ),
   forgetFact: workspaceProcedure("editor")
     .input(ZForgetFactInput)
-    .mutation(({ ctx, input }) => forgetFlowFact(ctx.db, ctx.actor, input, deps)),
+    .mutation(({ ctx, input }) => forgetFlowFact(ctx.db, ctx.actor, input, servicesOf(ctx).agents)),
 });
