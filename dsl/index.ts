@@ -70,7 +70,7 @@ export {
   type ResolveResult,
 } from "./registry/registry";
 export { primitiveBlocks } from "./registry/primitives/index";
-export { agentBlocks, isAgentToolBlock } from "./registry/primitives/agent";
+export { agentBlocks, isAgentToolBlock, stepOutputSchemaOf } from "./registry/primitives/agent";
 export { policyLibrary } from "./policies/library";
 export { applyEdit, renamePosition, type FlowEdit } from "./edit/apply-edit";
 export {

@@ -15,6 +15,7 @@ import path from "node:path";
 import { joinEmbeddedPostgres } from "@/server/adapters/embedded-postgres/cluster";
 import { migrate, openDatabase } from "@/server/adapters/prisma";
 import { startPgBossWorker } from "@/server/adapters/queue/pgboss-worker";
+import { startReconciler } from "@/server/domain/run/reconciler";
 import { EMBEDDED_DATABASE } from "@/server/embedded-database";
 import { env } from "@/server/env";
 import { logger } from "@/server/logger";
@@ -62,6 +63,9 @@ async function main() {
     perWorkspaceLimit: int("WORKER_WORKSPACE_LIMIT", 4),
     schedule: process.env.WORKER_SCHEDULER !== "off",
   });
+  // Finished runs checked against their flows, in the background (any number of processes may:
+  // each run is recorded once).
+  const reconciler = startReconciler(services.reconciliation, services.notifier);
   // This process's runs are counted in its own registry, not the web process's: serve it.
   let metrics: WorkerMetricsServer | null = null;
   if (e.WORKER_METRICS_PORT && !e.METRICS_TOKEN) {
@@ -80,6 +84,7 @@ async function main() {
     log.info({ signal }, "stopping worker");
     void worker
       .stop()
+      .then(() => reconciler.stop())
       .then(() => metrics?.close())
       .then(() => db.close())
       .then(

@@ -159,9 +159,12 @@ export function startWorker(
     }
     const { startEmbeddedWorker } = await import("@/server/adapters/queue/embedded-worker");
     const { startScheduler } = await import("@/server/adapters/queue/scheduler");
+    const { startReconciler } = await import("@/server/domain/run/reconciler");
     const engine = s.engine();
     const worker = startEmbeddedWorker(s, { engine });
     const scheduler = startScheduler(s.fireDueSchedules, log.child({ component: "scheduler" }));
+    // Finished runs checked against their flows, in the background (after their ends).
+    const reconciler = startReconciler(s.reconciliation, s.notifier);
     c.inline = { engine };
     log.info("embedded worker started");
     return {
@@ -169,6 +172,7 @@ export function startWorker(
         c.inline = undefined;
         await scheduler.stop();
         await worker.stop();
+        await reconciler.stop();
       },
     };
   })();

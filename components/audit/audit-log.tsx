@@ -9,6 +9,7 @@ import { useTRPC, useTRPCClient } from "@/lib/trpc/client";
 import { errorMessage } from "@/lib/trpc/errors";
 import { useCurrentWorkspace } from "@/lib/trpc/hooks";
 import { Alert } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
 import { Button, buttonClass } from "@/components/ui/button";
 import { SelectField, TextField } from "@/components/ui/field";
 import { PageHeader } from "@/components/ui/page-header";
@@ -198,7 +199,14 @@ export function AuditLog() {
                       <Td title={e.actor}>
                         <div className="max-w-40 truncate">{e.actor}</div>
                       </Td>
-                      <Td className="font-mono text-xs">{e.action}</Td>
+                      <Td className="font-mono text-xs">
+                        {e.action}
+                        {isBreakGlass(e.action) && (
+                          <span className="ml-1 font-sans" data-testid="break-glass-flag">
+                            <Badge tone="danger">break-glass</Badge>
+                          </span>
+                        )}
+                      </Td>
                       <Td className="text-xs text-zinc-600">
                         <div className="w-52 break-words">
                           <span className="mr-1">{labelOf(e.subjectType)}</span>
@@ -333,6 +341,11 @@ function SubjectName({ subject, href }: { subject: AuditSubject; href: string | 
   );
 }
 
+/** An admin's break-glass decision (`approval.break-glass`): flagged wherever it is listed. */
+function isBreakGlass(action: string): boolean {
+  return action === "approval.break-glass";
+}
+
 interface DetailEntry {
   seq: number;
   at: Date | string;
@@ -364,7 +377,14 @@ function EntryDetail({
         <dt className="text-zinc-600">Actor</dt>
         <dd className="break-all">{entry.actor}</dd>
         <dt className="text-zinc-600">Action</dt>
-        <dd className="font-mono">{entry.action}</dd>
+        <dd className="font-mono">
+          {entry.action}
+          {isBreakGlass(entry.action) && (
+            <span className="ml-1 font-sans">
+              <Badge tone="danger">break-glass: an admin overrode the approvers</Badge>
+            </span>
+          )}
+        </dd>
         <dt className="text-zinc-600">Subject</dt>
         <dd className="space-y-1">
           <div>

@@ -27,6 +27,7 @@ import { RunAlerts } from "./run-alerts";
 import { RunCostPanel } from "./run-cost-panel";
 import { RunGraph } from "./run-graph";
 import { RunHeader } from "./run-header";
+import { RunReconciliation } from "./run-reconciliation";
 import { RunScrubber } from "./run-scrubber";
 import { StepStatusLegend } from "./run-status";
 import { RunTimeline } from "./run-timeline";
@@ -141,6 +142,7 @@ export function RunDetail({ runId }: { runId: string }) {
         onDecide={(stepId, decision) => decide(stepId).run(decision, "")}
         onSelect={setSelected}
       />
+      <RunReconciliation run={run} onSelect={setSelected} />
       {resume.error && !selectedStep && (
         <Alert tone="error" className="mb-3">
           {errorMessage(resume.error)}

@@ -2,6 +2,8 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { ApprovalsNavCount, navCountLabel } from "@/components/approvals/approvals-nav-count";
+import { useApprovalCount } from "@/components/approvals/use-approvals";
 
 const SECTIONS: {
   title: string;
@@ -37,6 +39,8 @@ const SECTIONS: {
 /** The main navigation; `collapsed` shows each entry as a glyph (its name as label and tooltip). */
 export function SideNav({ collapsed = false }: { collapsed?: boolean }) {
   const pathname = usePathname();
+  // Pending decisions the signed-in person may decide: the count next to "Approvals".
+  const forMe = useApprovalCount().data?.forMe ?? 0;
   const isActive = (prefixes: string[]) =>
     prefixes.some((p) => pathname === p || pathname.startsWith(`${p}/`));
   return (
@@ -56,20 +60,22 @@ export function SideNav({ collapsed = false }: { collapsed?: boolean }) {
           <ul className="space-y-0.5">
             {section.items.map((item) => {
               const active = isActive(item.match ?? [item.href]);
+              const count = item.href === "/approvals" ? forMe : 0;
               return (
                 <li key={item.href}>
                   <Link
                     href={item.href}
                     aria-current={active ? "page" : undefined}
-                    aria-label={collapsed ? item.label : undefined}
-                    title={collapsed ? item.label : undefined}
-                    className={`block rounded-md py-1.5 text-sm ${collapsed ? "text-center" : "px-2"} ${
+                    aria-label={collapsed ? navCountLabel(item.label, count) : undefined}
+                    title={collapsed ? navCountLabel(item.label, count) : undefined}
+                    className={`rounded-md py-1.5 text-sm ${collapsed ? "relative block text-center" : "flex items-center gap-2 px-2"} ${
                       active
                         ? "bg-white font-medium text-zinc-900 shadow-sm ring-1 ring-zinc-200"
                         : "text-zinc-600 hover:bg-zinc-200/60 hover:text-zinc-900"
                     }`}
                   >
                     {collapsed ? <span aria-hidden>{item.glyph}</span> : item.label}
+                    <ApprovalsNavCount n={count} collapsed={collapsed} />
                   </Link>
                 </li>
               );

@@ -88,6 +88,13 @@ export class RunPage {
     await expect(this.page.getByTestId("run-status")).toHaveText(status);
   }
 
+  /** The finished run was reconciled against its flow with no finding. */
+  async expectReconciled(steps: number) {
+    await expect(this.page.getByTestId("reconciliation")).toHaveText(
+      `Reconciled: all ${steps} steps accounted for.`,
+    );
+  }
+
   node(stepId: string): Locator {
     return this.page.getByTestId(`run-node-${stepId}`);
   }

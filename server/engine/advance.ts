@@ -72,8 +72,10 @@ export class RunAdvance {
         data: { flow: ctx.ir.name, version: ctx.run.version },
       });
     }
-    // A halting trust gate under its minimum stops a fresh run before any step runs.
-    const halt = ctx.rows.size === 0 ? trustHalt(ctx.ir) : null;
+    // A halting trust gate under its minimum stops a fresh run before any step runs (a replay
+    // run starts with its reused steps recorded: fresh until its first advance).
+    const fresh = ctx.rows.size === 0 || (ctx.run.replay != null && ctx.run.startedAt === null);
+    const halt = fresh ? trustHalt(ctx.ir) : null;
     if (halt) {
       ctx.event({ type: "run.trust_halted", key: "run.trust_halted", data: halt.detail ?? {} });
       const status = await finishRun(ctx, "failed", null, toErrorInfo(halt));

@@ -12,6 +12,7 @@ import { BlockRegistry, type FlowIR, blockRef } from "@/dsl";
 import { BreakerBoard } from "./breaker";
 import { RunAdvance, type AdvanceOptions, type AdvanceResult } from "./advance";
 import { NonRetryableError } from "./errors";
+import { reuseCheckpoint, type ReusedStep } from "./replay";
 import {
   noopAudit,
   noopLogger,
@@ -20,7 +21,7 @@ import {
   type Decision,
   type EngineDeps,
 } from "./ports";
-import { isTerminalRun, type RunRecord } from "./types";
+import { isTerminalRun, type RunRecord, type RunReplay } from "./types";
 
 export type { EngineDeps, RunEnd } from "./ports";
 
@@ -81,7 +82,10 @@ export class Engine {
     };
   }
 
-  /** Creates a queued run of `ir` and wakes the worker. */
+  /**
+   * Creates a queued run of `ir` and wakes the worker. A replay run (`replay`) starts with the
+   * `reuse`d steps recorded as succeeded (see `replay.ts`): they are never executed.
+   */
   async createRun(input: {
     id?: string;
     workspaceId: string;
@@ -90,13 +94,23 @@ export class Engine {
     ir: FlowIR;
     inputs: Record<string, unknown>;
     startedBy?: string | null;
+    /** The person who started it (the four-eyes guard's requester); null for triggers. */
+    startedByUserId?: string | null;
     idempotencyKey?: string | null;
+    replay?: RunReplay | null;
+    reuse?: ReusedStep[];
   }): Promise<RunRecord> {
+    const { reuse, ...fields } = input;
+    const now = this.deps.clock.now();
     const { run, created } = await this.deps.store.createRun({
-      ...input,
+      ...fields,
       id: input.id ?? this.deps.ids.next(),
-      now: this.deps.clock.now(),
+      now,
     });
+    // Single-process stores only: a shared store must record both in one transaction (the
+    // replay use case does), or a worker could claim the run before its reused steps exist.
+    if (created && reuse?.length)
+      await this.deps.store.commit(run.id, null, reuseCheckpoint(run.id, reuse, now));
     if (created) {
       this.deps.metrics.runStatus("queued");
       this.deps.onRunQueued?.(run.id);

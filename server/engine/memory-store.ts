@@ -65,6 +65,8 @@ export class MemoryRunStore implements RunStore {
       parentStepId: input.parentStepId ?? null,
       idempotencyKey: input.idempotencyKey ?? null,
       startedBy: input.startedBy ?? null,
+      startedByUserId: input.startedByUserId ?? null,
+      replay: input.replay ? clone(input.replay) : null,
       leaseOwner: input.lease?.owner ?? null,
       leaseExpiresAt: input.lease?.expiresAt ?? null,
       dueAt: input.lease ? null : input.now,

@@ -258,6 +258,8 @@ export type ResumeSignal =
 export interface Decision {
   approved: boolean;
   by: string;
+  /** Every approver's label when a quorum decided (`minApprovals`); default `[by]`. */
+  decidedBy?: string[];
   comment?: string;
   values?: Record<string, unknown>;
   at: number;

@@ -112,6 +112,27 @@ export function defineStoreContract(name: string, make: () => Promise<StoreFixtu
       expect(await f.store.getRun(f.uuid())).toBeNull();
     });
 
+    it("keeps a replay run's link and keys; other runs have none", async () => {
+      const f = await make();
+      const source = await newRun(f);
+      expect(source.replay ?? null).toBeNull();
+      const replay = { ofRunId: source.id, planHash: "ab12", keys: { a: `${source.id}:a` } };
+      const { run } = await f.store.createRun({
+        id: f.uuid(),
+        workspaceId: f.workspaceId,
+        workflowId: null,
+        version: "1.0.0",
+        ir: IR,
+        inputs: {},
+        replay,
+        now: T0,
+      });
+      expect(run.replay).toEqual(replay);
+      expect((await f.store.getRun(run.id))?.replay).toEqual(replay);
+      const claimed = await f.store.claimRuns({ owner: "A", now: T0, leaseMs: 1000, limit: 10 });
+      expect(claimed.find((r) => r.id === run.id)?.replay).toEqual(replay);
+    });
+
     it("leases a due run to one owner; another owner gets it after the lease expires", async () => {
       const f = await make();
       const run = await newRun(f);

@@ -56,6 +56,13 @@ export interface RunRecord {
   idempotencyKey: string | null;
   /** Who started it (`user@example.com`, `token:ci`, `engine`). */
   startedBy: string | null;
+  /**
+   * The person (or the API token's creator) who started it: the requester the four-eyes guard
+   * refuses. Null (or absent) for webhook, schedule and sub-flow runs.
+   */
+  startedByUserId?: string | null;
+  /** Set on a replay run: the run it replays and its plan (absent or null otherwise). */
+  replay?: RunReplay | null;
   leaseOwner: string | null;
   leaseExpiresAt: number | null;
   /** When a worker should next advance the run; null while parked on a person. */
@@ -64,6 +71,19 @@ export interface RunRecord {
   startedAt: number | null;
   finishedAt: number | null;
   updatedAt: number;
+}
+
+/**
+ * A replay run's link to the run it replays (`server/domain/replay/`): the approved plan's hash
+ * and the idempotency keys its steps use instead of `<runId>:<stepId>`: a step re-executed
+ * after a failure keeps the key of the failed run's attempt, so a write that happened before
+ * the answer was lost is deduplicated by the remote system instead of being done twice.
+ */
+export interface RunReplay {
+  ofRunId: string;
+  planHash: string;
+  /** Step id -> idempotency key (fan-out children append their `[i]` to their parent's key). */
+  keys: Record<string, string>;
 }
 
 /** What creating a run needs. */
@@ -78,6 +98,10 @@ export interface NewRun {
   parentStepId?: string | null;
   idempotencyKey?: string | null;
   startedBy?: string | null;
+  /** The person (or the API token's creator) who started it; null for webhooks and schedules. */
+  startedByUserId?: string | null;
+  /** A replay run's link (see {@link RunReplay}). */
+  replay?: RunReplay | null;
   now: number;
   /** Created already leased (status running, not due): a run started inline by its owner. */
   lease?: { owner: string; expiresAt: number };

@@ -49,27 +49,41 @@ export function createContextInner(opts: Partial<ContextInner> & { db: Db }): Co
   return { user: null, workspaceId: null, tokenActor: null, tokenError: null, ...opts };
 }
 
-const t = initTRPC.context<ContextInner>().create({
-  transformer: superjson,
-  errorFormatter({ shape, error }) {
-    const cause = error.cause;
-    const internal = shape.data.code === "INTERNAL_SERVER_ERROR";
-    return {
-      ...shape,
-      // Unknown errors never leak their details to the caller.
-      message: internal ? "Something went wrong on our side. The error was logged." : shape.message,
-      data: {
-        ...shape.data,
-        // Field by field, for forms: { fieldErrors: { name: ["Use at most 80 characters."] } }.
-        zodError: cause instanceof ZodError ? z.flattenError(cause) : null,
-        field:
-          cause instanceof AppError && typeof cause.details?.field === "string"
-            ? cause.details.field
-            : null,
-      },
-    };
-  },
-});
+/**
+ * What a procedure declares about itself, read by tests that walk the router: `approves` marks
+ * every procedure that decides an approval, so the four-eyes test (four-eyes.int.test.ts)
+ * covers a new one without being edited.
+ */
+export interface ProcedureMeta {
+  approves?: boolean;
+}
+
+const t = initTRPC
+  .context<ContextInner>()
+  .meta<ProcedureMeta>()
+  .create({
+    transformer: superjson,
+    errorFormatter({ shape, error }) {
+      const cause = error.cause;
+      const internal = shape.data.code === "INTERNAL_SERVER_ERROR";
+      return {
+        ...shape,
+        // Unknown errors never leak their details to the caller.
+        message: internal
+          ? "Something went wrong on our side. The error was logged."
+          : shape.message,
+        data: {
+          ...shape.data,
+          // Field by field, for forms: { fieldErrors: { name: ["Use at most 80 characters."] } }.
+          zodError: cause instanceof ZodError ? z.flattenError(cause) : null,
+          field:
+            cause instanceof AppError && typeof cause.details?.field === "string"
+              ? cause.details.field
+              : null,
+        },
+      };
+    },
+  });
 
 /**
  * The services of a context: its own, else the ones `createServices` built on its database

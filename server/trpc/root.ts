@@ -1,4 +1,5 @@
 import { createCallerFactory, router } from "./init";
+import { approvalRouter } from "./routers/approval";
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { connectorRouter } from "./routers/connector";
@@ -25,6 +26,7 @@ export const appRouter = router({
   trigger: triggerRouter,
   secret: secretRouter,
   group: groupRouter,
+  approval: approvalRouter,
 });
 
 export type AppRouter = typeof appRouter;

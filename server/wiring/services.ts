@@ -15,12 +15,13 @@ import { connectorDeps } from "@/server/adapters/connectors/vault";
 import { agentDeps } from "@/server/adapters/llm/agent-deps";
 import type { EgressGuard } from "@/server/adapters/egress/guard";
 import { serverEgressGuard } from "@/server/adapters/egress/server-guard";
-import { promMetrics } from "@/server/adapters/metrics/prom-metrics";
+import { promMetrics, promReconciliationMetrics } from "@/server/adapters/metrics/prom-metrics";
 import { createRunNotifier } from "@/server/adapters/notify/run-notifier";
 import type { Database } from "@/server/adapters/prisma";
 import { mathRandom, systemClock, uuidIds } from "@/server/adapters/queue/embedded-ports";
 import type { FireDueSchedules } from "@/server/adapters/queue/scheduler";
 import { ledgerAuditSink, SqlLedger } from "@/server/adapters/store/sql-audit";
+import { sqlFindingStore } from "@/server/adapters/store/sql-findings";
 import { SqlRunStore, sqlFromDriver, type SqlQuery } from "@/server/adapters/store/sql-run-store";
 import {
   sqlInlineRecorder,
@@ -28,6 +29,9 @@ import {
   sqlWebhookLookups,
 } from "@/server/adapters/store/sql-transactor";
 import type { AgentDeps } from "@/server/domain/agent/ports";
+import { stepApprovalEffect } from "@/server/domain/approval/effects";
+import { replayApprovalEffect } from "@/server/domain/replay/replays";
+import type { ApprovalEffects } from "@/server/domain/approval/ports";
 import type { ConnectorDeps, CredentialVault } from "@/server/domain/connector/ports";
 import {
   Admission,
@@ -36,6 +40,7 @@ import {
   type AdmissionLimits,
 } from "@/server/domain/run/admission";
 import type { RunNotifier, TriggerDeps } from "@/server/domain/run/ports";
+import type { ReconcileDeps } from "@/server/domain/run/reconcile-runs";
 import { workspaceSecretsLoader } from "@/server/domain/secret/secrets";
 import { fireDueSchedules } from "@/server/domain/trigger/schedules";
 import { WebhookCache } from "@/server/domain/trigger/webhook-cache";
@@ -85,6 +90,10 @@ export interface Services extends TriggerDeps {
   newEngine(overrides?: EngineOverrides): Engine;
   /** The schedules' use case on these services (the scheduler loop calls it). */
   fireDueSchedules: FireDueSchedules;
+  /** What a decided approval does, per kind (`server/domain/approval/ports.ts`). */
+  approvalEffects: ApprovalEffects;
+  /** What the run reconciler needs (`startReconciler`, started with run execution). */
+  reconciliation: ReconcileDeps & { logger: ReturnType<typeof logger> };
 }
 
 /** The services built for each Prisma client (tRPC contexts built from a client alone). */
@@ -157,6 +166,18 @@ export function createServices(database: Database, config: ServicesConfig = {}):
     engine: () => (engine ??= newEngine()),
     newEngine,
     fireDueSchedules: (now, opts) => fireDueSchedules(services, now, opts),
+    approvalEffects: {
+      step: stepApprovalEffect(notifier),
+      // An approved replay starts its run (issue 15): server/domain/replay/replays.ts.
+      replay: replayApprovalEffect({ notifier }),
+    },
+    reconciliation: {
+      runs,
+      findings: sqlFindingStore(sql),
+      metrics: promReconciliationMetrics,
+      clock: systemClock,
+      logger: logger().child({ component: "reconciler" }),
+    },
   };
   byClient.set(db, services);
   return services;

@@ -20,11 +20,15 @@ export type InputMode = "form" | "json";
  * The Run form's state for one input schema: the fields' drafts, or the JSON text in JSON mode,
  * and the switch between them (form → JSON always; JSON → form when the form can show the JSON
  * unchanged, else the reasons). Mount it with a `key` per schema: a new schema starts afresh.
+ * `initial` prefills the form (a `human.form`'s `prefill`) when the form can show it unchanged.
  */
-export function useRunInputs(schema: JsonSchema) {
+export function useRunInputs(schema: JsonSchema, initial?: unknown) {
   const fields: Field[] = useMemo(() => fieldsOf(schema), [schema]);
   const [mode, setModeState] = useState<InputMode>("form");
-  const [drafts, setDrafts] = useState<Drafts>(() => initialDrafts(fields));
+  const [drafts, setDrafts] = useState<Drafts>(() => {
+    const prefilled = initial === undefined ? null : draftsFromValue(fields, initial);
+    return prefilled?.ok ? prefilled.drafts : initialDrafts(fields);
+  });
   const [json, setJson] = useState("");
   const [jsonProblems, setJsonProblems] = useState<string[]>([]);
   /** Paths whose errors show: left by the user, or all after a first try to start. */

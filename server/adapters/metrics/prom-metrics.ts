@@ -16,6 +16,7 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { processSingleton } from "@/server/process-state";
 import { breakerLabels, type BreakerState } from "@/server/engine/breaker";
+import type { ReconciliationMetrics } from "@/server/domain/run/ports";
 import type { MetricsSink } from "@/server/engine/ports";
 import type { RunStatus } from "@/server/engine/types";
 
@@ -146,4 +147,21 @@ export const promMetrics: MetricsSink = {
   deadLettered: () => m.deadLetters.inc(),
   breakerState: recordBreaker,
   queueLag: (ms) => m.queueLag.observe(ms / 1000),
+};
+
+/** Findings of the reconciliation (its own key: a process's first registry may predate it). */
+const reconciliationFindings = processSingleton(
+  "metrics.reconciliation",
+  () =>
+    new Counter({
+      name: "trustflow_reconciliation_findings_total",
+      help: "Findings of the reconciliation of finished runs against their flows, by kind",
+      labelNames: ["kind"],
+      registers: [m.registry],
+    }),
+);
+
+/** The reconciler's {@link ReconciliationMetrics} on {@link engineRegistry}. */
+export const promReconciliationMetrics: ReconciliationMetrics = {
+  findingRecorded: (kind) => reconciliationFindings.inc({ kind }),
 };

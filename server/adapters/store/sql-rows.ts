@@ -104,9 +104,10 @@ export function runCols(a = "", dueAt = `${a}"dueAt"`, withIr = true): string {
   ${a}"version" AS version, ${a}"irHash" AS "irHash", ${withIr ? irCol(a) : "NULL::text"} AS ir, ${a}"status"::text AS status,
   ${a}"inputs"::text AS inputs, ${a}"output"::text AS output, ${a}"error"::text AS error,
   ${a}"parentRunId"::text AS "parentRunId", ${a}"parentStepId" AS "parentStepId", ${a}"idempotencyKey" AS "idempotencyKey",
-  ${a}"startedBy" AS "startedBy", ${a}"leaseOwner" AS "leaseOwner", ${ms(`${a}"leaseExpiresAt"`)} AS "leaseExpiresAt",
+  ${a}"startedBy" AS "startedBy", ${a}"startedByUserId"::text AS "startedByUserId", ${a}"leaseOwner" AS "leaseOwner", ${ms(`${a}"leaseExpiresAt"`)} AS "leaseExpiresAt",
   ${ms(dueAt)} AS "dueAt", ${ms(`${a}"createdAt"`)} AS "createdAt", ${ms(`${a}"startedAt"`)} AS "startedAt",
-  ${ms(`${a}"finishedAt"`)} AS "finishedAt", ${ms(`${a}"updatedAt"`)} AS "updatedAt"`;
+  ${ms(`${a}"finishedAt"`)} AS "finishedAt", ${ms(`${a}"updatedAt"`)} AS "updatedAt",
+  ${a}"replayOfRunId"::text AS "replayOfRunId", ${a}"replayPlanHash" AS "replayPlanHash", ${a}"replayKeys"::text AS "replayKeys"`;
 }
 export const RUN_COLS = runCols();
 
@@ -134,6 +135,15 @@ export function toRun(r: Row): RunRecord {
     parentStepId: (r.parentStepId as string | null) ?? null,
     idempotencyKey: (r.idempotencyKey as string | null) ?? null,
     startedBy: (r.startedBy as string | null) ?? null,
+    startedByUserId: (r.startedByUserId as string | null) ?? null,
+    // A replay run's link (issue 15); null for every other run.
+    replay: r.replayOfRunId
+      ? {
+          ofRunId: r.replayOfRunId as string,
+          planHash: (r.replayPlanHash as string | null) ?? "",
+          keys: (parse(r.replayKeys) ?? {}) as Record<string, string>,
+        }
+      : null,
     leaseOwner: (r.leaseOwner as string | null) ?? null,
     leaseExpiresAt: num(r.leaseExpiresAt),
     dueAt: num(r.dueAt),

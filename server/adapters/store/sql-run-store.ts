@@ -92,16 +92,21 @@ export class SqlRunStore implements RunStore {
       n.now,
       n.lease?.owner ?? null,
       n.lease?.expiresAt ?? null,
+      n.startedByUserId ?? null,
+      n.replay?.ofRunId ?? null,
+      n.replay?.planHash ?? null,
+      n.replay ? JSON.stringify(n.replay.keys) : null,
     ];
     for (const v of values) p.add(v);
     const storeIr = insertIrCte(ir, (v) => p.add(v));
     const rows = await this.sql.query<Row>(
       `${storeIr ? `WITH ${storeIr}\n       ` : ""}INSERT INTO "Run" ("id", "workspaceId", "workflowId", "version", "irHash", "irKey", "status", "inputs",
          "parentRunId", "parentStepId", "idempotencyKey", "startedBy", "dueAt", "createdAt", "updatedAt",
-         "leaseOwner", "leaseExpiresAt")
+         "leaseOwner", "leaseExpiresAt", "startedByUserId", "replayOfRunId", "replayPlanHash", "replayKeys")
        VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6::text,
          (CASE WHEN $13::text IS NULL THEN 'queued' ELSE 'running' END)::"RunStatus", $7::jsonb, $8::uuid, $9, $10, $11,
-         CASE WHEN $13::text IS NULL THEN ${ts("$12")} END, ${ts("$12")}, ${ts("$12")}, $13, ${ts("$14")})
+         CASE WHEN $13::text IS NULL THEN ${ts("$12")} END, ${ts("$12")}, ${ts("$12")}, $13, ${ts("$14")}, $15::uuid,
+         $16::uuid, $17, $18::jsonb)
        ON CONFLICT ("workspaceId", "idempotencyKey") DO NOTHING
        RETURNING ${runCols("", '"dueAt"', false)}`,
       p.values,

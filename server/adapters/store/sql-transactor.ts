@@ -15,7 +15,9 @@ import type {
 import { ClaimRefused } from "@/server/domain/run/ports";
 import type { CommitResult } from "@/server/engine/ports";
 import type { SqlDriver } from "../prisma/sql-driver";
+import { SqlApprovalStore } from "./sql-approvals";
 import { ledgerLockKey, type SqlLedger } from "./sql-audit";
+import { sqlVersionReader } from "./sql-flow-versions";
 import { SqlRunStore, type SqlQuery } from "./sql-run-store";
 
 /** A claim as the row it inserts: table and columns, typed values, conflict target. */
@@ -72,6 +74,8 @@ export function sqlTransactor(
         fn({
           runs: new SqlRunStore(tx),
           audit: { append: (actor, record) => ledger.append(tx, actor, record) },
+          approvals: new SqlApprovalStore(tx),
+          versions: sqlVersionReader(tx),
           claim: (c) => insertClaim(tx, c),
         }),
       ),

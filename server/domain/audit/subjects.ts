@@ -16,6 +16,7 @@ export const AUDIT_SUBJECT_TYPES = [
   { type: "secret", label: "Secret" },
   { type: "egress_allow", label: "Egress rule" },
   { type: "flow", label: "Agent memory" },
+  { type: "approval", label: "Approval" },
 ] as const;
 
 export type AuditSubjectType = (typeof AUDIT_SUBJECT_TYPES)[number]["type"];

@@ -8,6 +8,7 @@
  */
 import type { Checkpoint, CommitResult, RunEnd, RunStore } from "@/server/engine/ports";
 import type { NewRun } from "@/server/engine/types";
+import type { ApprovalStore } from "../approval/types";
 import type { AuditBatchEntry, AuditRecord } from "../audit/chain";
 import type { WebhookCache } from "../trigger/webhook-cache";
 import type { Db } from "../types";
@@ -49,8 +50,25 @@ export type TriggerClaim =
 export interface TxScope {
   runs: RunStore;
   audit: AuditAppender;
+  /** Approvals and their decisions (`server/domain/approval/`). */
+  approvals: ApprovalStore;
+  /** The workflows' saved versions, read in the transaction (a replay re-plans in one). */
+  versions: WorkflowVersionReader;
   /** Inserts the trigger's record; false when the event was already claimed. */
   claim(claim: TriggerClaim): Promise<boolean>;
+}
+
+/** A saved workflow version: its id, SemVer and text. */
+export interface StoredVersion {
+  id: string;
+  version: string;
+  dsl: string;
+}
+
+/** Reads a live (not deleted) workflow's saved versions within its workspace. */
+export interface WorkflowVersionReader {
+  /** The named version, or the newest one (`latest`); null when none (or no such workflow). */
+  find(workspaceId: string, workflowId: string, version: string): Promise<StoredVersion | null>;
 }
 
 /** Runs `fn` in ONE transaction of the app database: everything it writes commits together. */
@@ -145,4 +163,43 @@ export interface TriggerDeps extends RunDeps {
   inlineRecorder: InlineRecorder;
   /** The process's webhook caches (secrets, compiled flows), shared by rotation and delivery. */
   webhookCache: WebhookCache;
+}
+
+/**
+ * What the reconciler found wrong with a finished run (`reconcile.ts`): a step not accounted
+ * for, an unknown step, an output outside its contract, a side effect recorded twice.
+ */
+export interface RunFinding {
+  kind:
+    | "unknown_step"
+    | "step_unaccounted"
+    | "skip_unexplained"
+    | "output_invalid"
+    | "duplicate_effect"
+    | "key_shared"
+    | "compensation_missing"
+    | "dead_letter_mismatch"
+    | "check_failed";
+  stepId: string | null;
+  detail: Record<string, unknown>;
+}
+
+/** The reconciler's records (`RunFinding` rows and `Run.reconciledAt`). */
+export interface FindingStore {
+  /** Ended runs not reconciled yet, earliest end first, at most `limit`. */
+  unreconciled(limit: number): Promise<string[]>;
+  /**
+   * Records a run's findings and marks it reconciled at `at`, atomically and once: false (and
+   * nothing written) when the run was reconciled already, e.g. by another process.
+   */
+  record(
+    run: { id: string; workspaceId: string },
+    findings: RunFinding[],
+    at: number,
+  ): Promise<boolean>;
+}
+
+/** Counts findings (prom-client in production: `trustflow_reconciliation_findings_total`). */
+export interface ReconciliationMetrics {
+  findingRecorded(kind: RunFinding["kind"]): void;
 }

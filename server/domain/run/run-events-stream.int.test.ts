@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedWorker, type EmbeddedWorker } from "@/server/adapters/queue/embedded-worker";
 import type { Database } from "@/server/adapters/prisma";
-import { callerFor, makeUser } from "@/server/testing/fixtures";
+import { addMembership, callerFor, makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { authorizeRunStream, runEventsStream } from "./run-events-stream";
 import { servicesFor } from "@/server/testing/services";
@@ -11,6 +11,8 @@ let db: Database;
 let worker: EmbeddedWorker;
 let owner: Awaited<ReturnType<typeof makeUser>>;
 let stranger: Awaited<ReturnType<typeof makeUser>>;
+/** An approver of the owner's workspace: decides the owner's runs (never the owner). */
+let approver: Awaited<ReturnType<typeof makeUser>>;
 
 const FLOW = `flow: streamed
 version: 1.0.0
@@ -33,6 +35,8 @@ beforeAll(async () => {
   db = await openTestDatabase();
   owner = await makeUser(db.prisma, "streamer");
   stranger = await makeUser(db.prisma, "stranger");
+  approver = await makeUser(db.prisma, "approver");
+  await addMembership(db.prisma, approver.user.id, owner.workspace.id, "approver");
   worker = startEmbeddedWorker(servicesFor(db), {
     engine: engineFor(db),
     pollMs: 20,
@@ -131,7 +135,11 @@ describe("run events stream", () => {
     expect(seen.map((m) => Number(m.id))).toEqual(
       [...seen.map((m) => Number(m.id))].sort((a, b) => a - b),
     );
-    await api.run.resume({ runId: run.id, stepId: "ok", decision: "approve" });
+    await callerFor(db.prisma, approver.user, owner.workspace.id).run.resume({
+      runId: run.id,
+      stepId: "ok",
+      decision: "approve",
+    });
     await readUntil(reader, (m) => m.some((x) => x.event === "end"), seen);
     const end = seen.at(-1)!;
     expect(end).toMatchObject({ event: "end", data: { status: "succeeded" } });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedWorker, type EmbeddedWorker } from "@/server/adapters/queue/embedded-worker";
 import type { Database } from "@/server/adapters/prisma";
-import { callerFor, makeUser } from "@/server/testing/fixtures";
+import { addMembership, callerFor, makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { servicesFor } from "@/server/testing/services";
 import { engineFor, watchRunEnds } from "@/server/testing/engine";
@@ -9,6 +9,8 @@ import { engineFor, watchRunEnds } from "@/server/testing/engine";
 let db: Database;
 let worker: EmbeddedWorker;
 let owner: Awaited<ReturnType<typeof makeUser>>;
+/** A member of group finance: decides the owner's runs (the owner never decides their own). */
+let decider: Awaited<ReturnType<typeof makeUser>>;
 let ends: ReturnType<typeof watchRunEnds>;
 
 const FLOW = `flow: approve-it
@@ -38,7 +40,15 @@ beforeAll(async () => {
   db = await openTestDatabase();
   owner = await makeUser(db.prisma, "runner");
   // FLOW addresses `group: finance`: draft runs are checked against the workspace's groups.
-  await callerFor(db.prisma, owner.user, owner.workspace.id).group.create({ name: "finance" });
+  const finance = await callerFor(db.prisma, owner.user, owner.workspace.id).group.create({
+    name: "finance",
+  });
+  decider = await makeUser(db.prisma, "decider");
+  await addMembership(db.prisma, decider.user.id, owner.workspace.id, "approver");
+  await callerFor(db.prisma, owner.user, owner.workspace.id).group.addMember({
+    groupId: finance.id,
+    userId: decider.user.id,
+  });
   worker = startEmbeddedWorker(servicesFor(db), {
     engine: engineFor(db),
     pollMs: 20,
@@ -73,7 +83,13 @@ describe("runs through tRPC and the embedded worker", () => {
       ["calc", "succeeded"],
       ["ok", "waiting"],
     ]);
-    await api.run.resume({ runId: started.id, stepId: "ok", decision: "approve", comment: "fine" });
+    const asDecider = callerFor(db.prisma, decider.user, owner.workspace.id);
+    await asDecider.run.resume({
+      runId: started.id,
+      stepId: "ok",
+      decision: "approve",
+      comment: "fine",
+    });
     // The run-end notification comes after the final checkpoint and the ledger entry.
     expect((await ends.ended(started.id)).status).toBe("succeeded");
     const done = await api.run.get({ id: started.id });

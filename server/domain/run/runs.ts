@@ -8,8 +8,11 @@ import { DRAFT_VERSION, isDraftRun } from "@/server/engine/run-kind";
 import { validatorFor } from "@/server/engine/runtimes/support";
 import { isTerminalRun, type RunStatus } from "@/server/engine/types";
 import { modelLabel } from "../agent/constants";
+import { decideStep, deciderOf } from "../approval/approvals";
+import type { ApprovalDeps } from "../approval/ports";
 import { AppError, notFound } from "../errors";
 import { workspaceDirectory } from "../group/workspace-directory";
+import { runLineage } from "../replay/lineage";
 import type { Actor, Db } from "../types";
 import { compileFlow } from "../workflow/compile-flow";
 import { runOutcome, type RunOutcome } from "./outcome";
@@ -114,6 +117,8 @@ async function startAdmittedRun(
       ir,
       inputs: input.inputs,
       startedBy: actor.label,
+      // The requester the four-eyes guard refuses (a token's creator for a token).
+      startedByUserId: actor.userId,
       now: Date.now(),
     });
     await tx.audit.append(actor, {
@@ -230,7 +235,7 @@ export async function getRun(
   input: z.infer<typeof ZRunId>,
 ) {
   const run = await ownedRun(store, actor, input.id);
-  const [attempts, events, deadLetters, usage, workflow] = await Promise.all([
+  const [attempts, events, deadLetters, usage, workflow, reconciled] = await Promise.all([
     store.listAttempts(run.id),
     store.listEvents(run.id, 0, 2000),
     store.listDeadLetters({ runId: run.id }),
@@ -253,8 +258,21 @@ export async function getRun(
           select: { name: true, deletedAt: true },
         })
       : null,
+    db.run.findUnique({
+      where: { id: run.id },
+      select: {
+        reconciledAt: true,
+        findings: {
+          orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+          take: 200,
+          select: { id: true, kind: true, stepId: true, detail: true, createdAt: true },
+        },
+      },
+    }),
   ]);
-  const { leaseOwner: _o, leaseExpiresAt: _e, idempotencyKey: _k, ...rest } = run;
+  const { leaseOwner: _o, leaseExpiresAt: _e, idempotencyKey: _k, replay: _r, ...rest } = run;
+  // Replays: the run this one replays, and this run's replays (issue 15).
+  const lineage = await runLineage(db, run);
   // `label`: what the UI shows for the model ("demo model (no AI)" for the built-in one).
   const agentUsage = usage.map((u) => ({
     ...u,
@@ -272,7 +290,41 @@ export async function getRun(
     events,
     deadLetters,
     agentUsage,
+    lineage,
+    reconciliation: reconciliationOf(run.ir.steps.length, reconciled),
   };
+}
+
+/**
+ * A run's reconciliation against its flow (`reconcile.ts`, checked in the background after the
+ * run ends): `pending` until checked, then `clean` (every step accounted for) or `findings`.
+ */
+function reconciliationOf(
+  steps: number,
+  row: {
+    reconciledAt: Date | null;
+    findings: Array<{
+      id: string;
+      kind: string;
+      stepId: string | null;
+      detail: unknown;
+      createdAt: Date;
+    }>;
+  } | null,
+) {
+  const findings = (row?.findings ?? []).map((f) => ({
+    id: f.id,
+    kind: f.kind,
+    stepId: f.stepId,
+    detail: f.detail,
+    at: f.createdAt.toISOString(),
+  }));
+  const status: "pending" | "clean" | "findings" = !row?.reconciledAt
+    ? "pending"
+    : findings.length
+      ? "findings"
+      : "clean";
+  return { status, checkedAt: row?.reconciledAt?.toISOString() ?? null, steps, findings };
 }
 
 /** Cancels an unfinished run. */
@@ -315,13 +367,18 @@ export async function cancelRun(
 
 const DECIDABLE = new Set(["human.approval", "human.form", "policy.check"]);
 
-/** Approves or rejects a human step that is waiting (approval, form, policy exception). */
+/**
+ * Approves or rejects a human step that is waiting (approval, form, policy exception): the
+ * step's approval (`server/domain/approval/`) decided through the same guard and quorum as the
+ * approvals inbox. The engine is signalled once the approval is final.
+ */
 export async function resumeStep(
-  deps: RunDeps,
+  deps: ApprovalDeps,
   actor: Actor,
   input: z.infer<typeof ZResumeStepInput>,
 ) {
-  await deps.transactor.transaction(async (tx) => {
+  const decider = await deciderOf(deps.db, actor);
+  const after = await deps.transactor.transaction(async (tx) => {
     const run = await ownedRun(tx.runs, actor, input.runId);
     if (isTerminalRun(run.status))
       throw new AppError("CONFLICT", { message: `The run already finished (${run.status}).` });
@@ -342,28 +399,15 @@ export async function resumeStep(
         details: { field: "stepId" },
       });
     }
-    const now = Date.now();
-    await tx.runs.signal(run.id, {
-      id: randomUUID(),
-      runId: run.id,
-      stepId: input.stepId,
-      kind: "resume",
-      dueAt: now,
-      payload: {
-        approved: input.decision === "approve",
-        by: actor.label,
-        comment: input.comment,
-        at: now,
-      },
-      createdAt: now,
-    });
-    await tx.audit.append(actor, {
-      action: `run.step.${input.decision}`,
-      subjectType: "run",
-      subjectId: run.id,
-      payload: { stepId: input.stepId, attempt: latest.attempt, comment: input.comment ?? null },
-    });
+    return decideStep(
+      tx,
+      deps,
+      actor,
+      decider,
+      { runId: run.id, stepId: input.stepId, attempt: latest.attempt },
+      { decision: input.decision, comment: input.comment },
+    );
   });
-  deps.notifier.runDue(input.runId);
+  after.afterCommit?.();
   return { runId: input.runId, stepId: input.stepId, decision: input.decision };
 }

@@ -160,7 +160,19 @@ export class AdvanceContext {
     return this.deps.runtimes.get(n.block.id)?.fanout;
   }
 
+  /**
+   * `<runId>:<stepId>`, or the key a replay's plan gave the step (a fan-out child extends its
+   * parent's planned key with its `[i]`).
+   */
   idempotencyKey(n: Node): string {
+    const keys = this.run.replay?.keys;
+    if (keys) {
+      const own = keys[n.id];
+      if (own !== undefined) return own;
+      const parent = n.parent && keys[n.parent.id];
+      if (parent !== undefined && n.parent && n.id.startsWith(n.parent.id))
+        return `${parent}${n.id.slice(n.parent.id.length)}`;
+    }
     return `${this.run.id}:${n.id}`;
   }
 

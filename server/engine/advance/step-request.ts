@@ -89,6 +89,8 @@ async function startChildRun(
     parentStepId: n.id,
     idempotencyKey: `${ctx.run.id}:${n.id}`,
     startedBy: `run:${ctx.run.id}`,
+    // The parent's requester stays the requester: who started a run never approves its sub-flow.
+    startedByUserId: ctx.run.startedByUserId ?? null,
     now: ctx.now,
   });
   if (created) ctx.deps.onRunQueued?.(run.id);

@@ -122,7 +122,7 @@ export const approvalRuntime: BlockRuntime = {
     const d = signal.payload;
     const out: Record<string, unknown> = {
       approved: true,
-      decidedBy: [d.by],
+      decidedBy: d.decidedBy?.length ? d.decidedBy : [d.by],
       decidedAt: new Date(d.at).toISOString(),
       timedOut: false,
     };

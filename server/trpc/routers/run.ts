@@ -6,6 +6,8 @@ import {
   ZRunId,
   ZStartRunInput,
 } from "@/server/domain/run/schemas";
+import { previewReplay, requestReplay } from "@/server/domain/replay/replays";
+import { ZReplayInput } from "@/server/domain/replay/schemas";
 import { router, servicesOf, workspaceProcedure } from "../init";
 
 /** Runs: editors start and cancel, approvers decide human steps, viewers read. */
@@ -22,7 +24,15 @@ export const runRouter = router({
   cancel: workspaceProcedure("editor", { scope: "run" })
     .input(ZCancelRunInput)
     .mutation(({ ctx, input }) => cancelRun(servicesOf(ctx), ctx.actor, input)),
+  // A preview: writes nothing (viewers read plans; only editors request a replay).
+  planReplay: workspaceProcedure("viewer")
+    .input(ZReplayInput)
+    .query(({ ctx, input }) => previewReplay(servicesOf(ctx), ctx.actor, input)),
+  requestReplay: workspaceProcedure("editor", { scope: "run" })
+    .input(ZReplayInput)
+    .mutation(({ ctx, input }) => requestReplay(servicesOf(ctx), ctx.actor, input)),
   resume: workspaceProcedure("approver")
+    .meta({ approves: true })
     .input(ZResumeStepInput)
     .mutation(({ ctx, input }) => resumeStep(servicesOf(ctx), ctx.actor, input)),
 });

@@ -1,0 +1,143 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createRunNotifier } from "@/server/adapters/notify/run-notifier";
+import type { RunRecord } from "@/server/engine/types";
+import type { FindingStore, RunFinding } from "./ports";
+import { startReconciler, type Reconciler } from "./reconciler";
+import type { ReconcileDeps } from "./reconcile-runs";
+
+const IR = {
+  steps: [
+    {
+      id: "only",
+      block: { id: "data.transform", version: "1.0.0", major: 1, kind: "data", sideEffect: "none" },
+      inputs: { kind: "object", entries: {} },
+      onError: "fail",
+    },
+  ],
+};
+
+/** Ended runs in memory: `failed` ones are clean (unreached steps), `succeeded` ones are not. */
+function fakes(ended: Array<{ id: string; status: "failed" | "succeeded" }>) {
+  const pending = new Map(ended.map((r) => [r.id, r.status]));
+  const recorded = new Map<string, RunFinding[]>();
+  const counted: string[] = [];
+  const errors: unknown[] = [];
+  let batches = 0;
+  const findings: FindingStore = {
+    async unreconciled(limit) {
+      batches++;
+      return [...pending.keys()].slice(0, limit);
+    },
+    async record(run, list) {
+      if (!pending.delete(run.id)) return false;
+      recorded.set(run.id, list);
+      return true;
+    },
+  };
+  const deps: ReconcileDeps & { logger: { warn(): void; error(o: unknown): void } } = {
+    runs: {
+      async getRun(id) {
+        if (id === "broken") throw new Error("unreadable");
+        const status = pending.get(id);
+        return status ? ({ id, workspaceId: "ws", status, ir: IR } as unknown as RunRecord) : null;
+      },
+      listAttempts: async () => [],
+      listEvents: async () => [],
+      listDeadLetters: async () => [],
+    },
+    findings,
+    metrics: { findingRecorded: (kind) => counted.push(kind) },
+    clock: { now: () => 1 },
+    logger: { warn() {}, error: (o) => errors.push(o) },
+  };
+  return {
+    deps,
+    pending,
+    recorded,
+    counted,
+    errors,
+    batches: () => batches,
+    add: (id: string) => pending.set(id, "failed"),
+  };
+}
+
+async function until(ok: () => boolean, ms = 2_000) {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error("condition not reached");
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+let reconciler: Reconciler | undefined;
+afterEach(async () => {
+  await reconciler?.stop();
+  reconciler = undefined;
+});
+
+describe("startReconciler", () => {
+  it("catches up at start in bounded batches, one after the other", async () => {
+    const f = fakes(
+      Array.from({ length: 120 }, (_, i) => ({
+        id: `r${i}`,
+        status: i === 7 ? ("succeeded" as const) : ("failed" as const),
+      })),
+    );
+    reconciler = startReconciler(f.deps, createRunNotifier(), {
+      batch: 50,
+      gapMs: 1,
+      idleMs: 60_000,
+    });
+    await until(() => f.pending.size === 0);
+    expect(f.recorded.size).toBe(120);
+    // 50 + 50 + 20: the third batch is not full, so the loop goes idle.
+    expect(f.batches()).toBe(3);
+    expect(f.recorded.get("r7")).toEqual([
+      {
+        kind: "step_unaccounted",
+        stepId: "only",
+        detail: { status: "missing", onError: "fail", run: "succeeded" },
+      },
+    ]);
+    expect(f.counted).toEqual(["step_unaccounted"]);
+  });
+
+  it("a run's end wakes it; while idle nothing is read", async () => {
+    const f = fakes([]);
+    const notifier = createRunNotifier();
+    reconciler = startReconciler(f.deps, notifier, { gapMs: 5, idleMs: 60_000 });
+    await until(() => f.batches() === 1);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(f.batches()).toBe(1);
+    f.add("late");
+    notifier.runFinished({ runId: "late", status: "failed", output: null, error: null });
+    await until(() => f.recorded.has("late"));
+    expect(f.recorded.get("late")).toEqual([]);
+  });
+
+  it("a run that cannot be read is logged and left; the others are recorded", async () => {
+    const f = fakes([
+      { id: "a", status: "failed" },
+      { id: "broken", status: "failed" },
+      { id: "b", status: "failed" },
+    ]);
+    reconciler = startReconciler(f.deps, createRunNotifier(), { gapMs: 1, idleMs: 60_000 });
+    await until(() => f.recorded.size === 2);
+    expect([...f.recorded.keys()].sort()).toEqual(["a", "b"]);
+    expect(f.pending.has("broken")).toBe(true);
+    expect(f.errors).toContainEqual(expect.objectContaining({ runId: "broken" }));
+  });
+
+  it("stop() ends the loop: later run ends are not read", async () => {
+    const f = fakes([]);
+    const notifier = createRunNotifier();
+    reconciler = startReconciler(f.deps, notifier, { gapMs: 1, idleMs: 60_000 });
+    await until(() => f.batches() === 1);
+    await reconciler.stop();
+    f.add("after");
+    notifier.runFinished({ runId: "after", status: "failed", output: null, error: null });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(f.batches()).toBe(1);
+    expect(f.pending.has("after")).toBe(true);
+  });
+});
