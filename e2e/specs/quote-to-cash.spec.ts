@@ -6,6 +6,7 @@ import { ConnectorsPage } from "../pages/connectors.page";
 import { RunPage } from "../pages/runs.page";
 import { StudioPage } from "../pages/studio.page";
 import { WorkflowsPage } from "../pages/workflows.page";
+import { invitedApprover } from "../support/api";
 
 /** tRPC over HTTP: a mutation is a POST of `{ json: input }`, a query a GET with `?input=`. */
 async function mutate<T>(request: APIRequestContext, p: string, input: unknown): Promise<T> {
@@ -207,6 +208,7 @@ test.describe("quote to cash", () => {
 
   test("a fresh admin runs quote-to-cash against the mock CLM, billing and CRM and the model", async ({
     page,
+    playwright,
     signedInUser: _user,
   }, testInfo) => {
     test.setTimeout(120_000);
@@ -278,7 +280,13 @@ test.describe("quote to cash", () => {
       await run.expectStep("credit_check", "waiting");
       await run.expectStatus("waiting");
       await shot(page, testInfo, "credit check waits");
-      await run.approve("credit_check");
+      // Four eyes: the admin started the run, a second person approves it.
+      const approver = await invitedApprover(
+        page.request,
+        playwright,
+        testInfo.project.use.baseURL,
+      );
+      await approver.approve(run.id, "credit_check");
     }
     await run.expectStatus("succeeded");
     for (const id of STEPS) await run.expectStep(id, "succeeded");

@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from "node:crypto";
 import type { APIRequestContext, Page, TestInfo } from "@playwright/test";
 import { expect, test } from "../fixtures";
+import { invitedApprover } from "../support/api";
 import { RunsPage } from "../pages/runs.page";
 
 /** tRPC over HTTP: a mutation is a POST of `{ json: input }`. */
@@ -48,8 +49,9 @@ outputs:
 const STEPS = ["double", "label", "approve", "record"];
 
 test.describe("runs", () => {
-  test("a run waits for approval on the canvas, is approved and finishes live; another is cancelled", async ({
+  test("a run waits for approval on the canvas, is approved by another person and finishes live; another is cancelled", async ({
     page,
+    playwright,
     request,
     signedInUser: _user,
   }, testInfo) => {
@@ -78,11 +80,18 @@ test.describe("runs", () => {
     await expect(drawer.getByTestId("step-drawer-status")).toHaveText("waiting");
     await expect(drawer).toContainText(`${runId}:approve`);
 
-    // Approve as the same admin (approver rank); the page follows without a reload.
+    // Four eyes: the admin started the run, so the admin may not approve it (refused, nothing
+    // changes); an approver invited into the workspace approves, and the page follows without
+    // a reload.
     await page.evaluate(
       () => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true),
     );
-    await run.approve("approve");
+    const decision = { runId, stepId: "approve", decision: "approve" };
+    const own = await page.request.post("/api/trpc/run.resume", { data: { json: decision } });
+    expect(own.status(), await own.text()).toBe(403);
+    await run.expectStep("approve", "waiting");
+    const approver = await invitedApprover(page.request, playwright, testInfo.project.use.baseURL);
+    await approver.approve(runId, "approve");
     await run.expectStep("record", "succeeded");
     await run.expectStatus("succeeded");
     await run.expectStep("approve", "succeeded");

@@ -4,7 +4,14 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { expect, type APIRequestContext, type Page, type TestInfo } from "@playwright/test";
+import {
+  expect,
+  type APIRequestContext,
+  type Page,
+  type PlaywrightWorkerArgs,
+  type TestInfo,
+} from "@playwright/test";
+import { newUserData, signInViaApi, signUpViaApi } from "../fixtures";
 
 export async function query<T>(request: APIRequestContext, p: string, input?: unknown): Promise<T> {
   const q =
@@ -39,4 +46,43 @@ export const DEMO_APPROVERS = DEMO_USERS.filter((u) => u.role === "approver");
 /** Attaches a screenshot of the page to the test's report. */
 export async function shot(page: Page, testInfo: TestInfo, name: string) {
   await testInfo.attach(name, { body: await page.screenshot(), contentType: "image/png" });
+}
+
+/** A second person in a workspace, with an API context of their own. */
+export interface SecondPerson {
+  api: APIRequestContext;
+  /** Approves a waiting human step of a run (`run.resume`) in the inviting workspace. */
+  approve(runId: string, stepId: string): Promise<void>;
+}
+
+/**
+ * Invites a new user into the signed-in admin's workspace as an approver (four eyes: the person
+ * who started a run never approves it). They act in that workspace by naming it in the
+ * `x-trustflow-workspace` header.
+ */
+export async function invitedApprover(
+  admin: APIRequestContext,
+  playwright: PlaywrightWorkerArgs["playwright"],
+  baseURL: string | undefined,
+): Promise<SecondPerson> {
+  const ws = await query<{ id: string }>(admin, "workspace.current");
+  const user = newUserData("approver");
+  const invite = await mutate<{ token: string }>(admin, "workspace.invite", {
+    email: user.email,
+    role: "approver",
+  });
+  const api = await playwright.request.newContext({ baseURL });
+  await signUpViaApi(api, user);
+  await signInViaApi(api, user);
+  await mutate(api, "workspace.acceptInvitation", { token: invite.token });
+  return {
+    api,
+    async approve(runId, stepId) {
+      const res = await api.post("/api/trpc/run.resume", {
+        headers: { "x-trustflow-workspace": ws.id },
+        data: { json: { runId, stepId, decision: "approve" } },
+      });
+      expect(res.ok(), `run.resume: ${res.status()} ${await res.text()}`).toBe(true);
+    },
+  };
 }
