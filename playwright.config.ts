@@ -29,6 +29,7 @@ const chromium = {
   },
 };
 const demoWorkspace = /@demo-workspace/;
+const freshStart = /fresh-start\.spec\.ts$/;
 
 export default defineConfig({
   testDir: "e2e/specs",
@@ -45,10 +46,13 @@ export default defineConfig({
     screenshot: "on",
     viewport: { width: 1280, height: 800 },
   },
-  // The demo workspace's lane first: it holds one worker from the start, the other takes the
-  // rest (Playwright skips a job whose project is at its limit).
+  // Jobs start in the order of the projects. The demo workspace's lane first: it holds one
+  // worker from the start (Playwright skips a job whose project is at its limit). Then the
+  // fresh start, the longest job (a whole `next build` of a clone): on the other worker from the
+  // start, it ends while the shorter jobs fill both workers, never after them.
   projects: [
     { name: "demo-workspace", use: chromium, grep: demoWorkspace, workers: 1 },
-    { name: "chromium", use: chromium, grepInvert: demoWorkspace },
+    { name: "fresh-start", use: chromium, testMatch: freshStart, grepInvert: demoWorkspace },
+    { name: "chromium", use: chromium, testIgnore: freshStart, grepInvert: demoWorkspace },
   ],
 });

@@ -38,6 +38,13 @@ export default defineConfig({
           include: ["**/*.int.test.ts"],
           exclude,
           environment: "node",
+          // A worker runs file after file in one module graph: each file's import of the server
+          // (~4 s) is paid once per worker, not once per file. Files restore what they change
+          // (int-setup.ts puts `process.env` back; mocks are undone in the file that made them).
+          isolate: false,
+          // One migrated template database per run, copied by each `openTestDatabase()`.
+          globalSetup: ["server/testing/global-setup.ts"],
+          setupFiles: ["server/testing/int-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           env: { NODE_ENV: "test" },

@@ -13,7 +13,6 @@ import vm from "node:vm";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
-const entry = path.join(here, "main.ts");
 const installed = "node_modules/.package-lock.json";
 
 /** The bundle's preferred directory, in the checkout. */
@@ -68,6 +67,52 @@ function writeAtomically(file, data) {
   renameSync(tmp, file);
 }
 
+/**
+ * The bundle's entry: the CLI (main.ts), and the built-in primitives' input validators generated
+ * ahead of time (`precompiled-validators.ts`), handed to the compiler's one Ajv cache so that a
+ * call does not compile them (each checked against the block it was generated for).
+ */
+const ENTRY = `
+import { primitiveBlocks, usePrecompiledValidator } from "@/dsl";
+import * as generated from "trustflow:input-validators";
+export * from "./main";
+generated.blocks.forEach((label, i) => {
+  const block = primitiveBlocks[i];
+  if (block && \`\${block.id}@\${block.version}\` === label)
+    usePrecompiledValidator(block.inputSchema, generated[\`v\${i}\`]);
+});
+`;
+
+/**
+ * Ajv's standalone code of the built-in primitives' input schemas (`precompiled-validators.ts`,
+ * bundled and run here), and the source files it was generated from.
+ */
+async function precompiledValidators(build) {
+  const result = await build({
+    entryPoints: [path.join(here, "precompiled-validators.ts")],
+    bundle: true,
+    write: false,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    absWorkingDir: root,
+    tsconfig: path.join(root, "tsconfig.json"),
+    packages: "external",
+    metafile: true,
+    logLevel: "silent",
+  });
+  const mod = { exports: {} };
+  new Function("module", "exports", "require", result.outputFiles[0].text)(
+    mod,
+    mod.exports,
+    createRequire(path.join(root, "package.json")),
+  );
+  return {
+    code: mod.exports.precompiledValidatorsModule(),
+    inputs: Object.keys(result.metafile.inputs),
+  };
+}
+
 /** Builds the bundle into `dir`. */
 async function buildInto(dir) {
   const { build } = await import("esbuild");
@@ -75,8 +120,25 @@ async function buildInto(dir) {
   mkdirSync(dir, { recursive: true });
   // Inputs changed from here on are newer than the build: the next call rebuilds.
   const builtAt = Date.now();
+  const validators = await precompiledValidators(build);
   const result = await build({
-    entryPoints: [entry],
+    stdin: { contents: ENTRY, resolveDir: here, sourcefile: "<entry>", loader: "ts" },
+    plugins: [
+      {
+        name: "input-validators",
+        setup(b) {
+          b.onResolve({ filter: /^trustflow:input-validators$/ }, (a) => ({
+            path: a.path,
+            namespace: "trustflow",
+          }));
+          b.onLoad({ filter: /.*/, namespace: "trustflow" }, () => ({
+            contents: validators.code,
+            loader: "js",
+            resolveDir: root,
+          }));
+        },
+      },
+    ],
     bundle: true,
     write: false,
     outfile: f.bundle,
@@ -93,10 +155,12 @@ async function buildInto(dir) {
     // `constructor.name` checks in the bundled code (protobuf, CEL, zod) compare built-ins.
     minify: true,
   });
-  const sources = Object.keys(result.metafile.inputs).filter(
-    (i) => !i.split("/").includes("node_modules"),
+  // Files only (not the entry above nor the generated module), outside node_modules.
+  const sources = [...Object.keys(result.metafile.inputs), ...validators.inputs].filter(
+    (i) => !/[:<]/.test(i) && !i.split("/").includes("node_modules"),
   );
-  const inputs = [...new Set([...sources, installed])];
+  // This file too: a change of how the bundle is built rebuilds it.
+  const inputs = [...new Set([...sources, "cli/bundle.mjs", installed])];
   writeAtomically(f.bundle, result.outputFiles[0].contents);
   rmSync(f.cache, { force: true });
   writeAtomically(f.manifest, `${JSON.stringify({ builtAt, inputs })}\n`);

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -68,5 +69,20 @@ describe("trustflow CLI", () => {
     const r = run("validate", "does/not/exist.yaml");
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("cannot read");
+  });
+  it("keeps a built bundle: its manifest lists only files, so the next call does not rebuild", async () => {
+    const { ensureCliBundle } = (await import(path.join(root, "cli/bundle.mjs"))) as {
+      ensureCliBundle: () => Promise<string>;
+    };
+    const dir = await ensureCliBundle();
+    const manifest = JSON.parse(readFileSync(path.join(dir, "inputs.json"), "utf8")) as {
+      inputs: string[];
+    };
+    expect(manifest.inputs).toContain("cli/main.ts");
+    expect(manifest.inputs).toContain("cli/precompiled-validators.ts");
+    expect(manifest.inputs.filter((i) => !existsSync(path.join(root, i)))).toEqual([]);
+    const built = statSync(path.join(dir, "trustflow.cjs")).mtimeMs;
+    expect(run("validate", "dsl/testdata/valid-minimal.yaml").status).toBe(0);
+    expect(statSync(path.join(dir, "trustflow.cjs")).mtimeMs).toBe(built);
   });
 });

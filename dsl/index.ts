@@ -50,6 +50,8 @@ export {
 export {
   ajv,
   validatorFor,
+  usePrecompiledValidator,
+  AJV_OPTIONS,
   strictSchemaErrors,
   SCHEMA_FORMATS,
   MAX_CACHED_SCHEMAS,

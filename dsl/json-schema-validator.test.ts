@@ -1,9 +1,11 @@
+import type { ValidateFunction } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import {
   ajv,
   markSchemaChecked,
   MAX_CACHED_SCHEMAS,
   strictSchemaErrors,
+  usePrecompiledValidator,
   validatorFor,
 } from "./json-schema-validator";
 
@@ -105,5 +107,39 @@ describe("strictSchemaErrors", () => {
 
   it("rejects a schema that is not JSON Schema", () => {
     expect(strictSchemaErrors({ type: 12 })).toMatch(/must be/);
+  });
+});
+
+describe("usePrecompiledValidator", () => {
+  it("makes validatorFor answer with the given code for that schema object only", () => {
+    const schema = { type: "object", required: ["id"] };
+    const calls: unknown[] = [];
+    const pre = ((data: unknown) => {
+      calls.push(data);
+      pre.errors = [
+        { instancePath: "", schemaPath: "#/required", keyword: "required", params: {} },
+      ];
+      return false;
+    }) as unknown as ValidateFunction;
+    usePrecompiledValidator(schema, pre);
+    const v = validatorFor(schema);
+    expect(v({ x: 1 })).toBe(false);
+    expect(calls).toEqual([{ x: 1 }]);
+    expect(v.errors?.map((e) => e.keyword)).toEqual(["required"]);
+    expect(v.schema).toBe(schema);
+    // An equal schema built apart is compiled by Ajv, not answered by the given code.
+    const compiled = validatorFor({ type: "object", required: ["id"] });
+    expect(compiled({ id: 1 })).toBe(true);
+    expect(calls).toHaveLength(1);
+  });
+
+  it("keeps the given code from throwing, as a compiled validator", () => {
+    const schema = { type: "string" };
+    usePrecompiledValidator(schema, (() => {
+      throw new Error("boom");
+    }) as unknown as ValidateFunction);
+    const v = validatorFor(schema);
+    expect(v("x")).toBe(false);
+    expect(v.errors?.[0]?.message).toMatch(/could not be checked against the schema: boom/);
   });
 });

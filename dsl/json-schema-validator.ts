@@ -31,13 +31,19 @@ export const SCHEMA_FORMATS: readonly string[] = [
   "regex",
 ];
 
-/** The one Ajv instance that validates data against a JSON Schema. */
-export const ajv: Ajv2020 = new Ajv2020({
+/**
+ * The options of the one Ajv instance ({@link ajv}). Validators generated ahead of time for it
+ * (the CLI's bundle: {@link usePrecompiledValidator}) are compiled with these options too.
+ */
+export const AJV_OPTIONS = {
   allErrors: true,
   strict: false,
   validateFormats: false,
   addUsedSchema: false,
-});
+} as const;
+
+/** The one Ajv instance that validates data against a JSON Schema. */
+export const ajv: Ajv2020 = new Ajv2020({ ...AJV_OPTIONS });
 
 /** Compiled validators kept by schema text, at most (least recently used dropped first). */
 export const MAX_CACHED_SCHEMAS = 500;
@@ -75,6 +81,17 @@ function compileChecked(schema: object): ValidateFunction {
   }
 }
 const byText = new Map<string, { schema: object | boolean; validate: ValidateFunction }>();
+
+/**
+ * Makes {@link validatorFor} return `validate` for this very schema object (by identity), instead
+ * of compiling it: `validate` must be Ajv's code for `schema` compiled with {@link AJV_OPTIONS},
+ * generated ahead of time (Ajv's standalone code). The CLI's bundle does so for the built-in
+ * primitives' input schemas, so a short process does not run Ajv's compiler for them. The schema
+ * must not change afterwards (the registry's definitions do not).
+ */
+export function usePrecompiledValidator(schema: object, validate: ValidateFunction): void {
+  byObject.set(schema, neverThrows(validate, schema));
+}
 
 /**
  * A compiled validator of `schema`, cached by object identity and, for equal schemas built
@@ -152,7 +169,7 @@ export function strictSchemaErrors(schema: object | boolean): string | null {
  * Object.prototype's, so `{ "valueOf": false }` in a schema's `const` and in the data throws
  * "a.valueOf is not a function" — data from a model or a request must never crash a step.
  */
-function neverThrows(validate: ValidateFunction): ValidateFunction {
+function neverThrows(validate: ValidateFunction, schema?: object): ValidateFunction {
   const total = ((data: unknown) => {
     try {
       const ok = validate(data) as boolean;
@@ -171,7 +188,7 @@ function neverThrows(validate: ValidateFunction): ValidateFunction {
       return false;
     }
   }) as ValidateFunction;
-  total.schema = validate.schema;
+  total.schema = validate.schema ?? schema;
   total.schemaEnv = validate.schemaEnv;
   return total;
 }

@@ -7,7 +7,7 @@
  * reads. Violations are reported with their rule, impact, help text and the elements involved.
  */
 import AxeBuilder from "@axe-core/playwright";
-import type { APIRequestContext, Page, TestInfo } from "@playwright/test";
+import type { APIRequestContext, BrowserContext, Page, TestInfo } from "@playwright/test";
 import { flowTemplates } from "@/dsl";
 import { DEMO_WORKSPACE, expect, signInViaApi, test } from "../fixtures";
 import { DEMO_ADMIN_USER as ADMIN, mutate, query } from "../support/api";
@@ -191,11 +191,14 @@ const VISITS: Visit[] = [
 
 test.describe("accessibility of every page", DEMO_WORKSPACE, () => {
   let ids: { studioId: string; runId: string };
+  /** The demo admin's session cookies: signed in once, every signed-in page's context gets them. */
+  let adminCookies: Awaited<ReturnType<BrowserContext["cookies"]>>;
 
   test.beforeAll(async ({ browser }) => {
     const context = await browser.newContext();
     await signInViaApi(context.request, ADMIN);
     ids = await arrange(context.request);
+    adminCookies = await context.cookies();
     await context.close();
   });
 
@@ -204,7 +207,7 @@ test.describe("accessibility of every page", DEMO_WORKSPACE, () => {
       page,
     }, testInfo) => {
       if (visit.slow) test.slow();
-      if (!visit.signedOut) await signInViaApi(page.request, ADMIN);
+      if (!visit.signedOut) await page.context().addCookies(adminCookies);
       const errors = watchErrors(page);
       await page.goto(visit.path(ids));
       await visit.ready(page);

@@ -4,16 +4,21 @@
  * the whole tree down (`process.kill(-pgid)`); collect its output; wait for a line or a health
  * check; stop it with a signal and a deadline; find the embedded PostgreSQL through its
  * `postmaster.pid` and connect to it with the password kept beside the data; copy the checkout
- * as a fresh clone would have it.
+ * as a fresh clone would have it; copy a Turbopack build cache.
  */
 import { spawn, spawnSync } from "node:child_process";
 import {
   chmodSync,
   copyFileSync,
+  existsSync,
+  linkSync,
   lstatSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   readlinkSync,
+  renameSync,
+  rmSync,
   symlinkSync,
 } from "node:fs";
 import net from "node:net";
@@ -347,4 +352,55 @@ export function cloneCheckout(root: string, dest: string) {
     { encoding: "utf8" },
   );
   if (linked.status !== 0) throw new Error(`cp -al node_modules failed: ${linked.stderr}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Turbopack's filesystem cache (Next.js 16 keeps it in `<distDir>/cache/turbopack/<version>/`)
+
+/** Cache files Turbopack never rewrites in place: hard-linked; the others are copied. */
+const IMMUTABLE_CACHE_FILE = /\.(sst|blob|meta|del)$/;
+
+/** The versions of a Turbopack cache directory that hold a committed cache. */
+export function turbopackCacheVersions(cacheDir: string): string[] {
+  try {
+    return readdirSync(cacheDir).filter(
+      (v) => !v.endsWith(".seeding") && existsSync(path.join(cacheDir, v, "CURRENT")),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Copies Turbopack's filesystem cache `from` (a `…/cache/turbopack` directory) `to` another, as
+ * Next.js seeds one git worktree's cache from another's (next/dist/lib/turbopack-cache-seed.js):
+ * immutable files hard-linked, the others (CURRENT, LOG) copied, so that neither side changes
+ * the other's. It is a cache: the build that finds it still reads every source, compiles every
+ * module whose inputs differ and writes every output. Returns the versions copied.
+ */
+export function copyTurbopackCache(from: string, to: string): string[] {
+  const copy = (src: string, dst: string) => {
+    if (lstatSync(src).isDirectory()) {
+      mkdirSync(dst, { recursive: true });
+      for (const name of readdirSync(src)) copy(path.join(src, name), path.join(dst, name));
+    } else if (IMMUTABLE_CACHE_FILE.test(src)) {
+      try {
+        linkSync(src, dst);
+      } catch {
+        copyFileSync(src, dst); // another filesystem
+      }
+    } else {
+      copyFileSync(src, dst);
+    }
+  };
+  const versions = turbopackCacheVersions(from);
+  for (const version of versions) {
+    const dst = path.join(to, version);
+    const tmp = `${dst}.seeding`;
+    rmSync(tmp, { recursive: true, force: true });
+    copy(path.join(from, version), tmp);
+    rmSync(dst, { recursive: true, force: true });
+    renameSync(tmp, dst);
+  }
+  return versions;
 }

@@ -43,7 +43,11 @@ beforeAll(async () => {
   session.user = owner.user;
   POST = (await import("@/app/api/trpc/[trpc]/route")).POST as typeof POST;
 });
-afterAll(() => db?.close());
+afterAll(async () => {
+  // The worker runs other files next (isolate: false): the mock goes with this file.
+  vi.doUnmock("@/server/trpc/context");
+  await db?.close();
+});
 
 const flows = () => db.prisma.workflow.count({ where: { workspaceId: owner.workspace.id } });
 

@@ -1,6 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import pg from "pg";
+import { inject } from "vitest";
 import { migrate, openDatabase, type Database } from "@/server/adapters/prisma";
+import type { TestDatabaseTemplate } from "./global-setup";
 import { servicesFor } from "./services";
 
 /**
@@ -8,6 +11,9 @@ import { servicesFor } from "./services";
  * the PostgreSQL server at TEST_DATABASE_URL when TEST_DB=postgres (dropped on close). Its
  * services (`servicesFor`) are built with it, so a tRPC context built from its client alone
  * finds them.
+ *
+ * It is a copy of the run's template database (`global-setup.ts`: migrated once per run), or,
+ * without one, created and migrated here.
  */
 export async function openTestDatabase(): Promise<Database> {
   const db = await openFreshDatabase();
@@ -15,31 +21,64 @@ export async function openTestDatabase(): Promise<Database> {
   return db;
 }
 
+function template(): TestDatabaseTemplate | undefined {
+  try {
+    return inject("testDatabaseTemplate");
+  } catch {
+    return undefined; // not in a vitest worker
+  }
+}
+
 async function openFreshDatabase(): Promise<Database> {
+  const tpl = template();
   if (process.env.TEST_DB === "postgres") {
     const base = process.env.TEST_DATABASE_URL;
     if (!base) throw new Error("TEST_DB=postgres needs TEST_DATABASE_URL.");
     const name = `tf_test_${randomBytes(6).toString("hex")}`;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
+    const from = tpl?.kind === "postgres" ? tpl.name : null;
+    await adminQuery(
+      base,
+      from ? `CREATE DATABASE ${name} TEMPLATE ${from}` : `CREATE DATABASE ${name}`,
+    );
     const url = new URL(base);
     url.pathname = `/${name}`;
     const db = await openDatabase({ kind: "postgres", url: url.toString(), poolSize: 5 });
-    await migrate(db.driver);
+    if (!from) await migrate(db.driver);
     return {
       ...db,
       async close() {
         await db.close();
-        const c = new pg.Client({ connectionString: base });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await c.end();
+        await adminQuery(base, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       },
     };
   }
+  const dump = tpl?.kind === "pglite" ? await pgliteDump(tpl.file) : null;
+  if (dump) return openDatabase({ kind: "pglite", loadDataDir: dump });
   const db = await openDatabase({ kind: "pglite" });
   await migrate(db.driver);
   return db;
+}
+
+/** The template's dump, read once per worker (null if the file is gone: create and migrate). */
+const dumps = new Map<string, Promise<Blob | null>>();
+function pgliteDump(file: string): Promise<Blob | null> {
+  let dump = dumps.get(file);
+  if (!dump) {
+    dump = readFile(file).then(
+      (bytes) => new Blob([bytes]),
+      () => null,
+    );
+    dumps.set(file, dump);
+  }
+  return dump;
+}
+
+async function adminQuery(base: string, sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: base });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
 }

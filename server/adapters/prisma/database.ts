@@ -24,7 +24,12 @@ export interface Database {
 
 export type DatabaseOptions =
   | { kind: "postgres"; url: string; poolSize?: number }
-  | { kind: "pglite"; dataDir?: string /* omitted: in memory */ };
+  | {
+      kind: "pglite";
+      dataDir?: string /* omitted: in memory */;
+      /** In memory only: start from a data directory dumped by `dumpDataDir` (tests' template). */
+      loadDataDir?: Blob;
+    };
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.kind === "postgres") {
@@ -47,11 +52,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
   let client: PGlite;
   if (options.dataDir) {
+    if (options.loadDataDir) throw new Error("loadDataDir applies to an in-memory PGlite only.");
     const dir = path.resolve(options.dataDir);
     mkdirSync(dir, { recursive: true });
     client = await PGlite.create(dir);
   } else {
-    client = await PGlite.create();
+    client = await PGlite.create({ loadDataDir: options.loadDataDir });
   }
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(client) });
   const driver = pgliteDriver(client);

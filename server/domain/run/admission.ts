@@ -221,10 +221,19 @@ export function admissionLimitsOf(e: AdmissionEnv): AdmissionLimits {
 export class Admission {
   private current: { limits: AdmissionLimits; gate: AdmissionGate };
 
+  /**
+   * This process's view of each workspace's active runs for the inline webhook path
+   * ({@link assertActiveRunCapacityCached}): the last count, when it was taken, and the starts
+   * admitted through the view since.
+   */
+  private readonly views = new Map<string, { counted: number; at: number; since: number }>();
+
   constructor(
     /** The limits {@link configure} starts from (the environment's). */
     private readonly base: AdmissionLimits,
     private readonly loop: LoopClock | null = null,
+    /** Milliseconds, monotonic (the views' age). */
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.current = { limits: base, gate: new AdmissionGate(base, loop) };
   }
@@ -260,7 +269,8 @@ export class Admission {
 
   /**
    * Throws `RATE_LIMITED` (429) when the workspace already has `maxActiveRuns` active runs. One
-   * indexed count, bounded by the cap.
+   * indexed count, bounded by the cap (kept as this process's view of the workspace, see
+   * {@link assertActiveRunCapacityCached}).
    */
   async assertActiveRunCapacity(
     runs: Pick<RunStore, "countActiveRuns">,
@@ -268,18 +278,60 @@ export class Admission {
   ): Promise<void> {
     const cap = this.limits.maxActiveRuns;
     const active = await runs.countActiveRuns(workspaceId, cap);
-    if (active < cap) return;
-    const details: AdmissionRefusal = {
-      limit: "active-runs",
-      status: 429,
-      retryAfterSeconds: 5,
-      max: cap,
-    };
-    throw new AppError("RATE_LIMITED", {
-      message: `This workspace has ${active} active runs, the limit of active runs per workspace (TRUSTFLOW_MAX_ACTIVE_RUNS is ${cap}). Nothing was started; retry when some have finished.`,
-      details: { ...details },
-    });
+    if (active < cap) {
+      // The count, and this start (about to be made) counted in the view.
+      this.views.set(workspaceId, { counted: active, at: this.now(), since: 1 });
+      return;
+    }
+    this.views.delete(workspaceId);
+    throw activeRunsRefusal(active, cap);
   }
+
+  /**
+   * {@link assertActiveRunCapacity} for a hot path (synchronous webhooks): a workspace far
+   * below its cap is admitted on this process's view of it, without a count per start. The
+   * view is the last count (at most {@link VIEW_MS} old) plus every start admitted through it
+   * since (runs that ended since are not subtracted: the view only over-estimates this
+   * process's own starts); it is used only while it stays under half the cap, so starts that
+   * other processes or paths made since the count would have to fill the other half within
+   * {@link VIEW_MS} to pass the cap. Near the cap, or with a stale view, the start counts as
+   * {@link assertActiveRunCapacity} does and is refused the same way.
+   */
+  async assertActiveRunCapacityCached(
+    runs: Pick<RunStore, "countActiveRuns">,
+    workspaceId: string,
+  ): Promise<void> {
+    const view = this.views.get(workspaceId);
+    if (
+      view &&
+      this.now() - view.at < VIEW_MS &&
+      (view.counted + view.since + 1) * 2 <= this.limits.maxActiveRuns
+    ) {
+      view.since += 1;
+      return;
+    }
+    // Stale views of quiet workspaces are not kept (the map stays as small as the busy set).
+    if (this.views.size >= MAX_VIEWS) this.views.clear();
+    await this.assertActiveRunCapacity(runs, workspaceId);
+  }
+}
+
+/** How long a workspace's counted active runs are trusted (plus this process's own starts). */
+const VIEW_MS = 200;
+/** Workspaces whose views are kept at once. */
+const MAX_VIEWS = 10_000;
+
+function activeRunsRefusal(active: number, cap: number): AppError {
+  const details: AdmissionRefusal = {
+    limit: "active-runs",
+    status: 429,
+    retryAfterSeconds: 5,
+    max: cap,
+  };
+  return new AppError("RATE_LIMITED", {
+    message: `This workspace has ${active} active runs, the limit of active runs per workspace (TRUSTFLOW_MAX_ACTIVE_RUNS is ${cap}). Nothing was started; retry when some have finished.`,
+    details: { ...details },
+  });
 }
 
 /**

@@ -131,7 +131,9 @@ export async function runTriggeredInline(
   // add the worker's polling delay to every run past the slots); a full queue refuses it (503).
   const slot = await deps.admission.gate.enter();
   try {
-    await deps.admission.assertActiveRunCapacity(deps.runs, t.workspaceId);
+    // The hot path: a workspace far below its cap is admitted on this process's view of its
+    // active runs (a count at most 200 ms old plus the starts since), not a count per delivery.
+    await deps.admission.assertActiveRunCapacityCached(deps.runs, t.workspaceId);
     return await runAdmittedInline(deps, t, claim, inline);
   } finally {
     slot();
