@@ -105,3 +105,25 @@ export const STEP_STATUSES = [
   "compensated",
 ] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
+
+// ---------------------------------------------------------------------------------------------
+// Approvals
+
+/** What an approval decides: a run's human step (approval, policy exception), a `human.form`, a replay, a reprocess job. */
+export const APPROVAL_KINDS = ["step", "form", "replay", "reprocess"] as const;
+export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
+
+/** `pending` until decided; `expired` when the step's timeout fired; `voided` when moot. */
+export const APPROVAL_STATUSES = [
+  "pending",
+  "approved",
+  "rejected",
+  "submitted",
+  "expired",
+  "voided",
+] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+
+/** A person's decision. `submit` fills a form. */
+export const DECISIONS = ["approve", "reject", "submit"] as const;
+export type DecisionKind = (typeof DECISIONS)[number];

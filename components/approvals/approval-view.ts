@@ -7,19 +7,15 @@
 
 import type { RouterOutputs } from "@/lib/trpc/types";
 
-/** What an approval decides: a run step, a `human.form`, a replay, a reprocess job. */
-export const APPROVAL_KINDS = ["step", "form", "replay", "reprocess"] as const;
-export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
+import {
+  APPROVAL_KINDS,
+  APPROVAL_STATUSES,
+  type ApprovalKind,
+  type ApprovalStatus,
+} from "@/lib/enums";
 
-export const APPROVAL_STATUSES = [
-  "pending",
-  "approved",
-  "rejected",
-  "submitted",
-  "expired",
-  "voided",
-] as const;
-export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+export { APPROVAL_KINDS, APPROVAL_STATUSES };
+export type { ApprovalKind, ApprovalStatus };
 
 /** The list's status filter: still open, already decided (any final status), or both. */
 export const STATUS_FILTERS = ["pending", "decided", "all"] as const;

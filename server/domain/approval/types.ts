@@ -5,24 +5,18 @@
  * nothing of the run domain, so the run ports can hand the store out without an import cycle.
  */
 
-/** What is decided: a run's human step (approval, policy exception), a form, a replay, a reprocess job. */
-export const APPROVAL_KINDS = ["step", "form", "replay", "reprocess"] as const;
-export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
+// The kinds, statuses and decisions are defined once, with the client (`@/lib/enums`).
+import {
+  APPROVAL_KINDS,
+  APPROVAL_STATUSES,
+  DECISIONS,
+  type ApprovalKind,
+  type ApprovalStatus,
+  type DecisionKind,
+} from "@/lib/enums";
 
-/** `pending` until decided; `expired` when the step's timeout fired; `voided` when moot. */
-export const APPROVAL_STATUSES = [
-  "pending",
-  "approved",
-  "rejected",
-  "submitted",
-  "expired",
-  "voided",
-] as const;
-export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
-
-/** A person's decision. `submit` fills a form. */
-export const DECISIONS = ["approve", "reject", "submit"] as const;
-export type DecisionKind = (typeof DECISIONS)[number];
+export { APPROVAL_KINDS, APPROVAL_STATUSES, DECISIONS };
+export type { ApprovalKind, ApprovalStatus, DecisionKind };
 
 /** Who may decide: a workspace role (and every higher one), a group, or named members' emails. */
 export interface ApproverSpec {
