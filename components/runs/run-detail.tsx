@@ -139,7 +139,10 @@ export function RunDetail({ runId }: { runId: string }) {
         decidable={decidable}
         canApprove={canApprove}
         deciding={resume.isPending}
-        onDecide={(stepId, decision) => decide(stepId).run(decision, "")}
+        // A rejection needs a comment: Reject opens the step's drawer, where it is written.
+        onDecide={(stepId, decision) =>
+          decision === "reject" ? setSelected(stepId) : decide(stepId).run(decision, "")
+        }
         onSelect={setSelected}
       />
       <RunReconciliation run={run} onSelect={setSelected} />

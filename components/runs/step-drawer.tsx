@@ -91,6 +91,7 @@ export function StepDrawer({
   onClose: () => void;
 }) {
   const [comment, setComment] = useState("");
+  const [needsComment, setNeedsComment] = useState(false);
   const own = attempts
     .filter((a) => baseStepId(a.stepId) === step.id)
     .sort((a, b) => a.startedAt - b.startedAt || a.attempt - b.attempt);
@@ -178,17 +179,26 @@ export function StepDrawer({
                   className="block text-xs font-medium text-zinc-700"
                   htmlFor="decision-comment"
                 >
-                  Comment (optional)
+                  Comment (needed to reject)
                 </label>
                 <textarea
                   id="decision-comment"
                   rows={2}
                   maxLength={2000}
                   value={comment}
-                  onChange={(e) => setComment(e.target.value)}
+                  onChange={(e) => {
+                    setComment(e.target.value);
+                    setNeedsComment(false);
+                  }}
                   className={inputClass}
                 />
-                {decide.error && <Alert tone="error">{decide.error}</Alert>}
+                {(needsComment || decide.error) && (
+                  <Alert tone="error">
+                    {needsComment
+                      ? "Say why you reject: a rejection needs a comment."
+                      : decide.error}
+                  </Alert>
+                )}
                 <div className="flex gap-2">
                   <Button
                     variant="primary"
@@ -200,7 +210,11 @@ export function StepDrawer({
                   <Button
                     variant="danger"
                     pending={decide.pending}
-                    onClick={() => decide.run("reject", comment)}
+                    onClick={() => {
+                      // The server refuses a rejection without a comment; say so before sending.
+                      if (!comment.trim()) return setNeedsComment(true);
+                      decide.run("reject", comment);
+                    }}
                   >
                     Reject
                   </Button>

@@ -120,6 +120,13 @@ test.describe("runs", () => {
     await second.expectPolling();
     await second.expectStep("approve", "waiting");
     await second.expectStatus("waiting");
+    // Reject opens the step's drawer: a rejection needs a comment, said before anything is sent.
+    await page.getByRole("button", { name: "Reject approve" }).click();
+    const decideForm = page.getByRole("form", { name: "Decide approve" });
+    await decideForm.getByRole("button", { name: "Reject" }).click();
+    await expect(decideForm).toContainText("a rejection needs a comment");
+    await second.expectStep("approve", "waiting");
+    await page.getByRole("button", { name: "Close step" }).click();
     await second.cancel("not needed");
     await second.expectStatus("cancelled");
     await expect(page.getByRole("button", { name: "Cancel run" })).toHaveCount(0);
