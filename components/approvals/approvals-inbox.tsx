@@ -8,6 +8,7 @@ import { useCan } from "@/lib/trpc/hooks";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
+import { FlowSelectField } from "@/components/workflows/flow-select-field";
 import { SelectField } from "@/components/ui/field";
 import { PageHeader } from "@/components/ui/page-header";
 import { ApprovalCard, type DecisionOutcome } from "./approval-card";
@@ -111,18 +112,11 @@ export function ApprovalsInbox() {
             </option>
           ))}
         </SelectField>
-        <SelectField
-          label="Flow"
+        <FlowSelectField
           value={filters.workflowId}
-          onChange={(e) => update({ workflowId: e.target.value })}
-        >
-          <option value="">Any flow</option>
-          {workflows.data?.map((w) => (
-            <option key={w.id} value={w.id}>
-              {w.name}
-            </option>
-          ))}
-        </SelectField>
+          onChange={(workflowId) => update({ workflowId })}
+          workflows={workflows.data}
+        />
         <Button variant="ghost" disabled={!filtered} onClick={() => update(DEFAULT_FILTERS)}>
           Clear
         </Button>

@@ -18,6 +18,7 @@ import type { RouterInputs } from "@/lib/trpc/types";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
+import { FlowSelectField } from "@/components/workflows/flow-select-field";
 import { SelectField, TextField } from "@/components/ui/field";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, Td, Th } from "@/components/ui/table";
@@ -133,18 +134,11 @@ export function RunsList() {
             </option>
           ))}
         </SelectField>
-        <SelectField
-          label="Flow"
+        <FlowSelectField
           value={filters.workflowId}
-          onChange={(e) => update({ workflowId: e.target.value })}
-        >
-          <option value="">Any flow</option>
-          {workflows.data?.map((w) => (
-            <option key={w.id} value={w.id}>
-              {w.name}
-            </option>
-          ))}
-        </SelectField>
+          onChange={(workflowId) => update({ workflowId })}
+          workflows={workflows.data}
+        />
         <TextField
           label="Version"
           placeholder="e.g. 1.2.0"
