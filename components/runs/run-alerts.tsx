@@ -36,25 +36,36 @@ function DecisionBanner({
   );
 }
 
+/** Whether the signed-in person may decide a waiting step, and if not, why (the four-eyes guard). */
+export interface StepGuard {
+  canDecide: boolean;
+  /** Why not, in the guard's words (null when they may, or while it is being checked). */
+  whyNot: string | null;
+  /** The guard's answer is still loading: the buttons wait. */
+  checking: boolean;
+}
+
 /**
  * What the run asks of the reader above its canvas: its error, its dead letters (each opens its
  * step), and one banner per human step waiting for a decision, with approve and reject buttons
- * for approvers.
+ * usable only by a person the approval's guard lets decide (the requester and people who are
+ * not among its approvers read why not).
  */
 export function RunAlerts({
   run,
   events,
   decidable,
-  canApprove,
+  guard,
   deciding,
   onDecide,
   onSelect,
 }: {
   run: RunRecord;
   events: readonly RunEvent[];
-  /** The waiting human steps a person can decide now. */
+  /** The waiting human steps. */
   decidable: readonly string[];
-  canApprove: boolean;
+  /** The approval guard's answer for a waiting step. */
+  guard: (stepId: string) => StepGuard;
   /** Whether a decision is being sent. */
   deciding: boolean;
   onDecide: (stepId: string, decision: "approve" | "reject") => void;
@@ -88,14 +99,17 @@ export function RunAlerts({
           {run.deadLetters.length === 1 ? "its" : "their"} inputs.
         </Alert>
       )}
-      {decidable.map((stepId) => (
-        <Alert
-          key={stepId}
-          tone="warning"
-          className="mb-3"
-          testId={`decision-${stepId}`}
-          action={
-            canApprove ? (
+      {decidable.map((stepId) => {
+        const g = guard(stepId);
+        const whyId = `decision-why-not-${stepId}`;
+        const blocked = !g.canDecide && !g.checking;
+        return (
+          <Alert
+            key={stepId}
+            tone="warning"
+            className="mb-3"
+            testId={`decision-${stepId}`}
+            action={
               <div className="flex gap-2">
                 <Button size="sm" onClick={() => onSelect(stepId)}>
                   Details
@@ -104,7 +118,9 @@ export function RunAlerts({
                   size="sm"
                   variant="primary"
                   pending={deciding}
+                  disabled={!g.canDecide}
                   aria-label={`Approve ${stepId}`}
+                  aria-describedby={blocked ? whyId : undefined}
                   onClick={() => onDecide(stepId, "approve")}
                 >
                   Approve
@@ -113,22 +129,30 @@ export function RunAlerts({
                   size="sm"
                   variant="danger"
                   pending={deciding}
+                  disabled={!g.canDecide}
                   aria-label={`Reject ${stepId}`}
+                  aria-describedby={blocked ? whyId : undefined}
                   onClick={() => onDecide(stepId, "reject")}
                 >
                   Reject
                 </Button>
               </div>
-            ) : undefined
-          }
-        >
-          <DecisionBanner
-            stepId={stepId}
-            pending={pendingDecisionOf(stepId, run.attempts, events)}
-            canApprove={canApprove}
-          />
-        </Alert>
-      ))}
+            }
+          >
+            <DecisionBanner
+              stepId={stepId}
+              pending={pendingDecisionOf(stepId, run.attempts, events)}
+              canApprove={g.canDecide}
+            />
+            {blocked && (
+              <p id={whyId} data-testid={`decision-why-not-${stepId}`} className="mt-1 text-xs">
+                <span className="font-medium">Not yours to decide.</span>{" "}
+                {g.whyNot ?? "You are not one of its approvers."}
+              </p>
+            )}
+          </Alert>
+        );
+      })}
     </>
   );
 }

@@ -23,10 +23,13 @@ import { useCan } from "@/lib/trpc/hooks";
 import { Alert } from "@/components/ui/alert";
 import { EmptyState } from "@/components/ui/empty-state";
 import { CancelRunDialog } from "./cancel-run-dialog";
-import { RunAlerts } from "./run-alerts";
+import { ReplayDialog } from "./replay-dialog";
+import { replayableStatus } from "./replay-request";
+import { RunAlerts, type StepGuard } from "./run-alerts";
 import { RunCostPanel } from "./run-cost-panel";
 import { RunGraph } from "./run-graph";
 import { RunHeader } from "./run-header";
+import { RunLineage } from "./run-lineage";
 import { RunReconciliation } from "./run-reconciliation";
 import { RunScrubber } from "./run-scrubber";
 import { StepStatusLegend } from "./run-status";
@@ -57,12 +60,41 @@ export function RunDetail({ runId }: { runId: string }) {
   const [selected, setSelected] = useState<string | null>(null);
   const [position, setPosition] = useState<number | null>(null);
   const [confirmCancel, setConfirmCancel] = useState(false);
+  const [replaying, setReplaying] = useState(false);
   const live = run ? !isTerminal(run.status) : false;
   const now = useNow(live);
 
   const refresh = () =>
-    queryClient.invalidateQueries({ queryKey: trpc.run.get.queryKey({ id: runId }) });
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: trpc.run.get.queryKey({ id: runId }) }),
+      queryClient.invalidateQueries(trpc.approval.pathFilter()),
+    ]);
   const resume = useMutation(trpc.run.resume.mutationOptions({ onSuccess: () => refresh() }));
+  const decideApproval = useMutation(
+    trpc.approval.decide.mutationOptions({ onSettled: () => refresh() }),
+  );
+
+  // The human steps waiting for a decision, with their attempts, and the guard's answer for
+  // each: the run's pending approvals say whether this person may decide, and why not.
+  const waiting = useMemo(() => {
+    if (!run || isTerminal(run.status)) return [];
+    return waitingSteps(run.attempts)
+      .filter((id) => DECIDABLE.has(run.ir.steps.find((s) => s.id === id)?.block.id ?? ""))
+      .map((id) => ({
+        stepId: id,
+        attempt: Math.max(...run.attempts.filter((a) => a.stepId === id).map((a) => a.attempt)),
+      }));
+  }, [run]);
+  const waitingKey = waiting.map((w) => `${w.stepId}#${w.attempt}`).join(",");
+  const approvals = useQuery({
+    ...trpc.approval.list.queryOptions({ runId, status: "pending" }),
+    enabled: waiting.length > 0,
+  });
+  const refetchApprovals = approvals.refetch;
+  useEffect(() => {
+    // Another step parked (or the same one again): its approval is read afresh.
+    if (waitingKey) void refetchApprovals();
+  }, [waitingKey, refetchApprovals]);
 
   const steps = useMemo(() => run?.ir.steps ?? [], [run?.ir.steps]);
   const stepIds = useMemo(() => steps.map((s) => s.id), [steps]);
@@ -107,17 +139,47 @@ export function RunDetail({ runId }: { runId: string }) {
     );
   }
 
-  const decidable = isTerminal(run.status)
-    ? []
-    : waitingSteps(run.attempts).filter((id) =>
-        DECIDABLE.has(steps.find((s) => s.id === id)?.block.id ?? ""),
-      );
+  const decidable = waiting.map((w) => w.stepId);
   const selectedStep = steps.find((s) => s.id === selected) ?? null;
+  const approvalOf = (stepId: string) => {
+    const w = waiting.find((x) => x.stepId === stepId);
+    if (!w) return undefined;
+    return approvals.data?.items.find(
+      (a) =>
+        (a.kind === "step" || a.kind === "form") &&
+        a.stepId === stepId &&
+        (a.attempt === null || a.attempt === w.attempt),
+    );
+  };
+  const guard = (stepId: string): StepGuard => {
+    const a = approvalOf(stepId);
+    if (a) return { canDecide: a.canDecide, whyNot: a.whyNot, checking: false };
+    if (approvals.isPending || approvals.isFetching)
+      return { canDecide: false, whyNot: null, checking: true };
+    // No approval to read (or the list failed): the role decides here, the server guards anyway.
+    return {
+      canDecide: canApprove,
+      whyNot: canApprove ? null : "Deciding needs the approver role.",
+      checking: false,
+    };
+  };
+  const decideError = resume.error ?? decideApproval.error;
   const decide = (stepId: string) => ({
-    run: (decision: "approve" | "reject", comment: string) =>
-      resume.mutate({ runId, stepId, decision, comment: comment.trim() || undefined }),
-    pending: resume.isPending,
-    error: resume.error ? errorMessage(resume.error) : null,
+    run: (decision: "approve" | "reject", comment: string) => {
+      const a = approvalOf(stepId);
+      const c = comment.trim() || undefined;
+      // A step's approval is decided like in the inbox; a form approved here has no values of
+      // its own, which `run.resume` submits as `{}` (checked against the form's schema).
+      if (a?.kind === "step") {
+        resume.reset();
+        decideApproval.mutate({ id: a.id, decision, comment: c });
+      } else {
+        decideApproval.reset();
+        resume.mutate({ runId, stepId, decision, comment: c });
+      }
+    },
+    pending: resume.isPending || decideApproval.isPending,
+    error: decideError ? errorMessage(decideError) : null,
   });
   const duration = run.startedAt ? (run.finishedAt ?? now) - run.startedAt : null;
 
@@ -131,14 +193,17 @@ export function RunDetail({ runId }: { runId: string }) {
         duration={duration}
         canCancel={canEdit && isCancellable(run.status)}
         onCancel={() => setConfirmCancel(true)}
+        canReplay={canEdit && replayableStatus(run)}
+        onReplay={() => setReplaying(true)}
       />
+      <RunLineage run={run} />
 
       <RunAlerts
         run={run}
         events={events}
         decidable={decidable}
-        canApprove={canApprove}
-        deciding={resume.isPending}
+        guard={guard}
+        deciding={resume.isPending || decideApproval.isPending}
         // A rejection needs a comment: Reject opens the step's drawer, where it is written.
         onDecide={(stepId, decision) =>
           decision === "reject" ? setSelected(stepId) : decide(stepId).run(decision, "")
@@ -146,9 +211,9 @@ export function RunDetail({ runId }: { runId: string }) {
         onSelect={setSelected}
       />
       <RunReconciliation run={run} onSelect={setSelected} />
-      {resume.error && !selectedStep && (
+      {decideError && !selectedStep && (
         <Alert tone="error" className="mb-3">
-          {errorMessage(resume.error)}
+          {errorMessage(decideError)}
         </Alert>
       )}
 
@@ -203,7 +268,8 @@ export function RunDetail({ runId }: { runId: string }) {
             attempts={run.attempts}
             events={events}
             usage={run.agentUsage}
-            canDecide={canApprove && !isTerminal(run.status)}
+            canDecide={!isTerminal(run.status) && guard(selectedStep.id).canDecide}
+            whyNot={guard(selectedStep.id).whyNot}
             decide={decide(selectedStep.id)}
             onClose={() => setSelected(null)}
           />
@@ -256,6 +322,7 @@ export function RunDetail({ runId }: { runId: string }) {
       </div>
 
       <CancelRunDialog runId={runId} open={confirmCancel} onClose={() => setConfirmCancel(false)} />
+      <ReplayDialog run={run} open={replaying} onClose={() => setReplaying(false)} />
     </>
   );
 }

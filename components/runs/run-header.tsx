@@ -19,7 +19,7 @@ const LIVE_LABEL: Record<LiveMode, string> = {
 
 /**
  * The run page's header: breadcrumb, title and badges, who started it and when, its duration and
- * agent cost, how the page follows it live, and the button that asks to cancel it.
+ * agent cost, how the page follows it live, and the buttons that ask to cancel it or to replay it.
  */
 export function RunHeader({
   run,
@@ -29,6 +29,8 @@ export function RunHeader({
   duration,
   canCancel,
   onCancel,
+  canReplay = false,
+  onReplay,
 }: {
   run: RunRecord;
   /** The run's model usage, once loaded. */
@@ -41,6 +43,9 @@ export function RunHeader({
   /** Whether the user may cancel the run now. */
   canCancel: boolean;
   onCancel: () => void;
+  /** Whether the user may ask for a replay of the run (an editor, on a failed run). */
+  canReplay?: boolean;
+  onReplay?: () => void;
 }) {
   return (
     <header className="mb-3 flex items-start justify-between gap-4">
@@ -115,10 +120,19 @@ export function RunHeader({
           </div>
         </dl>
       </div>
-      {canCancel && (
-        <Button variant="danger" onClick={onCancel}>
-          Cancel run
-        </Button>
+      {(canCancel || canReplay) && (
+        <div className="flex shrink-0 gap-2">
+          {canReplay && (
+            <Button onClick={onReplay} aria-haspopup="dialog">
+              Replay…
+            </Button>
+          )}
+          {canCancel && (
+            <Button variant="danger" onClick={onCancel}>
+              Cancel run
+            </Button>
+          )}
+        </div>
       )}
     </header>
   );

@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useState, type ReactNode } from "react";
 import {
   baseStepId,
@@ -53,6 +54,14 @@ function Json({ value, label }: { value: unknown; label: string }) {
   );
 }
 
+/** The source of a `step.reused` event (`{ fromRunId, attempt }`), if it is one. */
+function reusedFrom(e: RunEvent | undefined): { fromRunId: string; attempt: number } | null {
+  const d = e?.data as { fromRunId?: unknown; attempt?: unknown } | null | undefined;
+  return typeof d?.fromRunId === "string" && typeof d.attempt === "number"
+    ? { fromRunId: d.fromRunId, attempt: d.attempt }
+    : null;
+}
+
 function Section({ title, children }: { title: string; children: ReactNode }) {
   return (
     <section className="space-y-1.5">
@@ -74,6 +83,7 @@ export function StepDrawer({
   events,
   usage,
   canDecide,
+  whyNot = null,
   decide,
   onClose,
 }: {
@@ -82,7 +92,10 @@ export function StepDrawer({
   attempts: readonly Attempt[];
   events: readonly RunEvent[];
   usage: readonly Usage[];
+  /** Whether the four-eyes guard lets the signed-in person decide this step now. */
   canDecide: boolean;
+  /** Why not, in the guard's words (shown instead of the decision form). */
+  whyNot?: string | null;
   decide: {
     run: (decision: "approve" | "reject", comment: string) => void;
     pending: boolean;
@@ -99,6 +112,10 @@ export function StepDrawer({
   const waiting = latest?.status === "waiting";
   const stepEvents = events.filter((e) => e.stepId && baseStepId(e.stepId) === step.id);
   const stepUsage = usage.filter((u) => baseStepId(u.stepId) === step.id);
+  // A replay run's reused step: the output recorded by the run it replays.
+  const reused = reusedFrom(
+    stepEvents.find((e) => e.type === "step.reused" && e.stepId === step.id),
+  );
   const isAgent = step.block.id.startsWith("agent.");
   const decidable = DECIDABLE.has(step.block.id);
   const decision = decidable ? decisionOf(step.id, attempts, events) : null;
@@ -139,6 +156,23 @@ export function StepDrawer({
             </>
           )}
         </dl>
+
+        {reused && (
+          <p
+            data-testid="step-reused"
+            className="rounded bg-emerald-50 p-2 text-xs text-emerald-900"
+          >
+            Reused by this replay: the recorded output of attempt {reused.attempt} of run{" "}
+            <Link
+              href={`/runs/${reused.fromRunId}`}
+              aria-label={`Run ${reused.fromRunId}`}
+              className="font-mono underline"
+            >
+              {reused.fromRunId.slice(0, 8)}
+            </Link>
+            , not executed again.
+          </p>
+        )}
 
         {decision && (
           <Section title="Decision">
@@ -221,8 +255,14 @@ export function StepDrawer({
                 </div>
               </form>
             ) : (
-              <p className="text-xs text-zinc-600">
-                Waiting for a decision by someone with the approver role.
+              <p data-testid="step-why-not" className="text-xs text-zinc-600">
+                {whyNot ? (
+                  <>
+                    <span className="font-medium">Not yours to decide.</span> {whyNot}
+                  </>
+                ) : (
+                  "Waiting for a decision by someone with the approver role."
+                )}
               </p>
             )}
           </Section>

@@ -18,8 +18,8 @@ export function Dialog({
   onClose: () => void;
   title: string;
   description?: ReactNode;
-  /** `lg` for dialogs holding a form of several fields. */
-  size?: "md" | "lg";
+  /** `lg` for dialogs holding a form of several fields, `xl` for one with a wide table. */
+  size?: "md" | "lg" | "xl";
   children: ReactNode;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -39,7 +39,7 @@ export function Dialog({
         e.preventDefault();
         onClose();
       }}
-      className={`m-auto w-full ${size === "lg" ? "max-w-xl" : "max-w-md"} rounded-lg border border-zinc-200 bg-white p-0 text-zinc-900 shadow-xl backdrop:bg-zinc-950/30`}
+      className={`m-auto w-full ${size === "xl" ? "max-w-4xl" : size === "lg" ? "max-w-xl" : "max-w-md"} rounded-lg border border-zinc-200 bg-white p-0 text-zinc-900 shadow-xl backdrop:bg-zinc-950/30`}
     >
       {open && (
         <div className="p-5">

@@ -7,11 +7,13 @@ import path from "node:path";
 import {
   expect,
   type APIRequestContext,
+  type Browser,
+  type BrowserContext,
   type Page,
   type PlaywrightWorkerArgs,
   type TestInfo,
 } from "@playwright/test";
-import { newUserData, signInViaApi, signUpViaApi } from "../fixtures";
+import { newUserData, signInViaApi, signUpViaApi, type TestUser } from "../fixtures";
 
 export async function query<T>(request: APIRequestContext, p: string, input?: unknown): Promise<T> {
   const q =
@@ -85,4 +87,39 @@ export async function invitedApprover(
       expect(res.ok(), `run.resume: ${res.status()} ${await res.text()}`).toBe(true);
     },
   };
+}
+
+/** A person invited into a workspace, signed in in a browser context of their own. */
+export interface MemberSession {
+  user: TestUser;
+  context: BrowserContext;
+  page: Page;
+}
+
+/**
+ * Invites a new user into the signed-in admin's workspace with `role`, and signs them in in a
+ * browser context of their own that acts in that workspace (the switcher's choice). Close the
+ * context when done.
+ */
+export async function invitedMemberSession(
+  browser: Browser,
+  admin: APIRequestContext,
+  baseURL: string | undefined,
+  role: "viewer" | "editor" | "approver" | "admin" = "approver",
+): Promise<MemberSession> {
+  const ws = await query<{ id: string }>(admin, "workspace.current");
+  const user = newUserData(role);
+  const invite = await mutate<{ token: string }>(admin, "workspace.invite", {
+    email: user.email,
+    role,
+  });
+  const context = await browser.newContext({ baseURL });
+  await context.addInitScript((id) => {
+    window.localStorage.setItem("trustflow.workspace", id);
+  }, ws.id);
+  const page = await context.newPage();
+  await signUpViaApi(page.request, user);
+  await signInViaApi(page.request, user);
+  await mutate(page.request, "workspace.acceptInvitation", { token: invite.token });
+  return { user, context, page };
 }

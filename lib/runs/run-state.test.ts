@@ -73,6 +73,19 @@ describe("stepStatusesAt", () => {
       ship: "failed",
     });
   });
+
+  it("shows a replay run's reused steps as succeeded", () => {
+    seq = 200;
+    const events = [
+      ev("step.reused", "fetch", 1, { fromRunId: "r1", attempt: 1 }),
+      ev("step.started", "write", 2),
+    ];
+    expect(stepStatusesAt(["fetch", "write", "notify"], events)).toEqual({
+      fetch: "succeeded",
+      write: "running",
+      notify: "pending",
+    });
+  });
 });
 
 describe("runStatusAt", () => {

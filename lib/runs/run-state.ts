@@ -85,6 +85,8 @@ const STATUS_OF_EVENT: Record<string, StepStatus | undefined> = {
   "step.succeeded": "succeeded",
   "step.failed": "failed",
   "step.skipped": "skipped",
+  // A replay run's reused step: recorded as succeeded with the source run's output.
+  "step.reused": "succeeded",
 };
 
 /** The run's status after replaying `events` up to `upToSeq`. */

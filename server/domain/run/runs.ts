@@ -291,7 +291,25 @@ export async function getRun(
     deadLetters,
     agentUsage,
     lineage,
+    replayApproval: replayApprovalOf(run),
     reconciliation: reconciliationOf(run.ir.steps.length, reconciled),
+  };
+}
+
+/**
+ * For a replay run, the approved plan's hash and the approval that started it (the run is
+ * created under the idempotency key `replay:<approval id>`): the run view says which plan ran
+ * and who approved it. Null for any other run.
+ */
+function replayApprovalOf(run: {
+  replay?: { planHash: string } | null;
+  idempotencyKey: string | null;
+}): { planHash: string; approvalId: string | null } | null {
+  if (!run.replay) return null;
+  const key = run.idempotencyKey ?? "";
+  return {
+    planHash: run.replay.planHash,
+    approvalId: key.startsWith("replay:") ? key.slice("replay:".length) : null,
   };
 }
 
