@@ -1,9 +1,7 @@
 "use client";
 
-import { useId, useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
-import { inputClass } from "@/components/ui/field";
-import { commentProblem } from "./approval-view";
+import { CommentField, useDecisionComment } from "./comment-field";
 
 /**
  * Approve or reject with a comment. The comment is optional to approve and required to reject:
@@ -23,19 +21,10 @@ export function DecisionForm({
   serverErrors?: string[];
   onDecide: (decision: "approve" | "reject", comment: string) => void;
 }) {
-  const id = useId();
-  const ref = useRef<HTMLTextAreaElement>(null);
-  const [comment, setComment] = useState("");
-  const [problem, setProblem] = useState<string | null>(null);
-  const errors = [...(problem ? [problem] : []), ...(serverErrors ?? [])];
+  const [comment, commentRef] = useDecisionComment();
   const decide = (decision: "approve" | "reject") => {
-    const p = commentProblem(decision, comment);
-    setProblem(p);
-    if (p) {
-      ref.current?.focus();
-      return;
-    }
-    onDecide(decision, comment.trim());
+    const text = comment.checked(decision);
+    if (text !== null) onDecide(decision, text);
   };
   return (
     <form
@@ -47,31 +36,12 @@ export function DecisionForm({
         decide("approve");
       }}
     >
-      <label htmlFor={id} className="block text-xs font-medium text-zinc-700">
-        Comment
-      </label>
-      <textarea
-        id={id}
-        ref={ref}
-        rows={2}
-        maxLength={2000}
-        value={comment}
-        onChange={(e) => {
-          setComment(e.target.value);
-          if (problem && e.target.value.trim()) setProblem(null);
-        }}
-        aria-invalid={errors.length > 0}
-        aria-describedby={`${id}-hint${errors.length ? ` ${id}-error` : ""}`}
-        className={inputClass}
+      <CommentField
+        comment={comment}
+        inputRef={commentRef}
+        hint="Optional to approve, required to reject. Kept with the decision in the audit log."
+        serverErrors={serverErrors}
       />
-      <p id={`${id}-hint`} className="text-xs text-zinc-500">
-        Optional to approve, required to reject. Kept with the decision in the audit log.
-      </p>
-      {errors.length > 0 && (
-        <p id={`${id}-error`} role="alert" className="text-xs text-red-700">
-          {errors.join(" ")}
-        </p>
-      )}
       <div className="flex gap-2">
         <Button
           type="submit"

@@ -1,13 +1,11 @@
 "use client";
 
-import { useId, useRef, useState } from "react";
 import type { JsonSchema } from "@/dsl";
 import { InputForm } from "@/components/runs/input-form/input-form";
 import type { InputLookup } from "@/components/runs/input-form/lookups";
 import { useRunInputs } from "@/components/runs/input-form/use-run-inputs";
 import { Button } from "@/components/ui/button";
-import { inputClass } from "@/components/ui/field";
-import { commentProblem } from "./approval-view";
+import { CommentField, useDecisionComment } from "./comment-field";
 
 const NO_LOOKUPS = new Map<string, InputLookup>();
 
@@ -38,11 +36,7 @@ export function FormSubmission({
   onReject: (comment: string) => void;
 }) {
   const state = useRunInputs(isSchema(schema) ? schema : {}, prefill ?? undefined);
-  const id = useId();
-  const commentRef = useRef<HTMLTextAreaElement>(null);
-  const [comment, setComment] = useState("");
-  const [problem, setProblem] = useState<string | null>(null);
-  const commentErrors = [...(problem ? [problem] : []), ...(serverErrors.comment ?? [])];
+  const [comment, commentRef] = useDecisionComment();
   return (
     <form
       aria-label={`Fill in: ${subject}`}
@@ -50,39 +44,18 @@ export function FormSubmission({
       noValidate
       onSubmit={(e) => {
         e.preventDefault();
-        setProblem(null);
+        comment.clearProblem();
         const values = state.value();
-        if (values) onSubmit(values, comment.trim());
+        if (values) onSubmit(values, comment.text.trim());
       }}
     >
       <InputForm state={state} lookups={NO_LOOKUPS} serverErrors={serverErrors.values} />
-      <div className="space-y-1">
-        <label htmlFor={id} className="block text-xs font-medium text-zinc-700">
-          Comment
-        </label>
-        <textarea
-          id={id}
-          ref={commentRef}
-          rows={2}
-          maxLength={2000}
-          value={comment}
-          onChange={(e) => {
-            setComment(e.target.value);
-            if (problem && e.target.value.trim()) setProblem(null);
-          }}
-          aria-invalid={commentErrors.length > 0}
-          aria-describedby={`${id}-hint${commentErrors.length ? ` ${id}-error` : ""}`}
-          className={inputClass}
-        />
-        <p id={`${id}-hint`} className="text-xs text-zinc-500">
-          Optional to submit, required to reject the form (which fails the step).
-        </p>
-        {commentErrors.length > 0 && (
-          <p id={`${id}-error`} role="alert" className="text-xs text-red-700">
-            {commentErrors.join(" ")}
-          </p>
-        )}
-      </div>
+      <CommentField
+        comment={comment}
+        inputRef={commentRef}
+        hint="Optional to submit, required to reject the form (which fails the step)."
+        serverErrors={serverErrors.comment}
+      />
       <div className="flex gap-2">
         <Button type="submit" variant="primary" pending={pending} aria-label={`Submit: ${subject}`}>
           Submit
@@ -92,10 +65,8 @@ export function FormSubmission({
           pending={pending}
           aria-label={`Reject: ${subject}`}
           onClick={() => {
-            const p = commentProblem("reject", comment);
-            setProblem(p);
-            if (p) commentRef.current?.focus();
-            else onReject(comment.trim());
+            const text = comment.checked("reject");
+            if (text !== null) onReject(text);
           }}
         >
           Reject
