@@ -1,6 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
 import { useState } from "react";
 import { formatDateTime } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc/client";
@@ -26,7 +27,10 @@ export function ApiTokensPanel() {
           For scripts and CI: send{" "}
           <code className="font-mono text-xs">Authorization: Bearer …</code>. A token does only what
           its scopes allow, never more than its creator&apos;s current role in this workspace, and
-          stops at its expiry.
+          stops at its expiry.{" "}
+          <Link href="/developers/api" className="text-accent-700 underline">
+            REST API reference
+          </Link>
         </>
       }
     >

@@ -12,13 +12,16 @@ import {
 } from "@/server/testing/approvals";
 import { callerFor, type TestUser } from "@/server/testing/fixtures";
 import { callProcedure } from "@/server/testing/procedures";
+import { restClient } from "@/server/testing/rest";
 import { servicesFor } from "@/server/testing/services";
+import { ROUTES } from "@/server/rest/routes";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { appRouter } from "./root";
 
 /**
  * The four-eyes rule walked over every procedure that decides an approval, read from the router
- * (`meta({ approves: true })`), so a new deciding procedure is covered without editing this
+ * (`meta({ approves: true })`), and every REST operation that does, read from its route table
+ * (`approves: true`, `server/rest/routes.ts`), so a new deciding procedure is covered without editing this
  * test, and must say below how it addresses an approval: the requester is refused everywhere,
  * N-of-M and groups are enforced, a stale plan hash is refused.
  */
@@ -31,6 +34,17 @@ const approving = Object.entries(
 )
   .filter(([, p]) => p._def.meta?.approves === true)
   .map(([path]) => path);
+
+/**
+ * The REST API's approving operations, read from its route table (`approves: true`), as
+ * `rest:<operationId>`; one whose body takes `breakGlass` is walked as that action too.
+ */
+const restApproving = ROUTES.filter((r) => r.approves).flatMap((r) => {
+  const shape = (r.body as { shape?: Record<string, unknown> } | undefined)?.shape ?? {};
+  const id = `rest:${r.operationId}`;
+  return "breakGlass" in shape ? [id, `${id}+breakGlass`] : [id];
+});
+approving.push(...restApproving);
 
 interface Target {
   approvalId: string;
@@ -56,9 +70,41 @@ const CALLS: Record<string, (t: Target, decision: "approve" | "reject") => unkno
     t.runId && t.stepId
       ? { runId: t.runId, stepId: t.stepId, decision, comment: "Reviewed." }
       : null,
+  // REST: `{ id }` fills the path, `body` is the request's JSON.
+  "rest:decideApproval": (t, decision) => ({
+    id: t.approvalId,
+    body: { decision, comment: "Reviewed.", ...(t.planHash ? { planHash: t.planHash } : {}) },
+  }),
+  "rest:decideApproval+breakGlass": (t, decision) => ({
+    id: t.approvalId,
+    body: { decision, breakGlass: true, reason: "An emergency, as the test says." },
+  }),
 };
 /** Procedures that override approvers and quorum by design (an admin's flagged break-glass). */
-const OVERRIDES = new Set(["approval.breakGlass"]);
+const OVERRIDES = new Set(["approval.breakGlass", "rest:decideApproval+breakGlass"]);
+
+/** HTTP statuses of the REST API as the tRPC codes the assertions below name. */
+const STATUS_CODES: Record<number, string> = {
+  400: "BAD_REQUEST",
+  401: "UNAUTHORIZED",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  409: "CONFLICT",
+  422: "UNPROCESSABLE_CONTENT",
+};
+
+/** Calls a REST approving operation as `user`, signed in (the session's labels are emails). */
+async function callRest(user: Person, path: string, input: unknown): Promise<string> {
+  const route = ROUTES.find((r) => `rest:${r.operationId}` === path.split("+")[0])!;
+  const { id, body } = input as { id: string; body: unknown };
+  const res = await restClient(db)(route.method, route.path.replace("{id}", id), {
+    session: { id: user.id, email: user.email, name: user.name },
+    headers: { "x-trustflow-workspace": ws },
+    body,
+  });
+  if (res.status < 300) return "OK";
+  return `${STATUS_CODES[res.status] ?? res.status}: ${res.body.detail}`;
+}
 
 let db: Database;
 let owner: TestUser;
@@ -88,6 +134,7 @@ beforeAll(async () => {
 afterAll(() => db?.close());
 
 async function call(user: Person, path: string, input: unknown): Promise<string> {
+  if (path.startsWith("rest:")) return callRest(user, path, input);
   try {
     await callProcedure(callerFor(db.prisma, user, ws), path, input);
     return "OK";
@@ -137,6 +184,9 @@ describe("four-eyes on every approving procedure", () => {
   it("finds the approving procedures and knows how to call each one", () => {
     expect(approving).toEqual(
       expect.arrayContaining(["approval.decide", "approval.breakGlass", "run.resume"]),
+    );
+    expect(approving).toEqual(
+      expect.arrayContaining(["rest:decideApproval", "rest:decideApproval+breakGlass"]),
     );
     for (const path of approving) expect(CALLS[path], `say how ${path} decides`).toBeDefined();
   });
