@@ -127,3 +127,39 @@ export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 /** A person's decision. `submit` fills a form. */
 export const DECISIONS = ["approve", "reject", "submit"] as const;
 export type DecisionKind = (typeof DECISIONS)[number];
+
+// ---------------------------------------------------------------------------------------------
+// Dead letters and reprocess jobs
+
+/**
+ * A dead letter's status: `open` until a reprocess job takes it (`reprocessing`), `reprocessed`
+ * once its replay run succeeded (a failed one reopens it), or `discarded` with a reason.
+ */
+export const DEAD_LETTER_STATUSES = ["open", "reprocessing", "reprocessed", "discarded"] as const;
+export type DeadLetterStatus = (typeof DEAD_LETTER_STATUSES)[number];
+
+/**
+ * A reprocess job's state: waiting for its approval, then its canary alone, then the rest
+ * (`running`); `paused` by a person, `stopped` (a failure with stop on failure, or cancelled),
+ * `completed`, or `rejected` (its approval rejected, expired or voided).
+ */
+export const REPROCESS_JOB_STATES = [
+  "pending-approval",
+  "canary",
+  "running",
+  "paused",
+  "stopped",
+  "completed",
+  "rejected",
+] as const;
+export type ReprocessJobState = (typeof REPROCESS_JOB_STATES)[number];
+
+/** One dead letter of a reprocess job. */
+export const REPROCESS_ITEM_STATES = [
+  "pending",
+  "running",
+  "succeeded",
+  "failed",
+  "skipped",
+] as const;
+export type ReprocessItemState = (typeof REPROCESS_ITEM_STATES)[number];

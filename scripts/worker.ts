@@ -15,7 +15,9 @@ import path from "node:path";
 import { joinEmbeddedPostgres } from "@/server/adapters/embedded-postgres/cluster";
 import { migrate, openDatabase } from "@/server/adapters/prisma";
 import { startPgBossWorker } from "@/server/adapters/queue/pgboss-worker";
+import { startReprocessor } from "@/server/domain/deadletter/runner";
 import { startReconciler } from "@/server/domain/run/reconciler";
+import { startNotificationWorker } from "@/server/domain/notification/worker";
 import { EMBEDDED_DATABASE } from "@/server/embedded-database";
 import { env } from "@/server/env";
 import { logger } from "@/server/logger";
@@ -66,6 +68,13 @@ async function main() {
   // Finished runs checked against their flows, in the background (any number of processes may:
   // each run is recorded once).
   const reconciler = startReconciler(services.reconciliation, services.notifier);
+  // Approved dead-letter reprocess jobs (any number of processes may: one advances a job at a time).
+  const reprocessor = startReprocessor(services.reprocessing, services.notifier);
+  // Approval sweep (missed parks, expiry, escalation) and signed webhook deliveries.
+  const notifications = startNotificationWorker({
+    ...services.outgoingWebhooks,
+    logger: log.child({ component: "notifications" }),
+  });
   // This process's runs are counted in its own registry, not the web process's: serve it.
   let metrics: WorkerMetricsServer | null = null;
   if (e.WORKER_METRICS_PORT && !e.METRICS_TOKEN) {
@@ -85,6 +94,8 @@ async function main() {
     void worker
       .stop()
       .then(() => reconciler.stop())
+      .then(() => reprocessor.stop())
+      .then(() => notifications.stop())
       .then(() => metrics?.close())
       .then(() => db.close())
       .then(

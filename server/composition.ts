@@ -160,19 +160,30 @@ export function startWorker(
     const { startEmbeddedWorker } = await import("@/server/adapters/queue/embedded-worker");
     const { startScheduler } = await import("@/server/adapters/queue/scheduler");
     const { startReconciler } = await import("@/server/domain/run/reconciler");
+    const { startNotificationWorker } = await import("@/server/domain/notification/worker");
     const engine = s.engine();
     const worker = startEmbeddedWorker(s, { engine });
     const scheduler = startScheduler(s.fireDueSchedules, log.child({ component: "scheduler" }));
     // Finished runs checked against their flows, in the background (after their ends).
     const reconciler = startReconciler(s.reconciliation, s.notifier);
+    // Approved dead-letter reprocess jobs, advanced from their stored state (after a restart too).
+    const { startReprocessor } = await import("@/server/domain/deadletter/runner");
+    const reprocessor = startReprocessor(s.reprocessing, s.notifier);
+    // Approval sweep (missed parks, expiry, escalation) and signed webhook deliveries.
+    const notifications = startNotificationWorker({
+      ...s.outgoingWebhooks,
+      logger: log.child({ component: "notifications" }),
+    });
     c.inline = { engine };
     log.info("embedded worker started");
     return {
       async stop() {
         c.inline = undefined;
         await scheduler.stop();
+        await reprocessor.stop();
         await worker.stop();
         await reconciler.stop();
+        await notifications.stop();
       },
     };
   })();

@@ -181,10 +181,20 @@ export function ApprovalCard({
 
       {plan && <ReplayPlanView plan={plan} titleId={planId} />}
 
+      {v.kind === "reprocess" && (
+        <Link href="/dead-letters" className="text-xs text-accent-700 hover:underline">
+          Dead letters and reprocess jobs
+        </Link>
+      )}
+
       {inputs && (
         <details className="text-xs" open={v.kind === "replay" || v.kind === "reprocess"}>
           <summary className="cursor-pointer font-medium text-zinc-700">
-            {v.kind === "replay" ? "Inputs of the replay" : "Inputs of the step"}
+            {v.kind === "replay"
+              ? "Inputs of the replay"
+              : v.kind === "reprocess"
+                ? "The job and its dead letters"
+                : "Inputs of the step"}
           </summary>
           <pre
             tabIndex={0}

@@ -30,6 +30,7 @@ const PAGES: Record<string, (id: string) => string> = {
   "api-token": () => SETTINGS.tokens,
   secret: () => SETTINGS.secrets,
   egress_allow: () => SETTINGS.egress,
+  webhook: () => "/settings#webhooks-heading",
   // Agent memory is keyed by the flow's name: the list of workflows is where it is found.
   flow: () => "/workflows",
 };

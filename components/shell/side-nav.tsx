@@ -23,6 +23,7 @@ const SECTIONS: {
     items: [
       { href: "/runs", label: "Runs", glyph: "▶" },
       { href: "/approvals", label: "Approvals", glyph: "✓" },
+      { href: "/dead-letters", label: "Dead letters", glyph: "✉" },
       { href: "/guardian", label: "Guardian", glyph: "◈" },
     ],
   },

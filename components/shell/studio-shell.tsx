@@ -8,6 +8,7 @@ import { useCurrentWorkspace } from "@/lib/trpc/hooks";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { buttonClass } from "@/components/ui/button";
+import { NotificationBell } from "@/components/notifications/notification-bell";
 import { SideNav } from "./side-nav";
 import { usePersistedToggle } from "./use-persisted-toggle";
 import { WorkspaceSwitcher } from "./workspace-switcher";
@@ -75,20 +76,23 @@ export function StudioShell({
       <div className="flex min-w-0 flex-1 flex-col">
         <header className="sticky top-0 z-10 flex h-12 items-center justify-between gap-4 border-b border-zinc-200 bg-white/90 px-6 backdrop-blur">
           <WorkspaceSwitcher />
-          <div className="flex items-center gap-3 text-sm" data-testid="current-user">
-            <div className="text-right leading-tight">
-              <div className="font-medium text-zinc-900">{user.name || user.email}</div>
-              <div className="text-xs text-zinc-500">{user.email}</div>
+          <div className="flex items-center gap-3">
+            <NotificationBell />
+            <div className="flex items-center gap-3 text-sm" data-testid="current-user">
+              <div className="text-right leading-tight">
+                <div className="font-medium text-zinc-900">{user.name || user.email}</div>
+                <div className="text-xs text-zinc-500">{user.email}</div>
+              </div>
+              {current.data && (
+                <Badge tone={current.data.role === "admin" ? "accent" : "neutral"}>
+                  <span className="sr-only">Role: </span>
+                  {current.data.role}
+                </Badge>
+              )}
+              <Link href="/sign-out" className={buttonClass("ghost", "sm")}>
+                Sign out
+              </Link>
             </div>
-            {current.data && (
-              <Badge tone={current.data.role === "admin" ? "accent" : "neutral"}>
-                <span className="sr-only">Role: </span>
-                {current.data.role}
-              </Badge>
-            )}
-            <Link href="/sign-out" className={buttonClass("ghost", "sm")}>
-              Sign out
-            </Link>
           </div>
         </header>
         <main id="main" className="mx-auto w-full max-w-6xl flex-1 px-6 py-6">

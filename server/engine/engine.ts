@@ -119,8 +119,16 @@ export class Engine {
   }
 
   /** Advances a run this worker has leased (from `claimRuns`). */
-  advance(run: RunRecord, opts: AdvanceOptions = {}): Promise<AdvanceResult> {
-    return new RunAdvance(this.deps, run, opts).execute();
+  async advance(run: RunRecord, opts: AdvanceOptions = {}): Promise<AdvanceResult> {
+    const result = await new RunAdvance(this.deps, run, opts).execute();
+    if (result.status === "waiting" && this.deps.onRunParked) {
+      try {
+        await this.deps.onRunParked({ runId: run.id, workspaceId: run.workspaceId });
+      } catch (err) {
+        this.deps.logger.warn({ runId: run.id, err: String(err) }, "run-parked hook failed");
+      }
+    }
+    return result;
   }
 
   /** Claims due runs and advances them concurrently. Returns the runs advanced. */

@@ -435,6 +435,12 @@ export interface EngineDeps {
    * synchronous webhook can answer with the output without polling the store.
    */
   onRunFinished?: (end: RunEnd) => void;
+  /**
+   * Called after an advance parked the run (`waiting`: a person's decision, a timer, a retry),
+   * once its checkpoint committed. Awaited before `advance` returns (a worker's approval rows
+   * exist when it moves on); a failure is logged, never the run's.
+   */
+  onRunParked?: (run: { runId: string; workspaceId: string }) => Promise<void> | void;
 }
 
 /** How a run ended, as passed to {@link EngineDeps.onRunFinished}. */

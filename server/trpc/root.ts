@@ -1,11 +1,13 @@
 import { createCallerFactory, router } from "./init";
 import { approvalRouter } from "./routers/approval";
 import { auditRouter } from "./routers/audit";
+import { deadLetterRouter } from "./routers/dead-letter";
 import { authRouter } from "./routers/auth";
 import { connectorRouter } from "./routers/connector";
 import { egressRouter } from "./routers/egress";
 import { groupRouter } from "./routers/group";
 import { modelRouter } from "./routers/model";
+import { notificationRouter } from "./routers/notification";
 import { runRouter } from "./routers/run";
 import { secretRouter } from "./routers/secret";
 import { tokenRouter } from "./routers/token";
@@ -27,6 +29,8 @@ export const appRouter = router({
   secret: secretRouter,
   group: groupRouter,
   approval: approvalRouter,
+  deadLetter: deadLetterRouter,
+  notification: notificationRouter,
 });
 
 export type AppRouter = typeof appRouter;

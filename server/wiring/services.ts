@@ -17,6 +17,8 @@ import type { EgressGuard } from "@/server/adapters/egress/guard";
 import { serverEgressGuard } from "@/server/adapters/egress/server-guard";
 import { promMetrics, promReconciliationMetrics } from "@/server/adapters/metrics/prom-metrics";
 import { createRunNotifier } from "@/server/adapters/notify/run-notifier";
+import { SqlWebhookDeliveryStore } from "@/server/adapters/notify/sql-notifications";
+import { egressWebhookSender } from "@/server/adapters/notify/webhook-sender";
 import type { Database } from "@/server/adapters/prisma";
 import { mathRandom, systemClock, uuidIds } from "@/server/adapters/queue/embedded-ports";
 import type { FireDueSchedules } from "@/server/adapters/queue/scheduler";
@@ -29,8 +31,12 @@ import {
   sqlWebhookLookups,
 } from "@/server/adapters/store/sql-transactor";
 import type { AgentDeps } from "@/server/domain/agent/ports";
+import { syncRunApprovals } from "@/server/domain/approval/approvals";
 import { stepApprovalEffect } from "@/server/domain/approval/effects";
+import type { WebhookDeps } from "@/server/domain/notification/webhooks";
 import { replayApprovalEffect } from "@/server/domain/replay/replays";
+import { reprocessApprovalEffect } from "@/server/domain/deadletter/dead-letters";
+import type { ReprocessRunnerDeps } from "@/server/domain/deadletter/runner";
 import type { ApprovalEffects } from "@/server/domain/approval/ports";
 import type { ConnectorDeps, CredentialVault } from "@/server/domain/connector/ports";
 import {
@@ -92,8 +98,12 @@ export interface Services extends TriggerDeps {
   fireDueSchedules: FireDueSchedules;
   /** What a decided approval does, per kind (`server/domain/approval/ports.ts`). */
   approvalEffects: ApprovalEffects;
+  /** Outgoing webhooks of approval events: endpoints, the delivery queue, the egress sender. */
+  outgoingWebhooks: WebhookDeps;
   /** What the run reconciler needs (`startReconciler`, started with run execution). */
   reconciliation: ReconcileDeps & { logger: ReturnType<typeof logger> };
+  /** What the dead letters' reprocess runner needs (`startReprocessor`, with run execution). */
+  reprocessing: ReprocessRunnerDeps & { logger: ReturnType<typeof logger> };
 }
 
 /** The services built for each Prisma client (tRPC contexts built from a client alone). */
@@ -116,6 +126,7 @@ export function createServices(database: Database, config: ServicesConfig = {}):
   const egress = config.egress ?? serverEgressGuard(db);
   const admission = new Admission(config.admission ?? admissionLimitsOf(env()), processLoopClock());
   const audit = ledgerAuditSink(driver, ledger);
+  const transactor = sqlTransactor(driver, ledger);
   let engine: Engine | undefined;
 
   const newEngine = (overrides: EngineOverrides = {}): Engine => {
@@ -133,6 +144,8 @@ export function createServices(database: Database, config: ServicesConfig = {}):
       workerId: `web-${process.pid}-${uuidIds.next().slice(0, 8)}`,
       onRunQueued: notifier.runDue,
       onRunFinished: notifier.runFinished,
+      // A run parked on a human step has its approval (and its notifications) at once.
+      onRunParked: (run) => syncRunApprovals(services, run),
       // Sub-flow depth and active runs per workspace (TRUSTFLOW_MAX_SUBFLOW_DEPTH, _ACTIVE_RUNS).
       ...admission.engineLimits(),
       // `secrets.<name>`: the workspace's secrets, decrypted for a run that reads them (redacted
@@ -149,7 +162,7 @@ export function createServices(database: Database, config: ServicesConfig = {}):
     runs,
     ledger,
     audit,
-    transactor: sqlTransactor(driver, ledger),
+    transactor,
     inlineRecorder: sqlInlineRecorder(driver, ledger),
     webhooks: sqlWebhookLookups(sql),
     webhookCache: new WebhookCache(),
@@ -170,6 +183,16 @@ export function createServices(database: Database, config: ServicesConfig = {}):
       step: stepApprovalEffect(notifier),
       // An approved replay starts its run (issue 15): server/domain/replay/replays.ts.
       replay: replayApprovalEffect({ notifier }),
+      // An approved reprocess job starts (its runner advances it): server/domain/deadletter/.
+      reprocess: reprocessApprovalEffect(),
+    },
+    outgoingWebhooks: {
+      db,
+      transactor,
+      deliveries: new SqlWebhookDeliveryStore(sql),
+      sender: egressWebhookSender(egress),
+      vault: connectors.vault,
+      clock: systemClock,
     },
     reconciliation: {
       runs,
@@ -177,6 +200,12 @@ export function createServices(database: Database, config: ServicesConfig = {}):
       metrics: promReconciliationMetrics,
       clock: systemClock,
       logger: logger().child({ component: "reconciler" }),
+    },
+    reprocessing: {
+      transactor,
+      clock: systemClock,
+      notifier,
+      logger: logger().child({ component: "reprocess" }),
     },
   };
   byClient.set(db, services);

@@ -5,6 +5,7 @@ import { EgressPanel } from "@/components/settings/egress-panel";
 import { GroupsPanel } from "@/components/settings/groups-panel";
 import { MembersPanel } from "@/components/settings/members-panel";
 import { ModelsPanel } from "@/components/settings/models-panel";
+import { NotificationWebhooksPanel } from "@/components/settings/notification-webhooks";
 import { SecretsPanel } from "@/components/settings/secrets-panel";
 import { PageHeader } from "@/components/ui/page-header";
 
@@ -23,6 +24,7 @@ export default function SettingsPage() {
         <ApiTokensPanel />
         <SecretsPanel />
         <EgressPanel />
+        <NotificationWebhooksPanel />
         <ModelsPanel />
         <AccountSecurityPanel />
       </div>

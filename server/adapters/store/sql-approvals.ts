@@ -168,25 +168,50 @@ export class SqlApprovalStore implements ApprovalStore {
     return rows.length > 0;
   }
 
-  async setStatus(id: string, status: ApprovalStatus, at: number): Promise<void> {
-    await this.sql.query(
+  async setStatus(id: string, status: ApprovalStatus, at: number): Promise<boolean> {
+    const rows = await this.sql.query(
       `UPDATE "Approval" SET "status" = $2,
          "decidedAt" = CASE WHEN $3::boolean THEN ${ts("$4")} ELSE "decidedAt" END
        WHERE "id" = $1::uuid
-         AND ("status" = 'pending' OR ($2 = 'voided' AND "status" = 'approved'))`,
+         AND ("status" = 'pending' OR ($2 = 'voided' AND "status" = 'approved'))
+       RETURNING 1 AS ok`,
       [id, status, FINAL.has(status), at],
     );
+    return rows.length > 0;
   }
 
-  async markEscalated(id: string, at: number): Promise<void> {
-    await this.sql.query(
-      `UPDATE "Approval" SET "escalatedAt" = ${ts("$2")} WHERE "id" = $1::uuid AND "escalatedAt" IS NULL`,
+  async markEscalated(id: string, at: number): Promise<boolean> {
+    const rows = await this.sql.query(
+      `UPDATE "Approval" SET "escalatedAt" = ${ts("$2")} WHERE "id" = $1::uuid AND "escalatedAt" IS NULL
+       RETURNING 1 AS ok`,
       [id, at],
     );
+    return rows.length > 0;
+  }
+
+  async expireDue(now: number, limit: number): Promise<ApprovalRecord[]> {
+    const ids = await this.sql.query<Row>(
+      `WITH due AS (
+         SELECT "id" FROM "Approval"
+         WHERE "status" = 'pending' AND "kind" IN ('replay', 'reprocess')
+           AND "expiresAt" <= ${ts("$1")}
+         ORDER BY "expiresAt" LIMIT $2::int FOR UPDATE SKIP LOCKED
+       )
+       UPDATE "Approval" p SET "status" = 'expired', "decidedAt" = ${ts("$1")}
+       FROM due WHERE p."id" = due."id"
+       RETURNING p."id"::text AS id`,
+      [now, limit],
+    );
+    if (!ids.length) return [];
+    const rows = await this.sql.query<Row>(
+      `SELECT ${APPROVAL_COLS} FROM "Approval" WHERE "id" = ANY($1::uuid[]) ORDER BY "expiresAt"`,
+      [ids.map((r) => r.id as string)],
+    );
+    return rows.map(toApproval);
   }
 
   async humanWaitsWithoutApproval(
-    scope: { workspaceId: string; runId?: string },
+    scope: { workspaceId?: string; runId?: string },
     blockIds: readonly string[],
     limit: number,
   ): Promise<HumanWait[]> {
@@ -201,14 +226,15 @@ export class SqlApprovalStore implements ApprovalStore {
             WHERE t."runId" = a."runId" AND t."stepId" = a."stepId" AND t."kind" = 'timer'
               AND t."doneAt" IS NULL) AS "timeoutAt"
        FROM "Run" r JOIN "StepAttempt" a ON a."runId" = r."id"
-       WHERE r."workspaceId" = $1::uuid AND r."status" IN ('queued', 'running', 'waiting')
+       WHERE ($1::uuid IS NULL OR r."workspaceId" = $1::uuid)
+         AND r."status" IN ('queued', 'running', 'waiting')
          AND ($2::uuid IS NULL OR r."id" = $2::uuid)
          AND a."status" = 'waiting' AND a."blockId" = ANY($3::text[])
          AND NOT EXISTS (SELECT 1 FROM "Approval" p
            WHERE p."runId" = a."runId" AND p."stepId" = a."stepId" AND p."attempt" = a."attempt")
        ORDER BY r."createdAt", a."stepId"
        LIMIT $4::int`,
-      [scope.workspaceId, scope.runId ?? null, [...blockIds], limit],
+      [scope.workspaceId ?? null, scope.runId ?? null, [...blockIds], limit],
     );
     return rows.map((r) => ({
       runId: r.runId as string,
@@ -226,11 +252,12 @@ export class SqlApprovalStore implements ApprovalStore {
   }
 
   async pendingStepStates(
-    scope: { workspaceId: string; approvalId?: string },
+    scope: { workspaceId?: string; runId?: string; approvalId?: string },
     limit: number,
   ): Promise<PendingStepState[]> {
     const rows = await this.sql.query<Row>(
-      `SELECT p."id"::text AS id, r."status"::text AS "runStatus", a."status" AS "attemptStatus",
+      `SELECT p."id"::text AS id, p."workspaceId"::text AS "workspaceId",
+         r."status"::text AS "runStatus", a."status" AS "attemptStatus",
          coalesce((a."output" ->> 'timedOut') = 'true', false) AS "timedOut",
          EXISTS (SELECT 1 FROM "RunTask" t WHERE t."runId" = p."runId" AND t."stepId" = p."stepId"
            AND t."kind" = 'timer' AND t."doneAt" IS NOT NULL) AS "timerFired",
@@ -239,17 +266,22 @@ export class SqlApprovalStore implements ApprovalStore {
          LEFT JOIN "Run" r ON r."id" = p."runId"
          LEFT JOIN "StepAttempt" a ON a."runId" = p."runId" AND a."stepId" = p."stepId"
            AND a."attempt" = p."attempt"
-       WHERE p."workspaceId" = $1::uuid AND p."status" = 'pending' AND p."kind" IN ('step', 'form')
+       WHERE ($1::uuid IS NULL OR p."workspaceId" = $1::uuid) AND p."status" = 'pending'
+         AND p."kind" IN ('step', 'form')
          AND ($2::uuid IS NULL OR p."id" = $2::uuid)
+         AND ($4::uuid IS NULL OR p."runId" = $4::uuid)
          AND (r."status" IS NULL OR r."status" NOT IN ('queued', 'running', 'waiting')
            OR a."status" IS DISTINCT FROM 'waiting'
-           OR (p."escalatedAt" IS NULL AND a."inputs" ->> 'onTimeout' = 'escalate'))
+           OR (p."escalatedAt" IS NULL AND a."inputs" ->> 'onTimeout' = 'escalate'
+             AND EXISTS (SELECT 1 FROM "RunTask" t WHERE t."runId" = p."runId"
+               AND t."stepId" = p."stepId" AND t."kind" = 'timer' AND t."doneAt" IS NOT NULL)))
        ORDER BY p."createdAt"
        LIMIT $3::int`,
-      [scope.workspaceId, scope.approvalId ?? null, limit],
+      [scope.workspaceId ?? null, scope.approvalId ?? null, limit, scope.runId ?? null],
     );
     return rows.map((r) => ({
       id: r.id as string,
+      workspaceId: r.workspaceId as string,
       runStatus: (r.runStatus as string | null) ?? null,
       attemptStatus: (r.attemptStatus as string | null) ?? null,
       timedOut: r.timedOut === true || r.timedOut === "t",

@@ -15,7 +15,9 @@ import type {
 import { ClaimRefused } from "@/server/domain/run/ports";
 import type { CommitResult } from "@/server/engine/ports";
 import type { SqlDriver } from "../prisma/sql-driver";
+import { SqlNotificationStore } from "@/server/adapters/notify/sql-notifications";
 import { SqlApprovalStore } from "./sql-approvals";
+import { SqlReprocessStore } from "./sql-reprocess";
 import { ledgerLockKey, type SqlLedger } from "./sql-audit";
 import { sqlVersionReader } from "./sql-flow-versions";
 import { SqlRunStore, type SqlQuery } from "./sql-run-store";
@@ -75,6 +77,8 @@ export function sqlTransactor(
           runs: new SqlRunStore(tx),
           audit: { append: (actor, record) => ledger.append(tx, actor, record) },
           approvals: new SqlApprovalStore(tx),
+          reprocess: new SqlReprocessStore(tx),
+          notifications: new SqlNotificationStore(tx),
           versions: sqlVersionReader(tx),
           claim: (c) => insertClaim(tx, c),
         }),

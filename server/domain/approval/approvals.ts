@@ -3,16 +3,22 @@
  * reprocess jobs, later the guardian). Every decision goes through the ONE guard (`guard.ts`),
  * is an `ApprovalDecision` row and a ledger entry, in one transaction with its effect.
  *
- * Step and form approvals need no special call to exist: every read and decision first syncs
- * (`syncApprovals`) the workspace's parked human steps that have no approval row yet, and
- * reconciles pending ones with their step (expired by its `onTimeout`, escalated, or void when
- * the run ended without a decision).
+ * Step and form approvals are created where the wait begins: the worker that parked a run on a
+ * human step syncs that run (`syncRunApprovals`, the engine's `onRunParked` hook) right after the
+ * park committed. A periodic sweep in the worker (`sweepApprovals`) catches anything missed (a
+ * crash between park and sync) and reconciles pending approvals with their step (expired by its
+ * `onTimeout`, escalated, or void when the run ended without a decision) and replay and
+ * reprocess approvals with their `expiresAt`. Lists and counts only read; `get` and `decide`
+ * reconcile the one approval they touch. Every event notifies (`../notification/notify.ts`) in
+ * its own transaction: a request its possible deciders, an escalation the admins, a decision
+ * or an expiry the requester.
  */
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { schemaErrors } from "@/server/engine/runtimes/support";
 import { isTerminalRun, type RunStatus } from "@/server/engine/types";
 import { AppError, notFound } from "../errors";
+import { notifyApprovalEvent } from "../notification/notify";
 import type { TxScope } from "../run/ports";
 import type { Actor, Db } from "../types";
 import { checkDecider, type Decider } from "./guard";
@@ -148,48 +154,117 @@ const ENGINE_ACTOR = (workspaceId: string) => ({ workspaceId, label: "engine", u
  * reconciles pending step and form approvals with their step: `expired` when the step's timeout
  * ended it (`onTimeout: reject | approve`), escalated (still pending, `escalatedAt` set, a
  * ledger entry) with `onTimeout: escalate`, `voided` when the run or step ended otherwise.
+ * Scope: every workspace (the sweep), one workspace, one run (a park) or one approval. At most
+ * `limit` of each; `full` says a batch was full (more may wait).
  */
 export async function syncApprovals(
   tx: TxScope,
-  scope: { workspaceId: string; runId?: string; approvalId?: string },
-): Promise<void> {
-  const now = Date.now();
+  scope: { workspaceId?: string; runId?: string; approvalId?: string; now?: number },
+  limit = SYNC_BATCH,
+): Promise<{ created: number; reconciled: number; full: boolean }> {
+  const now = scope.now ?? Date.now();
+  let created = 0;
+  let full = false;
   if (!scope.approvalId) {
     const waits = await tx.approvals.humanWaitsWithoutApproval(
       { workspaceId: scope.workspaceId, runId: scope.runId },
       HUMAN_BLOCK_IDS,
-      SYNC_BATCH,
+      limit,
     );
-    for (const w of waits) await tx.approvals.insert(approvalOfWait(w, randomUUID(), now));
+    full = waits.length === limit;
+    for (const w of waits) {
+      const { approval, created: fresh } = await tx.approvals.insert(
+        approvalOfWait(w, randomUUID(), now),
+      );
+      if (!fresh) continue;
+      created++;
+      await notifyApprovalEvent(tx, { type: "approval.requested", approval, at: now });
+    }
   }
-  if (scope.runId) return;
   const states = await tx.approvals.pendingStepStates(
-    { workspaceId: scope.workspaceId, approvalId: scope.approvalId },
-    SYNC_BATCH,
+    { workspaceId: scope.workspaceId, runId: scope.runId, approvalId: scope.approvalId },
+    limit,
   );
+  full ||= states.length === limit;
+  let reconciled = 0;
   for (const s of states) {
     const runEnded = s.runStatus === null || isTerminalRun(s.runStatus as RunStatus);
     if (s.attemptStatus === "waiting" && !runEnded) {
-      if (s.onTimeout === "escalate" && s.timerFired && s.escalatedAt === null) {
-        await tx.approvals.markEscalated(s.id, now);
-        await tx.audit.append(ENGINE_ACTOR(scope.workspaceId), {
+      if (
+        s.onTimeout === "escalate" &&
+        s.timerFired &&
+        s.escalatedAt === null &&
+        (await tx.approvals.markEscalated(s.id, now))
+      ) {
+        reconciled++;
+        await tx.audit.append(ENGINE_ACTOR(s.workspaceId), {
           action: "approval.escalate",
           subjectType: "approval",
           subjectId: s.id,
           payload: { reason: "timeout", onTimeout: "escalate" },
         });
+        const approval = await tx.approvals.lock(s.id, s.workspaceId);
+        if (approval)
+          await notifyApprovalEvent(tx, { type: "approval.escalated", approval, at: now });
       }
       continue;
     }
     const finished = s.attemptStatus === "succeeded" || s.attemptStatus === "failed";
     const expired = finished && (s.timedOut || s.timerFired);
-    await tx.approvals.setStatus(s.id, expired ? "expired" : "voided", now);
+    if (!(await tx.approvals.setStatus(s.id, expired ? "expired" : "voided", now))) continue;
+    reconciled++;
+    if (!expired) continue;
+    const approval = await tx.approvals.lock(s.id, s.workspaceId);
+    if (approval) await notifyApprovalEvent(tx, { type: "approval.expired", approval, at: now });
   }
+  return { created, reconciled, full };
 }
 
-/** Syncs in a transaction of its own. */
-async function sync(deps: Pick<ApprovalDeps, "transactor">, workspaceId: string) {
-  await deps.transactor.transaction((tx) => syncApprovals(tx, { workspaceId }));
+/**
+ * The run-parked hook (the worker, right after a run's park committed): creates the approvals
+ * of the run's parked human steps and reconciles its pending ones, in one transaction.
+ */
+export async function syncRunApprovals(
+  deps: Pick<ApprovalDeps, "transactor">,
+  run: { workspaceId: string; runId: string },
+): Promise<void> {
+  await deps.transactor.transaction((tx) => syncApprovals(tx, run));
+}
+
+/**
+ * The worker's periodic sweep over every workspace, at `now`: creates the approvals of parked
+ * human steps the park hook missed (a crash between park and sync), reconciles pending step and
+ * form approvals with their step (expiry, escalation, void), and expires replay and reprocess
+ * approvals past their `expiresAt` (a ledger entry and the requester's notification each).
+ * Bounded: at most `limit` of each per call; `more` says to call again soon.
+ */
+export async function sweepApprovals(
+  deps: Pick<ApprovalDeps, "transactor">,
+  opts: { now: number; limit?: number },
+): Promise<{ created: number; reconciled: number; expired: number; more: boolean }> {
+  const limit = opts.limit ?? SYNC_BATCH;
+  const synced = await deps.transactor.transaction((tx) =>
+    syncApprovals(tx, { now: opts.now }, limit),
+  );
+  const expired = await deps.transactor.transaction(async (tx) => {
+    const due = await tx.approvals.expireDue(opts.now, limit);
+    for (const approval of due) {
+      await tx.audit.append(ENGINE_ACTOR(approval.workspaceId), {
+        action: "approval.expire",
+        subjectType: "approval",
+        subjectId: approval.id,
+        payload: { kind: approval.kind, expiresAt: approval.expiresAt },
+      });
+      await notifyApprovalEvent(tx, { type: "approval.expired", approval, at: opts.now });
+    }
+    return due.length;
+  });
+  return {
+    created: synced.created,
+    reconciled: synced.reconciled,
+    expired,
+    more: synced.full || expired === limit,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -336,6 +411,18 @@ export async function decideLocked(
   await tx.audit.append(actor, ledgerEntry(a, d, status, distinct));
   if (status === "pending") return {};
   await tx.approvals.setStatus(a.id, status, now);
+  await notifyApprovalEvent(tx, {
+    type: "approval.decided",
+    approval: { ...a, status, decidedAt: now },
+    at: now,
+    decision: {
+      status,
+      by: status === "approved" && !d.breakGlass ? approvers.map((x) => x.label) : [d.label],
+      byUserIds: all.map((x) => x.userId),
+      comment: d.comment,
+      breakGlass: d.breakGlass,
+    },
+  });
   const effect = deps.approvalEffects[a.kind === "form" ? "step" : a.kind];
   if (!effect)
     throw new AppError("PRECONDITION_FAILED", {
@@ -498,6 +585,7 @@ export async function requestApproval(
       },
     },
   );
+  await notifyApprovalEvent(tx, { type: "approval.requested", approval, at: now });
   return approval;
 }
 
@@ -666,7 +754,6 @@ export async function listApprovals(
   actor: Actor,
   input: z.infer<typeof ZListApprovalsInput>,
 ): Promise<{ items: ApprovalView[]; nextCursor: string | null }> {
-  await sync(deps, actor.workspaceId);
   const rows = await deps.db.approval.findMany({
     where: {
       workspaceId: actor.workspaceId,
@@ -689,12 +776,11 @@ export async function listApprovals(
   return { items, nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };
 }
 
-/** Pending approvals of the workspace, and those of them the actor may decide now. */
+/** Pending approvals of the workspace, and those of them the actor may decide now. Reads only. */
 export async function countApprovals(
   deps: ApprovalDeps,
   actor: Actor,
 ): Promise<{ pending: number; forMe: number }> {
-  await sync(deps, actor.workspaceId);
   const where = { workspaceId: actor.workspaceId, status: "pending" };
   const [pending, rows, decider] = await Promise.all([
     deps.db.approval.count({ where }),

@@ -90,6 +90,7 @@ export interface HumanWait {
 /** Where a pending step or form approval's attempt stands (the sync reconciles the two). */
 export interface PendingStepState {
   id: string;
+  workspaceId: string;
   runStatus: string | null;
   attemptStatus: string | null;
   /** The attempt's output says `timedOut: true` (an `onTimeout: approve`). */
@@ -117,21 +118,33 @@ export interface ApprovalStore {
    * except that an approved one may be voided (a replay whose plan no longer holds, voided by
    * its effect in the transaction that approved it).
    */
-  setStatus(id: string, status: ApprovalStatus, at: number): Promise<void>;
-  /** Marks an escalated approval (its timeout fired with `onTimeout: escalate`). */
-  markEscalated(id: string, at: number): Promise<void>;
+  setStatus(id: string, status: ApprovalStatus, at: number): Promise<boolean>;
   /**
-   * Waiting attempts of human blocks (`blockIds`) with no approval yet: of the workspace's
-   * active runs, or of one run. At most `limit`.
+   * Marks an escalated approval (its timeout fired with `onTimeout: escalate`); true when this
+   * call marked it (false: it was already).
+   */
+  markEscalated(id: string, at: number): Promise<boolean>;
+  /**
+   * Expires pending replay and reprocess approvals whose `expiresAt` has passed (at most
+   * `limit`); returns them, expired.
+   */
+  expireDue(now: number, limit: number): Promise<ApprovalRecord[]>;
+  /**
+   * Waiting attempts of human blocks (`blockIds`) with no approval yet: of the active runs of
+   * every workspace, of one workspace, or of one run. At most `limit`.
    */
   humanWaitsWithoutApproval(
-    scope: { workspaceId: string; runId?: string },
+    scope: { workspaceId?: string; runId?: string },
     blockIds: readonly string[],
     limit: number,
   ): Promise<HumanWait[]>;
-  /** Pending step and form approvals of the workspace (or of one approval) with their attempt's state. */
+  /**
+   * Pending step and form approvals whose step moved on (ended, or timed out with
+   * `onTimeout: escalate`), with their attempt's state: of every workspace, of one, of one run
+   * or of one approval.
+   */
   pendingStepStates(
-    scope: { workspaceId: string; approvalId?: string },
+    scope: { workspaceId?: string; runId?: string; approvalId?: string },
     limit: number,
   ): Promise<PendingStepState[]>;
 }

@@ -17,6 +17,9 @@ export const AUDIT_SUBJECT_TYPES = [
   { type: "egress_allow", label: "Egress rule" },
   { type: "flow", label: "Agent memory" },
   { type: "approval", label: "Approval" },
+  { type: "webhook", label: "Webhook endpoint" },
+  { type: "dead-letter", label: "Dead letter" },
+  { type: "reprocess-job", label: "Reprocess job" },
 ] as const;
 
 export type AuditSubjectType = (typeof AUDIT_SUBJECT_TYPES)[number]["type"];

@@ -32,7 +32,7 @@ export type ReplayDeps = Pick<RunDeps, "db" | "runs" | "transactor" | "notifier"
 export type ReplayRequest = Omit<ReplayInput, "runId">;
 
 /** The run the replay starts from: one of the workspace's finished version runs. */
-async function sourceRun(
+export async function sourceRun(
   runs: RunDeps["runs"],
   workspaceId: string,
   runId: string,
@@ -98,8 +98,11 @@ function outputSchemaOf(step: FlowIR["steps"][number]) {
   return serverRegistry().get(step.block.id, step.block.major)?.outputSchema;
 }
 
-/** Plans `request` on `run` (read through `runs`): what preview, request and effect share. */
-async function plan(
+/**
+ * Plans `request` on `run` (read through `runs`): what preview, request and effect share, and
+ * the dead letters' reprocess jobs (`server/domain/deadletter/`).
+ */
+export async function plan(
   versions: WorkflowVersionReader,
   runs: RunDeps["runs"],
   run: RunRecord,
@@ -258,37 +261,70 @@ export async function startApprovedReplay(
     });
     return { runId: null, void: why };
   }
-  const { plan: p, target } = planned;
-  const source = approval.runId;
+  const { runId } = await startReplayRun(tx, {
+    workspaceId: approval.workspaceId,
+    workflowId: approval.workflowId,
+    sourceRunId: approval.runId,
+    planned,
+    // One run per approval, however often the effect runs.
+    idempotencyKey: `replay:${approval.id}`,
+    requester,
+    ledger: { approvalId: approval.id },
+    now,
+  });
+  return { runId };
+}
+
+/**
+ * Starts a replay run of `sourceRunId` as `planned` in `tx` (an approved replay, an item of a
+ * reprocess job): the run linked to its source, its reused steps recorded as succeeded with the
+ * run, before any worker can claim it, and `run.replay.start` in the ledger (with `ledger`'s
+ * fields). `idempotencyKey` makes it one run however often this is called: `created` is false
+ * when the run existed, and nothing else is written then.
+ */
+export async function startReplayRun(
+  tx: TxScope,
+  s: {
+    workspaceId: string;
+    workflowId: string | null;
+    sourceRunId: string;
+    planned: Awaited<ReturnType<typeof plan>>;
+    idempotencyKey: string;
+    requester: { workspaceId: string; label: string; userId: string | null };
+    ledger: Record<string, unknown>;
+    now: number;
+  },
+): Promise<{ runId: string; created: boolean }> {
+  const { plan: p, target } = s.planned;
+  const source = s.sourceRunId;
   const reuse = reusedSteps(p, await tx.runs.listAttempts(source));
   const { run: replay, created } = await tx.runs.createRun({
     id: randomUUID(),
-    workspaceId: approval.workspaceId,
-    workflowId: approval.workflowId,
+    workspaceId: s.workspaceId,
+    workflowId: s.workflowId,
     version: target.version,
     ir: target.ir,
     inputs: p.inputs,
-    // One run per approval, however often the effect runs.
-    idempotencyKey: `replay:${approval.id}`,
-    startedBy: approval.requesterLabel,
-    startedByUserId: approval.requesterId,
+    idempotencyKey: s.idempotencyKey,
+    startedBy: s.requester.label,
+    startedByUserId: s.requester.userId,
     replay: { ofRunId: source, planHash: p.hash, keys: plannedKeys(p) },
-    now,
+    now: s.now,
   });
-  if (!created) return { runId: replay.id };
+  if (!created) return { runId: replay.id, created };
   // The reused steps are recorded with the run, before any worker can claim it.
-  if (reuse.length) await tx.runs.commit(replay.id, null, reuseCheckpoint(replay.id, reuse, now));
-  await tx.audit.append(requester, {
+  if (reuse.length) await tx.runs.commit(replay.id, null, reuseCheckpoint(replay.id, reuse, s.now));
+  await tx.audit.append(s.requester, {
     action: "run.replay.start",
     subjectType: "run",
     subjectId: replay.id,
     payload: {
       replayOf: source,
-      approvalId: approval.id,
+      ...s.ledger,
       planHash: p.hash,
       version: target.version,
       reused: reuse.map((r) => r.stepId),
     },
   });
-  return { runId: replay.id };
+  return { runId: replay.id, created };
 }

@@ -10,6 +10,8 @@ import type { Checkpoint, CommitResult, RunEnd, RunStore } from "@/server/engine
 import type { NewRun } from "@/server/engine/types";
 import type { ApprovalStore } from "../approval/types";
 import type { AuditBatchEntry, AuditRecord } from "../audit/chain";
+import type { ReprocessStore } from "../deadletter/types";
+import type { NotificationStore } from "../notification/types";
 import type { WebhookCache } from "../trigger/webhook-cache";
 import type { Db } from "../types";
 import type { Admission } from "./admission";
@@ -52,6 +54,10 @@ export interface TxScope {
   audit: AuditAppender;
   /** Approvals and their decisions (`server/domain/approval/`). */
   approvals: ApprovalStore;
+  /** In-app notifications and webhook deliveries of events (`server/domain/notification/`). */
+  notifications: NotificationStore;
+  /** Dead letters' reprocess jobs and their items (`server/domain/deadletter/`). */
+  reprocess: ReprocessStore;
   /** The workflows' saved versions, read in the transaction (a replay re-plans in one). */
   versions: WorkflowVersionReader;
   /** Inserts the trigger's record; false when the event was already claimed. */
