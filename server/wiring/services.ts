@@ -11,6 +11,7 @@
  * const worker = startEmbeddedWorker(services, { engine: services.engine() });
  * ```
  */
+import { createCodeSandbox, type CodeSandbox } from "@/server/adapters/code/code-runtime";
 import { connectorDeps } from "@/server/adapters/connectors/vault";
 import { agentDeps } from "@/server/adapters/llm/agent-deps";
 import type { EgressGuard } from "@/server/adapters/egress/guard";
@@ -116,6 +117,9 @@ export function createServices(database: Database, config: ServicesConfig = {}):
   const egress = config.egress ?? serverEgressGuard(db);
   const admission = new Admission(config.admission ?? admissionLimitsOf(env()), processLoopClock());
   const audit = ledgerAuditSink(driver, ledger);
+  // The code.js sandbox's threads: started by the first code step, never before.
+  let sandbox: CodeSandbox | undefined;
+  const codeSandbox = () => (sandbox ??= createCodeSandbox());
   let engine: Engine | undefined;
 
   const newEngine = (overrides: EngineOverrides = {}): Engine => {
@@ -125,7 +129,9 @@ export function createServices(database: Database, config: ServicesConfig = {}):
       clock: systemClock,
       ids: uuidIds,
       random: mathRandom,
-      runtimes: runtimes ?? serverRuntimes(db, { egress: egressOverride ?? egress, runs }),
+      runtimes:
+        runtimes ??
+        serverRuntimes(db, { egress: egressOverride ?? egress, runs, code: codeSandbox }),
       audit,
       flows: workspaceFlows(db),
       metrics: promMetrics,
