@@ -81,8 +81,9 @@ export function createCodeSandbox(opts: CodeSandboxOptions = {}): CodeSandbox {
     // The thread's own JavaScript heap (logs, the result's text); QuickJS's memory is capped
     // inside the thread by its WebAssembly memory's maximum.
     resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 },
-    // Fresh threads see nothing of the server's environment.
+    // Fresh threads see nothing of the server's environment, nor its flags (loaders, profilers).
     env: {},
+    execArgv: [],
   });
   pool.on("workerCreate", () => started++);
   return {
