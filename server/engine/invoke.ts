@@ -43,10 +43,19 @@ export async function invokeWithTimeout(
   }
 }
 
-/** The effective timeout: the profile's, lowered by an explicit `timeoutMs` input (http.request). */
-export function attemptTimeout(profileMs: number, inputs: Record<string, unknown>): number {
+/**
+ * The effective timeout: the profile's, lowered by an explicit `timeoutMs` input (http.request,
+ * code.js). A runtime that keeps that deadline itself and answers with its own error
+ * (`BlockRuntime.deadlineGraceMs`, the code sandbox) is given that much longer before the
+ * engine's timeout takes over.
+ */
+export function attemptTimeout(
+  profileMs: number,
+  inputs: Record<string, unknown>,
+  graceMs = 0,
+): number {
   const t = inputs.timeoutMs;
-  return typeof t === "number" && t > 0 ? Math.min(profileMs, t) : profileMs;
+  return typeof t === "number" && t > 0 ? Math.min(profileMs, t + graceMs) : profileMs;
 }
 
 /**

@@ -305,6 +305,11 @@ export interface BlockRuntime {
    * item or branch becomes a child step with its own attempts, retries and checkpoints.
    */
   readonly fanout?: "foreach" | "parallel";
+  /**
+   * Set by a runtime that enforces an explicit `timeoutMs` input itself and answers with its
+   * own error (the code sandbox): the engine's attempt timeout waits this much longer.
+   */
+  readonly deadlineGraceMs?: number;
   execute(req: RuntimeRequest): unknown;
   /** Finishes a parked step: returns its output, throws to fail it, or parks again. */
   resume?(req: RuntimeRequest, signal: ResumeSignal): unknown;

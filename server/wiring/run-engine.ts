@@ -19,6 +19,7 @@ import type { Db } from "@/server/domain/types";
 import { compileFlowCached, serverRegistry } from "@/server/domain/workflow/compile-flow";
 import { NonRetryableError } from "@/server/engine/errors";
 import type { FlowResolver, RunStore, RuntimeRegistry } from "@/server/engine/ports";
+import { codeJsRuntime, type CodeSandbox } from "@/server/adapters/code/code-runtime";
 import { builtinRuntimes } from "@/server/engine/runtimes/registry";
 import { logger } from "@/server/logger";
 
@@ -49,7 +50,8 @@ export function workspaceFlows(db: Db): FlowResolver {
 
 /**
  * Every block runtime of the server: the engine's built-ins (control, data, policy, human, http,
- * trigger), the CRM/Billing/CLM and imported connectors, and the agent blocks on the configured
+ * trigger), `code.js` in the QuickJS sandbox (`server/adapters/code/`), the CRM/Billing/CLM and
+ * imported connectors, and the agent blocks on the configured
  * models (the built-in demo model when TRUSTFLOW_MODELS is unset; with `[]`, an agent step fails
  * with a configuration error naming TRUSTFLOW_MODELS).
  * An agent step's `tools` are called through the connectors and built-ins (read-only blocks
@@ -57,7 +59,7 @@ export function workspaceFlows(db: Db): FlowResolver {
  */
 export function serverRuntimes(
   db: Db,
-  opts: { egress: EgressGuard; runs: RunStore },
+  opts: { egress: EgressGuard; runs: RunStore; code?: () => CodeSandbox },
 ): RuntimeRegistry {
   // Every outbound call of a run (http.request, connectors, OAuth2 tokens) goes through the
   // egress guard bound to the run's workspace.
@@ -100,8 +102,12 @@ export function serverRuntimes(
     }
     return agentRuntime;
   };
+  // code.js: QuickJS in the process's pool of sandbox threads (started on the first call).
+  const code = opts.code ? codeJsRuntime(opts.code) : undefined;
   return {
     get: (blockId) =>
-      (blockId.startsWith("agent.") ? agents() : undefined) ?? connectors.get(blockId),
+      (blockId === "code.js" ? code : undefined) ??
+      (blockId.startsWith("agent.") ? agents() : undefined) ??
+      connectors.get(blockId),
   };
 }

@@ -11,6 +11,7 @@
  * const worker = startEmbeddedWorker(services, { engine: services.engine() });
  * ```
  */
+import { createCodeSandbox, type CodeSandbox } from "@/server/adapters/code/code-runtime";
 import { connectorDeps } from "@/server/adapters/connectors/vault";
 import { agentDeps } from "@/server/adapters/llm/agent-deps";
 import type { EgressGuard } from "@/server/adapters/egress/guard";
@@ -127,6 +128,9 @@ export function createServices(database: Database, config: ServicesConfig = {}):
   const admission = new Admission(config.admission ?? admissionLimitsOf(env()), processLoopClock());
   const audit = ledgerAuditSink(driver, ledger);
   const transactor = sqlTransactor(driver, ledger);
+  // The code.js sandbox's threads: started by the first code step, never before.
+  let sandbox: CodeSandbox | undefined;
+  const codeSandbox = () => (sandbox ??= createCodeSandbox());
   let engine: Engine | undefined;
 
   const newEngine = (overrides: EngineOverrides = {}): Engine => {
@@ -136,7 +140,9 @@ export function createServices(database: Database, config: ServicesConfig = {}):
       clock: systemClock,
       ids: uuidIds,
       random: mathRandom,
-      runtimes: runtimes ?? serverRuntimes(db, { egress: egressOverride ?? egress, runs }),
+      runtimes:
+        runtimes ??
+        serverRuntimes(db, { egress: egressOverride ?? egress, runs, code: codeSandbox }),
       audit,
       flows: workspaceFlows(db),
       metrics: promMetrics,

@@ -5,7 +5,13 @@
  */
 import { createHash } from "node:crypto";
 import { redactUrlCredentials } from "@/server/engine/redact";
-import type { AttemptRecord, RunRecord, RunStatus, TaskRecord } from "@/server/engine/types";
+import type {
+  AttemptRecord,
+  DeadLetterRecord,
+  RunRecord,
+  RunStatus,
+  TaskRecord,
+} from "@/server/engine/types";
 
 /** A row as the driver returns it. */
 export type Row = Record<string, unknown>;
@@ -186,5 +192,25 @@ export function toTask(r: Row): TaskRecord {
     payload: parse(r.payload),
     createdAt: num(r.createdAt)!,
     doneAt: num(r.doneAt),
+  };
+}
+
+/** The dead letter columns, read as {@link toDeadLetter} maps them. */
+export const DEAD_LETTER_COLS = `"id"::text AS id, "runId"::text AS "runId", "workspaceId"::text AS "workspaceId", "stepId", "blockId",
+  "error"::text AS error, "inputs"::text AS inputs, "attempts", "classification"::text AS classification,
+  ${ms('"createdAt"')} AS "createdAt"`;
+
+export function toDeadLetter(r: Row): DeadLetterRecord {
+  return {
+    id: r.id as string,
+    runId: r.runId as string,
+    workspaceId: r.workspaceId as string,
+    stepId: r.stepId as string,
+    blockId: r.blockId as string,
+    error: parse(r.error) as DeadLetterRecord["error"],
+    inputs: parse(r.inputs),
+    attempts: Number(r.attempts),
+    classification: parse(r.classification) as DeadLetterRecord["classification"],
+    createdAt: num(r.createdAt)!,
   };
 }

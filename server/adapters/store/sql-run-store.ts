@@ -32,11 +32,12 @@ import {
   irRef,
   irWritten,
   json,
-  ms,
   num,
   Params,
   parse,
   RUN_COLS,
+  DEAD_LETTER_COLS,
+  toDeadLetter,
   runCols,
   TASK_COLS,
   TERMINAL,
@@ -320,24 +321,10 @@ export class SqlRunStore implements RunStore {
     if (f.workspaceId) where.push(`"workspaceId" = ${p.add(f.workspaceId)}::uuid`);
     if (f.runId) where.push(`"runId" = ${p.add(f.runId)}::uuid`);
     const rows = await this.sql.query<Row>(
-      `SELECT "id"::text AS id, "runId"::text AS "runId", "workspaceId"::text AS "workspaceId", "stepId", "blockId",
-         "error"::text AS error, "inputs"::text AS inputs, "attempts", "classification"::text AS classification,
-         ${ms('"createdAt"')} AS "createdAt"
-       FROM "DeadLetter" WHERE ${where.join(" AND ")} ORDER BY "createdAt" DESC LIMIT ${p.add(f.limit ?? 100)}::int`,
+      `SELECT ${DEAD_LETTER_COLS} FROM "DeadLetter" WHERE ${where.join(" AND ")} ORDER BY "createdAt" DESC LIMIT ${p.add(f.limit ?? 100)}::int`,
       p.values,
     );
-    return rows.map((r) => ({
-      id: r.id as string,
-      runId: r.runId as string,
-      workspaceId: r.workspaceId as string,
-      stepId: r.stepId as string,
-      blockId: r.blockId as string,
-      error: parse(r.error) as DeadLetterRecord["error"],
-      inputs: parse(r.inputs),
-      attempts: Number(r.attempts),
-      classification: parse(r.classification) as DeadLetterRecord["classification"],
-      createdAt: num(r.createdAt)!,
-    }));
+    return rows.map(toDeadLetter);
   }
 
   async countDeadLetters(workspaceId?: string): Promise<number> {

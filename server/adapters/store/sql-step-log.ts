@@ -11,12 +11,16 @@ import { ATTEMPT_COLS, ms } from "./sql-rows";
 
 const COMPLETED = `('succeeded', 'failed', 'skipped')`;
 
-/** The attempts of run `$1` (rows and logged ones), in `ATTEMPT_COLS`'s columns. */
-export function attemptsOfRun(): string {
-  return `SELECT ${ATTEMPT_COLS} FROM "StepAttempt" WHERE "runId" = $1::uuid
+/**
+ * The attempts of run `$1` (rows and logged ones), in `ATTEMPT_COLS`'s columns; with `many`, of
+ * every run in the uuid array `$1`.
+ */
+export function attemptsOfRun(many = false): string {
+  const runs = many ? `= ANY($1::uuid[])` : `= $1::uuid`;
+  return `SELECT ${ATTEMPT_COLS} FROM "StepAttempt" WHERE "runId" ${runs}
     UNION ALL
     SELECT * FROM (
-      SELECT DISTINCT ON (x."stepId", x."attempt") l."runId"::text AS "runId", x."stepId", x."attempt", x."status",
+      SELECT DISTINCT ON (l."runId", x."stepId", x."attempt") l."runId"::text AS "runId", x."stepId", x."attempt", x."status",
         x."blockId", x."inputs"::text AS inputs, x."output"::text AS output, x."error"::text AS error,
         x."classification"::text AS classification, x."idempotencyKey", x."consentId", x."startedAt",
         x."finishedAt", x."durationMs",
@@ -26,10 +30,10 @@ export function attemptsOfRun(): string {
         "status" text, "blockId" text, "inputs" json, "output" json, "error" json, "classification" json,
         "idempotencyKey" text, "consentId" text, "startedAt" float8, "finishedAt" float8, "durationMs" int,
         "retryAt" float8, "workerId" text)
-      WHERE l."runId" = $1::uuid AND l."attempts" IS NOT NULL
+      WHERE l."runId" ${runs} AND l."attempts" IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM "StepAttempt" a
-          WHERE a."runId" = $1::uuid AND a."stepId" = x."stepId" AND a."attempt" = x."attempt")
-      ORDER BY x."stepId", x."attempt", l."id", x."i") logged`;
+          WHERE a."runId" = l."runId" AND a."stepId" = x."stepId" AND a."attempt" = x."attempt")
+      ORDER BY l."runId", x."stepId", x."attempt", l."id", x."i") logged`;
 }
 
 /** The events of run `$1` after sequence number `$2`, at most `$3`, in order. */
@@ -47,3 +51,24 @@ export const EVENTS_OF_RUN = `WITH ev AS (
   )
   SELECT $1::text AS "runId", "seq", "type", "stepId", data, at FROM kept
   WHERE nth = 1 AND "seq" > $2::int ORDER BY "seq" LIMIT $3::int`;
+
+/**
+ * The events of every run in the uuid array `$1`, at most `$2` per run (its first), ordered by
+ * run and sequence number: {@link EVENTS_OF_RUN} for a batch (the reconciler's).
+ */
+export const EVENTS_OF_RUNS = `WITH ev AS (
+    SELECT "runId", "seq", "type", "stepId", "data"::text AS data, "key", ${ms('"at"')} AS at
+    FROM "RunEvent" WHERE "runId" = ANY($1::uuid[])
+    UNION ALL
+    SELECT l."runId", l."firstSeq" + x."i" - 1, x."type", x."stepId", x."data"::text, x."key", x."at"
+    FROM "RunStepLog" l, json_to_recordset(l."events") AS x("i" int, "type" text, "stepId" text, "data" json,
+      "key" text, "at" float8)
+    WHERE l."runId" = ANY($1::uuid[]) AND l."events" IS NOT NULL
+  ), kept AS (
+    SELECT ev.*, CASE WHEN "key" IS NULL THEN 1 ELSE row_number() OVER (PARTITION BY "runId", "key" ORDER BY "seq") END AS nth
+    FROM ev
+  ), numbered AS (
+    SELECT kept.*, row_number() OVER (PARTITION BY "runId" ORDER BY "seq") AS k FROM kept WHERE nth = 1
+  )
+  SELECT "runId"::text AS "runId", "seq", "type", "stepId", data, at FROM numbered
+  WHERE k <= $2::int ORDER BY "runId", "seq"`;

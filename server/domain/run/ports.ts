@@ -7,7 +7,13 @@
  * constructs a store, writes SQL, or appends to the ledger through an adapter itself.
  */
 import type { Checkpoint, CommitResult, RunEnd, RunStore } from "@/server/engine/ports";
-import type { NewRun } from "@/server/engine/types";
+import type {
+  AttemptRecord,
+  DeadLetterRecord,
+  NewRun,
+  RunEventRecord,
+  RunRecord,
+} from "@/server/engine/types";
 import type { ApprovalStore } from "../approval/types";
 import type { AuditBatchEntry, AuditRecord } from "../audit/chain";
 import type { ReprocessStore } from "../deadletter/types";
@@ -190,10 +196,33 @@ export interface RunFinding {
   detail: Record<string, unknown>;
 }
 
+/** An ended run with what its reconciliation reads. */
+export interface ReconcileSubject {
+  run: RunRecord;
+  attempts: AttemptRecord[];
+  /** Its events, the first `eventLimit` of them. */
+  events: RunEventRecord[];
+  deadLetters: DeadLetterRecord[];
+}
+
 /** The reconciler's records (`RunFinding` rows and `Run.reconciledAt`). */
 export interface FindingStore {
   /** Ended runs not reconciled yet, earliest end first, at most `limit`. */
   unreconciled(limit: number): Promise<string[]>;
+  /**
+   * The runs among `ids` with their attempts, first `eventLimit` events each and dead letters,
+   * read for a whole batch at once (a statement per kind of record, not per run).
+   */
+  load(ids: string[], eventLimit: number): Promise<ReconcileSubject[]>;
+  /**
+   * Records the findings of several runs and marks each reconciled at `at`, in one statement:
+   * the ids claimed (a run reconciled already, e.g. by another process, is left out and keeps
+   * its findings).
+   */
+  recordMany(
+    items: Array<{ run: { id: string; workspaceId: string }; findings: RunFinding[] }>,
+    at: number,
+  ): Promise<Set<string>>;
   /**
    * Records a run's findings and marks it reconciled at `at`, atomically and once: false (and
    * nothing written) when the run was reconciled already, e.g. by another process.

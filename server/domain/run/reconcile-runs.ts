@@ -6,9 +6,10 @@
  */
 import type { BlockRegistry } from "@/dsl";
 import type { EngineLogger, RunStore } from "@/server/engine/ports";
+import type { RunRecord } from "@/server/engine/types";
 import { isTerminalRun } from "@/server/engine/types";
 import { serverRegistry } from "../workflow/compile-flow";
-import type { FindingStore, ReconciliationMetrics, RunFinding } from "./ports";
+import type { FindingStore, ReconcileSubject, ReconciliationMetrics, RunFinding } from "./ports";
 import { reconcileRun, type ContractLookup } from "./reconcile";
 
 /** A run's events read for its reconciliation (skip reasons, unknown steps), at most. */
@@ -37,53 +38,101 @@ let defaultBlocks: ContractLookup | undefined;
 
 /**
  * Reconciles up to `limit` ended runs not reconciled yet. `more`: the batch was full (call again).
+ * The batch is read and recorded set-based (`FindingStore.load`, `recordMany`: five statements
+ * for the batch); when its records cannot be read together, each run is read on its own, so one
+ * unreadable run does not hold back the others.
  */
 export async function reconcileEndedRuns(
   deps: ReconcileDeps,
   { limit }: { limit: number },
 ): Promise<{ checked: number; findings: number; more: boolean }> {
   const ids = await deps.findings.unreconciled(limit);
+  let subjects: Array<ReconcileSubject | Unreadable>;
+  try {
+    subjects = await deps.findings.load(ids, RECONCILE_EVENT_LIMIT);
+  } catch (err) {
+    deps.logger?.warn(
+      { runs: ids.length, err: String(err) },
+      "reading a reconciliation batch failed",
+    );
+    subjects = [];
+    for (const id of ids) {
+      try {
+        const subject = await loadOne(deps, id);
+        if (subject) subjects.push(subject);
+      } catch (e) {
+        // The run itself could not be read: left for the next batch, the others go on.
+        deps.logger?.error({ runId: id, err: String(e) }, "reconciliation of a run failed");
+      }
+    }
+  }
+  const checkedRuns = subjects.map((s) => ({ run: s.run, findings: check(deps, s) }));
+  let claimed: Set<string>;
+  try {
+    claimed = await deps.findings.recordMany(checkedRuns, deps.clock.now());
+  } catch (err) {
+    deps.logger?.error(
+      { runs: checkedRuns.length, err: String(err) },
+      "recording reconciliations failed",
+    );
+    return { checked: 0, findings: 0, more: ids.length >= limit };
+  }
   let checked = 0;
   let findings = 0;
-  for (const id of ids) {
-    let n: number | null;
-    try {
-      n = await reconcileOne(deps, id);
-    } catch (err) {
-      // The run could not be read or recorded: left for the next batch, the others go on.
-      deps.logger?.error({ runId: id, err: String(err) }, "reconciliation of a run failed");
-      continue;
-    }
-    if (n === null) continue;
+  for (const { run, findings: list } of checkedRuns) {
+    if (!claimed.has(run.id)) continue;
     checked++;
-    findings += n;
+    findings += list.length;
+    for (const f of list) deps.metrics.findingRecorded(f.kind);
+    if (list.length)
+      deps.logger?.warn(
+        { runId: run.id, kinds: [...new Set(list.map((f) => f.kind))] },
+        "reconciliation findings",
+      );
   }
   return { checked, findings, more: ids.length >= limit };
 }
 
-/** Checks and records one run; its number of findings, or null when someone else recorded it. */
-async function reconcileOne(deps: ReconcileDeps, runId: string): Promise<number | null> {
+/** A run whose attempts, events or dead letters could not be read. */
+interface Unreadable {
+  run: RunRecord;
+  unreadable: unknown;
+}
+
+/** One ended run read on its own (the fallback when its batch cannot be read together). */
+async function loadOne(
+  deps: ReconcileDeps,
+  runId: string,
+): Promise<ReconcileSubject | Unreadable | null> {
   const run = await deps.runs.getRun(runId);
   if (!run || !isTerminalRun(run.status)) return null;
-  let findings: RunFinding[];
   try {
     const [attempts, events, deadLetters] = await Promise.all([
       deps.runs.listAttempts(run.id),
       deps.runs.listEvents(run.id, 0, RECONCILE_EVENT_LIMIT),
       deps.runs.listDeadLetters({ runId: run.id }),
     ]);
-    findings = reconcileRun({
-      run,
-      attempts,
-      events,
-      eventsComplete: events.length < RECONCILE_EVENT_LIMIT,
-      deadLetters,
+    return { run, attempts, events, deadLetters };
+  } catch (err) {
+    return { run, unreadable: err };
+  }
+}
+
+/**
+ * A run's findings; a run whose records cannot be read or checked is reported (`check_failed`),
+ * not retried forever.
+ */
+function check(deps: ReconcileDeps, s: ReconcileSubject | Unreadable): RunFinding[] {
+  try {
+    if ("unreadable" in s) throw s.unreadable;
+    return reconcileRun({
+      ...s,
+      eventsComplete: s.events.length < RECONCILE_EVENT_LIMIT,
       blocks: deps.blocks ?? (defaultBlocks ??= registryContracts(serverRegistry())),
     });
   } catch (err) {
-    // A run whose records cannot be read or checked is reported, not retried forever.
-    deps.logger?.error({ runId, err: String(err) }, "reconciliation failed");
-    findings = [
+    deps.logger?.error({ runId: s.run.id, err: String(err) }, "reconciliation failed");
+    return [
       {
         kind: "check_failed",
         stepId: null,
@@ -91,13 +140,4 @@ async function reconcileOne(deps: ReconcileDeps, runId: string): Promise<number 
       },
     ];
   }
-  const recorded = await deps.findings.record(run, findings, deps.clock.now());
-  if (!recorded) return null;
-  for (const f of findings) deps.metrics.findingRecorded(f.kind);
-  if (findings.length)
-    deps.logger?.warn(
-      { runId, kinds: [...new Set(findings.map((f) => f.kind))] },
-      "reconciliation findings",
-    );
-  return findings.length;
 }

@@ -239,4 +239,57 @@ describe("reconciliation of finished runs (background reconciler, SQL store)", (
     expect(await db.prisma.runFinding.count({ where: { runId: run.id } })).toBe(1);
     expect(await store.unreconciled(100)).not.toContain(run.id);
   });
+
+  it("reads a batch of runs set-based exactly as each run reads on its own", async () => {
+    await reconciler!.stop();
+    const sql = sqlFromDriver(db.driver);
+    const store = sqlFindingStore(sql);
+    const runs = [
+      await runToEnd(engine, {
+        workspaceId: owner.workspace.id,
+        ir: SUCCEEDS,
+        inputs: { email: "A@x.io" },
+      }),
+      await runToEnd(engine, { workspaceId: owner.workspace.id, ir: FAILS }),
+      await runToEnd(engine, {
+        workspaceId: owner.workspace.id,
+        ir: SUCCEEDS,
+        inputs: { email: "b@x.io" },
+      }),
+    ];
+    const ids = runs.map((r) => r.id);
+    const batch = await store.load([...ids, "00000000-0000-4000-8000-000000000000"], 10_000);
+    expect(batch.map((b) => b.run.id).sort()).toEqual([...ids].sort());
+    const runStore = servicesFor(db).runs;
+    for (const b of batch) {
+      expect(b.run).toEqual(await runStore.getRun(b.run.id));
+      const sortKey = (a: { stepId: string; attempt: number }) => `${a.stepId}#${a.attempt}`;
+      const own = await runStore.listAttempts(b.run.id);
+      expect(b.attempts.length).toBeGreaterThan(0);
+      expect([...b.attempts].sort((x, y) => sortKey(x).localeCompare(sortKey(y)))).toEqual(
+        [...own].sort((x, y) => sortKey(x).localeCompare(sortKey(y))),
+      );
+      expect(b.events).toEqual(await runStore.listEvents(b.run.id, 0, 10_000));
+      expect(b.deadLetters).toEqual(await runStore.listDeadLetters({ runId: b.run.id }));
+    }
+    // The failed run's dead letter is read with its batch; the first two events per run, at most.
+    expect(batch.find((b) => b.run.id === runs[1]!.id)!.deadLetters).toHaveLength(1);
+    for (const b of await store.load(ids, 2)) {
+      expect(b.events).toEqual(await runStore.listEvents(b.run.id, 0, 2));
+    }
+    // Recording the batch claims each run once; a second claim of the same runs claims none.
+    const claimed = await store.recordMany(
+      batch.map((b) => ({ run: b.run, findings: [] })),
+      Date.now(),
+    );
+    expect([...claimed].sort()).toEqual([...ids].sort());
+    expect(
+      (
+        await store.recordMany(
+          batch.map((b) => ({ run: b.run, findings: [] })),
+          Date.now(),
+        )
+      ).size,
+    ).toBe(0);
+  });
 });

@@ -33,6 +33,21 @@ function fakes(ended: Array<{ id: string; status: "failed" | "succeeded" }>) {
       recorded.set(run.id, list);
       return true;
     },
+    async load(ids) {
+      // Like a database whose batch read fails on one unreadable run.
+      const subjects = [];
+      for (const id of ids) {
+        const run = await deps.runs.getRun(id);
+        if (run) subjects.push({ run, attempts: [], events: [], deadLetters: [] });
+      }
+      return subjects;
+    },
+    async recordMany(items, at) {
+      const claimed = new Set<string>();
+      for (const { run, findings: list } of items)
+        if (await findings.record(run, list, at)) claimed.add(run.id);
+      return claimed;
+    },
   };
   const deps: ReconcileDeps & { logger: { warn(): void; error(o: unknown): void } } = {
     runs: {

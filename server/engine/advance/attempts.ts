@@ -142,7 +142,7 @@ export async function runAttempt(
   try {
     out = await invokeWithTimeout(
       (signal) => rt.execute(stepRequest(ctx, n, inputs, attempt, signal, consentId)),
-      attemptTimeout(n.resilience.timeoutMs, inputs),
+      attemptTimeout(n.resilience.timeoutMs, inputs, rt.deadlineGraceMs),
       ctx.deps.clock,
       ctx.abort.signal,
     );
