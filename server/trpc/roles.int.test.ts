@@ -18,6 +18,9 @@ const ACCOUNT_LEVEL = new Set([
   "auth.revokeSession",
   "auth.signOutEverywhere",
   "workspace.acceptInvitation",
+  // One's own notifications (the bell): read and unread are the caller's, not the workspace's.
+  "notification.markRead",
+  "notification.markAllRead",
 ]);
 const ADMIN_ONLY = new Set([
   "workspace.invite",
@@ -33,6 +36,11 @@ const ADMIN_ONLY = new Set([
   "group.delete",
   "group.addMember",
   "group.removeMember",
+  "notification.webhooks.create",
+  "notification.webhooks.update",
+  "notification.webhooks.delete",
+  "notification.webhooks.rotateSecret",
+  "notification.webhooks.test",
 ]);
 
 let db: Database;

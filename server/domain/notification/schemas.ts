@@ -12,16 +12,28 @@ export const ZListNotificationsInput = z
 
 export const ZMarkReadInput = z.object({ ids: z.array(z.string().uuid()).min(1).max(100) });
 
+/** `u` as a URL, or null when it is none (the `.url()` check reports that; zod runs every check). */
+function urlOrNull(u: string): URL | null {
+  try {
+    return new URL(u);
+  } catch {
+    return null;
+  }
+}
+
 /** An endpoint URL: absolute http(s), no credentials inside (the egress guard checks the rest). */
 export const ZWebhookUrl = z
   .string()
   .trim()
   .max(2000)
   .url("Enter an absolute URL, such as https://hooks.example.com/trustflow.")
-  .refine((u) => /^https?:$/.test(new URL(u).protocol), "The URL must use https (or http).")
   .refine((u) => {
-    const url = new URL(u);
-    return !url.username && !url.password;
+    const url = urlOrNull(u);
+    return !url || /^https?:$/.test(url.protocol);
+  }, "The URL must use https (or http).")
+  .refine((u) => {
+    const url = urlOrNull(u);
+    return !url || (!url.username && !url.password);
   }, "Put no credentials in the URL: the signature authenticates the calls.");
 
 export const ZWebhookEvents = z

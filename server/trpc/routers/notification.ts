@@ -32,10 +32,14 @@ export const notificationRouter = router({
     .input(ZListNotificationsInput)
     .query(({ ctx, input }) => listNotifications(ctx.db, ctx.actor, input)),
   unreadCount: workspaceProcedure("viewer").query(({ ctx }) => countUnread(ctx.db, ctx.actor)),
-  markRead: workspaceProcedure("viewer")
+  // Every member marks their own notifications read; an API token changes nothing with the read
+  // scope alone, so it needs the run scope for this.
+  markRead: workspaceProcedure("viewer", { scope: "run" })
     .input(ZMarkReadInput)
     .mutation(({ ctx, input }) => markRead(ctx.db, ctx.actor, input)),
-  markAllRead: workspaceProcedure("viewer").mutation(({ ctx }) => markAllRead(ctx.db, ctx.actor)),
+  markAllRead: workspaceProcedure("viewer", { scope: "run" }).mutation(({ ctx }) =>
+    markAllRead(ctx.db, ctx.actor),
+  ),
   webhooks: router({
     list: workspaceProcedure("admin").query(({ ctx }) =>
       listWebhookEndpoints(servicesOf(ctx).outgoingWebhooks, ctx.actor),
