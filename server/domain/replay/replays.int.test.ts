@@ -3,7 +3,7 @@
  * its resume replay previewed and requested through tRPC, refused to its requester, approved by
  * a second person, then run as a new run linked to the original that reuses the recorded steps;
  * a stale plan voids the approval; and the replay property at random failure points on the SQL
- * store (the memory-store version runs many more cases: `replay-property.test.ts`).
+ * store, 200 cases on each database (the memory-store version: `replay-property.test.ts`).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile, type FlowIR } from "@/dsl";
@@ -223,7 +223,8 @@ describe("replay: request, four eyes, approval, linked run", () => {
 });
 
 describe("replay property on the SQL store", () => {
-  const CASES = Number(process.env.REPLAY_PROPERTY_CASES ?? 24);
+  // Issue 15 asks for at least 200 on each database: 15 s on PGlite, 24 s on PostgreSQL here.
+  const CASES = Number(process.env.REPLAY_PROPERTY_CASES ?? 200);
   const INSTANTS: FailureInstant[] = [
     "before-write",
     "timeout-after-write",
@@ -273,5 +274,5 @@ describe("replay property on the SQL store", () => {
       for (let i = 1; i <= n; i++) expect(mock.effectsByStep.get(`w${i}`), `case ${c}`).toBe(1);
       for (const [key, count] of mock.effectsByKey) expect(count, key).toBe(1);
     }
-  });
+  }, 180_000);
 });
