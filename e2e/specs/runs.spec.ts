@@ -1,8 +1,8 @@
 import { createHmac, randomUUID } from "node:crypto";
 import type { APIRequestContext, Page, TestInfo } from "@playwright/test";
 import { expect, test } from "../fixtures";
-import { invitedApprover } from "../support/api";
-import { RunsPage } from "../pages/runs.page";
+import { invitedApprover, query } from "../support/api";
+import { RunPage, RunsPage } from "../pages/runs.page";
 
 /** tRPC over HTTP: a mutation is a POST of `{ json: input }`. */
 async function mutate<T>(request: APIRequestContext, path: string, input: unknown): Promise<T> {
@@ -56,7 +56,7 @@ test.describe("runs", () => {
     signedInUser: _user,
   }, testInfo) => {
     const name = `Approve ${randomUUID().slice(0, 6)}`;
-    await mutate(page.request, "workflow.create", { name, dsl: FLOW });
+    const flow = await mutate<{ id: string }>(page.request, "workflow.create", { name, dsl: FLOW });
 
     const runs = new RunsPage(page);
     await runs.open();
@@ -116,7 +116,22 @@ test.describe("runs", () => {
     await runs.open();
     await runs.expectListed(runId, "succeeded");
     await page.route("**/api/runs/*/events**", (route) => route.abort());
-    const second = await runs.startRun(name, { amount: 1 });
+    // Started by the approver this time (through the API), so the admin watching is not its
+    // requester and is offered the decision (four eyes: a requester's buttons are disabled).
+    const started = await approver.api.post("/api/trpc/run.start", {
+      headers: {
+        "x-trustflow-workspace": (await query<{ id: string }>(page.request, "workspace.current"))
+          .id,
+      },
+      data: { json: { workflowId: flow.id, inputs: { amount: 1 } } },
+    });
+    expect(started.ok(), await started.text()).toBe(true);
+    const { id: secondRunId } = (
+      (await started.json()) as { result: { data: { json: { id: string } } } }
+    ).result.data.json;
+    await page.goto(`/runs/${secondRunId}`);
+    const second = new RunPage(page);
+    await second.expectShown();
     await second.expectPolling();
     await second.expectStep("approve", "waiting");
     await second.expectStatus("waiting");
