@@ -7,14 +7,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import type { Database } from "@/server/adapters/prisma";
-import type { Engine } from "@/server/engine/engine";
-import { FakeClock } from "@/server/engine/testing/fakes";
-import { builtinRuntimes } from "@/server/engine/runtimes/registry";
-import { isTerminalRun } from "@/server/engine/types";
-import { approvalCast, humanFlow, parkedRun, type Person } from "@/server/testing/approvals";
-import { engineFor } from "@/server/testing/engine";
+import {
+  approvalCast,
+  humanFlow,
+  mockCrmEngine,
+  parkedRun,
+  runOnClock,
+  type Person,
+} from "@/server/testing/approvals";
 import { callerFor, type TestUser } from "@/server/testing/fixtures";
-import { chainFlow, mockWrites } from "@/server/testing/mock-writes";
+import { chainFlow } from "@/server/testing/mock-writes";
 import { restClient, tokenOf, type RestAnswer } from "@/server/testing/rest";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { MAX_BODY_BYTES } from "./dispatch";
@@ -319,12 +321,10 @@ describe("runs", () => {
  * ran out: a dead letter), of a new workflow or of `workflowId`.
  */
 async function failedRun(workflowId?: string): Promise<string> {
-  const mock = mockWrites(`rest-${Math.random().toString(36).slice(2, 8)}`);
-  const clock = new FakeClock(Date.now() + 1000);
-  const engine: Engine = engineFor(db, {
-    runtimes: builtinRuntimes().register("crm.deal.update", mock.runtime),
-    clock,
-  });
+  const { mock, clock, engine } = mockCrmEngine(
+    db,
+    `rest-${Math.random().toString(36).slice(2, 8)}`,
+  );
   const api = callerFor(db.prisma, owner.user, ws);
   let id = workflowId;
   if (!id) {
@@ -336,16 +336,9 @@ async function failedRun(workflowId?: string): Promise<string> {
   }
   const started = await api.run.start({ workflowId: id, version: "1.0.0" });
   mock.failAt({ runId: started.id, stepId: "w2", instant: "timeout-after-write" });
-  for (let i = 0; i < 40; i++) {
-    await engine.tick({ limit: 10 });
-    const run = (await engine.deps.store.getRun(started.id))!;
-    if (isTerminalRun(run.status)) {
-      expect(run.status).toBe("failed");
-      return started.id;
-    }
-    await clock.advance(10 * 60_000);
-  }
-  throw new Error("the run did not end");
+  const run = await runOnClock(engine, clock, started.id);
+  expect(run.status).toBe("failed");
+  return started.id;
 }
 
 describe("replays and decisions", () => {

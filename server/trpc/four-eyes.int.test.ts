@@ -1,13 +1,15 @@
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/server/adapters/prisma";
-import { requestApproval } from "@/server/domain/approval/approvals";
 import type { ApprovalOutcome } from "@/server/domain/approval/ports";
 import {
   approvalCast,
   approvalOf,
+  approvalSnapshot,
+  groupWith,
   humanFlow,
   parkedRun,
+  requestedApproval,
   type Person,
 } from "@/server/testing/approvals";
 import { callerFor, type TestUser } from "@/server/testing/fixtures";
@@ -123,9 +125,7 @@ beforeAll(async () => {
   owner = c.owner;
   cast = c.people;
   ws = owner.workspace.id;
-  const asOwner = callerFor(db.prisma, owner.user, ws);
-  const finance = await asOwner.group.create({ name: "finance" });
-  await asOwner.group.addMember({ groupId: finance.id, userId: cast.ap1.id });
+  await groupWith(db, owner.user, ws, "finance", [cast.ap1]);
   // The replay effect is recorded here (this test is about who decides, not what a replay does).
   servicesFor(db).approvalEffects.replay = async (_tx, approval, outcome) => {
     replayed.push({ approvalId: approval.id, outcome });
@@ -144,14 +144,7 @@ async function call(user: Person, path: string, input: unknown): Promise<string>
   }
 }
 
-async function snapshot(approvalId: string) {
-  return JSON.stringify({
-    approval: await db.prisma.approval.findUnique({ where: { id: approvalId } }),
-    decisions: await db.prisma.approvalDecision.findMany({ where: { approvalId } }),
-    audit: await db.prisma.auditEntry.count({ where: { workspaceId: ws } }),
-    resumes: await db.prisma.runTask.count({ where: { kind: "resume" } }),
-  });
-}
+const snapshot = (approvalId: string) => approvalSnapshot(db, ws, approvalId);
 
 async function stepTarget(withYaml: string): Promise<Target> {
   const { runId } = await parkedRun(
@@ -167,16 +160,14 @@ async function stepTarget(withYaml: string): Promise<Target> {
 const PLAN_HASH = "a".repeat(64);
 
 async function replayTarget(requester: Person, minApprovals = 1): Promise<Target> {
-  const approval = await servicesFor(db).transactor.transaction((tx) =>
-    requestApproval(tx, {
-      workspaceId: ws,
-      kind: "replay",
-      requester: { userId: requester.id, label: requester.email },
-      minApprovals,
-      subject: { plan: { mode: "resume", steps: [] }, inputs: {} },
-      planHash: PLAN_HASH,
-    }),
-  );
+  const approval = await requestedApproval(db, {
+    workspaceId: ws,
+    kind: "replay",
+    requester: { userId: requester.id, label: requester.email },
+    minApprovals,
+    subject: { plan: { mode: "resume", steps: [] }, inputs: {} },
+    planHash: PLAN_HASH,
+  });
   return { approvalId: approval.id, runId: null, stepId: null, planHash: PLAN_HASH };
 }
 

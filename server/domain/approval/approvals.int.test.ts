@@ -4,6 +4,8 @@ import type { Database } from "@/server/adapters/prisma";
 import {
   approvalCast,
   approvalOf,
+  approvalSnapshot,
+  groupWith,
   humanFlow,
   parkedRun,
   tickUntil,
@@ -31,10 +33,7 @@ beforeAll(async () => {
   owner = c.owner;
   cast = c.people;
   ws = owner.workspace.id;
-  const asOwner = as(owner.user);
-  const finance = await asOwner.group.create({ name: "finance" });
-  await asOwner.group.addMember({ groupId: finance.id, userId: cast.ed.id });
-  await asOwner.group.addMember({ groupId: finance.id, userId: cast.ap1.id });
+  await groupWith(db, owner.user, ws, "finance", [cast.ed, cast.ap1]);
 });
 afterAll(() => db?.close());
 
@@ -51,14 +50,7 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 }
 
 /** What a refused decision must leave as it was. */
-async function snapshot(approvalId: string) {
-  return JSON.stringify({
-    approval: await db.prisma.approval.findUnique({ where: { id: approvalId } }),
-    decisions: await db.prisma.approvalDecision.findMany({ where: { approvalId } }),
-    audit: await db.prisma.auditEntry.count({ where: { workspaceId: ws } }),
-    tasks: await db.prisma.runTask.count({ where: { kind: "resume" } }),
-  });
-}
+const snapshot = (approvalId: string) => approvalSnapshot(db, ws, approvalId);
 
 async function stepOutput(runId: string) {
   const a = await db.prisma.stepAttempt.findFirst({

@@ -9,11 +9,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/server/adapters/prisma";
-import type { Engine } from "@/server/engine/engine";
-import { builtinRuntimes } from "@/server/engine/runtimes/registry";
-import { FakeClock } from "@/server/engine/testing/fakes";
-import { isTerminalRun, type RunRecord } from "@/server/engine/types";
-import { engineFor } from "@/server/testing/engine";
+import {
+  approvalCast,
+  memberActor,
+  mockCrmEngine,
+  runOnClock as runToEnd,
+  type Person,
+} from "@/server/testing/approvals";
 import {
   addMembership,
   adminActor,
@@ -21,7 +23,7 @@ import {
   makeUser,
   type TestUser,
 } from "@/server/testing/fixtures";
-import { chainFlow, mockWrites, type FailureInstant } from "@/server/testing/mock-writes";
+import { chainFlow, type FailureInstant } from "@/server/testing/mock-writes";
 import { servicesFor } from "@/server/testing/services";
 import { openTestDatabase } from "@/server/testing/test-database";
 import type { Services } from "@/server/wiring/services";
@@ -42,15 +44,15 @@ import { ZDiscardInput, ZListDeadLettersInput, ZReprocessInput } from "./schemas
 let db: Database;
 let services: Services;
 let owner: TestUser;
-let approver: TestUser;
+let approver: Person;
 let workflowId: string;
 
 beforeAll(async () => {
   db = await openTestDatabase();
   services = servicesFor(db);
-  owner = await makeUser(db.prisma, "requester");
-  approver = await makeUser(db.prisma, "approver");
-  await addMembership(db.prisma, approver.user.id, owner.workspace.id, "approver");
+  const cast = await approvalCast(db, { approver: "approver" });
+  owner = cast.owner;
+  approver = cast.people.approver;
   const wf = await asOwner().workflow.create({ name: "Dead-lettered chain" });
   await asOwner().workflow.createVersion({ id: wf.id, version: "1.0.0", dsl: chainFlow(3, "crm") });
   workflowId = wf.id;
@@ -61,34 +63,13 @@ afterAll(async () => {
 
 const asOwner = () => callerFor(db.prisma, owner.user, owner.workspace.id);
 const ownerActor = (): Actor => adminActor(owner);
-const approverActor = (): Actor => ({
-  userId: approver.user.id,
-  label: approver.user.email,
-  workspaceId: owner.workspace.id,
-  role: "approver",
-  via: "session",
-});
+const approverActor = (): Actor => memberActor(approver, owner.workspace.id, "approver");
 
 /** An engine whose CRM writes go to a mock billing tenant, on a fake clock the runner shares. */
 function harness(tenant: string) {
-  const mock = mockWrites(tenant);
-  const clock = new FakeClock(Date.now() + 1000);
-  const engine = engineFor(db, {
-    runtimes: builtinRuntimes().register("crm.deal.update", mock.runtime),
-    clock,
-  });
+  const { mock, clock, engine } = mockCrmEngine(db, tenant);
   const runner: ReprocessRunnerDeps = { transactor: services.transactor, clock };
   return { mock, clock, engine, runner };
-}
-
-async function runToEnd(engine: Engine, clock: FakeClock, id: string): Promise<RunRecord> {
-  for (let i = 0; i < 40; i++) {
-    await engine.tick({ limit: 10 });
-    const run = (await engine.deps.store.getRun(id))!;
-    if (isTerminalRun(run.status)) return run;
-    await clock.advance(10 * 60_000);
-  }
-  throw new Error(`run ${id} did not end`);
 }
 
 /** `n` runs whose w2 write fails at `instant` (retries run out): one dead letter each. */

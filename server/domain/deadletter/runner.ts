@@ -27,7 +27,7 @@ import { isTerminalRun } from "@/server/engine/types";
 import { AppError } from "../errors";
 import type { RunNotifier, Transactor, TxScope } from "../run/ports";
 import { plan, sourceRun, startReplayRun } from "../replay/replays";
-import { RESUME, RUNNER_LABEL } from "./dead-letters";
+import { RESUME, RUNNER_LABEL } from "./common";
 import type { ReprocessItemRecord, ReprocessJobPatch, ReprocessJobRecord } from "./types";
 
 /** Items of one job running at once, at most. */

@@ -3,12 +3,14 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/server/adapters/prisma";
-import { requestApproval, sweepApprovals } from "@/server/domain/approval/approvals";
+import { sweepApprovals } from "@/server/domain/approval/approvals";
 import type { Clock } from "@/server/engine/ports";
 import {
   approvalCast,
+  groupWith,
   humanFlow,
   parkedRun,
+  requestedApproval,
   tickUntil,
   type Person,
 } from "@/server/testing/approvals";
@@ -35,8 +37,7 @@ beforeAll(async () => {
   owner = c.owner;
   cast = c.people;
   ws = owner.workspace.id;
-  const finance = await as(owner.user).group.create({ name: "finance" });
-  await as(owner.user).group.addMember({ groupId: finance.id, userId: cast.ed.id });
+  await groupWith(db, owner.user, ws, "finance", [cast.ed]);
 });
 afterAll(() => db?.close());
 
@@ -198,16 +199,14 @@ describe("in-app notifications", () => {
 
     // A replay approval past its expiresAt: expired by the sweep at the sweep's time.
     const s = servicesFor(db);
-    const replay = await s.transactor.transaction((tx) =>
-      requestApproval(tx, {
-        workspaceId: ws,
-        kind: "replay",
-        requester: { userId: cast.ap1.id, label: cast.ap1.email },
-        subject: { message: "expiring replay" },
-        planHash: "h".repeat(64),
-        expiresAt: t.now() + 60_000,
-      }),
-    );
+    const replay = await requestedApproval(db, {
+      workspaceId: ws,
+      kind: "replay",
+      requester: { userId: cast.ap1.id, label: cast.ap1.email },
+      subject: { message: "expiring replay" },
+      planHash: "h".repeat(64),
+      expiresAt: t.now() + 60_000,
+    });
     await sweepApprovals(s, { now: t.now() + 59_000 });
     expect((await db.prisma.approval.findUniqueOrThrow({ where: { id: replay.id } })).status).toBe(
       "pending",
@@ -251,15 +250,13 @@ describe("signed outgoing webhooks", () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   const request = (label: string) =>
-    servicesFor(db).transactor.transaction((tx) =>
-      requestApproval(tx, {
-        workspaceId: ws,
-        kind: "replay",
-        requester: { userId: cast.ap1.id, label: cast.ap1.email },
-        subject: { message: label },
-        planHash: "p".repeat(64),
-      }),
-    );
+    requestedApproval(db, {
+      workspaceId: ws,
+      kind: "replay",
+      requester: { userId: cast.ap1.id, label: cast.ap1.email },
+      subject: { message: label },
+      planHash: "p".repeat(64),
+    });
 
   it("admins manage endpoints; the secret is shown once; create, rotate and delete are in the ledger", async () => {
     await expect(

@@ -9,11 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile, type FlowIR } from "@/dsl";
 import { Prng } from "@/server/adapters/connectors/mock/prng";
 import type { Database } from "@/server/adapters/prisma";
-import type { Engine } from "@/server/engine/engine";
-import { builtinRuntimes } from "@/server/engine/runtimes/registry";
-import { FakeClock } from "@/server/engine/testing/fakes";
-import { isTerminalRun, type RunRecord } from "@/server/engine/types";
-import { engineFor } from "@/server/testing/engine";
+import {
+  approvalCast,
+  memberActor,
+  mockCrmEngine,
+  runOnClock as runToEnd,
+  type Person,
+} from "@/server/testing/approvals";
 import {
   addMembership,
   adminActor,
@@ -21,7 +23,7 @@ import {
   makeUser,
   type TestUser,
 } from "@/server/testing/fixtures";
-import { chainFlow, mockWrites, type FailureInstant } from "@/server/testing/mock-writes";
+import { chainFlow, type FailureInstant } from "@/server/testing/mock-writes";
 import { servicesFor } from "@/server/testing/services";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { decideApproval } from "../approval/approvals";
@@ -32,14 +34,14 @@ import { planReplay, plannedKeys, reusedSteps } from "./plan";
 
 let db: Database;
 let owner: TestUser;
-let approver: TestUser;
+let approver: Person;
 let deps: ApprovalDeps;
 
 beforeAll(async () => {
   db = await openTestDatabase();
-  owner = await makeUser(db.prisma, "requester");
-  approver = await makeUser(db.prisma, "approver");
-  await addMembership(db.prisma, approver.user.id, owner.workspace.id, "approver");
+  const cast = await approvalCast(db, { approver: "approver" });
+  owner = cast.owner;
+  approver = cast.people.approver;
   // The composition root's services: their approval effects include the replay's.
   deps = servicesFor(db);
 });
@@ -48,40 +50,12 @@ afterAll(async () => {
 });
 
 const asOwner = () => callerFor(db.prisma, owner.user, owner.workspace.id);
-const asApprover = () => callerFor(db.prisma, approver.user, owner.workspace.id);
-const approverActor = (): Actor => ({
-  userId: approver.user.id,
-  label: approver.user.email,
-  workspaceId: owner.workspace.id,
-  role: "approver",
-  via: "session",
-});
-
-/** An engine on the test database whose CRM writes go to a mock billing tenant, on a fake clock. */
-function mockEngine(tenant: string) {
-  const mock = mockWrites(tenant);
-  const clock = new FakeClock(Date.now() + 1000);
-  const engine = engineFor(db, {
-    runtimes: builtinRuntimes().register("crm.deal.update", mock.runtime),
-    clock,
-  });
-  return { mock, clock, engine };
-}
-
-async function runToEnd(engine: Engine, clock: FakeClock, id: string): Promise<RunRecord> {
-  for (let i = 0; i < 40; i++) {
-    await engine.tick({ limit: 10 });
-    const run = (await engine.deps.store.getRun(id))!;
-    if (isTerminalRun(run.status)) return run;
-    // A retry waits: move the fake clock past it.
-    await clock.advance(10 * 60_000);
-  }
-  throw new Error(`run ${id} did not end`);
-}
+const asApprover = () => callerFor(db.prisma, approver, owner.workspace.id);
+const approverActor = (): Actor => memberActor(approver, owner.workspace.id, "approver");
 
 describe("replay: request, four eyes, approval, linked run", () => {
   it("resumes a failed run from its failed step as a new linked run that reuses the rest", async () => {
-    const { mock, clock, engine } = mockEngine("replay-e2e");
+    const { mock, clock, engine } = mockCrmEngine(db, "replay-e2e");
     const wf = await asOwner().workflow.create({ name: "Replayed chain" });
     await asOwner().workflow.createVersion({
       id: wf.id,
@@ -163,7 +137,7 @@ describe("replay: request, four eyes, approval, linked run", () => {
   });
 
   it("voids an approved replay whose plan changed since the request (a new latest version)", async () => {
-    const { mock, clock, engine } = mockEngine("replay-stale");
+    const { mock, clock, engine } = mockCrmEngine(db, "replay-stale");
     const wf = await asOwner().workflow.create({ name: "Stale chain" });
     await asOwner().workflow.createVersion({
       id: wf.id,
@@ -243,7 +217,7 @@ describe("replay property on the SQL store", () => {
       const k = prng.int(1, n);
       const instant = prng.pick(INSTANTS);
       const ir = flows.get(n)!;
-      const { mock, clock, engine } = mockEngine(`sql-case-${c}`);
+      const { mock, clock, engine } = mockCrmEngine(db, `sql-case-${c}`);
       const source = await engine.createRun({
         workspaceId: owner.workspace.id,
         workflowId: null,
