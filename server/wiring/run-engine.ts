@@ -20,6 +20,10 @@ import { compileFlowCached, serverRegistry } from "@/server/domain/workflow/comp
 import { NonRetryableError } from "@/server/engine/errors";
 import type { FlowResolver, RunStore, RuntimeRegistry } from "@/server/engine/ports";
 import { codeJsRuntime, type CodeSandbox } from "@/server/adapters/code/code-runtime";
+import {
+  codePythonRuntime,
+  type PythonSandbox,
+} from "@/server/adapters/code/python/python-runtime";
 import { builtinRuntimes } from "@/server/engine/runtimes/registry";
 import { logger } from "@/server/logger";
 
@@ -50,7 +54,8 @@ export function workspaceFlows(db: Db): FlowResolver {
 
 /**
  * Every block runtime of the server: the engine's built-ins (control, data, policy, human, http,
- * trigger), `code.js` in the QuickJS sandbox (`server/adapters/code/`), the CRM/Billing/CLM and
+ * trigger), `code.js` in the QuickJS sandbox (`server/adapters/code/`), `code.python` in Pyodide in
+ * an isolated process per call (`server/adapters/code/python/`), the CRM/Billing/CLM and
  * imported connectors, and the agent blocks on the configured
  * models (the built-in demo model when TRUSTFLOW_MODELS is unset; with `[]`, an agent step fails
  * with a configuration error naming TRUSTFLOW_MODELS).
@@ -59,7 +64,12 @@ export function workspaceFlows(db: Db): FlowResolver {
  */
 export function serverRuntimes(
   db: Db,
-  opts: { egress: EgressGuard; runs: RunStore; code?: () => CodeSandbox },
+  opts: {
+    egress: EgressGuard;
+    runs: RunStore;
+    code?: () => CodeSandbox;
+    python?: () => PythonSandbox;
+  },
 ): RuntimeRegistry {
   // Every outbound call of a run (http.request, connectors, OAuth2 tokens) goes through the
   // egress guard bound to the run's workspace.
@@ -104,9 +114,13 @@ export function serverRuntimes(
   };
   // code.js: QuickJS in the process's pool of sandbox threads (started on the first call).
   const code = opts.code ? codeJsRuntime(opts.code) : undefined;
+  // code.python: Pyodide in a separate, isolated process per call (a warm pool started on the
+  // first call; disabled with a clear error where the machine refuses the isolation).
+  const python = opts.python ? codePythonRuntime(opts.python) : undefined;
   return {
     get: (blockId) =>
       (blockId === "code.js" ? code : undefined) ??
+      (blockId === "code.python" ? python : undefined) ??
       (blockId.startsWith("agent.") ? agents() : undefined) ??
       connectors.get(blockId),
   };

@@ -12,6 +12,10 @@
  * ```
  */
 import { createCodeSandbox, type CodeSandbox } from "@/server/adapters/code/code-runtime";
+import {
+  createPythonSandbox,
+  type PythonSandbox,
+} from "@/server/adapters/code/python/python-runtime";
 import { connectorDeps } from "@/server/adapters/connectors/vault";
 import { agentDeps } from "@/server/adapters/llm/agent-deps";
 import type { EgressGuard } from "@/server/adapters/egress/guard";
@@ -131,6 +135,9 @@ export function createServices(database: Database, config: ServicesConfig = {}):
   // The code.js sandbox's threads: started by the first code step, never before.
   let sandbox: CodeSandbox | undefined;
   const codeSandbox = () => (sandbox ??= createCodeSandbox());
+  // The code.python sandbox's processes: likewise started by the first Python step.
+  let pythonSandbox: PythonSandbox | undefined;
+  const python = () => (pythonSandbox ??= createPythonSandbox());
   let engine: Engine | undefined;
 
   const newEngine = (overrides: EngineOverrides = {}): Engine => {
@@ -142,7 +149,12 @@ export function createServices(database: Database, config: ServicesConfig = {}):
       random: mathRandom,
       runtimes:
         runtimes ??
-        serverRuntimes(db, { egress: egressOverride ?? egress, runs, code: codeSandbox }),
+        serverRuntimes(db, {
+          egress: egressOverride ?? egress,
+          runs,
+          code: codeSandbox,
+          python,
+        }),
       audit,
       flows: workspaceFlows(db),
       metrics: promMetrics,
