@@ -143,12 +143,24 @@ export function createCodeSandbox(opts: CodeSandboxOptions = {}): CodeSandbox {
   };
 }
 
-/** The `code.js` block runtime on `sandbox`. */
-export function codeJsRuntime(sandbox: () => CodeSandbox): BlockRuntime {
+/** What every code block's call carries (each sandbox adds its own fields). */
+export type CodeCall = Pick<
+  CodeTask,
+  "source" | "inputsJson" | "timeoutMs" | "memoryBytes" | "maxOutputBytes"
+>;
+
+/**
+ * A code block's runtime (`code.js`, `code.python`): the step's inputs become a {@link CodeCall}
+ * to `run`, its answer the step's output `{ result, logs }`; the code's own failures fail the
+ * step without retry. `deadlineGraceMs`: how long past `timeoutMs` the sandbox may take to
+ * answer a runaway call itself, before the engine's retryable timeout would.
+ */
+export function codeBlockRuntime(
+  run: (call: CodeCall, signal: AbortSignal) => Promise<CodeAnswer>,
+  deadlineGraceMs: number,
+): BlockRuntime {
   return {
-    // The sandbox answers a runaway call itself (interrupt, then the watchdog): its error, not
-    // the engine's retryable timeout. Room for a cold thread's module load as well.
-    deadlineGraceMs: GRACE_MS + 2000,
+    deadlineGraceMs,
     async execute(req: RuntimeRequest) {
       const i = req.inputs as {
         source: string;
@@ -156,13 +168,12 @@ export function codeJsRuntime(sandbox: () => CodeSandbox): BlockRuntime {
         timeoutMs?: number;
         memoryMb?: number;
       };
-      const answer = await sandbox().run(
+      const answer = await run(
         {
           source: i.source,
           inputsJson: JSON.stringify(i.inputs ?? {}),
           timeoutMs: i.timeoutMs ?? 5000,
           memoryBytes: (i.memoryMb ?? 128) * 1024 * 1024,
-          stackBytes: STACK_BYTES,
           maxOutputBytes: MAX_OUTPUT_CHARS,
         },
         req.signal,
@@ -175,4 +186,15 @@ export function codeJsRuntime(sandbox: () => CodeSandbox): BlockRuntime {
       });
     },
   };
+}
+
+/**
+ * The `code.js` block runtime on `sandbox`. The sandbox answers a runaway call itself
+ * (interrupt, then the watchdog), with room for a cold thread's module load.
+ */
+export function codeJsRuntime(sandbox: () => CodeSandbox): BlockRuntime {
+  return codeBlockRuntime(
+    (call, signal) => sandbox().run({ ...call, stackBytes: STACK_BYTES }, signal),
+    GRACE_MS + 2000,
+  );
 }

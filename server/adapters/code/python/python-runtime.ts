@@ -23,14 +23,16 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { NonRetryableError } from "@/server/engine/errors";
-import type { BlockRuntime, RuntimeRequest } from "@/server/engine/ports";
-import type { CodeAnswer, CodeTask } from "../code-runtime";
+import type { BlockRuntime } from "@/server/engine/ports";
+import {
+  codeBlockRuntime,
+  MAX_OUTPUT_CHARS,
+  type CodeAnswer,
+  type CodeTask,
+} from "../code-runtime";
 
 /** After the deadline, the interrupt's grace before the process is killed. */
 export const GRACE_MS = 500;
-/** The result's JSON, at most (characters). */
-export const MAX_OUTPUT_CHARS = 1024 * 1024;
 /** Resident memory allowed over the process's at ready time, beyond the call's `memoryBytes`. */
 const RSS_MARGIN_BYTES = 128 * 1024 * 1024;
 const WATCHDOG_TICK_MS = 50;
@@ -584,35 +586,13 @@ function parseAnswer(line: string): CodeAnswer {
 /** Room for a call waiting on a process that loads Pyodide (or, the first time, the snapshot). */
 const START_ALLOWANCE_MS = 30_000;
 
-/** The `code.python` block runtime on `sandbox`. */
+/**
+ * The `code.python` block runtime on `sandbox`. The sandbox answers a runaway call itself
+ * (interrupt, then kill), with room for a process still loading Pyodide.
+ */
 export function codePythonRuntime(sandbox: () => PythonSandbox): BlockRuntime {
-  return {
-    // The sandbox answers a runaway call itself (interrupt, then kill): its error, not the
-    // engine's retryable timeout. Room for a process still loading Pyodide as well.
-    deadlineGraceMs: GRACE_MS + START_ALLOWANCE_MS,
-    async execute(req: RuntimeRequest) {
-      const i = req.inputs as {
-        source: string;
-        inputs?: Record<string, unknown>;
-        timeoutMs?: number;
-        memoryMb?: number;
-      };
-      const answer = await sandbox().run(
-        {
-          source: i.source,
-          inputsJson: JSON.stringify(i.inputs ?? {}),
-          timeoutMs: i.timeoutMs ?? 5000,
-          memoryBytes: (i.memoryMb ?? 128) * 1024 * 1024,
-          maxOutputBytes: MAX_OUTPUT_CHARS,
-        },
-        req.signal,
-      );
-      if (answer.ok) return { result: JSON.parse(answer.resultJson) as unknown, logs: answer.logs };
-      if (req.signal.aborted) throw req.signal.reason ?? new Error("aborted");
-      throw new NonRetryableError(`${answer.name}: ${answer.message}`, {
-        classification: { category: answer.kind === "internal" ? "system" : "validation" },
-        detail: { kind: answer.kind, logs: answer.logs },
-      });
-    },
-  };
+  return codeBlockRuntime(
+    (call, signal) => sandbox().run(call, signal),
+    GRACE_MS + START_ALLOWANCE_MS,
+  );
 }
