@@ -22,6 +22,8 @@ import type { FlowResolver, RunStore, RuntimeRegistry } from "@/server/engine/po
 import { codeJsRuntime, type CodeSandbox } from "@/server/adapters/code/code-runtime";
 import { builtinRuntimes } from "@/server/engine/runtimes/registry";
 import { logger } from "@/server/logger";
+import { DEFAULT_SANDBOX_SEED } from "@/server/domain/sandbox/schemas";
+import { sandboxRouting } from "./sandbox-runtimes";
 
 /** The shared block registry of the server (primitives; workspace blocks arrive later). */
 export const blockRegistry = serverRegistry;
@@ -104,10 +106,19 @@ export function serverRuntimes(
   };
   // code.js: QuickJS in the process's pool of sandbox threads (started on the first call).
   const code = opts.code ? codeJsRuntime(opts.code) : undefined;
+  // Sandbox runs (a session's, a `sandbox: true` flow's) reach only mocks and the demo model.
+  const sandbox = sandboxRouting(db, {
+    runs,
+    registry: blockRegistry,
+    defaultSeed: DEFAULT_SANDBOX_SEED,
+  });
   return {
     get: (blockId) =>
-      (blockId === "code.js" ? code : undefined) ??
-      (blockId.startsWith("agent.") ? agents() : undefined) ??
-      connectors.get(blockId),
+      sandbox.route(
+        blockId,
+        (blockId === "code.js" ? code : undefined) ??
+          (blockId.startsWith("agent.") ? agents() : undefined) ??
+          connectors.get(blockId),
+      ),
   };
 }
