@@ -67,6 +67,7 @@ export class MemoryRunStore implements RunStore {
       startedBy: input.startedBy ?? null,
       startedByUserId: input.startedByUserId ?? null,
       replay: input.replay ? clone(input.replay) : null,
+      sandboxSessionId: input.sandboxSessionId ?? null,
       leaseOwner: input.lease?.owner ?? null,
       leaseExpiresAt: input.lease?.expiresAt ?? null,
       dueAt: input.lease ? null : input.now,

@@ -191,6 +191,12 @@ export interface RunInfo {
   flow: string;
   inputs: Record<string, unknown>;
   startedBy: string | null;
+  /**
+   * Sandbox (issue 16): the session the run executes in (null: none), and whether its flow says
+   * `sandbox: true`. The server's runtimes route such a run to mocks and the demo model only.
+   */
+  sandboxSessionId?: string | null;
+  sandboxOnly?: boolean;
 }
 
 /** A step as a runtime sees it: a flow step, or a foreach/parallel child of one. */

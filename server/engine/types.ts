@@ -63,6 +63,8 @@ export interface RunRecord {
   startedByUserId?: string | null;
   /** Set on a replay run: the run it replays and its plan (absent or null otherwise). */
   replay?: RunReplay | null;
+  /** The sandbox session the run executes in (issue 16); absent or null: none. */
+  sandboxSessionId?: string | null;
   leaseOwner: string | null;
   leaseExpiresAt: number | null;
   /** When a worker should next advance the run; null while parked on a person. */
@@ -102,6 +104,8 @@ export interface NewRun {
   startedByUserId?: string | null;
   /** A replay run's link (see {@link RunReplay}). */
   replay?: RunReplay | null;
+  /** The sandbox session the run executes in (issue 16); sub-flows inherit it. */
+  sandboxSessionId?: string | null;
   now: number;
   /** Created already leased (status running, not due): a run started inline by its owner. */
   lease?: { owner: string; expiresAt: number };

@@ -9,6 +9,7 @@ import { groupRouter } from "./routers/group";
 import { modelRouter } from "./routers/model";
 import { notificationRouter } from "./routers/notification";
 import { runRouter } from "./routers/run";
+import { sandboxRouter } from "./routers/sandbox";
 import { secretRouter } from "./routers/secret";
 import { tokenRouter } from "./routers/token";
 import { triggerRouter } from "./routers/trigger";
@@ -31,6 +32,7 @@ export const appRouter = router({
   approval: approvalRouter,
   deadLetter: deadLetterRouter,
   notification: notificationRouter,
+  sandbox: sandboxRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -26,6 +26,8 @@ import {
 } from "@/server/adapters/code/python/python-runtime";
 import { builtinRuntimes } from "@/server/engine/runtimes/registry";
 import { logger } from "@/server/logger";
+import { DEFAULT_SANDBOX_SEED } from "@/server/domain/sandbox/schemas";
+import { sandboxRouting } from "./sandbox-runtimes";
 
 /** The shared block registry of the server (primitives; workspace blocks arrive later). */
 export const blockRegistry = serverRegistry;
@@ -117,11 +119,20 @@ export function serverRuntimes(
   // code.python: Pyodide in a separate, isolated process per call (a warm pool started on the
   // first call; disabled with a clear error where the machine refuses the isolation).
   const python = opts.python ? codePythonRuntime(opts.python) : undefined;
+  // Sandbox runs (a session's, a `sandbox: true` flow's) reach only mocks and the demo model.
+  const sandbox = sandboxRouting(db, {
+    runs,
+    registry: blockRegistry,
+    defaultSeed: DEFAULT_SANDBOX_SEED,
+  });
   return {
     get: (blockId) =>
-      (blockId === "code.js" ? code : undefined) ??
-      (blockId === "code.python" ? python : undefined) ??
-      (blockId.startsWith("agent.") ? agents() : undefined) ??
-      connectors.get(blockId),
+      sandbox.route(
+        blockId,
+        (blockId === "code.js" ? code : undefined) ??
+          (blockId === "code.python" ? python : undefined) ??
+          (blockId.startsWith("agent.") ? agents() : undefined) ??
+          connectors.get(blockId),
+      ),
   };
 }

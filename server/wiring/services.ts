@@ -24,6 +24,8 @@ import { promMetrics, promReconciliationMetrics } from "@/server/adapters/metric
 import { createRunNotifier } from "@/server/adapters/notify/run-notifier";
 import { SqlWebhookDeliveryStore } from "@/server/adapters/notify/sql-notifications";
 import { egressWebhookSender } from "@/server/adapters/notify/webhook-sender";
+import { mockService } from "@/server/adapters/connectors/mock/mock-service";
+import { sessionTenant } from "@/server/adapters/connectors/mock/sandbox";
 import type { Database } from "@/server/adapters/prisma";
 import { mathRandom, systemClock, uuidIds } from "@/server/adapters/queue/embedded-ports";
 import type { FireDueSchedules } from "@/server/adapters/queue/scheduler";
@@ -55,6 +57,7 @@ import type { ReconcileDeps } from "@/server/domain/run/reconcile-runs";
 import { workspaceSecretsLoader } from "@/server/domain/secret/secrets";
 import { fireDueSchedules } from "@/server/domain/trigger/schedules";
 import { WebhookCache } from "@/server/domain/trigger/webhook-cache";
+import type { SandboxDeps } from "@/server/domain/sandbox/ports";
 import type { Db } from "@/server/domain/types";
 import { Engine, type EngineOptions } from "@/server/engine/engine";
 import type { AuditSink, Clock, IdGen, MetricsSink, Random } from "@/server/engine/ports";
@@ -109,6 +112,8 @@ export interface Services extends TriggerDeps {
   reconciliation: ReconcileDeps & { logger: ReturnType<typeof logger> };
   /** What the dead letters' reprocess runner needs (`startReprocessor`, with run execution). */
   reprocessing: ReprocessRunnerDeps & { logger: ReturnType<typeof logger> };
+  /** Sandbox sessions: their mock state lives in the process's mock services. */
+  sandbox: SandboxDeps;
 }
 
 /** The services built for each Prisma client (tRPC contexts built from a client alone). */
@@ -224,6 +229,9 @@ export function createServices(database: Database, config: ServicesConfig = {}):
       clock: systemClock,
       notifier,
       logger: logger().child({ component: "reprocess" }),
+    },
+    sandbox: {
+      mockState: { drop: (sessionId) => mockService().dropTenant(sessionTenant(sessionId)) },
     },
   };
   byClient.set(db, services);

@@ -113,7 +113,8 @@ export function runCols(a = "", dueAt = `${a}"dueAt"`, withIr = true): string {
   ${a}"startedBy" AS "startedBy", ${a}"startedByUserId"::text AS "startedByUserId", ${a}"leaseOwner" AS "leaseOwner", ${ms(`${a}"leaseExpiresAt"`)} AS "leaseExpiresAt",
   ${ms(dueAt)} AS "dueAt", ${ms(`${a}"createdAt"`)} AS "createdAt", ${ms(`${a}"startedAt"`)} AS "startedAt",
   ${ms(`${a}"finishedAt"`)} AS "finishedAt", ${ms(`${a}"updatedAt"`)} AS "updatedAt",
-  ${a}"replayOfRunId"::text AS "replayOfRunId", ${a}"replayPlanHash" AS "replayPlanHash", ${a}"replayKeys"::text AS "replayKeys"`;
+  ${a}"replayOfRunId"::text AS "replayOfRunId", ${a}"replayPlanHash" AS "replayPlanHash", ${a}"replayKeys"::text AS "replayKeys",
+  ${a}"sandboxSessionId"::text AS "sandboxSessionId"`;
 }
 export const RUN_COLS = runCols();
 
@@ -142,6 +143,7 @@ export function toRun(r: Row): RunRecord {
     idempotencyKey: (r.idempotencyKey as string | null) ?? null,
     startedBy: (r.startedBy as string | null) ?? null,
     startedByUserId: (r.startedByUserId as string | null) ?? null,
+    sandboxSessionId: (r.sandboxSessionId as string | null) ?? null,
     // A replay run's link (issue 15); null for every other run.
     replay: r.replayOfRunId
       ? {

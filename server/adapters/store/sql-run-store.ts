@@ -97,17 +97,18 @@ export class SqlRunStore implements RunStore {
       n.replay?.ofRunId ?? null,
       n.replay?.planHash ?? null,
       n.replay ? JSON.stringify(n.replay.keys) : null,
+      n.sandboxSessionId ?? null,
     ];
     for (const v of values) p.add(v);
     const storeIr = insertIrCte(ir, (v) => p.add(v));
     const rows = await this.sql.query<Row>(
       `${storeIr ? `WITH ${storeIr}\n       ` : ""}INSERT INTO "Run" ("id", "workspaceId", "workflowId", "version", "irHash", "irKey", "status", "inputs",
          "parentRunId", "parentStepId", "idempotencyKey", "startedBy", "dueAt", "createdAt", "updatedAt",
-         "leaseOwner", "leaseExpiresAt", "startedByUserId", "replayOfRunId", "replayPlanHash", "replayKeys")
+         "leaseOwner", "leaseExpiresAt", "startedByUserId", "replayOfRunId", "replayPlanHash", "replayKeys", "sandboxSessionId")
        VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6::text,
          (CASE WHEN $13::text IS NULL THEN 'queued' ELSE 'running' END)::"RunStatus", $7::jsonb, $8::uuid, $9, $10, $11,
          CASE WHEN $13::text IS NULL THEN ${ts("$12")} END, ${ts("$12")}, ${ts("$12")}, $13, ${ts("$14")}, $15::uuid,
-         $16::uuid, $17, $18::jsonb)
+         $16::uuid, $17, $18::jsonb, $19::uuid)
        ON CONFLICT ("workspaceId", "idempotencyKey") DO NOTHING
        RETURNING ${runCols("", '"dueAt"', false)}`,
       p.values,

@@ -13,6 +13,7 @@ import type { ApprovalDeps } from "../approval/ports";
 import { AppError, notFound } from "../errors";
 import { workspaceDirectory } from "../group/workspace-directory";
 import { runLineage } from "../replay/lineage";
+import { sessionForRun } from "../sandbox/sessions";
 import type { Actor, Db } from "../types";
 import { compileFlow } from "../workflow/compile-flow";
 import { runOutcome, type RunOutcome } from "./outcome";
@@ -107,6 +108,9 @@ async function startAdmittedRun(
       details: { field: "inputs" },
     });
   }
+  const sandboxSessionId = input.sandboxSessionId
+    ? await sessionForRun(db, actor, input.sandboxSessionId)
+    : null;
   await deps.admission.assertActiveRunCapacity(deps.runs, actor.workspaceId);
   const run = await deps.transactor.transaction(async (tx) => {
     const { run } = await tx.runs.createRun({
@@ -119,6 +123,7 @@ async function startAdmittedRun(
       startedBy: actor.label,
       // The requester the four-eyes guard refuses (a token's creator for a token).
       startedByUserId: actor.userId,
+      sandboxSessionId,
       now: Date.now(),
     });
     await tx.audit.append(actor, {
@@ -132,6 +137,7 @@ async function startAdmittedRun(
         irHash: ir.hash,
         draft: isDraftRun({ version }),
         ...(input.dsl !== undefined ? { source: "editor" } : {}),
+        ...(sandboxSessionId ? { sandboxSessionId } : {}),
       },
     });
     return run;

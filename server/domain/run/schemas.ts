@@ -18,6 +18,8 @@ export const ZStartRunInput = z
     dsl: ZFlowText.optional(),
     /** The flow's inputs, checked against its `inputs` schema. */
     inputs: z.record(z.string().max(200), z.unknown()).default({}),
+    /** Runs inside this sandbox session (open, of the workspace, shared with the caller). */
+    sandboxSessionId: z.uuid("Not a sandbox session id.").optional(),
   })
   .refine((i) => !(i.version && (i.draft || i.dsl !== undefined)), {
     message: "Run either a saved version or the draft, not both.",

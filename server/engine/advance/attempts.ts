@@ -128,7 +128,13 @@ export async function runAttempt(
       return;
     }
   }
-  const key = breakerKey(ctx.run.workspaceId, n.block, n.source, inputs);
+  // A sandbox run's calls reach its own mocks: their failures never open the workspace's breakers.
+  const breakerScope = ctx.run.sandboxSessionId
+    ? `${ctx.run.workspaceId}/sandbox:${ctx.run.sandboxSessionId}`
+    : ctx.ir.sandboxOnly
+      ? `${ctx.run.workspaceId}/sandbox-run:${ctx.run.id}`
+      : ctx.run.workspaceId;
+  const key = breakerKey(breakerScope, n.block, n.source, inputs);
   let probe = false;
   if (key) {
     const d = ctx.deps.breakers.acquire(key, ctx.now, n.resilience.breaker);

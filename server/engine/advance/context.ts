@@ -115,6 +115,8 @@ export class AdvanceContext {
       flow: run.ir.name,
       inputs,
       startedBy: run.startedBy,
+      sandboxSessionId: run.sandboxSessionId ?? null,
+      sandboxOnly: run.ir.sandboxOnly === true,
     };
     const runVars = {
       id: run.id,

@@ -91,6 +91,8 @@ async function startChildRun(
     startedBy: `run:${ctx.run.id}`,
     // The parent's requester stays the requester: who started a run never approves its sub-flow.
     startedByUserId: ctx.run.startedByUserId ?? null,
+    // A sub-flow of a sandbox run stays in its session (issue 16).
+    sandboxSessionId: ctx.run.sandboxSessionId ?? null,
     now: ctx.now,
   });
   if (created) ctx.deps.onRunQueued?.(run.id);

@@ -4,30 +4,11 @@
  * hangs past any sane deadline) and malformed JSON. Decisions come from a seeded PRNG, so a
  * test that sets `seed` sees the same sequence of faults every run.
  */
-import { z } from "zod";
+import type { FaultRule } from "@/server/domain/sandbox/schemas";
 import { Prng } from "./prng";
 
-export const ZFaultRule = z
-  .object({
-    /** Operation name (`contact.create`, `invoice.create`; a `crm.` prefix is accepted) or `*`. */
-    operation: z
-      .string()
-      .trim()
-      .min(1, "Name the operation, e.g. contact.create, or * for all.")
-      .max(100),
-    latencyMs: z.number().int().min(0).max(120_000).optional(),
-    errorRate: z.number().min(0).max(1).optional(),
-    /** Status of injected errors (default 503). */
-    status: z.number().int().min(400).max(599).optional(),
-    /** `Retry-After` seconds on injected 429/503 (default 1; 0 omits the header). */
-    retryAfterS: z.number().int().min(0).max(3600).optional(),
-    timeoutRate: z.number().min(0).max(1).optional(),
-    malformedRate: z.number().min(0).max(1).optional(),
-    /** Reseeds the fault PRNG of this tenant and system. */
-    seed: z.number().int().optional(),
-  })
-  .strict();
-export type FaultRule = z.infer<typeof ZFaultRule>;
+// The rule's schema is the sandbox sessions' too (their fault profiles): defined with them.
+export { ZFaultRule, type FaultRule } from "@/server/domain/sandbox/schemas";
 
 export type FaultDecision =
   | { kind: "none"; latencyMs: number }

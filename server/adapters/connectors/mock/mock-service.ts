@@ -20,7 +20,7 @@ import { processSingleton } from "@/server/process-state";
 import { billingRoutes } from "./billing-routes";
 import { clmRoutes } from "./clm-routes";
 import { crmRoutes } from "./crm-routes";
-import { FaultTable, ZFaultRule } from "./faults";
+import { DEFAULT_FAULT_SEED, FaultTable, ZFaultRule, type FaultRule } from "./faults";
 import {
   errorResponse,
   json,
@@ -54,6 +54,15 @@ interface Scope {
   faults: FaultTable;
   idempotency: Map<string, Stored>;
   stats: { requests: Record<string, number>; writes: number; replays: number };
+}
+
+/**
+ * How a tenant starts (a sandbox session's tenant): the seed of its dataset and of its fault
+ * PRNG, and the fault rules of each system (the rules `_faults` takes).
+ */
+export interface TenantProfile {
+  seed: number;
+  faults?: Partial<Record<MockSystem, readonly FaultRule[]>>;
 }
 
 export interface MockServiceOptions {
@@ -102,6 +111,8 @@ export function tenantOf(
 
 export class MockService {
   private readonly scopes = new Map<string, Scope>();
+  /** Profiles of tenants that do not start from the default seed (sandbox sessions). */
+  private readonly profiles = new Map<string, TenantProfile>();
   private readonly now: () => Date;
   private readonly hangMs: number;
   private readonly maxTenants: number;
@@ -121,9 +132,12 @@ export class MockService {
       // Re-insert: Map order is the LRU order.
       this.scopes.delete(key);
     } else {
+      const profile = this.profiles.get(tenant);
+      const faults = new FaultTable(profile ? profile.seed : DEFAULT_FAULT_SEED);
+      for (const rule of profile?.faults?.[system] ?? []) faults.set(rule, system);
       s = {
-        state: seedState(system, this.seed),
-        faults: new FaultTable(),
+        state: seedState(system, profile ? profile.seed : this.seed),
+        faults,
         idempotency: new Map(),
         stats: { requests: {}, writes: 0, replays: 0 },
       };
@@ -132,6 +146,33 @@ export class MockService {
     }
     this.scopes.set(key, s);
     return s;
+  }
+
+  /**
+   * Declares how `tenant` starts: its systems' state is forked from the dataset of
+   * `profile.seed` at first use and its fault rules applied then. A tenant already in use keeps
+   * its state (a session's profile is fixed when it is created).
+   */
+  defineTenant(tenant: string, profile: TenantProfile): void {
+    if (!TENANT_RE.test(tenant)) throw new Error(`invalid mock tenant ${tenant}`);
+    if (this.profiles.has(tenant)) return;
+    if (this.profiles.size >= this.maxTenants * 4)
+      this.profiles.delete(this.profiles.keys().next().value!);
+    this.profiles.set(tenant, {
+      seed: profile.seed,
+      faults: structuredClone(profile.faults ?? {}),
+    });
+  }
+
+  /** Drops every system's state, faults and profile of `tenant` (a closed sandbox session). */
+  dropTenant(tenant: string): void {
+    this.profiles.delete(tenant);
+    for (const system of MOCK_SYSTEMS) this.scopes.delete(`${system}\n${tenant}`);
+  }
+
+  /** Whether any system of `tenant` holds state in this process. */
+  hasTenant(tenant: string): boolean {
+    return MOCK_SYSTEMS.some((system) => this.scopes.has(`${system}\n${tenant}`));
   }
 
   /** The in-memory state of one tenant's system (tests read it to count writes). */

@@ -613,10 +613,19 @@ export function generateWorld(seed: number = DEFAULT_SEED): World {
   };
 }
 
-let cachedWorld: { seed: number; world: World } | undefined;
+/** Generated worlds by seed, the most recently used last (sandbox sessions pick their seed). */
+const cachedWorlds = new Map<number, World>();
+const MAX_CACHED_WORLDS = 4;
 
 /** A fresh, mutable copy of the seeded world's part for one system. */
 export function seedState<S extends keyof World>(system: S, seed: number = DEFAULT_SEED): World[S] {
-  if (!cachedWorld || cachedWorld.seed !== seed) cachedWorld = { seed, world: generateWorld(seed) };
-  return structuredClone(cachedWorld.world[system]);
+  let world = cachedWorlds.get(seed);
+  if (world) cachedWorlds.delete(seed);
+  else {
+    world = generateWorld(seed);
+    if (cachedWorlds.size >= MAX_CACHED_WORLDS)
+      cachedWorlds.delete(cachedWorlds.keys().next().value!);
+  }
+  cachedWorlds.set(seed, world);
+  return structuredClone(world[system]);
 }
