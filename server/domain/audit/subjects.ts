@@ -20,6 +20,7 @@ export const AUDIT_SUBJECT_TYPES = [
   { type: "webhook", label: "Webhook endpoint" },
   { type: "dead-letter", label: "Dead letter" },
   { type: "reprocess-job", label: "Reprocess job" },
+  { type: "sandbox_session", label: "Sandbox session" },
 ] as const;
 
 export type AuditSubjectType = (typeof AUDIT_SUBJECT_TYPES)[number]["type"];
