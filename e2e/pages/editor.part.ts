@@ -92,8 +92,10 @@ export class MonacoEditorPart {
     await expect(async () => {
       await this.page.keyboard.press("Control+.");
       await expect(fix).toBeVisible({ timeout: 3000 });
+      // The widget can close between being seen and clicked (the editor re-validates): then
+      // open it again rather than wait for a click that cannot land.
+      await fix.click({ timeout: 3000 });
     }).toPass({ timeout: 20_000 });
-    await fix.click();
     await expect(fix).toBeHidden();
   }
 }
