@@ -22,6 +22,7 @@
  * Every state change is a ledger entry (actor {@link RUNNER_LABEL}); the replay run's start is
  * the replay's own `run.replay.start`, naming the job, the item and the dead letter.
  */
+import { startBackgroundLoop } from "../background-loop";
 import type { EngineLogger } from "@/server/engine/ports";
 import { isTerminalRun } from "@/server/engine/types";
 import { AppError } from "../errors";
@@ -326,44 +327,20 @@ export function startReprocessor(
 ): Reprocessor {
   const busyMs = opts.busyMs ?? 1_000;
   const idleMs = opts.idleMs ?? 5_000;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let dueAt = Infinity;
-  let running: Promise<void> | null = null;
-
-  const schedule = (ms: number) => {
-    if (stopped) return;
-    const at = Date.now() + ms;
-    if (timer && at >= dueAt) return;
-    clearTimeout(timer);
-    dueAt = at;
-    timer = setTimeout(tick, ms);
-    timer.unref?.();
-  };
-  function tick() {
-    timer = undefined;
-    dueAt = Infinity;
-    if (running) return;
-    running = advanceReprocessJobs(deps)
-      .then(
-        (r) => schedule(r.active ? busyMs : idleMs),
-        (err: unknown) => {
-          deps.logger.error({ err: String(err) }, "reprocess jobs could not advance");
-          schedule(idleMs);
-        },
-      )
-      .finally(() => {
-        running = null;
-      });
-  }
-  const unsubscribe = notifier.onRunFinished(() => schedule(busyMs));
-  schedule(0);
+  const loop = startBackgroundLoop(() =>
+    advanceReprocessJobs(deps).then(
+      (r) => (r.active ? busyMs : idleMs),
+      (err: unknown) => {
+        deps.logger.error({ err: String(err) }, "reprocess jobs could not advance");
+        return idleMs;
+      },
+    ),
+  );
+  const unsubscribe = notifier.onRunFinished(() => loop.wake(busyMs));
   return {
     async stop() {
-      stopped = true;
       unsubscribe();
-      clearTimeout(timer);
-      while (running) await running;
+      await loop.stop();
     },
   };
 }

@@ -5,6 +5,7 @@
  * deliveries (`deliverDueWebhooks`). A full batch runs the next one at once; a failure is logged
  * and retried at the next tick. Nothing here runs on a request.
  */
+import { startBackgroundLoop } from "../background-loop";
 import type { EngineLogger } from "@/server/engine/ports";
 import { sweepApprovals } from "../approval/approvals";
 import type { Transactor } from "../run/ports";
@@ -36,37 +37,15 @@ type Deps = Omit<WebhookDeps, "db"> & {
 
 /** Runs `task` every `ms` (at once again when it says `more`), one run at a time. */
 function every(ms: number, task: () => Promise<boolean>, onError: (err: unknown) => void) {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | null = null;
-  const schedule = (delay: number) => {
-    if (stopped) return;
-    clearTimeout(timer);
-    timer = setTimeout(tick, delay);
-    timer.unref?.();
-  };
-  function tick() {
-    timer = undefined;
-    if (running) return;
-    running = task()
-      .catch((err: unknown) => {
+  return startBackgroundLoop(() =>
+    task().then(
+      (more) => (more ? 0 : ms),
+      (err: unknown) => {
         onError(err);
-        return false;
-      })
-      .then((more) => {
-        running = null;
-        schedule(more ? 0 : ms);
-      });
-  }
-  schedule(0);
-  return {
-    now: () => schedule(0),
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+        return ms;
+      },
+    ),
+  );
 }
 
 /** Starts the loop; the first sweep and delivery batch run at once (a restart's catch-up). */
@@ -86,7 +65,7 @@ export function startNotificationWorker(
     (err) => deps.logger.error({ err: String(err) }, "webhook delivery batch failed"),
   );
   return {
-    wake: () => deliver.now(),
+    wake: () => deliver.wake(0),
     async stop() {
       await Promise.all([sweep.stop(), deliver.stop()]);
     },

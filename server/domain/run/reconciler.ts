@@ -9,6 +9,7 @@
  */
 import type { EngineLogger } from "@/server/engine/ports";
 import type { RunNotifier } from "./ports";
+import { startBackgroundLoop } from "../background-loop";
 import { reconcileEndedRuns, type ReconcileDeps } from "./reconcile-runs";
 
 /** The loop's pace. */
@@ -36,51 +37,27 @@ export function startReconciler(
   const batch = opts.batch ?? 200;
   const gapMs = opts.gapMs ?? 500;
   const idleMs = opts.idleMs ?? 10_000;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let dueAt = Infinity;
-  let running: Promise<boolean> | null = null;
   // A run ended since the current batch began: the batch may have missed it.
   let woken = false;
-
-  const schedule = (ms: number) => {
-    if (stopped) return;
-    const at = Date.now() + ms;
-    if (timer && at >= dueAt) return;
-    clearTimeout(timer);
-    dueAt = at;
-    timer = setTimeout(tick, ms);
-    timer.unref?.();
-  };
-  function tick() {
-    timer = undefined;
-    dueAt = Infinity;
-    if (running) return; // its end schedules the next batch
+  const loop = startBackgroundLoop(async () => {
     woken = false;
-    const batchDone = reconcileEndedRuns(deps, { limit: batch })
-      .then((r) => r.more)
-      .catch((err: unknown) => {
+    const more = await reconcileEndedRuns(deps, { limit: batch }).then(
+      (r) => r.more,
+      (err: unknown) => {
         deps.logger.error({ err: String(err) }, "reconciliation batch failed");
         return false;
-      })
-      .finally(() => {
-        running = null;
-      });
-    running = batchDone;
-    void batchDone.then((more) => schedule(more || woken ? gapMs : idleMs));
-  }
+      },
+    );
+    return more || woken ? gapMs : idleMs;
+  });
   const unsubscribe = notifier.onRunFinished(() => {
     woken = true;
-    schedule(gapMs);
+    loop.wake(gapMs);
   });
-  schedule(0);
-
   return {
     async stop() {
-      stopped = true;
       unsubscribe();
-      clearTimeout(timer);
-      while (running) await running;
+      await loop.stop();
     },
   };
 }
