@@ -174,6 +174,19 @@ export function startWorker(
       ...s.outgoingWebhooks,
       logger: log.child({ component: "notifications" }),
     });
+    // Sandbox sessions past their expiry closed and their mock state (kept in this process)
+    // dropped, every minute (at once again while a full batch was closed).
+    const { startBackgroundLoop } = await import("@/server/domain/background-loop");
+    const { sweepExpiredSessions } = await import("@/server/domain/sandbox/sessions");
+    const sessions = startBackgroundLoop(() =>
+      sweepExpiredSessions(s.db, s.sandbox).then(
+        (closed) => (closed.length > 0 ? 1_000 : 60_000),
+        (err: unknown) => {
+          log.warn({ err: String(err) }, "sandbox session sweep failed");
+          return 60_000;
+        },
+      ),
+    );
     c.inline = { engine };
     log.info("embedded worker started");
     return {
@@ -184,6 +197,7 @@ export function startWorker(
         await worker.stop();
         await reconciler.stop();
         await notifications.stop();
+        await sessions.stop();
       },
     };
   })();
