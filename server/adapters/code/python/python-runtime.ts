@@ -365,9 +365,12 @@ export function createPythonSandbox(opts: PythonSandboxOptions = {}): PythonSand
         version: string;
       }
     ).version;
+    // A snapshot holds the paths Pyodide was loaded from: one made for another checkout (or
+    // another worker file) must not be reused, or the first call never gets an answer.
     const hash = crypto
       .createHash("sha256")
       .update(fs.readFileSync(workerFile))
+      .update(`\0${path.resolve(pyodideDir)}\0${path.resolve(workerFile)}`)
       .digest("hex")
       .slice(0, 12);
     const snapshot = path.join(cacheDir, `pyodide-${version}-${hash}.snapshot`);
