@@ -1,5 +1,6 @@
 "use client";
 
+import { CursorPager } from "@/components/ui/cursor-pager";
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { useTRPC } from "@/lib/trpc/client";
@@ -168,26 +169,12 @@ export function ApprovalsInbox() {
               </li>
             ))}
           </ul>
-          <nav aria-label="Pages of approvals" className="mt-3 flex items-center justify-end gap-2">
-            <span className="text-xs text-zinc-600">Page {page + 1}</span>
-            <Button
-              size="sm"
-              disabled={page === 0}
-              onClick={() => setCursors((c) => c.slice(0, -1))}
-            >
-              Newer
-            </Button>
-            <Button
-              size="sm"
-              disabled={!list.data?.nextCursor}
-              onClick={() => {
-                const next = list.data?.nextCursor;
-                if (next) setCursors((c) => [...c, next]);
-              }}
-            >
-              Older
-            </Button>
-          </nav>
+          <CursorPager
+            label="Pages of approvals"
+            cursors={cursors}
+            nextCursor={list.data?.nextCursor}
+            onChange={setCursors}
+          />
         </>
       )}
     </>

@@ -1,5 +1,6 @@
 "use client";
 
+import { CursorPager } from "@/components/ui/cursor-pager";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useMemo, useState, useSyncExternalStore } from "react";
@@ -242,26 +243,12 @@ export function RunsList() {
               })}
             </tbody>
           </Table>
-          <nav aria-label="Pages of runs" className="mt-3 flex items-center justify-end gap-2">
-            <span className="text-xs text-zinc-600">Page {page + 1}</span>
-            <Button
-              size="sm"
-              disabled={page === 0}
-              onClick={() => setCursors((c) => c.slice(0, -1))}
-            >
-              Newer
-            </Button>
-            <Button
-              size="sm"
-              disabled={!runs.data?.nextCursor}
-              onClick={() => {
-                const next = runs.data?.nextCursor;
-                if (next) setCursors((c) => [...c, next]);
-              }}
-            >
-              Older
-            </Button>
-          </nav>
+          <CursorPager
+            label="Pages of runs"
+            cursors={cursors}
+            nextCursor={runs.data?.nextCursor}
+            onChange={setCursors}
+          />
         </>
       )}
       <StartRunDialog open={starting} onClose={() => setStarting(false)} />
