@@ -56,6 +56,13 @@ const PATTERNS = [
   "^[^\\s]{4,8}$",
 ];
 const FORMAT_NAMES = Object.keys(FORMATS);
+
+/** Whether a JSON value has, at any depth, an object key that names an Object.prototype member. */
+function hasPrototypeKey(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasPrototypeKey);
+  if (value === null || typeof value !== "object") return false;
+  return Object.entries(value).some(([k, v]) => k in Object.prototype || hasPrototypeKey(v));
+}
 const key = fc.stringMatching(/^[a-z][a-zA-Z0-9]{0,10}$/);
 const small = fc.integer({ min: 0, max: 6 });
 
@@ -103,7 +110,13 @@ const scalar = fc.oneof(
       selector: (v) => JSON.stringify(v),
     })
     .map((values) => ({ enum: values })),
-  fc.jsonValue({ maxDepth: 2 }).map((value) => ({ const: value })),
+  // Keys named like Object.prototype's methods (`{ "toString": [] }`) are left out: Ajv's deep
+  // equality calls them, and such a `const` is answered "could not be checked against the
+  // schema" by design (dsl/json-schema-validator.test.ts covers that case on its own).
+  fc
+    .jsonValue({ maxDepth: 2 })
+    .filter((value) => !hasPrototypeKey(value))
+    .map((value) => ({ const: value })),
   fc.constant({ type: "number", minimum: 0, maximum: 1 }),
 );
 
