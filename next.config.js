@@ -28,6 +28,8 @@ const nextConfig = {
     "pino",
     "pino-pretty",
     "@prisma/adapter-pg",
+    // code.js's thread pool: piscina finds its own worker script next to its module file.
+    "piscina",
   ],
   typescript: { ignoreBuildErrors: true },
   // monaco-yaml's worker (through monaco-worker-manager) imports a deep path of monaco-editor

@@ -17,6 +17,9 @@ import { migrate, openDatabase } from "@/server/adapters/prisma";
 import { startPgBossWorker } from "@/server/adapters/queue/pgboss-worker";
 import { startReprocessor } from "@/server/domain/deadletter/runner";
 import { startReconciler } from "@/server/domain/run/reconciler";
+import { startAnswerSweep } from "@/server/domain/sandbox/recorded-answers";
+import { startTrustConsumer } from "@/server/domain/trust/consumer";
+import { configureTrust } from "@/server/domain/trust/score";
 import { startNotificationWorker } from "@/server/domain/notification/worker";
 import { EMBEDDED_DATABASE } from "@/server/embedded-database";
 import { env } from "@/server/env";
@@ -68,6 +71,9 @@ async function main() {
   // Finished runs checked against their flows, in the background (any number of processes may:
   // each run is recorded once).
   const reconciler = startReconciler(services.reconciliation, services.notifier);
+  // Earned trust: reconciled runs folded into decayed counts (each run once, in any process).
+  configureTrust({ halfLifeMs: e.TRUST_SCORE_HALF_LIFE_DAYS * 86_400_000 });
+  const trust = startTrustConsumer(services.db, log.child({ component: "trust" }));
   // Approved dead-letter reprocess jobs (any number of processes may: one advances a job at a time).
   const reprocessor = startReprocessor(services.reprocessing, services.notifier);
   // Approval sweep (missed parks, expiry, escalation) and signed webhook deliveries.
@@ -75,6 +81,8 @@ async function main() {
     ...services.outgoingWebhooks,
     logger: log.child({ component: "notifications" }),
   });
+  // Recorded answers past RECORDED_ANSWER_RETENTION_DAYS deleted in batches (issue 16).
+  const answers = startAnswerSweep(services.db, e.RECORDED_ANSWER_RETENTION_DAYS, log);
   // This process's runs are counted in its own registry, not the web process's: serve it.
   let metrics: WorkerMetricsServer | null = null;
   if (e.WORKER_METRICS_PORT && !e.METRICS_TOKEN) {
@@ -94,8 +102,10 @@ async function main() {
     void worker
       .stop()
       .then(() => reconciler.stop())
+      .then(() => trust.stop())
       .then(() => reprocessor.stop())
       .then(() => notifications.stop())
+      .then(() => answers.stop())
       .then(() => metrics?.close())
       .then(() => db.close())
       .then(

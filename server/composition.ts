@@ -114,6 +114,8 @@ async function boot(): Promise<Services> {
     }
   }
   log.info({ database: db.kind, location: db.location }, "database ready");
+  const { configureTrust } = await import("@/server/domain/trust/score");
+  configureTrust({ halfLifeMs: e.TRUST_SCORE_HALF_LIFE_DAYS * 86_400_000 });
   return createServices(db);
 }
 
@@ -187,6 +189,13 @@ export function startWorker(
         },
       ),
     );
+    // Recorded answers past their retention (RECORDED_ANSWER_RETENTION_DAYS, default 14)
+    // deleted in batches of 1,000, every 10 minutes (at once again while a batch was full).
+    const { startAnswerSweep } = await import("@/server/domain/sandbox/recorded-answers");
+    const answers = startAnswerSweep(s.db, e.RECORDED_ANSWER_RETENTION_DAYS, log);
+    // Earned trust (issue 17): reconciled runs folded into decayed counts, off the hot path.
+    const { startTrustConsumer } = await import("@/server/domain/trust/consumer");
+    const trust = startTrustConsumer(s.db, log.child({ component: "trust" }));
     c.inline = { engine };
     log.info("embedded worker started");
     return {
@@ -198,6 +207,8 @@ export function startWorker(
         await reconciler.stop();
         await notifications.stop();
         await sessions.stop();
+        await answers.stop();
+        await trust.stop();
       },
     };
   })();

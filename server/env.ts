@@ -77,6 +77,10 @@ const ZEnvFields = z.object({
   EGRESS_MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(5),
   /** Requests per second to one flow's webhook (bursts of twice that); beyond it, 429. */
   WEBHOOK_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /** Days the answers of connector and model step attempts are kept (issue 16). */
+  RECORDED_ANSWER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
+  /** Half-life of the run history behind earned trust scores, in days (issue 17). */
+  TRUST_SCORE_HALF_LIFE_DAYS: z.coerce.number().min(0.01).max(3650).default(14),
   /** 32 bytes, base64: seals credentials and secrets (see credentials.ts for its defaults). */
   TRUSTFLOW_CREDENTIALS_KEY: z
     .string()

@@ -11,7 +11,8 @@
  *   - a memory bomb (a growing list) under a 64 MiB cap: its answer, time, and that the next
  *     call succeeds (target: killed at the cap).
  * Prints a markdown table and the load average.
- *   node --import tsx bench/code/py-sandbox.ts [--calls 20]
+ *   node --import tsx bench/code/py-sandbox.ts [--calls 20] [--warm N]
+ * `--warm`: the pool's waiting processes (default: the sandbox's default).
  */
 import os from "node:os";
 import { createPythonSandbox, type PythonTask } from "@/server/adapters/code/python/python-runtime";
@@ -22,6 +23,7 @@ const opt = (name: string, fallback: number) => {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
 const calls = opt("--calls", 20);
+const warmOpt = args.includes("--warm") ? { warm: opt("--warm", 1) } : {};
 
 const task = (source: string, over: Partial<PythonTask> = {}): PythonTask => ({
   source,
@@ -71,7 +73,7 @@ await first.close();
 
 // A fresh pool from the cached snapshot: its first call's answer.
 t = performance.now();
-const sb = createPythonSandbox();
+const sb = createPythonSandbox(warmOpt);
 const a0 = await sb.run(task(SMALL));
 rows.push([
   "pool start from snapshot → first answer",

@@ -27,6 +27,7 @@ import { layoutGraph, NODE_HEIGHT, NODE_WIDTH } from "@/lib/studio/layout";
 import { perfCanvasRendered } from "@/lib/studio/perf";
 import type { StudioStore } from "@/lib/studio/studio-store";
 import { useStudio } from "@/lib/studio/use-studio";
+import type { StepRunMarks } from "@/components/sandbox/sandbox-run-marks";
 import { MINIMAP, overlayRects, screenRectToFlow, useMiniMap } from "./canvas-chrome";
 import { addBlock, pasteSteps, type CanvasClipboard } from "./canvas-edits";
 import { boxesOf, routedEdge, stepNode, structureKey, type XY } from "./canvas-elements";
@@ -61,11 +62,14 @@ export function FlowCanvas({
   registry,
   readOnly,
   apiRef,
+  runMarks,
 }: {
   store: StudioStore;
   registry: BlockRegistry;
   readOnly: boolean;
   apiRef?: Ref<CanvasApi>;
+  /** Per step, its result in the studio's last sandbox run (shown on the node). */
+  runMarks?: StepRunMarks;
 }) {
   const graph = useStudio(store, (s) => s.graph);
   const graphRevision = useStudio(store, (s) => s.graphRevision);
@@ -85,9 +89,11 @@ export function FlowCanvas({
     const selected = new Set(selection);
     return graph.steps.map((s) => {
       const p = positions[s.stepId] ?? [0, 0];
-      return stepNode(s, dragging[s.stepId] ?? { x: p[0], y: p[1] }, selected.has(s.stepId));
+      const node = stepNode(s, dragging[s.stepId] ?? { x: p[0], y: p[1] }, selected.has(s.stepId));
+      const run = runMarks?.[s.stepId];
+      return run ? { ...node, data: { ...node.data, run } } : node;
     });
-  }, [graph, positions, selection, dragging]);
+  }, [graph, positions, selection, dragging, runMarks]);
 
   // Edge routes around the nodes, for the laid-out positions (once per structure change).
   const baseRoutes = useMemo(

@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
+import { useSearchParams } from "next/navigation";
 import { useEffect, useMemo, useState } from "react";
 import {
   baseStepId,
@@ -57,7 +58,9 @@ export function RunDetail({ runId }: { runId: string }) {
   const canApprove = useCan("approver");
   const { run, error, isPending, events, mode } = useRunLive(runId);
   const usage = useQuery(trpc.model.usageByRun.queryOptions({ runId }));
-  const [selected, setSelected] = useState<string | null>(null);
+  // `?step=<id>` (a search result for a step's error) opens that step's drawer.
+  const stepParam = useSearchParams().get("step");
+  const [selected, setSelected] = useState<string | null>(stepParam);
   const [position, setPosition] = useState<number | null>(null);
   const [confirmCancel, setConfirmCancel] = useState(false);
   const [replaying, setReplaying] = useState(false);

@@ -7,6 +7,7 @@ import type { LiveMode, RunDetail as RunRecord } from "@/lib/runs/use-run-live";
 import type { RouterOutputs } from "@/lib/trpc/types";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
+import { TryInSandboxButton } from "@/components/sandbox/try-in-sandbox-button";
 import { RunStatusBadge } from "./run-status";
 import { runTitle } from "./run-title";
 
@@ -120,8 +121,9 @@ export function RunHeader({
           </div>
         </dl>
       </div>
-      {(canCancel || canReplay) && (
-        <div className="flex shrink-0 gap-2">
+      {(canCancel || canReplay || run.status === "failed") && (
+        <div className="flex shrink-0 items-start gap-2">
+          <TryInSandboxButton run={run} />
           {canReplay && (
             <Button onClick={onReplay} aria-haspopup="dialog">
               Replay…

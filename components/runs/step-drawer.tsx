@@ -116,6 +116,9 @@ export function StepDrawer({
   const reused = reusedFrom(
     stepEvents.find((e) => e.type === "step.reused" && e.stepId === step.id),
   );
+  // A sandbox draft run's pinned step: its output was given, the step did not run.
+  const pinned = stepEvents.find((e) => e.type === "step.pinned" && e.stepId === step.id);
+  const pinnedFrom = (pinned?.data as { fromRunId?: unknown } | null | undefined)?.fromRunId;
   const isAgent = step.block.id.startsWith("agent.");
   const decidable = DECIDABLE.has(step.block.id);
   const decision = decidable ? decisionOf(step.id, attempts, events) : null;
@@ -171,6 +174,25 @@ export function StepDrawer({
               {reused.fromRunId.slice(0, 8)}
             </Link>
             , not executed again.
+          </p>
+        )}
+
+        {pinned && (
+          <p data-testid="step-pinned" className="rounded bg-amber-50 p-2 text-xs text-amber-900">
+            Pinned: this sandbox run recorded the output pinned in the studio
+            {typeof pinnedFrom === "string" ? (
+              <>
+                {" "}
+                (from run{" "}
+                <Link href={`/runs/${pinnedFrom}`} className="font-mono underline">
+                  {pinnedFrom.slice(0, 8)}
+                </Link>
+                )
+              </>
+            ) : (
+              " (typed in)"
+            )}
+            ; the step was not executed.
           </p>
         )}
 

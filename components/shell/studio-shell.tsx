@@ -9,6 +9,7 @@ import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { buttonClass } from "@/components/ui/button";
 import { NotificationBell } from "@/components/notifications/notification-bell";
+import { CommandPalette } from "@/components/search/command-palette";
 import { SideNav } from "./side-nav";
 import { usePersistedToggle } from "./use-persisted-toggle";
 import { WorkspaceSwitcher } from "./workspace-switcher";
@@ -77,6 +78,7 @@ export function StudioShell({
         <header className="sticky top-0 z-10 flex h-12 items-center justify-between gap-4 border-b border-zinc-200 bg-white/90 px-6 backdrop-blur">
           <WorkspaceSwitcher />
           <div className="flex items-center gap-3">
+            <CommandPalette />
             <NotificationBell />
             <div className="flex items-center gap-3 text-sm" data-testid="current-user">
               <div className="text-right leading-tight">

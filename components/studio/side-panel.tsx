@@ -1,6 +1,7 @@
 "use client";
 
 import { useStudio } from "@/lib/studio/use-studio";
+import { StudioSandboxPanel } from "../sandbox/studio-sandbox-panel";
 import { Inspector } from "./inspector";
 import { ProblemsList } from "./problems-list";
 import { RailButton } from "./rail-button";
@@ -42,6 +43,9 @@ export function SidePanel({
         <RailButton label="Show versions" onClick={() => openTab("versions")}>
           Versions
         </RailButton>
+        <RailButton label="Show sandbox" onClick={() => openTab("sandbox")}>
+          Sandbox
+        </RailButton>
       </aside>
     );
   }
@@ -55,6 +59,7 @@ export function SidePanel({
               ["inspector", "Inspector"],
               ["problems", `Problems (${diagnostics.length})`],
               ["versions", "Versions"],
+              ["sandbox", "Sandbox"],
             ] as const
           ).map(([id, label]) => (
             <button
@@ -90,6 +95,7 @@ export function SidePanel({
         {tab === "inspector" && <Inspector />}
         {tab === "problems" && <ProblemsList />}
         {tab === "versions" && <VersionsPanel />}
+        {tab === "sandbox" && <StudioSandboxPanel />}
       </div>
       <p
         className="border-t border-zinc-200 px-3 py-1 text-[11px] text-zinc-600"

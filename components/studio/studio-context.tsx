@@ -3,10 +3,11 @@
 import { createContext, use, type RefObject } from "react";
 import type { BlockRegistry } from "@/dsl";
 import type { StudioStore } from "@/lib/studio/studio-store";
+import type { SandboxRunMarks } from "../sandbox/sandbox-run-marks";
 import type { CanvasApi } from "../canvas/flow-canvas";
 
 /** The side panel's tabs. */
-export type SideTab = "inspector" | "problems" | "versions";
+export type SideTab = "inspector" | "problems" | "versions" | "sandbox";
 
 /** One side of a comparison: a saved version's text, or the draft on screen (live). */
 export type CompareSide = { label: string; text: string } | { label: string; draft: true };
@@ -36,6 +37,8 @@ export interface StudioContextValue {
   openCompare: (comparison: Comparison) => void;
   /** The canvas's imperative side (the palette's + button); null until the canvas mounted. */
   canvasApi: RefObject<CanvasApi | null>;
+  /** The results of the last draft run in a sandbox session, per step (the canvas shows them). */
+  sandboxRun: SandboxRunMarks;
 }
 
 const StudioContext = createContext<StudioContextValue | null>(null);

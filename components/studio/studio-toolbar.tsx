@@ -109,6 +109,15 @@ export function StudioToolbar({
       </Button>
       {!readOnly && <RunFlowButton workflowId={workflowId} screen={screen} />}
       {!readOnly && (
+        <Button
+          size="sm"
+          onClick={() => openTab("sandbox")}
+          title="Run the draft on screen in a sandbox session (mock systems only)"
+        >
+          Run in sandbox
+        </Button>
+      )}
+      {!readOnly && (
         <>
           <Button
             size="sm"

@@ -10,6 +10,7 @@ import {
   useMemo,
   useRef,
   useState,
+  useSyncExternalStore,
   type PointerEvent as ReactPointerEvent,
 } from "react";
 import { hasRole } from "@/lib/enums";
@@ -25,6 +26,8 @@ import { errorMessage } from "@/lib/trpc/errors";
 import type { RouterOutputs } from "@/lib/trpc/types";
 import { Alert } from "@/components/ui/alert";
 import { FlowCanvas, type CanvasApi } from "../canvas/flow-canvas";
+import { SandboxRunMarks } from "../sandbox/sandbox-run-marks";
+import { SandboxRunTracker } from "../sandbox/studio-sandbox-panel";
 import { usePersistedToggle } from "../shell/use-persisted-toggle";
 import { BlockPalette } from "./block-palette";
 import { StudioCompare } from "./compare-view";
@@ -85,6 +88,7 @@ function StudioLoaded({ workflow: wf }: { workflow: RouterOutputs["workflow"]["g
   const [paletteHidden, setPaletteHidden] = usePersistedToggle("trustflow.studio.palette.hidden");
   const [panelHidden, setPanelHidden] = usePersistedToggle("trustflow.studio.panel.hidden");
   const canvasApi = useRef<CanvasApi>(null);
+  const [sandboxRun] = useState(() => new SandboxRunMarks());
   const saver = useDraftSaver(store, wf.id, readOnly);
 
   useEffect(() => {
@@ -113,12 +117,14 @@ function StudioLoaded({ workflow: wf }: { workflow: RouterOutputs["workflow"]["g
       openTab,
       openCompare: setCompare,
       canvasApi,
+      sandboxRun,
     }),
-    [store, registry, wf.id, readOnly, saver.save, openTab],
+    [store, registry, wf.id, readOnly, saver.save, openTab, sandboxRun],
   );
 
   return (
     <StudioProvider value={context}>
+      <SandboxRunTracker />
       {/* The studio takes the whole area right of the navigation and below the header. */}
       <div className="fixed top-12 right-0 bottom-0 left-[var(--nav-w,13rem)] z-0 flex flex-col bg-zinc-50">
         <StudioToolbar
@@ -187,10 +193,17 @@ function StudioNotice({ saver }: { saver: DraftSaver }) {
  * change while typing) so that what the studio shell re-renders for does not re-render them.
  */
 const CanvasPane = memo(function CanvasPane() {
-  const { store, registry, readOnly, canvasApi } = useStudioContext();
+  const { store, registry, readOnly, canvasApi, sandboxRun } = useStudioContext();
+  const runMarks = useSyncExternalStore(sandboxRun.subscribe, sandboxRun.get, sandboxRun.get);
   return (
     <ReactFlowProvider>
-      <FlowCanvas store={store} registry={registry} readOnly={readOnly} apiRef={canvasApi} />
+      <FlowCanvas
+        store={store}
+        registry={registry}
+        readOnly={readOnly}
+        apiRef={canvasApi}
+        runMarks={runMarks}
+      />
     </ReactFlowProvider>
   );
 });

@@ -86,6 +86,18 @@ describe("stepStatusesAt", () => {
       notify: "pending",
     });
   });
+
+  it("shows a sandbox run's pinned steps as succeeded", () => {
+    seq = 300;
+    const events = [
+      ev("step.pinned", "fetch", 1, { fromRunId: null }),
+      ev("step.started", "write", 2),
+    ];
+    expect(stepStatusesAt(["fetch", "write"], events)).toEqual({
+      fetch: "succeeded",
+      write: "running",
+    });
+  });
 });
 
 describe("runStatusAt", () => {

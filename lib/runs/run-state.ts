@@ -87,6 +87,8 @@ const STATUS_OF_EVENT: Record<string, StepStatus | undefined> = {
   "step.skipped": "skipped",
   // A replay run's reused step: recorded as succeeded with the source run's output.
   "step.reused": "succeeded",
+  // A sandbox draft run's pinned step: recorded as succeeded with the pinned output.
+  "step.pinned": "succeeded",
 };
 
 /** The run's status after replaying `events` up to `upToSeq`. */

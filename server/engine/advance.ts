@@ -73,8 +73,11 @@ export class RunAdvance {
       });
     }
     // A halting trust gate under its minimum stops a fresh run before any step runs (a replay
-    // run starts with its reused steps recorded: fresh until its first advance).
-    const fresh = ctx.rows.size === 0 || (ctx.run.replay != null && ctx.run.startedAt === null);
+    // run starts with its reused steps recorded, a sandbox run with its pinned ones: fresh until
+    // its first advance).
+    const fresh =
+      ctx.rows.size === 0 ||
+      ((ctx.run.replay != null || ctx.run.sandboxSessionId != null) && ctx.run.startedAt === null);
     const halt = fresh ? trustHalt(ctx.ir) : null;
     if (halt) {
       ctx.event({ type: "run.trust_halted", key: "run.trust_halted", data: halt.detail ?? {} });

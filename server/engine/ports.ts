@@ -20,6 +20,9 @@ import type {
 } from "./types";
 import type { BreakerState } from "./breaker";
 import type { ErrorInfo } from "./errors";
+import type { AnswerRecorder } from "./recorded-answer";
+
+export type { AnswerRecorder } from "./recorded-answer";
 
 // ---------------------------------------------------------------------------------------------
 // Store
@@ -235,6 +238,11 @@ export interface RuntimeRequest {
   run: RunInfo;
   consentId: string | null;
   services: RuntimeServices;
+  /**
+   * Set for connector and agent steps (issue 16): a runtime reports each remote call's answer
+   * here (an agent's model calls); the engine records them with the attempt's outcome.
+   */
+  answers?: AnswerRecorder;
 }
 
 /**

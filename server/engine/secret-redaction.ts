@@ -63,7 +63,9 @@ export function redactCheckpoint(cp: Checkpoint, values: readonly string[]): Che
     {
       attempts: cp.attempts?.map((a) => [a.inputs, a.output, a.error] as const),
       start: cp.start?.inputs,
-      finish: cp.finish ? ([cp.finish.output, cp.finish.error] as const) : undefined,
+      finish: cp.finish
+        ? ([cp.finish.output, cp.finish.error, cp.finish.answer?.body] as const)
+        : undefined,
       tasks: cp.tasks?.map((t) => t.payload),
       deadLetters: cp.deadLetters?.map((d) => [d.inputs, d.error] as const),
       events: cp.events?.map((e) => e.data),
@@ -87,6 +89,7 @@ export function redactCheckpoint(cp: Checkpoint, values: readonly string[]): Che
     out.finish = { ...cp.finish };
     if ("output" in cp.finish) out.finish.output = r.finish[0];
     if ("error" in cp.finish) out.finish.error = r.finish[1];
+    if (cp.finish.answer) out.finish.answer = { ...cp.finish.answer, body: r.finish[2] };
   }
   if (cp.tasks && r.tasks) {
     const data = r.tasks;

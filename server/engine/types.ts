@@ -160,6 +160,17 @@ export interface AttemptFinish {
   finishedAt: number;
   durationMs?: number;
   retryAt?: number | null;
+  /**
+   * The answer a connector or model step's attempt got (issue 16), written with the finish
+   * (`recorded-answer.ts`); absent for other blocks and for parks.
+   */
+  answer?: RecordedAnswerData;
+}
+
+/** A connector's or a model's answer to one attempt, before the store caps it. */
+export interface RecordedAnswerData {
+  kind: "connector" | "model";
+  body: unknown;
 }
 
 /** Kinds of scheduled rows. */

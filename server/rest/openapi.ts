@@ -44,6 +44,10 @@ const TAGS = [
     description: "The approvals inbox and its decisions, under the four-eyes rule.",
   },
   { name: "Dead letters", description: "Steps that failed for good, and their reprocessing." },
+  {
+    name: "Trust",
+    description: "Trust scores earned from run history, with their uncertainty.",
+  },
 ];
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

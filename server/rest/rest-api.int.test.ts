@@ -30,6 +30,7 @@ import {
   ZReprocessRequested,
   ZRun,
   ZRunSummary,
+  ZTrustEntry,
   ZWorkflow,
   ZWorkflowSummary,
 } from "./schemas";
@@ -627,6 +628,27 @@ describe("dead letters", () => {
       await rest("GET", `/dead-letters/reprocess/${job.id}`, { token: tokens.ap1Read }),
     );
     expect(after.state).toBe("canary");
+  });
+});
+
+describe("trust", () => {
+  it("lists trust scores by kind with a read token; a bad kind is a field error", async () => {
+    for (const kind of ["block", "endpoint", "model", "flow"]) {
+      const listed = parse(
+        page(ZTrustEntry),
+        await rest("GET", `/trust?kind=${kind}`, { token: tokens.ownerRead }),
+      );
+      expect(listed.nextCursor).toBeNull();
+      for (const e of listed.items) expect(e.kind).toBe(kind);
+    }
+    const bad = expectProblem(
+      await rest("GET", "/trust?kind=planet&limit=0", { token: tokens.ownerRead }),
+      400,
+    );
+    expect(bad.errors?.map((e) => [e.in, e.field])).toEqual([
+      ["query", "kind"],
+      ["query", "limit"],
+    ]);
   });
 });
 

@@ -33,6 +33,7 @@ import { ZReplayInput } from "@/server/domain/replay/schemas";
 import { getRun, listRuns, startRun } from "@/server/domain/run/runs";
 import { ZListRunsInput, ZRunId, ZStartRunInput } from "@/server/domain/run/schemas";
 import { actorMay, type Actor, type Db } from "@/server/domain/types";
+import { listTrustPage } from "@/server/domain/trust/list-trust";
 import { flowSlug, getWorkflow, listWorkflows } from "@/server/domain/workflow/workflows";
 import { fieldErrors, type FieldError } from "./problem";
 import { defineRoute, RestInputError, type RestRoute } from "./route";
@@ -49,6 +50,8 @@ import {
   ZRun,
   ZRunSummary,
   ZStartRunBody,
+  ZTrustEntry,
+  ZTrustQuery,
   ZUuidPath,
   ZWorkflow,
   ZWorkflowRef,
@@ -418,6 +421,31 @@ export const ROUTES: readonly RestRoute[] = [
       return {
         body: await getReprocessJob(services, actor, domainInput(ZReprocessJobId, path, "path")),
       };
+    },
+  }),
+  defineRoute({
+    operationId: "listTrust",
+    method: "GET",
+    path: "/trust",
+    tag: "Trust",
+    summary: "List trust scores",
+    description:
+      "Earned trust scores of one `kind` of entity (block versions, connector endpoints, models or flow versions), lowest first: each with its credible interval, n (decayed attempts) and the inputs it is computed from. Below n = 20 it reads \"not enough data\" (`enoughData: false`) and the baseline stands in. A flow version's score is its lowest step's.",
+    role: "viewer",
+    scope: "read",
+    query: ZTrustQuery,
+    success: { status: 200, description: "A page of trust scores.", schema: page(ZTrustEntry) },
+    problems: [400],
+    async handle({ db, actor, query }) {
+      try {
+        return { body: await listTrustPage(db, actor, query, Date.now()) };
+      } catch (e) {
+        if (e instanceof AppError && e.details?.field === "cursor")
+          throw new RestInputError([
+            { in: "query", field: "cursor", pointer: "/cursor", detail: e.message },
+          ]);
+        throw e;
+      }
     },
   }),
 ];

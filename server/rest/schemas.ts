@@ -433,3 +433,65 @@ export const ZReprocessRequested = z
     approval: ZApproval.describe("The job's pending approval, bound to its plan hash."),
   })
   .meta({ id: "ReprocessRequest" });
+
+// ---------------------------------------------------------------------------------------------
+// Trust (issue 17)
+
+const ZUnit = z.number().min(0).max(1);
+
+/** One entity's earned trust score (`GET /trust`). */
+export const ZTrustEntry = z
+  .object({
+    kind: z.enum(["block", "endpoint", "model", "flow"]),
+    key: z
+      .string()
+      .describe(
+        "Block `id@version`, endpoint `system:block`, model name, or flow `workflowId@version`.",
+      ),
+    label: z.string(),
+    score: ZUnit.describe(
+      "The score decisions use: the posterior mean, or the baseline below n = 20.",
+    ),
+    posterior: ZUnit.describe("Posterior mean of the Beta model of success."),
+    interval: z
+      .object({ low: ZUnit, high: ZUnit, mass: ZUnit })
+      .describe("Credible interval of the posterior (`mass`, 0.9)."),
+    n: z.number().min(0).describe("Decayed number of attempts (runs, for a flow's own counts)."),
+    enoughData: z
+      .boolean()
+      .describe('False below n = 20: "not enough data", the baseline stands in.'),
+    baseline: ZUnit.describe("The block's `baselineTrust` (the prior's mean)."),
+    alpha: z.number(),
+    beta: z.number(),
+    inputs: z
+      .object({
+        successes: z.number(),
+        failures: z.number(),
+        slaMisses: z.number(),
+        retries: z.number(),
+        deadLetters: z.number(),
+        breakerTrips: z.number(),
+        policyViolations: z.number(),
+        findings: z.number(),
+      })
+      .describe("The decayed counts the score is computed from."),
+    asOf: ZEpochMs,
+    observations: z.number().int().describe("Observations folded in (undecayed)."),
+    lowest: z
+      .object({ key: z.string(), score: ZUnit, enoughData: z.boolean() })
+      .optional()
+      .describe("A flow's lowest step: its score's source."),
+    runs: z
+      .object({ n: z.number(), posterior: ZUnit })
+      .optional()
+      .describe("A flow version's own runs."),
+    why: z.string().describe("How the score is formed, in words."),
+  })
+  .meta({ id: "TrustScore" });
+
+/** `GET /trust`'s query. */
+export const ZTrustQuery = z.object({
+  kind: z.enum(["block", "endpoint", "model", "flow"]).default("block"),
+  limit: z.number().int().min(1).max(500).default(100),
+  cursor: z.string().min(1).max(600).optional().describe("The previous page's last `key`."),
+});

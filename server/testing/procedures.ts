@@ -87,6 +87,9 @@ function candidatesFor(
     return required ? each : [...optional, ...each];
   }
   switch (schema.type) {
+    case "null":
+      // A nullable field's null (e.g. detaching: `scriptedModelId: null`).
+      return [null];
     case "boolean":
       return [true, false];
     case "object": {

@@ -4,15 +4,20 @@ import { auditRouter } from "./routers/audit";
 import { deadLetterRouter } from "./routers/dead-letter";
 import { authRouter } from "./routers/auth";
 import { connectorRouter } from "./routers/connector";
+import { datasetRouter } from "./routers/dataset";
 import { egressRouter } from "./routers/egress";
+import { evalSuiteRouter } from "./routers/eval-suite";
+import { scriptedModelRouter } from "./routers/scripted-model";
 import { groupRouter } from "./routers/group";
 import { modelRouter } from "./routers/model";
 import { notificationRouter } from "./routers/notification";
 import { runRouter } from "./routers/run";
 import { sandboxRouter } from "./routers/sandbox";
+import { searchRouter } from "./routers/search";
 import { secretRouter } from "./routers/secret";
 import { tokenRouter } from "./routers/token";
 import { triggerRouter } from "./routers/trigger";
+import { trustRouter } from "./routers/trust";
 import { workflowRouter } from "./routers/workflow";
 import { workspaceRouter } from "./routers/workspace";
 
@@ -33,6 +38,11 @@ export const appRouter = router({
   deadLetter: deadLetterRouter,
   notification: notificationRouter,
   sandbox: sandboxRouter,
+  dataset: datasetRouter,
+  evalSuite: evalSuiteRouter,
+  scriptedModel: scriptedModelRouter,
+  search: searchRouter,
+  trust: trustRouter,
 });
 
 export type AppRouter = typeof appRouter;

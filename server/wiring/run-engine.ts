@@ -11,6 +11,7 @@ import {
   withConnectorRuntimes,
 } from "@/server/adapters/connectors/runtime";
 import type { EgressGuard } from "@/server/adapters/egress/guard";
+import { evalRoutePreference } from "@/server/domain/sandbox/evals-preference";
 import { createAgentRuntime } from "@/server/adapters/llm/agent-runtime";
 import { createPrismaAgentMemory } from "@/server/adapters/llm/prisma-memory";
 import { createPrismaUsageSink } from "@/server/adapters/llm/prisma-usage";
@@ -19,7 +20,7 @@ import type { Db } from "@/server/domain/types";
 import { compileFlowCached, serverRegistry } from "@/server/domain/workflow/compile-flow";
 import { NonRetryableError } from "@/server/engine/errors";
 import type { FlowResolver, RunStore, RuntimeRegistry } from "@/server/engine/ports";
-import { codeJsRuntime, type CodeSandbox } from "@/server/adapters/code/code-runtime";
+import { codeJsRuntime, stepSeed, type CodeSandbox } from "@/server/adapters/code/code-runtime";
 import {
   codePythonRuntime,
   type PythonSandbox,
@@ -92,6 +93,8 @@ export function serverRuntimes(
         agentRuntime = createAgentRuntime({
           memory: createPrismaAgentMemory(db),
           usageSink: createPrismaUsageSink(db),
+          // Suites that steer the router (issue 16): their best-evaluated model goes first.
+          routePreference: evalRoutePreference(db),
           logger: logger().child({ component: "agents" }),
           toolExecutor: createAgentToolExecutor({ registry: blockRegistry, runtimes: connectors }),
           flowChainOf: flowChainFromStore(runs),
@@ -114,8 +117,6 @@ export function serverRuntimes(
     }
     return agentRuntime;
   };
-  // code.js: QuickJS in the process's pool of sandbox threads (started on the first call).
-  const code = opts.code ? codeJsRuntime(opts.code) : undefined;
   // code.python: Pyodide in a separate, isolated process per call (a warm pool started on the
   // first call; disabled with a clear error where the machine refuses the isolation).
   const python = opts.python ? codePythonRuntime(opts.python) : undefined;
@@ -125,6 +126,20 @@ export function serverRuntimes(
     registry: blockRegistry,
     defaultSeed: DEFAULT_SANDBOX_SEED,
   });
+  // code.js: QuickJS in the process's pool of sandbox threads (started on the first call). In a
+  // sandbox run its `Math.random` is seeded from the session's seed and the step, and its
+  // `Date` fixed at the run's start: the same seed gives the same outputs.
+  const code = opts.code
+    ? codeJsRuntime(opts.code, async (req) => {
+        const target = await sandbox.targetOf(req.run);
+        if (!target) return null;
+        const run = await runs.getRun(req.run.id);
+        return {
+          seed: stepSeed(target.profile.seed, req.step.id, req.attempt),
+          nowMs: run?.startedAt ?? run?.createdAt ?? req.services.now(),
+        };
+      })
+    : undefined;
   return {
     get: (blockId) =>
       sandbox.route(

@@ -21,7 +21,7 @@ import {
   sessionTenant,
 } from "@/server/adapters/connectors/mock/sandbox";
 import { demoModelConfig } from "@/server/adapters/llm/config";
-import { createAgentRuntime } from "@/server/adapters/llm/agent-runtime";
+import { createAgentRuntime, type AgentRuntimeOptions } from "@/server/adapters/llm/agent-runtime";
 import { createPrismaUsageSink } from "@/server/adapters/llm/prisma-usage";
 import { createAgentToolExecutor, flowChainFromStore } from "@/server/domain/run/agent-wiring";
 import { openSessionProfile } from "@/server/domain/sandbox/sessions";
@@ -37,6 +37,8 @@ import type {
 } from "@/server/engine/ports";
 import { builtinRuntimes } from "@/server/engine/runtimes/registry";
 import { logger } from "@/server/logger";
+import { sessionDatasets } from "./datasets";
+import { sandboxAnswers } from "./sandbox-answers";
 
 /** Where a sandbox run's calls go: one mock tenant and how it starts. */
 export interface SandboxTarget {
@@ -69,6 +71,8 @@ export function sandboxRouting(
   db: Db,
   opts: { runs: RunStore; registry: () => BlockRegistry; defaultSeed: number },
 ): SandboxRouting {
+  const datasetOf = sessionDatasets(db);
+  const answers = sandboxAnswers(db);
   /** Sandboxed ancestors of runs (sub-flows, replays), remembered: a run's never changes. */
   const lineages = new Map<string, Lineage>();
 
@@ -118,9 +122,17 @@ export function sandboxRouting(
         },
       );
     }
+    // A session started from a dataset version: its records are written over the seed's.
+    const dataset = session.datasetRef
+      ? await datasetOf(workspaceId, session.datasetRef)
+      : undefined;
     return {
       tenant: sessionTenant(sessionId),
-      profile: { seed: session.seed, faults: session.faultProfile },
+      profile: {
+        seed: session.seed,
+        faults: session.faultProfile,
+        ...(dataset ? { dataset } : {}),
+      },
     };
   }
 
@@ -151,6 +163,9 @@ export function sandboxRouting(
   const connectorRuntime: BlockRuntime = {
     async execute(req: RuntimeRequest) {
       const target = await targetOrThrow(req.run);
+      // Answers copied from a run (`sandbox.fromRun`) come first; the rest go to the mocks.
+      const recorded = await answers.connector(req);
+      if (recorded) return recorded.output;
       const runtime = createConnectorRuntime({
         resolveConnector: resolveMock,
         breakers: null,
@@ -181,19 +196,25 @@ export function sandboxRouting(
             : sandboxBuiltins.get(blockId),
   };
   let agents: BlockRuntime | undefined;
+  const buildAgents = (extra: Partial<AgentRuntimeOptions> = {}) =>
+    createAgentRuntime({
+      models: [demoModelConfig()],
+      // No agent memory: a sandbox run must not leave context for the workspace's real runs.
+      usageSink: createPrismaUsageSink(db),
+      logger: logger().child({ component: "agents", sandbox: true }),
+      toolExecutor: createAgentToolExecutor({
+        registry: opts.registry,
+        runtimes: toolRuntimes,
+      }),
+      flowChainOf: flowChainFromStore(opts.runs),
+      ...extra,
+    }).blockRuntime();
   const agentRuntime: BlockRuntime = {
-    execute(req) {
-      agents ??= createAgentRuntime({
-        models: [demoModelConfig()],
-        // No agent memory: a sandbox run must not leave context for the workspace's real runs.
-        usageSink: createPrismaUsageSink(db),
-        logger: logger().child({ component: "agents", sandbox: true }),
-        toolExecutor: createAgentToolExecutor({
-          registry: opts.registry,
-          runtimes: toolRuntimes,
-        }),
-        flowChainOf: flowChainFromStore(opts.runs),
-      }).blockRuntime();
+    async execute(req) {
+      // A session with a scripted model: the demo model's endpoint in scripted mode answers.
+      const scripted = await answers.scriptedAgent(req, buildAgents);
+      if (scripted) return scripted.execute(req);
+      agents ??= buildAgents();
       return agents.execute(req);
     },
   };

@@ -58,6 +58,8 @@ import { workspaceSecretsLoader } from "@/server/domain/secret/secrets";
 import { fireDueSchedules } from "@/server/domain/trigger/schedules";
 import { WebhookCache } from "@/server/domain/trigger/webhook-cache";
 import type { SandboxDeps } from "@/server/domain/sandbox/ports";
+import type { DatasetDeps } from "@/server/domain/sandbox/dataset-ports";
+import { checkMockDataset, datasetDeps } from "./datasets";
 import type { Db } from "@/server/domain/types";
 import { Engine, type EngineOptions } from "@/server/engine/engine";
 import type { AuditSink, Clock, IdGen, MetricsSink, Random } from "@/server/engine/ports";
@@ -114,6 +116,8 @@ export interface Services extends TriggerDeps {
   reprocessing: ReprocessRunnerDeps & { logger: ReturnType<typeof logger> };
   /** Sandbox sessions: their mock state lives in the process's mock services. */
   sandbox: SandboxDeps;
+  /** Datasets of sandbox sessions: generated values, the secrets recorded rows lose. */
+  datasets: DatasetDeps;
 }
 
 /** The services built for each Prisma client (tRPC contexts built from a client alone). */
@@ -231,8 +235,14 @@ export function createServices(database: Database, config: ServicesConfig = {}):
       logger: logger().child({ component: "reprocess" }),
     },
     sandbox: {
-      mockState: { drop: (sessionId) => mockService().dropTenant(sessionTenant(sessionId)) },
+      mockState: {
+        drop: (sessionId) => mockService().dropTenant(sessionTenant(sessionId)),
+        checkDataset: checkMockDataset,
+        setFaults: (sessionId, profile) =>
+          mockService().setTenantFaults(sessionTenant(sessionId), profile),
+      },
     },
+    datasets: datasetDeps(db, () => connectors.vault, runs),
   };
   byClient.set(db, services);
   return services;

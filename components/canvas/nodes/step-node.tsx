@@ -4,9 +4,19 @@ import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
 import { memo } from "react";
 import type { StepNodeData } from "@/lib/studio/flow-graph";
 import { NODE_HEIGHT, NODE_WIDTH } from "@/lib/studio/layout";
+import type { StepRunMark } from "@/components/sandbox/sandbox-run-marks";
 import { KIND_STYLE } from "../kind-style";
 
-export type StepNode = Node<StepNodeData, "step">;
+/** A step's data, with its result in the studio's last sandbox run (if any). */
+export type StepNode = Node<StepNodeData & { run?: StepRunMark }, "step">;
+
+const RUN_MARK: Record<string, string> = {
+  succeeded: "bg-emerald-600 text-white",
+  failed: "bg-red-600 text-white",
+  running: "bg-sky-600 text-white",
+  waiting: "bg-amber-400 text-zinc-900",
+  skipped: "bg-zinc-300 text-zinc-800",
+};
 
 const CHANGE_RING: Record<NonNullable<StepNodeData["change"]>, string> = {
   added: "ring-2 ring-emerald-500 bg-emerald-50",
@@ -27,6 +37,7 @@ function StepNodeView({ data, selected }: NodeProps<StepNode>) {
       } ${data.change ? CHANGE_RING[data.change] : ""}`}
       data-step={data.stepId}
       data-change={data.change}
+      data-run-status={data.run?.status}
     >
       <Handle type="target" position={Position.Top} className="!size-2.5 !bg-zinc-400" />
       <div className="flex items-center gap-2">
@@ -76,6 +87,15 @@ function StepNodeView({ data, selected }: NodeProps<StepNode>) {
         {data.blockLabel}
       </div>
       <div className="flex items-center gap-2 text-[10px] text-zinc-600">
+        {data.run && (
+          <span
+            className={`rounded px-1 font-semibold ${RUN_MARK[data.run.status] ?? "bg-zinc-200 text-zinc-800"}`}
+            title="Result in the last sandbox run"
+            data-testid="node-run-status"
+          >
+            {data.run.pinned ? `pinned · ${data.run.status}` : data.run.status}
+          </span>
+        )}
         <span className="rounded bg-zinc-100 px-1 font-semibold text-zinc-700" title="SLA tier">
           {data.sla}
         </span>

@@ -7,7 +7,13 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { NonRetryableError } from "@/server/engine/errors";
 import type { RuntimeRequest } from "@/server/engine/ports";
-import { codeJsRuntime, createCodeSandbox, type CodeAnswer, type CodeTask } from "./code-runtime";
+import {
+  codeJsRuntime,
+  createCodeSandbox,
+  stepSeed,
+  type CodeAnswer,
+  type CodeTask,
+} from "./code-runtime";
 
 const sandbox = createCodeSandbox({ maxThreads: 1 });
 const HANG_WORKER = path.join(__dirname, "testing", "hang-worker.mjs");
@@ -233,5 +239,55 @@ describe("code.js: the block runtime", () => {
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NonRetryableError);
     expect((err as Error).message).toMatch(/deadline/);
+  });
+
+  it("in a sandbox run, seeds Math.random from the session's seed and the step, and fixes Date", async () => {
+    const startedAt = Date.UTC(2026, 11, 6, 2, 0, 0);
+    const sandboxReq = (stepId: string, attempt = 1) =>
+      ({
+        inputs: {
+          source: "[Math.random(), Math.random(), Date.now(), new Date().toISOString()]",
+        },
+        step: { id: stepId },
+        attempt,
+        signal: new AbortController().signal,
+      }) as unknown as RuntimeRequest;
+    // As the server wires it: the session's seed (null outside a sandbox run) mixed with the step.
+    const seeded = (sessionSeed: number | null) =>
+      codeJsRuntime(
+        () => sandbox,
+        async (r) =>
+          sessionSeed === null
+            ? null
+            : { seed: stepSeed(sessionSeed, r.step.id, r.attempt), nowMs: startedAt },
+      );
+    const out = async (sessionSeed: number | null, stepId: string) =>
+      ((await seeded(sessionSeed).execute(sandboxReq(stepId))) as { result: unknown[] }).result;
+
+    const a = await out(7, "dice");
+    // Another run (another runtime, another thread call) with the same seed: byte-identical.
+    expect(JSON.stringify(await out(7, "dice"))).toBe(JSON.stringify(a));
+    expect(a.slice(2)).toEqual([startedAt, "2026-12-06T02:00:00.000Z"]);
+    expect(a[0]).not.toBe(a[1]);
+    // Another seed, or another step of the same run, draws other numbers.
+    expect((await out(8, "dice"))[0]).not.toBe(a[0]);
+    expect((await out(7, "dice2"))[0]).not.toBe(a[0]);
+    // Outside a sandbox run: the real clock, unseeded.
+    const before = Date.now();
+    const real = await out(null, "dice");
+    expect(real[2]).toBeGreaterThanOrEqual(before);
+    expect(real[0]).not.toBe(a[0]);
+  });
+
+  it("derives a step's seed from the session's seed, the step and the attempt only", () => {
+    expect(stepSeed(20261122, "total", 1)).toBe(stepSeed(20261122, "total", 1));
+    const seeds = new Set([
+      stepSeed(20261122, "total", 1),
+      stepSeed(20261123, "total", 1),
+      stepSeed(20261122, "total[1]", 1),
+      stepSeed(20261122, "total", 2),
+    ]);
+    expect(seeds.size).toBe(4);
+    for (const s of seeds) expect(Number.isInteger(s) && s >= 0 && s < 2 ** 32).toBe(true);
   });
 });

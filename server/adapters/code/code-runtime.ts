@@ -146,8 +146,37 @@ export function createCodeSandbox(opts: CodeSandboxOptions = {}): CodeSandbox {
 /** What every code block's call carries (each sandbox adds its own fields). */
 export type CodeCall = Pick<
   CodeTask,
-  "source" | "inputsJson" | "timeoutMs" | "memoryBytes" | "maxOutputBytes"
+  "source" | "inputsJson" | "timeoutMs" | "memoryBytes" | "maxOutputBytes" | "seed" | "nowMs"
 >;
+
+/**
+ * A sandbox run's determinism for a code step (issue 16 item 5): the seed of its `Math.random`
+ * and the fixed time its `Date` and `Date.now()` answer.
+ */
+export interface CodeDeterminism {
+  seed: number;
+  nowMs: number;
+}
+
+/**
+ * The determinism of a step's call: for a run in a sandbox session (or of a `sandbox: true`
+ * flow) its seed and fixed time, null for an ordinary run (the real clock and randomness).
+ */
+export type CodeDeterminismOf = (req: RuntimeRequest) => Promise<CodeDeterminism | null>;
+
+/**
+ * The seed of one step's `Math.random` in a sandbox run: the session's seed mixed with the step's
+ * id (fan-out children `step[2]` have their own) and attempt, never the run's id, so that the
+ * same session seed gives the same numbers in every run (FNV-1a, 32 bits).
+ */
+export function stepSeed(sessionSeed: number, stepId: string, attempt: number): number {
+  let h = 0x811c9dc5;
+  for (const ch of `${sessionSeed >>> 0}\u0000${stepId}\u0000${attempt}`) {
+    h ^= ch.codePointAt(0)!;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
 
 /**
  * A code block's runtime (`code.js`, `code.python`): the step's inputs become a {@link CodeCall}
@@ -158,6 +187,7 @@ export type CodeCall = Pick<
 export function codeBlockRuntime(
   run: (call: CodeCall, signal: AbortSignal) => Promise<CodeAnswer>,
   deadlineGraceMs: number,
+  determinismOf?: CodeDeterminismOf,
 ): BlockRuntime {
   return {
     deadlineGraceMs,
@@ -168,6 +198,7 @@ export function codeBlockRuntime(
         timeoutMs?: number;
         memoryMb?: number;
       };
+      const fixed = determinismOf ? await determinismOf(req) : null;
       const answer = await run(
         {
           source: i.source,
@@ -175,6 +206,7 @@ export function codeBlockRuntime(
           timeoutMs: i.timeoutMs ?? 5000,
           memoryBytes: (i.memoryMb ?? 128) * 1024 * 1024,
           maxOutputBytes: MAX_OUTPUT_CHARS,
+          ...(fixed ? { seed: fixed.seed, nowMs: fixed.nowMs } : {}),
         },
         req.signal,
       );
@@ -190,11 +222,16 @@ export function codeBlockRuntime(
 
 /**
  * The `code.js` block runtime on `sandbox`. The sandbox answers a runaway call itself
- * (interrupt, then the watchdog), with room for a cold thread's module load.
+ * (interrupt, then the watchdog), with room for a cold thread's module load. With
+ * `determinismOf`, a sandbox run's code gets a seeded `Math.random` and a fixed `Date`.
  */
-export function codeJsRuntime(sandbox: () => CodeSandbox): BlockRuntime {
+export function codeJsRuntime(
+  sandbox: () => CodeSandbox,
+  determinismOf?: CodeDeterminismOf,
+): BlockRuntime {
   return codeBlockRuntime(
     (call, signal) => sandbox().run({ ...call, stackBytes: STACK_BYTES }, signal),
     GRACE_MS + 2000,
+    determinismOf,
   );
 }

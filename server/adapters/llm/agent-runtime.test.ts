@@ -280,6 +280,37 @@ describe("routing and fallbacks", () => {
     expect(fake.requests.map((q) => q.body.model)).toEqual(["a", "c"]);
   });
 
+  it("tries first the model an evaluation recommends for the block, unless the step routes", async () => {
+    const asked: Array<{ workspaceId: string; blockId: string }> = [];
+    const routePreference = {
+      preferredModel: async (q: { workspaceId: string; blockId: string }) => {
+        asked.push(q);
+        return { model: "b", detail: "eval run e: pass^n 1" };
+      },
+    };
+    const rt = runtime({ models: [model("a"), model("b")], routePreference });
+    fake.enqueueFor("b", answer({ label: "billing", confidence: 0.9 }));
+    const preferred = await rt.execute(exec("agent.classify", classifyInputs));
+    expect(preferred.usage.model).toBe("b");
+    expect(preferred.decisions).toContainEqual(
+      expect.objectContaining({ type: "route", model: "b", evaluated: "eval run e: pass^n 1" }),
+    );
+    expect(asked).toEqual([{ workspaceId: "ws-1", blockId: "agent.classify" }]);
+    // The step's own route wins over the recommendation.
+    fake.enqueueFor("a", answer({ label: "billing", confidence: 0.9 }));
+    const routed = await rt.execute(
+      exec("agent.classify", classifyInputs, { model: { route: "a", fallback: [] } }),
+    );
+    expect(routed.usage.model).toBe("a");
+    // A failing lookup costs only the hint.
+    const broken = runtime({
+      models: [model("a"), model("b")],
+      routePreference: { preferredModel: () => Promise.reject(new Error("db down")) },
+    });
+    fake.enqueueFor("a", answer({ label: "billing", confidence: 0.9 }));
+    expect((await broken.execute(exec("agent.classify", classifyInputs))).usage.model).toBe("a");
+  });
+
   it("a 429 with Retry-After becomes RetryAfterError when no model is left", async () => {
     fake.enqueue({ kind: "error", status: 429, headers: { "retry-after": "7" } });
     const err = await runtime()

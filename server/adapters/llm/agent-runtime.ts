@@ -23,6 +23,7 @@ import { toBlockExecution } from "@/server/adapters/connectors/execution";
 import type {
   AgentExecution,
   AgentMemoryPort,
+  AgentRoutePreference,
   AgentToolExecutor,
   AgentUsageSink,
   PiiPolicy,
@@ -32,6 +33,7 @@ import type { BlockRuntime, RunInfo, RuntimeRequest } from "@/server/engine/port
 import { budgetsFor, createInMemoryUsageSink, type UsageTotals } from "./agent-budgets";
 import { createPiiGuard } from "./agent-pii";
 import { createClientCache } from "./chat-client";
+import { MEMORY_MESSAGE_PREFIX } from "./demo-model/scripted-hash";
 import { loadModels, MODELS_FILE, type ModelConfig } from "./config";
 import { converse } from "./conversation";
 import { firstAnswer, noCandidateError, type Tried } from "./failover";
@@ -62,6 +64,8 @@ export interface AgentRuntimeOptions {
   pii?: PiiPolicy;
   /** Monthly (UTC calendar month) budget of a workspace, USD; undefined: none. */
   workspaceBudgetUsd?: (workspaceId: string) => number | undefined | Promise<number | undefined>;
+  /** Evaluation suites' recommended model per block (the router tries it first). */
+  routePreference?: AgentRoutePreference;
   /** Characters of memory injected into a prompt. Default 2 000. */
   memoryMaxChars?: number;
   /** Store each answer as `context` memory of the flow. Default true when `memory` is set. */
@@ -151,7 +155,7 @@ export function createAgentRuntime(opts: AgentRuntimeOptions = {}): AgentRuntime
         ? [
             {
               role: "system" as const,
-              content: `What this flow remembers (most relevant first):\n${memoryText}`,
+              content: `${MEMORY_MESSAGE_PREFIX}${memoryText}`,
             },
           ]
         : []),
@@ -165,7 +169,14 @@ export function createAgentRuntime(opts: AgentRuntimeOptions = {}): AgentRuntime
       workspaceBudgetUsd: opts.workspaceBudgetUsd,
       clock,
     });
+    // An evaluation's recommendation for this block; a failed lookup only costs the hint.
+    const evaluated = opts.routePreference
+      ? await opts.routePreference
+          .preferredModel({ workspaceId: exec.workspaceId, blockId: block.id })
+          .catch(() => null)
+      : null;
     const plan = router.plan({
+      ...(evaluated ? { evaluated } : {}),
       task: prompt.task,
       promptChars: messages.reduce((n, m) => n + String(m.content).length, 0),
       schemaChars: JSON.stringify(prompt.answerSchema).length,
@@ -216,6 +227,11 @@ export function createAgentRuntime(opts: AgentRuntimeOptions = {}): AgentRuntime
         model: model.name,
         tried,
         skipped: plan.skipped,
+        ...(evaluated &&
+        plan.candidates[0]?.reason === "evaluated" &&
+        model.name === evaluated.model
+          ? { evaluated: evaluated.detail }
+          : {}),
       });
 
       // 6. Output guard, memory.
@@ -265,6 +281,8 @@ export function createAgentRuntime(opts: AgentRuntimeOptions = {}): AgentRuntime
         async execute(req: RuntimeRequest) {
           const chain = opts.flowChainOf ? await opts.flowChainOf(req.run) : undefined;
           const result = await execute(toExecution(req, chain));
+          // The recorded answer's usage (issue 16); the model calls were reported as they came.
+          req.answers?.add({ usage: result.usage });
           return result.output;
         },
       };

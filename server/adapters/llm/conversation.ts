@@ -12,6 +12,7 @@ import type { PiiGuard } from "./agent-pii";
 import { settleAnswer } from "./answer-check";
 import { chatOnce, type ChatRequest, type ChatResponse } from "./chat-client";
 import type { ModelConfig } from "./config";
+import { promptHashOf } from "./demo-model/scripted-hash";
 import type { AgentDecision } from "./ports";
 import { costUsd, type BudgetState } from "./router";
 import type { TaskPrompt } from "./tasks";
@@ -62,6 +63,8 @@ export async function converse(c: Conversation): Promise<Record<string, unknown>
   const call = async (toolChoice?: "auto" | "none"): Promise<ChatResponse> => {
     // Later calls of the same attempt (tool rounds, the repair request) must fit the budgets too.
     if (calls++ > 0) checkBudget(m, messages, c.budgets, c.totals);
+    // Recorded with the attempt (issue 16): a sandbox session replays it by prompt hash.
+    const hash = c.exec.request?.answers ? promptHashOf(messages) : undefined;
     const r = await chatOnce(
       c.client,
       m,
@@ -76,6 +79,15 @@ export async function converse(c: Conversation): Promise<Record<string, unknown>
     c.totals.tokensIn += r.tokensIn;
     c.totals.tokensOut += r.tokensOut;
     c.totals.costUsd += costUsd(m, r.tokensIn, r.tokensOut);
+    if (hash) {
+      c.exec.request?.answers?.add({
+        promptHash: hash,
+        model: m.model,
+        content: r.content,
+        tokensIn: r.tokensIn,
+        tokensOut: r.tokensOut,
+      });
+    }
     return r;
   };
 

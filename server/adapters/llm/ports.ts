@@ -16,6 +16,8 @@ export type AgentDecision =
       model: string;
       tried: Array<{ model: string; outcome: string }>;
       skipped: Array<{ model: string; reason: string; detail: string }>;
+      /** Set when the model answered as an evaluation suite's recommendation: which and why. */
+      evaluated?: string;
     }
   | { type: "repair"; stage: "structural" | "request"; changes: string[]; errors?: string[] }
   | { type: "tools"; calls: number; limit: number; limitReached: boolean }

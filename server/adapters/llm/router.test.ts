@@ -182,3 +182,31 @@ describe("budgets", () => {
     expect(plan.budgetExceeded!.cheapestUsd).toBeCloseTo(estimateCostUsd(small, 1000));
   });
 });
+
+describe("an evaluation's recommended route", () => {
+  const router = createModelRouter({ models });
+  const req = { task: "classification" as const, promptChars: 400, schemaChars: 100 };
+  const evaluated = { model: "large", detail: "eval run e of suite s: pass^n 1" };
+
+  it("goes first when the step names no route and no preference", () => {
+    const plan = router.plan({ ...req, evaluated });
+    expect(names(plan)).toEqual(["large", "small", "mid"]);
+    expect(plan.candidates[0]!.reason).toBe("evaluated");
+  });
+
+  it("yields to the step's own route or preference, and to capability", () => {
+    expect(names(router.plan({ ...req, evaluated, step: { route: "mid" } }))[0]).toBe("mid");
+    expect(names(router.plan({ ...req, evaluated, step: { preference: "cost" } }))[0]).toBe(
+      "small",
+    );
+    // A model that cannot do the task, or is not configured, changes nothing.
+    expect(names(router.plan({ ...req, evaluated: { model: "drafter", detail: "" } }))).toEqual([
+      "small",
+      "mid",
+      "large",
+    ]);
+    expect(names(router.plan({ ...req, evaluated: { model: "gone", detail: "" } }))[0]).toBe(
+      "small",
+    );
+  });
+});

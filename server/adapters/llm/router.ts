@@ -7,6 +7,8 @@
  * Order of the plan:
  * 1. the primary model:
  *    - `model.route` naming a configured model picks it;
+ *    - otherwise, without a `preference`, the model an evaluation suite recommends for the block
+ *      ({@link RouteRequest.evaluated}), when it is configured and capable of the task;
  *    - otherwise the task type (`model.route` naming a task type overrides the block's) selects
  *      the capable models, ranked by `preference` (cost: cheapest estimate first; latency: small
  *      tier first, then cheapest; quality: large tier first, then most expensive), or without a
@@ -64,6 +66,11 @@ export interface RouteRequest {
     preference?: "cost" | "latency" | "quality";
   };
   budgets?: BudgetState[];
+  /**
+   * The model an evaluation suite's results recommend for this block (see
+   * `AgentRoutePreference`): tried first when the step names no model route and no preference.
+   */
+  evaluated?: { model: string; detail: string };
 }
 
 export interface Candidate {
@@ -71,7 +78,7 @@ export interface Candidate {
   /** Worst-case cost of one call, USD. */
   estimatedUsd: number;
   /** Why it is in the plan. */
-  reason: "route" | "preferred" | "fallback" | "compatible";
+  reason: "route" | "evaluated" | "preferred" | "fallback" | "compatible";
 }
 
 export interface Skipped {
@@ -179,7 +186,12 @@ export function createModelRouter(opts: RouterOptions): ModelRouter {
       const add = (m: ModelConfig, reason: Candidate["reason"]) => {
         if (!ordered.some((o) => o.m.name === m.name)) ordered.push({ m, reason });
       };
+      const evaluated =
+        !routeModel && !req.step?.preference && req.evaluated
+          ? capable.find((m) => m.name === req.evaluated!.model)
+          : undefined;
       if (routeModel) add(routeModel, "route");
+      else if (evaluated) add(evaluated, "evaluated");
       else if (ranked[0]) add(ranked[0], "preferred");
       for (const name of req.step?.fallback ?? []) {
         const m = byName.get(name);

@@ -5,6 +5,7 @@
  * together in the order PostgreSQL needs (a CTE reads only those before it).
  */
 import type { Checkpoint } from "@/server/engine/ports";
+import { capAnswer } from "@/server/engine/recorded-answer";
 import type {
   AttemptFinish,
   AttemptRecord,
@@ -133,6 +134,27 @@ export function finishAttempt(s: Statement, f: AttemptFinish, merged?: AttemptKe
   if (!merged)
     s.ctes.push(`old_finish AS (SELECT ${ATTEMPT_COLS} FROM "StepAttempt"
         WHERE "runId" = ${s.run}::uuid AND "stepId" = ${step} AND "attempt" = ${attempt}::int)`);
+}
+
+/**
+ * The finished attempt's recorded answer (issue 16), capped at 256 KB: inserted with the row
+ * this statement finished (`upd_finish`, or `ins_start` when start and finish were merged),
+ * nothing when another worker's result won.
+ */
+export function insertAnswer(s: Statement, f: AttemptFinish, merged: boolean): void {
+  if (!f.answer || f.status === "waiting") return;
+  const capped = capAnswer(f.answer.body);
+  const from = merged
+    ? `(SELECT "runId", "stepId", "attempt", "blockId" FROM ins_start
+         UNION ALL SELECT "runId", "stepId", "attempt", "blockId" FROM upd_finish)`
+    : `(SELECT "runId", "stepId", "attempt", "blockId" FROM upd_finish)`;
+  s.ctes.push(`ins_answer AS (
+        INSERT INTO "RecordedAnswer" ("runId", "stepId", "attempt", "kind", "blockId", "answer", "bytes", "truncated", "createdAt")
+        SELECT f."runId"::uuid, f."stepId", f."attempt", ${s.add(f.answer.kind)}, f."blockId",
+          ${s.add(json(capped.answer))}::jsonb, ${s.add(capped.bytes)}::int, ${s.add(capped.truncated)}::boolean,
+          ${ts(s.add(f.finishedAt))}
+        FROM ${from} f
+        ON CONFLICT ("runId", "stepId", "attempt") DO NOTHING)`);
 }
 
 /** New tasks (retries, timers); an id already there is ignored. */

@@ -9,6 +9,7 @@ import type { RunStatus } from "@/server/engine/types";
 import {
   consumeTasks,
   finishAttempt,
+  insertAnswer,
   insertDeadLetters,
   insertStepLog,
   insertTasks,
@@ -76,6 +77,7 @@ export function checkpointStatement(
   let startKey: AttemptKey | undefined;
   if (cp.start) startKey = startAttempt(s, cp.start, merged ? cp.finish : undefined);
   if (cp.finish) finishAttempt(s, cp.finish, merged ? startKey : undefined);
+  if (cp.finish?.answer) insertAnswer(s, cp.finish, merged);
   const newTasks = cp.tasks ?? [];
   if (newTasks.length) insertTasks(s, newTasks);
   if (cp.consumeTasks?.length) consumeTasks(s);

@@ -190,3 +190,15 @@ export interface AgentDeps {
   memory(db: Db | Tx): AgentMemoryStore;
   usage(db: Db | Tx): AgentUsageStore;
 }
+
+/**
+ * What evaluation suites recommend for an agent block (`server/domain/sandbox/evals-preference.ts`):
+ * the configured model the router tries first when the step names neither a model route nor a
+ * preference. Null: no recommendation (the router ranks as usual).
+ */
+export interface AgentRoutePreference {
+  preferredModel(q: {
+    workspaceId: string;
+    blockId: string;
+  }): Promise<{ model: string; detail: string } | null>;
+}

@@ -21,6 +21,9 @@ export const AUDIT_SUBJECT_TYPES = [
   { type: "dead-letter", label: "Dead letter" },
   { type: "reprocess-job", label: "Reprocess job" },
   { type: "sandbox_session", label: "Sandbox session" },
+  { type: "eval_suite", label: "Evaluation suite" },
+  { type: "dataset", label: "Dataset" },
+  { type: "scripted_model", label: "Scripted model" },
 ] as const;
 
 export type AuditSubjectType = (typeof AUDIT_SUBJECT_TYPES)[number]["type"];

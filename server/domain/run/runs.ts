@@ -4,6 +4,7 @@
  */
 import type { z } from "zod";
 import { offsetToPosition } from "@/dsl";
+import { pinCheckpoint, pinsForFlow } from "@/server/engine/pins";
 import { DRAFT_VERSION, isDraftRun } from "@/server/engine/run-kind";
 import { validatorFor } from "@/server/engine/runtimes/support";
 import { isTerminalRun, type RunStatus } from "@/server/engine/types";
@@ -13,6 +14,7 @@ import type { ApprovalDeps } from "../approval/ports";
 import { AppError, notFound } from "../errors";
 import { workspaceDirectory } from "../group/workspace-directory";
 import { runLineage } from "../replay/lineage";
+import { pinnedOutputs } from "../sandbox/pins";
 import { sessionForRun } from "../sandbox/sessions";
 import type { Actor, Db } from "../types";
 import { compileFlow } from "../workflow/compile-flow";
@@ -111,6 +113,16 @@ async function startAdmittedRun(
   const sandboxSessionId = input.sandboxSessionId
     ? await sessionForRun(db, actor, input.sandboxSessionId)
     : null;
+  if (input.usePins && !isDraftRun({ version })) {
+    throw new AppError("INVALID_INPUT", {
+      message: "Pinned outputs apply only to draft runs: run the draft, not a saved version.",
+      details: { field: "usePins" },
+    });
+  }
+  // Pinned outputs (issue 16): only for a draft run in a session; steps the draft no longer has
+  // are ignored.
+  const pins =
+    input.usePins && sandboxSessionId ? pinsForFlow(ir, await pinnedOutputs(db, actor, wf.id)) : [];
   await deps.admission.assertActiveRunCapacity(deps.runs, actor.workspaceId);
   const run = await deps.transactor.transaction(async (tx) => {
     const { run } = await tx.runs.createRun({
@@ -126,6 +138,13 @@ async function startAdmittedRun(
       sandboxSessionId,
       now: Date.now(),
     });
+    // The pinned steps are recorded with the run, before any worker can claim it.
+    if (pins.length)
+      await tx.runs.commit(
+        run.id,
+        null,
+        pinCheckpoint({ id: run.id, sandboxSessionId }, ir, pins, Date.now()),
+      );
     await tx.audit.append(actor, {
       action: "run.start",
       subjectType: "run",
@@ -138,6 +157,7 @@ async function startAdmittedRun(
         draft: isDraftRun({ version }),
         ...(input.dsl !== undefined ? { source: "editor" } : {}),
         ...(sandboxSessionId ? { sandboxSessionId } : {}),
+        ...(pins.length ? { pinned: pins.map((p) => p.stepId) } : {}),
       },
     });
     return run;

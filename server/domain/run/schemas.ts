@@ -20,10 +20,19 @@ export const ZStartRunInput = z
     inputs: z.record(z.string().max(200), z.unknown()).default({}),
     /** Runs inside this sandbox session (open, of the workspace, shared with the caller). */
     sandboxSessionId: z.uuid("Not a sandbox session id.").optional(),
+    /**
+     * A draft run in a sandbox session: record the caller's pinned step outputs of this flow
+     * (`sandbox.pins`) as the steps' results instead of executing them.
+     */
+    usePins: z.boolean().optional(),
   })
   .refine((i) => !(i.version && (i.draft || i.dsl !== undefined)), {
     message: "Run either a saved version or the draft, not both.",
     path: ["version"],
+  })
+  .refine((i) => !i.usePins || i.sandboxSessionId !== undefined, {
+    message: "Pinned outputs apply only to draft runs in a sandbox session.",
+    path: ["usePins"],
   });
 
 export const ZListRunsInput = z

@@ -76,6 +76,11 @@ export const ZCreateSessionInput = z.object({
     .min(60_000, "A session lives at least one minute.")
     .max(MAX_SESSION_TTL_MS, "A session lives at most 7 days.")
     .default(DEFAULT_SESSION_TTL_MS),
+  /**
+   * A dataset version (its id) whose rows are written over the seeded mock state of the
+   * session (`server/adapters/connectors/mock/dataset-state.ts`); kept as `datasetRef`.
+   */
+  datasetVersionId: z.uuid("Not a dataset version id.").optional(),
 });
 export type CreateSessionInput = z.input<typeof ZCreateSessionInput>;
 

@@ -10,6 +10,7 @@
 import { appendAudit } from "../audit/ledger";
 import { AppError, notFound } from "../errors";
 import { hasRole, type Actor, type Db } from "../types";
+import { loadDatasetVersion } from "./datasets";
 import type { SandboxDeps } from "./ports";
 import {
   OPEN_SESSIONS_PER_WORKSPACE,
@@ -119,6 +120,33 @@ async function checkMembers(db: Db, workspaceId: string, shared: SharedWith): Pr
   }
 }
 
+/**
+ * The `datasetRef` of a session started from a dataset version: the version's id, once it is
+ * known to be the workspace's and its rows to be mock records.
+ */
+async function checkSessionDataset(
+  db: Db,
+  deps: SandboxDeps,
+  workspaceId: string,
+  versionId: string,
+): Promise<string> {
+  const version = await loadDatasetVersion(db, workspaceId, versionId);
+  if (!version) {
+    throw new AppError("NOT_FOUND", {
+      message: "Dataset version was not found in this workspace.",
+      details: { field: "datasetVersionId" },
+    });
+  }
+  const problem = deps.mockState.checkDataset?.(version.rows) ?? null;
+  if (problem) {
+    throw new AppError("INVALID_INPUT", {
+      message: `Version ${version.version} cannot seed the mocks: ${problem} Rows name a "system" (crm, billing, clm), a "type" (its collection) and the record.`,
+      details: { field: "datasetVersionId" },
+    });
+  }
+  return version.id;
+}
+
 /** Creates a session (editor). */
 export async function createSession(
   db: Db,
@@ -129,6 +157,9 @@ export async function createSession(
   requireEditor(actor);
   const input = ZCreateSessionInput.parse(raw);
   await checkMembers(db, actor.workspaceId, input.sharedWith);
+  const datasetRef = input.datasetVersionId
+    ? await checkSessionDataset(db, deps, actor.workspaceId, input.datasetVersionId)
+    : null;
   const now = deps.now?.() ?? Date.now();
   await sweepExpiredSessions(db, deps);
   const row = await db.$transaction(async (tx) => {
@@ -149,6 +180,7 @@ export async function createSession(
         sharedWith: input.sharedWith,
         seed: input.seed,
         faultProfile: input.faultProfile,
+        datasetRef,
         expiresAt: new Date(now + input.ttlMs),
         createdAt: new Date(now),
       },
@@ -162,6 +194,7 @@ export async function createSession(
         seed: input.seed,
         faultProfile: input.faultProfile,
         sharedWith: input.sharedWith,
+        ...(datasetRef ? { datasetRef } : {}),
         expiresAt: created.expiresAt.toISOString(),
       },
     });
@@ -315,19 +348,20 @@ export async function sessionForRun(
 }
 
 /**
- * The seed and fault profile of an open session of the workspace (the run wiring reads it for
- * every sandboxed call), or null when it is closed, expired or not the workspace's.
+ * The seed, fault profile and dataset version (`datasetRef`) of an open session of the
+ * workspace (the run wiring reads it for every sandboxed call), or null when it is closed,
+ * expired or not the workspace's.
  */
 export async function openSessionProfile(
   db: Db,
   workspaceId: string,
   sessionId: string,
   now = Date.now(),
-): Promise<{ seed: number; faultProfile: FaultProfile } | null> {
+): Promise<{ seed: number; faultProfile: FaultProfile; datasetRef: string | null } | null> {
   const row = await db.sandboxSession.findFirst({
     where: { id: sessionId, workspaceId },
-    select: { seed: true, faultProfile: true, closedAt: true, expiresAt: true },
+    select: { seed: true, faultProfile: true, datasetRef: true, closedAt: true, expiresAt: true },
   });
   if (!row || row.closedAt || row.expiresAt.getTime() <= now) return null;
-  return { seed: row.seed, faultProfile: profileOf(row.faultProfile) };
+  return { seed: row.seed, faultProfile: profileOf(row.faultProfile), datasetRef: row.datasetRef };
 }

@@ -5,6 +5,7 @@ import {
   type CompileResult,
   type FlowDirectory,
   type FlowIR,
+  type TrustProvider,
 } from "@/dsl";
 
 let primitives: BlockRegistry | undefined;
@@ -23,13 +24,46 @@ export function serverRegistry(): BlockRegistry {
  */
 export function compileFlow(
   text: string,
-  opts: { workspaceBlocks?: BlockRegistry; directory?: FlowDirectory } = {},
+  opts: {
+    workspaceBlocks?: BlockRegistry;
+    directory?: FlowDirectory;
+    earnedTrust?: TrustProvider;
+  } = {},
 ): CompileResult {
-  return compile(text, {
+  const options = {
     registry: opts.workspaceBlocks ?? serverRegistry(),
     policies: policyLibrary,
     ...(opts.directory ? { directory: opts.directory } : {}),
-  });
+  };
+  const r = compile(text, options);
+  return opts.earnedTrust ? withEarnedTrust(r, text, options, opts.earnedTrust) : r;
+}
+
+const TRUST_CODES = new Set(["TF3040", "TF3041"]);
+
+/**
+ * Adds the earned scores' trust diagnostics to a baseline compile, as warnings (issue 17): the
+ * IR, `ok` and the errors stay the baseline's, so history never blocks saving a version; a gate
+ * the earned score is under (and the baseline is not) shows as a warning saying so.
+ */
+function withEarnedTrust(
+  r: CompileResult,
+  text: string,
+  options: Parameters<typeof compile>[1],
+  earned: TrustProvider,
+): CompileResult {
+  if (r.diagnostics.some((d) => d.code.startsWith("TF1") && d.severity === "error")) return r; // YAML or schema errors
+  const seen = new Set(
+    r.diagnostics.filter((d) => TRUST_CODES.has(d.code)).map((d) => `${d.code}:${d.stepId}`),
+  );
+  const extra = compile(text, { ...options, trust: earned, trustSeverity: "warning" })
+    .diagnostics.filter((d) => TRUST_CODES.has(d.code) && !seen.has(`${d.code}:${d.stepId}`))
+    .map((d) => ({
+      ...d,
+      severity: "warning" as const,
+      message: `${d.message} (earned trust from run history; runs are gated on baseline scores for now)`,
+    }));
+  return extra.length ? { ...r, diagnostics: [...r.diagnostics, ...extra] } : r;
 }
 
 /** A compiled flow: its IR, or the first compile errors when it has none. */

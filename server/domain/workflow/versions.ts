@@ -4,6 +4,7 @@ import { appendAudit } from "../audit/ledger";
 import { AppError, notFound } from "../errors";
 import { workspaceDirectory } from "../group/workspace-directory";
 import type { Actor, Db, Tx } from "../types";
+import { earnedTrustProvider } from "../trust/list-trust";
 import { compileFlow } from "./compile-flow";
 import type { ZCreateVersionInput, ZSaveDraftInput, ZVersionRef, ZWorkflowId } from "./schemas";
 
@@ -16,7 +17,12 @@ export interface ServerDiagnostics {
 
 /** The server's design-time compile: with the workspace's groups and members (TF3060). */
 async function diagnose(db: Db | Tx, actor: Actor, text: string): Promise<ServerDiagnostics> {
-  const r = compileFlow(text, { directory: await workspaceDirectory(db, actor.workspaceId) });
+  // Earned scores (issue 17) as warnings; errors and the IR stay the baseline's.
+  const earned = await earnedTrustProvider(db, actor.workspaceId, Date.now());
+  const r = compileFlow(text, {
+    directory: await workspaceDirectory(db, actor.workspaceId),
+    ...(earned.size ? { earnedTrust: earned } : {}),
+  });
   return { ok: r.ok, irHash: r.ok && r.ir ? r.ir.hash : null, diagnostics: r.diagnostics };
 }
 

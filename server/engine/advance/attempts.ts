@@ -10,7 +10,8 @@ import { DeferredStart } from "../deferred-start";
 import { BreakerOpenError, ConsentError, TrustError, toErrorInfo } from "../errors";
 import type { Node } from "../graph";
 import { attemptTimeout, breakerKey, invokeWithTimeout } from "../invoke";
-import type { BlockRuntime, Checkpoint } from "../ports";
+import { isPark, type BlockRuntime, type Checkpoint } from "../ports";
+import { answerCollector, buildAnswer, recordedAnswerKind } from "../recorded-answer";
 import { missingRuntimeError } from "../runtimes/registry";
 import { gatedByApproval } from "../trust-gate";
 import type { AdvanceContext } from "./context";
@@ -115,10 +116,26 @@ export async function runAttempt(
     }
     return undefined;
   };
-  const fail = async (e: unknown) => {
+  // Connector and model steps keep the answer each attempt got (issue 16, recorded-answer.ts).
+  const answerKind = recordedAnswerKind(n.block);
+  const collected = answerKind ? answerCollector() : undefined;
+  const fail = async (e: unknown, called = false) => {
     const pending = await takeStart();
     if (pending !== "adopted")
-      await finishFailure(ctx, n, attempt, inputs, e, startedAt, log, undefined, pending);
+      await finishFailure(
+        ctx,
+        n,
+        attempt,
+        inputs,
+        e,
+        startedAt,
+        log,
+        undefined,
+        pending,
+        called && answerKind
+          ? (error) => buildAnswer(answerKind, { ok: false, error }, collected)
+          : undefined,
+      );
   };
   if (consentId) {
     try {
@@ -147,7 +164,11 @@ export async function runAttempt(
   let out: unknown;
   try {
     out = await invokeWithTimeout(
-      (signal) => rt.execute(stepRequest(ctx, n, inputs, attempt, signal, consentId)),
+      (signal) => {
+        const req = stepRequest(ctx, n, inputs, attempt, signal, consentId);
+        if (collected) req.answers = collected;
+        return rt.execute(req);
+      },
       attemptTimeout(n.resilience.timeoutMs, inputs, rt.deadlineGraceMs),
       ctx.deps.clock,
       ctx.abort.signal,
@@ -160,13 +181,24 @@ export async function runAttempt(
       await starter.settle().catch(() => undefined);
       return;
     }
-    await fail(e);
+    await fail(e, true);
     return;
   }
   if (key) breakerVerdict(ctx, key, n, undefined, probe);
   const pending = await takeStart();
   if (pending !== "adopted")
-    await finishSuccess(ctx, n, attempt, out, startedAt, undefined, pending);
+    await finishSuccess(
+      ctx,
+      n,
+      attempt,
+      out,
+      startedAt,
+      undefined,
+      pending,
+      answerKind && !isPark(out)
+        ? buildAnswer(answerKind, { ok: true, output: out }, collected)
+        : undefined,
+    );
 }
 
 /** Tells the breaker how the call went (validation and auth errors are the caller's fault). */

@@ -10,7 +10,7 @@ import { BreakerOpenError, toErrorInfo, type ErrorInfo } from "../errors";
 import { applyRow, countSettledNeed, type Node } from "../graph";
 import { isPark, type Checkpoint, type EngineLogger } from "../ports";
 import { retryDelay, shouldRetry } from "../retry";
-import type { AttemptRecord, NewTask } from "../types";
+import type { AttemptRecord, NewTask, RecordedAnswerData } from "../types";
 import type { AdvanceContext, DeadLetter } from "./context";
 
 /** Marks a node settled and wakes its dependents. */
@@ -149,6 +149,7 @@ export async function finishSuccess(
   startedAt: number,
   consume?: string[],
   start?: Checkpoint,
+  answer?: RecordedAnswerData,
 ): Promise<void> {
   const now = ctx.now;
   if (isPark(out)) {
@@ -200,6 +201,7 @@ export async function finishSuccess(
         output: out ?? null,
         finishedAt: now,
         durationMs: now - startedAt,
+        ...(answer ? { answer } : {}),
       },
       consumeTasks: consume,
       events: [
@@ -228,6 +230,7 @@ export async function finishFailure(
   log: EngineLogger,
   consume?: string[],
   start?: Checkpoint,
+  answer?: (info: ErrorInfo) => RecordedAnswerData,
 ): Promise<void> {
   const now = ctx.now;
   const info = toErrorInfo(err);
@@ -278,6 +281,7 @@ export async function finishFailure(
     durationMs: now - startedAt,
     retryAt,
   };
+  if (answer) cp.finish.answer = answer(info);
   const res = await ctx.commit(withStart(start, cp));
   if (res.finishedFirst) ctx.deps.metrics.stepFinished(n.block.id, "failed", now - startedAt);
   if (res.finished) adopt(ctx, n, res.finished);

@@ -13,6 +13,16 @@ export const dynamic = "force-dynamic";
  * counted as they stream in: a chunked body without `Content-Length` is cut off at the limit.
  */
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
+/**
+ * A dataset upload carries a file of up to 5 MB as JSON text (quotes and line breaks escaped):
+ * its calls may send more; the procedure counts the file's own bytes.
+ */
+const MAX_UPLOAD_BODY_BYTES = 12 * 1024 * 1024;
+
+function bodyLimitOf(url: string): number {
+  const paths = new URL(url).pathname.replace(/^\/api\/trpc\//, "").split(",");
+  return paths.includes("dataset.upload") ? MAX_UPLOAD_BODY_BYTES : MAX_BODY_BYTES;
+}
 
 async function handler(incoming: Request) {
   // Cookie-authenticated changes only from our own pages, and only as JSON (server/http/csrf.ts).
@@ -20,7 +30,7 @@ async function handler(incoming: Request) {
   if (forged) return csrfResponse(forged);
   let req = incoming;
   if (incoming.body) {
-    const body = await readBoundedBody(incoming, MAX_BODY_BYTES, {
+    const body = await readBoundedBody(incoming, bodyLimitOf(incoming.url), {
       answer: (message) =>
         Response.json({ error: { message, code: "BAD_REQUEST" } }, { status: 413 }),
     });

@@ -44,9 +44,12 @@ const NOBODY = 65534;
 export type PythonTask = Omit<CodeTask, "stackBytes" | "seed" | "nowMs">;
 
 export interface PythonSandboxOptions {
-  /** Fresh processes kept loaded and waiting. Default 1. */
+  /**
+   * Fresh processes kept loaded and waiting. Default 2: a start takes 1-2 s of a core, so one
+   * spare runs out at one call per second; each waiting process holds ~200 MB.
+   */
   warm?: number;
-  /** Processes alive at once (warm, starting and running). Default 3. */
+  /** Processes alive at once (warm, starting and running). Default warm + 2. */
   maxProcesses?: number;
   /** Where the snapshot is cached. Default `<tmpdir>/trustflow-python-<uid>`. */
   cacheDir?: string;
@@ -177,8 +180,8 @@ function rssOfTree(pid: number): number {
 
 export function createPythonSandbox(opts: PythonSandboxOptions = {}): PythonSandbox {
   const appRoot = opts.appRoot ?? /*turbopackIgnore: true*/ process.cwd();
-  const warm = Math.max(1, opts.warm ?? 1);
-  const maxProcesses = Math.max(warm + 1, opts.maxProcesses ?? 3);
+  const warm = Math.max(1, opts.warm ?? 2);
+  const maxProcesses = Math.max(warm + 1, opts.maxProcesses ?? warm + 2);
   let started = 0;
   let closed = false;
   let setup: Promise<{ launch: Launch; snapshot: string } | { disabled: string }> | undefined;
@@ -192,6 +195,11 @@ export function createPythonSandbox(opts: PythonSandboxOptions = {}): PythonSand
       process.execPath,
       "--disallow-code-generation-from-strings",
       "--max-old-space-size=256",
+      // One call per process: V8's optimising tier-up of Pyodide's WebAssembly (hot functions
+      // recompiled by TurboFan while the snapshot is restored) never pays off in a process that
+      // runs one call, and cost ~40% of a start's CPU (0.6-0.8 s); the baseline compiler's code
+      // runs a short call as fast (bench/RESULTS.md, code-python).
+      "--liftoff-only",
       "/sandbox/worker.mjs",
       mode,
       "/sandbox/pyodide",

@@ -30,7 +30,8 @@ import {
   type MockResponse,
   type Route,
 } from "./http";
-import { DEFAULT_SEED, seedState, type World } from "./seed";
+import { forkSystemState, type MockDataset } from "./dataset-state";
+import { DEFAULT_SEED, type World } from "./seed";
 
 export const MOCK_SYSTEMS = ["crm", "billing", "clm"] as const;
 export type MockSystem = (typeof MOCK_SYSTEMS)[number];
@@ -63,6 +64,8 @@ interface Scope {
 export interface TenantProfile {
   seed: number;
   faults?: Partial<Record<MockSystem, readonly FaultRule[]>>;
+  /** Records written over the seeded state (`dataset-state.ts`). */
+  dataset?: MockDataset;
 }
 
 export interface MockServiceOptions {
@@ -136,7 +139,7 @@ export class MockService {
       const faults = new FaultTable(profile ? profile.seed : DEFAULT_FAULT_SEED);
       for (const rule of profile?.faults?.[system] ?? []) faults.set(rule, system);
       s = {
-        state: seedState(system, profile ? profile.seed : this.seed),
+        state: forkSystemState(system, profile ? profile.seed : this.seed, profile?.dataset),
         faults,
         idempotency: new Map(),
         stats: { requests: {}, writes: 0, replays: 0 },
@@ -161,7 +164,24 @@ export class MockService {
     this.profiles.set(tenant, {
       seed: profile.seed,
       faults: structuredClone(profile.faults ?? {}),
+      // Never mutated: each system's state is a copy of it (forkSystemState).
+      ...(profile.dataset ? { dataset: profile.dataset } : {}),
     });
+  }
+
+  /**
+   * Replaces the fault rules of `tenant` (a sandbox session whose profile changed): its profile
+   * for systems not used yet, and the live fault tables of those in use (their state is kept).
+   */
+  setTenantFaults(tenant: string, faults: TenantProfile["faults"]): void {
+    const profile = this.profiles.get(tenant);
+    if (profile) profile.faults = structuredClone(faults ?? {});
+    for (const system of MOCK_SYSTEMS) {
+      const scope = this.scopes.get(`${system}\n${tenant}`);
+      if (!scope) continue;
+      scope.faults.clear();
+      for (const rule of faults?.[system] ?? []) scope.faults.set(rule, system);
+    }
   }
 
   /** Drops every system's state, faults and profile of `tenant` (a closed sandbox session). */

@@ -14,7 +14,20 @@
  */
 import { z } from "zod";
 import { readBoundedBody } from "@/server/http/read-bounded-body";
-import { answerChat, streamPieces, type AnswerFormat, type AnswerMessage } from "./answer";
+import {
+  answerChat,
+  countTokens,
+  streamPieces,
+  type AnswerFormat,
+  type AnswerMessage,
+} from "./answer";
+import {
+  answerFromScript,
+  parseScriptedModel,
+  SCRIPTED_MODEL_PREFIX,
+  type ScriptedAnswer,
+  type ScriptedMode,
+} from "./scripted";
 import { DEMO_MODEL_ID } from "./constants";
 
 /** Request bodies above this are refused (413) as they stream in. */
@@ -32,6 +45,11 @@ const MODEL_CREATED = 1735689600;
 export interface DemoModelOptions {
   /** Seconds since the epoch for `created` (tests pin it). Default: now. */
   nowSeconds?: () => number;
+  /**
+   * The scripted mode (issue 16, `scripted.ts`): `model: "scripted/<id>"` is answered from the
+   * script. Unset (the HTTP route): a scripted model is answered 404.
+   */
+  scripted?: ScriptedMode;
 }
 
 type ErrorType = "invalid_request_error" | "not_found_error";
@@ -238,7 +256,15 @@ export async function handleDemoModel(
     );
   }
   const r = parsed.data;
-  if (r.model !== DEMO_MODEL_ID) return modelNotFound(r.model);
+  const scriptedModel = parseScriptedModel(r.model);
+  if (r.model.startsWith(SCRIPTED_MODEL_PREFIX) && (!scriptedModel || !opts.scripted)) {
+    return openAiError(
+      404,
+      `The model '${r.model.slice(0, 200)}' does not exist here: scripted models (scripted/<id>) are served to sandbox session runs only.`,
+      { param: "model", code: "model_not_found" },
+    );
+  }
+  if (!scriptedModel && r.model !== DEMO_MODEL_ID) return modelNotFound(r.model);
 
   let format: AnswerFormat = { type: "text" };
   const rf = r.response_format;
@@ -258,22 +284,54 @@ export async function handleDemoModel(
     role: m.role,
     text: textOf(m.content),
   }));
-  let answer: ReturnType<typeof answerChat>;
-  try {
-    answer = answerChat({
-      model: r.model,
-      messages,
-      format,
-      maxTokens: r.max_completion_tokens ?? r.max_tokens ?? DEFAULT_DEMO_MAX_TOKENS,
-      ...(typeof r.seed === "number" ? { seed: r.seed } : {}),
-    });
-  } catch (e) {
-    return openAiError(
-      400,
-      `Invalid schema for response_format '${rf?.type === "json_schema" ? rf.json_schema.name : "json_object"}': ${(e as Error).message}`,
-      { param: "response_format", code: "invalid_json_schema" },
+  let scripted: ScriptedAnswer | null = null;
+  if (scriptedModel && opts.scripted) {
+    const mode = opts.scripted;
+    const script = await mode.source.load(scriptedModel.scriptId);
+    if (!script) {
+      return openAiError(
+        404,
+        `The scripted model '${scriptedModel.scriptId}' does not exist in this workspace.`,
+        { param: "model", code: "model_not_found" },
+      );
+    }
+    const key = `${scriptedModel.scriptId}\u0000${mode.counterKey ?? ""}`;
+    scripted = answerFromScript(script, messages, scriptedModel.model, (k) =>
+      mode.counter.next(`${key}\u0000${k}`),
     );
+    if (scripted.source === "fallback" && scripted.fallback === "error") {
+      return openAiError(
+        422,
+        `The scripted model '${scriptedModel.scriptId}' has no answer for this prompt (no recorded answer, no rule matched) and its fallback is error.`,
+        { code: "no_scripted_answer" },
+      );
+    }
   }
+  let answer: ReturnType<typeof answerChat>;
+  if (scripted && scripted.source !== "fallback") {
+    answer = {
+      id: `chatcmpl-scripted-${scripted.source}-${scripted.source === "recorded" ? scripted.repetition : scripted.rule}`,
+      content: scripted.content,
+      finishReason: "stop",
+      promptTokens: messages.reduce((n, m) => n + countTokens(m.text), 0),
+      completionTokens: countTokens(scripted.content),
+    };
+  } else
+    try {
+      answer = answerChat({
+        model: r.model,
+        messages,
+        format,
+        maxTokens: r.max_completion_tokens ?? r.max_tokens ?? DEFAULT_DEMO_MAX_TOKENS,
+        ...(typeof r.seed === "number" ? { seed: r.seed } : {}),
+      });
+    } catch (e) {
+      return openAiError(
+        400,
+        `Invalid schema for response_format '${rf?.type === "json_schema" ? rf.json_schema.name : "json_object"}': ${(e as Error).message}`,
+        { param: "response_format", code: "invalid_json_schema" },
+      );
+    }
 
   const created = Math.floor(opts.nowSeconds?.() ?? Date.now() / 1000);
   const usage = {
@@ -284,10 +342,14 @@ export async function handleDemoModel(
   const common = {
     id: answer.id,
     created,
-    model: DEMO_MODEL_ID,
+    model: scriptedModel ? r.model : DEMO_MODEL_ID,
     system_fingerprint: "trustflow-demo",
   };
-  const headers = { "cache-control": "no-store", "x-request-id": answer.id };
+  const headers: Record<string, string> = {
+    "cache-control": "no-store",
+    "x-request-id": answer.id,
+    ...(scripted ? { "x-trustflow-scripted": scripted.source } : {}),
+  };
   if (!r.stream) {
     return Response.json(
       {

@@ -1,0 +1,399 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState } from "react";
+import { formatDateTime } from "@/lib/format";
+import { useTRPC } from "@/lib/trpc/client";
+import { errorMessage, formErrors } from "@/lib/trpc/errors";
+import { useCan } from "@/lib/trpc/hooks";
+import { RunStatusBadge } from "@/components/runs/run-status";
+import { Alert } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { SelectField, TextField } from "@/components/ui/field";
+import { Table, Td, Th } from "@/components/ui/table";
+import { FaultProfileEditor, type FaultProfile } from "./fault-profile-editor";
+
+/** Lifetimes offered when creating a session (the server accepts 1 minute to 7 days). */
+const TTL_CHOICES = [
+  { label: "1 hour", ms: 60 * 60 * 1000 },
+  { label: "24 hours", ms: 24 * 60 * 60 * 1000 },
+  { label: "3 days", ms: 3 * 24 * 60 * 60 * 1000 },
+  { label: "7 days", ms: 7 * 24 * 60 * 60 * 1000 },
+] as const;
+
+const STATUS_TONE = { open: "success", closed: "neutral", expired: "warning" } as const;
+
+/**
+ * The Sandbox page's sessions: create one (name, seed, lifetime), the sessions the caller may
+ * use (their own and those shared with them) with status and expiry, and for the one chosen:
+ * who it is shared with, its fault profile, its runs, and closing it.
+ */
+export function SessionsPanel() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const canEdit = useCan("editor");
+  const [includeClosed, setIncludeClosed] = useState(false);
+  const sessions = useQuery(trpc.sandbox.list.queryOptions({ includeClosed }));
+  const [selected, setSelected] = useState<string | null>(null);
+  const [name, setName] = useState("");
+  const [seed, setSeed] = useState("");
+  const [ttl, setTtl] = useState<string>(String(TTL_CHOICES[1].ms));
+  const refresh = () => queryClient.invalidateQueries(trpc.sandbox.pathFilter());
+  const create = useMutation(
+    trpc.sandbox.create.mutationOptions({
+      onSuccess: async (s) => {
+        setName("");
+        setSeed("");
+        setSelected(s.id);
+        await refresh();
+      },
+    }),
+  );
+  const errors = formErrors(create.error);
+  const current = sessions.data?.find((s) => s.id === selected) ?? null;
+
+  return (
+    <div className="space-y-6">
+      {canEdit ? (
+        <form
+          aria-label="Create a session"
+          noValidate
+          onSubmit={(e) => {
+            e.preventDefault();
+            const s = seed.trim();
+            create.mutate({
+              name,
+              ttlMs: Number(ttl),
+              ...(s === "" ? {} : { seed: Number(s) }),
+            });
+          }}
+          className="grid grid-cols-[1fr_10rem_10rem_auto] items-start gap-3 rounded-lg border border-zinc-200 bg-white p-3"
+        >
+          <TextField
+            label="Session name"
+            placeholder="Renewal edge cases"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            errors={errors.fields.name}
+          />
+          <TextField
+            label="Seed (optional)"
+            inputMode="numeric"
+            placeholder="20261122"
+            value={seed}
+            onChange={(e) => setSeed(e.target.value)}
+            errors={errors.fields.seed}
+          />
+          <SelectField label="Expires after" value={ttl} onChange={(e) => setTtl(e.target.value)}>
+            {TTL_CHOICES.map((c) => (
+              <option key={c.ms} value={c.ms}>
+                {c.label}
+              </option>
+            ))}
+          </SelectField>
+          <Button type="submit" variant="primary" className="mt-5" pending={create.isPending}>
+            Create session
+          </Button>
+          {errors.message && (
+            <Alert tone="error" className="col-span-4">
+              {errors.message}
+            </Alert>
+          )}
+        </form>
+      ) : (
+        <p className="text-sm text-zinc-600">
+          Only editors and admins create sessions; you see those shared with you.
+        </p>
+      )}
+
+      <section aria-labelledby="sessions-heading" className="space-y-2">
+        <div className="flex items-center justify-between">
+          <h2 id="sessions-heading" className="text-sm font-semibold">
+            Sessions
+          </h2>
+          <label className="flex items-center gap-1.5 text-xs text-zinc-600">
+            <input
+              type="checkbox"
+              checked={includeClosed}
+              onChange={(e) => setIncludeClosed(e.target.checked)}
+            />
+            Show closed and expired
+          </label>
+        </div>
+        {sessions.isPending ? (
+          <p className="text-sm text-zinc-500">Loading sessions…</p>
+        ) : sessions.error ? (
+          <Alert tone="error">{errorMessage(sessions.error)}</Alert>
+        ) : sessions.data.length === 0 ? (
+          <p className="text-sm text-zinc-600">
+            No sessions yet. A session holds its own copy of the mock CRM, Billing and CLM data, a
+            fault profile, and the runs started in it.
+          </p>
+        ) : (
+          <Table label="Sandbox sessions">
+            <thead>
+              <tr>
+                <Th>Name</Th>
+                <Th>Status</Th>
+                <Th>Seed</Th>
+                <Th>Shared with</Th>
+                <Th>Expires</Th>
+                <Th>
+                  <span className="sr-only">Actions</span>
+                </Th>
+              </tr>
+            </thead>
+            <tbody>
+              {sessions.data.map((s) => (
+                <tr key={s.id} className={s.id === selected ? "bg-accent-50" : ""}>
+                  <Td className="font-medium">{s.name}</Td>
+                  <Td>
+                    <Badge tone={STATUS_TONE[s.status]}>{s.status}</Badge>
+                  </Td>
+                  <Td className="font-mono text-xs">{s.seed}</Td>
+                  <Td className="text-zinc-600">{sharedLabel(s.sharedWith)}</Td>
+                  <Td className="text-zinc-600">{formatDateTime(s.expiresAt)}</Td>
+                  <Td className="text-right">
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      aria-label={`Open session ${s.name}`}
+                      onClick={() => setSelected(s.id === selected ? null : s.id)}
+                    >
+                      {s.id === selected ? "Hide" : "Open"}
+                    </Button>
+                  </Td>
+                </tr>
+              ))}
+            </tbody>
+          </Table>
+        )}
+      </section>
+
+      {current && <SessionDetail key={current.id} session={current} onClosed={refresh} />}
+    </div>
+  );
+}
+
+function sharedLabel(shared: "workspace" | string[]): string {
+  if (shared === "workspace") return "Whole workspace";
+  if (shared.length === 0) return "Only its creator";
+  return `${shared.length} member${shared.length === 1 ? "" : "s"}`;
+}
+
+interface SessionView {
+  id: string;
+  name: string;
+  createdBy: string;
+  sharedWith: "workspace" | string[];
+  faultProfile: FaultProfile;
+  status: "open" | "closed" | "expired";
+  createdAt: Date | string;
+  expiresAt: Date | string;
+}
+
+function SessionDetail({ session, onClosed }: { session: SessionView; onClosed: () => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const me = useQuery(trpc.auth.me.queryOptions());
+  const canEdit = useCan("editor");
+  const isAdmin = useCan("admin");
+  // Sharing, faults and closing belong to the session's creator (or an admin).
+  const owner = me.data?.id === session.createdBy || isAdmin;
+  const open = session.status === "open";
+  const refresh = () => queryClient.invalidateQueries(trpc.sandbox.pathFilter());
+  const setFaults = useMutation(trpc.sandbox.setFaults.mutationOptions({ onSuccess: refresh }));
+  const close = useMutation(trpc.sandbox.close.mutationOptions({ onSuccess: onClosed }));
+
+  return (
+    <section
+      aria-label={`Session ${session.name}`}
+      className="space-y-5 rounded-lg border border-zinc-200 bg-white p-4"
+    >
+      <div className="flex items-start justify-between gap-3">
+        <div>
+          <h2 className="text-sm font-semibold">{session.name}</h2>
+          <p className="text-xs text-zinc-600">
+            Created {formatDateTime(session.createdAt)} · expires{" "}
+            {formatDateTime(session.expiresAt)} · runs in it reach only its mock systems and the
+            demo model.
+          </p>
+        </div>
+        {canEdit && owner && open && (
+          <Button
+            size="sm"
+            variant="danger"
+            pending={close.isPending}
+            onClick={() => {
+              if (window.confirm(`Close session ${session.name}? Its mock data is dropped.`))
+                close.mutate({ id: session.id });
+            }}
+          >
+            Close session
+          </Button>
+        )}
+      </div>
+      {close.error && <Alert tone="error">{errorMessage(close.error)}</Alert>}
+
+      <ShareControl session={session} editable={canEdit && owner && open} />
+
+      {setFaults.error && <Alert tone="error">{errorMessage(setFaults.error)}</Alert>}
+      <FaultProfileEditor
+        profile={session.faultProfile}
+        canEdit={canEdit && owner && open}
+        pending={setFaults.isPending}
+        onSave={(faultProfile) => setFaults.mutate({ id: session.id, faultProfile })}
+      />
+
+      <SessionRuns sessionId={session.id} />
+    </section>
+  );
+}
+
+function ShareControl({ session, editable }: { session: SessionView; editable: boolean }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const members = useQuery(trpc.workspace.members.queryOptions());
+  const [mode, setMode] = useState<"private" | "workspace" | "members">(
+    session.sharedWith === "workspace"
+      ? "workspace"
+      : session.sharedWith.length
+        ? "members"
+        : "private",
+  );
+  const [chosen, setChosen] = useState<string[]>(
+    session.sharedWith === "workspace" ? [] : session.sharedWith,
+  );
+  const share = useMutation(
+    trpc.sandbox.share.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries(trpc.sandbox.pathFilter()),
+    }),
+  );
+  const others = (members.data ?? []).filter((m) => m.user.id !== session.createdBy);
+
+  return (
+    <section aria-labelledby="share-heading" className="space-y-2">
+      <h3 id="share-heading" className="text-sm font-semibold">
+        Shared with
+      </h3>
+      {!editable ? (
+        <p className="text-sm text-zinc-600">{sharedLabel(session.sharedWith)}</p>
+      ) : (
+        <form
+          aria-label="Share the session"
+          className="space-y-2"
+          onSubmit={(e) => {
+            e.preventDefault();
+            share.mutate({
+              id: session.id,
+              sharedWith: mode === "workspace" ? "workspace" : mode === "members" ? chosen : [],
+            });
+          }}
+        >
+          <div className="flex gap-4 text-sm">
+            {(
+              [
+                ["private", "Only me"],
+                ["workspace", "Whole workspace"],
+                ["members", "Chosen members"],
+              ] as const
+            ).map(([value, label]) => (
+              <label key={value} className="flex items-center gap-1.5">
+                <input
+                  type="radio"
+                  name="share-mode"
+                  checked={mode === value}
+                  onChange={() => setMode(value)}
+                />
+                {label}
+              </label>
+            ))}
+          </div>
+          {mode === "members" && (
+            <fieldset className="flex flex-wrap gap-3 text-sm">
+              <legend className="sr-only">Members</legend>
+              {others.length === 0 && (
+                <span className="text-zinc-600">No other members in this workspace.</span>
+              )}
+              {others.map((m) => (
+                <label key={m.user.id} className="flex items-center gap-1.5">
+                  <input
+                    type="checkbox"
+                    checked={chosen.includes(m.user.id)}
+                    onChange={(e) =>
+                      setChosen((c) =>
+                        e.target.checked ? [...c, m.user.id] : c.filter((id) => id !== m.user.id),
+                      )
+                    }
+                  />
+                  {m.user.name || m.user.email}
+                </label>
+              ))}
+            </fieldset>
+          )}
+          <Button type="submit" size="sm" pending={share.isPending}>
+            Save sharing
+          </Button>
+          {share.error && <Alert tone="error">{errorMessage(share.error)}</Alert>}
+        </form>
+      )}
+    </section>
+  );
+}
+
+function SessionRuns({ sessionId }: { sessionId: string }) {
+  const trpc = useTRPC();
+  const runs = useQuery({
+    ...trpc.sandbox.runs.queryOptions({ id: sessionId }),
+    refetchInterval: 5000,
+  });
+  return (
+    <section aria-labelledby="session-runs-heading" className="space-y-2">
+      <h3 id="session-runs-heading" className="text-sm font-semibold">
+        Runs in this session
+      </h3>
+      {runs.isPending ? (
+        <p className="text-sm text-zinc-500">Loading runs…</p>
+      ) : runs.error ? (
+        <Alert tone="error">{errorMessage(runs.error)}</Alert>
+      ) : runs.data.length === 0 ? (
+        <p className="text-sm text-zinc-600">
+          No runs yet: use “Run in sandbox” in the studio to run a draft here.
+        </p>
+      ) : (
+        <Table label="Session runs">
+          <thead>
+            <tr>
+              <Th>Flow</Th>
+              <Th>Version</Th>
+              <Th>Status</Th>
+              <Th>Started</Th>
+              <Th>
+                <span className="sr-only">Open</span>
+              </Th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.data.map((r) => (
+              <tr key={r.id}>
+                <Td>{r.workflowName ?? "—"}</Td>
+                <Td className="font-mono text-xs">{r.draft ? "draft" : r.version}</Td>
+                <Td>
+                  <RunStatusBadge status={r.status} />
+                </Td>
+                <Td className="text-zinc-600">{formatDateTime(r.createdAt)}</Td>
+                <Td className="text-right">
+                  <Link href={`/runs/${r.id}`} className="text-xs text-accent-700 hover:underline">
+                    View run
+                  </Link>
+                </Td>
+              </tr>
+            ))}
+          </tbody>
+        </Table>
+      )}
+    </section>
+  );
+}
