@@ -10,6 +10,7 @@ import { isTerminalRun, type RunStatus } from "@/server/engine/types";
 import { modelLabel } from "../agent/constants";
 import { decideStep, deciderOf } from "../approval/approvals";
 import type { ApprovalDeps } from "../approval/ports";
+import { syncApprovals } from "../approval/sync-approvals";
 import { AppError, notFound } from "../errors";
 import { workspaceDirectory } from "../group/workspace-directory";
 import { runLineage } from "../replay/lineage";
@@ -366,6 +367,8 @@ export async function cancelRun(
     }
     const reason = input.reason || `cancelled by ${actor.label}`;
     const after = await tx.runs.cancelRun(run.id, Date.now(), reason);
+    // Its pending approvals are void from now on, not from the next sweep.
+    await syncApprovals(tx, { workspaceId: actor.workspaceId, runId: run.id });
     await tx.audit.append(actor, {
       action: "run.cancel",
       subjectType: "run",
