@@ -4,6 +4,7 @@
  */
 import type { z } from "zod";
 import { offsetToPosition } from "@/dsl";
+import type { DeadLetterStatus } from "@/lib/enums";
 import { DRAFT_VERSION, isDraftRun } from "@/server/engine/run-kind";
 import { validatorFor } from "@/server/engine/runtimes/support";
 import { isTerminalRun, type RunStatus } from "@/server/engine/types";
@@ -242,10 +243,22 @@ export async function getRun(
   input: z.infer<typeof ZRunId>,
 ) {
   const run = await ownedRun(store, actor, input.id);
-  const [attempts, events, deadLetters, usage, workflow, reconciled] = await Promise.all([
+  const [attempts, events, letters, letterStates, usage, workflow, reconciled] = await Promise.all([
     store.listAttempts(run.id),
     store.listEvents(run.id, 0, 2000),
     store.listDeadLetters({ runId: run.id }),
+    // What became of each dead letter (the queue's page decides it: reprocessed, discarded).
+    db.deadLetter.findMany({
+      where: { runId: run.id, workspaceId: actor.workspaceId },
+      select: {
+        id: true,
+        status: true,
+        discardedBy: true,
+        discardReason: true,
+        reprocessedRunId: true,
+      },
+      take: 100,
+    }),
     db.agentUsage.findMany({
       where: { workspaceId: actor.workspaceId, runId: run.id },
       orderBy: [{ stepId: "asc" }, { attempt: "asc" }],
@@ -278,6 +291,17 @@ export async function getRun(
     }),
   ]);
   const { leaseOwner: _o, leaseExpiresAt: _e, idempotencyKey: _k, replay: _r, ...rest } = run;
+  const stateOf = new Map(letterStates.map((l) => [l.id, l]));
+  const deadLetters = letters.map((d) => {
+    const st = stateOf.get(d.id);
+    return {
+      ...d,
+      status: (st?.status ?? "open") as DeadLetterStatus,
+      discardedBy: st?.discardedBy ?? null,
+      discardReason: st?.discardReason ?? null,
+      reprocessedRunId: st?.reprocessedRunId ?? null,
+    };
+  });
   // Replays: the run this one replays, and this run's replays (issue 15).
   const lineage = await runLineage(db, run);
   // `label`: what the UI shows for the model ("demo model (no AI)" for the built-in one).
