@@ -84,6 +84,14 @@ function ReplayForm({ run, onClose }: { run: RunRecord; onClose: () => void }) {
     failed && steps.includes(failed.stepId) ? failed.stepId : (steps[0] ?? ""),
   );
   const [version, setVersion] = useState("run");
+  // Writes that completed in this run: reused unless named here (done again, under a new key).
+  const completedWrites = useMemo(() => {
+    const done = new Set(run.attempts.filter((a) => a.status === "succeeded").map((a) => a.stepId));
+    return run.ir.steps
+      .filter((s) => s.block.sideEffect === "write" && done.has(s.id))
+      .map((s) => s.id);
+  }, [run]);
+  const [redo, setRedo] = useState<readonly string[]>([]);
   const original = useMemo(() => JSON.stringify(run.inputs ?? {}, null, 2), [run.inputs]);
   const [inputsText, setInputsText] = useState(original);
   const settledText = useSettled(inputsText, 400);
@@ -102,6 +110,7 @@ function ReplayForm({ run, onClose }: { run: RunRecord; onClose: () => void }) {
         ...(mode === "from-step" ? { fromStep } : {}),
         version,
         inputsPatch: edited.patch,
+        ...(redo.length > 0 ? { redo: [...redo] } : {}),
       }
     : null;
   const plan = useQuery({
@@ -216,6 +225,33 @@ function ReplayForm({ run, onClose }: { run: RunRecord; onClose: () => void }) {
             ))}
         </SelectField>
       </div>
+
+      {completedWrites.length > 0 && (
+        <fieldset className="space-y-1.5" data-testid="replay-redo">
+          <legend className="text-xs font-medium text-zinc-700">Completed writes</legend>
+          <p className="text-xs text-zinc-500">
+            Reused as they are unless you tick them: a ticked write calls the remote system again,
+            with a new idempotency key.
+          </p>
+          {completedWrites.map((stepId) => (
+            <label key={stepId} className="flex items-center gap-2 text-sm">
+              <input
+                type="checkbox"
+                checked={redo.includes(stepId)}
+                onChange={(e) =>
+                  setRedo((r) =>
+                    e.target.checked ? [...r, stepId] : r.filter((x) => x !== stepId),
+                  )
+                }
+                className="accent-accent-600"
+              />
+              <span>
+                Do <span className="font-mono">{stepId}</span> again
+              </span>
+            </label>
+          ))}
+        </fieldset>
+      )}
 
       <div className="space-y-1">
         <label htmlFor={`${id}-inputs`} className="block text-xs font-medium text-zinc-700">

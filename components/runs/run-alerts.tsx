@@ -2,6 +2,7 @@
 
 import { baseStepId, pendingDecisionOf } from "@/lib/runs/run-state";
 import type { RunDetail as RunRecord, RunEvent } from "@/lib/runs/use-run-live";
+import Link from "next/link";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 
@@ -45,6 +46,50 @@ export interface StepGuard {
   checking: boolean;
 }
 
+/** What became of one dead letter: waiting in the queue, being reprocessed, reprocessed, discarded. */
+function DeadLetterFate({ letter: d }: { letter: RunRecord["deadLetters"][number] }) {
+  switch (d.status) {
+    case "reprocessed":
+      return d.reprocessedRunId ? (
+        <>
+          — reprocessed by run{" "}
+          <Link href={`/runs/${d.reprocessedRunId}`} className="font-mono underline">
+            {d.reprocessedRunId.slice(0, 8)}
+          </Link>
+        </>
+      ) : (
+        <>— reprocessed</>
+      );
+    case "reprocessing":
+      return (
+        <>
+          — being reprocessed (
+          <Link href="/dead-letters" className="underline">
+            dead letters
+          </Link>
+          )
+        </>
+      );
+    case "discarded":
+      return (
+        <>
+          — discarded{d.discardedBy ? ` by ${d.discardedBy}` : ""}
+          {d.discardReason ? `: “${d.discardReason}”` : ""}
+        </>
+      );
+    default:
+      return (
+        <>
+          — waits in the{" "}
+          <Link href="/dead-letters" className="underline">
+            dead-letter queue
+          </Link>{" "}
+          with its inputs
+        </>
+      );
+  }
+}
+
 /**
  * What the run asks of the reader above its canvas: its error, its dead letters (each opens its
  * step), and one banner per human step waiting for a decision, with approve and reject buttons
@@ -82,7 +127,7 @@ export function RunAlerts({
         <Alert tone="warning" className="mb-3" testId="dead-letters">
           {run.status === "succeeded" ? "The run succeeded with dead letters: " : "Dead letters: "}
           {run.deadLetters.map((d, i) => (
-            <span key={d.id}>
+            <span key={d.id} data-testid={`dead-letter-${d.stepId}`} data-status={d.status}>
               {i > 0 && "; "}
               <button
                 type="button"
@@ -92,11 +137,10 @@ export function RunAlerts({
                 {d.stepId}
               </button>{" "}
               failed for good after {d.attempts} attempt{d.attempts === 1 ? "" : "s"} (
-              {d.error.name}: {d.error.message})
+              {d.error.name}: {d.error.message}) <DeadLetterFate letter={d} />
             </span>
           ))}
-          . {run.deadLetters.length === 1 ? "It waits" : "They wait"} in the dead-letter queue with{" "}
-          {run.deadLetters.length === 1 ? "its" : "their"} inputs.
+          .
         </Alert>
       )}
       {decidable.map((stepId) => {

@@ -156,6 +156,15 @@ test.describe("dead letters", () => {
       .getByLabel("Status")
       .selectOption({ label: "reprocessed" });
     await expect(dl.rows).toHaveCount(2);
+    // Each run's view says what became of its dead letter.
+    await page.goto(`/runs/${runs[0]}`);
+    const discarded = page.getByTestId("dead-letter-account");
+    await expect(discarded).toHaveAttribute("data-status", "discarded");
+    await expect(discarded).toContainText("Test customer, never billed");
+    await page.goto(`/runs/${runs[1]}`);
+    const reprocessed = page.getByTestId("dead-letter-account");
+    await expect(reprocessed).toHaveAttribute("data-status", "reprocessed");
+    await expect(reprocessed.getByRole("link")).toHaveAttribute("href", /^\/runs\//);
     await approver.context.close();
   });
 });

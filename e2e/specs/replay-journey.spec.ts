@@ -257,6 +257,135 @@ test.describe("replay journey", () => {
     await approver.context.close();
   });
 
+  test("a replay from a chosen step on another version reuses a completed write unless it is ticked to be done again", async ({
+    browser,
+    page,
+    signedInUser: _admin,
+  }, testInfo) => {
+    test.setTimeout(150_000);
+    const baseURL = testInfo.project.use.baseURL;
+    const ws = await query<{ id: string }>(page.request, "workspace.current");
+    const suffix = randomUUID().slice(0, 6);
+    await mutate(page.request, "connector.create", {
+      name: "billing",
+      system: "billing",
+      baseUrl: "mock://billing",
+    });
+    const faults = await billingFaults(page.request, ws.id);
+    await faults.inject({ operation: "invoice.create", errorRate: 1, status: 503, seed: 4 });
+    // The account write succeeds, the invoice after it fails: a completed write in a failed run.
+    const v1 = flowText(suffix).replace(
+      "  - id: confirm\n",
+      `  - id: invoice
+    uses: billing.invoice.create@4
+    needs: [account]
+    retry: { max: 0 }
+    with:
+      accountId: \${{ steps.account.output.accountId }}
+      currency: EUR
+      taxMode: exclusive
+      lines: [{ description: Setup, quantity: 1, unitPrice: 100, taxRate: 0.2 }]
+  - id: confirm
+`,
+    );
+    const wf = await mutate<{ id: string }>(page.request, "workflow.create", {
+      name: `Redo ${suffix}`,
+      dsl: v1,
+    });
+    await mutate(page.request, "workflow.createVersion", { id: wf.id, version: "1.0.0", dsl: v1 });
+    const v11 = v1.replace("version: 1.0.0", "version: 1.1.0").replace("Setup", "Setup fee");
+    await mutate(page.request, "workflow.createVersion", {
+      id: wf.id,
+      version: "1.1.0",
+      dsl: v11,
+      message: "invoice line renamed",
+    });
+    const failed = await mutate<{ id: string }>(page.request, "run.start", {
+      workflowId: wf.id,
+      version: "1.0.0",
+      inputs: { customerId: `CUS-${suffix}`, email: `redo-${suffix}@example.test` },
+    });
+    await expectRunStatus(page.request, failed.id, /^failed$/);
+    await faults.clear();
+
+    const run = new RunPage(page);
+    await page.goto(`/runs/${failed.id}`);
+    await run.expectShown();
+    await run.expectStep("account", "succeeded");
+    await run.expectStep("invoice", "failed");
+    await page.getByRole("button", { name: "Replay…" }).click();
+    const dialog = page.getByRole("dialog", { name: "Replay this run" });
+    await dialog.getByRole("radio", { name: /Restart from a chosen step/ }).check();
+    await dialog.getByLabel("Restart from step").selectOption("prepare");
+    await dialog.getByLabel("Flow version").selectOption("1.1.0");
+    const plan = dialog.getByTestId("replay-plan");
+    // From `prepare` on 1.1.0: the completed account write is carried over, not done again.
+    await expect(plan.getByTestId("plan-step-prepare")).toContainText("re-executed");
+    await expect(plan.getByTestId("plan-step-account")).toContainText("reused");
+    await expect(plan.getByTestId("plan-step-invoice")).toContainText("re-executed");
+    await expect(dialog.getByTestId("replay-redo-warning")).toHaveCount(0);
+    // Ticked, it is done again under a new idempotency key, and the dialog says so.
+    const redo = dialog.getByTestId("replay-redo");
+    await redo.getByLabel("Do account again").check();
+    await expect(plan.getByTestId("plan-step-account")).toContainText("re-executed");
+    await expect(plan.getByTestId("plan-step-account")).toContainText("~redo-");
+    await expect(dialog.getByTestId("replay-redo-warning")).toContainText(
+      "Writes done again: account",
+    );
+    await shot(page, testInfo, "a completed write ticked to be done again");
+    await redo.getByLabel("Do account again").uncheck();
+    await expect(plan.getByTestId("plan-step-account")).toContainText("reused");
+    await dialog.getByRole("button", { name: "Request approval" }).click();
+    await expect(dialog.getByTestId("replay-requested")).toBeVisible();
+
+    // Another member approves it; the replay runs 1.1.0 and succeeds without a second account.
+    const approver = await invitedMemberSession(browser, page.request, baseURL);
+    const pending = await query<{
+      items: Array<{
+        id: string;
+        kind: string;
+        planHash: string | null;
+        plan: { sourceRunId?: string } | null;
+      }>;
+    }>(page.request, "approval.list", { status: "pending", kind: "replay" });
+    const approval = pending.items.find((a) => a.plan?.sourceRunId === failed.id);
+    expect(approval, "the replay's approval is in the inbox").toBeTruthy();
+    // The member's API calls name the workspace they act in (the browser's switcher does so too).
+    const decided = await approver.page.request.post("/api/trpc/approval.decide", {
+      headers: { "x-trustflow-workspace": ws.id },
+      data: {
+        json: {
+          id: approval!.id,
+          decision: "approve",
+          planHash: approval!.planHash,
+          comment: "invoice fixed in 1.1.0",
+        },
+      },
+    });
+    expect(decided.ok(), await decided.text()).toBe(true);
+    let replayId = "";
+    await expect
+      .poll(
+        async () => {
+          const r = await query<RunData>(page.request, "run.get", { id: failed.id });
+          replayId = r.lineage.replays[0]?.id ?? "";
+          return replayId;
+        },
+        { timeout: 20_000 },
+      )
+      .not.toBe("");
+    await expectRunStatus(page.request, replayId, /^succeeded$/);
+    const replay = await query<RunData & { version: string }>(page.request, "run.get", {
+      id: replayId,
+    });
+    expect(replay.version).toBe("1.1.0");
+    const source = await query<RunData>(page.request, "run.get", { id: failed.id });
+    const accountKey = (r: RunData) =>
+      r.attempts.find((a) => a.stepId === "account")!.idempotencyKey;
+    expect(accountKey(replay)).toBe(accountKey(source));
+    await approver.context.close();
+  });
+
   test("the run view offers a step's decision only to a person the guard lets decide", async ({
     browser,
     page,

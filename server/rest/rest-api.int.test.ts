@@ -200,6 +200,14 @@ describe("workflows", () => {
       ["query", "limit"],
       ["query", "cursor"],
     ]);
+    // A cursor that names no workflow of the list (any more): start again without it.
+    const gone = expectProblem(
+      await rest("GET", "/workflows?limit=2&cursor=00000000-0000-4000-8000-000000000000", {
+        token: tokens.ownerRead,
+      }),
+      400,
+    );
+    expect(gone.errors?.[0]).toMatchObject({ in: "query", field: "cursor" });
   });
 
   it("gets a workflow by id or slug", async () => {

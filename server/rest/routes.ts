@@ -34,7 +34,12 @@ import { getRun, listRuns, startRun } from "@/server/domain/run/runs";
 import { ZListRunsInput, ZRunId, ZStartRunInput } from "@/server/domain/run/schemas";
 import { actorMay, type Actor, type Db } from "@/server/domain/types";
 import { listTrustPage } from "@/server/domain/trust/list-trust";
-import { flowSlug, getWorkflow, listWorkflows } from "@/server/domain/workflow/workflows";
+import {
+  flowSlug,
+  getWorkflow,
+  listWorkflows,
+  listWorkflowsPage,
+} from "@/server/domain/workflow/workflows";
 import { fieldErrors, type FieldError } from "./problem";
 import { defineRoute, RestInputError, type RestRoute } from "./route";
 import {
@@ -130,28 +135,26 @@ export const ROUTES: readonly RestRoute[] = [
     success: { status: 200, description: "A page of workflows.", schema: page(ZWorkflowSummary) },
     problems: [400],
     async handle({ db, actor, query }) {
-      const all = (await listWorkflows(db, actor, { deleted: false })).map(({ _count, ...w }) => ({
+      const page = await listWorkflowsPage(db, actor, {
+        deleted: false,
+        cursor: query.cursor,
+        limit: query.limit,
+      });
+      if (!page)
+        throw new RestInputError([
+          {
+            in: "query",
+            field: "cursor",
+            pointer: "/cursor",
+            detail: "This cursor is not in the list any more; start again without it.",
+          },
+        ]);
+      const items = page.items.map(({ _count, ...w }) => ({
         ...w,
         slug: flowSlug(w.name),
         versions: _count.versions,
       }));
-      let start = 0;
-      if (query.cursor) {
-        const at = all.findIndex((w) => w.id === query.cursor);
-        if (at < 0)
-          throw new RestInputError([
-            {
-              in: "query",
-              field: "cursor",
-              pointer: "/cursor",
-              detail: "This cursor is not in the list any more; start again without it.",
-            },
-          ]);
-        start = at + 1;
-      }
-      const items = all.slice(start, start + query.limit);
-      const more = start + query.limit < all.length;
-      return { body: { items, nextCursor: more ? (items.at(-1)?.id ?? null) : null } };
+      return { body: { items, nextCursor: page.nextCursor } };
     },
   }),
   defineRoute({

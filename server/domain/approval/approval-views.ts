@@ -6,6 +6,7 @@ import type { Actor, Db } from "../types";
 import { deciderOf } from "./deciders";
 import { checkDecider } from "./guard";
 import type { ApprovalKind, ApprovalStatus, ApproverSpec, DecisionKind } from "./types";
+import { flowSlug } from "../workflow/workflows";
 
 /** An approval as the inbox and the API show it. Dates are ISO strings. */
 export interface ApprovalView {
@@ -80,13 +81,6 @@ export interface ApprovalRow {
   }>;
 }
 
-const slugOf = (name: string) =>
-  name
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 80);
-
 /** Approval rows as `actor` sees them: with their run's version, flow and the guard's verdict. */
 export async function approvalViews(
   db: Db,
@@ -135,7 +129,7 @@ export async function approvalViews(
       runId: r.runId,
       stepId: r.stepId,
       attempt: r.attempt,
-      workflow: wf ? { id: wf.id, name: wf.name, slug: slugOf(wf.name) } : null,
+      workflow: wf ? { id: wf.id, name: wf.name, slug: flowSlug(wf.name) } : null,
       version: r.runId ? (versionOf.get(r.runId) ?? null) : null,
       requester:
         r.requesterId || r.requesterLabel

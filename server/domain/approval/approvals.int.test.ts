@@ -339,6 +339,9 @@ schema:
     const { runId } = await parkedRun(db, owner.user, ws, flow);
     const a = await approvalOf(db, cast.ap1, ws, runId);
     await as(owner.user).run.cancel({ id: runId });
+    // Voided with the cancellation itself: the inbox (which never writes) no longer lists it.
+    const inbox = await as(cast.ap1).approval.list({ status: "pending" });
+    expect(inbox.items.map((i) => i.id)).not.toContain(a.id);
     expect((await as(cast.ap1).approval.get({ id: a.id })).status).toBe("voided");
     expect(await codeOf(as(cast.ap1).approval.decide({ id: a.id, decision: "approve" }))).toBe(
       "CONFLICT",

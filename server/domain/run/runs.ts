@@ -4,6 +4,7 @@
  */
 import type { z } from "zod";
 import { offsetToPosition } from "@/dsl";
+import type { DeadLetterStatus } from "@/lib/enums";
 import { pinCheckpoint, pinsForFlow } from "@/server/engine/pins";
 import { DRAFT_VERSION, isDraftRun } from "@/server/engine/run-kind";
 import { validatorFor } from "@/server/engine/runtimes/support";
@@ -11,6 +12,7 @@ import { isTerminalRun, type RunStatus } from "@/server/engine/types";
 import { modelLabel } from "../agent/constants";
 import { decideStep, deciderOf } from "../approval/approvals";
 import type { ApprovalDeps } from "../approval/ports";
+import { syncApprovals } from "../approval/sync-approvals";
 import { AppError, notFound } from "../errors";
 import { workspaceDirectory } from "../group/workspace-directory";
 import { runLineage } from "../replay/lineage";
@@ -261,10 +263,22 @@ export async function getRun(
   input: z.infer<typeof ZRunId>,
 ) {
   const run = await ownedRun(store, actor, input.id);
-  const [attempts, events, deadLetters, usage, workflow, reconciled] = await Promise.all([
+  const [attempts, events, letters, letterStates, usage, workflow, reconciled] = await Promise.all([
     store.listAttempts(run.id),
     store.listEvents(run.id, 0, 2000),
     store.listDeadLetters({ runId: run.id }),
+    // What became of each dead letter (the queue's page decides it: reprocessed, discarded).
+    db.deadLetter.findMany({
+      where: { runId: run.id, workspaceId: actor.workspaceId },
+      select: {
+        id: true,
+        status: true,
+        discardedBy: true,
+        discardReason: true,
+        reprocessedRunId: true,
+      },
+      take: 100,
+    }),
     db.agentUsage.findMany({
       where: { workspaceId: actor.workspaceId, runId: run.id },
       orderBy: [{ stepId: "asc" }, { attempt: "asc" }],
@@ -297,6 +311,17 @@ export async function getRun(
     }),
   ]);
   const { leaseOwner: _o, leaseExpiresAt: _e, idempotencyKey: _k, replay: _r, ...rest } = run;
+  const stateOf = new Map(letterStates.map((l) => [l.id, l]));
+  const deadLetters = letters.map((d) => {
+    const st = stateOf.get(d.id);
+    return {
+      ...d,
+      status: (st?.status ?? "open") as DeadLetterStatus,
+      discardedBy: st?.discardedBy ?? null,
+      discardReason: st?.discardReason ?? null,
+      reprocessedRunId: st?.reprocessedRunId ?? null,
+    };
+  });
   // Replays: the run this one replays, and this run's replays (issue 15).
   const lineage = await runLineage(db, run);
   // `label`: what the UI shows for the model ("demo model (no AI)" for the built-in one).
@@ -386,6 +411,8 @@ export async function cancelRun(
     }
     const reason = input.reason || `cancelled by ${actor.label}`;
     const after = await tx.runs.cancelRun(run.id, Date.now(), reason);
+    // Its pending approvals are void from now on, not from the next sweep.
+    await syncApprovals(tx, { workspaceId: actor.workspaceId, runId: run.id });
     await tx.audit.append(actor, {
       action: "run.cancel",
       subjectType: "run",

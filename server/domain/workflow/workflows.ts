@@ -47,9 +47,56 @@ export async function listWorkflows(
 ) {
   const rows = await db.workflow.findMany({
     where: { workspaceId: actor.workspaceId, deletedAt: input.deleted ? { not: null } : null },
-    orderBy: { updatedAt: "desc" },
+    orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
     select: summary,
   });
+  return withSummaries(db, actor, rows);
+}
+
+/**
+ * One page of {@link listWorkflows}: at most `limit` workflows after the one named `cursor` (by
+ * id) in the same order, read by key (updated time, then id), so a page costs its own rows only.
+ * Null when the cursor names no workflow of the list any more.
+ */
+export async function listWorkflowsPage(
+  db: Db,
+  actor: Actor,
+  input: { deleted: boolean; cursor?: string; limit: number },
+) {
+  const where = {
+    workspaceId: actor.workspaceId,
+    deletedAt: input.deleted ? { not: null } : null,
+  };
+  let after: { updatedAt: Date; id: string } | null = null;
+  if (input.cursor) {
+    after = await db.workflow.findFirst({
+      where: { ...where, id: input.cursor },
+      select: { updatedAt: true, id: true },
+    });
+    if (!after) return null;
+  }
+  const rows = await db.workflow.findMany({
+    where: after
+      ? {
+          ...where,
+          OR: [
+            { updatedAt: { lt: after.updatedAt } },
+            { updatedAt: after.updatedAt, id: { lt: after.id } },
+          ],
+        }
+      : where,
+    orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
+    take: input.limit + 1,
+    select: summary,
+  });
+  const page = rows.slice(0, input.limit);
+  return {
+    items: await withSummaries(db, actor, page),
+    nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null,
+  };
+}
+
+async function withSummaries<R extends { id: string }>(db: Db, actor: Actor, rows: R[]) {
   const summaries = await summarizeWorkflows(
     db,
     actor.workspaceId,
