@@ -1,27 +1,18 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
-import {
-  FAULT_STATUSES,
-  MOCK_OPERATIONS,
-  useMockFaults,
-  type FaultRule,
-} from "@/lib/connectors/mock-faults";
+import type { FormEvent } from "react";
+import { useMockFaults, type FaultRule } from "@/lib/connectors/mock-faults";
 import { errorMessage } from "@/lib/trpc/errors";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { SelectField, TextField } from "@/components/ui/field";
-import { Table, Td, Th } from "@/components/ui/table";
-
-function percent(rate: number | undefined): string {
-  return rate ? `${Math.round(rate * 1000) / 10}%` : "—";
-}
-
-/** Parses a form number; blank is "not set". */
-function numberOr(text: string): number | undefined {
-  const t = text.trim();
-  return t === "" ? undefined : Number(t);
-}
+import { HeadRow, Table, Td } from "@/components/ui/table";
+import {
+  OperationField,
+  RuleNumberField,
+  useFaultRuleDraft,
+  percent,
+  StatusField,
+} from "./fault-rule-fields";
 
 /**
  * Fault injection for a connector that points at this app's mock service: added latency, error
@@ -100,20 +91,10 @@ export function FaultPanel({
           </p>
         ) : (
           <Table label="Faults">
-            <thead>
-              <tr>
-                <Th>Operation</Th>
-                <Th>Latency</Th>
-                <Th>Errors</Th>
-                <Th>Timeouts</Th>
-                <Th>Malformed</Th>
-                {canEdit && (
-                  <Th>
-                    <span className="sr-only">Actions</span>
-                  </Th>
-                )}
-              </tr>
-            </thead>
+            <HeadRow
+              columns={["Operation", "Latency", "Errors", "Timeouts", "Malformed"]}
+              last={canEdit ? "Actions" : null}
+            />
             <tbody>
               {faults.map((f) => (
                 <tr key={f.operation}>
@@ -204,36 +185,15 @@ function FaultForm({
   pending: boolean;
   onSubmit: (rule: FaultRule) => void;
 }) {
-  const [operation, setOperation] = useState("*");
-  const [latencyMs, setLatencyMs] = useState("");
-  const [errorRate, setErrorRate] = useState("");
-  const [status, setStatus] = useState("503");
-  const [retryAfterS, setRetryAfterS] = useState("");
-  const [timeoutRate, setTimeoutRate] = useState("");
-  const [malformedRate, setMalformedRate] = useState("");
-  const [seed, setSeed] = useState("");
-  const [error, setError] = useState<string | null>(null);
+  const draft = useFaultRuleDraft(
+    ["latencyMs", "errorRate", "retryAfterS", "timeoutRate", "malformedRate", "seed"],
+    { missing: "Set at least one of latency, error, timeout or malformed rate." },
+  );
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    const rule: FaultRule = { operation };
-    const fields = { latencyMs, errorRate, retryAfterS, timeoutRate, malformedRate, seed };
-    for (const [k, text] of Object.entries(fields)) {
-      const n = numberOr(text);
-      if (n === undefined) continue;
-      if (!Number.isFinite(n)) return setError(`${k} must be a number.`);
-      (rule as unknown as Record<string, number>)[k] = n;
-    }
-    for (const k of ["errorRate", "timeoutRate", "malformedRate"] as const) {
-      const v = rule[k];
-      if (v !== undefined && (v < 0 || v > 1))
-        return setError(`Give rates between 0 and 1 (0.3 = 30%).`);
-    }
-    if (rule.errorRate) rule.status = Number(status);
-    if (Object.keys(rule).length === 1)
-      return setError("Set at least one of latency, error, timeout or malformed rate.");
-    setError(null);
-    onSubmit(rule);
+    const rule = draft.parse();
+    if (rule) onSubmit(rule);
   }
 
   return (
@@ -243,69 +203,17 @@ function FaultForm({
       className="grid grid-cols-2 gap-3 rounded-md border border-zinc-200 bg-zinc-50 p-3 sm:grid-cols-4"
       noValidate
     >
-      <SelectField
-        label="Operation"
-        value={operation}
-        onChange={(e) => setOperation(e.target.value)}
-      >
-        <option value="*">* (every operation)</option>
-        {(MOCK_OPERATIONS[system] ?? []).map((op) => (
-          <option key={op} value={op}>
-            {op}
-          </option>
-        ))}
-      </SelectField>
-      <TextField
-        label="Latency (ms)"
-        inputMode="numeric"
-        value={latencyMs}
-        placeholder="0"
-        onChange={(e) => setLatencyMs(e.target.value)}
-      />
-      <TextField
-        label="Error rate"
-        inputMode="decimal"
-        value={errorRate}
-        placeholder="0 to 1"
-        onChange={(e) => setErrorRate(e.target.value)}
-      />
-      <SelectField label="Error status" value={status} onChange={(e) => setStatus(e.target.value)}>
-        {FAULT_STATUSES.map((s) => (
-          <option key={s} value={s}>
-            {s}
-          </option>
-        ))}
-      </SelectField>
-      <TextField
-        label="Retry-After (s)"
-        inputMode="numeric"
-        value={retryAfterS}
-        placeholder="1"
-        onChange={(e) => setRetryAfterS(e.target.value)}
-      />
-      <TextField
-        label="Timeout rate"
-        inputMode="decimal"
-        value={timeoutRate}
-        placeholder="0 to 1"
-        onChange={(e) => setTimeoutRate(e.target.value)}
-      />
-      <TextField
-        label="Malformed rate"
-        inputMode="decimal"
-        value={malformedRate}
-        placeholder="0 to 1"
-        onChange={(e) => setMalformedRate(e.target.value)}
-      />
-      <TextField
-        label="Seed (optional)"
-        inputMode="numeric"
-        value={seed}
-        onChange={(e) => setSeed(e.target.value)}
-      />
-      {error && (
+      <OperationField system={system} value={draft.operation} onChange={draft.setOperation} />
+      <RuleNumberField draft={draft} field="latencyMs" />
+      <RuleNumberField draft={draft} field="errorRate" />
+      <StatusField value={draft.status} onChange={draft.setStatus} />
+      <RuleNumberField draft={draft} field="retryAfterS" />
+      <RuleNumberField draft={draft} field="timeoutRate" />
+      <RuleNumberField draft={draft} field="malformedRate" />
+      <RuleNumberField draft={draft} field="seed" />
+      {draft.error && (
         <Alert tone="error" className="col-span-full">
-          {error}
+          {draft.error}
         </Alert>
       )}
       <div className="col-span-full flex justify-end">

@@ -1,21 +1,24 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { FAULT_STATUSES, MOCK_OPERATIONS, type FaultRule } from "@/lib/connectors/mock-faults";
+import type { FaultRule } from "@/lib/connectors/mock-faults";
+import {
+  OperationField,
+  RuleNumberField,
+  useFaultRuleDraft,
+  percent,
+  StatusField,
+} from "@/components/connectors/fault-rule-fields";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { SelectField, TextField } from "@/components/ui/field";
-import { Table, Td, Th } from "@/components/ui/table";
+import { SelectField } from "@/components/ui/field";
+import { HeadRow, Table, Td } from "@/components/ui/table";
 
 /** A session's fault profile: per mock system, the rules the mocks' `_faults` API takes. */
 export type FaultProfile = Partial<Record<"crm" | "billing" | "clm", FaultRule[]>>;
 
 const SYSTEMS = ["crm", "billing", "clm"] as const;
 const SYSTEM_LABEL = { crm: "CRM", billing: "Billing", clm: "CLM" } as const;
-
-function percent(rate: number | undefined): string {
-  return rate ? `${Math.round(rate * 1000) / 10}%` : "—";
-}
 
 /** One rule in words: "errors 100% → 503, latency 200 ms". */
 export function describeRule(r: FaultRule): string {
@@ -96,18 +99,7 @@ export function FaultProfileEditor({
         </p>
       ) : (
         <Table label="Fault rules">
-          <thead>
-            <tr>
-              <Th>System</Th>
-              <Th>Operation</Th>
-              <Th>Effect</Th>
-              {canEdit && (
-                <Th>
-                  <span className="sr-only">Actions</span>
-                </Th>
-              )}
-            </tr>
-          </thead>
+          <HeadRow columns={["System", "Operation", "Effect"]} last={canEdit ? "Actions" : null} />
           <tbody>
             {rules.map(({ system, rule }) => (
               <tr key={`${system}:${rule.operation}`}>
@@ -139,48 +131,21 @@ export function FaultProfileEditor({
   );
 }
 
-/** Parses a form number; blank is "not set". */
-function numberOr(text: string): number | undefined {
-  const t = text.trim();
-  return t === "" ? undefined : Number(t);
-}
-
 function RuleForm({
   onAdd,
 }: {
   onAdd: (system: (typeof SYSTEMS)[number], rule: FaultRule) => void;
 }) {
   const [system, setSystem] = useState<(typeof SYSTEMS)[number]>("crm");
-  const [operation, setOperation] = useState("*");
-  const [errorRate, setErrorRate] = useState("");
-  const [status, setStatus] = useState("503");
-  const [latencyMs, setLatencyMs] = useState("");
-  const [timeoutRate, setTimeoutRate] = useState("");
-  const [malformedRate, setMalformedRate] = useState("");
-  const [error, setError] = useState<string | null>(null);
+  const draft = useFaultRuleDraft(["errorRate", "latencyMs", "timeoutRate", "malformedRate"], {
+    maxLatencyMs: 120_000,
+    missing: "Set at least one of error rate, latency, timeout or malformed rate.",
+  });
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    const rule: FaultRule = { operation };
-    const fields = { errorRate, latencyMs, timeoutRate, malformedRate };
-    for (const [k, text] of Object.entries(fields)) {
-      const n = numberOr(text);
-      if (n === undefined) continue;
-      if (!Number.isFinite(n)) return setError(`${k} must be a number.`);
-      (rule as unknown as Record<string, number>)[k] = n;
-    }
-    for (const k of ["errorRate", "timeoutRate", "malformedRate"] as const) {
-      const v = rule[k];
-      if (v !== undefined && (v < 0 || v > 1))
-        return setError("Give rates between 0 and 1 (0.3 = 30%).");
-    }
-    if (rule.latencyMs !== undefined && (rule.latencyMs < 0 || rule.latencyMs > 120_000))
-      return setError("Give a latency between 0 and 120000 ms.");
-    if (rule.errorRate) rule.status = Number(status);
-    if (Object.keys(rule).length === 1)
-      return setError("Set at least one of error rate, latency, timeout or malformed rate.");
-    setError(null);
-    onAdd(system, rule);
+    const rule = draft.parse();
+    if (rule) onAdd(system, rule);
   }
 
   return (
@@ -195,7 +160,7 @@ function RuleForm({
         value={system}
         onChange={(e) => {
           setSystem(e.target.value as (typeof SYSTEMS)[number]);
-          setOperation("*");
+          draft.setOperation("*");
         }}
       >
         {SYSTEMS.map((s) => (
@@ -204,61 +169,20 @@ function RuleForm({
           </option>
         ))}
       </SelectField>
-      <SelectField
-        label="Operation"
-        value={operation}
-        onChange={(e) => setOperation(e.target.value)}
-      >
-        <option value="*">* (every operation)</option>
-        {(MOCK_OPERATIONS[system] ?? []).map((op) => (
-          <option key={op} value={op}>
-            {op}
-          </option>
-        ))}
-      </SelectField>
-      <TextField
-        label="Error rate"
-        inputMode="decimal"
-        placeholder="0 to 1"
-        value={errorRate}
-        onChange={(e) => setErrorRate(e.target.value)}
-      />
-      <SelectField label="Error status" value={status} onChange={(e) => setStatus(e.target.value)}>
-        {FAULT_STATUSES.map((s) => (
-          <option key={s} value={s}>
-            {s}
-          </option>
-        ))}
-      </SelectField>
-      <TextField
-        label="Latency (ms)"
-        inputMode="numeric"
-        placeholder="0"
-        value={latencyMs}
-        onChange={(e) => setLatencyMs(e.target.value)}
-      />
-      <TextField
-        label="Timeout rate"
-        inputMode="decimal"
-        placeholder="0 to 1"
-        value={timeoutRate}
-        onChange={(e) => setTimeoutRate(e.target.value)}
-      />
-      <TextField
-        label="Malformed rate"
-        inputMode="decimal"
-        placeholder="0 to 1"
-        value={malformedRate}
-        onChange={(e) => setMalformedRate(e.target.value)}
-      />
+      <OperationField system={system} value={draft.operation} onChange={draft.setOperation} />
+      <RuleNumberField draft={draft} field="errorRate" />
+      <StatusField value={draft.status} onChange={draft.setStatus} />
+      <RuleNumberField draft={draft} field="latencyMs" />
+      <RuleNumberField draft={draft} field="timeoutRate" />
+      <RuleNumberField draft={draft} field="malformedRate" />
       <div className="flex items-end justify-end">
         <Button type="submit" size="sm">
           Add rule
         </Button>
       </div>
-      {error && (
+      {draft.error && (
         <Alert tone="error" className="col-span-full">
-          {error}
+          {draft.error}
         </Alert>
       )}
     </form>

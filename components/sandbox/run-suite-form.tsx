@@ -4,9 +4,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "@/lib/trpc/client";
 import { formErrors } from "@/lib/trpc/errors";
-import { Alert } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
 import { SelectField, TextField } from "@/components/ui/field";
+import { CreateForm, NamedOptions } from "./sandbox-list";
 
 type SuiteDetail = { suite: { id: string; target: { kind: "flow" | "block" } } };
 
@@ -32,12 +31,15 @@ export function RunSuiteForm({ detail }: { detail: SuiteDetail & { suite: { targ
   const errors = formErrors(run.error);
   const session = sessionId || sessions.data?.[0]?.id || "";
   return (
-    <form
-      aria-label="Run the suite"
-      noValidate
-      className="grid grid-cols-[1fr_1fr_auto] items-start gap-3"
-      onSubmit={(e) => {
-        e.preventDefault();
+    <CreateForm
+      boxed={false}
+      label="Run the suite"
+      grid="grid-cols-[1fr_1fr_auto]"
+      span="col-span-3"
+      submit="Run suite"
+      pending={run.isPending}
+      error={errors.message}
+      onSubmit={() =>
         run.mutate({
           suiteId: detail.suite.id,
           sessionId: session,
@@ -51,8 +53,8 @@ export function RunSuiteForm({ detail }: { detail: SuiteDetail & { suite: { targ
                 : version
                   ? { version }
                   : {},
-        });
-      }}
+        })
+      }
     >
       <SelectField
         label="Sandbox session"
@@ -60,12 +62,10 @@ export function RunSuiteForm({ detail }: { detail: SuiteDetail & { suite: { targ
         onChange={(e) => setSessionId(e.target.value)}
         errors={errors.fields.sessionId}
       >
-        {sessions.data?.length ? null : <option value="">No open session: create one first</option>}
-        {sessions.data?.map((s) => (
-          <option key={s.id} value={s.id}>
-            {s.name}
-          </option>
-        ))}
+        <NamedOptions
+          items={sessions.data ?? []}
+          empty={sessions.data?.length ? undefined : "No open session: create one first"}
+        />
       </SelectField>
       {target.kind === "block" ? (
         <TextField
@@ -92,14 +92,6 @@ export function RunSuiteForm({ detail }: { detail: SuiteDetail & { suite: { targ
           ))}
         </SelectField>
       )}
-      <Button type="submit" variant="primary" className="mt-5" pending={run.isPending}>
-        Run suite
-      </Button>
-      {errors.message && (
-        <Alert tone="error" className="col-span-3">
-          {errors.message}
-        </Alert>
-      )}
-    </form>
+    </CreateForm>
   );
 }

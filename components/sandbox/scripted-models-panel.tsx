@@ -10,7 +10,8 @@ import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { inputClass, SelectField, TextField } from "@/components/ui/field";
-import { Table, Td, Th } from "@/components/ui/table";
+import { HeadRow, Table, Td } from "@/components/ui/table";
+import { CreateForm, ListSection, NamedOptions, QueryList, SelectableTable } from "./sandbox-list";
 
 type Fallback = "demo" | "error";
 interface Rule {
@@ -30,6 +31,29 @@ const FALLBACKS: { value: Fallback; label: string }[] = [
   { value: "demo", label: "The demo model answers" },
   { value: "error", label: "Fail the step (422)" },
 ];
+
+/** The "When nothing matches" select. */
+function FallbackField({
+  value,
+  onChange,
+}: {
+  value: Fallback;
+  onChange: (fallback: Fallback) => void;
+}) {
+  return (
+    <SelectField
+      label="When nothing matches"
+      value={value}
+      onChange={(e) => onChange(e.target.value as Fallback)}
+    >
+      {FALLBACKS.map((f) => (
+        <option key={f.value} value={f.value}>
+          {f.label}
+        </option>
+      ))}
+    </SelectField>
+  );
+}
 
 /**
  * The Sandbox page's scripted models: scripts that answer a session's agent steps instead of a
@@ -58,79 +82,41 @@ export function ScriptedModelsPanel() {
 
   return (
     <div className="space-y-6">
-      {canEdit ? (
-        <form
-          aria-label="Create a scripted model"
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            create.mutate({ name, fallback });
-          }}
-          className="grid grid-cols-[1fr_16rem_auto] items-start gap-3 rounded-lg border border-zinc-200 bg-white p-3"
-        >
-          <TextField
-            label="Scripted model name"
-            placeholder="Refund answers"
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            errors={errors.fields.name}
-          />
-          <SelectField
-            label="When nothing matches"
-            value={fallback}
-            onChange={(e) => setFallback(e.target.value as Fallback)}
-          >
-            {FALLBACKS.map((f) => (
-              <option key={f.value} value={f.value}>
-                {f.label}
-              </option>
-            ))}
-          </SelectField>
-          <Button type="submit" variant="primary" className="mt-5" pending={create.isPending}>
-            Create scripted model
-          </Button>
-          {errors.message && (
-            <Alert tone="error" className="col-span-3">
-              {errors.message}
-            </Alert>
-          )}
-        </form>
-      ) : (
-        <p className="text-sm text-zinc-600">
-          Only editors and admins create and change scripted models; you can read them.
-        </p>
-      )}
+      <CreateForm
+        canEdit={canEdit}
+        readOnly="Only editors and admins create and change scripted models; you can read them."
+        label="Create a scripted model"
+        grid="grid-cols-[1fr_16rem_auto]"
+        span="col-span-3"
+        submit="Create scripted model"
+        pending={create.isPending}
+        error={errors.message}
+        onSubmit={() => create.mutate({ name, fallback })}
+      >
+        <TextField
+          label="Scripted model name"
+          placeholder="Refund answers"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          errors={errors.fields.name}
+        />
+        <FallbackField value={fallback} onChange={setFallback} />
+      </CreateForm>
 
-      <section aria-labelledby="scripted-heading" className="space-y-2">
-        <h2 id="scripted-heading" className="text-sm font-semibold">
-          Scripted models
-        </h2>
-        {scripts.isPending ? (
-          <p className="text-sm text-zinc-500">Loading scripted models…</p>
-        ) : scripts.error ? (
-          <Alert tone="error">{errorMessage(scripts.error)}</Alert>
-        ) : scripts.data.length === 0 ? (
-          <p className="text-sm text-zinc-600">
-            No scripted models yet. A scripted model answers a session&apos;s agent steps from
-            answers recorded in earlier runs or from rules you write, so experiments are repeatable.
-          </p>
-        ) : (
-          <Table label="Scripted models">
-            <thead>
-              <tr>
-                <Th>Name</Th>
-                <Th>Rules</Th>
-                <Th>Recorded answers</Th>
-                <Th>Nothing matches</Th>
-                <Th>Changed</Th>
-                <Th>
-                  <span className="sr-only">Actions</span>
-                </Th>
-              </tr>
-            </thead>
-            <tbody>
-              {scripts.data.map((s) => (
-                <tr key={s.id} className={s.id === selected ? "bg-accent-50" : ""}>
+      <ListSection headingId="scripted-heading" title="Scripted models">
+        <QueryList
+          query={scripts}
+          loading="Loading scripted models…"
+          empty="No scripted models yet. A scripted model answers a session's agent steps from answers recorded in earlier runs or from rules you write, so experiments are repeatable."
+        >
+          {(items) => (
+            <SelectableTable
+              label="Scripted models"
+              columns={["Name", "Rules", "Recorded answers", "Nothing matches", "Changed"]}
+              items={items}
+              selected={selected}
+              cells={(s) => (
+                <>
                   <Td className="font-medium">{s.name}</Td>
                   <Td>{s.rules}</Td>
                   <Td>{s.recorded}</Td>
@@ -140,22 +126,13 @@ export function ScriptedModelsPanel() {
                     </Badge>
                   </Td>
                   <Td className="text-zinc-600">{formatDateTime(s.updatedAt)}</Td>
-                  <Td className="text-right">
-                    <Button
-                      size="sm"
-                      variant="ghost"
-                      aria-label={`Open scripted model ${s.name}`}
-                      onClick={() => setSelected(s.id === selected ? null : s.id)}
-                    >
-                      {s.id === selected ? "Hide" : "Open"}
-                    </Button>
-                  </Td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-        )}
-      </section>
+                </>
+              )}
+              open={{ label: (s) => `Open scripted model ${s.name}`, onSelect: setSelected }}
+            />
+          )}
+        </QueryList>
+      </ListSection>
 
       {selected && (
         <ScriptDetail key={selected} id={selected} onDeleted={() => setSelected(null)} />
@@ -328,17 +305,7 @@ function RulesEditor({
           >
             Add rule
           </Button>
-          <SelectField
-            label="When nothing matches"
-            value={fallback}
-            onChange={(e) => setFallback(e.target.value as Fallback)}
-          >
-            {FALLBACKS.map((f) => (
-              <option key={f.value} value={f.value}>
-                {f.label}
-              </option>
-            ))}
-          </SelectField>
+          <FallbackField value={fallback} onChange={setFallback} />
           <Button type="submit" size="sm" variant="primary" pending={update.isPending}>
             Save rules
           </Button>
@@ -385,18 +352,7 @@ function RecordedAnswers({
         </p>
       ) : (
         <Table label="Recorded answers">
-          <thead>
-            <tr>
-              <Th>Prompt</Th>
-              <Th>Model</Th>
-              <Th>Call</Th>
-              <Th>Answer</Th>
-              <Th>From</Th>
-              <Th>
-                <span className="sr-only">Actions</span>
-              </Th>
-            </tr>
-          </thead>
+          <HeadRow columns={["Prompt", "Model", "Call", "Answer", "From"]} />
           <tbody>
             {recorded.map((r) => (
               <tr key={`${r.promptHash}-${r.model}-${r.repetition}`}>
@@ -523,12 +479,7 @@ function Sessions({
             value={sessionId}
             onChange={(e) => setSessionId(e.target.value)}
           >
-            <option value="">Choose a session…</option>
-            {others.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
+            <NamedOptions items={others} empty="Choose a session…" />
           </SelectField>
           <Button type="submit" size="sm" pending={attach.isPending} disabled={!sessionId}>
             Attach

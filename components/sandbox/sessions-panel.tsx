@@ -12,7 +12,8 @@ import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { SelectField, TextField } from "@/components/ui/field";
-import { Table, Td, Th } from "@/components/ui/table";
+import { HeadRow, Table, Td } from "@/components/ui/table";
+import { CreateForm, ListSection, QueryList, SelectableTable } from "./sandbox-list";
 import { FaultProfileEditor, type FaultProfile } from "./fault-profile-editor";
 
 /** Lifetimes offered when creating a session (the server accepts 1 minute to 7 days). */
@@ -56,98 +57,70 @@ export function SessionsPanel() {
 
   return (
     <div className="space-y-6">
-      {canEdit ? (
-        <form
-          aria-label="Create a session"
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            const s = seed.trim();
-            create.mutate({
-              name,
-              ttlMs: Number(ttl),
-              ...(s === "" ? {} : { seed: Number(s) }),
-            });
-          }}
-          className="grid grid-cols-[1fr_10rem_10rem_auto] items-start gap-3 rounded-lg border border-zinc-200 bg-white p-3"
-        >
-          <TextField
-            label="Session name"
-            placeholder="Renewal edge cases"
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            errors={errors.fields.name}
-          />
-          <TextField
-            label="Seed (optional)"
-            inputMode="numeric"
-            placeholder="20261122"
-            value={seed}
-            onChange={(e) => setSeed(e.target.value)}
-            errors={errors.fields.seed}
-          />
-          <SelectField label="Expires after" value={ttl} onChange={(e) => setTtl(e.target.value)}>
-            {TTL_CHOICES.map((c) => (
-              <option key={c.ms} value={c.ms}>
-                {c.label}
-              </option>
-            ))}
-          </SelectField>
-          <Button type="submit" variant="primary" className="mt-5" pending={create.isPending}>
-            Create session
-          </Button>
-          {errors.message && (
-            <Alert tone="error" className="col-span-4">
-              {errors.message}
-            </Alert>
-          )}
-        </form>
-      ) : (
-        <p className="text-sm text-zinc-600">
-          Only editors and admins create sessions; you see those shared with you.
-        </p>
-      )}
+      <CreateForm
+        canEdit={canEdit}
+        readOnly="Only editors and admins create sessions; you see those shared with you."
+        label="Create a session"
+        grid="grid-cols-[1fr_10rem_10rem_auto]"
+        span="col-span-4"
+        submit="Create session"
+        pending={create.isPending}
+        error={errors.message}
+        onSubmit={() => {
+          const s = seed.trim();
+          create.mutate({
+            name,
+            ttlMs: Number(ttl),
+            ...(s === "" ? {} : { seed: Number(s) }),
+          });
+        }}
+      >
+        <TextField
+          label="Session name"
+          placeholder="Renewal edge cases"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          errors={errors.fields.name}
+        />
+        <TextField
+          label="Seed (optional)"
+          inputMode="numeric"
+          placeholder="20261122"
+          value={seed}
+          onChange={(e) => setSeed(e.target.value)}
+          errors={errors.fields.seed}
+        />
+        <SelectField label="Expires after" value={ttl} onChange={(e) => setTtl(e.target.value)}>
+          {TTL_CHOICES.map((c) => (
+            <option key={c.ms} value={c.ms}>
+              {c.label}
+            </option>
+          ))}
+        </SelectField>
+      </CreateForm>
 
-      <section aria-labelledby="sessions-heading" className="space-y-2">
-        <div className="flex items-center justify-between">
-          <h2 id="sessions-heading" className="text-sm font-semibold">
-            Sessions
-          </h2>
-          <label className="flex items-center gap-1.5 text-xs text-zinc-600">
-            <input
-              type="checkbox"
-              checked={includeClosed}
-              onChange={(e) => setIncludeClosed(e.target.checked)}
-            />
-            Show closed and expired
-          </label>
-        </div>
-        {sessions.isPending ? (
-          <p className="text-sm text-zinc-500">Loading sessions…</p>
-        ) : sessions.error ? (
-          <Alert tone="error">{errorMessage(sessions.error)}</Alert>
-        ) : sessions.data.length === 0 ? (
-          <p className="text-sm text-zinc-600">
-            No sessions yet. A session holds its own copy of the mock CRM, Billing and CLM data, a
-            fault profile, and the runs started in it.
-          </p>
-        ) : (
-          <Table label="Sandbox sessions">
-            <thead>
-              <tr>
-                <Th>Name</Th>
-                <Th>Status</Th>
-                <Th>Seed</Th>
-                <Th>Shared with</Th>
-                <Th>Expires</Th>
-                <Th>
-                  <span className="sr-only">Actions</span>
-                </Th>
-              </tr>
-            </thead>
-            <tbody>
-              {sessions.data.map((s) => (
-                <tr key={s.id} className={s.id === selected ? "bg-accent-50" : ""}>
+      <ListSection
+        headingId="sessions-heading"
+        title="Sessions"
+        filter={{
+          label: "Show closed and expired",
+          checked: includeClosed,
+          onChange: setIncludeClosed,
+        }}
+      >
+        <QueryList
+          query={sessions}
+          loading="Loading sessions…"
+          empty="No sessions yet. A session holds its own copy of the mock CRM, Billing and CLM data, a fault profile, and the runs started in it."
+        >
+          {(items) => (
+            <SelectableTable
+              label="Sandbox sessions"
+              columns={["Name", "Status", "Seed", "Shared with", "Expires"]}
+              items={items}
+              selected={selected}
+              cells={(s) => (
+                <>
                   <Td className="font-medium">{s.name}</Td>
                   <Td>
                     <Badge tone={STATUS_TONE[s.status]}>{s.status}</Badge>
@@ -155,22 +128,13 @@ export function SessionsPanel() {
                   <Td className="font-mono text-xs">{s.seed}</Td>
                   <Td className="text-zinc-600">{sharedLabel(s.sharedWith)}</Td>
                   <Td className="text-zinc-600">{formatDateTime(s.expiresAt)}</Td>
-                  <Td className="text-right">
-                    <Button
-                      size="sm"
-                      variant="ghost"
-                      aria-label={`Open session ${s.name}`}
-                      onClick={() => setSelected(s.id === selected ? null : s.id)}
-                    >
-                      {s.id === selected ? "Hide" : "Open"}
-                    </Button>
-                  </Td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-        )}
-      </section>
+                </>
+              )}
+              open={{ label: (s) => `Open session ${s.name}`, onSelect: setSelected }}
+            />
+          )}
+        </QueryList>
+      </ListSection>
 
       {current && <SessionDetail key={current.id} session={current} onClosed={refresh} />}
     </div>
@@ -354,46 +318,37 @@ function SessionRuns({ sessionId }: { sessionId: string }) {
       <h3 id="session-runs-heading" className="text-sm font-semibold">
         Runs in this session
       </h3>
-      {runs.isPending ? (
-        <p className="text-sm text-zinc-500">Loading runs…</p>
-      ) : runs.error ? (
-        <Alert tone="error">{errorMessage(runs.error)}</Alert>
-      ) : runs.data.length === 0 ? (
-        <p className="text-sm text-zinc-600">
-          No runs yet: use “Run in sandbox” in the studio to run a draft here.
-        </p>
-      ) : (
-        <Table label="Session runs">
-          <thead>
-            <tr>
-              <Th>Flow</Th>
-              <Th>Version</Th>
-              <Th>Status</Th>
-              <Th>Started</Th>
-              <Th>
-                <span className="sr-only">Open</span>
-              </Th>
-            </tr>
-          </thead>
-          <tbody>
-            {runs.data.map((r) => (
-              <tr key={r.id}>
-                <Td>{r.workflowName ?? "—"}</Td>
-                <Td className="font-mono text-xs">{r.draft ? "draft" : r.version}</Td>
-                <Td>
-                  <RunStatusBadge status={r.status} />
-                </Td>
-                <Td className="text-zinc-600">{formatDateTime(r.createdAt)}</Td>
-                <Td className="text-right">
-                  <Link href={`/runs/${r.id}`} className="text-xs text-accent-700 hover:underline">
-                    View run
-                  </Link>
-                </Td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      )}
+      <QueryList
+        query={runs}
+        loading="Loading runs…"
+        empty="No runs yet: use “Run in sandbox” in the studio to run a draft here."
+      >
+        {(items) => (
+          <Table label="Session runs">
+            <HeadRow columns={["Flow", "Version", "Status", "Started"]} last="Open" />
+            <tbody>
+              {items.map((r) => (
+                <tr key={r.id}>
+                  <Td>{r.workflowName ?? "—"}</Td>
+                  <Td className="font-mono text-xs">{r.draft ? "draft" : r.version}</Td>
+                  <Td>
+                    <RunStatusBadge status={r.status} />
+                  </Td>
+                  <Td className="text-zinc-600">{formatDateTime(r.createdAt)}</Td>
+                  <Td className="text-right">
+                    <Link
+                      href={`/runs/${r.id}`}
+                      className="text-xs text-accent-700 hover:underline"
+                    >
+                      View run
+                    </Link>
+                  </Td>
+                </tr>
+              ))}
+            </tbody>
+          </Table>
+        )}
+      </QueryList>
     </section>
   );
 }

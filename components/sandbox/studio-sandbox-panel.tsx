@@ -19,6 +19,7 @@ import { useStudioContext } from "@/components/studio/studio-context";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { SelectField, TextField } from "@/components/ui/field";
+import { NamedOptions } from "./sandbox-list";
 import { marksOfRun } from "./sandbox-run-marks";
 
 const NEW_SESSION = "__new";
@@ -205,11 +206,7 @@ function SandboxRunFormLoaded({
           </Link>
         }
       >
-        {open.map((s) => (
-          <option key={s.id} value={s.id}>
-            {s.name}
-          </option>
-        ))}
+        <NamedOptions items={open} />
         <option value={NEW_SESSION}>New session…</option>
       </SelectField>
       {session === NEW_SESSION && (

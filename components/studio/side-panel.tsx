@@ -52,8 +52,9 @@ export function SidePanel({
   return (
     <aside className="flex w-64 shrink-0 flex-col border-l border-zinc-200 bg-white">
       <div className="flex border-b border-zinc-200 text-xs">
-        {/* Only tabs in the tablist: the hide button sits beside it. */}
-        <div role="tablist" aria-label="Side panel" className="flex flex-1">
+        {/* Only tabs in the tablist: the hide button sits beside it, always in view (the tabs
+            scroll sideways when they do not fit the panel's width). */}
+        <div role="tablist" aria-label="Side panel" className="flex min-w-0 flex-1 overflow-x-auto">
           {(
             [
               ["inspector", "Inspector"],
@@ -70,7 +71,7 @@ export function SidePanel({
               aria-selected={tab === id}
               aria-controls="side-tabpanel"
               onClick={() => onTab(id)}
-              className={`flex-1 px-1.5 py-1.5 whitespace-nowrap ${tab === id ? "border-b-2 border-accent-600 font-semibold" : "text-zinc-600"}`}
+              className={`flex-1 shrink-0 px-1.5 py-1.5 whitespace-nowrap ${tab === id ? "border-b-2 border-accent-600 font-semibold" : "text-zinc-600"}`}
             >
               {label}
             </button>
@@ -81,7 +82,7 @@ export function SidePanel({
           onClick={onHide}
           aria-label="Hide side panel"
           title="Hide side panel"
-          className="px-2 text-zinc-500 hover:bg-zinc-100"
+          className="shrink-0 px-2 text-zinc-500 hover:bg-zinc-100"
         >
           »
         </button>

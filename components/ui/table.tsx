@@ -25,3 +25,30 @@ export function Td({ className = "", ...rest }: TdHTMLAttributes<HTMLTableCellEl
     <td className={`border-b border-zinc-100 px-3 py-2 align-middle ${className}`} {...rest} />
   );
 }
+
+/**
+ * A table head: the column names, then (unless `last` is null) a last column named only for
+ * screen readers, e.g. the row actions.
+ */
+export function HeadRow({
+  columns,
+  last = "Actions",
+}: {
+  columns: string[];
+  last?: string | null;
+}) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c) => (
+          <Th key={c}>{c}</Th>
+        ))}
+        {last !== null && (
+          <Th>
+            <span className="sr-only">{last}</span>
+          </Th>
+        )}
+      </tr>
+    </thead>
+  );
+}

@@ -6,23 +6,29 @@
  * socket, so the demo model needs no loopback hole and works before the server listens.
  */
 import { DEMO_MODEL_SCHEME } from "./constants";
-import { handleDemoModel } from "./handler";
+import { handleDemoModel, type DemoModelOptions } from "./handler";
 
 /** Whether `baseURL` names the in-process demo model. */
 export function isDemoModelUrl(baseURL: string | undefined): boolean {
   return !!baseURL && baseURL.toLowerCase().startsWith(`${DEMO_MODEL_SCHEME}//`);
 }
 
-/** A `fetch` serving `demo-model:` URLs in-process; any other URL is refused (TypeError). */
-export async function demoModelFetch(
+/**
+ * Serves one `demo-model:` request in-process with {@link handleDemoModel} and `opts`; any other
+ * URL is refused (TypeError naming `who`). Shared by {@link demoModelFetch} and the scripted
+ * mode's fetch (`scripted-fetch.ts`).
+ */
+export async function serveDemoModelInProcess(
+  who: string,
   input: string | URL | Request,
-  init?: RequestInit,
+  init: RequestInit | undefined,
+  opts?: DemoModelOptions,
 ): Promise<Response> {
   const href = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
   const url = new URL(href);
   if (url.protocol !== DEMO_MODEL_SCHEME) {
     throw new TypeError(
-      `The demo model's fetch serves ${DEMO_MODEL_SCHEME} URLs only, not ${url.protocol}`,
+      `${who}'s fetch serves ${DEMO_MODEL_SCHEME} URLs only, not ${url.protocol}`,
     );
   }
   // The handler reads a standard Request; this host is never resolved.
@@ -42,5 +48,13 @@ export async function demoModelFetch(
       { status: 404 },
     );
   }
-  return handleDemoModel(req, url.pathname.slice("/v1/".length));
+  return handleDemoModel(req, url.pathname.slice("/v1/".length), opts);
+}
+
+/** A `fetch` serving `demo-model:` URLs in-process; any other URL is refused (TypeError). */
+export async function demoModelFetch(
+  input: string | URL | Request,
+  init?: RequestInit,
+): Promise<Response> {
+  return serveDemoModelInProcess("The demo model", input, init);
 }
