@@ -62,8 +62,14 @@ export function TextDiff({
     // Monaco 0.57's diff widget clears its sides' aria labels when it first applies its options
     // (`originalAriaLabel` and `modifiedAriaLabel` only count when they change later): named
     // here, or screen readers meet two unnamed text boxes.
-    e.getOriginalEditor().updateOptions({ ariaLabel: `${originalLabel} (read-only)` });
-    e.getModifiedEditor().updateOptions({ ariaLabel: `${modifiedLabel} (read-only)` });
+    const name = () => {
+      e.getOriginalEditor().updateOptions({ ariaLabel: `${originalLabel} (read-only)` });
+      e.getModifiedEditor().updateOptions({ ariaLabel: `${modifiedLabel} (read-only)` });
+    };
+    name();
+    // The widget may apply its options again once the diff is computed (seen on a loaded
+    // machine): named again then.
+    e.onDidUpdateDiff(name);
   };
   useLayoutEffect(
     () => () => {
