@@ -40,15 +40,34 @@ export interface SandboxAnswers {
   ): Promise<BlockRuntime | undefined>;
 }
 
+/** Sessions whose connector answers are kept parsed in memory (the most recently used). */
+const CACHED_SESSIONS = 8;
+
 export function sandboxAnswers(db: Db): SandboxAnswers {
   const connectorCalls = new RepetitionCounter(20_000);
   const modelCalls = new RepetitionCounter(20_000);
+  // A session's connector answers are written once, when `sandbox.fromRun` creates it: read and
+  // parsed once per session, not at every connector call of its runs.
+  const answersBySession = new Map<string, ReturnType<typeof connectorAnswersOf>>();
+  async function connectorAnswersOfSession(workspaceId: string, sessionId: string) {
+    const key = `${workspaceId}\u0000${sessionId}`;
+    let answers = answersBySession.get(key);
+    if (answers) {
+      answersBySession.delete(key);
+    } else {
+      const held = await sessionAnswers(db, workspaceId, sessionId);
+      answers = connectorAnswersOf(held?.connectorAnswers);
+      if (answersBySession.size >= CACHED_SESSIONS)
+        answersBySession.delete(answersBySession.keys().next().value!);
+    }
+    answersBySession.set(key, answers);
+    return answers;
+  }
   return {
     async connector(req) {
       const sessionId = req.run.sandboxSessionId;
       if (!sessionId) return undefined;
-      const held = await sessionAnswers(db, req.run.workspaceId, sessionId);
-      const answers = connectorAnswersOf(held?.connectorAnswers);
+      const answers = await connectorAnswersOfSession(req.run.workspaceId, sessionId);
       if (answers.length === 0) return undefined;
       // Matched as recorded: stored inputs have URL credentials stripped.
       const hash = requestHash(req.block.id, redactUrlCredentials(req.inputs));
