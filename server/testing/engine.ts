@@ -42,12 +42,20 @@ export async function runToEnd(
     inputs: run.inputs ?? {},
     startedBy: run.startedBy ?? "tester@example.com",
   });
-  for (let i = 0; i < (run.ticks ?? 20); i++) {
+  return tickToEnd(engine, created.id, run.ticks ?? 20);
+}
+
+/**
+ * Ticks `engine` (10 tasks a tick, at most `ticks` ticks) until the run `runId` (already created,
+ * e.g. by `run.start`) ends; returns the ended run. Throws if it does not end.
+ */
+export async function tickToEnd(engine: Engine, runId: string, ticks = 60) {
+  for (let i = 0; i < ticks; i++) {
     await engine.tick({ limit: 10 });
-    const now = await engine.deps.store.getRun(created.id);
+    const now = await engine.deps.store.getRun(runId);
     if (now && isTerminalRun(now.status)) return now;
   }
-  throw new Error(`run ${created.id} did not finish`);
+  throw new Error(`run ${runId} did not finish`);
 }
 
 /**

@@ -5,8 +5,7 @@ import { sessionTenant } from "@/server/adapters/connectors/mock/sandbox";
 import type { Database } from "@/server/adapters/prisma";
 import { compileFlow } from "@/server/domain/workflow/compile-flow";
 import type { Engine } from "@/server/engine/engine";
-import { isTerminalRun } from "@/server/engine/types";
-import { engineFor } from "@/server/testing/engine";
+import { engineFor, tickToEnd } from "@/server/testing/engine";
 import { addMembership, callerFor, makeUser, type TestUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { loadDatasetVersion } from "./datasets";
@@ -30,14 +29,8 @@ async function fails(p: Promise<unknown>): Promise<{ code: string; message: stri
   throw new Error("expected the call to fail");
 }
 
-async function untilEnd(runId: string) {
-  for (let i = 0; i < 60; i++) {
-    await engine.tick({ limit: 10 });
-    const run = await engine.deps.store.getRun(runId);
-    if (run && isTerminalRun(run.status)) return run;
-  }
-  throw new Error(`run ${runId} did not finish`);
-}
+/** The run `runId` ticked to its end by this file's engine. */
+const untilEnd = (runId: string) => tickToEnd(engine, runId);
 
 /** Each step's final status and output, ids and timestamps masked. */
 async function stepsOf(runId: string) {

@@ -3,8 +3,7 @@ import { mockService } from "@/server/adapters/connectors/mock/mock-service";
 import { sessionTenant } from "@/server/adapters/connectors/mock/sandbox";
 import type { Database } from "@/server/adapters/prisma";
 import type { Engine } from "@/server/engine/engine";
-import { isTerminalRun } from "@/server/engine/types";
-import { engineFor } from "@/server/testing/engine";
+import { engineFor, tickToEnd } from "@/server/testing/engine";
 import { addMembership, callerFor, makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { MAX_PIN_BYTES } from "./pins";
@@ -34,14 +33,8 @@ steps:
       fields: { id: "steps.create.output.id" }
 `;
 
-async function untilEnd(runId: string) {
-  for (let i = 0; i < 60; i++) {
-    await engine.tick({ limit: 10 });
-    const run = await engine.deps.store.getRun(runId);
-    if (run && isTerminalRun(run.status)) return run;
-  }
-  throw new Error(`run ${runId} did not finish`);
-}
+/** The run `runId` ticked to its end by this file's engine. */
+const untilEnd = (runId: string) => tickToEnd(engine, runId);
 
 const crmEmails = (sessionId: string) =>
   [...mockService().state("crm", sessionTenant(sessionId)).contacts.values()].map((c) => c.email);

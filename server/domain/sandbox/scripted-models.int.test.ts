@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/server/adapters/prisma";
 import { ensureDemoConnectors } from "@/server/domain/connector/connectors";
 import type { Engine } from "@/server/engine/engine";
-import { isTerminalRun } from "@/server/engine/types";
-import { engineFor } from "@/server/testing/engine";
+import { engineFor, tickToEnd } from "@/server/testing/engine";
 import { addMembership, callerFor, makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
 
@@ -32,14 +31,8 @@ steps:
       labels: [billing, technical, sales]
 `;
 
-async function untilEnd(runId: string) {
-  for (let i = 0; i < 60; i++) {
-    await engine.tick({ limit: 10 });
-    const run = await engine.deps.store.getRun(runId);
-    if (run && isTerminalRun(run.status)) return run;
-  }
-  throw new Error(`run ${runId} did not finish`);
-}
+/** The run `runId` ticked to its end by this file's engine. */
+const untilEnd = (runId: string) => tickToEnd(engine, runId);
 
 async function runIn(sessionId: string | undefined, workflowId: string, text: string) {
   const started = await api().run.start({

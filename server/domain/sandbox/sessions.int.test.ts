@@ -8,9 +8,8 @@ import type { Database } from "@/server/adapters/prisma";
 import { ensureDemoConnectors } from "@/server/domain/connector/connectors";
 import { compileFlow } from "@/server/domain/workflow/compile-flow";
 import type { Engine } from "@/server/engine/engine";
-import { isTerminalRun } from "@/server/engine/types";
 import { allowLoopback } from "@/server/testing/egress";
-import { engineFor, runToEnd, type FlowIr } from "@/server/testing/engine";
+import { engineFor, runToEnd, tickToEnd, type FlowIr } from "@/server/testing/engine";
 import { addMembership, callerFor, makeUser } from "@/server/testing/fixtures";
 import { servicesFor } from "@/server/testing/services";
 import { openTestDatabase } from "@/server/testing/test-database";
@@ -87,14 +86,8 @@ function ir(text: string): FlowIr {
   return r.ir;
 }
 
-async function untilEnd(runId: string) {
-  for (let i = 0; i < 60; i++) {
-    await engine.tick({ limit: 10 });
-    const run = await engine.deps.store.getRun(runId);
-    if (run && isTerminalRun(run.status)) return run;
-  }
-  throw new Error(`run ${runId} did not finish`);
-}
+/** The run `runId` ticked to its end by this file's engine. */
+const untilEnd = (runId: string) => tickToEnd(engine, runId);
 
 /** Each step's final status, output and error message, ids and timestamps masked. */
 async function stepsOf(runId: string) {
