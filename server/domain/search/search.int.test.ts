@@ -284,34 +284,18 @@ describe("search on a seeded workspace (10,000 runs, 10,000 attempts, 10,000 aud
     );
     await db.prisma.$executeRawUnsafe("ANALYZE");
 
-    const timed = async (q: string) => {
-      const times: number[] = [];
-      let result: SearchResult | null = null;
-      for (let i = 0; i < 3; i++) {
-        const t0 = performance.now();
-        result = await api().search.query({ q });
-        times.push(performance.now() - t0);
-      }
-      times.sort((a, b) => a - b);
-      return { ms: Math.round(times[1]!), result: result! };
-    };
-    const figures: Record<string, number> = {};
-    const needle = await timed("quokka");
-    figures.rare = needle.ms;
+    // Correct answers at volume; the query times are the benchmark's (bench/RESULTS.md), never
+    // asserted here.
+    const search = async (q: string) => ({ result: await api().search.query({ q }) });
+    const needle = await search("quokka");
     expect(group(needle.result, "run").items.map((i) => i.id)).toEqual([failedRunId]);
-    const common = await timed("503 gateway");
-    figures.common = common.ms;
+    const common = await search("503 gateway");
     expect(group(common.result, "stepError").items).toHaveLength(5);
     expect(group(common.result, "stepError").more).toBe(true);
     expect(group(common.result, "run").items).toHaveLength(5);
-    const status = await timed("failed");
-    figures.statusOnly = status.ms;
+    const status = await search("failed");
     expect(group(status.result, "run").items.every((i) => i.detail.includes("failed"))).toBe(true);
-    const audit = await timed("run start");
-    figures.audit = audit.ms;
+    const audit = await search("run start");
     expect(group(audit.result, "audit").items).toHaveLength(5);
-    console.log(`search on 10k runs/attempts/audit entries (PGlite), median of 3, ms:`, figures);
-    // A bound, not a benchmark: the machine is shared. All five kinds in one call.
-    for (const ms of Object.values(figures)) expect(ms).toBeLessThan(5000);
   }, 120_000);
 });
