@@ -67,6 +67,7 @@ export {
   BlockRegistry,
   BLOCK_KIND_ORDER,
   compareSemver,
+  editDistance,
   parseBlockRef,
   validateBlockDefinition,
   type ResolveResult,
