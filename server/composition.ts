@@ -144,6 +144,14 @@ export function startWorker(
     const { registerClusterMetrics } = await import("@/server/adapters/queue/worker-stats");
     registerClusterMetrics(async () => (await services()).sql);
     const onError = (err: unknown) => log.warn({ err: String(err) }, "queue background error");
+    // Eval runs a stopped server left running continue here (or fail with the reason): at once,
+    // then every minute. Their runners live in the web process in both modes.
+    const { startEvalResumeLoop } = await import("@/server/domain/sandbox/evals-sweep");
+    const { loadDatasetVersion } = await import("@/server/domain/sandbox/datasets");
+    const evalResume = startEvalResumeLoop(
+      { ...s, datasets: loadDatasetVersion },
+      log.child({ component: "evals" }),
+    );
     if (e.TRUSTFLOW_EMBEDDED_WORKER === "off") {
       // On a PostgreSQL server or the embedded one alike: `npm run worker` processes execute.
       const url = await databaseUrl();
@@ -154,6 +162,7 @@ export function startWorker(
       log.info("run queue: pg-boss (runs execute in `npm run worker` processes)");
       return {
         async stop() {
+          await evalResume.stop();
           await listener.stop();
           await producer.stop();
         },
@@ -209,6 +218,7 @@ export function startWorker(
         await sessions.stop();
         await answers.stop();
         await trust.stop();
+        await evalResume.stop();
       },
     };
   })();

@@ -9,12 +9,10 @@ import { computeMetrics, summarize, type EvalMetrics } from "./evals-metrics";
 import { evalRunView, samplesOf, sessionNames, type EvalRunRow } from "./evals-records";
 import { isRunningHere } from "./evals-runner";
 import { ZCompareInput, ZEvalRunId } from "./evals-schemas";
-import { sweepInterruptedEvalRuns } from "./evals-sweep";
 
 /** One eval run with its results (row × repetition), its suite and its metrics. */
 export async function getEvalRun(db: Db, actor: Actor, raw: z.input<typeof ZEvalRunId>) {
   const { id } = ZEvalRunId.parse(raw);
-  await sweepInterruptedEvalRuns(db);
   const run = await db.evalRun.findFirst({ where: { id, workspaceId: actor.workspaceId } });
   if (!run) throw notFound("Eval run");
   const results = await db.evalResult.findMany({
@@ -59,7 +57,6 @@ interface RowSide {
  */
 export async function compareEvalRuns(db: Db, actor: Actor, raw: z.input<typeof ZCompareInput>) {
   const input = ZCompareInput.parse(raw);
-  await sweepInterruptedEvalRuns(db);
   const runs = await db.evalRun.findMany({
     where: { id: { in: [input.a, input.b] }, workspaceId: actor.workspaceId },
   });

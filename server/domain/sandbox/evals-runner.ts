@@ -5,8 +5,8 @@
  *
  * Durability: the runner lives in the process that started it. While it works, it moves the eval
  * run's `heartbeatAt` at least every {@link HEARTBEAT_MS}; an eval run still `running` whose
- * heartbeat went stale belonged to a process that stopped, and `evals-sweep.ts` marks it
- * `interrupted` (it is not resumed: start it again).
+ * heartbeat went stale belonged to a process that stopped, and `evals-sweep.ts` continues it
+ * (from the samples not yet recorded) or, when it cannot, marks it failed with the reason.
  */
 import type { Actor } from "../types";
 import { summarize } from "./evals-metrics";
@@ -115,7 +115,7 @@ export function executeEvalRun(deps: EvalDeps, actor: Actor, plan: EvalPlan): Pr
       // A steering suite's new results take effect at the router's next lookup.
       clearRoutePreferences(plan.workspaceId);
     } catch {
-      // The database is gone: the sweep marks the run interrupted once its heartbeat is stale.
+      // The database is gone: the sweep picks the run up once its heartbeat is stale.
     }
   })().finally(() => active.delete(plan.evalRunId));
   active.set(plan.evalRunId, work);

@@ -18,7 +18,7 @@ import {
 import { executeEvalRun } from "./evals-runner";
 import { MAX_ACTIVE_EVAL_RUNS, ZStartEvalRunInput, type StartEvalRunInput } from "./evals-schemas";
 import { requireEditor, rowsOf, suiteOf } from "./evals-suites";
-import { sweepInterruptedEvalRuns } from "./evals-sweep";
+import { resumeInterruptedEvalRuns } from "./evals-sweep";
 import { sessionForRun } from "./sessions";
 
 /**
@@ -78,7 +78,8 @@ export async function startEvalRun(
     });
   }
   const rows = rowsOf(dataset.rows);
-  await sweepInterruptedEvalRuns(db, deps.now?.() ?? Date.now());
+  // Runs a stopped server left behind continue (or fail) before the count of running ones.
+  await resumeInterruptedEvalRuns(deps);
   const now = new Date(deps.now?.() ?? Date.now());
   const label = variantLabel(suite.target, variant);
   const created = await db.$transaction(async (tx) => {

@@ -29,7 +29,6 @@ import {
   type Assertion,
   type CreateSuiteInput,
 } from "./evals-schemas";
-import { sweepInterruptedEvalRuns } from "./evals-sweep";
 
 export function requireEditor(actor: Actor) {
   if (!hasRole(actor.role, "editor")) {
@@ -204,7 +203,6 @@ export async function suiteOf(db: Db, actor: Actor, id: string) {
 /** One suite with its latest eval runs. */
 export async function getSuite(db: Db, actor: Actor, raw: z.input<typeof ZSuiteId>) {
   const { id } = ZSuiteId.parse(raw);
-  await sweepInterruptedEvalRuns(db);
   const suite = suiteView(await suiteOf(db, actor, id));
   const runs = await db.evalRun.findMany({
     where: { suiteId: id },
