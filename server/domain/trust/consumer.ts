@@ -3,45 +3,35 @@
  * request path (the webhook and the engine never wait for it), in bounded batches, one
  * transaction per batch. Never scans history per request: reads score only `TrustCount` rows.
  *
- * Which runs, in which order. A run is folded once it has been reconciled (`Run.reconciledAt`),
- * so its findings are known and its attempts final: the consumer reads reconciled runs past its
- * cursor (`TrustCursor`, a `(reconciledAt, id)` key), in that order, through the partial index
- * `Run_reconciled_trust_idx`. A reconciliation that commits late (its timestamp is taken before
- * its transaction) lands behind the cursor: a late sweep (`late: true`, every `LAG_MS / 2` by
- * the loop) reads the `LAG_MS` window behind the cursor for runs not folded yet; the runs
- * folded within it are remembered by id in `TrustFoldedRun` (pruned behind it). The
- * transaction claims each run there first (`ON CONFLICT DO NOTHING`), so two processes never
- * fold one run twice. Sandbox runs are not folded (their connectors are mocks).
- *
- * Pure steps: the engine records them compactly per checkpoint (`RunStepLog`); they are folded
- * with their run, read from the log in the same statement as the attempt rows (one read per
- * batch, not per step), so a pure step costs no row of its own here either.
+ * Which runs, in which order, once each: the shared cursor over reconciled runs
+ * (`../finished-runs.ts`) with its tables `TrustCursor` and `TrustFoldedRun`. Pure steps are
+ * read from the compact log with the attempt rows (one read per batch).
  */
 import type { FlowIR } from "@/dsl";
-import { startBackgroundLoop } from "../background-loop";
+import {
+  advanceFinishedRunsCursor,
+  claimFinishedRuns,
+  readFinishedAttempts,
+  readFinishedRuns,
+  startFinishedRunsConsumer,
+  type FinishedRun,
+  type FinishedRunsConsumer,
+  type FinishedRunsCursor,
+} from "../finished-runs";
 import type { Db } from "../types";
 import { serverRegistry } from "../workflow/compile-flow";
 import { TRUST_SIGNALS, trustConfig, type TrustConfig } from "./score";
-import { foldRuns, foldSteps, type FoldAttempt, type FoldRun, type FoldStep } from "./fold";
+import { foldRuns, foldSteps, type FoldRun, type FoldStep } from "./fold";
 
-/** How far behind its cursor the consumer looks again for late commits. */
-export const LAG_MS = 60_000;
+export { LAG_MS } from "../finished-runs";
 /** Runs folded per batch (default). */
 export const TRUST_BATCH = 200;
-const CURSOR_ID = "runs";
-const NIL_UUID = "00000000-0000-0000-0000-000000000000";
+const CURSOR: FinishedRunsCursor = {
+  cursorTable: "TrustCursor",
+  cursorId: "runs",
+  claimTable: "TrustFoldedRun",
+};
 const MAX_CACHED_IRS = 200;
-
-interface RunRow {
-  id: string;
-  workspaceId: string;
-  workflowId: string | null;
-  version: string | null;
-  status: string;
-  irKey: string | null;
-  reconciledAt: Date;
-  finishedAt: Date | null;
-}
 
 const irSteps = new Map<string, { name: string; steps: Map<string, FoldStep> }>();
 
@@ -71,37 +61,13 @@ export async function foldFinishedRuns(
 ): Promise<FoldResult> {
   const batch = opts.batch ?? TRUST_BATCH;
   const config = opts.config ?? trustConfig();
-  const cursorRows = await db.$queryRawUnsafe<Array<{ at: Date; runId: string | null }>>(
-    `SELECT "at", "runId"::text AS "runId" FROM "TrustCursor" WHERE "id" = $1`,
-    CURSOR_ID,
-  );
-  const cursorAt = cursorRows[0]?.at ?? new Date(0);
-  const cursorRun = cursorRows[0]?.runId ?? NIL_UUID;
-  // Past the cursor in (reconciledAt, id) order; or, for a late sweep, the window behind it.
-  const rows = await db.$queryRawUnsafe<RunRow[]>(
-    `SELECT r.id::text AS id, r."workspaceId"::text AS "workspaceId", r."workflowId"::text AS "workflowId",
-            r.version, r.status::text AS status, r."irKey", r."reconciledAt", r."finishedAt"
-       FROM "Run" r
-      WHERE r."reconciledAt" IS NOT NULL AND r."sandboxSessionId" IS NULL
-        AND ${
-          opts.late
-            ? `r."reconciledAt" >= $3 AND (r."reconciledAt", r.id) <= ($1, $2::uuid)
-        AND NOT EXISTS (SELECT 1 FROM "TrustFoldedRun" f WHERE f."runId" = r.id)`
-            : `(r."reconciledAt", r.id) > ($1, $2::uuid) AND $3::timestamptz IS NOT NULL`
-        }
-      ORDER BY r."reconciledAt", r.id
-      LIMIT $4`,
-    cursorAt,
-    cursorRun,
-    new Date(Math.max(0, cursorAt.getTime() - LAG_MS)),
-    batch,
-  );
+  const rows = await readFinishedRuns(db, CURSOR, { batch, late: opts.late ?? false });
   if (!rows.length) return { runs: 0, attempts: 0, entities: 0, more: false };
   const ids = rows.map((r) => r.id);
 
   const irs = await loadIrs(db, rows);
   const [attempts, deadLetters, findings, usage] = await Promise.all([
-    db.$queryRawUnsafe<FoldAttempt[]>(ATTEMPTS_SQL, ids),
+    readFinishedAttempts(db, ids),
     db.$queryRawUnsafe<Array<{ runId: string; stepId: string }>>(
       `SELECT "runId"::text AS "runId", "stepId" FROM "DeadLetter" WHERE "runId" = ANY($1::uuid[])`,
       ids,
@@ -117,14 +83,7 @@ export async function foldFinishedRuns(
   ]);
 
   const result = await db.$transaction(async (tx) => {
-    const claimed = await tx.$queryRawUnsafe<Array<{ runId: string }>>(
-      `INSERT INTO "TrustFoldedRun" ("runId", "reconciledAt")
-       SELECT * FROM unnest($1::uuid[], $2::timestamptz[])
-       ON CONFLICT ("runId") DO NOTHING RETURNING "runId"::text AS "runId"`,
-      ids,
-      rows.map((r) => r.reconciledAt),
-    );
-    const mine = new Set(claimed.map((c) => c.runId));
+    const mine = await claimFinishedRuns(tx, CURSOR, rows);
     const runs: FoldRun[] = [];
     for (const r of rows) {
       const ir = r.irKey ? irs.get(r.irKey) : irs.get(`run:${r.id}`);
@@ -141,7 +100,7 @@ export async function foldFinishedRuns(
       });
     }
     const inRuns = (x: { runId: string }) => mine.has(x.runId);
-    const mineAttempts = attempts.filter(inRuns).map(numericAttempt);
+    const mineAttempts = attempts.filter(inRuns);
     const deltas = foldRuns(
       {
         runs,
@@ -154,56 +113,19 @@ export async function foldFinishedRuns(
     );
     if (deltas.length) await upsertDeltas(tx, deltas, config.halfLifeMs);
     const last = rows[rows.length - 1]!;
-    if (!opts.late) {
-      await tx.$executeRawUnsafe(
-        `INSERT INTO "TrustCursor" AS c ("id", "at", "runId") VALUES ($1, $2, $3::uuid)
-         ON CONFLICT ("id") DO UPDATE SET "at" = EXCLUDED."at", "runId" = EXCLUDED."runId"
-          WHERE (EXCLUDED."at", EXCLUDED."runId") > (c."at", c."runId")`,
-        CURSOR_ID,
-        last.reconciledAt,
-        last.id,
-      );
-      await tx.$executeRawUnsafe(
-        `DELETE FROM "TrustFoldedRun" WHERE "reconciledAt" < $1`,
-        new Date(last.reconciledAt.getTime() - 2 * LAG_MS),
-      );
-    }
+    if (!opts.late) await advanceFinishedRunsCursor(tx, CURSOR, last);
     return { runs: runs.length, attempts: mineAttempts.length, entities: deltas.length };
   });
   return { ...result, more: rows.length >= batch };
 }
 
-/** Attempts of the runs `$1`: the rows and the pure steps' log, final ones only. */
-const ATTEMPTS_SQL = `
-  SELECT a."runId"::text AS "runId", a."stepId", a."attempt", a."status", a."durationMs",
-         a."error"->>'name' AS "errorName", a."classification"->>'category' AS "category",
-         (extract(epoch FROM a."finishedAt") * 1000)::float8 AS "finishedAt"
-    FROM "StepAttempt" a
-   WHERE a."runId" = ANY($1::uuid[]) AND a."status" IN ('succeeded', 'failed')
-  UNION ALL
-  SELECT l."runId"::text, x."stepId", x."attempt", x."status", x."durationMs",
-         x."error"->>'name', x."classification"->>'category', x."finishedAt"
-    FROM "RunStepLog" l,
-         json_to_recordset(l."attempts") AS x("stepId" text, "attempt" int, "status" text,
-           "durationMs" int, "error" json, "classification" json, "finishedAt" float8)
-   WHERE l."runId" = ANY($1::uuid[]) AND l."attempts" IS NOT NULL
-     AND x."status" IN ('succeeded', 'failed')
-     AND NOT EXISTS (SELECT 1 FROM "StepAttempt" a
-       WHERE a."runId" = l."runId" AND a."stepId" = x."stepId" AND a."attempt" = x."attempt")`;
-
-function numericAttempt(a: FoldAttempt): FoldAttempt {
-  return {
-    ...a,
-    attempt: Number(a.attempt),
-    durationMs: a.durationMs === null ? null : Number(a.durationMs),
-    finishedAt: a.finishedAt === null ? null : Number(a.finishedAt),
-  };
-}
-
-/** The step table of each run's IR, parsed once per IR (cached by `irKey`). */
-async function loadIrs(
+/**
+ * The step table of each run's IR, parsed once per IR (cached by `irKey`), keyed by `irKey`
+ * or `run:<id>` for runs holding their IR inline (the dashboards' rollups read it too).
+ */
+export async function loadIrs(
   db: Db,
-  rows: RunRow[],
+  rows: FinishedRun[],
 ): Promise<Map<string, { name: string; steps: Map<string, FoldStep> }>> {
   const out = new Map<string, { name: string; steps: Map<string, FoldStep> }>();
   const missingKeys = new Set<string>();
@@ -299,40 +221,27 @@ async function upsertDeltas(
 }
 
 /** A running trust consumer. */
-export interface TrustConsumer {
-  /** Stops the loop; waits for a batch in progress. */
-  stop(): Promise<void>;
-}
+export type TrustConsumer = FinishedRunsConsumer;
 
 /**
- * Starts the consumer's background loop: a batch at once (the restart's catch-up), the next
- * `gapMs` later while batches are full, else every `idleMs` (runs are folded after their
- * reconciliation, which itself follows their end by half a second).
+ * Starts the consumer's background loop (`startFinishedRunsConsumer`: a batch at once, then
+ * while batches are full, else every `idleMs`; a late sweep every `LAG_MS / 2`).
  */
 export function startTrustConsumer(
   db: Db,
   logger: { error(obj: object, msg: string): void },
   opts: { batch?: number; gapMs?: number; idleMs?: number; config?: TrustConfig } = {},
 ): TrustConsumer {
-  const gapMs = opts.gapMs ?? 100;
-  const idleMs = opts.idleMs ?? 5_000;
-  let sweptAt = 0;
-  const loop = startBackgroundLoop(async () => {
-    const now = Date.now();
-    const late = now - sweptAt >= LAG_MS / 2;
-    if (late) sweptAt = now;
-    return foldFinishedRuns(db, {
-      now,
-      late,
-      ...(opts.batch ? { batch: opts.batch } : {}),
-      ...(opts.config ? { config: opts.config } : {}),
-    }).then(
-      (r) => (r.more || late ? gapMs : idleMs),
-      (err: unknown) => {
-        logger.error({ err: String(err) }, "trust consumer batch failed");
-        return idleMs;
-      },
-    );
-  });
-  return { stop: () => loop.stop() };
+  return startFinishedRunsConsumer(
+    ({ now, late }) =>
+      foldFinishedRuns(db, {
+        now,
+        late,
+        ...(opts.batch ? { batch: opts.batch } : {}),
+        ...(opts.config ? { config: opts.config } : {}),
+      }),
+    logger,
+    "trust consumer",
+    opts,
+  );
 }

@@ -40,6 +40,10 @@ export interface FoldStep {
   /** `system:block` for connector blocks, else null. */
   endpoint: string | null;
   budgetMs: number;
+  /** The step's SLA tier (the dashboards' compliance by tier). */
+  tier: SlaTier;
+  /** The block's kind (`agent`, `connector`, `human`, ...). */
+  blockKind: string;
   scored: boolean;
 }
 
@@ -58,6 +62,8 @@ export function foldSteps(
       baseline: baselineOf(b.id, b.version) ?? s.trust,
       endpoint: b.system ? `${b.system}:${b.id}` : null,
       budgetMs: Math.min(LATENCY_BUDGET_MS[tier] ?? LATENCY_BUDGET_MS.T1, s.resilience.timeoutMs),
+      tier,
+      blockKind: b.kind,
       scored: b.kind !== "human" && b.kind !== "trigger",
     });
   }

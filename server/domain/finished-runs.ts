@@ -1,0 +1,205 @@
+/**
+ * Consumers of finished runs (earned trust, dashboard rollups): each folds reconciled runs into
+ * its own aggregates off the request path, in bounded batches, once per run, with the same
+ * cursor. This module is that cursor, shared; a consumer names its two tables
+ * ({@link FinishedRunsCursor}) and supplies the fold.
+ *
+ * Which runs, in which order. A run is folded once it has been reconciled (`Run.reconciledAt`),
+ * so its findings are known and its attempts final: a consumer reads reconciled runs past its
+ * cursor (a `(reconciledAt, id)` key in its cursor table), in that order, through the partial
+ * index `Run_reconciled_trust_idx`. A reconciliation that commits late (its timestamp is taken
+ * before its transaction) lands behind the cursor: a late sweep (`late: true`, every
+ * `LAG_MS / 2` by the loop) reads the `LAG_MS` window behind the cursor for runs not folded yet;
+ * the runs folded within it are remembered by id in the consumer's claim table (pruned behind
+ * it). The fold's transaction claims each run there first (`ON CONFLICT DO NOTHING`), so two
+ * processes never fold one run twice. Sandbox runs are not folded (their connectors are mocks).
+ *
+ * Pure steps: the engine records them compactly per checkpoint (`RunStepLog`); they are read
+ * with their run from the log in the same statement as the attempt rows (one read per batch,
+ * not per step), so a pure step costs no row of its own here either.
+ */
+import { startBackgroundLoop } from "./background-loop";
+import type { Db, Tx } from "./types";
+
+/** How far behind its cursor a consumer looks again for late commits. */
+export const LAG_MS = 60_000;
+const NIL_UUID = "00000000-0000-0000-0000-000000000000";
+
+/**
+ * A consumer's tables: `cursorTable` (`id`, `at`, `runId`), one row `cursorId`; `claimTable`
+ * (`runId` primary key, `reconciledAt`). Names are constants of the consumer, never input.
+ */
+export interface FinishedRunsCursor {
+  cursorTable: string;
+  cursorId: string;
+  claimTable: string;
+}
+
+/** A reconciled run as the consumers read it. */
+export interface FinishedRun {
+  id: string;
+  workspaceId: string;
+  workflowId: string | null;
+  version: string | null;
+  status: string;
+  irKey: string | null;
+  reconciledAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+/** A final attempt (`succeeded` or `failed`), rows and pure-step log alike; times epoch ms. */
+export interface FinishedAttempt {
+  runId: string;
+  stepId: string;
+  attempt: number;
+  status: string;
+  durationMs: number | null;
+  errorName: string | null;
+  category: string | null;
+  finishedAt: number | null;
+}
+
+/**
+ * Up to `batch` reconciled runs past the cursor (with `late`: runs of the window behind the
+ * cursor not claimed yet), in `(reconciledAt, id)` order.
+ */
+export async function readFinishedRuns(
+  db: Pick<Db, "$queryRawUnsafe">,
+  c: FinishedRunsCursor,
+  opts: { batch: number; late?: boolean },
+): Promise<FinishedRun[]> {
+  const cursorRows = await db.$queryRawUnsafe<Array<{ at: Date; runId: string | null }>>(
+    `SELECT "at", "runId"::text AS "runId" FROM "${c.cursorTable}" WHERE "id" = $1`,
+    c.cursorId,
+  );
+  const cursorAt = cursorRows[0]?.at ?? new Date(0);
+  const cursorRun = cursorRows[0]?.runId ?? NIL_UUID;
+  return db.$queryRawUnsafe<FinishedRun[]>(
+    `SELECT r.id::text AS id, r."workspaceId"::text AS "workspaceId", r."workflowId"::text AS "workflowId",
+            r.version, r.status::text AS status, r."irKey", r."reconciledAt", r."startedAt", r."finishedAt"
+       FROM "Run" r
+      WHERE r."reconciledAt" IS NOT NULL AND r."sandboxSessionId" IS NULL
+        AND ${
+          opts.late
+            ? `r."reconciledAt" >= $3 AND (r."reconciledAt", r.id) <= ($1, $2::uuid)
+        AND NOT EXISTS (SELECT 1 FROM "${c.claimTable}" f WHERE f."runId" = r.id)`
+            : `(r."reconciledAt", r.id) > ($1, $2::uuid) AND $3::timestamptz IS NOT NULL`
+        }
+      ORDER BY r."reconciledAt", r.id
+      LIMIT $4`,
+    cursorAt,
+    cursorRun,
+    new Date(Math.max(0, cursorAt.getTime() - LAG_MS)),
+    opts.batch,
+  );
+}
+
+/** Claims `rows` for this consumer (in the fold's transaction): the ids it may fold. */
+export async function claimFinishedRuns(
+  tx: Pick<Tx, "$queryRawUnsafe">,
+  c: FinishedRunsCursor,
+  rows: FinishedRun[],
+): Promise<Set<string>> {
+  const claimed = await tx.$queryRawUnsafe<Array<{ runId: string }>>(
+    `INSERT INTO "${c.claimTable}" ("runId", "reconciledAt")
+     SELECT * FROM unnest($1::uuid[], $2::timestamptz[])
+     ON CONFLICT ("runId") DO NOTHING RETURNING "runId"::text AS "runId"`,
+    rows.map((r) => r.id),
+    rows.map((r) => r.reconciledAt),
+  );
+  return new Set(claimed.map((r) => r.runId));
+}
+
+/** Moves the cursor past `last` (never backwards) and prunes claims well behind it. */
+export async function advanceFinishedRunsCursor(
+  tx: Pick<Tx, "$executeRawUnsafe">,
+  c: FinishedRunsCursor,
+  last: FinishedRun,
+): Promise<void> {
+  await tx.$executeRawUnsafe(
+    `INSERT INTO "${c.cursorTable}" AS c ("id", "at", "runId") VALUES ($1, $2, $3::uuid)
+     ON CONFLICT ("id") DO UPDATE SET "at" = EXCLUDED."at", "runId" = EXCLUDED."runId"
+      WHERE (EXCLUDED."at", EXCLUDED."runId") > (c."at", c."runId")`,
+    c.cursorId,
+    last.reconciledAt,
+    last.id,
+  );
+  await tx.$executeRawUnsafe(
+    `DELETE FROM "${c.claimTable}" WHERE "reconciledAt" < $1`,
+    new Date(last.reconciledAt.getTime() - 2 * LAG_MS),
+  );
+}
+
+/** Attempts of the runs `$1`: the rows and the pure steps' log, final ones only. */
+const ATTEMPTS_SQL = `
+  SELECT a."runId"::text AS "runId", a."stepId", a."attempt", a."status", a."durationMs",
+         a."error"->>'name' AS "errorName", a."classification"->>'category' AS "category",
+         (extract(epoch FROM a."finishedAt") * 1000)::float8 AS "finishedAt"
+    FROM "StepAttempt" a
+   WHERE a."runId" = ANY($1::uuid[]) AND a."status" IN ('succeeded', 'failed')
+  UNION ALL
+  SELECT l."runId"::text, x."stepId", x."attempt", x."status", x."durationMs",
+         x."error"->>'name', x."classification"->>'category', x."finishedAt"
+    FROM "RunStepLog" l,
+         json_to_recordset(l."attempts") AS x("stepId" text, "attempt" int, "status" text,
+           "durationMs" int, "error" json, "classification" json, "finishedAt" float8)
+   WHERE l."runId" = ANY($1::uuid[]) AND l."attempts" IS NOT NULL
+     AND x."status" IN ('succeeded', 'failed')
+     AND NOT EXISTS (SELECT 1 FROM "StepAttempt" a
+       WHERE a."runId" = l."runId" AND a."stepId" = x."stepId" AND a."attempt" = x."attempt")`;
+
+/** The final attempts of the runs `ids` (one statement). */
+export async function readFinishedAttempts(
+  db: Pick<Db, "$queryRawUnsafe">,
+  ids: string[],
+): Promise<FinishedAttempt[]> {
+  const rows = await db.$queryRawUnsafe<FinishedAttempt[]>(ATTEMPTS_SQL, ids);
+  return rows.map((a) => ({
+    ...a,
+    attempt: Number(a.attempt),
+    durationMs: a.durationMs === null ? null : Number(a.durationMs),
+    finishedAt: a.finishedAt === null ? null : Number(a.finishedAt),
+  }));
+}
+
+/** A batch's outcome as the loop needs it. `more`: the batch was full (call again soon). */
+export interface BatchOutcome {
+  more: boolean;
+}
+
+/** A running consumer. */
+export interface FinishedRunsConsumer {
+  /** Stops the loop; waits for a batch in progress. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `fold` in a background loop: a batch at once (the restart's catch-up), the next `gapMs`
+ * later while batches are full, else every `idleMs`; a late sweep (`late: true`) every
+ * `LAG_MS / 2` (runs are folded after their reconciliation, which follows their end by half a
+ * second).
+ */
+export function startFinishedRunsConsumer(
+  fold: (opts: { now: number; late: boolean }) => Promise<BatchOutcome>,
+  logger: { error(obj: object, msg: string): void },
+  what: string,
+  opts: { gapMs?: number; idleMs?: number } = {},
+): FinishedRunsConsumer {
+  const gapMs = opts.gapMs ?? 100;
+  const idleMs = opts.idleMs ?? 5_000;
+  let sweptAt = 0;
+  const loop = startBackgroundLoop(async () => {
+    const now = Date.now();
+    const late = now - sweptAt >= LAG_MS / 2;
+    if (late) sweptAt = now;
+    return fold({ now, late }).then(
+      (r) => (r.more || late ? gapMs : idleMs),
+      (err: unknown) => {
+        logger.error({ err: String(err) }, `${what} batch failed`);
+        return idleMs;
+      },
+    );
+  });
+  return { stop: () => loop.stop() };
+}
