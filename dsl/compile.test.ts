@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compile, type CompileOptions } from "./compile";
+import { compile, TRUST_GATE_STANDBY, type CompileOptions } from "./compile";
 import { policyLibrary } from "./policies/library";
 import { BlockRegistry } from "./registry/registry";
 
@@ -105,11 +105,20 @@ steps:${READ}${AGENT}    trust: { min: 0.9 }
     expect(codes(override)).toEqual(["error TF3040"]);
   });
 
-  it("no gate when every score meets its minimum; the gate id avoids the flow's step ids", () => {
+  it("a declared approval gate is always compiled (the engine decides at the start); the gate id avoids the flow's step ids", () => {
     const passing = `flow: g\nversion: 1.0.0\ntrust: { min: 0.8, below: approval }\nsteps:${AGENT}`;
     const ir = compile(passing, opts()).ir!;
-    expect(ir.trustGate).toBeUndefined();
-    expect(ir.steps.map((s) => s.id)).toEqual(["draft"]);
+    expect(ir.trustGate).toBe("trust-gate");
+    expect(ir.steps.map((s) => s.id)).toEqual(["trust-gate", "draft"]);
+    expect(ir.steps[0]!.inputs.entries.message).toEqual({
+      kind: "literal",
+      value: `${TRUST_GATE_STANDBY}. Approve to run this flow anyway.`,
+    });
+    // The same flow twice: the same IR and hash (nothing of history enters it).
+    expect(compile(passing, opts()).ir!.hash).toBe(ir.hash);
+    // A halting gate has no wait point.
+    const halting = `flow: g\nversion: 1.0.0\ntrust: { min: 0.8 }\nsteps:${AGENT}`;
+    expect(compile(halting, opts()).ir!.trustGate).toBeUndefined();
 
     const taken = `flow: g\nversion: 1.0.0\ntrust: { min: 0.9, below: approval }\nsteps:
   - id: trust-gate

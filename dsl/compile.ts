@@ -66,6 +66,21 @@ function approvalGates(model: FlowModel, flowTrust: number): string[] {
   return reasons;
 }
 
+/** Whether `model` has a trust gate with `below: approval` (on the flow or a step). */
+function declaresApprovalGate(model: FlowModel): boolean {
+  if (
+    model.trustBelow === "approval" &&
+    model.trustMin !== null &&
+    model.steps.some((s) => s.block)
+  )
+    return true;
+  return model.steps.some((s) => s.trustBelow === "approval" && s.ownTrustMin !== null);
+}
+
+/** The approval's message when no score the compiler saw is under its minimum. */
+export const TRUST_GATE_STANDBY =
+  "Trust gate: a trust score earned from run history is below its minimum (the run's trust check names it)";
+
 /**
  * The trust gate: a `human.approval` step every root step needs, addressed to the workspace's
  * approvers. Undefined when the registry has no approval block (the diagnostics then stand).
@@ -90,14 +105,17 @@ function trustGate(
       kind: "object",
       entries: {
         approvers: { kind: "object", entries: { role: lit("approver") } },
-        message: lit(`Trust gate: ${reasons.join("; ")}. Approve to run this flow anyway.`),
+        message: lit(
+          `${reasons.length ? `Trust gate: ${reasons.join("; ")}` : TRUST_GATE_STANDBY}. Approve to run this flow anyway.`,
+        ),
       },
     },
     resilience: resolveResilience({ flow: model.sla }, r.block, {}),
     trustMin: null,
     trust: r.block.baselineTrust,
     onError: "fail",
-    description: "Added by the compiler: a trust gate with `below: approval` is under its minimum",
+    description:
+      "Added by the compiler for a trust gate with `below: approval`: waits when a score is under its minimum at the run's start",
   };
 }
 
@@ -128,9 +146,14 @@ function toIr(model: FlowModel, policies: string[], options: CompileOptions): Fl
   });
   const trust = steps.reduce((m, s) => Math.min(m, s.trust), 1);
   const reasons = approvalGates(model, trust);
-  const gate = reasons.length
-    ? trustGate(model, options, reasons, new Set(steps.map((s) => s.id)))
-    : undefined;
+  // A declared `below: approval` gate always gets its wait point, even when the compiler's
+  // scores meet the minimum: the engine decides at the run's start, on the scores earned from
+  // run history, whether the gate waits or passes (so the IR and its hash do not depend on
+  // history).
+  const gate =
+    reasons.length || declaresApprovalGate(model)
+      ? trustGate(model, options, reasons, new Set(steps.map((s) => s.id)))
+      : undefined;
   if (gate) {
     for (const s of steps) if (s.needs.length === 0) s.needs = [gate.id];
     steps.unshift(gate);

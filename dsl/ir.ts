@@ -148,9 +148,11 @@ export interface FlowIR {
   /** Flow trust score: the minimum of its steps' scores (1 for an empty flow; gate excluded). */
   trust: number;
   /**
-   * The id of the trust gate step, when a gate with `below: approval` is under its minimum: the
+   * The id of the trust gate step, when the flow declares a gate with `below: approval`: the
    * compiler adds a `human.approval` step (addressed to the workspace's approvers) that every
-   * other step waits for, so a run asks before any side effect. See `dsl/README.md`, "Trust".
+   * other step waits for. The engine decides at the run's start, on the scores earned from run
+   * history (the IR's where there are too few), whether it waits (a score under its minimum: the
+   * run asks before any side effect) or passes. See `dsl/README.md`, "Trust".
    */
   trustGate?: string;
   consentPurposes: string[];

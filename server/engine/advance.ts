@@ -9,11 +9,9 @@
  * `fan-out`, `signals` (due tasks), `run-end` and `saga` (compensation). This file wires them
  * into the loop.
  */
-import { toErrorInfo } from "./errors";
 import { isSettled, type Node } from "./graph";
 import { isPureRuntime } from "./invoke";
 import { secretValuesOf, usesSecrets } from "./secret-redaction";
-import { trustHalt } from "./trust-gate";
 import type { RunRecord } from "./types";
 import { runAttempt } from "./advance/attempts";
 import {
@@ -25,8 +23,9 @@ import {
 import { childSettled, finishFan } from "./advance/fan-out";
 import { decideSkip, runPure } from "./advance/pure-steps";
 import { restore } from "./advance/restore";
-import { conclude, finishRun } from "./advance/run-end";
+import { conclude } from "./advance/run-end";
 import { applyDueTasks } from "./advance/signals";
+import { checkTrustAtStart, passTrustGate } from "./advance/trust-start";
 
 export type { AdvanceOptions, AdvanceResult, Halt } from "./advance/context";
 
@@ -78,12 +77,9 @@ export class RunAdvance {
     const fresh =
       ctx.rows.size === 0 ||
       ((ctx.run.replay != null || ctx.run.sandboxSessionId != null) && ctx.run.startedAt === null);
-    const halt = fresh ? trustHalt(ctx.ir) : null;
-    if (halt) {
-      ctx.event({ type: "run.trust_halted", key: "run.trust_halted", data: halt.detail ?? {} });
-      const status = await finishRun(ctx, "failed", null, toErrorInfo(halt));
-      return { status, commits: ctx.commits, halted: ctx.halt };
-    }
+    // The check uses the scores earned from run history where a block has enough of it.
+    const halted = await checkTrustAtStart(ctx, fresh);
+    if (halted) return { status: halted, commits: ctx.commits, halted: ctx.halt };
     await applyDueTasks(ctx, state.tasks);
     // A fan-out whose children all finished before a crash: finish the parent now.
     for (const n of ctx.nodes.values()) {
@@ -108,6 +104,7 @@ export class RunAdvance {
         if (!n) break;
         const rt = ctx.deps.runtimes.get(n.block.id);
         if (n.kind === "step" && n.attempt === 0 && !n.recover && decideSkip(ctx, n)) continue;
+        if (n.kind === "step" && passTrustGate(ctx, n)) continue;
         if (n.status !== "ready") continue;
         if (isPureRuntime(rt, n.block) && !n.recover && n.attempt === 0) {
           runPure(ctx, n, rt!);

@@ -460,7 +460,26 @@ export interface EngineDeps {
    * exist when it moves on); a failure is logged, never the run's.
    */
   onRunParked?: (run: { runId: string; workspaceId: string }) => Promise<void> | void;
+  /**
+   * The workspace's trust scores earned from run history (issue 17), read at a run's start when
+   * its flow has a trust gate: a lookup of block scores, cached by the composition root (never a
+   * query per step). Absent: the gates use the IR's (baseline) scores.
+   */
+  earnedTrust?: (workspaceId: string) => Promise<EarnedTrustLookup> | EarnedTrustLookup;
 }
+
+/** A block's score earned from run history, with its credible interval and decayed n. */
+export interface EarnedTrust {
+  score: number;
+  n: number;
+  interval: { low: number; high: number; mass: number };
+}
+
+/**
+ * A block's earned score, by the IR's block reference; undefined when it has too little history
+ * (n below the model's minimum: the baseline stands in).
+ */
+export type EarnedTrustLookup = (block: { id: string; version: string }) => EarnedTrust | undefined;
 
 /** How a run ended, as passed to {@link EngineDeps.onRunFinished}. */
 export interface RunEnd {

@@ -3,7 +3,8 @@ import { compile, type CompileOptions, BlockRegistry } from "@/dsl";
 import type { FlowIR } from "@/dsl";
 import type { BlockRuntime, RuntimeRequest } from "./ports";
 import { harness, TEST_BLOCKS } from "./testing/harness";
-import { trustHalt } from "./trust-gate";
+import { checkTrust, trustHalt } from "./trust-gate";
+import type { EarnedTrustLookup } from "./ports";
 
 /** `test.shaky`: a write whose baseline trust is 0.5. */
 const registry = BlockRegistry.withPrimitives([
@@ -67,7 +68,12 @@ describe("trust gates at run time", () => {
     expect(rec.calls).toEqual([]);
     expect(await h.store.listAttempts(id)).toEqual([]);
     const events = await h.store.listEvents(id, 0, 100);
-    expect(events.map((e) => e.type)).toEqual(["run.started", "run.trust_halted", "run.failed"]);
+    expect(events.map((e) => e.type)).toEqual([
+      "run.started",
+      "run.trust_checked",
+      "run.trust_halted",
+      "run.failed",
+    ]);
   });
 
   it("the flow's halting minimum halts too", () => {
@@ -122,5 +128,117 @@ describe("trust gates at run time", () => {
       error: { message: "approval rejected by approver@example.com: not today" },
     });
     expect(rec.calls).toEqual([]);
+  });
+});
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** An earned score for `test.shaky` (every other block has too little history). */
+function shakyEarns(score: number, n = 57): EarnedTrustLookup {
+  return (b) =>
+    b.id === "test.shaky"
+      ? { score, n, interval: { low: round2(score - 0.08), high: round2(score + 0.07), mass: 0.9 } }
+      : undefined;
+}
+
+describe("trust gates on earned scores at the run's start", () => {
+  it("the decision: earned where there is enough history, the IR's baseline elsewhere", () => {
+    const flow = ir(FLOW("{ min: 0.4 }"));
+    expect(checkTrust(flow).decision).toBe("clear");
+    const low = checkTrust(flow, shakyEarns(0.31));
+    expect(low).toMatchObject({
+      decision: "halt",
+      earned: true,
+      flow: { score: 0.31, stepId: "shaky", source: "earned", n: 57 },
+      steps: { shaky: { score: 0.31, min: 0.4, source: "earned" } },
+      shortfalls: [{ entity: "shaky", block: "test.shaky@1.0.0", score: 0.31, n: 57, min: 0.4 }],
+    });
+    // Earned above the baseline lifts a gate the baseline is under.
+    const approval = ir(FLOW("{ min: 0.9, below: approval }"));
+    expect(checkTrust(approval).decision).toBe("approval");
+    expect(checkTrust(approval, shakyEarns(0.95)).decision).toBe("clear");
+    // An approval gate without its wait point (an older compile) fails closed.
+    const { trustGate: _gate, ...noGate } = approval;
+    expect(checkTrust({ ...noGate, steps: approval.steps.slice(1) }).decision).toBe("halt");
+  });
+
+  it("halts before any step with the entity, score, interval, n and minimum, in the ledger", async () => {
+    const flow = ir(FLOW("{ min: 0.4 }"));
+    const h = harness({ earnedTrust: () => shakyEarns(0.31) });
+    const rec = recording();
+    h.runtimes.register("test.write", rec.rt).register("test.shaky", rec.rt);
+    const id = await h.start(flow);
+    await h.drain();
+    const run = await h.store.getRun(id);
+    expect(run?.status).toBe("failed");
+    expect(run?.error?.message).toBe(
+      "trust gate halted the run before any step: step shaky has trust 0.31 (earned from run history: 90% interval 0.23–0.38, n = 57, block test.shaky@1.0.0), below its minimum 0.4",
+    );
+    expect(rec.calls).toEqual([]);
+    const gate = h.audit.entries.find((e) => e.action === "run.trust_gate");
+    expect(gate?.payload).toMatchObject({ decision: "halt", shortfalls: [{ entity: "shaky" }] });
+    const checked = (await h.store.listEvents(id, 0, 100)).find(
+      (e) => e.type === "run.trust_checked",
+    );
+    expect(checked?.data).toMatchObject({ decision: "halt", earned: true });
+  });
+
+  it("`below: approval` on an earned shortfall parks on the gate with the earned reasons", async () => {
+    // The baseline (0.5) meets 0.45: the compiler's scores see no shortfall, history does.
+    const flow = ir(FLOW("{ min: 0.45, below: approval }"));
+    expect(flow.trustGate).toBe("trust-gate");
+    const h = harness({ earnedTrust: () => shakyEarns(0.3) });
+    const rec = recording();
+    h.runtimes.register("test.write", rec.rt).register("test.shaky", rec.rt);
+    const id = await h.start(flow);
+    await h.drain();
+    expect((await h.store.getRun(id))?.status).toBe("waiting");
+    expect(rec.calls).toEqual([]);
+    const waiting = (await h.store.listEvents(id, 0, 100)).find((e) => e.type === "step.waiting");
+    expect(waiting?.data).toMatchObject({
+      reason: "approval",
+      message: expect.stringContaining("step shaky has trust 0.3 (earned from run history"),
+    });
+    expect(h.audit.entries.find((e) => e.action === "run.trust_gate")?.payload).toMatchObject({
+      decision: "approval",
+    });
+    await h.engine.resumeStep(id, "trust-gate", { approved: true, by: "approver@example.com" });
+    await h.drain();
+    expect((await h.store.getRun(id))?.status).toBe("succeeded");
+    expect(rec.calls.map((c) => c.step.id)).toEqual(["first", "shaky"]);
+  });
+
+  it("a clear check passes the gate at once; nothing reaches the ledger", async () => {
+    const flow = ir(FLOW("{ min: 0.9, below: approval }"));
+    const h = harness({ earnedTrust: () => shakyEarns(0.96) });
+    const rec = recording();
+    h.runtimes.register("test.write", rec.rt).register("test.shaky", rec.rt);
+    const id = await h.start(flow);
+    await h.drain();
+    expect((await h.store.getRun(id))?.status).toBe("succeeded");
+    const gate = (await h.store.listAttempts(id)).find((a) => a.stepId === "trust-gate");
+    expect(gate).toMatchObject({ status: "succeeded", output: { approved: true, needed: false } });
+    expect(rec.calls.map((c) => c.step.id)).toEqual(["first", "shaky"]);
+    expect(h.audit.entries.filter((e) => e.action === "run.trust_gate")).toEqual([]);
+  });
+
+  it("sandbox-only flows keep the baseline scores (history is the workspace's, not the mocks')", async () => {
+    const flow = { ...ir(FLOW("{ min: 0.4 }")), sandboxOnly: true };
+    const h = harness({ earnedTrust: () => shakyEarns(0.1) });
+    const rec = recording();
+    h.runtimes.register("test.write", rec.rt).register("test.shaky", rec.rt);
+    const id = await h.start(flow);
+    await h.drain();
+    expect((await h.store.getRun(id))?.status).toBe("succeeded");
+  });
+
+  it("flows without a minimum never ask for scores", async () => {
+    let asked = 0;
+    const h = harness({ earnedTrust: () => (asked++, shakyEarns(0.1)) });
+    h.runtimes.register("test.write", recording().rt).register("test.shaky", recording().rt);
+    const id = await h.start(ir(FLOW("{ min: 0.4 }").replace(/\n    trust: .*\n/, "\n")));
+    await h.drain();
+    expect((await h.store.getRun(id))?.status).toBe("succeeded");
+    expect(asked).toBe(0);
   });
 });

@@ -13,7 +13,7 @@ import { attemptTimeout, breakerKey, invokeWithTimeout } from "../invoke";
 import { isPark, type BlockRuntime, type Checkpoint } from "../ports";
 import { answerCollector, buildAnswer, recordedAnswerKind } from "../recorded-answer";
 import { missingRuntimeError } from "../runtimes/registry";
-import { gatedByApproval } from "../trust-gate";
+import { approvalMessage, gatedByApproval } from "../trust-gate";
 import type { AdvanceContext } from "./context";
 import { startFan } from "./fan-out";
 import { adopt, failFinal, finishFailure, finishSuccess, flushFailure } from "./outcomes";
@@ -40,6 +40,9 @@ export async function runAttempt(
       recovering && n.row && n.row.attempt === attempt
         ? ((n.row.inputs ?? {}) as Record<string, unknown>)
         : evaluateNodeInputs(ctx, n);
+    // The flow's trust gate asks with the reasons the start's check found (earned scores).
+    if (n.id === ctx.ir.trustGate && ctx.trustCheck?.decision === "approval")
+      inputs = { ...inputs, message: approvalMessage(ctx.trustCheck) };
     if (
       n.kind === "step" &&
       n.source.trustMin !== null &&

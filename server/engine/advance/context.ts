@@ -22,6 +22,7 @@ import type {
 } from "../ports";
 import { redactSecrets } from "../redact";
 import { redactingLogger, redactingRunStore } from "../secret-redaction";
+import type { TrustCheck } from "../trust-gate";
 import type { AttemptRecord, NewEvent, RunRecord, RunStatus } from "../types";
 
 /** Why an advance stopped early. */
@@ -88,6 +89,8 @@ export class AdvanceContext {
   // The checkpoint buffer: results of pure steps, events and dead letters written by the next
   // durable checkpoint (a side-effect boundary, a park or the end of the run).
   bufferAttempts: AttemptRecord[] = [];
+  /** The trust check of the run's start (`advance/trust-start.ts`), in the advance that made it. */
+  trustCheck?: TrustCheck;
   bufferEvents: NewEvent[] = [];
   pendingDeadLetters: DeadLetter[] = [];
   /** The first checkpoint of a run started inline (`unrecorded`): it records the run. */
