@@ -62,6 +62,7 @@ import type { DatasetDeps } from "@/server/domain/sandbox/dataset-ports";
 import { checkMockDataset, datasetDeps } from "./datasets";
 import type { Db } from "@/server/domain/types";
 import { Engine, type EngineOptions } from "@/server/engine/engine";
+import { earnedTrustLookup } from "@/server/domain/trust/list-trust";
 import type { AuditSink, Clock, IdGen, MetricsSink, Random } from "@/server/engine/ports";
 import { env } from "@/server/env";
 import { logger } from "@/server/logger";
@@ -178,6 +179,9 @@ export function createServices(database: Database, config: ServicesConfig = {}):
       // `secrets.<name>`: the workspace's secrets, decrypted for a run that reads them (redacted
       // from everything the engine stores: server/engine/secret-redaction.ts).
       secrets: workspaceSecretsLoader(db, () => connectors.vault),
+      // Trust gates at a run's start use the scores earned from run history (cached 10 s per
+      // workspace, shared with the server compile's provider): server/engine/advance/trust-start.ts.
+      earnedTrust: (workspaceId) => earnedTrustLookup(db, workspaceId, Date.now()),
       ...rest,
     });
   };

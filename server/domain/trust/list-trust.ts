@@ -175,13 +175,47 @@ function baselineOfKey(key: string): number | undefined {
 /** How long a workspace's earned scores are reused by the compiler. */
 export const PROVIDER_TTL_MS = 10_000;
 const MAX_CACHED_WORKSPACES = 200;
-const providers = new Map<string, { at: number; scores: Map<string, number> }>();
+/** A cached earned score (enough data only). */
+type Cached = { score: number; n: number; interval: TrustScore["interval"] };
+const providers = new Map<
+  string,
+  { at: number; scores: Map<string, Cached>; byKey: Map<string, Cached> }
+>();
 
 /**
- * A trust provider with the workspace's earned block scores (cached `PROVIDER_TTL_MS` per
- * workspace): a block id's score is that of the version the server registry resolves to, or,
- * when that version has no data, of its newest version with enough data. Below n = 20 it has no
- * score (the compiler keeps the baseline). `size`: how many blocks have an earned score.
+ * The workspace's earned block scores with enough data (n ≥ 20), cached `PROVIDER_TTL_MS` per
+ * workspace (one indexed read of `TrustCount` per workspace and period): by block id (the
+ * version the server registry resolves to, else the newest version with enough data) and by
+ * `id@version`.
+ */
+async function cachedScores(db: Reader, workspaceId: string, now: number, config: TrustConfig) {
+  let hit = providers.get(workspaceId);
+  if (!hit || now - hit.at > PROVIDER_TTL_MS) {
+    const rows = await readRows(db, workspaceId, ["block"]);
+    const scores = new Map<string, Cached>();
+    const byKey = new Map<string, Cached>();
+    const registry = serverRegistry();
+    for (const r of rows) {
+      const s = trustScore(countsOf(r), Number(r.baseline), now, config);
+      if (!s.enoughData) continue;
+      const c: Cached = { score: s.score, n: s.n, interval: s.interval };
+      byKey.set(r.key, c);
+      const at = r.key.lastIndexOf("@");
+      const id = r.key.slice(0, at);
+      const current = registry.get(id)?.version;
+      // Rows come newest first: the current version wins, else the first (newest) seen.
+      if (r.key.slice(at + 1) === current || !scores.has(id)) scores.set(id, c);
+    }
+    hit = { at: now, scores, byKey };
+    if (providers.size >= MAX_CACHED_WORKSPACES) providers.delete(providers.keys().next().value!);
+    providers.set(workspaceId, hit);
+  }
+  return hit;
+}
+
+/**
+ * A trust provider with the workspace's earned block scores (cached, see above). Below n = 20 a
+ * block has no score (the compiler keeps the baseline). `size`: how many blocks have one.
  */
 export async function earnedTrustProvider(
   db: Reader,
@@ -189,26 +223,23 @@ export async function earnedTrustProvider(
   now: number,
   config: TrustConfig = trustConfig(),
 ): Promise<TrustProvider & { size: number }> {
-  let hit = providers.get(workspaceId);
-  if (!hit || now - hit.at > PROVIDER_TTL_MS) {
-    const rows = await readRows(db, workspaceId, ["block"]);
-    const scores = new Map<string, number>();
-    const registry = serverRegistry();
-    for (const r of rows) {
-      const s = trustScore(countsOf(r), Number(r.baseline), now, config);
-      if (!s.enoughData) continue;
-      const at = r.key.lastIndexOf("@");
-      const id = r.key.slice(0, at);
-      const current = registry.get(id)?.version;
-      // Rows come newest first: the current version wins, else the first (newest) seen.
-      if (r.key.slice(at + 1) === current || !scores.has(id)) scores.set(id, s.score);
-    }
-    hit = { at: now, scores };
-    if (providers.size >= MAX_CACHED_WORKSPACES) providers.delete(providers.keys().next().value!);
-    providers.set(workspaceId, hit);
-  }
-  const scores = hit.scores;
-  return { blockScore: (id) => scores.get(id), size: scores.size };
+  const { scores } = await cachedScores(db, workspaceId, now, config);
+  return { blockScore: (id) => scores.get(id)?.score, size: scores.size };
+}
+
+/**
+ * The engine's lookup of earned scores for the trust check at a run's start (the same cache):
+ * a step's block version's own score, else its block's (as the compiler's provider resolves it).
+ * Undefined below n = 20: the IR's baseline stands in.
+ */
+export async function earnedTrustLookup(
+  db: Reader,
+  workspaceId: string,
+  now: number,
+  config: TrustConfig = trustConfig(),
+): Promise<(block: { id: string; version: string }) => Cached | undefined> {
+  const { scores, byKey } = await cachedScores(db, workspaceId, now, config);
+  return (b) => byKey.get(`${b.id}@${b.version}`) ?? scores.get(b.id);
 }
 
 /** Forgets cached providers (tests). */
