@@ -41,6 +41,8 @@ const ADMIN_ONLY = new Set([
   "notification.webhooks.delete",
   "notification.webhooks.rotateSecret",
   "notification.webhooks.test",
+  // Letting a sandbox session reach real models (issue 16).
+  "sandbox.setModelRoutes",
 ]);
 
 let db: Database;

@@ -125,6 +125,8 @@ export function serverRuntimes(
     runs,
     registry: blockRegistry,
     defaultSeed: DEFAULT_SANDBOX_SEED,
+    // Only for the real model routes an admin opted a session in to (connectors stay mocked).
+    egress,
   });
   // code.js: QuickJS in the process's pool of sandbox threads (started on the first call). In a
   // sandbox run its `Math.random` is seeded from the session's seed and the step, and its

@@ -2,7 +2,8 @@
  * Sandbox routing (issue 16), part of the engine's wiring: a run inside a sandbox session, every
  * run of a flow with `sandbox: true`, and their sub-flows and replays reach only the in-process
  * mock services (the session's own tenant, `sbx_<sessionId>`, or the run's own,
- * `sbxrun_<runId>`) and the built-in demo model. CRM, Billing and CLM steps go to the mocks
+ * `sbxrun_<runId>`) and the built-in demo model — plus, for a session a workspace admin opted in
+ * to named real model routes, those models through the egress guard (`sandbox-models.ts`). CRM, Billing and CLM steps go to the mocks
  * whatever connectors the workspace configured; `http.request`, imported connectors and any
  * other outbound call are refused with a non-retryable "a sandbox run makes no outbound calls".
  * The engine only passes `sandboxSessionId` and `sandboxOnly` in the run's info; the routing is
@@ -24,7 +25,10 @@ import { demoModelConfig } from "@/server/adapters/llm/config";
 import { createAgentRuntime, type AgentRuntimeOptions } from "@/server/adapters/llm/agent-runtime";
 import { createPrismaUsageSink } from "@/server/adapters/llm/prisma-usage";
 import { createAgentToolExecutor, flowChainFromStore } from "@/server/domain/run/agent-wiring";
+import { sessionModelRoutes } from "@/server/domain/sandbox/model-routes";
 import { openSessionProfile } from "@/server/domain/sandbox/sessions";
+import type { EgressGuard } from "@/server/adapters/egress/guard";
+import type { ModelConfig } from "@/server/adapters/llm/config";
 import type { Db } from "@/server/domain/types";
 import type { BlockRegistry } from "@/dsl";
 import { NonRetryableError } from "@/server/engine/errors";
@@ -39,11 +43,14 @@ import { builtinRuntimes } from "@/server/engine/runtimes/registry";
 import { logger } from "@/server/logger";
 import { sessionDatasets } from "./datasets";
 import { sandboxAnswers } from "./sandbox-answers";
+import { sandboxModels } from "./sandbox-models";
 
 /** Where a sandbox run's calls go: one mock tenant and how it starts. */
 export interface SandboxTarget {
   tenant: string;
   profile: TenantProfile;
+  /** The session the run belongs to (itself or through its ancestors); none for `sandbox: true`. */
+  sessionId?: string;
 }
 
 /** A run's sandboxed ancestor: a session's run, a `sandbox: true` run, or none. */
@@ -69,10 +76,22 @@ function isOutbound(blockId: string, isConnector: (id: string) => boolean): bool
 
 export function sandboxRouting(
   db: Db,
-  opts: { runs: RunStore; registry: () => BlockRegistry; defaultSeed: number },
+  opts: {
+    runs: RunStore;
+    registry: () => BlockRegistry;
+    defaultSeed: number;
+    /** Reaches the real model routes a session is opted in to; without it none are reached. */
+    egress?: EgressGuard;
+    /** The model router's configured models. Default: `loadModels()` at each use. */
+    models?: () => ModelConfig[];
+  },
 ): SandboxRouting {
   const datasetOf = sessionDatasets(db);
   const answers = sandboxAnswers(db);
+  const realModels = sandboxModels({
+    ...(opts.egress ? { egress: opts.egress } : {}),
+    ...(opts.models ? { models: opts.models } : {}),
+  });
   /** Sandboxed ancestors of runs (sub-flows, replays), remembered: a run's never changes. */
   const lineages = new Map<string, Lineage>();
 
@@ -128,6 +147,7 @@ export function sandboxRouting(
       : undefined;
     return {
       tenant: sessionTenant(sessionId),
+      sessionId,
       profile: {
         seed: session.seed,
         faults: session.faultProfile,
@@ -184,7 +204,8 @@ export function sandboxRouting(
     );
   const sandboxBuiltins = builtinRuntimes({ fetchFor: () => refuse });
 
-  // Agents: the built-in demo model only; their tools go through the sandbox's runtimes.
+  // Agents: the built-in demo model (a session's scripted model; the real routes an admin opted
+  // the session in to); their tools go through the sandbox's runtimes.
   const toolRuntimes: RuntimeRegistry = {
     get: (blockId) =>
       blockId.startsWith("agent.")
@@ -214,6 +235,10 @@ export function sandboxRouting(
       // A session with a scripted model: the demo model's endpoint in scripted mode answers.
       const scripted = await answers.scriptedAgent(req, buildAgents);
       if (scripted) return scripted.execute(req);
+      const sessionId = (await targetOrThrow(req.run)).sessionId;
+      const routes = sessionId ? await sessionModelRoutes(db, req.run.workspaceId, sessionId) : [];
+      if (routes.length) return realModels.runtimeFor(req, routes, buildAgents).execute(req);
+      realModels.refuseUnopted(req, routes);
       agents ??= buildAgents();
       return agents.execute(req);
     },

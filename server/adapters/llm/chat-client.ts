@@ -46,9 +46,11 @@ export interface ChatResponse {
 
 /**
  * Builds (and caches) an SDK client per model and key. The built-in demo model
- * (`demo-model://…`) gets a `fetch` that serves it in-process: the same SDK, no socket.
+ * (`demo-model://…`) gets a `fetch` that serves it in-process: the same SDK, no socket. With
+ * `opts.fetch` (e.g. the egress guard bound to a workspace), every other model is called
+ * through it.
  */
-export function createClientCache() {
+export function createClientCache(opts: { fetch?: typeof fetch } = {}) {
   const cache = new Map<string, OpenAI>();
   return (m: ModelConfig, apiKey: string | undefined): OpenAI => {
     const key = `${m.name}\u0000${apiKey ?? ""}`;
@@ -63,13 +65,18 @@ export function createClientCache() {
               apiKey,
               apiVersion: m.apiVersion,
               deployment: m.model,
+              ...(opts.fetch ? { fetch: opts.fetch } : {}),
             })
           : new OpenAI({
               ...common,
               baseURL: m.baseURL ?? "https://api.openai.com/v1",
               // Local servers (Ollama, vLLM) ignore the key, but the SDK wants a non-empty one.
               apiKey: apiKey || "not-needed",
-              ...(isDemoModelUrl(m.baseURL) ? { fetch: demoModelFetch } : {}),
+              ...(isDemoModelUrl(m.baseURL)
+                ? { fetch: demoModelFetch }
+                : opts.fetch
+                  ? { fetch: opts.fetch }
+                  : {}),
             });
       cache.set(key, client);
     }

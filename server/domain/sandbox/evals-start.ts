@@ -19,6 +19,7 @@ import { executeEvalRun } from "./evals-runner";
 import { MAX_ACTIVE_EVAL_RUNS, ZStartEvalRunInput, type StartEvalRunInput } from "./evals-schemas";
 import { requireEditor, rowsOf, suiteOf } from "./evals-suites";
 import { resumeInterruptedEvalRuns } from "./evals-sweep";
+import { needsOptIn, sessionModelRoutes } from "./model-routes";
 import { sessionForRun } from "./sessions";
 
 /**
@@ -66,6 +67,13 @@ export async function startEvalRun(
     }
   }
   const sessionId = await sessionForRun(db, actor, input.sessionId, deps.now?.() ?? Date.now());
+  const optedIn = await sessionModelRoutes(db, actor.workspaceId, sessionId);
+  if (suite.target.kind === "block" && needsOptIn(variant.route, optedIn)) {
+    throw new AppError("PRECONDITION_FAILED", {
+      message: `The session is not opted in to the model route ${JSON.stringify(variant.route)}: a workspace admin can let it reach real models (Sandbox → Sessions → Model routes). Without that, its agent steps answer from the demo model.`,
+      details: { field: "variant" },
+    });
+  }
   const dataset = await deps.datasets(db, actor.workspaceId, suite.datasetVersionId);
   if (!dataset) {
     throw new AppError("PRECONDITION_FAILED", {

@@ -11,6 +11,7 @@ import { appendAudit } from "../audit/ledger";
 import { AppError, notFound } from "../errors";
 import { hasRole, type Actor, type Db } from "../types";
 import { loadDatasetVersion } from "./datasets";
+import { modelRoutesOf } from "./model-routes";
 import type { SandboxDeps } from "./ports";
 import {
   OPEN_SESSIONS_PER_WORKSPACE,
@@ -57,6 +58,8 @@ export interface SandboxSessionView {
   createdAt: Date;
   closedAt: Date | null;
   status: "open" | "closed" | "expired";
+  /** Real model routes an admin opted the session in to (`session-models.ts`); [] for none. */
+  modelRoutes: string[];
 }
 
 function sharedOf(raw: unknown): SharedWith {
@@ -69,7 +72,7 @@ function profileOf(raw: unknown): FaultProfile {
   return p.success ? p.data : {};
 }
 
-function view(row: SessionRow, now: number): SandboxSessionView {
+function view(row: SessionRow, now: number, modelRoutes: string[] = []): SandboxSessionView {
   return {
     id: row.id,
     name: row.name,
@@ -82,6 +85,7 @@ function view(row: SessionRow, now: number): SandboxSessionView {
     createdAt: row.createdAt,
     closedAt: row.closedAt,
     status: row.closedAt ? "closed" : row.expiresAt.getTime() <= now ? "expired" : "open",
+    modelRoutes,
   };
 }
 
@@ -222,7 +226,12 @@ export async function listSessions(
     orderBy: { createdAt: "desc" },
     take: 500,
   });
-  return rows.filter((r) => mayUse(r, actor)).map((r) => view(r, now));
+  const usable = rows.filter((r) => mayUse(r, actor));
+  const routes = await modelRoutesOf(
+    db,
+    usable.map((r) => r.id),
+  );
+  return usable.map((r) => view(r, now, routes.get(r.id)));
 }
 
 /** One session `actor` may use. */
@@ -233,7 +242,9 @@ export async function getSession(
   raw: z.input<typeof ZSessionId>,
 ): Promise<SandboxSessionView> {
   const { id } = ZSessionId.parse(raw);
-  return view(await usable(db, actor, id), deps.now?.() ?? Date.now());
+  const row = await usable(db, actor, id);
+  const routes = await modelRoutesOf(db, [row.id]);
+  return view(row, deps.now?.() ?? Date.now(), routes.get(row.id));
 }
 
 /** Replaces who a session is shared with (its creator, or an admin). */

@@ -24,6 +24,10 @@ import {
 import { setSessionFaults, ZSetFaultsInput } from "@/server/domain/sandbox/session-faults";
 import { listSessionRuns, ZSessionRunsInput } from "@/server/domain/sandbox/session-runs";
 import { sessionFromRun, ZFromRunInput } from "@/server/domain/sandbox/from-run";
+import {
+  setSessionModelRoutes,
+  ZSetModelRoutesInput,
+} from "@/server/domain/sandbox/session-models";
 import { router, servicesOf, workspaceProcedure } from "../init";
 
 /**
@@ -56,6 +60,12 @@ export const sandboxRouter = router({
     .input(ZSetFaultsInput)
     .mutation(({ ctx, input }) =>
       setSessionFaults(ctx.db, servicesOf(ctx).sandbox, ctx.actor, input),
+    ),
+  // Real model routes the session's agent steps may reach (admin only, audited).
+  setModelRoutes: workspaceProcedure("admin")
+    .input(ZSetModelRoutesInput)
+    .mutation(({ ctx, input }) =>
+      setSessionModelRoutes(ctx.db, servicesOf(ctx).agents.models, ctx.actor, input),
     ),
   runs: workspaceProcedure("viewer")
     .input(ZSessionRunsInput)
