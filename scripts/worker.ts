@@ -19,6 +19,7 @@ import { startReprocessor } from "@/server/domain/deadletter/runner";
 import { startReconciler } from "@/server/domain/run/reconciler";
 import { startAnswerSweep } from "@/server/domain/sandbox/recorded-answers";
 import { startTrustConsumer } from "@/server/domain/trust/consumer";
+import { startRollupConsumer } from "@/server/domain/dashboard/rollup-consumer";
 import { configureTrust } from "@/server/domain/trust/score";
 import { startNotificationWorker } from "@/server/domain/notification/worker";
 import { EMBEDDED_DATABASE } from "@/server/embedded-database";
@@ -74,6 +75,8 @@ async function main() {
   // Earned trust: reconciled runs folded into decayed counts (each run once, in any process).
   configureTrust({ halfLifeMs: e.TRUST_SCORE_HALF_LIFE_DAYS * 86_400_000 });
   const trust = startTrustConsumer(services.db, log.child({ component: "trust" }));
+  // The dashboards' rollups: the same reconciled runs, per entity per bucket (each run once).
+  const rollups = startRollupConsumer(services.db, log.child({ component: "rollups" }));
   // Approved dead-letter reprocess jobs (any number of processes may: one advances a job at a time).
   const reprocessor = startReprocessor(services.reprocessing, services.notifier);
   // Approval sweep (missed parks, expiry, escalation) and signed webhook deliveries.
@@ -103,6 +106,7 @@ async function main() {
       .stop()
       .then(() => reconciler.stop())
       .then(() => trust.stop())
+      .then(() => rollups.stop())
       .then(() => reprocessor.stop())
       .then(() => notifications.stop())
       .then(() => answers.stop())

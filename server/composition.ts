@@ -205,6 +205,9 @@ export function startWorker(
     // Earned trust (issue 17): reconciled runs folded into decayed counts, off the hot path.
     const { startTrustConsumer } = await import("@/server/domain/trust/consumer");
     const trust = startTrustConsumer(s.db, log.child({ component: "trust" }));
+    // The dashboards' rollups (issue 17): the same reconciled runs, per entity per bucket.
+    const { startRollupConsumer } = await import("@/server/domain/dashboard/rollup-consumer");
+    const rollups = startRollupConsumer(s.db, log.child({ component: "rollups" }));
     c.inline = { engine };
     log.info("embedded worker started");
     return {
@@ -218,6 +221,7 @@ export function startWorker(
         await sessions.stop();
         await answers.stop();
         await trust.stop();
+        await rollups.stop();
         await evalResume.stop();
       },
     };

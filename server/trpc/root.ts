@@ -2,6 +2,7 @@ import { createCallerFactory, router } from "./init";
 import { approvalRouter } from "./routers/approval";
 import { auditRouter } from "./routers/audit";
 import { deadLetterRouter } from "./routers/dead-letter";
+import { dashboardRouter } from "./routers/dashboard";
 import { authRouter } from "./routers/auth";
 import { connectorRouter } from "./routers/connector";
 import { datasetRouter } from "./routers/dataset";
@@ -43,6 +44,7 @@ export const appRouter = router({
   scriptedModel: scriptedModelRouter,
   search: searchRouter,
   trust: trustRouter,
+  dashboard: dashboardRouter,
 });
 
 export type AppRouter = typeof appRouter;

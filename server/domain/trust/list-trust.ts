@@ -157,7 +157,8 @@ function byScore(a: TrustEntry, b: TrustEntry): number {
   return a.score - b.score || a.key.localeCompare(b.key);
 }
 
-function blockKeys(meta: unknown): string[] {
+/** The block keys of a flow version's `meta` (its steps' block versions). */
+export function blockKeys(meta: unknown): string[] {
   const m = (typeof meta === "string" ? JSON.parse(meta) : meta) as { blocks?: unknown } | null;
   return Array.isArray(m?.blocks) ? m.blocks.filter((k): k is string => typeof k === "string") : [];
 }

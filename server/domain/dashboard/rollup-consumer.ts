@@ -1,0 +1,195 @@
+/**
+ * The rollup consumer: folds reconciled runs into `Rollup` (counts per entity per minute, hour
+ * and day; `rollup-fold.ts`) off the request path, in bounded batches, one transaction per
+ * batch, once per run — the shared cursor over finished runs (`../finished-runs.ts`) with its
+ * tables `RollupCursor` and `RollupFoldedRun`. The dashboards read only `Rollup` rows.
+ */
+import type { Db, Tx } from "../types";
+import {
+  advanceFinishedRunsCursor,
+  claimFinishedRuns,
+  readFinishedAttempts,
+  readFinishedRuns,
+  startFinishedRunsConsumer,
+  type FinishedRunsConsumer,
+  type FinishedRunsCursor,
+} from "../finished-runs";
+import { loadIrs } from "../trust/consumer";
+import { foldRollups, SCALAR_COUNTS, type RollupDelta, type RollupRun } from "./rollup-fold";
+
+/** Runs folded per batch (default). */
+export const ROLLUP_BATCH = 200;
+const CURSOR: FinishedRunsCursor = {
+  cursorTable: "RollupCursor",
+  cursorId: "runs",
+  claimTable: "RollupFoldedRun",
+};
+
+/** A batch's result. `more`: the batch was full (call again soon). */
+export interface RollupResult {
+  runs: number;
+  attempts: number;
+  rows: number;
+  more: boolean;
+}
+
+/**
+ * Folds up to `batch` reconciled runs past the cursor into `Rollup` (with `late`: runs of the
+ * window behind the cursor not folded yet; the cursor stays).
+ *
+ * @example
+ * await foldRollupBatch(db); // { runs: 12, attempts: 40, rows: 96, more: false }
+ */
+export async function foldRollupBatch(
+  db: Db,
+  opts: { batch?: number; late?: boolean } = {},
+): Promise<RollupResult> {
+  const batch = opts.batch ?? ROLLUP_BATCH;
+  const rows = await readFinishedRuns(db, CURSOR, { batch, late: opts.late ?? false });
+  if (!rows.length) return { runs: 0, attempts: 0, rows: 0, more: false };
+  const ids = rows.map((r) => r.id);
+  const irs = await loadIrs(db, rows);
+  const [attempts, deadLetters, findings, usage] = await Promise.all([
+    readFinishedAttempts(db, ids),
+    db.$queryRawUnsafe<Array<{ runId: string; stepId: string }>>(
+      `SELECT "runId"::text AS "runId", "stepId" FROM "DeadLetter" WHERE "runId" = ANY($1::uuid[])`,
+      ids,
+    ),
+    db.$queryRawUnsafe<Array<{ runId: string; stepId: string | null }>>(
+      `SELECT "runId"::text AS "runId", "stepId" FROM "RunFinding" WHERE "runId" = ANY($1::uuid[])`,
+      ids,
+    ),
+    db.$queryRawUnsafe<
+      Array<{
+        runId: string;
+        stepId: string;
+        attempt: number;
+        model: string;
+        tokensIn: number;
+        tokensOut: number;
+        costUsd: number;
+      }>
+    >(
+      `SELECT "runId", "stepId", "attempt", "model", "tokensIn", "tokensOut", "costUsd"::float8 AS "costUsd"
+         FROM "AgentUsage" WHERE "runId" = ANY($1::text[])`,
+      ids,
+    ),
+  ]);
+
+  const result = await db.$transaction(async (tx) => {
+    const mine = await claimFinishedRuns(tx, CURSOR, rows);
+    const runs: RollupRun[] = [];
+    for (const r of rows) {
+      const ir = r.irKey ? irs.get(r.irKey) : irs.get(`run:${r.id}`);
+      if (!mine.has(r.id) || !ir) continue;
+      runs.push({
+        id: r.id,
+        workspaceId: r.workspaceId,
+        workflowId: r.workflowId,
+        version: r.version,
+        flowName: ir.name,
+        status: r.status,
+        startedAt: r.startedAt ? r.startedAt.getTime() : null,
+        finishedAt: (r.finishedAt ?? r.reconciledAt).getTime(),
+        steps: ir.steps,
+      });
+    }
+    const inRuns = (x: { runId: string }) => mine.has(x.runId);
+    const mineAttempts = attempts.filter(inRuns);
+    const deltas = foldRollups({
+      runs,
+      attempts: mineAttempts,
+      deadLetters: deadLetters.filter(inRuns),
+      findings: findings.filter(inRuns),
+      usage: usage.filter(inRuns).map((u) => ({
+        ...u,
+        attempt: Number(u.attempt),
+        tokensIn: Number(u.tokensIn),
+        tokensOut: Number(u.tokensOut),
+        costUsd: Number(u.costUsd),
+      })),
+    });
+    if (deltas.length) await upsertRollups(tx, deltas);
+    if (!opts.late) await advanceFinishedRunsCursor(tx, CURSOR, rows[rows.length - 1]!);
+    return { runs: runs.length, attempts: mineAttempts.length, rows: deltas.length };
+  });
+  return { ...result, more: rows.length >= batch };
+}
+
+/** Adds arrays bin by bin (the shorter one padded with zeros), in SQL. */
+const addArrays = (a: string, b: string) =>
+  `ARRAY(SELECT coalesce(x, 0) + coalesce(y, 0) FROM unnest(${a}, ${b}) WITH ORDINALITY AS z(x, y, i) ORDER BY i)`;
+
+/** A JSON array of integers as an int[], in order. */
+const jsonInts = (j: string) =>
+  `ARRAY(SELECT v::int FROM json_array_elements_text(${j}) WITH ORDINALITY AS e(v, i) ORDER BY i)`;
+
+/** One upsert for the batch: a new row takes the delta; an existing one adds it. */
+async function upsertRollups(tx: Pick<Tx, "$executeRawUnsafe">, deltas: RollupDelta[]) {
+  const n = SCALAR_COUNTS.length;
+  const scalarCols = SCALAR_COUNTS.map((c) => `"${c}"`).join(", ");
+  // $1..$7 identity, then one int[] per scalar count, then cost, tokens, and the three
+  // arrays as JSON text (unnest cannot take an array of arrays of varying length).
+  const args = [
+    "$1::uuid[]",
+    "$2::text[]",
+    "$3::timestamptz[]",
+    "$4::text[]",
+    "$5::text[]",
+    "$6::uuid[]",
+    "$7::text[]",
+    ...SCALAR_COUNTS.map((_, i) => `$${8 + i}::int[]`),
+    `$${8 + n}::float8[]`,
+    `$${9 + n}::int8[]`,
+    `$${10 + n}::int8[]`,
+    `$${11 + n}::text[]`,
+  ].join(", ");
+  const names = SCALAR_COUNTS.map((c) => `u."${c}"`).join(", ");
+  const sets = SCALAR_COUNTS.map((c) => `"${c}" = t."${c}" + EXCLUDED."${c}"`).join(", ");
+  await tx.$executeRawUnsafe(
+    `INSERT INTO "Rollup" AS t ("workspaceId", "grain", "bucket", "kind", "key", "workflowId", "label",
+        ${scalarCols}, "costUsd", "tokensIn", "tokensOut", "tierAttempts", "tierMisses", "latency")
+     SELECT u."ws", u."grain", u."bucket", u."kind", u."key", u."wf", u."label", ${names},
+            u."costUsd", u."tokensIn", u."tokensOut",
+            ${jsonInts(`u."arrays"::json -> 0`)},
+            ${jsonInts(`u."arrays"::json -> 1`)},
+            ${jsonInts(`u."arrays"::json -> 2`)}
+       FROM unnest(${args}) AS u("ws", "grain", "bucket", "kind", "key", "wf", "label",
+            ${scalarCols}, "costUsd", "tokensIn", "tokensOut", "arrays")
+     ON CONFLICT ("workspaceId", "grain", "kind", "bucket", "key", "workflowId") DO UPDATE SET
+       ${sets},
+       "costUsd" = t."costUsd" + EXCLUDED."costUsd",
+       "tokensIn" = t."tokensIn" + EXCLUDED."tokensIn",
+       "tokensOut" = t."tokensOut" + EXCLUDED."tokensOut",
+       "tierAttempts" = ${addArrays('t."tierAttempts"', 'EXCLUDED."tierAttempts"')},
+       "tierMisses" = ${addArrays('t."tierMisses"', 'EXCLUDED."tierMisses"')},
+       "latency" = ${addArrays('t."latency"', 'EXCLUDED."latency"')},
+       "label" = EXCLUDED."label"`,
+    deltas.map((d) => d.workspaceId),
+    deltas.map((d) => d.grain),
+    deltas.map((d) => new Date(d.bucket)),
+    deltas.map((d) => d.kind),
+    deltas.map((d) => d.key),
+    deltas.map((d) => d.workflowId),
+    deltas.map((d) => d.label),
+    ...SCALAR_COUNTS.map((c) => deltas.map((d) => d[c])),
+    deltas.map((d) => d.costUsd),
+    deltas.map((d) => d.tokensIn),
+    deltas.map((d) => d.tokensOut),
+    deltas.map((d) => JSON.stringify([d.tierAttempts, d.tierMisses, d.latency])),
+  );
+}
+
+/** Starts the consumer's background loop (as the trust consumer's: `startFinishedRunsConsumer`). */
+export function startRollupConsumer(
+  db: Db,
+  logger: { error(obj: object, msg: string): void },
+  opts: { batch?: number; gapMs?: number; idleMs?: number } = {},
+): FinishedRunsConsumer {
+  return startFinishedRunsConsumer(
+    ({ late }) => foldRollupBatch(db, { late, ...(opts.batch ? { batch: opts.batch } : {}) }),
+    logger,
+    "rollup consumer",
+    opts,
+  );
+}
