@@ -1,0 +1,177 @@
+/**
+ * A seeded synthetic run history for failure prediction (the bench, the unit and int tests): a
+ * few flows calling connector endpoints, with planted effects of known size —
+ * - a degrading connector (`billing`): 2 % failures per attempt for the first half, rising to
+ *   30 % by the end, with outages (80 %) of 20–60 minutes a few times a day in the second half;
+ * - a time-of-day effect: connector attempts fail 8 points more often 13:00–16:59 UTC;
+ * - large inputs (> 20 kB) fail 10 points more often;
+ * - a bad release: flow 0's version saved at 60 % of the span adds 15 points for 12 hours;
+ * - noise: every attempt fails 1 % of the time, and 0.5 % of steps fail for good at once (a
+ *   non-retryable error), whatever the time, block or input.
+ * A step tries up to twice; a run fails at its first step that failed.
+ * `futureSignal` plants a leak a correct feature pipeline must ignore: each run calls an endpoint
+ * of its own (`oracle:<run id>`) 1 ms after it starts, and that attempt fails exactly when the
+ * run fails. Features as of the run's start must not see it (the endpoint has no earlier
+ * history), so the backtest's figures stay exactly the same; a pipeline that looked 1 ms ahead
+ * would score almost perfectly.
+ */
+import { Prng } from "@/server/adapters/connectors/mock/prng";
+import type { HistAttempt, HistRun } from "@/server/domain/prediction/features";
+
+export interface SyntheticStep {
+  block: string;
+  endpoint: string | null;
+}
+export interface SyntheticFlow {
+  workflowId: string;
+  name: string;
+  steps: SyntheticStep[];
+}
+export interface SyntheticHistory {
+  flows: SyntheticFlow[];
+  runs: HistRun[];
+  attempts: Array<HistAttempt & { runId: string; stepId: string; attempt: number }>;
+  /** The version save times by flow id (the bad release is the second of flow 0). */
+  versions: Map<string, number[]>;
+}
+
+export interface SyntheticOptions {
+  seed?: number;
+  days?: number;
+  /** Mean minutes between runs of each flow. */
+  everyMinutes?: number;
+  start?: number;
+  /** Effects off: only the 1 % noise (and the planted leak, if asked). */
+  clean?: boolean;
+  futureSignal?: boolean;
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+const STEPS: Record<string, SyntheticStep> = {
+  deal: { block: "crm.deal.update@1", endpoint: "crm:crm.deal.update" },
+  invoice: { block: "billing.invoice.create@1", endpoint: "billing:billing.invoice.create" },
+  charge: { block: "billing.payment.capture@1", endpoint: "billing:billing.payment.capture" },
+  ticket: { block: "support.ticket.create@1", endpoint: "support:support.ticket.create" },
+  map: { block: "transform.map@1", endpoint: null },
+};
+
+export function syntheticFlows(): SyntheticFlow[] {
+  const f = (i: number, name: string, steps: SyntheticStep[]) => ({
+    workflowId: `00000000-0000-4000-8000-00000000000${i}`,
+    name,
+    steps,
+  });
+  return [
+    f(0, "invoice-deal", [STEPS.map!, STEPS.invoice!, STEPS.deal!]),
+    f(1, "charge-card", [STEPS.map!, STEPS.charge!]),
+    f(2, "open-ticket", [STEPS.map!, STEPS.ticket!]),
+    f(3, "sync-deal", [STEPS.deal!, STEPS.map!]),
+  ];
+}
+
+export function syntheticHistory(opts: SyntheticOptions = {}): SyntheticHistory {
+  const rng = new Prng(opts.seed ?? 1);
+  const days = opts.days ?? 14;
+  const start = opts.start ?? Date.UTC(2026, 10, 1);
+  const end = start + days * DAY;
+  const every = (opts.everyMinutes ?? 3) * 60_000;
+  const flows = syntheticFlows();
+  const badRelease = start + 0.6 * days * DAY;
+  const versions = new Map(
+    flows.map((f, i) => [f.workflowId, i === 0 ? [start - DAY, badRelease] : [start - DAY]]),
+  );
+  // Outages of the degrading connector: a few a day in the second half.
+  const outages: Array<[number, number]> = [];
+  for (let d = Math.ceil(days / 2); d < days; d++)
+    for (let k = rng.int(2, 4); k > 0; k--) {
+      const from = start + d * DAY + rng.next() * DAY;
+      outages.push([from, from + rng.int(20, 60) * 60_000]);
+    }
+  const attemptFails = (s: SyntheticStep, t: number, flow: number, inputBytes: number) => {
+    let p = 0.01;
+    if (!opts.clean) {
+      if (s.endpoint?.startsWith("billing:")) {
+        const x = (t - start) / (end - start);
+        p += x < 0.5 ? 0.02 : 0.02 + ((x - 0.5) / 0.5) * 0.28;
+        if (outages.some(([a, b]) => t >= a && t < b)) p = Math.max(p, 0.8);
+      }
+      const hour = new Date(t).getUTCHours();
+      if (s.endpoint && hour >= 13 && hour < 17) p += 0.08;
+      if (inputBytes > 20_000) p += 0.1;
+      if (flow === 0 && t >= badRelease && t < badRelease + 12 * HOUR) p += 0.15;
+    }
+    return rng.next() < p;
+  };
+
+  const runs: HistRun[] = [];
+  const attempts: SyntheticHistory["attempts"] = [];
+  flows.forEach((flow, fi) => {
+    let t = start + rng.next() * every;
+    for (let n = 0; t < end; n++, t += -Math.log(1 - rng.next()) * every) {
+      const id = `r-${fi}-${n}`;
+      const inputBytes = Math.round(Math.exp(6 + rng.next() * 4.5)); // ~400 B .. ~36 kB
+      const saves = versions.get(flow.workflowId)!;
+      const versionCreatedAt = saves.filter((v) => v <= t).pop()!;
+      let clock = t;
+      let failed = false;
+      const mine: typeof attempts = [];
+      for (const [si, step] of flow.steps.entries()) {
+        let ok = false;
+        const hard = rng.next() < 0.005;
+        for (let a = 1; a <= 2 && !ok; a++) {
+          clock += a === 1 ? rng.int(50, 800) : 1000 * 2 ** a;
+          const fail = hard || (step.endpoint ? attemptFails(step, clock, fi, inputBytes) : false);
+          mine.push({
+            runId: id,
+            stepId: `s${si}`,
+            attempt: a,
+            block: step.block,
+            endpoint: step.endpoint,
+            finishedAt: clock,
+            failed: fail,
+            retry: a > 1,
+            breakerRefused: false,
+          });
+          ok = !fail;
+          if (hard) break;
+        }
+        if (!ok) {
+          failed = true;
+          break;
+        }
+      }
+      const oracle = `oracle:${id}`;
+      if (opts.futureSignal)
+        mine.push({
+          runId: id,
+          stepId: "oracle",
+          attempt: 1,
+          block: `oracle.call@1`,
+          endpoint: oracle,
+          finishedAt: t + 1,
+          failed,
+          retry: false,
+          breakerRefused: false,
+        });
+      attempts.push(...mine);
+      runs.push({
+        id,
+        workflowId: flow.workflowId,
+        startedAt: t,
+        finishedAt: clock + 5,
+        failed,
+        inputBytes,
+        versionCreatedAt,
+        blocks: [...new Set(flow.steps.map((s) => s.block))],
+        endpoints: [
+          ...new Set(flow.steps.flatMap((s) => (s.endpoint ? [s.endpoint] : []))),
+          ...(opts.futureSignal ? [oracle] : []),
+        ],
+      });
+    }
+  });
+  runs.sort((a, b) => a.startedAt - b.startedAt);
+  return { flows, runs, attempts, versions };
+}
