@@ -223,6 +223,11 @@ async function run(
     if ("error" in v) return fail(v.error);
     req.faults = { file: args.faultsFile, value: v.value };
   }
+  if (args.scriptedFile) {
+    const v = await readJsonFor("--scripted", args.scriptedFile);
+    if ("error" in v) return fail(v.error);
+    req.scripted = { file: args.scriptedFile, value: v.value };
+  }
   if (args.datasetFile) {
     const text = await readFor("--dataset", args.datasetFile);
     if (typeof text !== "string") return fail(text.error);

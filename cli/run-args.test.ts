@@ -17,6 +17,7 @@ describe("trustflow run: arguments", () => {
       "--dataset=rows.jsonl",
       "--faults",
       "faults.json",
+      "--scripted=script.json",
       "--approve",
       "--form",
       "review=review.json",
@@ -27,6 +28,7 @@ describe("trustflow run: arguments", () => {
       inputsFile: "in.json",
       datasetFile: "rows.jsonl",
       faultsFile: "faults.json",
+      scriptedFile: "script.json",
       approve: true,
       forms: new Map([["review", "review.json"]]),
       json: true,
@@ -37,6 +39,9 @@ describe("trustflow run: arguments", () => {
     expect(parseRunArgs(["f.yaml", "--aprove"])).toEqual({ error: "Unknown option `--aprove`." });
     expect(parseRunArgs(["f.yaml", "-x"])).toEqual({ error: "Unknown option `-x`." });
     expect(parseRunArgs(["f.yaml", "--inputs"])).toEqual({ error: "`--inputs` needs a value." });
+    expect(parseRunArgs(["f.yaml", "--scripted", "a.json", "--scripted=b.json"])).toEqual({
+      error: "`--scripted` is given twice.",
+    });
     expect(parseRunArgs(["f.yaml", "--inputs", "--json"])).toEqual({
       error: "`--inputs` needs a value.",
     });

@@ -3,7 +3,7 @@
  * flag is answered (exit 2) before the engine is loaded.
  *
  *   trustflow run <flow-file> [--inputs file.json] [--dataset file] [--faults file]
- *                 [--approve] [--form <stepId>=<file.json>]... [--json]
+ *                 [--scripted file.json] [--approve] [--form <stepId>=<file.json>]... [--json]
  */
 
 /** What `trustflow run` was asked to do. */
@@ -12,6 +12,8 @@ export interface RunArgs {
   inputsFile?: string;
   datasetFile?: string;
   faultsFile?: string;
+  /** A scripted model (JSON) that answers the run's agent steps instead of the demo model. */
+  scriptedFile?: string;
   /** Answer approval, form and policy-exception steps in this local session. */
   approve: boolean;
   /** A form step's values, read from a JSON file (`--form step=values.json`). */
@@ -26,6 +28,14 @@ Options:
   --inputs <file.json>        the run's inputs (a JSON object)
   --dataset <file>            seed the session's mock CRM/Billing/CLM records (JSON or JSON Lines)
   --faults <file.json>        fault rules of the mocks, per system: {"crm": <rule or [rules]>, ...}
+  --scripted <file.json>      agent steps answer from this scripted model instead of the demo
+                              model: {"rules": [{"kind": "contains"|"pattern", "value", "answer"}],
+                              "recorded": [...], "fallback": "demo"|"error"} (what the API's
+                              scriptedModel.create takes, or scriptedModel.get gives; "name"
+                              optional). Rules match the prompt in order: a literal substring or
+                              an RE2 pattern; "answer" is the model's reply (JSON text for agent
+                              steps); unmatched calls get the demo model's answer, or fail with
+                              "fallback": "error"
   --approve                   approve approval and policy-exception steps, submit form steps
   --form <stepId>=<file.json> the values --approve submits for that form step
   --json                      print one JSON document {status, steps: [{id, status, output, error}]}
@@ -34,7 +44,7 @@ Exit codes: 0 the run succeeded, 1 it failed, 2 usage, file or compile error.
 `;
 
 /** Flags that take a value. */
-const VALUE_FLAGS = new Set(["--inputs", "--dataset", "--faults", "--form"]);
+const VALUE_FLAGS = new Set(["--inputs", "--dataset", "--faults", "--scripted", "--form"]);
 
 /** Parses `run`'s arguments (after `run`); returns them or a usage error message. */
 export function parseRunArgs(argv: readonly string[]): RunArgs | { error: string } {
@@ -75,7 +85,13 @@ export function parseRunArgs(argv: readonly string[]): RunArgs | { error: string
       continue;
     }
     const key =
-      flag === "--inputs" ? "inputsFile" : flag === "--dataset" ? "datasetFile" : "faultsFile";
+      flag === "--inputs"
+        ? "inputsFile"
+        : flag === "--dataset"
+          ? "datasetFile"
+          : flag === "--scripted"
+            ? "scriptedFile"
+            : "faultsFile";
     if (out[key] !== undefined) return { error: `\`${flag}\` is given twice.` };
     out[key] = value;
   }

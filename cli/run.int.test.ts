@@ -230,4 +230,64 @@ describe("trustflow run", { timeout: 180_000 }, () => {
     expect(a.result.clockStill).toBe(true);
     expect(Date.parse(a.result.at)).toBeLessThanOrEqual(Date.parse(b.result.at));
   });
+
+  it("--scripted answers agent steps from a scripted model file; a bad file is exit 2", async () => {
+    const flow = data("triage.yaml");
+    const inputs = data("triage.inputs.json");
+    // The demo model picks the label the text names ("billing"); the script's rule says technical.
+    const demo = await trustflow("run", flow, "--inputs", inputs, "--json");
+    expect(demo.status).toBe(0);
+    expect(
+      (step(JSON.parse(demo.stdout) as Report, "triage").output as { label: string }).label,
+    ).toBe("billing");
+    const scripted = await trustflow(
+      "run",
+      flow,
+      "--inputs",
+      inputs,
+      "--scripted",
+      data("triage.scripted.json"),
+      "--json",
+    );
+    expect(scripted.status).toBe(0);
+    expect(step(JSON.parse(scripted.stdout) as Report, "triage").output).toMatchObject({
+      label: "technical",
+      confidence: 0.97,
+    });
+    // No rule matches and the fallback is an error: the step fails, exit 1.
+    const other = file("other.json", { text: "Send me the sales brochure" });
+    const unmatched = await trustflow(
+      "run",
+      flow,
+      "--inputs",
+      other,
+      "--scripted",
+      data("triage.scripted.json"),
+      "--json",
+    );
+    expect(unmatched.status).toBe(1);
+    expect(step(JSON.parse(unmatched.stdout) as Report, "triage").status).toBe("failed");
+
+    const badRule = file("bad-rule.json", {
+      rules: [
+        { kind: "regex", value: "x", answer: "{}" },
+        { kind: "pattern", value: "(?<=a)b", answer: "{}" },
+      ],
+    });
+    const r1 = await trustflow("run", flow, "--inputs", inputs, "--scripted", badRule);
+    expect(r1.status).toBe(2);
+    expect(r1.stderr).toContain("bad-rule.json is not a scripted model:");
+    expect(r1.stderr).toContain("rules.0.kind: A rule matches by contains or pattern.");
+    expect(r1.stderr).toMatch(/rules\.1\.value: Not an RE2 pattern/);
+    const unknownKey = file("typo.json", { rule: [] });
+    const r2 = await trustflow("run", flow, "--inputs", inputs, "--scripted", unknownKey);
+    expect(r2.status).toBe(2);
+    expect(r2.stderr).toContain('typo.json: unknown key "rule"');
+    const notJson = file("broken.json", "{ rules: ");
+    const r3 = await trustflow("run", flow, "--inputs", inputs, "--scripted", notJson);
+    expect(r3.status).toBe(2);
+    expect(r3.stderr).toMatch(/--scripted .*broken\.json is not JSON/);
+    const help = await trustflow("run", "--help");
+    expect(help.stdout).toContain("--scripted <file.json>");
+  });
 });

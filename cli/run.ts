@@ -10,7 +10,7 @@
  *    account (user and workspace) and a sandbox session whose fault profile is `--faults`;
  * 3. seeds the session's mock CRM/Billing/CLM tenant from `--dataset`, if given;
  * 4. starts the run in the session: connector steps reach only the session's mocks, agent steps
- *    the built-in demo model, `http.request` is refused (`server/wiring/sandbox-runtimes.ts`),
+ *    the built-in demo model (or the `--scripted` model, `run-scripted.ts`), `http.request` is refused (`server/wiring/sandbox-runtimes.ts`),
  *    `code.js` and `code.python` run in the same sandboxes as on the server;
  * 5. advances it by hand until it ends. Waits (retry back-offs, timers) are not slept: the
  *    engine's clock skips ahead to the next due time. A step waiting for a person (approval,
@@ -48,6 +48,7 @@ import { serverRuntimes } from "@/server/wiring/run-engine";
 import { createServices, type Services } from "@/server/wiring/services";
 import { openRunDatabase } from "./run-database";
 import { DatasetError, seedTenantFromDataset, type DatasetSeedReport } from "./run-dataset";
+import { attachScriptFile, scriptOfFile } from "./run-scripted";
 
 /** What `main.ts` hands over: the files already read (and the JSON ones parsed). */
 export interface RunRequest {
@@ -56,6 +57,8 @@ export interface RunRequest {
   inputs: Record<string, unknown>;
   dataset?: { file: string; text: string };
   faults?: { file: string; value: unknown };
+  /** `--scripted`: a scripted model (parsed JSON) answering the agent steps. */
+  scripted?: { file: string; value: unknown };
   approve: boolean;
   /** Form step id -> the values `--approve` submits. */
   forms: Map<string, Record<string, unknown>>;
@@ -133,9 +136,21 @@ export async function runFlow(req: RunRequest, io: Io): Promise<number> {
   try {
     const ir = compiled(req);
     const faults = faultProfileOf(req.faults);
+    const script = req.scripted ? scriptOfFile(req.scripted.file, req.scripted.value) : undefined;
+    if (script && !script.ok) throw new UsageError(script.error);
     lap("compiled");
     local = await openLocalSession(faults, lap);
     lap("session open");
+    if (req.scripted && script?.ok) {
+      const refused = await attachScriptFile(
+        local.database.prisma,
+        local.actor,
+        local.sessionId,
+        req.scripted.file,
+        script.script,
+      );
+      if (refused) throw new UsageError(refused);
+    }
     let seeded: DatasetSeedReport | undefined;
     if (req.dataset) {
       try {
