@@ -22,6 +22,7 @@ const SECTIONS: {
     title: "Operate",
     items: [
       { href: "/runs", label: "Runs", glyph: "▶" },
+      { href: "/operations", label: "Operations", glyph: "▤" },
       { href: "/approvals", label: "Approvals", glyph: "✓" },
       { href: "/dead-letters", label: "Dead letters", glyph: "✉" },
       { href: "/guardian", label: "Guardian", glyph: "◈" },
