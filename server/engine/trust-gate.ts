@@ -125,22 +125,31 @@ function blockKey(s: StepIR): string {
 export function describeShortfall(f: TrustShortfall): string {
   const earned =
     f.source === "earned" && f.interval
-      ? ` (earned from run history: ${Math.round(f.interval.mass * 100)}% interval ${f.interval.low}–${f.interval.high}, n = ${f.n}, block ${f.block})`
+      ? `earned from run history: ${Math.round(f.interval.mass * 100)}% interval ${f.interval.low}–${f.interval.high}, n = ${Math.round((f.n ?? 0) * 10) / 10}, block ${f.block}`
       : "";
-  return f.entity === "flow"
-    ? `flow trust ${f.score}${earned ? ` (lowest step ${f.stepId}${earned.slice(1)}` : ""} is below its minimum ${f.min}`
-    : `step ${f.entity} has trust ${f.score}${earned}, below its minimum ${f.min}`;
+  if (f.entity === "flow")
+    return `flow trust ${f.score}${earned ? ` (lowest step ${f.stepId}; ${earned})` : ""} is below its minimum ${f.min}`;
+  return `step ${f.entity} has trust ${f.score}${earned ? ` (${earned})` : ""}, below its minimum ${f.min}`;
+}
+
+/** The shortfalls in words, a step's left out when the flow's names it with the same minimum. */
+function describeAll(shortfalls: TrustShortfall[]): string {
+  const flow = shortfalls.find((f) => f.entity === "flow");
+  return shortfalls
+    .filter((f) => !(flow && f !== flow && f.stepId === flow.stepId && f.min === flow.min))
+    .map(describeShortfall)
+    .join("; ");
 }
 
 /** The error a halting check fails the run with, or null when the run may start. */
 export function trustCheckError(check: TrustCheck): TrustError | null {
   if (check.decision !== "halt") return null;
   const halting = check.shortfalls.filter((f) => f.below === "halt");
-  const parts = (halting.length ? halting : check.shortfalls).map(describeShortfall);
+  const parts = describeAll(halting.length ? halting : check.shortfalls);
   const noGate = halting.length
     ? ""
     : " (an approval gate without its wait point: recompile the flow)";
-  return new TrustError(`trust gate halted the run before any step: ${parts.join("; ")}${noGate}`, {
+  return new TrustError(`trust gate halted the run before any step: ${parts}${noGate}`, {
     detail: {
       flow: { trust: check.flow.score, min: check.flow.min, source: check.flow.source },
       steps: check.shortfalls
@@ -153,7 +162,7 @@ export function trustCheckError(check: TrustCheck): TrustError | null {
 
 /** The approval's message for a check that asks for one. */
 export function approvalMessage(check: TrustCheck): string {
-  return `Trust gate: ${check.shortfalls.map(describeShortfall).join("; ")}. Approve to run this flow anyway.`;
+  return `Trust gate: ${describeAll(check.shortfalls)}. Approve to run this flow anyway.`;
 }
 
 /**

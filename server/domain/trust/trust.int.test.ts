@@ -59,7 +59,9 @@ beforeAll(async () => {
       return { id: "CON-1", email: "a@b.co" };
     },
   });
-  engine = engineFor(db, { runtimes });
+  // Runs here feed the scores; the gates on them (runs of this flow would wait for an approval
+  // once its score is low) are checked in server/domain/run/trust-gate.int.test.ts.
+  engine = engineFor(db, { runtimes, earnedTrust: undefined });
   const api = callerFor(db.prisma, owner.user, owner.workspace.id);
   const wf = await api.workflow.create({ name: "Trust Look", dsl: FLOW });
   await api.workflow.createVersion({ id: wf.id, version: "1.0.0", dsl: FLOW });
@@ -121,8 +123,9 @@ describe("earned trust", () => {
     await reconcileAll();
     const folded = await foldFinishedRuns(db.prisma, { now: Date.now() });
     expect(folded).toMatchObject({ runs: 24, more: false });
-    // The pure step (recorded in the step log) and the connector step: 2 attempts a run.
-    expect(folded.attempts).toBe(48);
+    // The pure step (recorded in the step log), the connector step and the flow's trust gate
+    // (`below: approval`: passed at once, history was empty; a human step is not scored).
+    expect(folded.attempts).toBe(72);
     // Folding again changes nothing: each run is folded once.
     expect((await foldFinishedRuns(db.prisma, { now: Date.now() })).runs).toBe(0);
 

@@ -61,7 +61,7 @@ function withEarnedTrust(
     .map((d) => ({
       ...d,
       severity: "warning" as const,
-      message: `${d.message} (earned trust from run history; runs are gated on baseline scores for now)`,
+      message: `${d.message} (earned trust from run history: runs are checked on it at their start)`,
     }));
   return extra.length ? { ...r, diagnostics: [...r.diagnostics, ...extra] } : r;
 }
