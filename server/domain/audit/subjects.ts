@@ -24,6 +24,8 @@ export const AUDIT_SUBJECT_TYPES = [
   { type: "eval_suite", label: "Evaluation suite" },
   { type: "dataset", label: "Dataset" },
   { type: "scripted_model", label: "Scripted model" },
+  { type: "guardian_group", label: "Guardian group" },
+  { type: "prediction_model", label: "Failure model" },
 ] as const;
 
 export type AuditSubjectType = (typeof AUDIT_SUBJECT_TYPES)[number]["type"];

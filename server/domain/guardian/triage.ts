@@ -72,16 +72,16 @@ function result(cls: TriageClass, reasons: string[], extra: Partial<Triage> = {}
 }
 
 /**
- * The class of a group from its members (the newest first is best; at most a few hundred are
- * read).
+ * The class of a group from its members (the newest first; at most a few hundred are read) and
+ * its whole count.
  *
  * @example
  * triage(members).class; // "resilience"
  */
-export function triage(members: readonly FailureRecord[]): Triage {
+export function triage(members: readonly FailureRecord[], count = members.length): Triage {
   const f = members[0];
   if (!f) return result("transient", ["No failure to look at."]);
-  const n = members.length;
+  const n = Math.max(count, members.length);
   const status = f.httpStatus;
   const msg = f.message;
   const recovered = members.filter((m) => m.recovered).length;

@@ -1,0 +1,80 @@
+/**
+ * Writes the rule-based proposals of groups (issue 18, item 3) against the flow version that
+ * failed: each proposal is bound to that version's IR hash (`baseIrHash`), so a group that keeps
+ * failing on the same version gets its proposals once, and a newer failing version gets its own.
+ */
+import { randomUUID } from "node:crypto";
+import type { Db } from "../types";
+import { compileFlow } from "../workflow/compile-flow";
+import type { FailureRecord } from "./fingerprint";
+import { proposeFixes } from "./proposals";
+import { PATCHABLE, type Triage, type TriageClass } from "./triage";
+
+/**
+ * Proposals for the patchable groups of `groupIds` that have none for their failing version
+ * yet; the number written.
+ *
+ * @example
+ * await writeProposals(db, ["5b0c…"]); // 1
+ */
+export async function writeProposals(db: Db, groupIds: readonly string[]): Promise<number> {
+  if (!groupIds.length) return 0;
+  const groups = await db.guardianGroup.findMany({
+    where: {
+      id: { in: [...groupIds] },
+      class: { in: [...PATCHABLE] },
+      workflowId: { not: null },
+      failingVersion: { not: null },
+      status: "open",
+    },
+  });
+  let written = 0;
+  for (const g of groups) {
+    const existing = await db.guardianProposal.count({
+      where: { groupId: g.id, baseIrHash: g.failingIrHash },
+    });
+    if (existing) continue;
+    const version = await db.workflowVersion.findUnique({
+      where: { workflowId_version: { workflowId: g.workflowId!, version: g.failingVersion! } },
+      select: { dsl: true, version: true },
+    });
+    if (!version) continue;
+    const newest = await db.guardianMember.findMany({
+      where: { groupId: g.id },
+      orderBy: { seenAt: "desc" },
+      take: 20,
+      select: { record: true },
+    });
+    const records = newest.map((m) => m.record as unknown as FailureRecord);
+    const sample = records.find((r) => r.upstream) ?? records[0];
+    if (!sample) continue;
+    const t = g.triage as unknown as Triage;
+    if (!PATCHABLE.has(t.class as TriageClass)) continue;
+    const drafts = proposeFixes(t, sample, {
+      text: version.dsl,
+      version: version.version,
+      compile: (text) => compileFlow(text),
+    });
+    if (!drafts.length) continue;
+    const r = await db.guardianProposal.createMany({
+      data: drafts.map((d) => ({
+        id: randomUUID(),
+        workspaceId: g.workspaceId,
+        groupId: g.id,
+        workflowId: g.workflowId!,
+        baseVersion: version.version,
+        baseIrHash: g.failingIrHash,
+        rule: d.rule,
+        title: d.title,
+        rationale: d.rationale,
+        text: d.text,
+        bump: d.bump,
+        nextVersion: d.nextVersion,
+        changes: d.changes,
+      })),
+      skipDuplicates: true,
+    });
+    written += r.count;
+  }
+  return written;
+}
