@@ -34,6 +34,7 @@ import { getRun, listRuns, startRun } from "@/server/domain/run/runs";
 import { ZListRunsInput, ZRunId, ZStartRunInput } from "@/server/domain/run/schemas";
 import { actorMay, type Actor, type Db } from "@/server/domain/types";
 import { listTrustPage } from "@/server/domain/trust/list-trust";
+import { predictionQuality } from "@/server/domain/prediction";
 import {
   flowSlug,
   getWorkflow,
@@ -41,6 +42,7 @@ import {
   listWorkflowsPage,
 } from "@/server/domain/workflow/workflows";
 import { fieldErrors, type FieldError } from "./problem";
+import { ZPredictionQuality } from "./prediction-schemas";
 import { defineRoute, RestInputError, type RestRoute } from "./route";
 import {
   page,
@@ -449,6 +451,26 @@ export const ROUTES: readonly RestRoute[] = [
           ]);
         throw e;
       }
+    },
+  }),
+  defineRoute({
+    operationId: "getPredictionQuality",
+    method: "GET",
+    path: "/predictions/quality",
+    tag: "Trust",
+    summary: "Failure prediction quality",
+    description:
+      "The workspace's latest failure model: its rolling-origin backtest's figures (ROC-AUC, PR-AUC and Brier score of the model and of the baseline, the flow's recent failure rate), the protocol (windows, sizes, features, label rule), its weights, and whether runs may be gated on its risk (AUC ≥ 0.70 and ≥ 0.05 above the baseline). Without a model yet, `modelVersion` is null and `gate` says why.",
+    role: "viewer",
+    scope: "read",
+    success: {
+      status: 200,
+      description: "The backtest's figures and protocol.",
+      schema: ZPredictionQuality,
+    },
+    problems: [],
+    async handle({ db, actor }) {
+      return { body: await predictionQuality(db, actor.workspaceId) };
     },
   }),
 ];

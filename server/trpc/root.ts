@@ -12,6 +12,7 @@ import { scriptedModelRouter } from "./routers/scripted-model";
 import { groupRouter } from "./routers/group";
 import { modelRouter } from "./routers/model";
 import { notificationRouter } from "./routers/notification";
+import { predictionRouter } from "./routers/prediction";
 import { runRouter } from "./routers/run";
 import { sandboxRouter } from "./routers/sandbox";
 import { searchRouter } from "./routers/search";
@@ -44,6 +45,7 @@ export const appRouter = router({
   scriptedModel: scriptedModelRouter,
   search: searchRouter,
   trust: trustRouter,
+  prediction: predictionRouter,
   dashboard: dashboardRouter,
 });
 

@@ -186,6 +186,37 @@ export async function assessRunRisk(
 }
 
 /**
+ * {@link assessRunRisk} for a flow's saved `version` (default: its latest), as the run dialog
+ * asks. PRECONDITION_FAILED for a flow without a saved version (a draft has no history).
+ */
+export async function assessFlowRisk(
+  db: Db,
+  input: { workspaceId: string; workflowId: string; version?: string; inputs: unknown; at: number },
+): Promise<RunRisk & { workflowVersionId: string; version: string }> {
+  const [v] = await db.$queryRawUnsafe<Array<{ id: string; version: string; deleted: boolean }>>(
+    `SELECT v.id::text AS id, v.version, w."deletedAt" IS NOT NULL AS deleted
+       FROM "Workflow" w LEFT JOIN LATERAL (
+         SELECT id, version FROM "WorkflowVersion" x
+          WHERE x."workflowId" = w.id AND ($3::text IS NULL OR x.version = $3)
+          ORDER BY x."createdAt" DESC LIMIT 1) v ON true
+      WHERE w.id = $1::uuid AND w."workspaceId" = $2::uuid`,
+    input.workflowId,
+    input.workspaceId,
+    input.version ?? null,
+  );
+  if (!v || v.deleted) throw notFound("Workflow");
+  if (!v.id)
+    throw new AppError(
+      input.version ? "NOT_FOUND" : "PRECONDITION_FAILED",
+      input.version
+        ? { message: `Version ${input.version} of this workflow was not found.` }
+        : { message: "Risk is predicted for saved versions: this workflow has none yet." },
+    );
+  const risk = await assessRunRisk(db, { ...input, workflowVersionId: v.id });
+  return { ...risk, workflowVersionId: v.id, version: v.version };
+}
+
+/**
  * The workspace's flows (latest version each, at most {@link MAX_ASSESSED_FLOWS}) whose next
  * run (empty inputs, now) has a risk of at least `threshold`, riskiest first.
  */

@@ -14,6 +14,7 @@
  *   their attempts in the last 24 h (any flow of the workspace);
  * - `endpoint_fail_1h`, `endpoint_fail_24h`: the worst of its connector endpoints' failed share
  *   in the last hour and day;
+ *   (the worst among those with attempts in the window; the prior when none has any);
  * - `breaker_open`: 1 when an endpoint of the flow looks open at `t` — its last
  *   {@link BREAKER_FAILURES} attempts all failed, or an open breaker refused a call in the last
  *   {@link BREAKER_RECENT_MS} (the engine keeps breakers in memory; this is their state as the
@@ -125,10 +126,18 @@ function pushEvent(
 }
 
 /** Indexes finished attempts (by block and endpoint) and finished runs (by flow). */
-export function indexHistory(runs: readonly HistRun[], attempts: readonly HistAttempt[]): HistoryIndex {
+export function indexHistory(
+  runs: readonly HistRun[],
+  attempts: readonly HistAttempt[],
+): HistoryIndex {
   const raw = new Map<string, Array<[number, boolean, boolean, boolean]>>();
   for (const a of attempts) {
-    const e: [number, boolean, boolean, boolean] = [a.finishedAt, a.failed, a.retry, a.breakerRefused];
+    const e: [number, boolean, boolean, boolean] = [
+      a.finishedAt,
+      a.failed,
+      a.retry,
+      a.breakerRefused,
+    ];
     pushEvent(raw, `b:${a.block}`, e);
     if (a.endpoint) pushEvent(raw, `e:${a.endpoint}`, e);
   }
@@ -187,10 +196,14 @@ export function smoothedRate(hits: number, n: number): number {
   return (hits + PRIOR_RATE * PRIOR_WEIGHT) / (n + PRIOR_WEIGHT);
 }
 
-function worst(keys: readonly string[], f: (key: string) => number): number {
-  let m = smoothedRate(0, 0);
-  for (const k of keys) m = Math.max(m, f(k));
-  return m;
+/** The highest rate among the `keys` with events in the window (the prior when none has). */
+function worst(keys: readonly string[], f: (key: string) => number | null): number {
+  let m: number | null = null;
+  for (const k of keys) {
+    const r = f(k);
+    if (r !== null) m = m === null ? r : Math.max(m, r);
+  }
+  return m ?? smoothedRate(0, 0);
 }
 
 function breakerOpen(index: HistoryIndex, endpoint: string, t: number): boolean {
@@ -217,9 +230,9 @@ export function featuresAt(
 ): number[] {
   const rate = (key: string, w: number, pick: "fail" | "retry") => {
     const c = windowCounts(index, key, t, w);
-    return smoothedRate(c[pick], c.n);
+    return c.n ? smoothedRate(c[pick], c.n) : null;
   };
-  const flow = rate(`f:${subject.workflowId}`, DAY_MS, "fail");
+  const flow = rate(`f:${subject.workflowId}`, DAY_MS, "fail") ?? smoothedRate(0, 0);
   const blockFail = worst(subject.blocks, (b) => rate(`b:${b}`, DAY_MS, "fail"));
   const blockRetry = worst(subject.blocks, (b) => rate(`b:${b}`, DAY_MS, "retry"));
   const epFail1h = worst(subject.endpoints, (e) => rate(`e:${e}`, HOUR_MS, "fail"));

@@ -75,13 +75,11 @@ export async function readHistory(
   if (truncated) rows.length = limit;
   const irs = await loadIrs(
     db,
-    rows.map(
-      (r): FinishedRun => ({
-        ...r,
-        reconciledAt: r.finishedAt ?? r.startedAt,
-        startedAt: r.startedAt,
-      }),
-    ),
+    rows.map((r): FinishedRun => ({
+      ...r,
+      reconciledAt: r.finishedAt ?? r.startedAt,
+      startedAt: r.startedAt,
+    })),
   );
   const stepsOf = (r: RunRow) => irs.get(r.irKey ?? `run:${r.id}`)?.steps;
   const runs: RunHistory["runs"] = rows.map((r) => {

@@ -3,7 +3,7 @@
  * gate, alerts, the API). See `README.md` in this folder for the features, the model, the
  * backtest, the leakage test and the gate rule.
  */
-export { assessRunRisk, highRiskFlows } from "./assess";
+export { assessFlowRisk, assessRunRisk, highRiskFlows } from "./assess";
 export { gateRule, GATE_MIN_AUC, GATE_MIN_LIFT } from "./backtest";
 export { predictionQuality, type PredictionQuality } from "./quality";
 export { startPredictionTrainer, trainWorkspaceModel } from "./train";

@@ -16,7 +16,7 @@ describe("rocAuc", () => {
   });
   it("matches the pairwise definition on random data", () => {
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const scores = Array.from({ length: 300 }, () => Math.round(rnd() * 20) / 20);
     const labels = scores.map((s) => rnd() < s);
     let wins = 0;
@@ -40,7 +40,10 @@ describe("rocAuc", () => {
 
 describe("prAuc", () => {
   it("averages the precision at each positive (worked example)", () => {
-    expect(prAuc([0.9, 0.8, 0.7, 0.6], [true, false, true, false])).toBeCloseTo((1 + 2 / 3) / 2, 12);
+    expect(prAuc([0.9, 0.8, 0.7, 0.6], [true, false, true, false])).toBeCloseTo(
+      (1 + 2 / 3) / 2,
+      12,
+    );
   });
   it("is 1 for a perfect ranking and the positive share for all ties", () => {
     expect(prAuc([0.9, 0.8, 0.1, 0.2], [true, true, false, false])).toBe(1);

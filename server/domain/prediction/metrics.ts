@@ -22,7 +22,7 @@ export function rocAuc(scores: readonly number[], labels: readonly boolean[]): n
   if (pos === 0 || neg === 0) return null;
   const order = scores.map((s, i) => i).sort((a, b) => scores[a]! - scores[b]!);
   let rankSum = 0;
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && scores[order[j + 1]!] === scores[order[i]!]) j++;
     const midRank = (i + j) / 2 + 1; // ranks are 1-based
@@ -47,7 +47,7 @@ export function prAuc(scores: readonly number[], labels: readonly boolean[]): nu
   let tp = 0;
   let seen = 0;
   let ap = 0;
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && scores[order[j + 1]!] === scores[order[i]!]) j++;
     let groupTp = 0;

@@ -31,7 +31,8 @@ function standardiser(rows: readonly number[][], d: number) {
   const means = new Array<number>(d).fill(0);
   const stds = new Array<number>(d).fill(0);
   for (const r of rows) for (let j = 0; j < d; j++) means[j]! += r[j]! / rows.length;
-  for (const r of rows) for (let j = 0; j < d; j++) stds[j]! += (r[j]! - means[j]!) ** 2 / rows.length;
+  for (const r of rows)
+    for (let j = 0; j < d; j++) stds[j]! += (r[j]! - means[j]!) ** 2 / rows.length;
   for (let j = 0; j < d; j++) stds[j] = Math.sqrt(stds[j]!) || 1;
   return { means, stds };
 }

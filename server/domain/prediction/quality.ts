@@ -52,6 +52,8 @@ export async function predictionQuality(db: Db, workspaceId: string): Promise<Pr
     gate: m.model ? gateRule(m.figures).why : "no model: the history had no failures to learn from",
     trainRows: m.trainRows,
     durationMs: m.durationMs,
-    weights: m.model ? m.model.features.map((feature, j) => ({ feature, weight: m.model!.weights[j]! })) : null,
+    weights: m.model
+      ? m.model.features.map((feature, j) => ({ feature, weight: m.model!.weights[j]! }))
+      : null,
   };
 }

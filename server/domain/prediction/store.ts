@@ -3,7 +3,7 @@
  * latest scores runs. Read through a 10 s per-workspace cache, so a run start costs no query for
  * the model once warm.
  */
-import type { Db } from "../types";
+import type { Db, Tx } from "../types";
 import type { BacktestProtocol } from "./backtest";
 import type { FittedModel } from "./model";
 import type { QualityFigures } from "./types";
@@ -35,10 +35,15 @@ const cache = new Map<string, { at: number; model: StoredModel | null }>();
 export async function saveModel(
   db: Db,
   m: Omit<StoredModel, "version">,
+  /** Runs in the saving transaction (the ledger entry of a person's retraining). */
+  alsoInTx?: (tx: Tx, version: number) => Promise<unknown>,
 ): Promise<StoredModel> {
   const version = await db.$transaction(async (tx) => {
     // One training at a time per workspace: the version is the next number under this lock.
-    await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext($1))`, `prediction:${m.workspaceId}`);
+    await tx.$executeRawUnsafe(
+      `SELECT pg_advisory_xact_lock(hashtext($1))`,
+      `prediction:${m.workspaceId}`,
+    );
     const [row] = await tx.$queryRawUnsafe<Array<{ v: number }>>(
       `INSERT INTO "PredictionModel" ("workspaceId", "version", "trainedAt", "model", "figures",
               "protocol", "gateEnabled", "trainRows", "durationMs")
@@ -60,6 +65,7 @@ export async function saveModel(
       m.workspaceId,
       v - KEEP_MODELS,
     );
+    await alsoInTx?.(tx, v);
     return v;
   });
   const saved = { ...m, version };

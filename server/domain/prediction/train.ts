@@ -9,7 +9,8 @@
  * runs it keeps answering.
  */
 import { startBackgroundLoop, type BackgroundLoop } from "../background-loop";
-import type { Db } from "../types";
+import { appendAudit } from "../audit/ledger";
+import type { Actor, Db } from "../types";
 import { loadAnomalyCounter } from "./anomaly-feature";
 import {
   DEFAULT_BACKTEST,
@@ -45,7 +46,7 @@ export function historySpanMs(s: BacktestSettings): number {
 export async function trainWorkspaceModel(
   db: Db,
   workspaceId: string,
-  opts: { now: number; settings?: BacktestSettings },
+  opts: { now: number; settings?: BacktestSettings; actor?: Actor },
 ): Promise<StoredModel> {
   const started = performance.now();
   const settings = opts.settings ?? DEFAULT_BACKTEST;
@@ -83,16 +84,34 @@ export async function trainWorkspaceModel(
     settings.fitSteps,
   );
   const gate = gateRule(figures);
-  return saveModel(db, {
-    workspaceId,
-    trainedAt: opts.now,
-    model,
-    figures,
-    protocol: { ...protocol, historyTruncated: history.truncated },
-    gateEnabled: model !== null && gate.enabled,
-    trainRows: train.length,
-    durationMs: performance.now() - started,
-  });
+  const actor = opts.actor;
+  return saveModel(
+    db,
+    {
+      workspaceId,
+      trainedAt: opts.now,
+      model,
+      figures,
+      protocol: { ...protocol, historyTruncated: history.truncated },
+      gateEnabled: model !== null && gate.enabled,
+      trainRows: train.length,
+      durationMs: performance.now() - started,
+    },
+    actor
+      ? (tx, version) =>
+          appendAudit(tx, actor, {
+            action: "prediction.retrain",
+            subjectType: "prediction_model",
+            subjectId: String(version),
+            payload: {
+              version,
+              auc: figures.auc,
+              baselineAuc: figures.baselineAuc,
+              gate: gate.enabled,
+            },
+          })
+      : undefined,
+  );
 }
 
 /** Workspaces with runs in the last week whose model is older than `everyMs` (or missing). */
