@@ -21,6 +21,8 @@ import type { HistAttempt, HistRun } from "@/server/domain/prediction/features";
 export interface SyntheticStep {
   block: string;
   endpoint: string | null;
+  /** The step's id in the flow (default `s<index>`). */
+  stepId?: string;
 }
 export interface SyntheticFlow {
   workflowId: string;
@@ -44,6 +46,10 @@ export interface SyntheticOptions {
   /** Effects off: only the 1 % noise (and the planted leak, if asked). */
   clean?: boolean;
   futureSignal?: boolean;
+  /** The flows (default: {@link syntheticFlows}); the first gets the bad release. */
+  flows?: SyntheticFlow[];
+  /** Endpoints starting with this degrade (default `billing:`). */
+  degrading?: string;
 }
 
 const HOUR = 3_600_000;
@@ -77,7 +83,8 @@ export function syntheticHistory(opts: SyntheticOptions = {}): SyntheticHistory 
   const start = opts.start ?? Date.UTC(2026, 10, 1);
   const end = start + days * DAY;
   const every = (opts.everyMinutes ?? 3) * 60_000;
-  const flows = syntheticFlows();
+  const flows = opts.flows ?? syntheticFlows();
+  const degrading = opts.degrading ?? "billing:";
   const badRelease = start + 0.6 * days * DAY;
   const versions = new Map(
     flows.map((f, i) => [f.workflowId, i === 0 ? [start - DAY, badRelease] : [start - DAY]]),
@@ -92,7 +99,7 @@ export function syntheticHistory(opts: SyntheticOptions = {}): SyntheticHistory 
   const attemptFails = (s: SyntheticStep, t: number, flow: number, inputBytes: number) => {
     let p = 0.01;
     if (!opts.clean) {
-      if (s.endpoint?.startsWith("billing:")) {
+      if (s.endpoint?.startsWith(degrading)) {
         const x = (t - start) / (end - start);
         p += x < 0.5 ? 0.02 : 0.02 + ((x - 0.5) / 0.5) * 0.28;
         if (outages.some(([a, b]) => t >= a && t < b)) p = Math.max(p, 0.8);
@@ -125,7 +132,7 @@ export function syntheticHistory(opts: SyntheticOptions = {}): SyntheticHistory 
           const fail = hard || (step.endpoint ? attemptFails(step, clock, fi, inputBytes) : false);
           mine.push({
             runId: id,
-            stepId: `s${si}`,
+            stepId: step.stepId ?? `s${si}`,
             attempt: a,
             block: step.block,
             endpoint: step.endpoint,

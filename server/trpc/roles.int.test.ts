@@ -43,6 +43,8 @@ const ADMIN_ONLY = new Set([
   "notification.webhooks.test",
   // Letting a sandbox session reach real models (issue 16).
   "sandbox.setModelRoutes",
+  // Retraining the workspace's failure model (it decides whether runs may be gated on risk).
+  "prediction.retrain",
 ]);
 
 let db: Database;
