@@ -7,6 +7,11 @@ import { formErrors } from "@/lib/trpc/errors";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { inputClass, SelectField, TextField } from "@/components/ui/field";
+import {
+  DatasetVersionFields,
+  useResolvedVersion,
+  type DatasetVersionChoice,
+} from "./dataset-version-fields";
 
 const AGENT_BLOCKS = [
   "agent.classify",
@@ -70,15 +75,9 @@ function JsonArea({
 export function CreateSuiteForm({ onCreated }: { onCreated: (id: string) => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const datasets = useQuery(trpc.dataset.list.queryOptions({}));
   const workflows = useQuery(trpc.workflow.list.queryOptions({}));
   const [name, setName] = useState("");
-  const [datasetId, setDatasetId] = useState("");
-  const [versionId, setVersionId] = useState("");
-  const versions = useQuery({
-    ...trpc.dataset.versions.queryOptions({ datasetId }),
-    enabled: datasetId !== "",
-  });
+  const [dataset, setDataset] = useState<DatasetVersionChoice>({ datasetId: "", versionId: "" });
   const [kind, setKind] = useState<"block" | "flow">("block");
   const [block, setBlock] = useState<(typeof AGENT_BLOCKS)[number]>("agent.classify");
   const [workflowId, setWorkflowId] = useState("");
@@ -98,8 +97,7 @@ export function CreateSuiteForm({ onCreated }: { onCreated: (id: string) => void
     }),
   );
   const errors = formErrors(create.error);
-  const chosenVersion =
-    versionId || datasets.data?.find((d) => d.id === datasetId)?.latest?.id || "";
+  const chosenVersion = useResolvedVersion(dataset);
 
   return (
     <form
@@ -137,36 +135,12 @@ export function CreateSuiteForm({ onCreated }: { onCreated: (id: string) => void
           onChange={(e) => setName(e.target.value)}
           errors={errors.fields.name}
         />
-        <SelectField
-          label="Dataset"
-          value={datasetId}
-          onChange={(e) => {
-            setDatasetId(e.target.value);
-            setVersionId("");
-          }}
+        <DatasetVersionFields
+          value={dataset}
+          onChange={setDataset}
+          none="Choose…"
           errors={errors.fields.datasetVersionId}
-        >
-          <option value="">Choose…</option>
-          {datasets.data?.map((d) => (
-            <option key={d.id} value={d.id} disabled={!d.latest}>
-              {d.name}
-              {d.latest ? ` (v${d.latest.version}, ${d.latest.rowCount} rows)` : " (no versions)"}
-            </option>
-          ))}
-        </SelectField>
-        <SelectField
-          label="Version"
-          value={versionId}
-          onChange={(e) => setVersionId(e.target.value)}
-          disabled={!datasetId}
-        >
-          <option value="">Latest</option>
-          {versions.data?.map((v) => (
-            <option key={v.id} value={v.id}>
-              v{v.version} · {v.hash.slice(0, 12)}
-            </option>
-          ))}
-        </SelectField>
+        />
         <TextField
           label="Repetitions per row"
           inputMode="numeric"

@@ -15,6 +15,12 @@ import { SelectField, TextField } from "@/components/ui/field";
 import { HeadRow, Table, Td } from "@/components/ui/table";
 import { CreateForm, ListSection, QueryList, SelectableTable } from "./sandbox-list";
 import { FaultProfileEditor, type FaultProfile } from "./fault-profile-editor";
+import {
+  DatasetVersionFields,
+  useResolvedVersion,
+  type DatasetVersionChoice,
+} from "./dataset-version-fields";
+import { SessionModelRoutes } from "./session-model-routes";
 
 /** Lifetimes offered when creating a session (the server accepts 1 minute to 7 days). */
 const TTL_CHOICES = [
@@ -41,12 +47,15 @@ export function SessionsPanel() {
   const [name, setName] = useState("");
   const [seed, setSeed] = useState("");
   const [ttl, setTtl] = useState<string>(String(TTL_CHOICES[1].ms));
+  const [dataset, setDataset] = useState<DatasetVersionChoice>({ datasetId: "", versionId: "" });
+  const datasetVersionId = useResolvedVersion(dataset);
   const refresh = () => queryClient.invalidateQueries(trpc.sandbox.pathFilter());
   const create = useMutation(
     trpc.sandbox.create.mutationOptions({
       onSuccess: async (s) => {
         setName("");
         setSeed("");
+        setDataset({ datasetId: "", versionId: "" });
         setSelected(s.id);
         await refresh();
       },
@@ -61,8 +70,8 @@ export function SessionsPanel() {
         canEdit={canEdit}
         readOnly="Only editors and admins create sessions; you see those shared with you."
         label="Create a session"
-        grid="grid-cols-[1fr_10rem_10rem_auto]"
-        span="col-span-4"
+        grid="grid-cols-[1fr_7rem_8rem_12rem_12rem_auto]"
+        span="col-span-6"
         submit="Create session"
         pending={create.isPending}
         error={errors.message}
@@ -72,6 +81,7 @@ export function SessionsPanel() {
             name,
             ttlMs: Number(ttl),
             ...(s === "" ? {} : { seed: Number(s) }),
+            ...(datasetVersionId ? { datasetVersionId } : {}),
           });
         }}
       >
@@ -97,6 +107,12 @@ export function SessionsPanel() {
             </option>
           ))}
         </SelectField>
+        <DatasetVersionFields
+          value={dataset}
+          onChange={setDataset}
+          none="None (the seeded data)"
+          errors={errors.fields.datasetVersionId}
+        />
       </CreateForm>
 
       <ListSection
@@ -116,7 +132,7 @@ export function SessionsPanel() {
           {(items) => (
             <SelectableTable
               label="Sandbox sessions"
-              columns={["Name", "Status", "Seed", "Shared with", "Expires"]}
+              columns={["Name", "Status", "Seed", "Started from", "Shared with", "Expires"]}
               items={items}
               selected={selected}
               cells={(s) => (
@@ -126,6 +142,9 @@ export function SessionsPanel() {
                     <Badge tone={STATUS_TONE[s.status]}>{s.status}</Badge>
                   </Td>
                   <Td className="font-mono text-xs">{s.seed}</Td>
+                  <Td className="text-zinc-600">
+                    {s.dataset ? `${s.dataset.name} v${s.dataset.version}` : "Seeded data"}
+                  </Td>
                   <Td className="text-zinc-600">{sharedLabel(s.sharedWith)}</Td>
                   <Td className="text-zinc-600">{formatDateTime(s.expiresAt)}</Td>
                 </>
@@ -156,6 +175,14 @@ interface SessionView {
   status: "open" | "closed" | "expired";
   createdAt: Date | string;
   expiresAt: Date | string;
+  modelRoutes: string[];
+  dataset: {
+    datasetId: string;
+    name: string;
+    version: number;
+    hash: string;
+    rowCount: number;
+  } | null;
 }
 
 function SessionDetail({ session, onClosed }: { session: SessionView; onClosed: () => void }) {
@@ -182,7 +209,21 @@ function SessionDetail({ session, onClosed }: { session: SessionView; onClosed: 
           <p className="text-xs text-zinc-600">
             Created {formatDateTime(session.createdAt)} · expires{" "}
             {formatDateTime(session.expiresAt)} · runs in it reach only its mock systems and the
-            demo model.
+            demo model{session.modelRoutes.length ? ", and the real model routes below" : ""}.
+          </p>
+          <p className="text-xs text-zinc-600">
+            {session.dataset ? (
+              <>
+                Started from dataset <span className="font-medium">{session.dataset.name}</span>,
+                version {session.dataset.version} ({session.dataset.rowCount} rows, hash{" "}
+                <span className="font-mono" title={session.dataset.hash}>
+                  {session.dataset.hash.slice(0, 12)}
+                </span>
+                ), written over the seeded mock data.
+              </>
+            ) : (
+              "Started from the seeded mock data (no dataset)."
+            )}
           </p>
         </div>
         {canEdit && owner && open && (
@@ -202,6 +243,8 @@ function SessionDetail({ session, onClosed }: { session: SessionView; onClosed: 
       {close.error && <Alert tone="error">{errorMessage(close.error)}</Alert>}
 
       <ShareControl session={session} editable={canEdit && owner && open} />
+
+      <SessionModelRoutes sessionId={session.id} routes={session.modelRoutes} open={open} />
 
       {setFaults.error && <Alert tone="error">{errorMessage(setFaults.error)}</Alert>}
       <FaultProfileEditor

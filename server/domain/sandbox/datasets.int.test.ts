@@ -362,6 +362,18 @@ describe("sessions forked from a dataset version", () => {
       faultProfile,
     });
     expect(a.datasetRef).toBe(v.version.id);
+    // The session names the dataset version it was started from (the Sandbox page shows it).
+    const origin = {
+      datasetId: ds.id,
+      versionId: v.version.id,
+      name: "crm-contacts",
+      version: 1,
+      hash: v.version.hash,
+      rowCount: 3,
+    };
+    expect(a.dataset).toEqual(origin);
+    expect((await api().sandbox.get({ id: b.id })).dataset).toEqual(origin);
+    expect((await api().sandbox.list()).find((s) => s.id === a.id)?.dataset).toEqual(origin);
 
     const runA = await startIn(a.id, CONTACTS_FLOW("new@example.com"));
     const runB = await startIn(b.id, CONTACTS_FLOW("new@example.com"));

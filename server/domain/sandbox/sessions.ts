@@ -11,7 +11,7 @@ import { appendAudit } from "../audit/ledger";
 import { AppError, notFound } from "../errors";
 import { hasRole, type Actor, type Db } from "../types";
 import { loadDatasetVersion } from "./datasets";
-import { modelRoutesOf } from "./model-routes";
+import { sessionDetails, type SessionDatasetOrigin, type SessionDetails } from "./session-details";
 import type { SandboxDeps } from "./ports";
 import {
   OPEN_SESSIONS_PER_WORKSPACE,
@@ -60,6 +60,8 @@ export interface SandboxSessionView {
   status: "open" | "closed" | "expired";
   /** Real model routes an admin opted the session in to (`session-models.ts`); [] for none. */
   modelRoutes: string[];
+  /** The dataset version it was started from (`datasetRef`), named; null for none. */
+  dataset: SessionDatasetOrigin | null;
 }
 
 function sharedOf(raw: unknown): SharedWith {
@@ -72,7 +74,7 @@ function profileOf(raw: unknown): FaultProfile {
   return p.success ? p.data : {};
 }
 
-function view(row: SessionRow, now: number, modelRoutes: string[] = []): SandboxSessionView {
+function view(row: SessionRow, now: number, details?: SessionDetails): SandboxSessionView {
   return {
     id: row.id,
     name: row.name,
@@ -85,8 +87,14 @@ function view(row: SessionRow, now: number, modelRoutes: string[] = []): Sandbox
     createdAt: row.createdAt,
     closedAt: row.closedAt,
     status: row.closedAt ? "closed" : row.expiresAt.getTime() <= now ? "expired" : "open",
-    modelRoutes,
+    modelRoutes: details?.modelRoutes ?? [],
+    dataset: details?.dataset ?? null,
   };
+}
+
+/** A session's view with its details (model routes, dataset origin). */
+async function detailed(db: Db, row: SessionRow, now: number): Promise<SandboxSessionView> {
+  return view(row, now, (await sessionDetails(db, [row])).get(row.id));
 }
 
 /** Whether `actor` may see and use the session: its creator or a member it is shared with. */
@@ -204,7 +212,7 @@ export async function createSession(
     });
     return created;
   });
-  return view(row, now);
+  return detailed(db, row, now);
 }
 
 /** The sessions `actor` may use: their own and those shared with them, newest first. */
@@ -227,11 +235,8 @@ export async function listSessions(
     take: 500,
   });
   const usable = rows.filter((r) => mayUse(r, actor));
-  const routes = await modelRoutesOf(
-    db,
-    usable.map((r) => r.id),
-  );
-  return usable.map((r) => view(r, now, routes.get(r.id)));
+  const details = await sessionDetails(db, usable);
+  return usable.map((r) => view(r, now, details.get(r.id)));
 }
 
 /** One session `actor` may use. */
@@ -242,9 +247,7 @@ export async function getSession(
   raw: z.input<typeof ZSessionId>,
 ): Promise<SandboxSessionView> {
   const { id } = ZSessionId.parse(raw);
-  const row = await usable(db, actor, id);
-  const routes = await modelRoutesOf(db, [row.id]);
-  return view(row, deps.now?.() ?? Date.now(), routes.get(row.id));
+  return detailed(db, await usable(db, actor, id), deps.now?.() ?? Date.now());
 }
 
 /** Replaces who a session is shared with (its creator, or an admin). */
@@ -279,7 +282,7 @@ export async function shareSession(
     });
     return u;
   });
-  return view(updated, deps.now?.() ?? Date.now());
+  return detailed(db, updated, deps.now?.() ?? Date.now());
 }
 
 /** Closes a session (its creator, or an admin) and drops its mock state. Idempotent. */
