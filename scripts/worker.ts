@@ -20,6 +20,7 @@ import { startReconciler } from "@/server/domain/run/reconciler";
 import { startAnswerSweep } from "@/server/domain/sandbox/recorded-answers";
 import { startTrustConsumer } from "@/server/domain/trust/consumer";
 import { startRollupConsumer } from "@/server/domain/dashboard/rollup-consumer";
+import { startPredictionTrainer } from "@/server/domain/prediction";
 import { configureTrust } from "@/server/domain/trust/score";
 import { startNotificationWorker } from "@/server/domain/notification/worker";
 import { EMBEDDED_DATABASE } from "@/server/embedded-database";
@@ -77,6 +78,8 @@ async function main() {
   const trust = startTrustConsumer(services.db, log.child({ component: "trust" }));
   // The dashboards' rollups: the same reconciled runs, per entity per bucket (each run once).
   const rollups = startRollupConsumer(services.db, log.child({ component: "rollups" }));
+  // Failure prediction: each active workspace's model retrained hourly (one training at a time).
+  const prediction = startPredictionTrainer(services.db, log.child({ component: "prediction" }));
   // Approved dead-letter reprocess jobs (any number of processes may: one advances a job at a time).
   const reprocessor = startReprocessor(services.reprocessing, services.notifier);
   // Approval sweep (missed parks, expiry, escalation) and signed webhook deliveries.
@@ -107,6 +110,7 @@ async function main() {
       .then(() => reconciler.stop())
       .then(() => trust.stop())
       .then(() => rollups.stop())
+      .then(() => prediction.stop())
       .then(() => reprocessor.stop())
       .then(() => notifications.stop())
       .then(() => answers.stop())

@@ -208,6 +208,9 @@ export function startWorker(
     // The dashboards' rollups (issue 17): the same reconciled runs, per entity per bucket.
     const { startRollupConsumer } = await import("@/server/domain/dashboard/rollup-consumer");
     const rollups = startRollupConsumer(s.db, log.child({ component: "rollups" }));
+    // Failure prediction (issue 17): each active workspace's model retrained hourly, in slices.
+    const { startPredictionTrainer } = await import("@/server/domain/prediction");
+    const prediction = startPredictionTrainer(s.db, log.child({ component: "prediction" }));
     c.inline = { engine };
     log.info("embedded worker started");
     return {
@@ -222,6 +225,7 @@ export function startWorker(
         await answers.stop();
         await trust.stop();
         await rollups.stop();
+        await prediction.stop();
         await evalResume.stop();
       },
     };

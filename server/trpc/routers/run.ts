@@ -6,6 +6,7 @@ import {
   ZRunId,
   ZStartRunInput,
 } from "@/server/domain/run/schemas";
+import { stepStats, ZStepStatsInput } from "@/server/domain/run/step-stats";
 import { previewReplay, requestReplay } from "@/server/domain/replay/replays";
 import { ZReplayInput } from "@/server/domain/replay/schemas";
 import { router, servicesOf, workspaceProcedure } from "../init";
@@ -31,6 +32,10 @@ export const runRouter = router({
   requestReplay: workspaceProcedure("editor", { scope: "run" })
     .input(ZReplayInput)
     .mutation(({ ctx, input }) => requestReplay(servicesOf(ctx), ctx.actor, input)),
+  // Per-step statistics of a flow over 7 or 30 days (the studio's steps): one bounded query.
+  stepStats: workspaceProcedure("viewer")
+    .input(ZStepStatsInput)
+    .query(({ ctx, input }) => stepStats(ctx.db, ctx.actor, input, Date.now())),
   resume: workspaceProcedure("approver")
     .meta({ approves: true })
     .input(ZResumeStepInput)
