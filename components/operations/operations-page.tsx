@@ -93,6 +93,16 @@ function OperationsBody({ view }: { view: OperationsView }) {
           </div>
         </>
       )}
+      {view.coarseFrom !== view.from && (
+        <p className="text-xs text-zinc-600">
+          Breakers and agent usage are counted per hour: below, they cover the time since{" "}
+          {new Date(view.coarseFrom).toLocaleTimeString("en-GB", {
+            hour: "2-digit",
+            minute: "2-digit",
+          })}
+          .
+        </p>
+      )}
       <div className="grid gap-4 lg:grid-cols-2">
         <Breakers view={view} />
         <AgentUsage view={view} />

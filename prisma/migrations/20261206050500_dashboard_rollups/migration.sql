@@ -1,7 +1,7 @@
 -- Issue 17, item 5: the dashboards' rollups. Counts per entity (flow version, block version,
 -- connector endpoint, model) per time bucket, folded in by the rollup consumer as runs are
 -- reconciled (server/domain/dashboard/rollup-consumer.ts), so the Trust and Operations pages
--- read a few hundred rows, never the history. "grain": m (minute: not blocks),
+-- read a few hundred rows, never the history. "grain": m (minute: flows only),
 -- h (hour), d (day); "bucket" its start (UTC). "workflowId": the flow the entity ran in (the
 -- nil uuid for a run without one), so block rows drill down to their flows. "latency": a
 -- histogram of durations (bin i: [1.25^i, 1.25^(i+1)) ms; a flow's runs, else its attempts);
@@ -37,8 +37,8 @@ CREATE TABLE "Rollup" (
 );
 ALTER TABLE "Rollup" ADD CONSTRAINT "Rollup_workspaceId_fkey"
     FOREIGN KEY ("workspaceId") REFERENCES "Workspace"("id") ON DELETE CASCADE ON UPDATE CASCADE;
--- One entity's history (the Trust page's trend and drill-down).
-CREATE INDEX "Rollup_entity_idx" ON "Rollup"("workspaceId", "kind", "key", "grain", "bucket");
+-- No other index: every page query names the workspace, grain and kind and a bucket range
+-- (the key's prefix), and each index costs every upsert.
 
 -- The rollup consumer's cursor over reconciled runs and its claims (server/domain/finished-runs.ts).
 CREATE TABLE "RollupCursor" (

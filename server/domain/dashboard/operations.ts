@@ -12,7 +12,7 @@
  */
 import type { Db } from "../types";
 import { latencyQuantile } from "./latency";
-import { bucketStarts, rangeBuckets } from "./range";
+import { bucketStarts, coarseRange, rangeBuckets } from "./range";
 import { NIL_UUID } from "./rollup-fold";
 import type { DashboardRange } from "./schemas";
 
@@ -27,6 +27,8 @@ export interface OperationsView {
   range: DashboardRange;
   bucketMs: number;
   from: string;
+  /** Where the breakers' and models' numbers start (earlier than `from` for the last hour). */
+  coarseFrom: string;
   throughput: Array<{
     at: string;
     runs: number;
@@ -91,6 +93,10 @@ export async function getOperations(
   const r = rangeBuckets(range, now);
   const where = `"workspaceId" = $1::uuid AND "grain" = $2 AND "bucket" >= $3`;
   const args = [workspaceId, r.grain, new Date(r.from)] as const;
+  // Only flows have minute rows: for the last hour, endpoints and models read the hours it
+  // touches (since the start of the hour it began in).
+  const coarse = coarseRange(r);
+  const coarseArgs = [workspaceId, coarse.grain, new Date(coarse.from)] as const;
   const [series, flows, flowLatency, tiers, endpoints, models, open, beats] = await Promise.all([
     db.$queryRawUnsafe<Array<Record<string, unknown>>>(
       `SELECT "bucket", sum("runs") AS runs, sum("runsSucceeded") AS ok, sum("runsFailed") AS failed,
@@ -120,13 +126,13 @@ export async function getOperations(
     db.$queryRawUnsafe<Array<Record<string, unknown>>>(
       `SELECT "key", sum("breakerTrips") AS trips, sum("attempts") AS attempts
          FROM "Rollup" WHERE ${where} AND "kind" = 'endpoint' GROUP BY "key"`,
-      ...args,
+      ...coarseArgs,
     ),
     db.$queryRawUnsafe<Array<Record<string, unknown>>>(
       `SELECT "key", sum("agentCalls") AS calls, sum("tokensIn") AS tin, sum("tokensOut") AS tout,
               sum("costUsd") AS cost, sum("attempts") AS attempts, sum("failures") AS failures
          FROM "Rollup" WHERE ${where} AND "kind" = 'model' GROUP BY "key"`,
-      ...args,
+      ...coarseArgs,
     ),
     db.$queryRawUnsafe<Array<{ n: unknown }>>(
       `SELECT count(*) AS n FROM (SELECT 1 FROM "DeadLetter"
@@ -215,6 +221,7 @@ export async function getOperations(
     range,
     bucketMs: r.stepMs,
     from: new Date(r.from).toISOString(),
+    coarseFrom: new Date(coarse.from).toISOString(),
     throughput,
     flows: flowRows,
     tiers: tierRows,

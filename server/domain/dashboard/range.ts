@@ -3,7 +3,7 @@
  * query reads at most `count` buckets per entity, whatever the history's size.
  */
 import type { DashboardRange } from "./schemas";
-import { GRAIN_MS, type Grain } from "./rollup-fold";
+import { GRAIN_MS, HOUR_MS, type Grain } from "./rollup-fold";
 
 export interface RangeBuckets {
   grain: Grain;
@@ -30,4 +30,13 @@ export function rangeBuckets(range: DashboardRange, now: number): RangeBuckets {
 /** The start of each bucket of the range, oldest first (for series without gaps). */
 export function bucketStarts(r: RangeBuckets): number[] {
   return Array.from({ length: r.count }, (_, i) => r.from + i * r.stepMs);
+}
+
+/**
+ * The range as kinds without minute rows (all but flows) read it: at least hours, from the
+ * start of the hour the range begins in.
+ */
+export function coarseRange(r: RangeBuckets): { grain: Grain; from: number } {
+  if (r.grain !== "m") return { grain: r.grain, from: r.from };
+  return { grain: "h", from: Math.floor(r.from / HOUR_MS) * HOUR_MS };
 }

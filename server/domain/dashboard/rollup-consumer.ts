@@ -120,16 +120,24 @@ export async function foldRollupBatch(
 const addArrays = (a: string, b: string) =>
   `ARRAY(SELECT coalesce(x, 0) + coalesce(y, 0) FROM unnest(${a}, ${b}) WITH ORDINALITY AS z(x, y, i) ORDER BY i)`;
 
-/** A JSON array of integers as an int[], in order. */
-const jsonInts = (j: string) =>
-  `ARRAY(SELECT v::int FROM json_array_elements_text(${j}) WITH ORDINALITY AS e(v, i) ORDER BY i)`;
-
-/** One upsert for the batch: a new row takes the delta; an existing one adds it. */
+/**
+ * One upsert for the batch: a new row takes the delta; an existing one adds it. The arrays
+ * travel flat (tiers: three per row; latency: every row's bins end to end, with offsets) and
+ * are sliced per row, so no row costs a parse.
+ */
 async function upsertRollups(tx: Pick<Tx, "$executeRawUnsafe">, deltas: RollupDelta[]) {
   const n = SCALAR_COUNTS.length;
   const scalarCols = SCALAR_COUNTS.map((c) => `"${c}"`).join(", ");
-  // $1..$7 identity, then one int[] per scalar count, then cost, tokens, and the three
-  // arrays as JSON text (unnest cannot take an array of arrays of varying length).
+  const latency: number[] = [];
+  const offsets: number[] = [];
+  const lengths: number[] = [];
+  for (const d of deltas) {
+    offsets.push(latency.length);
+    lengths.push(d.latency.length);
+    for (const v of d.latency) latency.push(v ?? 0);
+  }
+  // $1..$7 identity, then one int[] per scalar count, then cost, tokens, latency offsets and
+  // lengths (unnested with the rows), then the flat arrays.
   const args = [
     "$1::uuid[]",
     "$2::text[]",
@@ -142,8 +150,12 @@ async function upsertRollups(tx: Pick<Tx, "$executeRawUnsafe">, deltas: RollupDe
     `$${8 + n}::float8[]`,
     `$${9 + n}::int8[]`,
     `$${10 + n}::int8[]`,
-    `$${11 + n}::text[]`,
+    `$${11 + n}::int[]`,
+    `$${12 + n}::int[]`,
   ].join(", ");
+  const tierA = `$${13 + n}::int[]`;
+  const tierM = `$${14 + n}::int[]`;
+  const lat = `$${15 + n}::int[]`;
   const names = SCALAR_COUNTS.map((c) => `u."${c}"`).join(", ");
   const sets = SCALAR_COUNTS.map((c) => `"${c}" = t."${c}" + EXCLUDED."${c}"`).join(", ");
   await tx.$executeRawUnsafe(
@@ -151,11 +163,10 @@ async function upsertRollups(tx: Pick<Tx, "$executeRawUnsafe">, deltas: RollupDe
         ${scalarCols}, "costUsd", "tokensIn", "tokensOut", "tierAttempts", "tierMisses", "latency")
      SELECT u."ws", u."grain", u."bucket", u."kind", u."key", u."wf", u."label", ${names},
             u."costUsd", u."tokensIn", u."tokensOut",
-            ${jsonInts(`u."arrays"::json -> 0`)},
-            ${jsonInts(`u."arrays"::json -> 1`)},
-            ${jsonInts(`u."arrays"::json -> 2`)}
-       FROM unnest(${args}) AS u("ws", "grain", "bucket", "kind", "key", "wf", "label",
-            ${scalarCols}, "costUsd", "tokensIn", "tokensOut", "arrays")
+            (${tierA})[3 * u.i - 2 : 3 * u.i], (${tierM})[3 * u.i - 2 : 3 * u.i],
+            coalesce((${lat})[u."off" + 1 : u."off" + u."len"], '{}')
+       FROM unnest(${args}) WITH ORDINALITY AS u("ws", "grain", "bucket", "kind", "key", "wf", "label",
+            ${scalarCols}, "costUsd", "tokensIn", "tokensOut", "off", "len", i)
      ON CONFLICT ("workspaceId", "grain", "kind", "bucket", "key", "workflowId") DO UPDATE SET
        ${sets},
        "costUsd" = t."costUsd" + EXCLUDED."costUsd",
@@ -176,7 +187,11 @@ async function upsertRollups(tx: Pick<Tx, "$executeRawUnsafe">, deltas: RollupDe
     deltas.map((d) => d.costUsd),
     deltas.map((d) => d.tokensIn),
     deltas.map((d) => d.tokensOut),
-    deltas.map((d) => JSON.stringify([d.tierAttempts, d.tierMisses, d.latency])),
+    offsets,
+    lengths,
+    deltas.flatMap((d) => d.tierAttempts),
+    deltas.flatMap((d) => d.tierMisses),
+    latency,
   );
 }
 

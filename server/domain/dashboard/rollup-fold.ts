@@ -5,8 +5,8 @@
  * Entities, as the trust fold names them (`../trust/fold.ts`): the flow version a run ran
  * (`workflowId@version`), each step's block version, its connector endpoint, and the model of an
  * agent step. Every row also carries the flow it ran in (`workflowId`), so a block drills down
- * to its flows. Grains: minute (flows, endpoints and models: the last hour's charts), hour and
- * day (every kind; blocks are many, so they have no minute rows).
+ * to its flows. Grains: minute (flows only: the last hour's charts; a row costs its upsert, and
+ * other kinds would add several rows per run), hour and day (every kind).
  *
  * What counts:
  * - per run (its flow's rows, at its end): one run, succeeded or failed (failed or compensated);
@@ -138,7 +138,7 @@ function emptyRow(): RollupCounts {
 
 /** Which grains a kind is kept at. */
 function grainsOf(kind: RollupKind): Grain[] {
-  return kind === "block" ? ["h", "d"] : ["m", "h", "d"];
+  return kind === "flow" ? ["m", "h", "d"] : ["h", "d"];
 }
 
 type Entity = { kind: RollupKind; key: string; label: string };

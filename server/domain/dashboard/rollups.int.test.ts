@@ -165,9 +165,9 @@ describe("dashboard rollups", () => {
       expect(row("model", "demo-model"), grain).toMatchObject({ agentCalls: 5, tokensIn: 500 });
       expect(Number(row("model", "demo-model")!.cost)).toBeCloseTo(0.0075, 6);
     }
-    // Minutes: flows, endpoints and models; no block (they are many).
+    // Minutes: flows only.
     const minutes = await totals("m");
-    expect(minutes.some((x) => x.kind === "block")).toBe(false);
+    expect(minutes.map((x) => x.kind)).toEqual(["flow"]);
     expect(minutes.find((x) => x.kind === "flow")).toMatchObject({ runs: 15, ok, failed });
 
     // The connector's latency histogram holds each attempt in its bin.

@@ -24,7 +24,7 @@ import {
 import type { TrustKind } from "../trust/score";
 import { blockKeys } from "../trust/list-trust";
 import { DAY_MS, NIL_UUID } from "./rollup-fold";
-import { rangeBuckets } from "./range";
+import { coarseRange, rangeBuckets } from "./range";
 import type { DashboardRange } from "./schemas";
 
 type Reader = Pick<Db, "$queryRawUnsafe">;
@@ -85,6 +85,7 @@ export async function getTrustEntity(
   const keys = input.kind === "flow" ? steps : [input.key];
   const today = Math.floor(now / DAY_MS) * DAY_MS;
   const r = rangeBuckets(input.range, now);
+  const coarse = coarseRange(r);
   const [baselines, days, flows] = await Promise.all([
     input.kind === "flow"
       ? db.$queryRawUnsafe<Array<{ key: string; baseline: number }>>(
@@ -117,10 +118,8 @@ export async function getTrustEntity(
       workspaceId,
       input.kind === "flow" ? "flow" : kind,
       input.kind === "flow" ? [input.key] : keys,
-      r.grain === "m" && kind === "block" ? "h" : r.grain,
-      new Date(
-        r.grain === "m" && kind === "block" ? Math.floor(r.from / 3_600_000) * 3_600_000 : r.from,
-      ),
+      input.kind === "flow" ? r.grain : coarse.grain,
+      new Date(input.kind === "flow" ? r.from : coarse.from),
       MAX_FLOWS_BEHIND,
     ),
   ]);
