@@ -175,6 +175,7 @@ function toIr(model: FlowModel, policies: string[], options: CompileOptions): Fl
   if (model.description !== undefined) (ir as FlowIR).description = model.description;
   if (model.trustBelow === "approval") (ir as FlowIR).trustBelow = "approval";
   if (gate) (ir as FlowIR).trustGate = gate.id;
+  if (model.riskMax !== null) (ir as FlowIR).riskMax = model.riskMax;
   return { ...ir, hash: hashIr(ir) };
 }
 

@@ -166,6 +166,7 @@ export function diffFlows(a: string | Json, b: string | Json): FlowDiff {
   if (!eq(A.consent, B.consent)) add("minor", "consent", "consent purposes changed");
   if (!eq(A.policies, B.policies)) add("minor", "policies", "policies changed");
   if (!eq(A.trust, B.trust)) add("minor", "trust", "trust minimum changed");
+  if (!eq(A.risk, B.risk)) add("minor", "risk", "risk gate changed");
   if (!eq(A.sandbox, B.sandbox)) add("minor", "sandbox", "sandbox flag changed");
   if (!eq(A.sla, B.sla)) add("patch", "sla", "SLA tier changed");
   if (!eq(A.description, B.description)) add("patch", "description", "description changed");

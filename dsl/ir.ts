@@ -155,6 +155,12 @@ export interface FlowIR {
    * run asks before any side effect) or passes. See `dsl/README.md`, "Trust".
    */
   trustGate?: string;
+  /**
+   * The flow's `risk.max`, present only when declared: a T0 run whose predicted failure risk is
+   * above it waits for an approval (when the workspace's model may gate; see `dsl/README.md`,
+   * "Risk"). Absent otherwise, so flows without it keep their IR hash.
+   */
+  riskMax?: number;
   consentPurposes: string[];
   trigger: TriggerIR;
   /** JSON Schema (draft 2020-12) object for the flow's inputs. */

@@ -61,6 +61,18 @@ export const ZTrust = meta(
   "Trust gate: the lowest trust score at which this may run, and what happens below it.",
 );
 
+export const ZRisk = meta(
+  z.strictObject({
+    max: meta(
+      z.number().min(0).max(1),
+      "Maximum risk",
+      "The highest predicted failure risk (0..1) at which a T0 run starts without asking: above it, the run waits for a workspace approver. Applies only while the workspace's failure model passes its backtest (AUC ≥ 0.70 and ≥ 0.05 above the baseline); otherwise the risk is shown, not gated.",
+    ),
+  }),
+  "Risk gate",
+  "Failure-risk gate of a T0 flow: runs predicted to fail more likely than `max` ask for an approval first.",
+);
+
 export const ZRetry = meta(
   z
     .strictObject({
@@ -305,6 +317,7 @@ export const ZFlowDocument = meta(
     description: meta(z.string(), "Description", "What the flow does.").optional(),
     sla: ZSlaTier.optional(),
     trust: ZTrust.optional(),
+    risk: ZRisk.optional(),
     consent: meta(
       z.strictObject({
         purposes: meta(

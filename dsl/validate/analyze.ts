@@ -48,6 +48,7 @@ function buildFlow(a: Analysis): FlowModel {
   const trustMinNode = getValue(getValue(root, "trust"), "min");
   const trustMin = num(trustMinNode);
   const trustBelow = belowOf(getValue(getValue(root, "trust"), "below")) ?? "halt";
+  const riskMax = num(getValue(getValue(root, "risk"), "max"));
   const purposesNode = getValue(getValue(root, "consent"), "purposes");
   const consentPurposes =
     purposesNode?.kind === "seq"
@@ -62,6 +63,7 @@ function buildFlow(a: Analysis): FlowModel {
     trustMin: trustMin !== undefined && trustMin >= 0 && trustMin <= 1 ? trustMin : null,
     trustMinSpan: trustMinNode?.span,
     trustBelow,
+    riskMax: riskMax !== undefined && riskMax >= 0 && riskMax <= 1 ? riskMax : null,
     consentPurposes,
     trigger: flowTrigger(a),
     inputsSchema: flowInputsSchema(a),

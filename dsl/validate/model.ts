@@ -77,6 +77,8 @@ export interface FlowModel {
   trustMinSpan?: Span;
   /** The flow's `trust.below` (default `halt`). */
   trustBelow: TrustBelow;
+  /** The flow's `risk.max` (0..1), or null when it declares none. */
+  riskMax: number | null;
   consentPurposes: string[];
   trigger: TriggerIR;
   inputsSchema: JsonSchema;
