@@ -6,5 +6,6 @@
 export { assessFlowRisk, assessRunRisk, highRiskFlows } from "./assess";
 export { gateRule, GATE_MIN_AUC, GATE_MIN_LIFT } from "./backtest";
 export { predictionQuality, type PredictionQuality } from "./quality";
+export { riskGateDecision, type RiskGateDecision } from "./risk-gate";
 export { startPredictionTrainer, trainWorkspaceModel } from "./train";
 export type { HighRiskFlow, QualityFigures, RiskSource, RunRisk } from "./types";
