@@ -152,6 +152,10 @@ export function startWorker(
       { ...s, datasets: loadDatasetVersion },
       log.child({ component: "evals" }),
     );
+    // New guardian fix proposals proved in sandbox sessions (issue 18), two at a time; their
+    // runs execute wherever runs execute (this process or `npm run worker`).
+    const { startProofLoop } = await import("@/server/domain/guardian/proof-loop");
+    const proofs = startProofLoop(s, log.child({ component: "guardian-proofs" }));
     if (e.TRUSTFLOW_EMBEDDED_WORKER === "off") {
       // On a PostgreSQL server or the embedded one alike: `npm run worker` processes execute.
       const url = await databaseUrl();
@@ -162,6 +166,7 @@ export function startWorker(
       log.info("run queue: pg-boss (runs execute in `npm run worker` processes)");
       return {
         async stop() {
+          await proofs.stop();
           await evalResume.stop();
           await listener.stop();
           await producer.stop();
@@ -227,6 +232,7 @@ export function startWorker(
         await rollups.stop();
         await prediction.stop();
         await evalResume.stop();
+        await proofs.stop();
       },
     };
   })();

@@ -10,6 +10,7 @@ import { egressRouter } from "./routers/egress";
 import { evalSuiteRouter } from "./routers/eval-suite";
 import { scriptedModelRouter } from "./routers/scripted-model";
 import { groupRouter } from "./routers/group";
+import { guardianReviewRouter } from "./routers/guardian-review";
 import { modelRouter } from "./routers/model";
 import { notificationRouter } from "./routers/notification";
 import { predictionRouter } from "./routers/prediction";
@@ -47,6 +48,7 @@ export const appRouter = router({
   trust: trustRouter,
   prediction: predictionRouter,
   dashboard: dashboardRouter,
+  guardianReview: guardianReviewRouter,
 });
 
 export type AppRouter = typeof appRouter;

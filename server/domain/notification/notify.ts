@@ -48,6 +48,8 @@ function subjectOf(a: ApprovalRecord): string {
       return `Replay of run ${run}`;
     case "reprocess":
       return `Reprocessing of dead letters${run ? ` (run ${run})` : ""}`;
+    case "fix":
+      return `Guardian fix${flow ? ` of ${flow}` : ""}`;
   }
 }
 
