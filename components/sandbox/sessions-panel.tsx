@@ -1,18 +1,16 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import Link from "next/link";
 import { useState } from "react";
 import { formatDateTime } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc/client";
 import { errorMessage, formErrors } from "@/lib/trpc/errors";
 import { useCan } from "@/lib/trpc/hooks";
-import { RunStatusBadge } from "@/components/runs/run-status";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { SelectField, TextField } from "@/components/ui/field";
-import { HeadRow, Table, Td } from "@/components/ui/table";
+import { Td } from "@/components/ui/table";
 import { CreateForm, ListSection, QueryList, SelectableTable } from "./sandbox-list";
 import { FaultProfileEditor, type FaultProfile } from "./fault-profile-editor";
 import {
@@ -21,6 +19,8 @@ import {
   type DatasetVersionChoice,
 } from "./dataset-version-fields";
 import { SessionModelRoutes } from "./session-model-routes";
+import { SessionRuns } from "./session-runs";
+import { SessionStateLost, type ForkableSession } from "./session-state-lost";
 
 /** Lifetimes offered when creating a session (the server accepts 1 minute to 7 days). */
 const TTL_CHOICES = [
@@ -139,7 +139,8 @@ export function SessionsPanel() {
                 <>
                   <Td className="font-medium">{s.name}</Td>
                   <Td>
-                    <Badge tone={STATUS_TONE[s.status]}>{s.status}</Badge>
+                    <Badge tone={STATUS_TONE[s.status]}>{s.status}</Badge>{" "}
+                    {s.stateLostAt && <Badge tone="warning">data lost</Badge>}
                   </Td>
                   <Td className="font-mono text-xs">{s.seed}</Td>
                   <Td className="text-zinc-600">
@@ -155,7 +156,14 @@ export function SessionsPanel() {
         </QueryList>
       </ListSection>
 
-      {current && <SessionDetail key={current.id} session={current} onClosed={refresh} />}
+      {current && (
+        <SessionDetail
+          key={current.id}
+          session={current}
+          onClosed={refresh}
+          onForked={setSelected}
+        />
+      )}
     </div>
   );
 }
@@ -166,7 +174,7 @@ function sharedLabel(shared: "workspace" | string[]): string {
   return `${shared.length} member${shared.length === 1 ? "" : "s"}`;
 }
 
-interface SessionView {
+interface SessionView extends ForkableSession {
   id: string;
   name: string;
   createdBy: string;
@@ -185,7 +193,15 @@ interface SessionView {
   } | null;
 }
 
-function SessionDetail({ session, onClosed }: { session: SessionView; onClosed: () => void }) {
+function SessionDetail({
+  session,
+  onClosed,
+  onForked,
+}: {
+  session: SessionView;
+  onClosed: () => void;
+  onForked: (id: string) => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const me = useQuery(trpc.auth.me.queryOptions());
@@ -241,6 +257,7 @@ function SessionDetail({ session, onClosed }: { session: SessionView; onClosed: 
         )}
       </div>
       {close.error && <Alert tone="error">{errorMessage(close.error)}</Alert>}
+      <SessionStateLost session={session} canEdit={canEdit} onForked={onForked} />
 
       <ShareControl session={session} editable={canEdit && owner && open} />
 
@@ -346,52 +363,6 @@ function ShareControl({ session, editable }: { session: SessionView; editable: b
           {share.error && <Alert tone="error">{errorMessage(share.error)}</Alert>}
         </form>
       )}
-    </section>
-  );
-}
-
-function SessionRuns({ sessionId }: { sessionId: string }) {
-  const trpc = useTRPC();
-  const runs = useQuery({
-    ...trpc.sandbox.runs.queryOptions({ id: sessionId }),
-    refetchInterval: 5000,
-  });
-  return (
-    <section aria-labelledby="session-runs-heading" className="space-y-2">
-      <h3 id="session-runs-heading" className="text-sm font-semibold">
-        Runs in this session
-      </h3>
-      <QueryList
-        query={runs}
-        loading="Loading runs…"
-        empty="No runs yet: use “Run in sandbox” in the studio to run a draft here."
-      >
-        {(items) => (
-          <Table label="Session runs">
-            <HeadRow columns={["Flow", "Version", "Status", "Started"]} last="Open" />
-            <tbody>
-              {items.map((r) => (
-                <tr key={r.id}>
-                  <Td>{r.workflowName ?? "—"}</Td>
-                  <Td className="font-mono text-xs">{r.draft ? "draft" : r.version}</Td>
-                  <Td>
-                    <RunStatusBadge status={r.status} />
-                  </Td>
-                  <Td className="text-zinc-600">{formatDateTime(r.createdAt)}</Td>
-                  <Td className="text-right">
-                    <Link
-                      href={`/runs/${r.id}`}
-                      className="text-xs text-accent-700 hover:underline"
-                    >
-                      View run
-                    </Link>
-                  </Td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-        )}
-      </QueryList>
     </section>
   );
 }

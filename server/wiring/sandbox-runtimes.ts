@@ -44,6 +44,7 @@ import { logger } from "@/server/logger";
 import { sessionDatasets } from "./datasets";
 import { sandboxAnswers } from "./sandbox-answers";
 import { sandboxModels } from "./sandbox-models";
+import { sessionMockState } from "./sandbox-state";
 
 /** Where a sandbox run's calls go: one mock tenant and how it starts. */
 export interface SandboxTarget {
@@ -88,6 +89,7 @@ export function sandboxRouting(
 ): SandboxRouting {
   const datasetOf = sessionDatasets(db);
   const answers = sandboxAnswers(db);
+  const mockState = sessionMockState(db);
   const realModels = sandboxModels({
     ...(opts.egress ? { egress: opts.egress } : {}),
     ...(opts.models ? { models: opts.models } : {}),
@@ -186,12 +188,17 @@ export function sandboxRouting(
       // Answers copied from a run (`sandbox.fromRun`) come first; the rest go to the mocks.
       const recorded = await answers.connector(req);
       if (recorded) return recorded.output;
+      // A session's changed mock state this process no longer holds is not forked again quietly.
+      if (target.sessionId) await mockState.assertHeld(req.run.workspaceId, target);
       const runtime = createConnectorRuntime({
         resolveConnector: resolveMock,
         breakers: null,
         fetchFor: () => sandboxFetch(target.tenant, target.profile),
       });
-      return runtime.execute(toBlockExecution(req));
+      const out = await runtime.execute(toBlockExecution(req));
+      if (target.sessionId && req.block.sideEffect === "write")
+        await mockState.changed(req.run.workspaceId, target);
+      return out;
     },
   };
 

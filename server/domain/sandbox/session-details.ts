@@ -1,7 +1,7 @@
 /**
  * What a session's view shows beyond its own row: the real model routes an admin opted it in to
- * (`model-routes.ts`) and the dataset version it was started from (name, version, hash), read
- * for a page of sessions in two queries.
+ * (`model-routes.ts`), the dataset version it was started from (name, version, hash) and
+ * whether its mock state was lost (`session-state.ts`), read for a page of sessions at once.
  */
 import type { Db } from "../types";
 import { modelRoutesOf } from "./model-routes";
@@ -19,6 +19,8 @@ export interface SessionDatasetOrigin {
 export interface SessionDetails {
   modelRoutes: string[];
   dataset: SessionDatasetOrigin | null;
+  /** When its changed mock state was lost (`session-state.ts`), or null. */
+  stateLostAt: Date | null;
 }
 
 /** The details of sessions (their ids and `datasetRef`s), by session id. */
@@ -27,11 +29,9 @@ export async function sessionDetails(
   sessions: ReadonlyArray<{ id: string; datasetRef: string | null }>,
 ): Promise<Map<string, SessionDetails>> {
   const refs = [...new Set(sessions.flatMap((s) => (s.datasetRef ? [s.datasetRef] : [])))];
-  const [routes, versions] = await Promise.all([
-    modelRoutesOf(
-      db,
-      sessions.map((s) => s.id),
-    ),
+  const ids = sessions.map((s) => s.id);
+  const [routes, versions, states] = await Promise.all([
+    modelRoutesOf(db, ids),
     refs.length
       ? db.datasetVersion.findMany({
           where: { id: { in: refs } },
@@ -45,7 +45,12 @@ export async function sessionDetails(
           },
         })
       : Promise.resolve([]),
+    db.sandboxSessionState.findMany({
+      where: { sessionId: { in: ids }, lostAt: { not: null } },
+      select: { sessionId: true, lostAt: true },
+    }),
   ]);
+  const lost = new Map(states.map((s) => [s.sessionId, s.lostAt]));
   const byId = new Map(versions.map((v) => [v.id, v]));
   return new Map(
     sessions.map((s) => {
@@ -54,6 +59,7 @@ export async function sessionDetails(
         s.id,
         {
           modelRoutes: routes.get(s.id) ?? [],
+          stateLostAt: lost.get(s.id) ?? null,
           dataset: v
             ? {
                 datasetId: v.datasetId,

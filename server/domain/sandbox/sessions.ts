@@ -11,6 +11,7 @@ import { appendAudit } from "../audit/ledger";
 import { AppError, notFound } from "../errors";
 import { hasRole, type Actor, type Db } from "../types";
 import { loadDatasetVersion } from "./datasets";
+import { assertStateKept } from "./session-state";
 import { sessionDetails, type SessionDatasetOrigin, type SessionDetails } from "./session-details";
 import type { SandboxDeps } from "./ports";
 import {
@@ -62,6 +63,8 @@ export interface SandboxSessionView {
   modelRoutes: string[];
   /** The dataset version it was started from (`datasetRef`), named; null for none. */
   dataset: SessionDatasetOrigin | null;
+  /** When its changed mock state was lost (a restart): its runs are refused, fork again. */
+  stateLostAt: Date | null;
 }
 
 function sharedOf(raw: unknown): SharedWith {
@@ -89,6 +92,7 @@ function view(row: SessionRow, now: number, details?: SessionDetails): SandboxSe
     status: row.closedAt ? "closed" : row.expiresAt.getTime() <= now ? "expired" : "open",
     modelRoutes: details?.modelRoutes ?? [],
     dataset: details?.dataset ?? null,
+    stateLostAt: details?.stateLostAt ?? null,
   };
 }
 
@@ -358,6 +362,7 @@ export async function sessionForRun(
       details: { field: "sandboxSessionId" },
     });
   }
+  await assertStateKept(db, row.id);
   return row.id;
 }
 
