@@ -23,6 +23,7 @@ import {
   type Ref,
 } from "react";
 import type { BlockRegistry, FlowEdit } from "@/dsl";
+import type { EarnedMark } from "@/components/studio/earned-marks";
 import { layoutGraph, NODE_HEIGHT, NODE_WIDTH } from "@/lib/studio/layout";
 import { perfCanvasRendered } from "@/lib/studio/perf";
 import type { StudioStore } from "@/lib/studio/studio-store";
@@ -63,6 +64,7 @@ export function FlowCanvas({
   readOnly,
   apiRef,
   runMarks,
+  earned,
 }: {
   store: StudioStore;
   registry: BlockRegistry;
@@ -70,6 +72,8 @@ export function FlowCanvas({
   apiRef?: Ref<CanvasApi>;
   /** Per step, its result in the studio's last sandbox run (shown on the node). */
   runMarks?: StepRunMarks;
+  /** Per step, its trust earned from run history (shown on the node). */
+  earned?: Record<string, EarnedMark>;
 }) {
   const graph = useStudio(store, (s) => s.graph);
   const graphRevision = useStudio(store, (s) => s.graphRevision);
@@ -91,9 +95,15 @@ export function FlowCanvas({
       const p = positions[s.stepId] ?? [0, 0];
       const node = stepNode(s, dragging[s.stepId] ?? { x: p[0], y: p[1] }, selected.has(s.stepId));
       const run = runMarks?.[s.stepId];
-      return run ? { ...node, data: { ...node.data, run } } : node;
+      const mark = earned?.[s.stepId];
+      return run || mark
+        ? {
+            ...node,
+            data: { ...node.data, ...(run ? { run } : {}), ...(mark ? { earned: mark } : {}) },
+          }
+        : node;
     });
-  }, [graph, positions, selection, dragging, runMarks]);
+  }, [graph, positions, selection, dragging, runMarks, earned]);
 
   // Edge routes around the nodes, for the laid-out positions (once per structure change).
   const baseRoutes = useMemo(

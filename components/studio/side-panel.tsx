@@ -5,6 +5,7 @@ import { StudioSandboxPanel } from "../sandbox/studio-sandbox-panel";
 import { Inspector } from "./inspector";
 import { ProblemsList } from "./problems-list";
 import { RailButton } from "./rail-button";
+import { StepStatsPanel } from "./step-stats-panel";
 import { useStudioContext, type SideTab } from "./studio-context";
 import { VersionsPanel } from "./versions-panel";
 
@@ -46,6 +47,9 @@ export function SidePanel({
         <RailButton label="Show sandbox" onClick={() => openTab("sandbox")}>
           Sandbox
         </RailButton>
+        <RailButton label="Show step statistics" onClick={() => openTab("stats")}>
+          Stats
+        </RailButton>
       </aside>
     );
   }
@@ -61,6 +65,7 @@ export function SidePanel({
               ["problems", `Problems (${diagnostics.length})`],
               ["versions", "Versions"],
               ["sandbox", "Sandbox"],
+              ["stats", "Stats"],
             ] as const
           ).map(([id, label]) => (
             <button
@@ -97,6 +102,7 @@ export function SidePanel({
         {tab === "problems" && <ProblemsList />}
         {tab === "versions" && <VersionsPanel />}
         {tab === "sandbox" && <StudioSandboxPanel />}
+        {tab === "stats" && <StepStatsPanel />}
       </div>
       <p
         className="border-t border-zinc-200 px-3 py-1 text-[11px] text-zinc-600"

@@ -7,7 +7,7 @@ import type { SandboxRunMarks } from "../sandbox/sandbox-run-marks";
 import type { CanvasApi } from "../canvas/flow-canvas";
 
 /** The side panel's tabs. */
-export type SideTab = "inspector" | "problems" | "versions" | "sandbox";
+export type SideTab = "inspector" | "problems" | "versions" | "sandbox" | "stats";
 
 /** One side of a comparison: a saved version's text, or the draft on screen (live). */
 export type CompareSide = { label: string; text: string } | { label: string; draft: true };

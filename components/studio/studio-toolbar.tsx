@@ -7,6 +7,7 @@ import { useStudio } from "@/lib/studio/use-studio";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { RunFlowButton } from "@/components/runs/run-flow-button";
+import { FlowTrustBadge } from "./flow-trust-badge";
 import { useStudioContext } from "./studio-context";
 
 export type StudioView = "canvas" | "split" | "code";
@@ -58,6 +59,7 @@ export function StudioToolbar({
         /
       </nav>
       <h1 className="max-w-56 truncate text-sm font-semibold">{workflowName}</h1>
+      <FlowTrustBadge />
       {readOnly && <Badge tone="neutral">Read-only</Badge>}
       <span className="text-xs text-zinc-500" role="status" data-testid="save-status">
         {readOnly ? "" : saver.pending ? "Saving…" : dirty ? "Unsaved changes" : "Draft saved"}

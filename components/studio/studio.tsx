@@ -42,6 +42,7 @@ import {
   type StudioContextValue,
 } from "./studio-context";
 import { StudioToolbar, type StudioView } from "./studio-toolbar";
+import { useEarnedTrust } from "./use-earned-trust";
 
 const DslEditor = dynamic(() => import("../editor/dsl-editor").then((m) => m.DslEditor), {
   ssr: false,
@@ -195,6 +196,8 @@ function StudioNotice({ saver }: { saver: DraftSaver }) {
 const CanvasPane = memo(function CanvasPane() {
   const { store, registry, readOnly, canvasApi, sandboxRun } = useStudioContext();
   const runMarks = useSyncExternalStore(sandboxRun.subscribe, sandboxRun.get, sandboxRun.get);
+  const graph = useStudio(store, (s) => s.graph);
+  const earned = useEarnedTrust(registry, graph);
   return (
     <ReactFlowProvider>
       <FlowCanvas
@@ -203,6 +206,7 @@ const CanvasPane = memo(function CanvasPane() {
         readOnly={readOnly}
         apiRef={canvasApi}
         runMarks={runMarks}
+        earned={earned.marks}
       />
     </ReactFlowProvider>
   );

@@ -5,10 +5,14 @@ import { memo } from "react";
 import type { StepNodeData } from "@/lib/studio/flow-graph";
 import { NODE_HEIGHT, NODE_WIDTH } from "@/lib/studio/layout";
 import type { StepRunMark } from "@/components/sandbox/sandbox-run-marks";
+import type { EarnedMark } from "@/components/studio/earned-marks";
 import { KIND_STYLE } from "../kind-style";
 
-/** A step's data, with its result in the studio's last sandbox run (if any). */
-export type StepNode = Node<StepNodeData & { run?: StepRunMark }, "step">;
+/**
+ * A step's data, with its result in the studio's last sandbox run (if any) and its trust earned
+ * from run history (once the workspace's scores are loaded).
+ */
+export type StepNode = Node<StepNodeData & { run?: StepRunMark; earned?: EarnedMark }, "step">;
 
 const RUN_MARK: Record<string, string> = {
   succeeded: "bg-emerald-600 text-white",
@@ -99,18 +103,45 @@ function StepNodeView({ data, selected }: NodeProps<StepNode>) {
         <span className="rounded bg-zinc-100 px-1 font-semibold text-zinc-700" title="SLA tier">
           {data.sla}
         </span>
-        {data.trust !== null && (
-          <span
-            className={belowMin ? "font-semibold text-red-700" : ""}
-            title="Trust score vs the minimum"
-          >
-            trust {data.trust.toFixed(2)}
-            {data.trustMin !== null && (belowMin ? ` < ${data.trustMin}` : ` ≥ ${data.trustMin}`)}
-          </span>
+        {data.earned ? (
+          <EarnedTrust mark={data.earned} min={data.trustMin} />
+        ) : (
+          data.trust !== null && (
+            <span
+              className={belowMin ? "font-semibold text-red-700" : ""}
+              title="Trust score vs the minimum"
+            >
+              trust {data.trust.toFixed(2)}
+              {data.trustMin !== null && (belowMin ? ` < ${data.trustMin}` : ` ≥ ${data.trustMin}`)}
+            </span>
+          )
         )}
       </div>
       <Handle type="source" position={Position.Bottom} className="!size-2.5 !bg-zinc-400" />
     </div>
+  );
+}
+
+/**
+ * The step's earned score (or "not enough data": the baseline stands in) against its minimum;
+ * the interval, n and the formula on hover and for screen readers.
+ */
+function EarnedTrust({ mark, min }: { mark: EarnedMark; min: number | null }) {
+  const below = min !== null && mark.score < min;
+  const vsMin = min === null ? "" : below ? ` < ${min}` : ` ≥ ${min}`;
+  const text = mark.enoughData
+    ? `earned ${mark.score.toFixed(2)}${vsMin}`
+    : `${mark.score.toFixed(2)}${vsMin} · not enough data`;
+  return (
+    <span
+      className={`truncate ${below ? "font-semibold text-red-700" : mark.enoughData ? "text-zinc-800" : "text-zinc-500"}`}
+      title={mark.title}
+      aria-label={mark.title}
+      data-testid="node-earned"
+      data-enough={mark.enoughData}
+    >
+      {text}
+    </span>
   );
 }
 
