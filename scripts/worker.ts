@@ -18,6 +18,7 @@ import { startPgBossWorker } from "@/server/adapters/queue/pgboss-worker";
 import { startReprocessor } from "@/server/domain/deadletter/runner";
 import { startReconciler } from "@/server/domain/run/reconciler";
 import { startAnswerSweep } from "@/server/domain/sandbox/recorded-answers";
+import { startGuardianConsumer } from "@/server/domain/guardian/consumer";
 import { startTrustConsumer } from "@/server/domain/trust/consumer";
 import { startRollupConsumer } from "@/server/domain/dashboard/rollup-consumer";
 import { startPredictionTrainer } from "@/server/domain/prediction";
@@ -80,6 +81,8 @@ async function main() {
   const rollups = startRollupConsumer(services.db, log.child({ component: "rollups" }));
   // Failure prediction: each active workspace's model retrained hourly (one training at a time).
   const prediction = startPredictionTrainer(services.db, log.child({ component: "prediction" }));
+  // The guardian: failed attempts of the same runs grouped, triaged and given fixes (each run once).
+  const guardian = startGuardianConsumer(services.db, log.child({ component: "guardian" }));
   // Approved dead-letter reprocess jobs (any number of processes may: one advances a job at a time).
   const reprocessor = startReprocessor(services.reprocessing, services.notifier);
   // Approval sweep (missed parks, expiry, escalation) and signed webhook deliveries.
@@ -111,6 +114,7 @@ async function main() {
       .then(() => trust.stop())
       .then(() => rollups.stop())
       .then(() => prediction.stop())
+      .then(() => guardian.stop())
       .then(() => reprocessor.stop())
       .then(() => notifications.stop())
       .then(() => answers.stop())

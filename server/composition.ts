@@ -216,6 +216,9 @@ export function startWorker(
     // Failure prediction (issue 17): each active workspace's model retrained hourly, in slices.
     const { startPredictionTrainer } = await import("@/server/domain/prediction");
     const prediction = startPredictionTrainer(s.db, log.child({ component: "prediction" }));
+    // The guardian (issue 18): failed attempts of the same runs grouped, triaged and given fixes.
+    const { startGuardianConsumer } = await import("@/server/domain/guardian/consumer");
+    const guardian = startGuardianConsumer(s.db, log.child({ component: "guardian" }));
     c.inline = { engine };
     log.info("embedded worker started");
     return {
@@ -231,6 +234,7 @@ export function startWorker(
         await trust.stop();
         await rollups.stop();
         await prediction.stop();
+        await guardian.stop();
         await evalResume.stop();
         await proofs.stop();
       },

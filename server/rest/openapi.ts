@@ -48,6 +48,10 @@ const TAGS = [
     name: "Trust",
     description: "Trust scores earned from run history, with their uncertainty.",
   },
+  {
+    name: "Guardian",
+    description: "Failed runs grouped and triaged, and the fixes proposed as flow patches.",
+  },
 ];
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

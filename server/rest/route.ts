@@ -13,7 +13,7 @@ import type { FieldError } from "./problem";
 export const API_BASE = "/api/v1";
 
 export type RestMethod = "GET" | "POST";
-export type RestTag = "Workflows" | "Runs" | "Approvals" | "Dead letters" | "Trust";
+export type RestTag = "Workflows" | "Runs" | "Approvals" | "Dead letters" | "Trust" | "Guardian";
 
 /** What a handler receives: the authorized actor, its services, and the validated request. */
 export interface RestCall<P, Q, B> {

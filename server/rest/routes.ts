@@ -34,6 +34,8 @@ import { getRun, listRuns, startRun } from "@/server/domain/run/runs";
 import { ZListRunsInput, ZRunId, ZStartRunInput } from "@/server/domain/run/schemas";
 import { actorMay, type Actor, type Db } from "@/server/domain/types";
 import { listTrustPage } from "@/server/domain/trust/list-trust";
+import { listGroups, listProposals } from "@/server/domain/guardian/groups";
+import { ZListGroupsInput, ZListProposalsInput } from "@/server/domain/guardian/schemas";
 import { predictionQuality } from "@/server/domain/prediction";
 import {
   flowSlug,
@@ -43,6 +45,12 @@ import {
 } from "@/server/domain/workflow/workflows";
 import { fieldErrors, type FieldError } from "./problem";
 import { ZPredictionQuality } from "./prediction-schemas";
+import {
+  ZGuardianGroup,
+  ZGuardianGroupsQuery,
+  ZGuardianProposal,
+  ZGuardianProposalsQuery,
+} from "./guardian-schemas";
 import { defineRoute, RestInputError, type RestRoute } from "./route";
 import {
   page,
@@ -471,6 +479,56 @@ export const ROUTES: readonly RestRoute[] = [
     problems: [],
     async handle({ db, actor }) {
       return { body: await predictionQuality(db, actor.workspaceId) };
+    },
+  }),
+  defineRoute({
+    operationId: "listGuardianGroups",
+    method: "GET",
+    path: "/guardian/groups",
+    tag: "Guardian",
+    summary: "List failure groups",
+    description:
+      "The guardian's groups of failed attempts and dead letters, the most recent failure first: each with its fingerprint (flow, step, block, operation, error class and code, HTTP status, message template), its triage class (transient, resilience, mapping, drift, external, policy) and reasons, why its members belong together, counts and first and last seen.",
+    role: "viewer",
+    scope: "read",
+    query: ZGuardianGroupsQuery,
+    success: { status: 200, description: "A page of groups.", schema: page(ZGuardianGroup) },
+    problems: [400],
+    async handle({ db, actor, query }) {
+      try {
+        return { body: await listGroups(db, actor, domainInput(ZListGroupsInput, query, "query")) };
+      } catch (e) {
+        if (e instanceof AppError && e.details?.field === "cursor")
+          throw new RestInputError([
+            { in: "query", field: "cursor", pointer: "/cursor", detail: e.message },
+          ]);
+        throw e;
+      }
+    },
+  }),
+  defineRoute({
+    operationId: "listGuardianProposals",
+    method: "GET",
+    path: "/guardian/proposals",
+    tag: "Guardian",
+    summary: "List fix proposals",
+    description:
+      "The guardian's fix proposals (of one group with `group`), newest first: each a patch of the flow version it is bound to (by IR hash), with its rule, rationale, the patched text and the base text, the SemVer bump, its status, proof and approval.",
+    role: "viewer",
+    scope: "read",
+    query: ZGuardianProposalsQuery,
+    success: {
+      status: 200,
+      description: "The proposals.",
+      schema: z.object({ items: z.array(ZGuardianProposal) }),
+    },
+    problems: [400],
+    async handle({ db, actor, query }) {
+      return {
+        body: {
+          items: await listProposals(db, actor, domainInput(ZListProposalsInput, query, "query")),
+        },
+      };
     },
   }),
 ];

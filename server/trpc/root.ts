@@ -11,6 +11,7 @@ import { evalSuiteRouter } from "./routers/eval-suite";
 import { scriptedModelRouter } from "./routers/scripted-model";
 import { groupRouter } from "./routers/group";
 import { guardianReviewRouter } from "./routers/guardian-review";
+import { guardianRouter } from "./routers/guardian";
 import { modelRouter } from "./routers/model";
 import { notificationRouter } from "./routers/notification";
 import { predictionRouter } from "./routers/prediction";
@@ -46,6 +47,7 @@ export const appRouter = router({
   scriptedModel: scriptedModelRouter,
   search: searchRouter,
   trust: trustRouter,
+  guardian: guardianRouter,
   prediction: predictionRouter,
   dashboard: dashboardRouter,
   guardianReview: guardianReviewRouter,

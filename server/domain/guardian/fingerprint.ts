@@ -53,7 +53,9 @@ const URL_RE = /\bhttps?:\/\/[^\s'"`)]+/gi;
 const QUOTED = /'[^'\n]{0,200}'|"[^"\n]{0,200}"|`[^`\n]{0,200}`/g;
 const PREFIXED_ID = /\b[A-Za-z]{1,12}[-_]\d[\w-]*\b/g;
 const HEX = /\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b/gi;
-const NUMBER = /\b\d+(?:[.,]\d+)*\b/g;
+const TIMESTAMP =
+  /\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?/g;
+const NUMBER = /\d+(?:[.,]\d+)*/g;
 const PATH_SEGMENT_ID = /\/(?=[^/\s]*\d)[^/\s?#]{1,64}/g;
 
 /**
@@ -67,6 +69,7 @@ export function messageTemplate(message: string): string {
   return message
     .slice(0, MAX_MESSAGE_CHARS)
     .replace(URL_RE, "<url>")
+    .replace(TIMESTAMP, "<time>")
     .replace(UUID, "<uuid>")
     .replace(EMAIL, "<email>")
     .replace(QUOTED, (q) => `${q[0]}<v>${q[0]}`)

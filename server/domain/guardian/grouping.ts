@@ -66,7 +66,7 @@ const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 /**
  * Assigns one fingerprint to a group among `heads` (the groups with its strict key, and the
- * targets of merge rules), obeying `rules`.
+ * targets of merge rules), obeying `rules` (newest first: the first that applies decides).
  *
  * @example
  * const a = assignGroup(fp, heads, rules);
@@ -77,41 +77,43 @@ export function assignGroup(
   heads: readonly GroupHead[],
   rules: readonly GroupingRule[],
 ): Assignment {
-  const split = rules.some(
-    (r) => r.kind === "split" && r.strictKey === fp.strictKey && r.template === fp.template,
-  );
   const shared = sharedPartsWhy(fp);
   const exact = heads.find((h) => h.strictKey === fp.strictKey && h.template === fp.template);
-
-  // A person's merge: failures like `from` go to `into`.
+  // A person's rules, newest first: the first that applies decides.
   for (const r of rules) {
-    if (r.kind !== "merge" || r.fromStrictKey !== fp.strictKey) continue;
+    if (r.kind === "split") {
+      if (r.strictKey !== fp.strictKey || r.template !== fp.template) continue;
+      const own = heads.find(
+        (h) => h.split && h.strictKey === fp.strictKey && h.template === fp.template,
+      );
+      const why = [
+        shared,
+        `A person split this message template into a group of its own (split rule ${r.id.slice(0, 8)}).`,
+      ];
+      return own
+        ? { groupId: own.id, similarity: 1, split: true, why }
+        : { similarity: 1, split: true, why };
+    }
+    if (r.fromStrictKey !== fp.strictKey) continue;
     const sim = templateSimilarity(fp.template, r.fromTemplate);
-    if (sim < SIMILARITY_MIN && !(split && sim === 1)) continue;
-    if (!heads.some((h) => h.id === r.intoGroupId)) continue;
+    if (sim < SIMILARITY_MIN || !heads.some((h) => h.id === r.intoGroupId)) continue;
     return {
       groupId: r.intoGroupId,
       similarity: sim,
-      split,
+      split: false,
       why: [
         shared,
         `A person merged failures like this into the group (merge rule ${r.id.slice(0, 8)}); its template matches the merged one at ${pct(sim)}.`,
       ],
     };
   }
+  const split = false;
   if (exact) {
     return {
       groupId: exact.id,
       similarity: 1,
       split,
       why: [shared, "Its message template is the group's, word for word."],
-    };
-  }
-  if (split) {
-    return {
-      similarity: 1,
-      split,
-      why: [shared, "A person split this message template into a group of its own (split rule)."],
     };
   }
   let best: { head: GroupHead; sim: number } | undefined;

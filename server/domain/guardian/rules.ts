@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { appendAudit } from "../audit/ledger";
 import { AppError, notFound } from "../errors";
 import { hasRole, type Actor, type Db } from "../types";
-import { GROUPING_RULES_VERSION } from "./fingerprint";
+import { fingerprint, GROUPING_RULES_VERSION, type FailureRecord } from "./fingerprint";
 import { retriage } from "./retriage";
 import {
   ZMergeGroupsInput,
@@ -137,6 +137,15 @@ export async function splitGroup(
         message: "Every member has that template: there is nothing to split off.",
         details: { field: "template" },
       });
+    // The fingerprints of the members split off (a merged group holds several strict keys).
+    const sample = await tx.guardianMember.findMany({
+      where: { groupId: g.id, template: input.template },
+      select: { record: true },
+      take: 500,
+    });
+    const fps = sample.map((m) => fingerprint(m.record as unknown as FailureRecord));
+    const strictKeys = [...new Set(fps.map((f) => f.strictKey))];
+    const fp = fps[0]!;
     const [first, last, dl] = await Promise.all([
       tx.guardianMember.findFirst({
         where: { groupId: g.id, template: input.template },
@@ -157,6 +166,13 @@ export async function splitGroup(
       data: {
         ...g,
         id,
+        stepId: fp.stepId,
+        blockId: fp.blockId,
+        operation: fp.operation,
+        errorName: fp.errorName,
+        errorCode: fp.code,
+        httpStatus: fp.httpStatus,
+        strictKey: fp.strictKey,
         template: input.template,
         split: true,
         triage: g.triage as object,
@@ -184,16 +200,16 @@ export async function splitGroup(
         updatedAt: new Date(),
       },
     });
-    await tx.guardianRule.create({
-      data: {
-        id: rule,
+    await tx.guardianRule.createMany({
+      data: strictKeys.map((strictKey, i) => ({
+        id: i === 0 ? rule : randomUUID(),
         workspaceId: actor.workspaceId,
         kind: "split",
-        spec: { strictKey: g.strictKey, template: input.template },
+        spec: { strictKey, template: input.template },
         rulesVersion: GROUPING_RULES_VERSION,
         reason: input.reason,
         createdBy: actor.userId,
-      },
+      })),
     });
     await retriage(tx, id);
     await retriage(tx, g.id, [
