@@ -109,8 +109,8 @@ export type StepStatus = (typeof STEP_STATUSES)[number];
 // ---------------------------------------------------------------------------------------------
 // Approvals
 
-/** What an approval decides: a run's human step (approval, policy exception), a `human.form`, a replay, a reprocess job. */
-export const APPROVAL_KINDS = ["step", "form", "replay", "reprocess"] as const;
+/** What an approval decides: a run's human step (approval, policy exception), a `human.form`, a replay, a reprocess job, a guardian fix (issue 18). */
+export const APPROVAL_KINDS = ["step", "form", "replay", "reprocess", "fix"] as const;
 export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
 
 /** `pending` until decided; `expired` when the step's timeout fired; `voided` when moot. */

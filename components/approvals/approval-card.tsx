@@ -187,6 +187,12 @@ export function ApprovalCard({
         </Link>
       )}
 
+      {v.kind === "fix" && (
+        <Link href="/guardian" className="text-xs text-accent-700 hover:underline">
+          The fix&apos;s proof and diff on the Guardian page
+        </Link>
+      )}
+
       {inputs && (
         <details className="text-xs" open={v.kind === "replay" || v.kind === "reprocess"}>
           <summary className="cursor-pointer font-medium text-zinc-700">

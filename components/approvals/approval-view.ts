@@ -67,6 +67,7 @@ export const KIND_LABEL: Record<ApprovalKind, string> = {
   form: "Form",
   replay: "Replay",
   reprocess: "Reprocess job",
+  fix: "Guardian fix",
 };
 
 export const STATUS_LABEL: Record<ApprovalStatus, string> = {
@@ -146,6 +147,8 @@ export function approvalTitle(v: Pick<ApprovalView, "kind" | "stepId" | "form" |
       return v.runId ? `Replay of run ${v.runId.slice(0, 8)}` : "Replay of a run";
     case "reprocess":
       return "Reprocess dead letters";
+    case "fix":
+      return "Release a guardian fix";
   }
 }
 
@@ -161,6 +164,8 @@ export function subjectOf(v: Pick<ApprovalView, "kind" | "stepId" | "form" | "ru
       return `replay${run}`;
     case "reprocess":
       return "reprocess job";
+    case "fix":
+      return "guardian fix";
   }
 }
 
@@ -185,7 +190,9 @@ export function outcomeText(
         ? `Approved ${what}: the replay starts as a new run.`
         : v.kind === "reprocess"
           ? `Approved ${what}: the job starts.`
-          : `Approved ${what}: the run continues.`;
+          : v.kind === "fix"
+            ? `Approved ${what}: it is released as a new version of the flow.`
+            : `Approved ${what}: the run continues.`;
     case "submitted":
       return `Submitted ${what}: the run continues.`;
     case "rejected":

@@ -43,6 +43,7 @@ import { stepApprovalEffect } from "@/server/domain/approval/effects";
 import type { WebhookDeps } from "@/server/domain/notification/webhooks";
 import { replayApprovalEffect } from "@/server/domain/replay/replays";
 import { reprocessApprovalEffect } from "@/server/domain/deadletter/dead-letters";
+import { fixApprovalEffect } from "@/server/domain/guardian/review";
 import type { ReprocessRunnerDeps } from "@/server/domain/deadletter/runner";
 import type { ApprovalEffects } from "@/server/domain/approval/ports";
 import type { ConnectorDeps, CredentialVault } from "@/server/domain/connector/ports";
@@ -216,6 +217,8 @@ export function createServices(database: Database, config: ServicesConfig = {}):
       replay: replayApprovalEffect({ notifier }),
       // An approved reprocess job starts (its runner advances it): server/domain/deadletter/.
       reprocess: reprocessApprovalEffect(),
+      // An approved guardian fix is released as a new flow version (issue 18).
+      fix: fixApprovalEffect({ db, logger: logger().child({ component: "guardian" }) }),
     },
     outgoingWebhooks: {
       db,

@@ -40,6 +40,8 @@ export interface ApprovalEffects {
   replay?: ApprovalEffect;
   /** Reprocess jobs of dead letters. */
   reprocess?: ApprovalEffect;
+  /** Guardian fixes (issue 18): an approved fix is released as a new flow version. */
+  fix?: ApprovalEffect;
 }
 
 /** What the approval use cases need. */

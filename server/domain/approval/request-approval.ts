@@ -10,7 +10,7 @@ import type { ApprovalKind, ApprovalRecord, ApproverSpec } from "./types";
 /** What {@link requestApproval} records. */
 export interface ApprovalRequest {
   workspaceId: string;
-  kind: Extract<ApprovalKind, "replay" | "reprocess">;
+  kind: Extract<ApprovalKind, "replay" | "reprocess" | "fix">;
   /** The run concerned (a replay's source run). */
   runId?: string | null;
   workflowId?: string | null;

@@ -92,7 +92,11 @@ export async function startBlockRun(
 }
 
 /** Waits for a run's end (the notifier, checked against the store); null past the timeout. */
-export async function waitForEnd(deps: EvalDeps, runId: string, timeoutMs: number) {
+export async function waitForEnd(
+  deps: Pick<EvalDeps, "notifier" | "runs">,
+  runId: string,
+  timeoutMs: number,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const left = deadline - Date.now();

@@ -20,6 +20,7 @@ import { z } from "zod";
 import { appendAudit } from "../audit/ledger";
 import type { Actor, Db } from "../types";
 import type { SandboxDeps } from "./ports";
+import type { SharedWith } from "./schemas";
 import { listRunAnswers, requestHash, type RecordedAnswerRow } from "./recorded-answers";
 import { insertScriptInTx, modelAnswersOf, workspaceRun } from "./scripted-models";
 import { createSession } from "./sessions";
@@ -49,6 +50,8 @@ export const ZConnectorAnswer = z.union([
     repetition: z.number().int().min(1),
     ok: z.literal(true),
     output: z.unknown(),
+    /** Past the last recorded repetition, the call goes to the session's mocks (not repeated). */
+    then: z.literal("mock").optional(),
   }),
   z.object({
     blockId: z.string(),
@@ -56,6 +59,7 @@ export const ZConnectorAnswer = z.union([
     repetition: z.number().int().min(1),
     ok: z.literal(false),
     error: ZRecordedError,
+    then: z.literal("mock").optional(),
   }),
 ]);
 export type ConnectorAnswer = z.infer<typeof ZConnectorAnswer>;
@@ -73,7 +77,8 @@ export function connectorAnswersOf(raw: unknown): ConnectorAnswer[] {
 
 /**
  * The answer to the `repetition`-th call of an operation with a request: that repetition's, or
- * past the last the last one; undefined when none was recorded for the request.
+ * past the last the last one (with `then: "mock"`, none: the call goes to the mocks); undefined
+ * when none was recorded for the request.
  */
 export function pickConnectorAnswer(
   answers: readonly ConnectorAnswer[],
@@ -87,7 +92,7 @@ export function pickConnectorAnswer(
     if (a.repetition === repetition) return a;
     if (a.repetition < repetition && (!best || a.repetition > best.repetition)) best = a;
   }
-  return best;
+  return best?.then === "mock" ? undefined : best;
 }
 
 /**
@@ -97,6 +102,7 @@ export function pickConnectorAnswer(
 export function connectorAnswersOfRun(
   rows: readonly RecordedAnswerRow[],
   inputsOf: (stepId: string, attempt: number) => unknown,
+  pastLast: "repeat" | "mock" = "repeat",
 ): { answers: ConnectorAnswer[]; skipped: number } {
   const answers: ConnectorAnswer[] = [];
   const seen = new Map<string, number>();
@@ -116,7 +122,12 @@ export function connectorAnswersOfRun(
     const hash = requestHash(row.blockId, inputsOf(row.stepId, row.attempt));
     const key = `${row.blockId}\u0000${hash}`;
     const repetition = (seen.get(key) ?? 0) + 1;
-    const common = { blockId: row.blockId, requestHash: hash, repetition };
+    const common = {
+      blockId: row.blockId,
+      requestHash: hash,
+      repetition,
+      ...(pastLast === "mock" ? { then: "mock" as const } : {}),
+    };
     const entry = body.ok
       ? ZConnectorAnswer.safeParse({ ...common, ok: true, output: body.output ?? null })
       : ZConnectorAnswer.safeParse({ ...common, ok: false, error: body.error });
@@ -141,12 +152,25 @@ export interface FromRunResult {
   answers: { connector: number; model: number; skipped: number };
 }
 
+/** How a copy's session is made (the guardian's proofs, `server/domain/guardian/proof.ts`). */
+export interface FromRunOptions {
+  name?: string;
+  sharedWith?: SharedWith;
+  ttlMs?: number;
+  /**
+   * Past a request's last recorded answer: `repeat` it (default), or `mock`: the call goes to
+   * the session's mocks (a retry the recording never made meets a service that recovered).
+   */
+  pastLast?: "repeat" | "mock";
+}
+
 /** Copies a run of the workspace into a new sandbox session (editor; see the module's note). */
 export async function sessionFromRun(
   db: Db,
   deps: SandboxDeps,
   actor: Actor,
   raw: z.input<typeof ZFromRunInput>,
+  opts: FromRunOptions = {},
 ): Promise<FromRunResult> {
   const { runId } = ZFromRunInput.parse(raw);
   const run = await workspaceRun(db, actor, runId);
@@ -156,11 +180,19 @@ export async function sessionFromRun(
     select: { stepId: true, attempt: true, inputs: true },
   });
   const inputs = new Map(attempts.map((a) => [`${a.stepId}#${a.attempt}`, a.inputs]));
-  const connector = connectorAnswersOfRun(rows, (s, a) => inputs.get(`${s}#${a}`) ?? {});
+  const connector = connectorAnswersOfRun(
+    rows,
+    (s, a) => inputs.get(`${s}#${a}`) ?? {},
+    opts.pastLast,
+  );
   const model = modelAnswersOf(rows);
   const short = run.id.slice(0, 8);
   // Checks the role and the workspace's open-session limit.
-  const session = await createSession(db, deps, actor, { name: `From run ${short}` });
+  const session = await createSession(db, deps, actor, {
+    name: opts.name ?? `From run ${short}`,
+    ...(opts.sharedWith ? { sharedWith: opts.sharedWith } : {}),
+    ...(opts.ttlMs ? { ttlMs: opts.ttlMs } : {}),
+  });
   const scriptedModelId = await db.$transaction(async (tx) => {
     const script = model.answers.length
       ? await insertScriptInTx(tx, actor, {
