@@ -100,6 +100,15 @@ test.describe("dashboards", () => {
       await expect(runsChart.getByRole("img", { name: /4 runs ended/ })).toBeVisible();
     }
 
+    // The trust consumer folds the same runs on its own loop.
+    await expect
+      .poll(
+        async () =>
+          (await query<{ items: unknown[] }>(page.request, "trust.list", { kind: "block" })).items
+            .length,
+        { timeout: 30_000, intervals: [500, 1000, 2000] },
+      )
+      .toBeGreaterThan(0);
     await page.goto("/trust");
     const scores = page.getByRole("table", { name: "Trust scores" });
     await expect(scores).toContainText("billing.account.upsert@");
