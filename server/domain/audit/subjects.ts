@@ -25,6 +25,7 @@ export const AUDIT_SUBJECT_TYPES = [
   { type: "dataset", label: "Dataset" },
   { type: "scripted_model", label: "Scripted model" },
   { type: "guardian_group", label: "Guardian group" },
+  { type: "guardian_proposal", label: "Guardian fix proposal" },
   { type: "prediction_model", label: "Failure model" },
 ] as const;
 
