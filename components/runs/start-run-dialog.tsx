@@ -13,6 +13,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { SelectField } from "@/components/ui/field";
 import { InputForm } from "./input-form/input-form";
+import { RunRisk } from "./run-risk";
 import { inputLookups } from "./input-form/lookups";
 import { useRunInputs } from "./input-form/use-run-inputs";
 
@@ -186,6 +187,9 @@ function StartRunForm({
           </option>
         ))}
       </SelectField>
+      {wf.data && !runsDraft && (
+        <RunRisk workflowId={workflowId} version={which === LATEST ? latest?.version : which} />
+      )}
 
       {loadError ? (
         <Alert tone="error">{formErrors(loadError).message ?? "Cannot load this workflow."}</Alert>

@@ -8,6 +8,7 @@ import { Alert } from "@/components/ui/alert";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { SegmentedPicker } from "@/components/operations/range-picker";
+import { PredictionQuality } from "./prediction-quality";
 import { TrustEntityPanel } from "./trust-entity-panel";
 import { sortEntries, TrustScoresTable, type Sort } from "./trust-scores-table";
 
@@ -93,6 +94,7 @@ export function TrustPage() {
         {/* The anomaly timeline (components/trust/anomaly-timeline.tsx, anomaly detection) and
             the prediction quality (components/trust/prediction-quality.tsx, failure prediction)
             go here, below the scores: their helpers add them when their components exist. */}
+        <PredictionQuality />
       </div>
     </>
   );
