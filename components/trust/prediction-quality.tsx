@@ -68,8 +68,9 @@ export function PredictionQuality() {
       )}
       {d && d.modelVersion === null && (
         <p className="text-sm text-zinc-600" data-testid="prediction-none">
-          No failure model yet: {d.gate}. The model is trained hourly from the runs of the last two
-          weeks; until then the risk shown before a run is the flow&apos;s recent failure rate.
+          No failure model has been trained yet. Models are trained hourly from the runs of the last
+          two weeks (admins can retrain now); until then the risk shown before a run is the
+          flow&apos;s recent failure rate, never used to gate runs.
         </p>
       )}
       {d && d.modelVersion !== null && d.figures && d.protocol && (

@@ -111,7 +111,9 @@ async function riskOf(
       gateEnabled: false,
       reasons: [
         `${LABELS[BASELINE_FEATURE]}: ${pct(base)} (no failure model yet)`,
-        stored ? "the history so far had no failures to learn from" : gate.why,
+        stored
+          ? "the history after the features' first day has no runs of both outcomes to learn from yet"
+          : gate.why,
       ],
       modelVersion: stored?.version ?? null,
       quality: stored?.figures ?? null,

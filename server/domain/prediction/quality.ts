@@ -49,7 +49,9 @@ export async function predictionQuality(db: Db, workspaceId: string): Promise<Pr
     figures: m.figures,
     protocol: m.protocol,
     gateEnabled: m.gateEnabled,
-    gate: m.model ? gateRule(m.figures).why : "no model: the history had no failures to learn from",
+    gate: m.model
+      ? gateRule(m.figures).why
+      : "no model yet: after the features' first day of warm-up, the history has no finished runs of both outcomes to learn from",
     trainRows: m.trainRows,
     durationMs: m.durationMs,
     weights: m.model
