@@ -8,7 +8,9 @@ import type { FlowIR } from "@/dsl";
 import type { AuditBatchEntry } from "../audit/chain";
 import { DAY_MS, FLOW_SHARES, HISTORY_DAYS, HOUR_WEIGHTS, WEEKDAY_WEIGHTS } from "./history-plan";
 import { HistoryRandom, seededUuid } from "./history-random";
-import { HistorySimulator, type RunStart, type SimulatedRun } from "./history-simulate";
+import { HistorySimulator, type RunStart } from "./history-simulate";
+import type { HistoryBatch, SimulatedRun } from "./ports";
+export type { HistoryBatch } from "./ports";
 
 /** A demo flow as stored: its workflow and its compiled versions, each from a time on. */
 export interface StoredHistoryFlow {
@@ -26,14 +28,6 @@ export interface HistoryParams {
   workspaceId: string;
   /** When the ledger entries are written (the generation's time). */
   writtenAt: Date;
-}
-
-/** A batch of finished runs, ready to be stored in one transaction. */
-export interface HistoryBatch {
-  index: number;
-  runs: SimulatedRun[];
-  /** Ledger entries of the batch's runs, in order: each run's start, then its end. */
-  ledger: AuditBatchEntry[];
 }
 
 /** The start of the history. */

@@ -11,21 +11,14 @@ import type { FlowIR } from "@/dsl";
 import { runLedgerEntry, type AuditBatchEntry } from "../audit/chain";
 import { Engine } from "@/server/engine/engine";
 import { MemoryRunStore } from "@/server/engine/memory-store";
-import type { ErrorInfo } from "@/server/engine/errors";
 import type { Checkpoint, Clock, CommitResult } from "@/server/engine/ports";
-import {
-  isTerminalRun,
-  type AttemptRecord,
-  type DeadLetterRecord,
-  type NewEvent,
-  type RunRecord,
-  type RunStatus,
-  type TaskRecord,
-} from "@/server/engine/types";
+import { isTerminalRun, type NewEvent, type RunRecord } from "@/server/engine/types";
 import { HISTORY_WORKER } from "./history-plan";
 import { HistoryRandom, seededUuid } from "./history-random";
 import { cleanRun } from "./history-fastpath";
-import { HistoryWorld, type UsageRecord } from "./history-world";
+import type { SimulatedRun, SimulatedRunRow, StepLogRecord } from "./ports";
+export type { SimulatedRun, SimulatedRunRow, StepLogRecord } from "./ports";
+import { HistoryWorld } from "./history-world";
 import type { MapRuntimeRegistry } from "@/server/engine/runtimes/registry";
 
 /** A clock that moves only when the simulation says: sleeps fire in time order. */
@@ -66,46 +59,6 @@ export class VirtualClock implements Clock {
     t!.resolve();
     return true;
   }
-}
-
-/** One checkpoint as the SQL store records it: its logged attempts and its events. */
-export interface StepLogRecord {
-  firstSeq: number;
-  attempts: AttemptRecord[];
-  events: NewEvent[];
-}
-
-/** The run row's columns. */
-export interface SimulatedRunRow {
-  id: string;
-  workspaceId: string;
-  workflowId: string;
-  version: string;
-  irHash: string;
-  status: RunStatus;
-  inputs: Record<string, unknown>;
-  output: unknown;
-  error: ErrorInfo | null;
-  startedBy: string;
-  createdAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
-  eventSeq: number;
-}
-
-/** A finished run of the history with everything the engine recorded for it. */
-export interface SimulatedRun {
-  run: SimulatedRunRow;
-  /** The compiled flow it ran (stored once per distinct IR, `FlowIr`). */
-  ir: FlowIR;
-  /** Side-effect attempts (a `StepAttempt` row each), with their run-local completion order. */
-  rows: AttemptRecord[];
-  logs: StepLogRecord[];
-  tasks: TaskRecord[];
-  deadLetters: DeadLetterRecord[];
-  usage: UsageRecord[];
-  /** The run's end, as the engine's audit sink received it. */
-  ends: AuditBatchEntry[];
 }
 
 /** The memory store, noting which attempts and how many events each checkpoint carried. */

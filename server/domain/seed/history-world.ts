@@ -19,20 +19,9 @@ import {
   planted,
   type Behaviour,
 } from "./history-plan";
-import { HistoryRandom, streamSeed } from "./history-random";
-
-/** Tokens and cost of one agent attempt, as the model router records them (`AgentUsage`). */
-export interface UsageRecord {
-  runId: string;
-  stepId: string;
-  attempt: number;
-  flowName: string;
-  model: string;
-  tokensIn: number;
-  tokensOut: number;
-  costUsd: number;
-  at: number;
-}
+import { HistoryRandom, seededUuid, streamSeed } from "./history-random";
+import type { UsageRecord } from "./ports";
+export type { UsageRecord } from "./ports";
 
 /** What a connector error is: status, code and message as the remote service answers. */
 export type Failure =
@@ -275,6 +264,7 @@ export class HistoryWorld {
     const model = BEHAVIOUR[blockId]!.call;
     const price = HISTORY_MODELS[model]!;
     return {
+      id: seededUuid(this.seed, `usage:${run.id}:${stepId}:${attempt}`),
       runId: run.id,
       stepId,
       attempt,
