@@ -2,7 +2,9 @@
  * Sandbox sessions (issue 16): a place for safe experiments. A session owns its own copy of the
  * mock connector services' state (forked from its seed at first use), a fault profile the mocks
  * apply, an expiry (24 hours by default) and the members it is shared with. Runs started in it
- * reach only its mocks and the demo model (`server/wiring/sandbox-runtimes.ts`). Editors create,
+ * reach only its mocks and the demo model (`server/wiring/sandbox-runtimes.ts`), plus the real
+ * model routes an admin opted it in to (`session-models.ts`); a changed mock state lost with its
+ * process is said, never re-forked silently (`session-state.ts`). Editors create,
  * share and close sessions; a session is seen and used only by its creator and the members it is
  * shared with (or everyone, when shared with the workspace). Create, share and close are ledger
  * entries; closing or expiring drops the session's mock state.
