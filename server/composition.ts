@@ -112,6 +112,22 @@ async function boot(): Promise<Services> {
       const { ensureDemoConnectors } = await import("@/server/domain/connector/connectors");
       await ensureDemoConnectors(db.prisma, demo.id);
     }
+    // 30 days of run history for the Trust and Operations pages, once (docs/demo-history.md).
+    if (e.TRUSTFLOW_DEMO_HISTORY_RUNS > 0) {
+      const { seedDemoHistory } = await import("@/server/domain/seed/history");
+      const { sqlHistoryWriter } = await import("@/server/adapters/store/sql-demo-history");
+      const startedAt = Date.now();
+      try {
+        const history = await seedDemoHistory(db.prisma, sqlHistoryWriter(db.driver), {
+          runs: e.TRUSTFLOW_DEMO_HISTORY_RUNS,
+        });
+        if (history.created)
+          log.info({ runs: history.runs, ms: Date.now() - startedAt }, "demo history seeded");
+      } catch (err) {
+        // The demo's history is not worth failing a start for: the next start continues it.
+        log.warn({ err: String(err) }, "demo history could not be seeded");
+      }
+    }
   }
   log.info({ database: db.kind, location: db.location }, "database ready");
   const { configureTrust } = await import("@/server/domain/trust/score");

@@ -17,6 +17,11 @@ const ZEnvFields = z.object({
   /** `auto`: readable lines on a terminal, JSON otherwise (see server/logger.ts). */
   LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
   TRUSTFLOW_SEED: z.enum(["demo", "none"]).default("demo"),
+  /**
+   * Runs of demo history the demo workspace gets at its first start (30 days, planted
+   * anomalies: docs/demo-history.md); 0 seeds none. Read once: a later start adds nothing.
+   */
+  TRUSTFLOW_DEMO_HISTORY_RUNS: z.coerce.number().int().min(0).max(200_000).default(20_000),
   /** `off` when separate `npm run worker` processes execute runs (scale-out). */
   TRUSTFLOW_EMBEDDED_WORKER: z.enum(["on", "off"]).default("on"),
   /** Bearer token `/api/metrics` (and worker metrics) require; unset, metrics are off (404). */
