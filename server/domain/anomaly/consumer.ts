@@ -1,0 +1,204 @@
+/**
+ * The anomaly consumer: folds reconciled runs into `AnomalyBucket` (5-minute counts per entity)
+ * on the shared finished-runs cursor (`../finished-runs.ts`, its own cursor row and claim
+ * table), then judges the entities the batch touched (`detector.ts`). Never scans history per
+ * request: a batch reads its runs' rows; a baseline reads one entity's last 28 days of buckets
+ * at most once an hour (of data time).
+ */
+import type { FlowIR } from "@/dsl";
+import {
+  advanceFinishedRunsCursor,
+  claimFinishedRuns,
+  readFinishedAttempts,
+  readFinishedRuns,
+  startFinishedRunsConsumer,
+  type FinishedRun,
+  type FinishedRunsConsumer,
+  type FinishedRunsCursor,
+} from "../finished-runs";
+import type { Db, Tx } from "../types";
+import { judgeTouched } from "./detector";
+import { anomalySteps, foldBuckets, type AnomalyStep, type BucketDelta, type FoldRunIn } from "./fold";
+
+const CURSOR: FinishedRunsCursor = {
+  cursorTable: "TrustCursor",
+  cursorId: "anomaly",
+  claimTable: "AnomalyFoldedRun",
+};
+/** Runs folded per batch (default). */
+export const ANOMALY_BATCH = 200;
+const MAX_CACHED_IRS = 200;
+const irCache = new Map<string, { name: string; steps: Map<string, AnomalyStep> }>();
+
+export interface AnomalyFoldResult {
+  runs: number;
+  attempts: number;
+  buckets: number;
+  anomalies: number;
+  more: boolean;
+}
+
+/**
+ * Folds up to `batch` reconciled runs past the cursor and judges the entities they touched.
+ *
+ * @example
+ * await foldAnomalies(db, { now: Date.now() }); // { runs: 12, attempts: 40, buckets: 30, anomalies: 0, more: false }
+ */
+export async function foldAnomalies(
+  db: Db,
+  opts: { now: number; batch?: number; late?: boolean },
+): Promise<AnomalyFoldResult> {
+  const batch = opts.batch ?? ANOMALY_BATCH;
+  const rows = await readFinishedRuns(db, CURSOR, { batch, late: opts.late ?? false });
+  if (!rows.length) return { runs: 0, attempts: 0, buckets: 0, anomalies: 0, more: false };
+  const ids = rows.map((r) => r.id);
+  const irs = await loadIrs(db, rows);
+  const [attempts, outputs, usage] = await Promise.all([
+    readFinishedAttempts(db, ids),
+    db.$queryRawUnsafe<
+      Array<{ runId: string; stepId: string; attempt: number; bytes: number; keys: string[] | null }>
+    >(
+      `SELECT a."runId"::text AS "runId", a."stepId", a."attempt", octet_length(a."output"::text) AS bytes,
+              CASE WHEN jsonb_typeof(a."output") = 'object'
+                   THEN ARRAY(SELECT k FROM jsonb_object_keys(a."output") k LIMIT 50) END AS keys
+         FROM "StepAttempt" a
+        WHERE a."runId" = ANY($1::uuid[]) AND a."status" = 'succeeded' AND a."output" IS NOT NULL`,
+      ids,
+    ),
+    db.$queryRawUnsafe<
+      Array<{ runId: string; stepId: string; attempt: number; model: string; tokens: number; cost: number }>
+    >(
+      `SELECT "runId", "stepId", "attempt", "model", ("tokensIn" + "tokensOut")::float8 AS tokens,
+              "costUsd"::float8 AS cost
+         FROM "AgentUsage" WHERE "runId" = ANY($1::text[])`,
+      ids,
+    ),
+  ]);
+  const folded = await db.$transaction(async (tx) => {
+    const mine = await claimFinishedRuns(tx, CURSOR, rows);
+    const runs: FoldRunIn[] = [];
+    for (const r of rows) {
+      const ir = r.irKey ? irs.get(r.irKey) : irs.get(`run:${r.id}`);
+      if (!mine.has(r.id) || !ir) continue;
+      runs.push({
+        id: r.id,
+        workspaceId: r.workspaceId,
+        workflowId: r.workflowId,
+        flowName: ir.name,
+        status: r.status,
+        startedAt: r.startedAt?.getTime() ?? null,
+        finishedAt: (r.finishedAt ?? r.reconciledAt).getTime(),
+        steps: ir.steps,
+      });
+    }
+    const inRuns = (x: { runId: string }) => mine.has(x.runId);
+    const mineAttempts = attempts.filter(inRuns);
+    const deltas = foldBuckets({
+      runs,
+      attempts: mineAttempts,
+      outputs: outputs.filter(inRuns).map((o) => ({ ...o, attempt: Number(o.attempt), bytes: Number(o.bytes) })),
+      usage: usage.filter(inRuns).map((u) => ({ ...u, attempt: Number(u.attempt) })),
+    });
+    if (deltas.length) await upsertBuckets(tx, deltas);
+    if (!opts.late) await advanceFinishedRunsCursor(tx, CURSOR, rows[rows.length - 1]!);
+    return { runs: runs.length, attempts: mineAttempts.length, deltas };
+  });
+  const anomalies = folded.deltas.length ? await judgeTouched(db, folded.deltas) : 0;
+  return {
+    runs: folded.runs,
+    attempts: folded.attempts,
+    buckets: folded.deltas.length,
+    anomalies,
+    more: rows.length >= batch,
+  };
+}
+
+/** Adds the deltas to their bucket rows (one statement; the histogram added element-wise). */
+async function upsertBuckets(tx: Pick<Tx, "$executeRawUnsafe">, deltas: BucketDelta[]) {
+  await tx.$executeRawUnsafe(
+    `INSERT INTO "AnomalyBucket" AS t ("workspaceId", "kind", "key", "bucket", "runs", "calls",
+            "failures", "writes", "latency", "tokens", "cost", "outBytes")
+     SELECT u.ws, u.kind, u.key, u.bucket, u.runs, u.calls, u.failures, u.writes,
+            (SELECT array_agg(x::int) FROM json_array_elements_text(u.latency::json) x),
+            u.tokens, u.cost, u.out
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::int[],
+                   $7::int[], $8::int[], $9::text[], $10::float8[], $11::float8[], $12::float8[])
+         AS u(ws, kind, key, bucket, runs, calls, failures, writes, latency, tokens, cost, out)
+     ON CONFLICT ("workspaceId", "kind", "key", "bucket") DO UPDATE SET
+       "runs" = t."runs" + EXCLUDED."runs",
+       "calls" = t."calls" + EXCLUDED."calls",
+       "failures" = t."failures" + EXCLUDED."failures",
+       "writes" = t."writes" + EXCLUDED."writes",
+       "latency" = ARRAY(SELECT coalesce(a, 0) + coalesce(b, 0)
+                           FROM unnest(t."latency", EXCLUDED."latency") AS z(a, b)),
+       "tokens" = t."tokens" + EXCLUDED."tokens",
+       "cost" = t."cost" + EXCLUDED."cost",
+       "outBytes" = t."outBytes" + EXCLUDED."outBytes"`,
+    deltas.map((d) => d.workspaceId),
+    deltas.map((d) => d.kind),
+    deltas.map((d) => d.key),
+    deltas.map((d) => new Date(d.bucket)),
+    deltas.map((d) => d.stats.runs),
+    deltas.map((d) => d.stats.calls),
+    deltas.map((d) => d.stats.failures),
+    deltas.map((d) => d.stats.writes),
+    deltas.map((d) => JSON.stringify(d.stats.latency)),
+    deltas.map((d) => d.stats.tokens),
+    deltas.map((d) => d.stats.cost),
+    deltas.map((d) => d.stats.outBytes),
+  );
+}
+
+/** The step table of each run's IR, parsed once per IR (cached by `irKey`). */
+async function loadIrs(
+  db: Db,
+  rows: FinishedRun[],
+): Promise<Map<string, { name: string; steps: Map<string, AnomalyStep> }>> {
+  const out = new Map<string, { name: string; steps: Map<string, AnomalyStep> }>();
+  const missing = new Set<string>();
+  const inline: string[] = [];
+  for (const r of rows) {
+    if (!r.irKey) inline.push(r.id);
+    else if (irCache.has(r.irKey)) out.set(r.irKey, irCache.get(r.irKey)!);
+    else missing.add(r.irKey);
+  }
+  const read = (text: string) => {
+    const ir = JSON.parse(text) as FlowIR;
+    return { name: ir.name, steps: anomalySteps(ir) };
+  };
+  if (missing.size) {
+    const found = await db.$queryRawUnsafe<Array<{ key: string; ir: string }>>(
+      `SELECT "key", "ir" FROM "FlowIr" WHERE "key" = ANY($1::text[])`,
+      [...missing],
+    );
+    for (const f of found) {
+      const v = read(f.ir);
+      if (irCache.size >= MAX_CACHED_IRS) irCache.delete(irCache.keys().next().value!);
+      irCache.set(f.key, v);
+      out.set(f.key, v);
+    }
+  }
+  if (inline.length) {
+    const found = await db.$queryRawUnsafe<Array<{ id: string; ir: string }>>(
+      `SELECT id::text AS id, ir::text AS ir FROM "Run" WHERE id = ANY($1::uuid[]) AND ir IS NOT NULL`,
+      inline,
+    );
+    for (const f of found) out.set(`run:${f.id}`, read(f.ir));
+  }
+  return out;
+}
+
+/** Starts the consumer's background loop (see `startFinishedRunsConsumer`). */
+export function startAnomalyConsumer(
+  db: Db,
+  logger: { error(obj: object, msg: string): void },
+  opts: { batch?: number; gapMs?: number; idleMs?: number } = {},
+): FinishedRunsConsumer {
+  return startFinishedRunsConsumer(
+    ({ now, late }) =>
+      foldAnomalies(db, { now, late, ...(opts.batch ? { batch: opts.batch } : {}) }),
+    logger,
+    "anomaly consumer",
+    opts,
+  );
+}
