@@ -19,6 +19,8 @@ import { startReprocessor } from "@/server/domain/deadletter/runner";
 import { startReconciler } from "@/server/domain/run/reconciler";
 import { startAnswerSweep } from "@/server/domain/sandbox/recorded-answers";
 import { startGuardianConsumer } from "@/server/domain/guardian/consumer";
+import { startAlertEvaluator } from "@/server/domain/alert/evaluate";
+import { startAnomalyConsumer } from "@/server/domain/anomaly/consumer";
 import { startTrustConsumer } from "@/server/domain/trust/consumer";
 import { startRollupConsumer } from "@/server/domain/dashboard/rollup-consumer";
 import { startPredictionTrainer } from "@/server/domain/prediction";
@@ -83,6 +85,9 @@ async function main() {
   const prediction = startPredictionTrainer(services.db, log.child({ component: "prediction" }));
   // The guardian: failed attempts of the same runs grouped, triaged and given fixes (each run once).
   const guardian = startGuardianConsumer(services.db, log.child({ component: "guardian" }));
+  // Anomaly detection (each run once, in any process) and alert rules, every minute.
+  const anomalies = startAnomalyConsumer(services.db, log.child({ component: "anomaly" }));
+  const alerts = startAlertEvaluator(services.db, log.child({ component: "alerts" }));
   // Approved dead-letter reprocess jobs (any number of processes may: one advances a job at a time).
   const reprocessor = startReprocessor(services.reprocessing, services.notifier);
   // Approval sweep (missed parks, expiry, escalation) and signed webhook deliveries.
@@ -115,6 +120,8 @@ async function main() {
       .then(() => rollups.stop())
       .then(() => prediction.stop())
       .then(() => guardian.stop())
+      .then(() => anomalies.stop())
+      .then(() => alerts.stop())
       .then(() => reprocessor.stop())
       .then(() => notifications.stop())
       .then(() => answers.stop())

@@ -235,6 +235,12 @@ export function startWorker(
     // The guardian (issue 18): failed attempts of the same runs grouped, triaged and given fixes.
     const { startGuardianConsumer } = await import("@/server/domain/guardian/consumer");
     const guardian = startGuardianConsumer(s.db, log.child({ component: "guardian" }));
+    // Anomaly detection and alerts (issue 17): the same reconciled runs as 5-minute metrics per
+    // entity, judged as they arrive; alert rules checked every minute.
+    const { startAnomalyConsumer } = await import("@/server/domain/anomaly/consumer");
+    const anomalies = startAnomalyConsumer(s.db, log.child({ component: "anomaly" }));
+    const { startAlertEvaluator } = await import("@/server/domain/alert/evaluate");
+    const alerts = startAlertEvaluator(s.db, log.child({ component: "alerts" }));
     c.inline = { engine };
     log.info("embedded worker started");
     return {
@@ -251,6 +257,8 @@ export function startWorker(
         await rollups.stop();
         await prediction.stop();
         await guardian.stop();
+        await anomalies.stop();
+        await alerts.stop();
         await evalResume.stop();
         await proofs.stop();
       },

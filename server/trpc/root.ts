@@ -1,4 +1,6 @@
 import { createCallerFactory, router } from "./init";
+import { alertRouter } from "./routers/alert";
+import { anomalyRouter } from "./routers/anomaly";
 import { approvalRouter } from "./routers/approval";
 import { auditRouter } from "./routers/audit";
 import { deadLetterRouter } from "./routers/dead-letter";
@@ -51,6 +53,8 @@ export const appRouter = router({
   prediction: predictionRouter,
   dashboard: dashboardRouter,
   guardianReview: guardianReviewRouter,
+  anomaly: anomalyRouter,
+  alert: alertRouter,
 });
 
 export type AppRouter = typeof appRouter;

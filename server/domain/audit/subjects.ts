@@ -27,6 +27,9 @@ export const AUDIT_SUBJECT_TYPES = [
   { type: "guardian_group", label: "Guardian group" },
   { type: "guardian_proposal", label: "Guardian fix proposal" },
   { type: "prediction_model", label: "Failure model" },
+  { type: "anomaly", label: "Anomaly" },
+  { type: "alert_rule", label: "Alert rule" },
+  { type: "alert", label: "Alert" },
 ] as const;
 
 export type AuditSubjectType = (typeof AUDIT_SUBJECT_TYPES)[number]["type"];

@@ -18,7 +18,7 @@ const MEMBER_SCAN = 2000;
 
 /** An approval event. */
 export interface ApprovalEvent {
-  type: NotificationKind;
+  type: Exclude<NotificationKind, "alert.fired">;
   approval: ApprovalRecord;
   /** Epoch ms. */
   at: number;

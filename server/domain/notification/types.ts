@@ -14,6 +14,7 @@ export const NOTIFICATION_KINDS = [
   "approval.escalated",
   "approval.decided",
   "approval.expired",
+  "alert.fired",
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 

@@ -67,7 +67,8 @@ export interface WebhookDeps {
 }
 
 /** The vault's binding of an endpoint's secret: it opens for that endpoint only. */
-const aad = (workspaceId: string, endpointId: string) => `webhook:${workspaceId}:${endpointId}`;
+export const aad = (workspaceId: string, endpointId: string) =>
+  `webhook:${workspaceId}:${endpointId}`;
 
 /** Delay before attempt `attempts + 1` (after `attempts` failed ones). */
 export function backoffMs(attempts: number, policy: RetryPolicy): number {
