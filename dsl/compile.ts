@@ -66,7 +66,10 @@ function approvalGates(model: FlowModel, flowTrust: number): string[] {
   return reasons;
 }
 
-/** Whether `model` has a trust gate with `below: approval` (on the flow or a step). */
+/**
+ * Whether `model` has a trust gate with `below: approval` (on the flow or a step). A T0 flow's
+ * `risk.max` shares the wait point: its runs above the predicted risk wait there too.
+ */
 function declaresApprovalGate(model: FlowModel): boolean {
   if (
     model.trustBelow === "approval" &&
@@ -79,7 +82,7 @@ function declaresApprovalGate(model: FlowModel): boolean {
 
 /** The approval's message when no score the compiler saw is under its minimum. */
 export const TRUST_GATE_STANDBY =
-  "Trust gate: a trust score earned from run history is below its minimum (the run's trust check names it)";
+  "Trust gate: a trust score earned from run history is below its minimum, or the run's predicted risk is above the flow's maximum (the run's check names it)";
 
 /**
  * The trust gate: a `human.approval` step every root step needs, addressed to the workspace's
@@ -151,7 +154,7 @@ function toIr(model: FlowModel, policies: string[], options: CompileOptions): Fl
   // run history, whether the gate waits or passes (so the IR and its hash do not depend on
   // history).
   const gate =
-    reasons.length || declaresApprovalGate(model)
+    reasons.length || declaresApprovalGate(model) || (model.riskMax !== null && model.sla === "T0")
       ? trustGate(model, options, reasons, new Set(steps.map((s) => s.id)))
       : undefined;
   if (gate) {

@@ -23,6 +23,14 @@ describe("the flow's risk gate (`risk.max`)", () => {
     expect(r.ir!.sla).toBe("T0");
   });
 
+  it("gives a T0 flow the start gate's wait point (the engine decides at the start)", () => {
+    const ir = compile(flow("risk: { max: 0.3 }\n"), opts).ir!;
+    expect(ir.trustGate).toBe("trust-gate");
+    expect(ir.steps.map((s) => s.id)).toEqual(["trust-gate", "read"]);
+    const t1 = compile(flow("risk: { max: 0.3 }\n").replace("sla: T0", "sla: T1"), opts).ir!;
+    expect(t1.trustGate).toBeUndefined();
+  });
+
   it("is absent from the IR (and its hash) of a flow without it", () => {
     const plain = compile(flow(""), opts).ir!;
     expect("riskMax" in plain).toBe(false);

@@ -466,6 +466,21 @@ export interface EngineDeps {
    * query per step). Absent: the gates use the IR's (baseline) scores.
    */
   earnedTrust?: (workspaceId: string) => Promise<EarnedTrustLookup> | EarnedTrustLookup;
+  /**
+   * The predicted failure risk of a run about to start (issue 17), asked at the start of a T0
+   * run whose flow declares `risk.max`; null when there is nothing to predict from (a draft).
+   * Absent: no risk gate.
+   */
+  runRisk?: (run: RunRecord) => Promise<RunRiskAssessment | null>;
+}
+
+/** A run's predicted failure risk, as the start gate uses it. */
+export interface RunRiskAssessment {
+  risk: number;
+  /** Whether the workspace's model passed its backtest well enough to gate runs. */
+  gateEnabled: boolean;
+  reasons: string[];
+  modelVersion: number | string | null;
 }
 
 /** A block's score earned from run history, with its credible interval and decayed n. */

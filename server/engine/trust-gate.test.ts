@@ -242,3 +242,60 @@ describe("trust gates on earned scores at the run's start", () => {
     expect(asked).toBe(0);
   });
 });
+
+describe("the risk gate of a T0 flow (`risk.max`)", () => {
+  const RISKY = `
+flow: risky
+version: 1.0.0
+sla: T0
+risk: { max: 0.3 }
+steps:
+  - id: read
+    uses: test.read@1
+    with: { x: 1 }
+`;
+  const assessed = (risk: number, gateEnabled = true) => ({
+    risk,
+    gateEnabled,
+    reasons: ["recent failure rate of test.read: 40 %"],
+    modelVersion: 3,
+  });
+
+  it("asks for an approval above the maximum only while the model may gate", () => {
+    const flow = ir(RISKY);
+    expect(flow.trustGate).toBe("trust-gate");
+    expect(checkTrust(flow, undefined, assessed(0.45)).decision).toBe("approval");
+    expect(checkTrust(flow, undefined, assessed(0.45, false)).decision).toBe("clear");
+    expect(checkTrust(flow, undefined, assessed(0.2)).decision).toBe("clear");
+    expect(checkTrust(flow, undefined, null).decision).toBe("clear");
+    // A T1 flow's `risk.max` does not gate.
+    const t1 = ir(RISKY.replace("sla: T0", "sla: T1"));
+    expect(checkTrust(t1, undefined, assessed(0.9)).decision).toBe("clear");
+  });
+
+  it("parks a risky T0 run on the gate with the prediction in the message; a safe one runs", async () => {
+    const flow = ir(RISKY);
+    let risk = 0.45;
+    const h = harness({ runRisk: () => Promise.resolve(assessed(risk)) });
+    const rec = recording();
+    h.runtimes.register("test.read", rec.rt);
+    const id = await h.start(flow);
+    await h.drain();
+    expect((await h.store.getRun(id))?.status).toBe("waiting");
+    const waiting = (await h.store.listEvents(id, 0, 100)).find((e) => e.type === "step.waiting");
+    expect(waiting?.data).toMatchObject({
+      message: expect.stringContaining(
+        "the run's predicted failure risk 45 % is above the flow's maximum 30 % (recent failure rate of test.read: 40 %)",
+      ),
+    });
+    expect(h.audit.entries.find((e) => e.action === "run.trust_gate")?.payload).toMatchObject({
+      decision: "approval",
+      risk: { risk: 0.45, max: 0.3, above: true, modelVersion: 3 },
+    });
+    expect(rec.calls).toEqual([]);
+    risk = 0.1;
+    const safe = await h.start(flow);
+    await h.drain();
+    expect((await h.store.getRun(safe))?.status).toBe("succeeded");
+  });
+});

@@ -14,7 +14,7 @@
  */
 import type { FlowIR, StepIR } from "@/dsl";
 import { TrustError } from "./errors";
-import type { EarnedTrust, EarnedTrustLookup } from "./ports";
+import type { EarnedTrust, EarnedTrustLookup, RunRiskAssessment } from "./ports";
 
 /** Whether `step` may run past its trust minimum because the flow's approval gate covers it. */
 export function gatedByApproval(ir: FlowIR, step: StepIR): boolean {
@@ -54,11 +54,18 @@ export interface TrustCheck {
   /** The scores of the steps with a minimum, by step id. */
   steps: Record<string, UsedScore & { min: number }>;
   shortfalls: TrustShortfall[];
+  /** A T0 flow's risk gate (`risk.max`): the prediction and whether it asks for an approval. */
+  risk?: RunRiskAssessment & { max: number; above: boolean };
 }
 
-/** Whether any gate of `ir` has a minimum (flows without one need no check at all). */
+/** Whether a T0 flow's runs are gated on their predicted risk (`risk.max`). */
+export function hasRiskGate(ir: FlowIR): boolean {
+  return ir.riskMax !== undefined && ir.sla === "T0";
+}
+
+/** Whether `ir` has any start gate: a trust minimum or a risk maximum (else no check at all). */
 export function hasTrustGates(ir: FlowIR): boolean {
-  return ir.trustMin !== null || ir.steps.some((s) => s.trustMin !== null);
+  return ir.trustMin !== null || ir.steps.some((s) => s.trustMin !== null) || hasRiskGate(ir);
 }
 
 function used(step: StepIR, earned: EarnedTrustLookup | undefined): UsedScore {
@@ -76,7 +83,11 @@ function used(step: StepIR, earned: EarnedTrustLookup | undefined): UsedScore {
  * checkTrust(ir, (b) => (b.id === "crm.deal.update" ? { score: 0.41, n: 57, interval } : undefined));
  * // { decision: "halt", shortfalls: [{ entity: "charge", score: 0.41, source: "earned", n: 57, min: 0.8, ... }] }
  */
-export function checkTrust(ir: FlowIR, earned?: EarnedTrustLookup): TrustCheck {
+export function checkTrust(
+  ir: FlowIR,
+  earned?: EarnedTrustLookup,
+  risk?: RunRiskAssessment | null,
+): TrustCheck {
   const scores = new Map<string, UsedScore>();
   let lowest: StepIR | null = null;
   for (const s of ir.steps) {
@@ -101,18 +112,37 @@ export function checkTrust(ir: FlowIR, earned?: EarnedTrustLookup): TrustCheck {
     if (u.score < s.trustMin) short(s.id, s, s.trustMin, s.trustBelow ?? "halt");
   }
   const waits = typeof ir.trustGate === "string";
-  const decision = shortfalls.some((f) => f.below === "halt" || !waits)
-    ? "halt"
-    : shortfalls.length
-      ? "approval"
-      : "clear";
-  return {
+  // The risk gate asks only while the model may gate (its backtest passed) and only T0 runs.
+  const riskGate =
+    risk && hasRiskGate(ir)
+      ? { ...risk, max: ir.riskMax!, above: risk.gateEnabled && risk.risk > ir.riskMax! }
+      : undefined;
+  const asks = shortfalls.length > 0 || riskGate?.above === true;
+  const decision =
+    shortfalls.some((f) => f.below === "halt") || (asks && !waits)
+      ? "halt"
+      : asks
+        ? "approval"
+        : "clear";
+  const check: TrustCheck = {
     decision,
     earned: [...scores.values()].some((u) => u.source === "earned"),
     flow: { ...flowUsed, stepId: lowest?.id ?? null, min: ir.trustMin },
     steps,
     shortfalls,
   };
+  if (riskGate) check.risk = riskGate;
+  return check;
+}
+
+/** The risk gate in words, when it asks. */
+function describeRisk(check: TrustCheck): string[] {
+  const r = check.risk;
+  if (!r?.above) return [];
+  const why = r.reasons.length ? ` (${r.reasons.slice(0, 3).join("; ")})` : "";
+  return [
+    `the run's predicted failure risk ${Math.round(r.risk * 1000) / 10} % is above the flow's maximum ${Math.round(r.max * 1000) / 10} %${why}`,
+  ];
 }
 
 const baselineOne: UsedScore = { score: 1, source: "baseline", n: null, interval: null };
@@ -133,19 +163,23 @@ export function describeShortfall(f: TrustShortfall): string {
 }
 
 /** The shortfalls in words, a step's left out when the flow's names it with the same minimum. */
-function describeAll(shortfalls: TrustShortfall[]): string {
+function describeAll(shortfalls: TrustShortfall[], extra: string[] = []): string {
   const flow = shortfalls.find((f) => f.entity === "flow");
-  return shortfalls
-    .filter((f) => !(flow && f !== flow && f.stepId === flow.stepId && f.min === flow.min))
-    .map(describeShortfall)
-    .join("; ");
+  return [
+    ...shortfalls
+      .filter((f) => !(flow && f !== flow && f.stepId === flow.stepId && f.min === flow.min))
+      .map(describeShortfall),
+    ...extra,
+  ].join("; ");
 }
 
 /** The error a halting check fails the run with, or null when the run may start. */
 export function trustCheckError(check: TrustCheck): TrustError | null {
   if (check.decision !== "halt") return null;
   const halting = check.shortfalls.filter((f) => f.below === "halt");
-  const parts = describeAll(halting.length ? halting : check.shortfalls);
+  const parts = halting.length
+    ? describeAll(halting)
+    : describeAll(check.shortfalls, describeRisk(check));
   const noGate = halting.length
     ? ""
     : " (an approval gate without its wait point: recompile the flow)";
@@ -162,7 +196,7 @@ export function trustCheckError(check: TrustCheck): TrustError | null {
 
 /** The approval's message for a check that asks for one. */
 export function approvalMessage(check: TrustCheck): string {
-  return `Trust gate: ${describeAll(check.shortfalls)}. Approve to run this flow anyway.`;
+  return `Trust gate: ${describeAll(check.shortfalls, describeRisk(check))}. Approve to run this flow anyway.`;
 }
 
 /**

@@ -64,6 +64,7 @@ import { checkMockDataset, datasetDeps } from "./datasets";
 import type { Db } from "@/server/domain/types";
 import { Engine, type EngineOptions } from "@/server/engine/engine";
 import { earnedTrustLookup } from "@/server/domain/trust/list-trust";
+import { runRiskOf } from "@/server/domain/run/run-risk";
 import type { AuditSink, Clock, IdGen, MetricsSink, Random } from "@/server/engine/ports";
 import { env } from "@/server/env";
 import { logger } from "@/server/logger";
@@ -183,6 +184,8 @@ export function createServices(database: Database, config: ServicesConfig = {}):
       // Trust gates at a run's start use the scores earned from run history (cached 10 s per
       // workspace, shared with the server compile's provider): server/engine/advance/trust-start.ts.
       earnedTrust: (workspaceId) => earnedTrustLookup(db, workspaceId, Date.now()),
+      // A T0 flow's `risk.max`: the run's predicted failure risk (server/domain/prediction).
+      runRisk: (run) => runRiskOf(db, run),
       ...rest,
     });
   };

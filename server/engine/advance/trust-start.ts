@@ -14,7 +14,13 @@
  */
 import { toErrorInfo } from "../errors";
 import type { Node } from "../graph";
-import { checkTrust, hasTrustGates, trustCheckError, type TrustCheck } from "../trust-gate";
+import {
+  checkTrust,
+  hasRiskGate,
+  hasTrustGates,
+  trustCheckError,
+  type TrustCheck,
+} from "../trust-gate";
 import type { AdvanceContext } from "./context";
 import { settle } from "./outcomes";
 import { finishRun } from "./run-end";
@@ -35,7 +41,10 @@ export async function checkTrustAtStart(
   const sandbox = ctx.run.sandboxSessionId != null || ir.sandboxOnly;
   const lookup =
     sandbox || !ctx.deps.earnedTrust ? undefined : await ctx.deps.earnedTrust(ctx.run.workspaceId);
-  const check = checkTrust(ir, lookup);
+  // A T0 flow with `risk.max`: the run's predicted risk (never for sandbox runs).
+  const risk =
+    hasRiskGate(ir) && !sandbox && ctx.deps.runRisk ? await ctx.deps.runRisk(ctx.run) : null;
+  const check = checkTrust(ir, lookup, risk);
   ctx.trustCheck = check;
   ctx.event({ type: "run.trust_checked", key: "run.trust_checked", data: checkData(check) });
   if (check.decision !== "clear")
@@ -47,6 +56,7 @@ export async function checkTrustAtStart(
         irHash: ir.hash,
         decision: check.decision,
         shortfalls: check.shortfalls,
+        ...(check.risk ? { risk: check.risk } : {}),
       },
     });
   const halt = fresh ? trustCheckError(check) : null;
@@ -62,6 +72,7 @@ function checkData(check: TrustCheck): Record<string, unknown> {
     flow: check.flow,
     steps: check.steps,
     shortfalls: check.shortfalls,
+    ...(check.risk ? { risk: check.risk } : {}),
   };
 }
 
