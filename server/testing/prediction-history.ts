@@ -15,8 +15,12 @@
  * history), so the backtest's figures stay exactly the same; a pipeline that looked 1 ms ahead
  * would score almost perfectly.
  */
+import { randomUUID } from "node:crypto";
 import { Prng } from "@/server/adapters/connectors/mock/prng";
 import type { HistAttempt, HistRun } from "@/server/domain/prediction/features";
+import { foldSteps } from "@/server/domain/trust/fold";
+import type { Db } from "@/server/domain/types";
+import { compileFlow } from "@/server/domain/workflow/compile-flow";
 
 export interface SyntheticStep {
   block: string;
@@ -181,4 +185,83 @@ export function syntheticHistory(opts: SyntheticOptions = {}): SyntheticHistory 
   });
   runs.sort((a, b) => a.startedAt - b.startedAt);
   return { flows, runs, attempts, versions };
+}
+
+/**
+ * Writes a synthetic history of one saved flow version into the tables (its IR in `FlowIr`, the
+ * runs, their step attempts), ending at `end`: the flow's steps as they compile, the endpoint
+ * `degrading` degrading. Input sizes are a twentieth of the generator's (padding), to keep the
+ * database small. Returns the history as generated.
+ */
+export async function seedSyntheticHistory(
+  p: Db,
+  opts: {
+    workspaceId: string;
+    workflowId: string;
+    version: string;
+    flowText: string;
+    end: number;
+    days: number;
+    everyMinutes: number;
+    degrading: string;
+    seed?: number;
+  },
+): Promise<SyntheticHistory> {
+  const ir = compileFlow(opts.flowText).ir;
+  if (!ir) throw new Error("the flow does not compile");
+  const steps = [...foldSteps(ir, () => undefined)].filter(([, s]) => s.scored);
+  const h = syntheticHistory({
+    seed: opts.seed ?? 11,
+    days: opts.days,
+    everyMinutes: opts.everyMinutes,
+    start: opts.end - opts.days * 24 * HOUR,
+    degrading: opts.degrading,
+    flows: [
+      {
+        workflowId: opts.workflowId,
+        name: ir.name,
+        steps: steps.map(([stepId, s]) => ({ stepId, block: s.blockKey, endpoint: s.endpoint })),
+      },
+    ],
+  });
+  const irKey = `synthetic:${ir.hash}`;
+  await p.$executeRawUnsafe(
+    `INSERT INTO "FlowIr" ("key", "ir") VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+    irKey,
+    JSON.stringify(ir),
+  );
+  const ids = new Map(h.runs.map((r) => [r.id, randomUUID()]));
+  await p.$executeRawUnsafe(
+    `INSERT INTO "Run" (id, "workspaceId", "workflowId", version, "irHash", "irKey", status, inputs,
+                        "createdAt", "startedAt", "finishedAt")
+     SELECT x.id, $1::uuid, $2::uuid, $3, $4, $5, x.status::"RunStatus",
+            json_build_object('pad', repeat('x', x.pad))::jsonb, x.at, x.at, x.fin
+       FROM unnest($6::uuid[], $7::text[], $8::int[], $9::timestamptz[], $10::timestamptz[])
+            AS x(id, status, pad, at, fin)`,
+    opts.workspaceId,
+    opts.workflowId,
+    opts.version,
+    ir.hash,
+    irKey,
+    h.runs.map((r) => ids.get(r.id)),
+    h.runs.map((r) => (r.failed ? "failed" : "succeeded")),
+    h.runs.map((r) => Math.round(r.inputBytes / 20)),
+    h.runs.map((r) => new Date(r.startedAt)),
+    h.runs.map((r) => new Date(r.finishedAt!)),
+  );
+  await p.$executeRawUnsafe(
+    `INSERT INTO "StepAttempt" ("runId", "stepId", "attempt", "status", "blockId", "idempotencyKey",
+                                "startedAt", "finishedAt", "durationMs")
+     SELECT x.run, x.step, x.attempt, x.status, x.block, x.run::text || x.step || x.attempt,
+            x.fin, x.fin, 10
+       FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::timestamptz[])
+            AS x(run, step, attempt, status, block, fin)`,
+    h.attempts.map((a) => ids.get(a.runId)),
+    h.attempts.map((a) => a.stepId),
+    h.attempts.map((a) => a.attempt),
+    h.attempts.map((a) => (a.failed ? "failed" : "succeeded")),
+    h.attempts.map((a) => a.block.split("@")[0]),
+    h.attempts.map((a) => new Date(a.finishedAt)),
+  );
+  return h;
 }

@@ -5,15 +5,12 @@
  * audited; and, in the database itself, features as of a time equal those computed after every
  * later row was deleted.
  */
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/server/adapters/prisma";
 import { callerFor, makeUser, type TestUser } from "@/server/testing/fixtures";
-import { syntheticHistory } from "@/server/testing/prediction-history";
+import { seedSyntheticHistory } from "@/server/testing/prediction-history";
 import { restClient, tokenOf } from "@/server/testing/rest";
 import { openTestDatabase } from "@/server/testing/test-database";
-import { compileFlow } from "../workflow/compile-flow";
-import { foldSteps } from "../trust/fold";
 import { DAY_MS, featuresAt, indexHistory } from "./features";
 import { readHistory } from "./history";
 import { trainWorkspaceModel } from "./train";
@@ -60,61 +57,18 @@ beforeAll(async () => {
   const wf = await caller.workflow.create({ name: "Predict me" });
   wfId = wf.id;
   await caller.workflow.createVersion({ id: wf.id, version: "1.0.0", dsl: FLOW });
-  const ir = compileFlow(FLOW).ir!;
-  const steps = [...foldSteps(ir, () => undefined)].filter(([, s]) => s.scored);
   // The history ends now: the flow's connector `crm.contact.get` degrades in its second half.
   now = Date.now();
-  const h = syntheticHistory({
-    seed: 11,
+  await seedSyntheticHistory(db.prisma, {
+    workspaceId: ws,
+    workflowId: wf.id,
+    version: "1.0.0",
+    flowText: FLOW,
+    end: now,
     days: DAYS,
     everyMinutes: 6,
-    start: now - DAYS * DAY_MS,
     degrading: "crm:crm.contact.get",
-    flows: [
-      {
-        workflowId: wf.id,
-        name: "predict-me",
-        steps: steps.map(([stepId, s]) => ({ stepId, block: s.blockKey, endpoint: s.endpoint })),
-      },
-    ],
   });
-  const p = db.prisma;
-  await p.$executeRawUnsafe(
-    `INSERT INTO "FlowIr" ("key", "ir") VALUES ($1, $2)`,
-    "predict-ir",
-    JSON.stringify(ir),
-  );
-  const ids = new Map(h.runs.map((r) => [r.id, randomUUID()]));
-  await p.$executeRawUnsafe(
-    `INSERT INTO "Run" (id, "workspaceId", "workflowId", version, "irHash", "irKey", status, inputs,
-                        "createdAt", "startedAt", "finishedAt")
-     SELECT x.id, $1::uuid, $2::uuid, '1.0.0', $3, 'predict-ir', x.status::"RunStatus",
-            json_build_object('pad', repeat('x', x.pad))::jsonb, x.at, x.at, x.fin
-       FROM unnest($4::uuid[], $5::text[], $6::int[], $7::timestamptz[], $8::timestamptz[])
-            AS x(id, status, pad, at, fin)`,
-    ws,
-    wf.id,
-    ir.hash,
-    h.runs.map((r) => ids.get(r.id)),
-    h.runs.map((r) => (r.failed ? "failed" : "succeeded")),
-    h.runs.map((r) => Math.round(r.inputBytes / 20)),
-    h.runs.map((r) => new Date(r.startedAt)),
-    h.runs.map((r) => new Date(r.finishedAt!)),
-  );
-  await p.$executeRawUnsafe(
-    `INSERT INTO "StepAttempt" ("runId", "stepId", "attempt", "status", "blockId", "idempotencyKey",
-                                "startedAt", "finishedAt", "durationMs")
-     SELECT x.run, x.step, x.attempt, x.status, x.block, x.run::text || x.step || x.attempt,
-            x.fin, x.fin, 10
-       FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::timestamptz[])
-            AS x(run, step, attempt, status, block, fin)`,
-    h.attempts.map((a) => ids.get(a.runId)),
-    h.attempts.map((a) => a.stepId),
-    h.attempts.map((a) => a.attempt),
-    h.attempts.map((a) => (a.failed ? "failed" : "succeeded")),
-    h.attempts.map((a) => a.block.split("@")[0]),
-    h.attempts.map((a) => new Date(a.finishedAt)),
-  );
 }, 120_000);
 afterAll(() => db?.close());
 
