@@ -204,4 +204,19 @@ describe("trust gates on earned scores at each start path", () => {
     expect((await ended(started.id)).status).toBe("succeeded");
     expect(calls).toContain(started.id);
   });
+
+  it("a T0 flow's risk gate asks the prediction model at the start (no model yet: it runs)", async () => {
+    const dsl = flow("risk-gated", "manual: {}", "{ min: 0.01 }")
+      .replace("sla: T2", "sla: T0\nrisk: { max: 0.3 }")
+      .replace("trust: { min: 0.01 }\n", "");
+    const id = await saved("Risky", dsl);
+    const started = await api().run.start({ workflowId: id, inputs: {} });
+    expect((await ended(started.id)).status).toBe("succeeded");
+    const view = await api().run.get({ id: started.id });
+    const checked = view.events.find((e) => e.type === "run.trust_checked");
+    expect(checked?.data).toMatchObject({
+      decision: "clear",
+      risk: { max: 0.3, gateEnabled: false, above: false },
+    });
+  });
 });
