@@ -77,6 +77,41 @@ export const ZGuardianProposal = z
     rejectReason: z.string().nullable(),
     createdAt: z.string(),
     current: z.boolean().describe("Whether the version it patches is still the flow's newest."),
+    approval: z
+      .object({
+        id: z.uuid(),
+        status: z.string(),
+        requesterLabel: z.string().nullable(),
+        decisions: z.array(
+          z.object({
+            label: z.string(),
+            decision: z.string(),
+            comment: z.string().nullable(),
+            at: z.string(),
+          }),
+        ),
+      })
+      .nullable()
+      .describe(
+        "The `fix` approval its passing proof requested (decided under the four-eyes guard: never by the proposer), with its decisions.",
+      ),
+    release: z
+      .object({
+        version: z.string().describe("The flow version the accepted fix was saved as."),
+        releasedAt: z.string(),
+        releasedBy: z.string(),
+        replays: z.array(
+          z.object({
+            runId: z.uuid().describe("A failed run of the group."),
+            approvalId: z.uuid().nullable(),
+            approvalStatus: z.string().nullable(),
+            replayRunId: z.uuid().nullable(),
+            replayStatus: z.string().nullable(),
+          }),
+        ),
+      })
+      .nullable()
+      .describe("Once released: the new version and the replays of the failed runs."),
   })
   .meta({ id: "GuardianProposal" });
 

@@ -18,6 +18,8 @@ import type { Engine } from "@/server/engine/engine";
 import { allowLoopback } from "@/server/testing/egress";
 import { engineFor, tickToEnd } from "@/server/testing/engine";
 import { addMembership, callerFor, makeUser } from "@/server/testing/fixtures";
+import { ZGuardianProposal } from "@/server/rest/guardian-schemas";
+import { restClient, tokenOf } from "@/server/testing/rest";
 import { servicesFor } from "@/server/testing/services";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { groupFailedRuns } from "./consumer";
@@ -330,6 +332,21 @@ describe("a guardian fix: proved, reviewed under four eyes, released and replaye
       release: { version: "1.0.1", releasedBy: approver.user.email },
     });
     expect(review!.release!.replays.every((r) => r.replayStatus === "succeeded")).toBe(true);
+    // The REST answer carries the patch, the proof, the approval and the release.
+    const token = await tokenOf(db, owner.user, owner.workspace.id, "admin", ["read"]);
+    const res = await restClient(db)("GET", `/guardian/proposals?group=${groupId}`, { token });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const served = (res.body as { items: unknown[] }).items
+      .map((x) => ZGuardianProposal.parse(x))
+      .find((x) => x.id === fixId)!;
+    expect(served.text).toContain("backoff: exponential");
+    expect(served.proof).toMatchObject({ status: "passed", fixed: 3, of: 3 });
+    expect(served.approval).toMatchObject({ status: "approved", requesterLabel: "guardian" });
+    expect(served.approval!.decisions).toEqual([
+      expect.objectContaining({ label: approver.user.email, decision: "approve" }),
+    ]);
+    expect(served.release).toMatchObject({ version: "1.0.1" });
+    expect(served.release!.replays).toHaveLength(3);
     const metrics = await as(owner).guardianReview.metrics({});
     expect(metrics).toMatchObject({
       releases: 1,
