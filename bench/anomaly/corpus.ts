@@ -154,7 +154,9 @@ export function runCorpus(opts: CorpusOptions): CorpusResult {
       for (let k = 0; k < perKind; k++) {
         for (let tries = 0; tries < 100; tries++) {
           const b =
-            kind === "cost" ? blocks[r.int(0, 9)]! : blocks[r.int(0, kind === "new_endpoint" ? 44 : n - 1)]!;
+            kind === "cost"
+              ? blocks[r.int(0, 9)]!
+              : blocks[r.int(0, kind === "new_endpoint" ? 44 : n - 1)]!;
           // Effects start at a bucket's start (the simulation's resolution).
           const start = 2 * DAY + Math.floor((r.next() * (days - 3) * DAY) / BUCKET_MS) * BUCKET_MS;
           const young = b.from > 0 && start >= b.from && start < b.from + DAY;
@@ -164,7 +166,14 @@ export function runCorpus(opts: CorpusOptions): CorpusResult {
           busy.set(b.key, [...(busy.get(b.key) ?? []), [start, e]]);
           const metric = kind === "new_endpoint" ? "new_endpoint" : kind;
           const key = kind === "new_endpoint" ? `erp.write${planted.length}@1.0.0` : b.key;
-          planted.push({ kind, key, metric, start: CORPUS_START + start, end: CORPUS_START + e, young });
+          planted.push({
+            kind,
+            key,
+            metric,
+            start: CORPUS_START + start,
+            end: CORPUS_START + e,
+            young,
+          });
           break;
         }
       }
@@ -351,7 +360,8 @@ export function score(res: CorpusResult): {
   }
   const trueAlerts = res.alerts.filter((a) =>
     res.planted.some(
-      (p) => a.key === p.key && a.metric === p.metric && a.at >= p.start && a.at <= p.end + WINDOW_MS,
+      (p) =>
+        a.key === p.key && a.metric === p.metric && a.at >= p.start && a.at <= p.end + WINDOW_MS,
     ),
   ).length;
   return {

@@ -11,7 +11,12 @@ const arg = process.argv.indexOf("--seeds");
 const seeds = (arg > 0 ? process.argv[arg + 1]! : "1,2,3").split(",").map(Number);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
-console.log(`Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model}, load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+console.log(
+  `Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model}, load ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ")}`,
+);
 for (const seed of seeds) {
   const t0 = performance.now();
   const res = runCorpus({ seed });
@@ -37,8 +42,22 @@ for (const seed of seeds) {
       cleanFalseAlerts: clean.alerts.length,
       cleanFalsePerEntityWeek: +(clean.alerts.length / entityWeeks).toFixed(3),
       cleanWorstEntityPerWeek: +((worst * 7) / clean.days).toFixed(2),
-      cleanFalseByMetric: clean.alerts.reduce<Record<string, number>>((m, a) => ((m[a.metric] = (m[a.metric] ?? 0) + 1), m), {}),
-      falseByMetric: res.alerts.filter((a) => !res.planted.some((p) => a.key === p.key && a.metric === p.metric && a.at >= p.start && a.at <= p.end + 900_000)).reduce<Record<string, number>>((m, a) => ((m[a.metric] = (m[a.metric] ?? 0) + 1), m), {}),
+      cleanFalseByMetric: clean.alerts.reduce<Record<string, number>>(
+        (m, a) => ((m[a.metric] = (m[a.metric] ?? 0) + 1), m),
+        {},
+      ),
+      falseByMetric: res.alerts
+        .filter(
+          (a) =>
+            !res.planted.some(
+              (p) =>
+                a.key === p.key &&
+                a.metric === p.metric &&
+                a.at >= p.start &&
+                a.at <= p.end + 900_000,
+            ),
+        )
+        .reduce<Record<string, number>>((m, a) => ((m[a.metric] = (m[a.metric] ?? 0) + 1), m), {}),
       judgeUsPerWindow: +((res.judgeMs * 1000) / res.windowsJudged).toFixed(1),
       baselineMsPerRun: +(res.baselineMs / res.baselineRuns).toFixed(2),
       seconds: +((performance.now() - t0) / 1000).toFixed(1),

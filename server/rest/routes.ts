@@ -38,6 +38,8 @@ import { listGroups, listProposals } from "@/server/domain/guardian/groups";
 import { proposalReviews } from "@/server/domain/guardian/review-view";
 import { ZListGroupsInput, ZListProposalsInput } from "@/server/domain/guardian/schemas";
 import { predictionQuality } from "@/server/domain/prediction";
+import { listAnomalies } from "@/server/domain/anomaly/anomalies";
+import { ZAnomaly, ZAnomalyQuery } from "./anomaly-schemas";
 import {
   flowSlug,
   getWorkflow,
@@ -453,6 +455,31 @@ export const ROUTES: readonly RestRoute[] = [
     async handle({ db, actor, query }) {
       try {
         return { body: await listTrustPage(db, actor, query, Date.now()) };
+      } catch (e) {
+        if (e instanceof AppError && e.details?.field === "cursor")
+          throw new RestInputError([
+            { in: "query", field: "cursor", pointer: "/cursor", detail: e.message },
+          ]);
+        throw e;
+      }
+    },
+  }),
+  defineRoute({
+    operationId: "listAnomalies",
+    method: "GET",
+    path: "/anomalies",
+    tag: "Trust",
+    summary: "List anomalies",
+    description:
+      'Anomalies detected in run history, newest first: the entity (flow, block version, connector endpoint or model), the metric, the rule, the baseline, the observed value over the 15-minute window and its n. Repeats within the cooldown extend an anomaly (`lastSeenAt`, `repeats`). Entities with less than a day of 15-minute windows are not judged ("not enough data").',
+    role: "viewer",
+    scope: "read",
+    query: ZAnomalyQuery,
+    success: { status: 200, description: "A page of anomalies.", schema: page(ZAnomaly) },
+    problems: [400],
+    async handle({ db, actor, query }) {
+      try {
+        return { body: await listAnomalies(db, actor, query) };
       } catch (e) {
         if (e instanceof AppError && e.details?.field === "cursor")
           throw new RestInputError([

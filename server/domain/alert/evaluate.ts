@@ -18,7 +18,16 @@
  */
 import { randomUUID } from "node:crypto";
 import { startBackgroundLoop, type BackgroundLoop } from "../background-loop";
-import { metricValue, addStats, emptyStats, bucketOf, BUCKET_MS, WINDOW_BUCKETS, type EntityKind, type BucketStats } from "../anomaly/metrics";
+import {
+  metricValue,
+  addStats,
+  emptyStats,
+  bucketOf,
+  BUCKET_MS,
+  WINDOW_BUCKETS,
+  type EntityKind,
+  type BucketStats,
+} from "../anomaly/metrics";
 import { webhookBody } from "../notification/notify";
 import { highRiskFlows } from "../prediction";
 import { listTrust } from "../trust/list-trust";
@@ -78,7 +87,15 @@ export async function candidates(db: Db, rule: Rule, now: number): Promise<Candi
       for (const r of rows) {
         const s = windows.get(r.key) ?? emptyStats();
         const b = emptyStats();
-        Object.assign(b, { runs: r.runs, calls: r.calls, failures: r.failures, writes: r.writes, tokens: r.tokens, cost: r.cost, outBytes: r.outBytes });
+        Object.assign(b, {
+          runs: r.runs,
+          calls: r.calls,
+          failures: r.failures,
+          writes: r.writes,
+          tokens: r.tokens,
+          cost: r.cost,
+          outBytes: r.outBytes,
+        });
         r.latency.forEach((c, i) => (b.latency[i] = c));
         windows.set(r.key, addStats(s, b));
       }
@@ -104,7 +121,10 @@ export async function candidates(db: Db, rule: Rule, now: number): Promise<Candi
       const entries = await listTrust(db, rule.workspaceId, entityKind, now);
       return entries
         .filter(
-          (e) => e.enoughData && e.score < rule.threshold && (!rule.entityKey || e.key === rule.entityKey),
+          (e) =>
+            e.enoughData &&
+            e.score < rule.threshold &&
+            (!rule.entityKey || e.key === rule.entityKey),
         )
         .map((e) => ({
           subject: `${entityKind}:${e.key}`,
@@ -127,7 +147,9 @@ export async function candidates(db: Db, rule: Rule, now: number): Promise<Candi
         take: 200,
       });
       return rows
-        .filter((a) => rule.threshold <= 0 || a.score === null || Math.abs(a.score) >= rule.threshold)
+        .filter(
+          (a) => rule.threshold <= 0 || a.score === null || Math.abs(a.score) >= rule.threshold,
+        )
         .map((a) => ({
           subject: `anomaly:${a.id}`,
           title: `Anomaly: ${a.metric.replace(/_/g, " ")} of ${a.label || a.key} (${a.rule})`,
@@ -240,7 +262,14 @@ async function fireAlert(db: Db, rule: Rule, c: Candidate, now: number): Promise
       createdAt: now,
       workspaceId: rule.workspaceId,
       data: {
-        alert: { id, title, body: c.body, subject: c.subject, observed: c.observed, firedAt: at.toISOString() },
+        alert: {
+          id,
+          title,
+          body: c.body,
+          subject: c.subject,
+          observed: c.observed,
+          firedAt: at.toISOString(),
+        },
         rule: { id: rule.id, name: rule.name, kind: rule.kind, threshold: rule.threshold },
         link: c.link,
       },

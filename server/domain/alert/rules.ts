@@ -109,7 +109,10 @@ export async function listAlertRules(db: Db, actor: Pick<Actor, "workspaceId">) 
     take: MAX_RULES,
     select: ruleSelect,
   });
-  const urls = await endpointUrls(db, rows.map((r) => r.webhookEndpointId));
+  const urls = await endpointUrls(
+    db,
+    rows.map((r) => r.webhookEndpointId),
+  );
   return rows.map((r) => view(r, urls));
 }
 
@@ -210,7 +213,9 @@ export async function updateAlertRule(
       data: {
         ...(input.name !== undefined ? { name: input.name } : {}),
         ...(input.threshold !== undefined ? { threshold: input.threshold } : {}),
-        ...(input.cooldownMinutes !== undefined ? { cooldownMs: input.cooldownMinutes * 60_000 } : {}),
+        ...(input.cooldownMinutes !== undefined
+          ? { cooldownMs: input.cooldownMinutes * 60_000 }
+          : {}),
         ...(input.inApp !== undefined ? { inApp: input.inApp } : {}),
         ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
         updatedAt: new Date(),

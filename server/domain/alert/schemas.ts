@@ -15,7 +15,12 @@ const ZEntityKind = z.enum(["flow", "block", "endpoint", "model"], {
 const fields = {
   name: z.string().trim().min(1, "Give the rule a name.").max(120),
   threshold: z.number().finite().min(0).max(3_600_000),
-  cooldownMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+  cooldownMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(60),
   inApp: z.boolean().default(true),
 };
 
@@ -48,7 +53,12 @@ export const ZUpdateAlertRuleInput = z.object({
   id: z.uuid({ error: "Give the rule's id." }),
   name: fields.name.optional(),
   threshold: fields.threshold.optional(),
-  cooldownMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
+  cooldownMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .optional(),
   inApp: z.boolean().optional(),
   enabled: z.boolean().optional(),
 });

@@ -35,7 +35,10 @@ export interface AnomalyView {
   feedbackBy: string | null;
 }
 
-type Row = Omit<AnomalyView, "metricLabel" | "windowStart" | "detectedAt" | "lastSeenAt" | "kind" | "feedback"> & {
+type Row = Omit<
+  AnomalyView,
+  "metricLabel" | "windowStart" | "detectedAt" | "lastSeenAt" | "kind" | "feedback"
+> & {
   kind: string;
   feedback: string | null;
   windowStart: Date;
@@ -129,7 +132,12 @@ export async function entityState(
   input: z.infer<typeof ZEntityStateInput>,
 ): Promise<EntityState> {
   const rows = await db.$queryRawUnsafe<
-    Array<{ label: string; firstSeenAt: Date; baseline: Baselines; thresholds: Record<string, number> }>
+    Array<{
+      label: string;
+      firstSeenAt: Date;
+      baseline: Baselines;
+      thresholds: Record<string, number>;
+    }>
   >(
     `SELECT label, "firstSeenAt", baseline, thresholds FROM "AnomalyEntity"
       WHERE "workspaceId" = $1::uuid AND kind = $2 AND key = $3`,

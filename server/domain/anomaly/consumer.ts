@@ -18,7 +18,13 @@ import {
 } from "../finished-runs";
 import type { Db, Tx } from "../types";
 import { judgeTouched } from "./detector";
-import { anomalySteps, foldBuckets, type AnomalyStep, type BucketDelta, type FoldRunIn } from "./fold";
+import {
+  anomalySteps,
+  foldBuckets,
+  type AnomalyStep,
+  type BucketDelta,
+  type FoldRunIn,
+} from "./fold";
 
 const CURSOR: FinishedRunsCursor = {
   cursorTable: "TrustCursor",
@@ -56,7 +62,13 @@ export async function foldAnomalies(
   const [attempts, outputs, usage] = await Promise.all([
     readFinishedAttempts(db, ids),
     db.$queryRawUnsafe<
-      Array<{ runId: string; stepId: string; attempt: number; bytes: number; keys: string[] | null }>
+      Array<{
+        runId: string;
+        stepId: string;
+        attempt: number;
+        bytes: number;
+        keys: string[] | null;
+      }>
     >(
       `SELECT a."runId"::text AS "runId", a."stepId", a."attempt", octet_length(a."output"::text) AS bytes,
               CASE WHEN jsonb_typeof(a."output") = 'object'
@@ -66,7 +78,14 @@ export async function foldAnomalies(
       ids,
     ),
     db.$queryRawUnsafe<
-      Array<{ runId: string; stepId: string; attempt: number; model: string; tokens: number; cost: number }>
+      Array<{
+        runId: string;
+        stepId: string;
+        attempt: number;
+        model: string;
+        tokens: number;
+        cost: number;
+      }>
     >(
       `SELECT "runId", "stepId", "attempt", "model", ("tokensIn" + "tokensOut")::float8 AS tokens,
               "costUsd"::float8 AS cost
@@ -96,7 +115,9 @@ export async function foldAnomalies(
     const deltas = foldBuckets({
       runs,
       attempts: mineAttempts,
-      outputs: outputs.filter(inRuns).map((o) => ({ ...o, attempt: Number(o.attempt), bytes: Number(o.bytes) })),
+      outputs: outputs
+        .filter(inRuns)
+        .map((o) => ({ ...o, attempt: Number(o.attempt), bytes: Number(o.bytes) })),
       usage: usage.filter(inRuns).map((u) => ({ ...u, attempt: Number(u.attempt) })),
     });
     if (deltas.length) await upsertBuckets(tx, deltas);

@@ -214,8 +214,7 @@ export function evaluate(
     z >= threshold &&
     v.value >= Math.max(med, ABS_FLOOR[metric]) * ratio &&
     (metric !== "error_rate" || window.failures >= 3);
-  const down =
-    metric === "output_volume" && z <= -threshold && v.value <= med / ratio && med > 0;
+  const down = metric === "output_volume" && z <= -threshold && v.value <= med / ratio && med > 0;
   if (!up && !down) return { state: "normal", metric, z };
   const rule = metric === "p95_latency" ? "tail-exceedance" : slot ? "hour-of-week" : "robust-z";
   return {
@@ -259,7 +258,14 @@ const PEER_RATIO = 3;
  */
 export function peerOutliers(
   entities: ReadonlyArray<{ key: string; peer: string; baselines: Baselines }>,
-): Array<{ key: string; metric: Metric; baseline: number; observed: number; n: number; z: number }> {
+): Array<{
+  key: string;
+  metric: Metric;
+  baseline: number;
+  observed: number;
+  n: number;
+  z: number;
+}> {
   const out: Array<{
     key: string;
     metric: Metric;
@@ -276,9 +282,7 @@ export function peerOutliers(
   for (const group of groups.values()) {
     if (group.length < MIN_PEERS) continue;
     for (const metric of ["error_rate", "p95_latency"] as const) {
-      const have = group.filter(
-        (e) => (e.baselines[metric]?.windows ?? 0) >= MIN_HISTORY_WINDOWS,
-      );
+      const have = group.filter((e) => (e.baselines[metric]?.windows ?? 0) >= MIN_HISTORY_WINDOWS);
       if (have.length < MIN_PEERS) continue;
       const meds = have.map((e) => e.baselines[metric]!.median);
       const m = median(meds);

@@ -16,7 +16,14 @@ import type { Db } from "../types";
 import { computeBaselines, HISTORY_MS, type Baselines } from "./detect";
 import type { BucketDelta } from "./fold";
 import { continues, judgeWindow, type Factors } from "./judge";
-import { addStats, emptyStats, WINDOW_BUCKETS, BUCKET_MS, type BucketStats, type EntityKind } from "./metrics";
+import {
+  addStats,
+  emptyStats,
+  WINDOW_BUCKETS,
+  BUCKET_MS,
+  type BucketStats,
+  type EntityKind,
+} from "./metrics";
 
 /** Entities judged per batch at most (the rest at their next batch). */
 const MAX_JUDGED = 200;
@@ -89,7 +96,8 @@ export async function judgeTouched(db: Db, deltas: BucketDelta[]): Promise<numbe
       const fields = [...new Set([...(row?.fields ?? []), ...e.fields])].slice(0, MAX_FIELDS);
       let baseline = row?.baseline ?? {};
       let baselineAt = row?.baselineAt?.getTime() ?? null;
-      const windowStart = Math.floor(e.lastAt / BUCKET_MS) * BUCKET_MS - (WINDOW_BUCKETS - 1) * BUCKET_MS;
+      const windowStart =
+        Math.floor(e.lastAt / BUCKET_MS) * BUCKET_MS - (WINDOW_BUCKETS - 1) * BUCKET_MS;
       const rows = await db.$queryRawUnsafe<
         Array<{ bucket: Date } & Omit<BucketStats, "latency"> & { latency: number[] | null }>
       >(
@@ -200,7 +208,12 @@ export function rogue(
       n: e.stats.calls,
       explanation: `A ${e.write ? "write " : ""}endpoint this flow never called before (it has run since ${flow.firstSeenAt.toISOString()}): ${e.key}.`,
     });
-  if (e.kind === "block" && row && row.fields.length && e.first - row.firstSeenAt.getTime() >= DAY) {
+  if (
+    e.kind === "block" &&
+    row &&
+    row.fields.length &&
+    e.first - row.firstSeenAt.getTime() >= DAY
+  ) {
     const known = new Set(row.fields);
     const added = [...e.fields].filter((f) => !known.has(f));
     if (added.length && row.fields.length < MAX_FIELDS)

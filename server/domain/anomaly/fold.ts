@@ -6,13 +6,7 @@
  * block).
  */
 import type { FlowIR } from "@/dsl";
-import {
-  bucketOf,
-  emptyStats,
-  latencyBin,
-  type BucketStats,
-  type EntityKind,
-} from "./metrics";
+import { bucketOf, emptyStats, latencyBin, type BucketStats, type EntityKind } from "./metrics";
 
 /** What the fold needs of a step of the run's compiled flow. */
 export interface AnomalyStep {
@@ -104,7 +98,8 @@ export function foldBuckets(input: {
 }): BucketDelta[] {
   const out = new Map<string, BucketDelta>();
   const runs = new Map(input.runs.map((r) => [r.id, r]));
-  const id = (runId: string, stepId: string, attempt: number) => `${runId}\u0000${stepId}\u0000${attempt}`;
+  const id = (runId: string, stepId: string, attempt: number) =>
+    `${runId}\u0000${stepId}\u0000${attempt}`;
   const outputs = new Map(input.outputs.map((o) => [id(o.runId, o.stepId, o.attempt), o]));
   const usage = new Map(input.usage.map((u) => [id(u.runId, u.stepId, u.attempt), u]));
   // Entities a run took part in (its `runs` count is one per run, not per attempt).

@@ -1,9 +1,12 @@
 import { z } from "zod";
 import type { ENTITY_KINDS } from "./metrics";
 
-export const ZEntityKind = z.enum(["flow", "block", "endpoint", "model"] satisfies typeof ENTITY_KINDS, {
-  error: "Use one of: flow, block, endpoint, model.",
-});
+export const ZEntityKind = z.enum(
+  ["flow", "block", "endpoint", "model"] satisfies typeof ENTITY_KINDS,
+  {
+    error: "Use one of: flow, block, endpoint, model.",
+  },
+);
 
 export const ZListAnomaliesInput = z.object({
   /** Detected at or after this time (ISO 8601). */
