@@ -139,9 +139,13 @@ test.describe("guardian fix", () => {
     await expect(release.getByRole("list", { name: "Replays of the failed runs" })).toContainText(
       "waits for another approver",
     );
-    const versions = await query<Array<{ version: string }>>(page.request, "workflow.listVersions", {
-      id: wf.id,
-    });
+    const versions = await query<Array<{ version: string }>>(
+      page.request,
+      "workflow.listVersions",
+      {
+        id: wf.id,
+      },
+    );
     expect(versions.map((v) => v.version)).toContain("1.0.1");
 
     // The storm is over; the admin approves the replays the approver asked for.
