@@ -9,9 +9,16 @@ export class SandboxSessionsPage {
     await expect(this.page.getByRole("heading", { name: "Sandbox", level: 1 })).toBeVisible();
   }
 
-  async createSession(name: string) {
+  async createSession(name: string, from?: { dataset: string; version: RegExp }) {
     const form = this.page.getByRole("form", { name: "Create a session" });
     await form.getByLabel("Session name").fill(name);
+    if (from) {
+      await form.getByLabel("Dataset").selectOption({ label: from.dataset });
+      const version = form.getByLabel("Version");
+      const option = version.locator("option").filter({ hasText: from.version });
+      await expect(option).toHaveCount(1);
+      await version.selectOption({ label: (await option.textContent())!.trim() });
+    }
     await form.getByRole("button", { name: "Create session" }).click();
     // A created session opens below the list.
     await expect(this.session(name)).toBeVisible();
