@@ -11,7 +11,8 @@
  * every query each page makes (`--reps` times each): the Operations page per range, the Trust
  * page's list and one entity's trend and drill-down. A direct query of the history (the same
  * numbers without rollups) is timed beside them as the baseline. Prints markdown.
- *   node --import tsx bench/dashboard/bench.ts [--runs 210000] [--batch 1000] [--reps 30]
+ *   node --import tsx bench/dashboard/bench.ts [--runs 210000] [--batch 1000] [--reps 30] [--reuse]
+ * (`--reuse`: time the queries again on the database the previous run filled.)
  */
 import os from "node:os";
 import pg from "pg";
@@ -38,13 +39,16 @@ const dbName = opt("--db", "trustflow_bench_dashboard");
 const FLOWS = 8;
 const DAY = 86_400_000;
 
-const admin = new pg.Client({ connectionString: `${server}/postgres` });
-await admin.connect();
-await admin.query(`DROP DATABASE IF EXISTS ${dbName}`);
-await admin.query(`CREATE DATABASE ${dbName}`);
-await admin.end();
+const reuse = args.includes("--reuse");
+if (!reuse) {
+  const admin = new pg.Client({ connectionString: `${server}/postgres` });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${dbName}`);
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  await admin.end();
+}
 const db = await openDatabase({ kind: "postgres", url: `${server}/${dbName}` });
-await migrate(db.driver);
+if (!reuse) await migrate(db.driver);
 const p = db.prisma;
 
 const flowText = (i: number) => `flow: bench-dash-${i}
@@ -73,102 +77,6 @@ steps:
     with: { accountId: ACC-1 }
 `;
 
-const user = await p.user.create({
-  data: { email: "bench@example.com", name: "Bench", passwordHash: "x" },
-});
-const ws = await p.workspace.create({ data: { slug: "bench", name: "Bench" } });
-const flows: string[] = [];
-for (let i = 0; i < FLOWS; i++) {
-  const compiled = compileFlow(flowText(i));
-  if (!compiled.ir) throw new Error("the bench flow does not compile");
-  const wf = await p.workflow.create({
-    data: { workspaceId: ws.id, name: `Bench ${i}`, draft: flowText(i), createdById: user.id },
-  });
-  flows.push(wf.id);
-  await p.$executeRawUnsafe(
-    `INSERT INTO "FlowIr" ("key", "ir") VALUES ($1, $2)`,
-    `bench-ir-${i}`,
-    JSON.stringify(compiled.ir),
-  );
-}
-
-// Runs over the last 30 days (newest last), one flow in turn; a run takes 1–4 s; it is
-// reconciled half a second after its end.
-const now = Date.now();
-const t0 = performance.now();
-const CHUNK = 30_000;
-for (let lo = 1; lo <= runs; lo += CHUNK) {
-  const hi = Math.min(runs, lo + CHUNK - 1);
-  await p.$executeRawUnsafe(
-    `INSERT INTO "Run" (id, "workspaceId", "workflowId", version, "irHash", "irKey", status,
-                        "createdAt", "startedAt", "finishedAt", "reconciledAt")
-     SELECT gen_random_uuid(), $1::uuid, ($2::uuid[])[1 + g % $6], '1.0.0', 'h', 'bench-ir-' || (g % $6),
-            (CASE WHEN g % 10 = 0 THEN 'failed' ELSE 'succeeded' END)::"RunStatus",
-            t - interval '4 s', t - ((1000 + (g * 7919) % 3000) || ' ms')::interval, t, t + interval '500 ms'
-       FROM generate_series($3::int, $4::int) g,
-            LATERAL (SELECT to_timestamp(($5::float8 - (${30 * DAY}::float8 * ($7::int - g)) / $7::int) / 1000) AS t) x`,
-    ws.id,
-    flows,
-    lo,
-    hi,
-    now,
-    FLOWS,
-    runs,
-  );
-}
-// The connector and agent steps as rows (the lookup twice when the run fails), durations
-// spread by a hash of the run; the billing step (T0, budget 1 s) is sometimes over budget.
-await p.$executeRawUnsafe(
-  `INSERT INTO "StepAttempt" ("runId", "stepId", "attempt", "status", "blockId", "idempotencyKey",
-                              "startedAt", "finishedAt", "durationMs", "error", "classification")
-   SELECT r.id, s.step, s.attempt, s.status, s.block, r.id || s.step || s.attempt,
-          r."finishedAt", r."finishedAt", s.ms,
-          CASE WHEN s.status = 'failed' THEN '{"name":"EngineError","message":"down"}'::jsonb END,
-          CASE WHEN s.status = 'failed' THEN '{"severity":"high","category":"integration"}'::jsonb END
-     FROM "Run" r
-     CROSS JOIN LATERAL (SELECT abs(hashtext(r.id::text)) AS h) hh
-     CROSS JOIN LATERAL (VALUES
-       ('look', 1, CASE WHEN r.status = 'failed' THEN 'failed' ELSE 'succeeded' END, 'crm.contact.get', 50 + hh.h % 450),
-       ('look', 2, CASE WHEN r.status = 'failed' THEN 'failed' END, 'crm.contact.get', 6000),
-       ('classify', 1, CASE WHEN r.status = 'succeeded' THEN 'succeeded' END, 'agent.classify', 800 + hh.h % 2200),
-       ('update', 1, CASE WHEN r.status = 'succeeded' THEN 'succeeded' END, 'crm.contact.update', 60 + hh.h % 60),
-       ('bill', 1, CASE WHEN r.status = 'succeeded' THEN 'succeeded' END, 'billing.account.get', 100 + hh.h % 1200)
-     ) AS s(step, attempt, status, block, ms)
-    WHERE s.status IS NOT NULL`,
-);
-await p.$executeRawUnsafe(
-  `INSERT INTO "RunStepLog" ("runId", "firstSeq", "attempts", "finishSeqs")
-   SELECT r.id, 1, json_build_array(json_build_object('i', 1, 'stepId', 'shape', 'attempt', 1,
-            'status', 'succeeded', 'blockId', 'data.transform', 'durationMs', 0,
-            'finishedAt', extract(epoch FROM r."finishedAt") * 1000)), '{1}'
-     FROM "Run" r`,
-);
-await p.$executeRawUnsafe(
-  `INSERT INTO "AgentUsage" ("workspaceId", "runId", "stepId", "attempt", "flowName", "model",
-                             "tokensIn", "tokensOut", "costUsd", "at")
-   SELECT r."workspaceId", r.id::text, 'classify', 1, 'bench',
-          CASE WHEN abs(hashtext(r.id::text)) % 4 = 0 THEN 'large' ELSE 'small' END,
-          400, 40, 0.0006, r."finishedAt"
-     FROM "Run" r WHERE r.status = 'succeeded'`,
-);
-await p.$executeRawUnsafe(
-  `INSERT INTO "DeadLetter" (id, "runId", "workspaceId", "stepId", "blockId", error, attempts, classification, "createdAt")
-   SELECT gen_random_uuid(), r.id, r."workspaceId", 'look', 'crm.contact.get', '{}'::jsonb, 2, '{}'::jsonb, r."finishedAt"
-     FROM "Run" r WHERE r.status = 'failed'`,
-);
-await p.$executeRawUnsafe(
-  `INSERT INTO "RunFinding" (id, "runId", "workspaceId", kind, "stepId", "createdAt")
-   SELECT gen_random_uuid(), r.id, r."workspaceId", 'output_invalid', 'look', r."finishedAt"
-     FROM "Run" r WHERE r.status = 'failed'`,
-);
-await p.$executeRawUnsafe(`ANALYZE`);
-const seedMs = performance.now() - t0;
-const attemptsSeeded =
-  Number(
-    (await p.$queryRawUnsafe<Array<{ n: bigint }>>(`SELECT count(*) AS n FROM "StepAttempt"`))[0]!
-      .n,
-  ) + runs;
-
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)]!;
 const p95 = (xs: number[]) => sorted(xs)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))]!;
@@ -179,32 +87,140 @@ const load = () =>
     .map((l) => l.toFixed(2))
     .join(" ");
 
-// Fold with the real consumers, as their loops do.
-const loadBefore = load();
-async function foldAll(fold: () => Promise<{ runs: number; attempts: number }>) {
-  const times: number[] = [];
-  let folded = 0;
-  let attempts = 0;
-  const start = performance.now();
-  for (;;) {
-    const b0 = performance.now();
-    const r = await fold();
-    if (!r.runs) break;
-    times.push(performance.now() - b0);
-    folded += r.runs;
-    attempts += r.attempts;
+/** Seeds the history and folds it with the real consumers (skipped with `--reuse`). */
+async function seedAndFold() {
+  const user = await p.user.create({
+    data: { email: "bench@example.com", name: "Bench", passwordHash: "x" },
+  });
+  const ws = await p.workspace.create({ data: { slug: "bench", name: "Bench" } });
+  const flows: string[] = [];
+  for (let i = 0; i < FLOWS; i++) {
+    const compiled = compileFlow(flowText(i));
+    if (!compiled.ir) throw new Error("the bench flow does not compile");
+    const wf = await p.workflow.create({
+      data: { workspaceId: ws.id, name: `Bench ${i}`, draft: flowText(i), createdById: user.id },
+    });
+    flows.push(wf.id);
+    await p.$executeRawUnsafe(
+      `INSERT INTO "FlowIr" ("key", "ir") VALUES ($1, $2)`,
+      `bench-ir-${i}`,
+      JSON.stringify(compiled.ir),
+    );
   }
-  return { times, folded, attempts, totalMs: performance.now() - start };
-}
-const rollup = await foldAll(() => foldRollupBatch(p, { batch }));
-const trust = await foldAll(() => foldFinishedRuns(p, { now: Date.now(), batch }));
-if (rollup.folded !== runs || rollup.attempts !== attemptsSeeded)
-  throw new Error(`rollups folded ${rollup.folded} runs / ${rollup.attempts} attempts`);
-await p.$executeRawUnsafe(`ANALYZE "Rollup"`);
-const rollupRows = Number(
-  (await p.$queryRawUnsafe<Array<{ n: bigint }>>(`SELECT count(*) AS n FROM "Rollup"`))[0]!.n,
-);
 
+  // Runs over the last 30 days (newest last), one flow in turn; a run takes 1–4 s; it is
+  // reconciled half a second after its end.
+  const now = Date.now();
+  const t0 = performance.now();
+  const CHUNK = 30_000;
+  for (let lo = 1; lo <= runs; lo += CHUNK) {
+    const hi = Math.min(runs, lo + CHUNK - 1);
+    await p.$executeRawUnsafe(
+      `INSERT INTO "Run" (id, "workspaceId", "workflowId", version, "irHash", "irKey", status,
+                          "createdAt", "startedAt", "finishedAt", "reconciledAt")
+       SELECT gen_random_uuid(), $1::uuid, ($2::uuid[])[1 + g % $6], '1.0.0', 'h', 'bench-ir-' || (g % $6),
+              (CASE WHEN g % 10 = 0 THEN 'failed' ELSE 'succeeded' END)::"RunStatus",
+              t - interval '4 s', t - ((1000 + (g * 7919) % 3000) || ' ms')::interval, t, t + interval '500 ms'
+         FROM generate_series($3::int, $4::int) g,
+              LATERAL (SELECT to_timestamp(($5::float8 - (${30 * DAY}::float8 * ($7::int - g)) / $7::int) / 1000) AS t) x`,
+      ws.id,
+      flows,
+      lo,
+      hi,
+      now,
+      FLOWS,
+      runs,
+    );
+  }
+  // The connector and agent steps as rows (the lookup twice when the run fails), durations
+  // spread by a hash of the run; the billing step (T0, budget 1 s) is sometimes over budget.
+  await p.$executeRawUnsafe(
+    `INSERT INTO "StepAttempt" ("runId", "stepId", "attempt", "status", "blockId", "idempotencyKey",
+                                "startedAt", "finishedAt", "durationMs", "error", "classification")
+     SELECT r.id, s.step, s.attempt, s.status, s.block, r.id || s.step || s.attempt,
+            r."finishedAt", r."finishedAt", s.ms,
+            CASE WHEN s.status = 'failed' THEN '{"name":"EngineError","message":"down"}'::jsonb END,
+            CASE WHEN s.status = 'failed' THEN '{"severity":"high","category":"integration"}'::jsonb END
+       FROM "Run" r
+       CROSS JOIN LATERAL (SELECT abs(hashtext(r.id::text)) AS h) hh
+       CROSS JOIN LATERAL (VALUES
+         ('look', 1, CASE WHEN r.status = 'failed' THEN 'failed' ELSE 'succeeded' END, 'crm.contact.get', 50 + hh.h % 450),
+         ('look', 2, CASE WHEN r.status = 'failed' THEN 'failed' END, 'crm.contact.get', 6000),
+         ('classify', 1, CASE WHEN r.status = 'succeeded' THEN 'succeeded' END, 'agent.classify', 800 + hh.h % 2200),
+         ('update', 1, CASE WHEN r.status = 'succeeded' THEN 'succeeded' END, 'crm.contact.update', 60 + hh.h % 60),
+         ('bill', 1, CASE WHEN r.status = 'succeeded' THEN 'succeeded' END, 'billing.account.get', 100 + hh.h % 1200)
+       ) AS s(step, attempt, status, block, ms)
+      WHERE s.status IS NOT NULL`,
+  );
+  await p.$executeRawUnsafe(
+    `INSERT INTO "RunStepLog" ("runId", "firstSeq", "attempts", "finishSeqs")
+     SELECT r.id, 1, json_build_array(json_build_object('i', 1, 'stepId', 'shape', 'attempt', 1,
+              'status', 'succeeded', 'blockId', 'data.transform', 'durationMs', 0,
+              'finishedAt', extract(epoch FROM r."finishedAt") * 1000)), '{1}'
+       FROM "Run" r`,
+  );
+  await p.$executeRawUnsafe(
+    `INSERT INTO "AgentUsage" ("workspaceId", "runId", "stepId", "attempt", "flowName", "model",
+                               "tokensIn", "tokensOut", "costUsd", "at")
+     SELECT r."workspaceId", r.id::text, 'classify', 1, 'bench',
+            CASE WHEN abs(hashtext(r.id::text)) % 4 = 0 THEN 'large' ELSE 'small' END,
+            400, 40, 0.0006, r."finishedAt"
+       FROM "Run" r WHERE r.status = 'succeeded'`,
+  );
+  await p.$executeRawUnsafe(
+    `INSERT INTO "DeadLetter" (id, "runId", "workspaceId", "stepId", "blockId", error, attempts, classification, "createdAt")
+     SELECT gen_random_uuid(), r.id, r."workspaceId", 'look', 'crm.contact.get', '{}'::jsonb, 2, '{}'::jsonb, r."finishedAt"
+       FROM "Run" r WHERE r.status = 'failed'`,
+  );
+  await p.$executeRawUnsafe(
+    `INSERT INTO "RunFinding" (id, "runId", "workspaceId", kind, "stepId", "createdAt")
+     SELECT gen_random_uuid(), r.id, r."workspaceId", 'output_invalid', 'look', r."finishedAt"
+       FROM "Run" r WHERE r.status = 'failed'`,
+  );
+  await p.$executeRawUnsafe(`ANALYZE`);
+  const seedMs = performance.now() - t0;
+  const attemptsSeeded =
+    Number(
+      (await p.$queryRawUnsafe<Array<{ n: bigint }>>(`SELECT count(*) AS n FROM "StepAttempt"`))[0]!
+        .n,
+    ) + runs;
+
+  // Fold with the real consumers, as their loops do.
+  const loadBefore = load();
+  async function foldAll(fold: () => Promise<{ runs: number; attempts: number }>) {
+    const times: number[] = [];
+    let folded = 0;
+    let attempts = 0;
+    const start = performance.now();
+    for (;;) {
+      const b0 = performance.now();
+      const r = await fold();
+      if (!r.runs) break;
+      times.push(performance.now() - b0);
+      folded += r.runs;
+      attempts += r.attempts;
+    }
+    return { times, folded, attempts, totalMs: performance.now() - start };
+  }
+  const rollup = await foldAll(() => foldRollupBatch(p, { batch }));
+  const trust = await foldAll(() => foldFinishedRuns(p, { now: Date.now(), batch }));
+  if (rollup.folded !== runs || rollup.attempts !== attemptsSeeded)
+    throw new Error(`rollups folded ${rollup.folded} runs / ${rollup.attempts} attempts`);
+  await p.$executeRawUnsafe(`ANALYZE "Rollup"`);
+  const rollupRows = Number(
+    (await p.$queryRawUnsafe<Array<{ n: bigint }>>(`SELECT count(*) AS n FROM "Rollup"`))[0]!.n,
+  );
+
+  return { ws, flows, seedMs, attemptsSeeded, rollup, trust, rollupRows, loadBefore };
+}
+const seeded = reuse ? null : await seedAndFold();
+const ws = seeded?.ws ?? (await p.workspace.findFirstOrThrow({ where: { slug: "bench" } }));
+const flows =
+  seeded?.flows ??
+  (await p.workflow.findMany({ where: { workspaceId: ws.id }, orderBy: { name: "asc" } })).map(
+    (w) => w.id,
+  );
+const loadBefore = seeded?.loadBefore ?? load();
 // Each page's queries, as the procedures run them.
 async function time(fn: () => Promise<unknown>, n = reps) {
   await fn(); // warm: plan cache, pool
@@ -265,21 +281,25 @@ const baselineAttempts = await time(
 const loadAfter = load();
 await db.close();
 
+const history = seeded
+  ? `${runs} runs over 30 days, ${FLOWS} flows, ${seeded.attemptsSeeded} attempts (${runs} pure in RunStepLog) seeded in ${fmt(seeded.seedMs / 1000)} s; ${seeded.rollupRows} rollup rows`
+  : "the history of the previous run (--reuse)";
 console.log(
   `PostgreSQL (${server.replace(/\/\/[^@]*@/, "//")}), node ${process.version}, ${os.cpus().length} cores, ` +
-    `load (1/5/15 min) ${loadBefore} → ${loadAfter}; ${runs} runs over 30 days, ${FLOWS} flows, ` +
-    `${attemptsSeeded} attempts (${runs} pure in RunStepLog) seeded in ${fmt(seedMs / 1000)} s; ${rollupRows} rollup rows`,
+    `load (1/5/15 min) ${loadBefore} → ${loadAfter}; ${history}`,
 );
-console.log("");
-console.log("| fold | batches (runs each) | batch median / p95 | total | per finished attempt |");
-console.log("| --- | --- | --- | --- | --- |");
-for (const [name, f] of [
-  ["rollups", rollup],
-  ["trust (beside it)", trust],
-] as const)
-  console.log(
-    `| ${name} | ${f.times.length} (${batch}) | ${fmt(median(f.times))} / ${fmt(p95(f.times))} ms | ${fmt(f.totalMs / 1000)} s | **${fmt((f.totalMs * 1000) / Math.max(1, f.attempts))} µs** |`,
-  );
+if (seeded) {
+  console.log("");
+  console.log("| fold | batches (runs each) | batch median / p95 | total | per finished attempt |");
+  console.log("| --- | --- | --- | --- | --- |");
+  for (const [name, f] of [
+    ["rollups", seeded.rollup],
+    ["trust (beside it)", seeded.trust],
+  ] as const)
+    console.log(
+      `| ${name} | ${f.times.length} (${batch}) | ${fmt(median(f.times))} / ${fmt(p95(f.times))} ms | ${fmt(f.totalMs / 1000)} s | **${fmt((f.totalMs * 1000) / Math.max(1, f.attempts))} µs** |`,
+    );
+}
 console.log("");
 console.log(`| page query (${reps} runs each) | median | p95 | max |`);
 console.log("| --- | --- | --- | --- |");

@@ -12,7 +12,7 @@
  */
 import type { Db } from "../types";
 import { latencyQuantile } from "./latency";
-import { bucketStarts, coarseRange, rangeBuckets } from "./range";
+import { bucketStarts, coarseRange, rangeBuckets, spansOf, spanWhere } from "./range";
 import { NIL_UUID } from "./rollup-fold";
 import type { DashboardRange } from "./schemas";
 
@@ -96,7 +96,13 @@ export async function getOperations(
   // Only flows have minute rows: for the last hour, endpoints and models read the hours it
   // touches (since the start of the hour it began in).
   const coarse = coarseRange(r);
-  const coarseArgs = [workspaceId, coarse.grain, new Date(coarse.from)] as const;
+  // Totals (not the series): whole days from day rows where the range holds them.
+  const totalSpan = spanWhere(spansOf(r.grain, r.from, now), 2);
+  const totals = `"workspaceId" = $1::uuid AND ${totalSpan.sql}`;
+  const totalArgs = [workspaceId, ...totalSpan.params];
+  const coarseSpan = spanWhere(spansOf(coarse.grain, coarse.from, now), 2);
+  const coarseWhere = `"workspaceId" = $1::uuid AND ${coarseSpan.sql}`;
+  const coarseArgs = [workspaceId, ...coarseSpan.params];
   const [series, flows, flowLatency, tiers, endpoints, models, open, beats] = await Promise.all([
     db.$queryRawUnsafe<Array<Record<string, unknown>>>(
       `SELECT "bucket", sum("runs") AS runs, sum("runsSucceeded") AS ok, sum("runsFailed") AS failed,
@@ -108,30 +114,30 @@ export async function getOperations(
       `SELECT "workflowId"::text AS wf, max("label") AS label, sum("runs") AS runs,
               sum("runsSucceeded") AS ok, sum("runsFailed") AS failed, sum("costUsd") AS cost,
               sum("tokensIn" + "tokensOut") AS tokens
-         FROM "Rollup" WHERE ${where} AND "kind" = 'flow' GROUP BY "workflowId"`,
-      ...args,
+         FROM "Rollup" WHERE ${totals} AND "kind" = 'flow' GROUP BY "workflowId"`,
+      ...totalArgs,
     ),
     db.$queryRawUnsafe<Array<{ wf: string; i: number; n: unknown }>>(
       `SELECT "workflowId"::text AS wf, u.i::int AS i, sum(u.v) AS n
          FROM "Rollup", unnest("latency") WITH ORDINALITY AS u(v, i)
-        WHERE ${where} AND "kind" = 'flow' GROUP BY 1, 2`,
-      ...args,
+        WHERE ${totals} AND "kind" = 'flow' GROUP BY 1, 2`,
+      ...totalArgs,
     ),
     db.$queryRawUnsafe<Array<{ i: number; a: unknown; m: unknown }>>(
       `SELECT u.i::int AS i, sum(u.a) AS a, sum(u.m) AS m
          FROM "Rollup", unnest("tierAttempts", "tierMisses") WITH ORDINALITY AS u(a, m, i)
-        WHERE ${where} AND "kind" = 'flow' GROUP BY 1`,
-      ...args,
+        WHERE ${totals} AND "kind" = 'flow' GROUP BY 1`,
+      ...totalArgs,
     ),
     db.$queryRawUnsafe<Array<Record<string, unknown>>>(
       `SELECT "key", sum("breakerTrips") AS trips, sum("attempts") AS attempts
-         FROM "Rollup" WHERE ${where} AND "kind" = 'endpoint' GROUP BY "key"`,
+         FROM "Rollup" WHERE ${coarseWhere} AND "kind" = 'endpoint' GROUP BY "key"`,
       ...coarseArgs,
     ),
     db.$queryRawUnsafe<Array<Record<string, unknown>>>(
       `SELECT "key", sum("agentCalls") AS calls, sum("tokensIn") AS tin, sum("tokensOut") AS tout,
               sum("costUsd") AS cost, sum("attempts") AS attempts, sum("failures") AS failures
-         FROM "Rollup" WHERE ${where} AND "kind" = 'model' GROUP BY "key"`,
+         FROM "Rollup" WHERE ${coarseWhere} AND "kind" = 'model' GROUP BY "key"`,
       ...coarseArgs,
     ),
     db.$queryRawUnsafe<Array<{ n: unknown }>>(

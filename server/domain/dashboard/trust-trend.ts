@@ -16,6 +16,7 @@ import type { Db } from "../types";
 import {
   emptyCounts,
   mergeCounts,
+  pointScore,
   trustConfig,
   trustScore,
   type TrustConfig,
@@ -24,7 +25,7 @@ import {
 import type { TrustKind } from "../trust/score";
 import { blockKeys } from "../trust/list-trust";
 import { DAY_MS, NIL_UUID } from "./rollup-fold";
-import { coarseRange, rangeBuckets } from "./range";
+import { coarseRange, rangeBuckets, spansOf, spanWhere } from "./range";
 import type { DashboardRange } from "./schemas";
 
 type Reader = Pick<Db, "$queryRawUnsafe">;
@@ -86,6 +87,11 @@ export async function getTrustEntity(
   const today = Math.floor(now / DAY_MS) * DAY_MS;
   const r = rangeBuckets(input.range, now);
   const coarse = coarseRange(r);
+  // Only flows have minute rows; whole days come from day rows (`spansOf`).
+  const span = spanWhere(
+    input.kind === "flow" ? spansOf(r.grain, r.from, now) : spansOf(coarse.grain, coarse.from, now),
+    5,
+  );
   const [baselines, days, flows] = await Promise.all([
     input.kind === "flow"
       ? db.$queryRawUnsafe<Array<{ key: string; baseline: number }>>(
@@ -112,15 +118,13 @@ export async function getTrustEntity(
     db.$queryRawUnsafe<Array<Record<string, unknown>>>(
       `SELECT "workflowId"::text AS wf, sum("attempts") AS attempts, sum("failures") AS failures
          FROM "Rollup"
-        WHERE "workspaceId" = $1::uuid AND "kind" = $2 AND "key" = ANY($3::text[])
-          AND "grain" = $4 AND "bucket" >= $5
-        GROUP BY "workflowId" ORDER BY sum("attempts") DESC LIMIT $6`,
+        WHERE "workspaceId" = $1::uuid AND "kind" = $2 AND "key" = ANY($3::text[]) AND ${span.sql}
+        GROUP BY "workflowId" ORDER BY sum("attempts") DESC LIMIT $4`,
       workspaceId,
       input.kind === "flow" ? "flow" : kind,
       input.kind === "flow" ? [input.key] : keys,
-      input.kind === "flow" ? r.grain : coarse.grain,
-      new Date(input.kind === "flow" ? r.from : coarse.from),
       MAX_FLOWS_BEHIND,
+      ...span.params,
     ),
   ]);
   const names = await flowNames(
@@ -131,13 +135,14 @@ export async function getTrustEntity(
 
   const baselineOf = new Map(baselines.map((b) => [b.key, Number(b.baseline)]));
   const first = today - (TREND_DAYS - 1) * DAY_MS;
-  const perKey = new Map<string, TrendPoint[]>();
+  // Each key's counts at each shown day's end; then, per day, the lowest key (by the cheap
+  // point score) is scored in full (the interval's quantiles are the costly part).
+  const perKey = new Map<string, Array<{ counts: TrustCounts; end: number }>>();
   for (const key of keys) {
     const rows = days.filter((d) => d.key === key);
-    const baseline = baselineOf.get(key) ?? 0.5;
     let counts: TrustCounts = emptyCounts(0);
     let next = 0;
-    const points: TrendPoint[] = [];
+    const states: Array<{ counts: TrustCounts; end: number }> = [];
     const start = rows.length
       ? Math.min(first, new Date(rows[0]!.bucket as Date).getTime())
       : first;
@@ -147,28 +152,31 @@ export async function getTrustEntity(
         counts = mergeCounts(counts, countsOf(rows[next]!, end), config.halfLifeMs);
         next++;
       }
-      if (day < first) continue;
-      const s = trustScore(counts, baseline, end, config);
-      points.push({
-        day: new Date(day).toISOString().slice(0, 10),
-        score: round(s.score),
-        low: round(s.interval.low),
-        high: round(s.interval.high),
-        n: round(s.n),
-        enoughData: s.enoughData,
-        source: key,
-      });
+      if (day >= first) states.push({ counts, end });
     }
-    perKey.set(key, points);
+    perKey.set(key, states);
   }
   const trend: TrendPoint[] = [];
   for (let i = 0; i < TREND_DAYS; i++) {
-    let low: TrendPoint | undefined;
+    let low: { key: string; score: number } | undefined;
     for (const key of keys) {
-      const p = perKey.get(key)?.[i];
-      if (p && (!low || p.score < low.score)) low = p;
+      const st = perKey.get(key)?.[i];
+      if (!st) continue;
+      const score = pointScore(st.counts, baselineOf.get(key) ?? 0.5, st.end, config).score;
+      if (!low || score < low.score) low = { key, score };
     }
-    if (low) trend.push(low);
+    if (!low) continue;
+    const st = perKey.get(low.key)![i]!;
+    const s = trustScore(st.counts, baselineOf.get(low.key) ?? 0.5, st.end, config);
+    trend.push({
+      day: new Date(first + i * DAY_MS).toISOString().slice(0, 10),
+      score: round(s.score),
+      low: round(s.interval.low),
+      high: round(s.interval.high),
+      n: round(s.n),
+      enoughData: s.enoughData,
+      source: low.key,
+    });
   }
   return {
     kind: input.kind,

@@ -177,13 +177,16 @@ export interface TrustScore {
   asOf: number;
 }
 
-/** The score of `counts` decayed to `now`, with the baseline prior `baseline` (0..1). */
-export function trustScore(
+/**
+ * The score alone (no interval): what {@link trustScore} decides with, without its quantiles
+ * (cheap: for picking a flow's lowest step day by day before scoring it in full).
+ */
+export function pointScore(
   counts: TrustCounts,
   baseline: number,
   now: number,
   config: TrustConfig = DEFAULT_TRUST_CONFIG,
-): TrustScore {
+) {
   const b = clamp01(Number.isFinite(baseline) ? baseline : 0.5);
   const c = decayTo(counts, now, config.halfLifeMs);
   let penalty = 0;
@@ -191,9 +194,20 @@ export function trustScore(
   const alpha = config.priorStrength * b + Math.max(0, c.successes) + 1e-9;
   const beta = config.priorStrength * (1 - b) + Math.max(0, c.failures) + penalty + 1e-9;
   const posterior = alpha / (alpha + beta);
-  const tail = (1 - config.credibility) / 2;
   const n = Math.max(0, c.successes) + Math.max(0, c.failures);
   const enoughData = n >= config.minN;
+  return { b, c, alpha, beta, posterior, n, enoughData, score: round(enoughData ? posterior : b) };
+}
+
+/** The score of `counts` decayed to `now`, with the baseline prior `baseline` (0..1). */
+export function trustScore(
+  counts: TrustCounts,
+  baseline: number,
+  now: number,
+  config: TrustConfig = DEFAULT_TRUST_CONFIG,
+): TrustScore {
+  const { b, c, alpha, beta, posterior, n, enoughData } = pointScore(counts, baseline, now, config);
+  const tail = (1 - config.credibility) / 2;
   const { at: _at, ...inputs } = c;
   return {
     score: round(enoughData ? posterior : b),
