@@ -8,7 +8,7 @@
 import { startBackgroundLoop, type BackgroundLoop } from "../background-loop";
 import type { Db } from "../types";
 import { claimProof, runProof, type ProofDeps } from "./proof";
-import { guardianActor } from "./review-state";
+import { ensureGuardianUser, guardianActor } from "./review-state";
 
 /** Proofs running at once in one process. */
 export const PROOF_CONCURRENCY = 2;
@@ -41,6 +41,8 @@ export async function proveWaiting(
     select: { id: true, workspaceId: true },
     take: slots,
   });
+  if (!waiting.length) return 0;
+  await ensureGuardianUser(deps.db);
   const claimed: typeof waiting = [];
   for (const w of waiting) if (await claimProof(deps.db, w.id)) claimed.push(w);
   await Promise.all(

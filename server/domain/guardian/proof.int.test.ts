@@ -24,6 +24,8 @@ import { servicesFor } from "@/server/testing/services";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { groupFailedRuns } from "./consumer";
 import { proveProposal } from "./proof";
+import type { Proof } from "./proof-evaluate";
+import { proveWaiting } from "./proof-loop";
 import { onFixDecided } from "./review";
 import { releaseProposal } from "./release";
 
@@ -226,13 +228,18 @@ describe("a guardian fix: proved, reviewed under four eyes, released and replaye
   }, 120_000);
 
   it("tells a fix that does not fix, and one that breaks the successful runs", async () => {
+    // Proved in the background, as the guardian.
     const same = await handProposal(
       groupId,
       FLOW("1.0.0").replace("read the billing", "read a billing"),
       "guardian",
       "no-op",
     );
-    const notFixed = await whileTicking(proveProposal(servicesFor(db), actorOf(editor), same.id));
+    expect(await whileTicking(proveWaiting(servicesFor(db), 2))).toBe(1);
+    const notFixed = (
+      await db.prisma.guardianProposal.findUniqueOrThrow({ where: { id: same.id } })
+    ).proof as unknown as Proof;
+    expect(notFixed.by).toBe("guardian");
     expect(notFixed).toMatchObject({ status: "failed", fixed: 0, of: 3, regressions: 0 });
     expect(notFixed!.runs.find((r) => r.kind === "failing")!.outcome).toBe("not-fixed");
     const broken = FLOW("1.0.0")

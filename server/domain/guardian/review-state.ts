@@ -36,6 +36,23 @@ export function guardianActor(workspaceId: string): Actor {
   };
 }
 
+/**
+ * The guardian's own user row (sessions and scripted models name their creator): it belongs to
+ * no workspace and cannot sign in (its password hash matches no password). Created once.
+ */
+export async function ensureGuardianUser(db: Db): Promise<void> {
+  await db.user.upsert({
+    where: { id: GUARDIAN_USER_ID },
+    create: {
+      id: GUARDIAN_USER_ID,
+      email: "guardian@trustflow.invalid",
+      name: "Guardian",
+      passwordHash: "!no-password",
+    },
+    update: {},
+  });
+}
+
 export type ProposalRow = Awaited<ReturnType<Db["guardianProposal"]["findFirstOrThrow"]>>;
 
 /** A proposal of the actor's workspace, or NOT_FOUND. */
