@@ -35,8 +35,11 @@ export interface SandboxModels {
     routes: readonly string[],
     build: (extra: Partial<AgentRuntimeOptions>) => BlockRuntime,
   ): BlockRuntime;
-  /** Throws when the step names a configured real model its session is not opted in to. */
-  refuseUnopted(req: RuntimeRequest, routes: readonly string[]): void;
+  /**
+   * Throws when the step names a configured real model its session is not opted in to (or,
+   * `inSession` false, a `sandbox: true` run outside any session, which reaches none).
+   */
+  refuseUnopted(req: RuntimeRequest, routes: readonly string[], inSession: boolean): void;
 }
 
 const refusal = (message: string, detail: Record<string, unknown>) =>
@@ -87,7 +90,7 @@ export function sandboxModels(opts: {
       runtimes.set(key, runtime);
       return runtime;
     },
-    refuseUnopted(req, routes) {
+    refuseUnopted(req, routes, inSession) {
       const route = req.step.source.model?.route;
       if (!needsOptIn(route, routes)) return;
       let all: ModelConfig[];
@@ -98,7 +101,9 @@ export function sandboxModels(opts: {
       }
       if (!all.some((m) => m.name === route && !isDemoModel(m))) return;
       throw refusal(
-        `the model route ${JSON.stringify(route)} is a real model, and this sandbox session is not opted in to it: a workspace admin can opt the session in (Sandbox → Sessions → Model routes); until then its agent steps reach only the demo model`,
+        inSession
+          ? `the model route ${JSON.stringify(route)} is a real model, and this sandbox session is not opted in to it: a workspace admin can opt the session in (Sandbox → Sessions → Real model routes); until then its agent steps reach only the demo model`
+          : `the model route ${JSON.stringify(route)} is a real model, and a sandbox run outside a session reaches only the demo model: run it in a session a workspace admin opted in to this route`,
         { route },
       );
     },

@@ -245,7 +245,7 @@ export function sandboxRouting(
       const sessionId = (await targetOrThrow(req.run)).sessionId;
       const routes = sessionId ? await sessionModelRoutes(db, req.run.workspaceId, sessionId) : [];
       if (routes.length) return realModels.runtimeFor(req, routes, buildAgents).execute(req);
-      realModels.refuseUnopted(req, routes);
+      realModels.refuseUnopted(req, routes, sessionId !== undefined);
       agents ??= buildAgents();
       return agents.execute(req);
     },

@@ -70,7 +70,7 @@ export async function startEvalRun(
   const optedIn = await sessionModelRoutes(db, actor.workspaceId, sessionId);
   if (suite.target.kind === "block" && needsOptIn(variant.route, optedIn)) {
     throw new AppError("PRECONDITION_FAILED", {
-      message: `The session is not opted in to the model route ${JSON.stringify(variant.route)}: a workspace admin can let it reach real models (Sandbox → Sessions → Model routes). Without that, its agent steps answer from the demo model.`,
+      message: `The session is not opted in to the model route ${JSON.stringify(variant.route)}: a workspace admin can let it reach real models (Sandbox → Sessions → Real model routes). Without that, its agent steps answer from the demo model.`,
       details: { field: "variant" },
     });
   }
