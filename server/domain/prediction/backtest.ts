@@ -139,7 +139,9 @@ export function gateRule(f: QualityFigures | null): { enabled: boolean; why: str
       why: `not reliable enough to gate: the backtest scored ${f.n} runs with ${f.positives} failures (needs ${MIN_TEST_RUNS} and ${MIN_TEST_FAILURES})`,
     };
   const lift = f.auc !== null && f.baselineAuc !== null ? f.auc - f.baselineAuc : null;
-  if (f.auc === null || f.auc < GATE_MIN_AUC || lift === null || lift < GATE_MIN_LIFT)
+  // A hair of tolerance: 0.70 − 0.65 is 0.04999… in floating point, and is meant as 0.05.
+  const EPS = 1e-9;
+  if (f.auc === null || f.auc < GATE_MIN_AUC - EPS || lift === null || lift < GATE_MIN_LIFT - EPS)
     return {
       enabled: false,
       why: `not reliable enough to gate: backtest AUC ${pct(f.auc)} vs baseline ${pct(f.baselineAuc)} (needs ≥ ${GATE_MIN_AUC} and ≥ ${GATE_MIN_LIFT} above the baseline)`,
