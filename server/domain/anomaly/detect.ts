@@ -7,9 +7,10 @@
  *
  *   z = (observed − median) / scale,  scale = max(1.4826 · MAD, floors)
  *
- * where the floors keep a flat history from turning noise into alerts: 5 % of the median, the
- * metric's absolute floor, and for the error rate the binomial standard deviation at the
- * window's n. An anomaly needs z ≥ {@link Z_THRESHOLD} × the entity-metric's feedback factor
+ * where the floors keep a flat history from turning noise into alerts: 5 % of the median and the
+ * metric's absolute floor. The error rate's scale is the binomial standard deviation at the
+ * window's n plus the history's overdispersion (its windows' spread beyond their own binomial
+ * noise); the p95's test counts the window's calls above the history's p95 (binomial). An anomaly needs z ≥ {@link Z_THRESHOLD} × the entity-metric's feedback factor
  * AND a change of at least {@link MIN_RATIO} (error rate: also at least 3 failures). Output
  * volume is watched both ways (a drop is as suspect as a jump); the others upwards.
  *
@@ -72,6 +73,8 @@ export interface MetricBaseline {
   pooled?: number;
   /** p95 latency: the bin of the history's pooled p95. */
   tailBin?: number;
+  /** Median n of the history's windows. */
+  medianN?: number;
   /** Hour of week → [median, mad, samples], when the history spans three weeks. */
   slots?: Record<string, [number, number, number]>;
 }
@@ -111,6 +114,7 @@ export function computeBaselines(
   const out: Baselines = {};
   for (const metric of METRICS) {
     const values: number[] = [];
+    const ns: number[] = [];
     const bySlot = new Map<number, number[]>();
     let failures = 0;
     let calls = 0;
@@ -119,6 +123,7 @@ export function computeBaselines(
       const v = metricValue(kind, s, metric);
       if (!v) continue;
       values.push(v.value);
+      ns.push(v.n);
       if (metric === "error_rate") {
         failures += s.failures;
         calls += v.n;
@@ -133,7 +138,12 @@ export function computeBaselines(
     }
     if (!values.length) continue;
     const med = median(values);
-    const b: MetricBaseline = { median: med, mad: mad(values, med), windows: values.length };
+    const b: MetricBaseline = {
+      median: med,
+      mad: mad(values, med),
+      windows: values.length,
+      medianN: median(ns),
+    };
     if (metric === "error_rate" && calls) b.pooled = failures / calls;
     if (hist) {
       const total = hist.reduce((x, y) => x + y, 0);
@@ -197,8 +207,12 @@ export function evaluate(
   const spread = slot ? Math.max(slot[1], baseline.mad) : baseline.mad;
   let scale = Math.max(MAD_SIGMA * spread, 0.05 * Math.abs(med), ABS_FLOOR[metric]);
   if (metric === "error_rate") {
+    // The windows' spread holds the sampling noise of their n: what is left of it beyond that
+    // (overdispersion) adds to the binomial noise at this window's n.
     const p = Math.min(0.5, Math.max(baseline.pooled ?? med, med, 0.5 / v.n));
-    scale = Math.max(scale, Math.sqrt((p * (1 - p)) / v.n));
+    const histN = baseline.medianN ?? v.n;
+    const over = Math.max(0, (MAD_SIGMA * spread) ** 2 - (p * (1 - p)) / histN);
+    scale = Math.max(Math.sqrt((p * (1 - p)) / v.n + over), ABS_FLOOR.error_rate);
   }
   let z = (v.value - med) / scale;
   if (metric === "p95_latency" && baseline.tailBin !== undefined && baseline.pooled) {
