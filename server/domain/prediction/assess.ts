@@ -35,7 +35,8 @@ export const MAX_RECENT_RUNS = 5_000;
 /** Flows assessed by `highRiskFlows`, at most. */
 export const MAX_ASSESSED_FLOWS = 200;
 const INDEX_CACHE_MS = 10_000;
-const MAX_CACHED = 200;
+/** Workspaces whose recent history index is kept (≈ 1 MB each at the 5,000-run cap). */
+const MAX_CACHED = 32;
 
 const LABELS: Record<FeatureName, string> = {
   flow_fail_24h: "the flow's failure rate in the last 24 h",
@@ -63,6 +64,7 @@ async function recentIndex(db: Db, workspaceId: string, at: number): Promise<His
     limit: MAX_RECENT_RUNS,
   });
   const index = indexHistory(h.runs, h.attempts);
+  for (const [k, v] of indexes) if (Math.abs(at - v.at) >= INDEX_CACHE_MS) indexes.delete(k);
   if (indexes.size >= MAX_CACHED) indexes.delete(indexes.keys().next().value!);
   indexes.set(workspaceId, { at, index });
   return index;
