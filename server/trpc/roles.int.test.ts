@@ -45,6 +45,10 @@ const ADMIN_ONLY = new Set([
   "sandbox.setModelRoutes",
   // Retraining the workspace's failure model (it decides whether runs may be gated on risk).
   "prediction.retrain",
+  // Alert rules (issue 17): admins manage them; members acknowledge fired alerts.
+  "alert.createRule",
+  "alert.updateRule",
+  "alert.deleteRule",
 ]);
 
 let db: Database;
