@@ -1,3 +1,5 @@
+import { planted } from "./history-plan";
+
 /**
  * The demo history's own flows (docs/demo-history.md): saved versions compiled by the real
  * compiler when the history is generated. None is a template flow, and every block a planted
@@ -156,7 +158,7 @@ const signatureWatch = `# Demo history: when the CLM reminds us of an open envel
 flow: signature-watch
 version: 1.0.0
 description: Watch open signature envelopes
-sla: T2
+sla: T1
 
 trigger:
   webhook:
@@ -213,7 +215,7 @@ ${Array.from(
 `,
 ).join("")}`;
 
-/** The flows, with the day (0 = 30 days ago) each version was saved. */
+/** The flows, with the day (0 = 30 days ago, fractional) each version was saved. */
 export const HISTORY_FLOWS: readonly HistoryFlow[] = [
   {
     name: "payment-collection",
@@ -225,7 +227,11 @@ export const HISTORY_FLOWS: readonly HistoryFlow[] = [
     description: "Find the contact behind a form and mark it as a prospect",
     versions: [
       { version: "1.0.0", fromDay: 0, text: contactHygiene(false) },
-      { version: "1.1.0", fromDay: 22, text: contactHygiene(true) },
+      {
+        version: "1.1.0",
+        fromDay: planted("new-write-endpoint").fromDay,
+        text: contactHygiene(true),
+      },
     ],
   },
   {
@@ -243,7 +249,7 @@ export const HISTORY_FLOWS: readonly HistoryFlow[] = [
     description: "Read an account's contacts in parallel",
     versions: [
       { version: "1.0.0", fromDay: 0, text: accountDigest(2) },
-      { version: "1.1.0", fromDay: 25, text: accountDigest(10) },
+      { version: "1.1.0", fromDay: planted("calls-per-run").fromDay, text: accountDigest(10) },
     ],
   },
 ];

@@ -189,7 +189,7 @@ export const PLANTED: readonly PlantedEffect[] = [
     factor: 4,
     fromDay: 27 + 8 / 24,
     toDay: HISTORY_DAYS,
-    description: "Cost jump: the summary prompt grows fourfold (tokens in and cost ×4).",
+    description: "Cost jump: summaries' prompts and answers grow fourfold (tokens and cost ×4).",
   },
   {
     kind: "degrading-connector",
@@ -203,13 +203,13 @@ export const PLANTED: readonly PlantedEffect[] = [
     toDay: HISTORY_DAYS,
     description:
       "Degrading connector: over the last week the CLM's signature reads slow down to three " +
-      "times their latency and fail up to 25 % of the time; a two-hour outage on day 29 " +
-      "(10:00–12:00 UTC) opens the circuit breaker.",
+      "times their latency and fail up to 25 % of the time; a three-hour outage on day 29 " +
+      "(09:00–12:00 UTC) opens the circuit breaker.",
   },
 ];
 
 /** The CLM outage inside the degradation (days from the start): every call fails. */
-export const OUTAGE = { fromDay: 29 + 10 / 24, toDay: 29 + 12 / 24 } as const;
+export const OUTAGE = { fromDay: 29 + 9 / 24, toDay: 29 + 12 / 24 } as const;
 /** The degrading connector's error rate at the end of the history. */
 export const DEGRADED_ERROR_RATE = 0.25;
 

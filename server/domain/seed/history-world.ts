@@ -136,7 +136,7 @@ export class HistoryWorld {
       const cost = planted("cost");
       const grown = cost.block.startsWith(`${blockId}@`) && this.day(at) >= cost.fromDay;
       tokensIn = Math.round(rand.logNormal(tokens.in, 0.25) * (grown ? cost.factor : 1));
-      tokensOut = Math.round(rand.logNormal(tokens.out, 0.25));
+      tokensOut = Math.round(rand.logNormal(tokens.out, 0.25) * (grown ? cost.factor : 1));
     }
     return { failure, outage: b.outage, latencyMs, tokensIn, tokensOut, rand };
   }
