@@ -78,7 +78,7 @@ describe("the demo history's rhythm", () => {
 });
 
 describe("the planted effects", () => {
-  let runs: SimulatedRun[] = [];
+  const runs: SimulatedRun[] = [];
   beforeAll(async () => {
     const flows = HISTORY_FLOWS.map((f, i) => ({
       name: f.name,
