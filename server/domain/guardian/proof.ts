@@ -54,9 +54,13 @@ const PROOF_SESSION_TTL_MS = 60 * 60_000;
 export type ProofDeps = RunDeps & { sandbox: SandboxDeps };
 
 /** The runs a proof replays: the group's failed runs and the flow's recent successful ones. */
-async function proofSources(db: Db, p: { groupId: string; workflowId: string }) {
+async function proofSources(
+  db: Db,
+  p: { groupId: string; workflowId: string; baseIrHash: string },
+) {
+  // The failures of the version the fix patches (a group may span versions).
   const members = await db.guardianMember.findMany({
-    where: { groupId: p.groupId, recovered: false },
+    where: { groupId: p.groupId, recovered: false, irHash: p.baseIrHash },
     orderBy: { seenAt: "desc" },
     select: { runId: true },
     take: 500,
