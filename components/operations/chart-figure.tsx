@@ -3,9 +3,10 @@
 import type { ReactNode } from "react";
 
 /**
- * A chart with its text alternative: a titled figure whose drawing is one image for assistive
- * technology (named by `summary`, which says what it shows in words) and whose numbers are a
- * table under "Show as table", for keyboard and screen-reader users and anyone who wants them.
+ * A chart with its text alternative: a titled figure whose drawing is a group named by `summary`
+ * (what it shows, in words; recharts' keyboard layer inside it moves the tooltip with the arrow
+ * keys) and whose numbers are a table under "Show as table", for screen-reader users and anyone
+ * who wants them.
  */
 export function ChartFigure({
   title,
@@ -23,7 +24,7 @@ export function ChartFigure({
   return (
     <figure className="rounded-lg border border-zinc-200 bg-white p-4">
       <figcaption className="mb-2 text-sm font-semibold text-zinc-900">{title}</figcaption>
-      <div role="img" aria-label={summary} style={{ height }} className="w-full">
+      <div role="group" aria-label={summary} style={{ height }} className="w-full">
         {children}
       </div>
       <p className="mt-2 text-xs text-zinc-600">{summary}</p>
