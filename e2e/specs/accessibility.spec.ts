@@ -185,6 +185,17 @@ const VISITS: Visit[] = [
     },
   },
   { name: "trust", path: () => "/trust", ready: heading("Trust") },
+  {
+    name: "operations",
+    path: () => "/operations",
+    ready: async (page) => {
+      await heading("Operations")(page);
+      // Charts (the demo workspace's history) or the empty state: either is the page.
+      await expect(
+        page.getByRole("figure").first().or(page.getByText("No runs ended in this range")),
+      ).toBeVisible();
+    },
+  },
   { name: "guardian", path: () => "/guardian", ready: heading("Guardian") },
   { name: "sandbox", path: () => "/sandbox", ready: heading("Sandbox") },
 ];
