@@ -8,6 +8,8 @@ import { Alert } from "@/components/ui/alert";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { SegmentedPicker } from "@/components/operations/range-picker";
+import { AlertsPanel } from "./alerts-panel";
+import { AnomalyTimeline } from "./anomaly-timeline";
 import { PredictionQuality } from "./prediction-quality";
 import { TrustEntityPanel } from "./trust-entity-panel";
 import { sortEntries, TrustScoresTable, type Sort } from "./trust-scores-table";
@@ -91,9 +93,8 @@ export function TrustPage() {
           </>
         )}
         {entry && <TrustEntityPanel entry={entry} onClose={() => setSelected(null)} />}
-        {/* The anomaly timeline (components/trust/anomaly-timeline.tsx, anomaly detection) and
-            the prediction quality (components/trust/prediction-quality.tsx, failure prediction)
-            go here, below the scores: their helpers add them when their components exist. */}
+        <AnomalyTimeline />
+        <AlertsPanel />
         <PredictionQuality />
       </div>
     </>
