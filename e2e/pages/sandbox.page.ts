@@ -60,7 +60,7 @@ export class StudioSandboxPart {
 
   async run(opts: { session: string; usePins?: boolean }) {
     const form = this.panel.getByRole("form", { name: "Run in sandbox" });
-    await form.getByLabel("Session").selectOption({ label: opts.session });
+    await form.getByLabel("Session", { exact: true }).selectOption({ label: opts.session });
     const pins = form.getByLabel(/Use pinned outputs/);
     if (opts.usePins !== undefined && (await pins.isEnabled())) await pins.setChecked(opts.usePins);
     await form.getByRole("button", { name: "Run in sandbox" }).click();

@@ -79,5 +79,5 @@ test("a fault in a session fails a draft run on the canvas; a pinned output gets
     new RegExp(`/studio/${wf.id}\\?sandbox=[0-9a-f-]+&inputsFrom=${failed.id}`),
   );
   const copied = new URL(page.url()).searchParams.get("sandbox")!;
-  await expect(part.panel.getByLabel("Session")).toHaveValue(copied);
+  await expect(part.panel.getByLabel("Session", { exact: true })).toHaveValue(copied);
 });
