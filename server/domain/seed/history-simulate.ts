@@ -73,7 +73,8 @@ class RecordingStore extends MemoryRunStore {
     const res = await super.commit(runId, owner, cp);
     this.commitsLog.push({
       logged: (cp.attempts ?? []).map((a) => `${a.stepId}#${a.attempt}`),
-      events: structuredClone(cp.events ?? []),
+      // The engine hands each checkpoint fresh event objects and never changes them after.
+      events: cp.events ?? [],
     });
     return res;
   }
@@ -154,16 +155,18 @@ export class HistorySimulator {
       startedBy: start.startedBy,
     });
     this.clock.set(start.createdAt + start.queueLagMs);
-    let run: RunRecord | null = null;
-    for (let advance = 0; advance < 100; advance++) {
-      await this.drive(this.engine.tick({ limit: 1, leaseMs: 365 * 86_400_000 }));
-      run = await store.getRun(start.id);
-      if (!run || isTerminalRun(run.status)) break;
-      if (run.dueAt === null) throw new Error(`demo history: run ${start.id} parked for good`);
-      this.clock.set(Math.max(this.clock.now(), run.dueAt));
+    for (let advance = 0; ; advance++) {
+      const [r] = await this.drive(this.engine.tick({ limit: 1, leaseMs: 365 * 86_400_000 }));
+      if (r && isTerminalRun(r.status)) break;
+      // Parked for a retry: due at its earliest pending task.
+      const due = (await store.listTasks(start.id))
+        .filter((t) => t.doneAt === null)
+        .reduce((m, t) => Math.min(m, t.dueAt), Infinity);
+      if (advance >= 100 || due === Infinity)
+        throw new Error(`demo history: run ${start.id} did not end`);
+      this.clock.set(Math.max(this.clock.now(), due));
     }
-    if (!run || !isTerminalRun(run.status))
-      throw new Error(`demo history: run ${start.id} did not end`);
+    const run = (await store.getRun(start.id))!;
     return this.records(store, run, start.ir);
   }
 

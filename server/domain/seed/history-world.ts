@@ -16,8 +16,9 @@ import {
   DEGRADED_ERROR_RATE,
   HISTORY_MODELS,
   OUTAGE,
-  planted,
+  PLANTED,
   type Behaviour,
+  type PlantedEffect,
 } from "./history-plan";
 import { HistoryRandom, seededUuid, streamSeed } from "./history-random";
 import type { UsageRecord } from "./ports";
@@ -133,10 +134,10 @@ export class HistoryWorld {
     let tokensOut = 0;
     if (agent) {
       const tokens = AGENT_TOKENS[blockId]!;
-      const cost = planted("cost");
-      const grown = cost.block.startsWith(`${blockId}@`) && this.day(at) >= cost.fromDay;
-      tokensIn = Math.round(rand.logNormal(tokens.in, 0.25) * (grown ? cost.factor : 1));
-      tokensOut = Math.round(rand.logNormal(tokens.out, 0.25) * (grown ? cost.factor : 1));
+      const cost = plantedOn(blockId).find((p) => p.kind === "cost");
+      const grown = cost !== undefined && this.day(at) >= cost.fromDay;
+      tokensIn = Math.round(rand.logNormal(tokens.in, 0.25) * (grown ? cost!.factor : 1));
+      tokensOut = Math.round(rand.logNormal(tokens.out, 0.25) * (grown ? cost!.factor : 1));
     }
     return { failure, outage: b.outage, latencyMs, tokensIn, tokensOut, rand };
   }
@@ -161,22 +162,19 @@ export class HistoryWorld {
   behaviourAt(blockId: string, at: number): Behaviour & { outage: boolean } {
     const b = BEHAVIOUR[blockId]!;
     const d = this.day(at);
-    const within = (kind: Parameters<typeof planted>[0]) => {
-      const p = planted(kind);
-      return p.block.startsWith(`${blockId}@`) && d >= p.fromDay && d < p.toDay ? p : null;
-    };
     let { medianMs, errorRate } = b;
-    const burst = within("error-rate");
-    if (burst) errorRate *= burst.factor;
-    const spike = within("latency");
-    if (spike) medianMs *= spike.factor;
-    const degrading = within("degrading-connector");
-    if (degrading) {
-      const f = (d - degrading.fromDay) / (degrading.toDay - degrading.fromDay);
-      medianMs *= 1 + (degrading.factor - 1) * f;
-      errorRate += (DEGRADED_ERROR_RATE - errorRate) * f;
+    let outage = false;
+    for (const p of plantedOn(blockId)) {
+      if (d < p.fromDay || d >= p.toDay) continue;
+      if (p.kind === "error-rate") errorRate *= p.factor;
+      else if (p.kind === "latency") medianMs *= p.factor;
+      else if (p.kind === "degrading-connector") {
+        const f = (d - p.fromDay) / (p.toDay - p.fromDay);
+        medianMs *= 1 + (p.factor - 1) * f;
+        errorRate += (DEGRADED_ERROR_RATE - errorRate) * f;
+        outage = d >= OUTAGE.fromDay && d < OUTAGE.toDay;
+      }
     }
-    const outage = Boolean(degrading) && d >= OUTAGE.fromDay && d < OUTAGE.toDay;
     return { ...b, medianMs, errorRate, outage };
   }
 
@@ -393,6 +391,15 @@ export class HistoryWorld {
     const sentences = text.split(/(?<=[.!?])\s+/).filter(Boolean);
     return { summary: sentences[0] ?? text, keyPoints: sentences.slice(0, 3) };
   }
+}
+
+const plantedByBlock = new Map<string, PlantedEffect[]>();
+/** The effects planted on a block id (any major). */
+function plantedOn(blockId: string): PlantedEffect[] {
+  let list = plantedByBlock.get(blockId);
+  if (!list)
+    plantedByBlock.set(blockId, (list = PLANTED.filter((p) => p.block.startsWith(`${blockId}@`))));
+  return list;
 }
 
 /** `crm GET /contacts/{id}` with the inputs' values in the path. */
