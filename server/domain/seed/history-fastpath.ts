@@ -23,9 +23,8 @@ import { breakerKey } from "@/server/engine/invoke";
 import type { RuntimeRegistry } from "@/server/engine/ports";
 import type { AttemptRecord, NewEvent } from "@/server/engine/types";
 import { attemptRow, events, planOf, pureServices, type StepPlan } from "./history-records";
-import type { RunStart } from "./history-simulate";
 import { HistoryWorld, type CallDraw } from "./history-world";
-import type { SimulatedRun, StepLogRecord, UsageRecord } from "./ports";
+import type { RunStart, SimulatedRun, StepLogRecord, UsageRecord } from "./ports";
 
 /** The engine's default delay before a still-running side effect's start is written alone. */
 const LATE_START_MS = 250;

@@ -16,8 +16,8 @@ import { isTerminalRun, type NewEvent, type RunRecord } from "@/server/engine/ty
 import { HISTORY_WORKER } from "./history-plan";
 import { HistoryRandom, seededUuid } from "./history-random";
 import { cleanRun } from "./history-fastpath";
-import type { SimulatedRun, SimulatedRunRow, StepLogRecord } from "./ports";
-export type { SimulatedRun, SimulatedRunRow, StepLogRecord } from "./ports";
+import type { RunStart, SimulatedRun, SimulatedRunRow, StepLogRecord } from "./ports";
+export type { RunStart, SimulatedRun, SimulatedRunRow, StepLogRecord } from "./ports";
 import { HistoryWorld } from "./history-world";
 import type { MapRuntimeRegistry } from "@/server/engine/runtimes/registry";
 
@@ -78,20 +78,6 @@ class RecordingStore extends MemoryRunStore {
     });
     return res;
   }
-}
-
-/** What a run of the history starts with. */
-export interface RunStart {
-  id: string;
-  workspaceId: string;
-  workflowId: string;
-  version: string;
-  ir: FlowIR;
-  inputs: Record<string, unknown>;
-  startedBy: string;
-  createdAt: number;
-  /** How long the run waited for a worker after its start was recorded. */
-  queueLagMs: number;
 }
 
 /** The engine on the virtual clock and the simulated world, for one generation. */

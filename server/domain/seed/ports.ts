@@ -79,3 +79,17 @@ export interface HistoryBatch {
 export interface HistoryWriter {
   writeBatch(workspaceId: string, batch: HistoryBatch, marker: AuditBatchEntry): Promise<void>;
 }
+
+/** What a run of the history starts with. */
+export interface RunStart {
+  id: string;
+  workspaceId: string;
+  workflowId: string;
+  version: string;
+  ir: FlowIR;
+  inputs: Record<string, unknown>;
+  startedBy: string;
+  createdAt: number;
+  /** How long the run waited for a worker after its start was recorded. */
+  queueLagMs: number;
+}
