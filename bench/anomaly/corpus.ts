@@ -18,7 +18,6 @@ import {
   BUCKET_MS,
   emptyStats,
   latencyBin,
-  WINDOW_BUCKETS,
   WINDOW_MS,
   type BucketStats,
 } from "@/server/domain/anomaly/metrics";
@@ -272,20 +271,20 @@ export function runCorpus(opts: CorpusOptions): CorpusResult {
     for (const key of touched) {
       const list = buckets.get(key)!;
       if (!firstSeen.has(key)) firstSeen.set(key, at);
-      const windowStart = now - WINDOW_MS;
       let bl = baselines.get(key);
       if (!bl || now - bl.at >= BASELINE_EVERY) {
         const t0 = performance.now();
-        bl = { at: now, b: computeBaselines("block", list, windowStart) };
+        bl = { at: now, b: computeBaselines("block", list, now) };
         baselineMs += performance.now() - t0;
         baselineRuns++;
         baselines.set(key, bl);
       }
       const w = emptyStats();
-      for (let i = Math.max(0, list.length - WINDOW_BUCKETS); i < list.length; i++)
+      const length = Object.values(bl.b).find((m) => m?.windowMs)?.windowMs ?? WINDOW_MS;
+      for (let i = Math.max(0, list.length - length / BUCKET_MS); i < list.length; i++)
         addStats(w, list[i]!.stats);
       const t1 = performance.now();
-      const j = judgeWindow("block", w, windowStart, bl.b);
+      const j = judgeWindow("block", w, now - length, bl.b);
       judgeMs += performance.now() - t1;
       windowsJudged++;
       if (j.notEnoughData.length) notEnoughData++;

@@ -8,8 +8,8 @@ import type { z } from "zod";
 import { appendAudit } from "../audit/ledger";
 import { AppError, notFound } from "../errors";
 import type { Actor, Db } from "../types";
-import { adjustFactor, MIN_HISTORY_WINDOWS, Z_THRESHOLD, type Baselines } from "./detect";
-import { METRIC_LABELS, METRICS, type EntityKind } from "./metrics";
+import { adjustFactor, minWindows, Z_THRESHOLD, type Baselines } from "./detect";
+import { METRIC_LABELS, METRICS, WINDOW_MS, type EntityKind } from "./metrics";
 import type { ZAnomalyFeedbackInput, ZEntityStateInput, ListAnomaliesInput } from "./schemas";
 
 /** An anomaly as the UI and the API show it. Dates are ISO strings. */
@@ -118,6 +118,7 @@ export interface EntityState {
     state: "not-enough-data" | "ready";
     windows: number;
     minWindows: number;
+    windowMinutes: number;
     median: number | null;
     mad: number | null;
     seasonal: boolean;
@@ -155,12 +156,14 @@ export async function entityState(
       const b = r?.baseline[m];
       const factor = r?.thresholds[m] ?? 1;
       const windows = b?.windows ?? 0;
+      const need = minWindows(b?.windowMs ?? WINDOW_MS);
       return {
         metric: m,
         label: METRIC_LABELS[m],
-        state: windows >= MIN_HISTORY_WINDOWS ? "ready" : "not-enough-data",
+        state: windows >= need ? "ready" : "not-enough-data",
         windows,
-        minWindows: MIN_HISTORY_WINDOWS,
+        minWindows: need,
+        windowMinutes: Math.round((b?.windowMs ?? WINDOW_MS) / 60_000),
         median: b?.median ?? null,
         mad: b?.mad ?? null,
         seasonal: !!b?.slots,

@@ -104,6 +104,24 @@ describe("the detector", () => {
     expect(alerts).toBe(0);
   });
 
+  it("judges a quiet entity over a longer window, and finds a calls-per-run jump there", () => {
+    const r = new Prng(6);
+    const out: Array<{ at: number; stats: BucketStats }> = [];
+    // About one run every 10 minutes, two calls each.
+    for (let t = T0; t < T0 + 4 * DAY; t += BUCKET_MS) {
+      const runs = r.next() < 0.5 ? 1 : 0;
+      out.push({ at: t, stats: Object.assign(emptyStats(), { runs, calls: 2 * runs }) });
+    }
+    const end = T0 + 4 * DAY;
+    const b = computeBaselines("block", out, end);
+    expect(b.calls_per_run!.windowMs).toBeGreaterThan(WINDOW_MS);
+    expect(b.calls_per_run!.median).toBe(2);
+    const w = Object.assign(emptyStats(), { runs: 4, calls: 40 });
+    const found = judgeWindow("block", w, end - b.calls_per_run!.windowMs!, b).anomalies;
+    expect(found.map((a) => a.metric)).toEqual(["calls_per_run"]);
+    expect(found[0]!.explanation).toMatch(/^10\.00 over the last \d+ (h|minutes) \(n = 4\)/);
+  });
+
   it("uses hour-of-week baselines once the history spans three weeks", () => {
     const { out, end } = history(4, 22);
     const b = computeBaselines("block", out, end);

@@ -14,8 +14,8 @@
  * AND a change of at least {@link MIN_RATIO} (error rate: also at least 3 failures). Output
  * volume is watched both ways (a drop is as suspect as a jump); the others upwards.
  *
- * Below {@link MIN_HISTORY_WINDOWS} windows with data, a metric is "not enough data": nothing
- * is reported, whatever the window shows.
+ * Below a day's worth of windows with data ({@link minWindows}), a metric is "not enough data":
+ * nothing is reported, whatever the window shows.
  */
 import {
   addStats,
@@ -31,8 +31,16 @@ import {
 
 /** How much history a baseline reads. */
 export const HISTORY_MS = 28 * 24 * 3_600_000;
-/** Windows with data a metric needs before it may alert (one day's worth). */
+/** Windows with data a metric needs before it may alert (one day's worth of 15-minute ones). */
 export const MIN_HISTORY_WINDOWS = 96;
+/** Observations a window should hold: a quiet entity's windows are longer (up to 6 hours). */
+export const TARGET_WINDOW_N = 20;
+export const MAX_WINDOW_MS = 6 * 3_600_000;
+
+/** Windows a metric needs with windows of `windowMs`: a day's worth, at least 24. */
+export function minWindows(windowMs: number): number {
+  return Math.max(24, Math.round((MIN_HISTORY_WINDOWS * WINDOW_MS) / windowMs));
+}
 /** History that enables hour-of-week baselines. */
 export const SEASONAL_SPAN_MS = 21 * 24 * 3_600_000;
 /** Samples an hour-of-week slot needs to be used. */
@@ -75,6 +83,8 @@ export interface MetricBaseline {
   tailBin?: number;
   /** Median n of the history's windows. */
   medianN?: number;
+  /** The window length judged (15 minutes, longer for a quiet entity). */
+  windowMs?: number;
   /** Hour of week → [median, mad, samples], when the history spans three weeks. */
   slots?: Record<string, [number, number, number]>;
 }
@@ -93,20 +103,35 @@ export function mad(xs: number[], med = median(xs)): number {
 }
 
 /**
- * Baselines from an entity's buckets (start times epoch ms), windows aligned to 15 minutes.
- * `before`: only buckets strictly before it count (the window being judged is not history).
+ * Baselines from an entity's buckets (start times epoch ms) for a window ending at `windowEnd`.
+ * The window's length: 15 minutes, or for a quiet entity the multiple of 15 minutes that holds
+ * about {@link TARGET_WINDOW_N} observations at its history's mean rate (at most 6 hours); the
+ * history is cut into windows of that length, aligned, and the window being judged is not part
+ * of it.
  */
 export function computeBaselines(
   kind: EntityKind,
   buckets: ReadonlyArray<{ at: number; stats: BucketStats }>,
-  before: number,
+  windowEnd: number,
 ): Baselines {
-  const windows = new Map<number, BucketStats>();
   let first = Infinity;
+  let volume = 0;
   for (const b of buckets) {
-    if (b.at >= before || b.at < before - HISTORY_MS) continue;
+    if (b.at >= windowEnd - WINDOW_MS || b.at < windowEnd - HISTORY_MS) continue;
     first = Math.min(first, b.at);
-    const w = Math.floor(b.at / WINDOW_MS) * WINDOW_MS;
+    volume += kind === "flow" ? b.stats.runs : b.stats.calls;
+  }
+  const span = windowEnd - first;
+  const perWindow = span > 0 ? (volume * WINDOW_MS) / span : 0;
+  const windowMs =
+    perWindow > 0
+      ? Math.min(MAX_WINDOW_MS, Math.max(1, Math.ceil(TARGET_WINDOW_N / perWindow)) * WINDOW_MS)
+      : WINDOW_MS;
+  const before = windowEnd - windowMs;
+  const windows = new Map<number, BucketStats>();
+  for (const b of buckets) {
+    if (b.at >= before || b.at < windowEnd - HISTORY_MS) continue;
+    const w = Math.floor(b.at / windowMs) * windowMs;
     const acc = windows.get(w) ?? emptyStats();
     windows.set(w, addStats(acc, b.stats));
   }
@@ -143,6 +168,7 @@ export function computeBaselines(
       mad: mad(values, med),
       windows: values.length,
       medianN: median(ns),
+      windowMs,
     };
     if (metric === "error_rate" && calls) b.pooled = failures / calls;
     if (hist) {
@@ -182,6 +208,9 @@ export type Verdict =
       explanation: string;
     };
 
+const span = (ms: number) =>
+  ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : `${Math.round(ms / 60_000)} minutes`;
+
 const fmt = (x: number) =>
   Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(2);
 
@@ -199,7 +228,7 @@ export function evaluate(
 ): Verdict | null {
   const v = metricValue(kind, window, metric);
   if (!v) return null;
-  if (!baseline || baseline.windows < MIN_HISTORY_WINDOWS)
+  if (!baseline || baseline.windows < minWindows(baseline.windowMs ?? WINDOW_MS))
     return { state: "not-enough-data", metric, windows: baseline?.windows ?? 0 };
   const slot = baseline.slots?.[hourOfWeek(windowStart)];
   const med = slot ? slot[0] : baseline.median;
@@ -241,7 +270,7 @@ export function evaluate(
     z,
     threshold,
     explanation:
-      `${fmt(v.value)} over the last 15 minutes (n = ${v.n}) against a ` +
+      `${fmt(v.value)} over the last ${span(baseline.windowMs ?? WINDOW_MS)} (n = ${v.n}) against a ` +
       `${slot ? "same-hour-of-week " : ""}median of ${fmt(med)} ` +
       `(MAD ${fmt(spread)}, ${slot ? slot[2] : baseline.windows} windows): ` +
       (rule === "tail-exceedance"
@@ -296,7 +325,11 @@ export function peerOutliers(
   for (const group of groups.values()) {
     if (group.length < MIN_PEERS) continue;
     for (const metric of ["error_rate", "p95_latency"] as const) {
-      const have = group.filter((e) => (e.baselines[metric]?.windows ?? 0) >= MIN_HISTORY_WINDOWS);
+      const have = group.filter(
+        (e) =>
+          (e.baselines[metric]?.windows ?? 0) >=
+          minWindows(e.baselines[metric]?.windowMs ?? WINDOW_MS),
+      );
       if (have.length < MIN_PEERS) continue;
       const meds = have.map((e) => e.baselines[metric]!.median);
       const m = median(meds);

@@ -96,8 +96,12 @@ export async function judgeTouched(db: Db, deltas: BucketDelta[]): Promise<numbe
       const fields = [...new Set([...(row?.fields ?? []), ...e.fields])].slice(0, MAX_FIELDS);
       let baseline = row?.baseline ?? {};
       let baselineAt = row?.baselineAt?.getTime() ?? null;
-      const windowStart =
-        Math.floor(e.lastAt / BUCKET_MS) * BUCKET_MS - (WINDOW_BUCKETS - 1) * BUCKET_MS;
+      // The window ends with the bucket of the entity's latest data; its length is the
+      // baseline's (15 minutes, longer for a quiet entity).
+      const windowEnd = Math.floor(e.lastAt / BUCKET_MS) * BUCKET_MS + BUCKET_MS;
+      const refresh = baselineAt === null || Math.abs(e.lastAt - baselineAt) >= BASELINE_EVERY_MS;
+      const lengthOf = (b: Baselines) =>
+        Object.values(b).find((m) => m?.windowMs)?.windowMs ?? WINDOW_BUCKETS * BUCKET_MS;
       const rows = await db.$queryRawUnsafe<
         Array<{ bucket: Date } & Omit<BucketStats, "latency"> & { latency: number[] | null }>
       >(
@@ -108,18 +112,15 @@ export async function judgeTouched(db: Db, deltas: BucketDelta[]): Promise<numbe
         ws,
         e.kind,
         e.key,
-        new Date(
-          baselineAt === null || Math.abs(e.lastAt - baselineAt) >= BASELINE_EVERY_MS
-            ? windowStart - HISTORY_MS
-            : windowStart,
-        ),
-        new Date(windowStart + WINDOW_BUCKETS * BUCKET_MS),
+        new Date(refresh ? windowEnd - HISTORY_MS : windowEnd - lengthOf(baseline)),
+        new Date(windowEnd),
       );
       const buckets = rows.map((r) => ({ at: r.bucket.getTime(), stats: toStats(r) }));
-      if (buckets.length && buckets[0]!.at < windowStart) {
-        baseline = computeBaselines(e.kind, buckets, windowStart);
+      if (refresh && buckets.length) {
+        baseline = computeBaselines(e.kind, buckets, windowEnd);
         baselineAt = e.lastAt;
       }
+      const windowStart = windowEnd - lengthOf(baseline);
       const window = emptyStats();
       for (const b of buckets) if (b.at >= windowStart) addStats(window, b.stats);
       const judged = judgeWindow(e.kind, window, windowStart, baseline, row?.thresholds ?? {});
