@@ -114,7 +114,10 @@ test.describe("dashboards", () => {
     await shot(page, testInfo, "operations, last hour");
     // Every range answers from the rollups; the runs are in each.
     for (const range of ["24 h", "7 d", "30 d"]) {
-      await page.getByText(range, { exact: true }).click();
+      await page
+        .getByRole("group", { name: "Range", exact: true })
+        .getByText(range, { exact: true })
+        .click();
       await expect(runsChart.getByRole("group", { name: /4 runs ended/ })).toBeVisible();
     }
 
@@ -148,7 +151,10 @@ test.describe("dashboards", () => {
       "href",
       `/runs?workflow=${wf.id}`,
     );
-    await page.getByText("Endpoints", { exact: true }).click();
+    await page
+      .getByRole("group", { name: "Kind", exact: true })
+      .getByText("Endpoints", { exact: true })
+      .click();
     await expect(scores).toContainText("billing:billing.account.upsert");
     await shot(page, testInfo, "trust, endpoints");
   });
