@@ -141,18 +141,27 @@ export class HistorySimulator {
       startedBy: start.startedBy,
     });
     this.clock.set(start.createdAt + start.queueLagMs);
-    for (let advance = 0; ; advance++) {
+    let run: RunRecord | null = null;
+    for (let advance = 0; advance <= 100; advance++) {
       const [r] = await this.drive(this.engine.tick({ limit: 1, leaseMs: 365 * 86_400_000 }));
       if (r && isTerminalRun(r.status)) break;
-      // Parked for a retry: due at its earliest pending task.
-      const due = (await store.listTasks(start.id))
-        .filter((t) => t.doneAt === null)
-        .reduce((m, t) => Math.min(m, t.dueAt), Infinity);
-      if (advance >= 100 || due === Infinity)
-        throw new Error(`demo history: run ${start.id} did not end`);
+      run = await store.getRun(start.id);
+      if (!run || isTerminalRun(run.status)) break;
+      // Parked (a retry): due at its earliest pending task.
+      const due =
+        run.dueAt ??
+        (await store.listTasks(start.id))
+          .filter((t) => t.doneAt === null)
+          .reduce((m, t) => Math.min(m, t.dueAt), Infinity);
+      if (due === Infinity)
+        throw new Error(
+          `demo history: run ${start.id} stopped ${run.status} with nothing due (advance ${advance})`,
+        );
       this.clock.set(Math.max(this.clock.now(), due));
     }
-    const run = (await store.getRun(start.id))!;
+    run = await store.getRun(start.id);
+    if (!run || !isTerminalRun(run.status))
+      throw new Error(`demo history: run ${start.id} did not end (${run?.status})`);
     return this.records(store, run, start.ir);
   }
 
