@@ -13,7 +13,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Db } from "../types";
-import { computeBaselines, HISTORY_MS, type Baselines } from "./detect";
+import { computeBaselines, HISTORY_MS, peerOutliers, type Baselines } from "./detect";
 import type { BucketDelta } from "./fold";
 import { continues, judgeWindow, type Factors } from "./judge";
 import {
@@ -77,6 +77,7 @@ export async function judgeTouched(db: Db, deltas: BucketDelta[]): Promise<numbe
   const findings: Finding[] = [];
   for (const ws of new Set(list.map((e) => e.workspaceId))) {
     const mine = list.filter((e) => e.workspaceId === ws);
+    let refreshedBlocks = 0;
     const flows = [...new Set(mine.map((e) => e.flow).filter((f): f is string => !!f))];
     const known = await db.$queryRawUnsafe<EntityRow[]>(
       `SELECT kind, key, "firstSeenAt", fields, baseline, "baselineAt", thresholds
@@ -119,6 +120,7 @@ export async function judgeTouched(db: Db, deltas: BucketDelta[]): Promise<numbe
       if (refresh && buckets.length) {
         baseline = computeBaselines(e.kind, buckets, windowEnd);
         baselineAt = e.lastAt;
+        if (e.kind === "block") refreshedBlocks = Math.max(refreshedBlocks, e.lastAt);
       }
       const windowStart = windowEnd - lengthOf(baseline);
       const window = emptyStats();
@@ -163,6 +165,7 @@ export async function judgeTouched(db: Db, deltas: BucketDelta[]): Promise<numbe
         baselineAt === null ? null : new Date(baselineAt),
       );
     }
+    if (refreshedBlocks) findings.push(...(await peers(db, ws, refreshedBlocks)));
   }
   return recordFindings(db, findings);
 }
@@ -280,4 +283,35 @@ export async function recordFindings(
     );
   }
   return raised;
+}
+
+/** Peer outliers among the workspace's blocks (at most 500), after a block's baseline moved. */
+async function peers(db: Db, workspaceId: string, at: number): Promise<Finding[]> {
+  const rows = await db.$queryRawUnsafe<
+    Array<{ key: string; label: string; peer: string; baseline: Baselines }>
+  >(
+    `SELECT key, label, peer, baseline FROM "AnomalyEntity"
+      WHERE "workspaceId" = $1::uuid AND kind = 'block' AND peer <> ''
+      ORDER BY "lastSeenAt" DESC LIMIT 500`,
+    workspaceId,
+  );
+  const labels = new Map(rows.map((r) => [r.key, r.label]));
+  return peerOutliers(rows.map((r) => ({ key: r.key, peer: r.peer, baselines: r.baseline }))).map(
+    (o) => ({
+      workspaceId,
+      kind: "block",
+      key: o.key,
+      label: labels.get(o.key) ?? o.key,
+      metric: o.metric,
+      rule: "peer",
+      baseline: o.baseline,
+      observed: o.observed,
+      n: o.n,
+      score: o.z,
+      threshold: null,
+      explanation: `Its usual ${o.metric === "error_rate" ? "error rate" : "p95 latency"} stands far above that of its ${o.n} peers of the same kind (their median ${o.baseline.toPrecision(2)}, its ${o.observed.toPrecision(2)}: z = ${o.z.toFixed(1)}).`,
+      windowStart: at,
+      at,
+    }),
+  );
 }
