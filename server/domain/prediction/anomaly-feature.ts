@@ -5,7 +5,7 @@
  * instead of once per run; it is read the same way at run start, so training and scoring agree,
  * and it only ever looks earlier than the run.
  */
-import { openAnomalies, type OpenAnomaly } from "../anomaly";
+import { OPEN_MS, openAnomalies, type OpenAnomaly } from "../anomaly";
 import type { Db } from "../types";
 import { HOUR_MS, type AnomalyCounter, type Subject } from "./features";
 
@@ -29,6 +29,17 @@ export async function loadAnomalyCounter(
   times: readonly number[],
 ): Promise<AnomalyCounter> {
   const hours = [...new Set(times.map(hourOf))].sort((a, b) => b - a).slice(0, MAX_ANOMALY_HOURS);
+  if (!hours.length) return () => 0;
+  // Most histories have long quiet stretches: one read finds whether any anomaly could be open
+  // in the span at all before asking hour by hour.
+  const [any] = await db.$queryRawUnsafe<Array<{ one: number }>>(
+    `SELECT 1 AS one FROM "Anomaly" WHERE "workspaceId" = $1::uuid AND "lastSeenAt" >= $2
+        AND "detectedAt" <= $3 LIMIT 1`,
+    workspaceId,
+    new Date(hours[hours.length - 1]! - OPEN_MS),
+    new Date(hours[0]!),
+  );
+  if (!any) return () => 0;
   const open = new Map<number, OpenAnomaly[]>();
   for (const h of hours) open.set(h, await openAnomalies(db, workspaceId, { at: h }));
   return (subject, t) => {

@@ -12,6 +12,7 @@ import { seedSyntheticHistory } from "@/server/testing/prediction-history";
 import { restClient, tokenOf } from "@/server/testing/rest";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { DAY_MS, featuresAt, indexHistory } from "./features";
+import { hourOf, loadAnomalyCounter } from "./anomaly-feature";
 import { readHistory } from "./history";
 import { trainWorkspaceModel } from "./train";
 import type { BacktestSettings } from "./backtest";
@@ -174,5 +175,32 @@ describe("failure prediction on a seeded history", () => {
     const past = await readHistory(db.prisma, ws, { from: t - 2 * DAY_MS, to: now + 1 });
     expect(past.runs.length).toBeLessThan(full.runs.length);
     expect(featuresAt(indexHistory(past.runs, past.attempts), subject, t)).toEqual(expected);
+  });
+
+  it("counts the anomalies open on a run's entities as of its hour, never later ones", async () => {
+    const t = hourOf(now - DAY_MS) + 30 * 60_000;
+    await db.prisma.$executeRawUnsafe(
+      `INSERT INTO "Anomaly" (id, "workspaceId", kind, key, metric, rule, observed, n, "windowStart",
+                              "detectedAt", "lastSeenAt")
+       VALUES (gen_random_uuid(), $1::uuid, 'endpoint', 'crm:crm.contact.get', 'error_rate', 'robust_z',
+               0.5, 40, $2, $2, $3)`,
+      ws,
+      new Date(hourOf(t) - 10 * 60_000),
+      new Date(hourOf(t) + 20 * 60_000),
+    );
+    const subject = {
+      workflowId: wfId,
+      version: "1.0.0",
+      inputBytes: 2,
+      versionCreatedAt: now - 10 * DAY_MS,
+      blocks: [],
+      endpoints: ["crm:crm.contact.get"],
+    };
+    const times = [t, t - 3 * 3_600_000, t + 5 * 3_600_000];
+    const count = await loadAnomalyCounter(db.prisma, ws, times);
+    expect(count(subject, t)).toBe(1);
+    expect(count({ ...subject, endpoints: ["crm:crm.contact.update"] }, t)).toBe(0);
+    expect(count(subject, times[1]!)).toBe(0); // before it was detected
+    expect(count(subject, times[2]!)).toBe(0); // closed an hour after it was last seen
   });
 });
