@@ -6,10 +6,14 @@
  * lookup twice, is dead-lettered and has a finding), then folds them all in batches of
  * `--batch` as the background loop does, timing each batch. Prints a markdown table and the
  * load average. PGlite (in-process, single-threaded WASM), so a floor for PostgreSQL.
- *   node --import tsx bench/trust/update.ts [--runs 5000] [--batch 200]
+ *   node --import tsx bench/trust/update.ts [--runs 5000] [--batch 200] [--anomaly]
+ * With `--anomaly` the same runs are folded by the anomaly consumer instead
+ * (`server/domain/anomaly/consumer.ts`: 5-minute metrics per entity, then the touched entities
+ * judged): its cost per finished attempt.
  */
 import os from "node:os";
 import { compileFlow } from "@/server/domain/workflow/compile-flow";
+import { foldAnomalies } from "@/server/domain/anomaly/consumer";
 import { foldFinishedRuns } from "@/server/domain/trust/consumer";
 import { listTrust } from "@/server/domain/trust/list-trust";
 
@@ -22,6 +26,7 @@ const opt = (name: string, fallback: number) => {
 };
 const runs = opt("--runs", 5000);
 const batch = opt("--batch", 200);
+const anomaly = args.includes("--anomaly");
 
 const FLOW = `flow: bench-trust
 version: 1.0.0
@@ -122,7 +127,9 @@ let attempts = 0;
 const f0 = performance.now();
 for (;;) {
   const b0 = performance.now();
-  const r = await foldFinishedRuns(p, { now: Date.now(), batch });
+  const r = anomaly
+    ? await foldAnomalies(p, { now: Date.now(), batch })
+    : await foldFinishedRuns(p, { now: Date.now(), batch });
   if (!r.runs) break;
   batchMs.push(performance.now() - b0);
   folded += r.runs;
@@ -151,7 +158,7 @@ const p95 = (xs: number[]) => sorted(xs)[Math.floor(xs.length * 0.95)]!;
 const fmt = (x: number, d = 1) => x.toFixed(d);
 
 console.log(
-  `PGlite, node ${process.version}, ${os.cpus().length} cores, load ${load0} → ${load1}; ` +
+  `${anomaly ? "Anomaly consumer" : "Trust consumer"}: PGlite, node ${process.version}, ${os.cpus().length} cores, load ${load0} → ${load1}; ` +
     `${runs} runs (${attemptsSeeded} attempts, 1 pure a run in RunStepLog) seeded in ${fmt(seedMs / 1000)} s`,
 );
 console.log("");
