@@ -26,7 +26,7 @@ function flows(): StoredHistoryFlow[] {
 
 async function generate(runs: number, fastPath: boolean) {
   const out = [];
-  const counts = { fast: 0, engine: 0 };
+  const counts = { fast: 0, engine: 0, stuck: 0 };
   for await (const b of historyBatches(
     {
       seed: 5,

@@ -118,7 +118,7 @@ export async function* historyBatches(
   flows: readonly StoredHistoryFlow[],
   batchSize: number,
   from = 0,
-  opts: { fastPath?: boolean; counts?: { fast: number; engine: number } } = {},
+  opts: { fastPath?: boolean; counts?: { fast: number; engine: number; stuck: number } } = {},
 ): AsyncGenerator<HistoryBatch> {
   const schedule = runSchedule(p);
   const byName = new Map(flows.map((f) => [f.name, f]));
@@ -144,6 +144,7 @@ export async function* historyBatches(
         queueLagMs: rand.int(2, 40),
       };
       const run = await sim.run(start);
+      if (!run) continue;
       runs.push(run);
       ledger.push(startEntry(start, `demo-history:${p.seed}:${i}`, p.writtenAt));
       for (const end of run.ends) ledger.push(markEnd(end, run, p.writtenAt));
