@@ -73,7 +73,7 @@ for (let i = 0; i < reps * 3; i++) {
 // 2. Cache hits plus the check, per run start.
 const hitPer = async (ir: ReturnType<typeof flow>) => {
   const per: number[] = [];
-  const N = 20_000;
+  const N = 5_000;
   for (let r = 0; r < reps; r++) {
     const t = performance.now();
     for (let i = 0; i < N; i++) {
@@ -91,7 +91,7 @@ const hit20 = await hitPer(flow(20, true));
 const runsPerSecond = async (min: boolean) => {
   const ir = flow(2, min);
   const out: number[] = [];
-  const N = 2_000;
+  const N = 1_000;
   for (let r = 0; r < reps; r++) {
     const h = harness({
       earnedTrust: (w) => earnedTrustLookup(db.prisma, w, Date.now()),
