@@ -51,7 +51,7 @@ test.describe("guardian fix", () => {
     page,
     signedInUser: _admin,
   }, testInfo) => {
-    test.setTimeout(300_000);
+    test.setTimeout(480_000);
     const baseURL = testInfo.project.use.baseURL;
     const ws = await query<{ id: string }>(page.request, "workspace.current");
     const suffix = randomUUID().slice(0, 6);
@@ -84,6 +84,19 @@ test.describe("guardian fix", () => {
     const failed: string[] = [];
     for (let i = 1; i <= 3; i++) failed.push((await start(i)).id);
     for (const id of failed) await expectRunStatus(page.request, id, /^failed$/);
+
+    // The guardian groups the failures off the request path, after their runs are reconciled.
+    await expect
+      .poll(
+        async () =>
+          (
+            await query<{ items: Array<{ flowName: string }> }>(page.request, "guardian.groups", {
+              limit: 100,
+            })
+          ).items.some((g) => g.flowName.endsWith(suffix)),
+        { timeout: 180_000, intervals: [1_000, 2_000, 5_000] },
+      )
+      .toBe(true);
 
     // The approver opens the Guardian page: the group, its fix and the fix's sandbox proof.
     const approver = await invitedMemberSession(browser, page.request, baseURL);
