@@ -481,6 +481,10 @@ export interface RunRiskAssessment {
   gateEnabled: boolean;
   reasons: string[];
   modelVersion: number | string | null;
+  /** The prediction domain's rule (`riskGateDecision`): whether the run asks for an approval. */
+  ask: boolean;
+  /** What was decided, in words (the ledger and the run view). */
+  why: string;
 }
 
 /** A block's score earned from run history, with its credible interval and decayed n. */

@@ -254,11 +254,15 @@ steps:
     uses: test.read@1
     with: { x: 1 }
 `;
+  // As the prediction domain's rule (`riskGateDecision`) answers: it asks above 0.3 while the
+  // model may gate.
   const assessed = (risk: number, gateEnabled = true) => ({
     risk,
     gateEnabled,
     reasons: ["recent failure rate of test.read: 40 %"],
     modelVersion: 3,
+    ask: gateEnabled && risk > 0.3,
+    why: `predicted risk ${(risk * 100).toFixed(1)} % is above the flow's maximum 30.0 % (model v3)`,
   });
 
   it("asks for an approval above the maximum only while the model may gate", () => {
@@ -268,7 +272,7 @@ steps:
     expect(checkTrust(flow, undefined, assessed(0.45, false)).decision).toBe("clear");
     expect(checkTrust(flow, undefined, assessed(0.2)).decision).toBe("clear");
     expect(checkTrust(flow, undefined, null).decision).toBe("clear");
-    // A T1 flow's `risk.max` does not gate.
+    // A T1 flow's `risk.max` has no wait point and does not gate.
     const t1 = ir(RISKY.replace("sla: T0", "sla: T1"));
     expect(checkTrust(t1, undefined, assessed(0.9)).decision).toBe("clear");
   });
@@ -285,7 +289,7 @@ steps:
     const waiting = (await h.store.listEvents(id, 0, 100)).find((e) => e.type === "step.waiting");
     expect(waiting?.data).toMatchObject({
       message: expect.stringContaining(
-        "the run's predicted failure risk 45 % is above the flow's maximum 30 % (recent failure rate of test.read: 40 %)",
+        "predicted risk 45.0 % is above the flow's maximum 30.0 % (model v3) (recent failure rate of test.read: 40 %)",
       ),
     });
     expect(h.audit.entries.find((e) => e.action === "run.trust_gate")?.payload).toMatchObject({

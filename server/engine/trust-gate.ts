@@ -112,11 +112,10 @@ export function checkTrust(
     if (u.score < s.trustMin) short(s.id, s, s.trustMin, s.trustBelow ?? "halt");
   }
   const waits = typeof ir.trustGate === "string";
-  // The risk gate asks only while the model may gate (its backtest passed) and only T0 runs.
+  // The risk gate: the prediction domain decides (`riskGateDecision`: T0, model may gate, risk
+  // above the maximum); the engine asks only where the flow has the gate.
   const riskGate =
-    risk && hasRiskGate(ir)
-      ? { ...risk, max: ir.riskMax!, above: risk.gateEnabled && risk.risk > ir.riskMax! }
-      : undefined;
+    risk && hasRiskGate(ir) ? { ...risk, max: ir.riskMax!, above: risk.ask } : undefined;
   const asks = shortfalls.length > 0 || riskGate?.above === true;
   const decision =
     shortfalls.some((f) => f.below === "halt") || (asks && !waits)
@@ -140,9 +139,7 @@ function describeRisk(check: TrustCheck): string[] {
   const r = check.risk;
   if (!r?.above) return [];
   const why = r.reasons.length ? ` (${r.reasons.slice(0, 3).join("; ")})` : "";
-  return [
-    `the run's predicted failure risk ${Math.round(r.risk * 1000) / 10} % is above the flow's maximum ${Math.round(r.max * 1000) / 10} %${why}`,
-  ];
+  return [`${r.why}${why}`];
 }
 
 const baselineOne: UsedScore = { score: 1, source: "baseline", n: null, interval: null };

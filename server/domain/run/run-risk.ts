@@ -8,7 +8,7 @@
 import type { RunRecord } from "@/server/engine/types";
 import type { RunRiskAssessment } from "@/server/engine/ports";
 import { isDraftRun } from "@/server/engine/run-kind";
-import { assessRunRisk } from "../prediction";
+import { assessRunRisk, riskGateDecision } from "../prediction";
 import type { Db } from "../types";
 
 /**
@@ -31,10 +31,13 @@ export async function runRiskOf(db: Db, run: RunRecord): Promise<RunRiskAssessme
     inputs: run.inputs,
     at: run.createdAt,
   });
+  const decision = riskGateDecision(run.ir, r);
   return {
     risk: r.risk,
     gateEnabled: r.gateEnabled,
     reasons: r.reasons,
     modelVersion: r.modelVersion,
+    ask: decision.ask,
+    why: decision.why,
   };
 }
