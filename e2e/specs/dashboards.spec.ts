@@ -110,7 +110,9 @@ test.describe("dashboards", () => {
     await expect(page.getByRole("table", { name: "Circuit breakers" })).toContainText(
       "billing:billing.account.upsert",
     );
-    await expect(page.getByText("No agent step ran in this range")).toBeVisible();
+    await expect(
+      page.getByRole("heading", { name: "No agent step ran in this range" }),
+    ).toBeVisible();
     await shot(page, testInfo, "operations, last hour");
     // Every range answers from the rollups; the runs are in each.
     for (const range of ["24 h", "7 d", "30 d"]) {
