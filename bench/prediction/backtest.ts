@@ -47,7 +47,9 @@ console.log(
   `node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, load ${os
     .loadavg()
     .map((x) => x.toFixed(2))
-    .join(" ")}, ${new Date().toISOString()}; ${days} days, a run per flow every ${every} min on average, 4 flows`,
+    .join(
+      " ",
+    )}, ${new Date().toISOString()}; ${days} days, a run per flow every ${every} min on average, 4 flows`,
 );
 console.log(
   "| history | runs | attempts | test runs / failures | AUC | baseline AUC | PR-AUC | baseline PR-AUC | Brier | baseline Brier | gate | backtest ms (median) | heap Δ MB |",
@@ -56,7 +58,11 @@ console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 let last;
 for (const seed of seeds) last = run(`effects, seed ${seed}`, { seed });
 run(`clean (noise only), seed ${seeds[0]}`, { seed: seeds[0], clean: true });
-run(`clean + planted future signal, seed ${seeds[0]}`, { seed: seeds[0], clean: true, futureSignal: true });
+run(`clean + planted future signal, seed ${seeds[0]}`, {
+  seed: seeds[0],
+  clean: true,
+  futureSignal: true,
+});
 run(`effects + planted future signal, seed ${seeds[0]}`, { seed: seeds[0], futureSignal: true });
 if (last) {
   const p = last.protocol;
