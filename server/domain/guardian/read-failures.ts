@@ -50,6 +50,15 @@ const ATTEMPTS_SQL = `
        WHERE a."runId" = l."runId" AND a."stepId" = x."stepId" AND a."attempt" = x."attempt")
    LIMIT ${MAX_FAILURES_PER_BATCH * 4}`;
 
+/** The runs of `$1` with a failed attempt (rows, or the step log's text: no JSON parsed). */
+const FAILING_RUNS_SQL = `
+  SELECT DISTINCT a."runId"::text AS "runId" FROM "StepAttempt" a
+   WHERE a."runId" = ANY($1::uuid[]) AND a."status" = 'failed'
+  UNION
+  SELECT DISTINCT l."runId"::text FROM "RunStepLog" l
+   WHERE l."runId" = ANY($1::uuid[]) AND l."attempts" IS NOT NULL
+     AND l."attempts"::text ~ '"status"\\s*:\\s*"failed"'`;
+
 /** The succeeded output of `stepId` in each run of `$1` (rows and log), when small enough. */
 const OUTPUTS_SQL = `
   SELECT a."runId"::text AS "runId", a."output"
@@ -98,7 +107,13 @@ export async function readFailures(
   runs: readonly FinishedRun[],
 ): Promise<FailureRecord[]> {
   if (!runs.length) return [];
-  const ids = runs.map((r) => r.id);
+  // Most finished runs failed nothing: find the few that did before reading any attempt.
+  const failing = await db.$queryRawUnsafe<Array<{ runId: string }>>(
+    FAILING_RUNS_SQL,
+    runs.map((r) => r.id),
+  );
+  if (!failing.length) return [];
+  const ids = failing.map((r) => r.runId);
   const [attempts, meta, deadLetters] = await Promise.all([
     db.$queryRawUnsafe<AttemptRow[]>(ATTEMPTS_SQL, ids),
     db.$queryRawUnsafe<Array<{ id: string; irHash: string; name: string | null; createdAt: Date }>>(

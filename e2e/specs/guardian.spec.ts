@@ -1,0 +1,98 @@
+/**
+ * The guardian, end to end (issue 18, items 1–3 and 5), in a workspace of its own: runs whose
+ * billing write meets an injected 429 storm fail; a few seconds later the Guardian page lists
+ * their group as a resilience failure with why its members belong together and the root-cause
+ * hints, and proposes a back-off patch of the failing version whose text diff opens in Monaco's
+ * diff editor.
+ */
+import { randomUUID } from "node:crypto";
+import type { APIRequestContext } from "@playwright/test";
+import { expect, test } from "../fixtures";
+import { GuardianPage } from "../pages/guardian.page";
+import { mutate, query, shot } from "../support/api";
+
+const flowText = (suffix: string) => `# guardian ${suffix}: bills new customers.
+flow: guardian-${suffix}
+version: 1.0.0
+trigger:
+  manual: {}
+inputs:
+  customerId: { type: string }
+steps:
+  - id: account        # the billing write
+    uses: billing.account.upsert@2
+    retry: { max: 0 }
+    with:
+      customer:
+        id: \${{ inputs.customerId }}
+        name: Guardian ${suffix}
+        email: guardian-${suffix}@example.test
+      currency: EUR
+`;
+
+async function expectRunStatus(request: APIRequestContext, runId: string, status: RegExp) {
+  await expect
+    .poll(async () => (await query<{ status: string }>(request, "run.get", { id: runId })).status, {
+      timeout: 45_000,
+      intervals: [100, 250, 500],
+    })
+    .toMatch(status);
+}
+
+test.describe("guardian", () => {
+  test("a 429 storm is grouped, triaged as resilience and given a back-off patch with its diff", async ({
+    page,
+    signedInUser: _admin,
+  }, testInfo) => {
+    test.setTimeout(300_000);
+    const ws = await query<{ id: string }>(page.request, "workspace.current");
+    const suffix = randomUUID().slice(0, 6);
+    await mutate(page.request, "connector.create", {
+      name: "billing",
+      system: "billing",
+      baseUrl: "mock://billing",
+    });
+    const faults = `/api/mock/billing/t/${ws.id}/_faults`;
+    const injected = await page.request.post(faults, {
+      data: { operation: "account.upsert", errorRate: 1, status: 429, seed: 7 },
+    });
+    expect(injected.ok()).toBe(true);
+    const dsl = flowText(suffix);
+    const flowName = `Guardian ${suffix}`;
+    const wf = await mutate<{ id: string }>(page.request, "workflow.create", {
+      name: flowName,
+      dsl,
+    });
+    await mutate(page.request, "workflow.createVersion", { id: wf.id, version: "1.0.0", dsl });
+    const runs: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const run = await mutate<{ id: string }>(page.request, "run.start", {
+        workflowId: wf.id,
+        version: "1.0.0",
+        inputs: { customerId: `CUS-${suffix}-${i}` },
+      });
+      runs.push(run.id);
+    }
+    for (const id of runs) await expectRunStatus(page.request, id, /^failed$/);
+
+    const guardian = new GuardianPage(page);
+    await guardian.open();
+    const row = await guardian.groupOf(flowName);
+    await expect(row).toContainText("Resilience");
+    await expect(row).toContainText("account");
+    await expect(row).toContainText("HTTP 429");
+    const group = await guardian.openGroup(row, "account", flowName);
+    await expect(group).toContainText(/Same flow, step "account"/);
+    await expect(group).toContainText(/rate-limit storm/);
+    await expect(group).toContainText(/First failure: run/);
+    const fix = group.getByRole("article", { name: /Back off longer on "account"/ });
+    await expect(fix).toContainText("patch bump: v1.0.0 → v1.0.1");
+    await expect(fix).toContainText("Proposed, not proven yet");
+    await fix.getByRole("button", { name: "Show the diff" }).click();
+    await expect(fix.getByRole("textbox", { name: "Proposed 1.0.1 (read-only)" })).toBeAttached({
+      timeout: 20_000,
+    });
+    await expect(fix).toContainText("initial_delay");
+    await shot(page, testInfo, "a resilience group and its back-off patch");
+  });
+});
