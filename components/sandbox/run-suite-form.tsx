@@ -30,8 +30,6 @@ export function RunSuiteForm({ detail }: { detail: SuiteDetail & { suite: { targ
   );
   const errors = formErrors(run.error);
   const session = sessionId || sessions.data?.[0]?.id || "";
-  // The real model routes the chosen session is opted in to (suggested; others are refused).
-  const routes = sessions.data?.find((s) => s.id === session)?.modelRoutes ?? [];
   return (
     <CreateForm
       boxed={false}
@@ -70,26 +68,14 @@ export function RunSuiteForm({ detail }: { detail: SuiteDetail & { suite: { targ
         />
       </SelectField>
       {target.kind === "block" ? (
-        <>
-          <datalist id="suite-run-routes">
-            {routes.map((r) => (
-              <option key={r} value={r} />
-            ))}
-          </datalist>
-          <TextField
-            label="Model route (optional)"
-            placeholder="a model name or a task type"
-            value={route}
-            onChange={(e) => setRoute(e.target.value)}
-            errors={errors.fields.variant}
-            list="suite-run-routes"
-            hint={
-              routes.length
-                ? `Compare routes by running the suite once per route. This session may reach: ${routes.join(", ")}.`
-                : "Compare routes by running the suite once per route. Real models need the session's Real model routes (an admin opts it in); until then it answers from the demo model."
-            }
-          />
-        </>
+        <TextField
+          label="Model route (optional)"
+          placeholder="a model name or a task type"
+          value={route}
+          onChange={(e) => setRoute(e.target.value)}
+          errors={errors.fields.variant}
+          hint="Compare routes by running the suite once per route."
+        />
       ) : (
         <SelectField
           label="Flow version"
