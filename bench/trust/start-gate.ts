@@ -104,6 +104,9 @@ const runsPerSecond = async (min: boolean) => {
   return median(out);
 };
 // The harness's runs are in another workspace id: seed its counts too.
+await db.prisma.workspace.create({
+  data: { id: "00000000-0000-4000-8000-00000000beef", slug: "bench-harness", name: "H" },
+});
 await db.prisma.$executeRawUnsafe(
   `INSERT INTO "TrustCount" ("workspaceId", "kind", "key", "label", "baseline", "successes", "failures", "attempts", "at")
    SELECT '00000000-0000-4000-8000-00000000beef'::uuid, kind, key, label, baseline, successes, failures, attempts, at
