@@ -46,9 +46,12 @@ test.describe("editor intelligence", () => {
     await editor.newLine("      ");
     await editor.openSuggestions("note");
     // Only the block's inputs (and no words such as `invoice` from the text).
-    const offered = await editor.labels();
-    expect(offered).toEqual(expect.arrayContaining(["id", "stage", "note"]));
-    expect(offered).not.toContain("invoice");
+    // Read the list once it holds them: Monaco re-renders it while the completion resolves, and
+    // a read in that instant sees no rows.
+    await expect
+      .poll(() => editor.labels())
+      .toEqual(expect.arrayContaining(["id", "stage", "note"]));
+    expect(await editor.labels()).not.toContain("invoice");
     await testInfo.attach("inputs", { body: await page.screenshot(), contentType: "image/png" });
     await editor.accept("note", { open: false });
     await studio.editor.expectText(/uses: crm\.deal\.update@1\n {4}with:\n {6}note: \n/);

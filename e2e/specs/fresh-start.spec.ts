@@ -67,6 +67,13 @@ function freshEnv(port: number): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(process.env)) {
     // npm's own variables (when the suite runs under `npm test`) and the suite's settings.
+    // The demo history's size is the one setting kept: the suite sizes it down (scripts/test.mjs)
+    // so that a first start's 20,000 runs, and their folding by the background consumers, do
+    // not load the cores the other specs share; `npm run bench:seed` measures the full size.
+    if (name === "TRUSTFLOW_DEMO_HISTORY_RUNS") {
+      env[name] = value;
+      continue;
+    }
     if (/^(npm_|E2E_|TRUSTFLOW_|NEXTAUTH_)/.test(name)) continue;
     const suiteOnly = ["NEXT_DIST_DIR", "NEXT_PUBLIC_TRUSTFLOW_TEST_HOOKS"];
     if (

@@ -20,7 +20,7 @@ import {
   type AdvanceOptions,
   type AdvanceResult,
 } from "./advance/context";
-import { childSettled, finishFan } from "./advance/fan-out";
+import { childSettled, finishFan, finishStoppedFans } from "./advance/fan-out";
 import { decideSkip, runPure } from "./advance/pure-steps";
 import { restore } from "./advance/restore";
 import { conclude } from "./advance/run-end";
@@ -117,7 +117,7 @@ export class RunAdvance {
         if (n.parent?.fan) n.parent.fan.inFlight++;
         ctx.inFlight.set(n, p);
       }
-      if (ctx.inFlight.size === 0) return;
+      if (ctx.inFlight.size === 0 && (ctx.halted() || !finishStoppedFans(ctx))) return;
       await Promise.race(ctx.inFlight.values());
     }
   }

@@ -3,6 +3,7 @@ import type { BlockRuntime, RuntimeRequest } from "./ports";
 import { compileFlow, harness } from "./testing/harness";
 import { settle } from "./testing/fakes";
 import { MemoryRunStore } from "./memory-store";
+import { NonRetryableError } from "./errors";
 
 /** Test double: a connector whose calls are recorded and may be held open by the test. */
 function controllable() {
@@ -586,5 +587,44 @@ steps:
     });
     const dl = await h.store.listDeadLetters({ limit: 100 });
     expect(dl).toHaveLength(0);
+  });
+});
+
+describe("engine: a fan-out that fails while a child waits for its retry", () => {
+  it("fails the fan and the run at once, instead of leaving the run running", async () => {
+    const h = harness();
+    const c = controllable();
+    c.hold();
+    h.runtimes.register("test.write", c.rt);
+    const ir = compileFlow(`
+flow: fan-fail
+version: 1.0.0
+steps:
+  - id: each
+    uses: control.foreach@1
+    retry: { max: 3, backoff: fixed, jitter: none, initial_delay: 60s }
+    with:
+      items: [a, b]
+      concurrency: 2
+      do:
+        uses: test.write@1
+        with:
+          item: \${{ item }}
+`);
+    const id = await h.start(ir);
+    const tick = h.engine.tick();
+    await settle();
+    expect(c.pending.map((p) => p.req.step.id)).toEqual(["each[0]", "each[1]"]);
+    // each[0] fails for good while each[1] is still in flight; then each[1] fails in a way that
+    // schedules a retry. Nothing is in flight any more and the fan has failed: it must finish.
+    c.pending.shift()!.reject(new NonRetryableError("bad item"));
+    await settle();
+    c.pending.shift()!.reject(new Error("socket hang up"));
+    await tick;
+    await h.drain();
+    const run = await h.store.getRun(id);
+    expect(run?.status).toBe("failed");
+    expect(run?.error?.message).toMatch(/each\[0\] failed: bad item/);
+    expect(c.calls.map((x) => x.step.id)).toEqual(["each[0]", "each[1]"]);
   });
 });

@@ -49,6 +49,27 @@ export function childSettled(ctx: AdvanceContext, c: Node): void {
   }
 }
 
+/**
+ * Finishes the fan-outs that have failed and have no child in flight any more. `childSettled`
+ * catches most of them, but not a fan whose last running child ended in a scheduled retry (a
+ * retry that will never start: a failed fan launches nothing) nor one restored in that state;
+ * the loop asks here before it lets the run wait. Returns whether it started any.
+ */
+export function finishStoppedFans(ctx: AdvanceContext): boolean {
+  let started = false;
+  for (const p of ctx.all.values()) {
+    if (!p.fan?.failed || p.status !== "running" || ctx.inFlight.has(p)) continue;
+    if (p.fan.children.some((x) => ctx.inFlight.has(x))) continue;
+    const promise = finishFan(ctx, p);
+    ctx.inFlight.set(
+      p,
+      promise.finally(() => ctx.inFlight.delete(p)),
+    );
+    started = true;
+  }
+  return started;
+}
+
 /** Finishes a fan-out parent: its children's outputs, or the failure of the first failed one. */
 export async function finishFan(ctx: AdvanceContext, p: Node): Promise<void> {
   if (!p.fan || p.status !== "running") return;
