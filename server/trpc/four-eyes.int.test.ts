@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/server/adapters/prisma";
@@ -47,6 +48,18 @@ const restApproving = ROUTES.filter((r) => r.approves).flatMap((r) => {
   return "breakGlass" in shape ? [id, `${id}+breakGlass`] : [id];
 });
 approving.push(...restApproving);
+
+/**
+ * Approving procedures that address something other than an approval id and decide through the
+ * guarded `decideApproval` (the same four-eyes guard the walk below exercises), each with the
+ * test that walks its own refusals. `guardianReview.accept` takes a guardian proposal's id and
+ * decides its `fix` approval: `server/domain/guardian/proof.int.test.ts` refuses the proposer
+ * and a viewer and saves no version without another person.
+ */
+const DELEGATING: Record<string, string> = {
+  "guardianReview.accept": "server/domain/guardian/proof.int.test.ts",
+};
+const walked = approving.filter((p) => !(p in DELEGATING));
 
 interface Target {
   approvalId: string;
@@ -179,10 +192,14 @@ describe("four-eyes on every approving procedure", () => {
     expect(approving).toEqual(
       expect.arrayContaining(["rest:decideApproval", "rest:decideApproval+breakGlass"]),
     );
-    for (const path of approving) expect(CALLS[path], `say how ${path} decides`).toBeDefined();
+    for (const path of walked) expect(CALLS[path], `say how ${path} decides`).toBeDefined();
+    for (const [path, file] of Object.entries(DELEGATING)) {
+      expect(approving, `${path} is still an approving procedure`).toContain(path);
+      expect(readFileSync(file, "utf8"), `${file} exercises ${path}`).toContain(path);
+    }
   });
 
-  for (const path of approving) {
+  for (const path of walked) {
     describe(path, () => {
       it("refuses the requester, for a run step and a replay, and changes nothing", async () => {
         // The owner (an admin, qualified by role) started the run / asked for the replay.
