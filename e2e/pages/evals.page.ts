@@ -27,6 +27,8 @@ export class EvalsPage {
   /** Runs the shown suite in the first session, on `route` when given. */
   async run(route?: string) {
     const form = this.page.getByRole("form", { name: "Run the suite" });
+    // The sessions load after the form: a click before would send no session.
+    await expect(form.getByLabel("Sandbox session")).not.toHaveValue("");
     await form.getByLabel("Model route (optional)").fill(route ?? "");
     await form.getByRole("button", { name: "Run suite" }).click();
   }
