@@ -87,6 +87,8 @@ async function boot(): Promise<Services> {
   const c = root();
   let url = e.DATABASE_URL;
   let location: string | undefined;
+  /** Writes the demo history (set below when the demo is seeded and the history is wanted). */
+  let seedHistory: (() => Promise<void>) | undefined;
   if (!url) {
     const embedded = await openEmbeddedDatabase({
       dataDir: e.TRUSTFLOW_DATA_DIR,
@@ -112,27 +114,32 @@ async function boot(): Promise<Services> {
       const { ensureDemoConnectors } = await import("@/server/domain/connector/connectors");
       await ensureDemoConnectors(db.prisma, demo.id);
     }
-    // 30 days of run history for the Trust and Operations pages, once (docs/demo-history.md).
+    // 30 days of run history for the Trust and Operations pages, once (docs/demo-history.md),
+    // written in the background once the server is up: a first start does not wait for it.
     if (e.TRUSTFLOW_DEMO_HISTORY_RUNS > 0) {
-      const { seedDemoHistory } = await import("@/server/domain/seed/history");
-      const { sqlHistoryWriter } = await import("@/server/adapters/store/sql-demo-history");
-      const startedAt = Date.now();
-      try {
-        const history = await seedDemoHistory(db.prisma, sqlHistoryWriter(db.driver), {
-          runs: e.TRUSTFLOW_DEMO_HISTORY_RUNS,
-        });
+      const runs = e.TRUSTFLOW_DEMO_HISTORY_RUNS;
+      seedHistory = async () => {
+        const { seedDemoHistory } = await import("@/server/domain/seed/history");
+        const { sqlHistoryWriter } = await import("@/server/adapters/store/sql-demo-history");
+        const startedAt = Date.now();
+        const history = await seedDemoHistory(db.prisma, sqlHistoryWriter(db.driver), { runs });
         if (history.created)
           log.info({ runs: history.runs, ms: Date.now() - startedAt }, "demo history seeded");
-      } catch (err) {
-        // The demo's history is not worth failing a start for: the next start continues it.
-        log.warn({ err: String(err) }, "demo history could not be seeded");
-      }
+      };
     }
   }
   log.info({ database: db.kind, location: db.location }, "database ready");
   const { configureTrust } = await import("@/server/domain/trust/score");
   configureTrust({ halfLifeMs: e.TRUST_SCORE_HALF_LIFE_DAYS * 86_400_000 });
-  return createServices(db);
+  const services = createServices(db);
+  if (seedHistory) {
+    // The demo's history is not worth failing a start for: an interrupted one is continued by
+    // the next start (its batches are committed one by one).
+    void seedHistory().catch((err: unknown) =>
+      log.warn({ err: String(err) }, "demo history could not be seeded"),
+    );
+  }
+  return services;
 }
 
 /**
