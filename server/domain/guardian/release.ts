@@ -58,6 +58,20 @@ async function approverActor(db: Db, workspaceId: string, approvalId: string): P
   };
 }
 
+/**
+ * The version a concurrent release of `proposalId` recorded, when `err` is the version clash
+ * that release caused (waits up to 10 s for its release row), else null.
+ */
+async function releasedMeanwhile(db: Db, proposalId: string, err: unknown): Promise<string | null> {
+  if (!(err instanceof AppError) || err.code !== "CONFLICT") return null;
+  for (let i = 0; i < 50; i++) {
+    const r = await db.guardianRelease.findUnique({ where: { proposalId } });
+    if (r) return r.version;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return null;
+}
+
 async function release(db: Db, proposalId: string): Promise<ReleaseResult> {
   const p = await db.guardianProposal.findUniqueOrThrow({ where: { id: proposalId } });
   if (p.status === "released") {
@@ -72,12 +86,22 @@ async function release(db: Db, proposalId: string): Promise<ReleaseResult> {
   if (why) return { status: "void", version: null, why };
   const actor = await approverActor(db, p.workspaceId, p.approvalId);
   const version = releaseVersion(p);
-  const saved = await createVersion(db, actor, {
-    id: p.workflowId,
-    version,
-    message: `Guardian fix: ${p.title}`.slice(0, 500),
-    dsl: setFlowVersion(p.text, version),
-  });
+  let saved: Awaited<ReturnType<typeof createVersion>>;
+  try {
+    saved = await createVersion(db, actor, {
+      id: p.workflowId,
+      version,
+      message: `Guardian fix: ${p.title}`.slice(0, 500),
+      dsl: setFlowVersion(p.text, version),
+    });
+  } catch (err) {
+    // Another release of this proposal got there first: the approval's effect and the accepting
+    // request both release, and they need not share this module (another bundle or process).
+    // Its release row follows its version within the same few statements: answer that one.
+    const theirs = await releasedMeanwhile(db, p.id, err);
+    if (theirs) return { status: "released", version: theirs, why: null };
+    throw err;
+  }
   await db.$transaction(async (tx) => {
     await tx.guardianRelease.create({
       data: {
