@@ -8,11 +8,10 @@
  * completes: every dead letter reprocessed by a new linked run.
  */
 import { randomUUID } from "node:crypto";
-import type { APIRequestContext } from "@playwright/test";
 import { expect, test } from "../fixtures";
 import { ApprovalsPage } from "../pages/approvals.page";
 import { DeadLettersPage } from "../pages/dead-letters.page";
-import { invitedMemberSession, mutate, query, shot } from "../support/api";
+import { expectRunStatus, invitedMemberSession, mutate, query, shot } from "../support/api";
 
 const flowText = (suffix: string) => `flow: dead-letters-${suffix}
 version: 1.0.0
@@ -32,15 +31,6 @@ steps:
         email: dl-${suffix}@example.test
       currency: EUR
 `;
-
-async function expectRunStatus(request: APIRequestContext, runId: string, status: RegExp) {
-  await expect
-    .poll(async () => (await query<{ status: string }>(request, "run.get", { id: runId })).status, {
-      timeout: 45_000,
-      intervals: [100, 250, 500],
-    })
-    .toMatch(status);
-}
 
 test.describe("dead letters", () => {
   test("dead letters are discarded with a reason, or reprocessed as an approved job: canary, then the rest", async ({

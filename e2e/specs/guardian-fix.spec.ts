@@ -11,11 +11,10 @@
  * (four eyes again), and the page shows them succeeded on the new version.
  */
 import { randomUUID } from "node:crypto";
-import type { APIRequestContext } from "@playwright/test";
 import { expect, test } from "../fixtures";
 import { ApprovalsPage } from "../pages/approvals.page";
 import { GuardianPage } from "../pages/guardian.page";
-import { invitedMemberSession, mutate, query, shot } from "../support/api";
+import { expectRunStatus, invitedMemberSession, mutate, query, shot } from "../support/api";
 
 const flowText = (suffix: string) => `# guardian fix ${suffix}: bills new customers.
 flow: guardian-fix-${suffix}
@@ -35,15 +34,6 @@ steps:
         email: guardian-fix-${suffix}@example.test
       currency: EUR
 `;
-
-async function expectRunStatus(request: APIRequestContext, runId: string, status: RegExp) {
-  await expect
-    .poll(async () => (await query<{ status: string }>(request, "run.get", { id: runId })).status, {
-      timeout: 45_000,
-      intervals: [100, 250, 500],
-    })
-    .toMatch(status);
-}
 
 test.describe("guardian fix", () => {
   test("a fault-injected flow fails, the guardian proves a fix, an approver releases it and the failed runs replay to success", async ({

@@ -6,10 +6,9 @@
  * diff editor.
  */
 import { randomUUID } from "node:crypto";
-import type { APIRequestContext } from "@playwright/test";
 import { expect, test } from "../fixtures";
 import { GuardianPage } from "../pages/guardian.page";
-import { mutate, query, shot } from "../support/api";
+import { expectRunStatus, mutate, query, shot } from "../support/api";
 
 const flowText = (suffix: string) => `# guardian ${suffix}: bills new customers.
 flow: guardian-${suffix}
@@ -29,15 +28,6 @@ steps:
         email: guardian-${suffix}@example.test
       currency: EUR
 `;
-
-async function expectRunStatus(request: APIRequestContext, runId: string, status: RegExp) {
-  await expect
-    .poll(async () => (await query<{ status: string }>(request, "run.get", { id: runId })).status, {
-      timeout: 45_000,
-      intervals: [100, 250, 500],
-    })
-    .toMatch(status);
-}
 
 test.describe("guardian", () => {
   test("a 429 storm is grouped, triaged as resilience and given a back-off patch with its diff", async ({

@@ -19,7 +19,7 @@ import type { APIRequestContext } from "@playwright/test";
 import { expect, test } from "../fixtures";
 import { ApprovalsPage } from "../pages/approvals.page";
 import { RunPage } from "../pages/runs.page";
-import { invitedMemberSession, mutate, query, shot } from "../support/api";
+import { expectRunStatus, invitedMemberSession, mutate, query, shot } from "../support/api";
 
 const flowText = (suffix: string) => `flow: replay-${suffix}
 version: 1.0.0
@@ -59,16 +59,6 @@ interface RunData {
     replayOf: { id: string; status: string } | null;
     replays: Array<{ id: string; status: string }>;
   };
-}
-
-/** Waits until the run (as the API reports it) has `status`. */
-async function expectRunStatus(request: APIRequestContext, runId: string, status: RegExp) {
-  await expect
-    .poll(async () => (await query<RunData>(request, "run.get", { id: runId })).status, {
-      timeout: 45_000,
-      intervals: [100, 250, 500],
-    })
-    .toMatch(status);
 }
 
 /** The mock billing service's fault rules, in the workspace's tenant (editor role). */

@@ -29,6 +29,16 @@ export async function mutate<T>(request: APIRequestContext, p: string, input: un
   return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
 }
 
+/** Waits until the run, as the API reports it, has a status matching `status` (45 s at most). */
+export async function expectRunStatus(request: APIRequestContext, runId: string, status: RegExp) {
+  await expect
+    .poll(async () => (await query<{ status: string }>(request, "run.get", { id: runId })).status, {
+      timeout: 45_000,
+      intervals: [100, 250, 500],
+    })
+    .toMatch(status);
+}
+
 /** A seeded demo account (prisma/demo-users.json). */
 export interface DemoUser {
   email: string;

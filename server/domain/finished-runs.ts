@@ -18,6 +18,7 @@
  * with their run from the log in the same statement as the attempt rows (one read per batch,
  * not per step), so a pure step costs no row of its own here either.
  */
+import type { FlowIR } from "@/dsl";
 import { startBackgroundLoop } from "./background-loop";
 import type { Db, Tx } from "./types";
 
@@ -202,4 +203,47 @@ export function startFinishedRunsConsumer(
     );
   });
   return { stop: () => loop.stop() };
+}
+
+/**
+ * A consumer's view of each run's flow IR (`read` of the parsed IR), keyed by `irKey`, or by
+ * `run:<id>` for runs holding their IR inline. Views of stored IRs are cached (the `max` most
+ * recently read): an IR is parsed once, not once per run.
+ */
+export function flowIrReader<T>(
+  read: (ir: FlowIR) => T,
+  max = 200,
+): (db: Db, rows: FinishedRun[]) => Promise<Map<string, T>> {
+  const cache = new Map<string, T>();
+  const view = (text: string) => read(JSON.parse(text) as FlowIR);
+  return async (db, rows) => {
+    const out = new Map<string, T>();
+    const missing = new Set<string>();
+    const inline: string[] = [];
+    for (const r of rows) {
+      if (!r.irKey) inline.push(r.id);
+      else if (cache.has(r.irKey)) out.set(r.irKey, cache.get(r.irKey)!);
+      else missing.add(r.irKey);
+    }
+    if (missing.size) {
+      const found = await db.$queryRawUnsafe<Array<{ key: string; ir: string }>>(
+        `SELECT "key", "ir" FROM "FlowIr" WHERE "key" = ANY($1::text[])`,
+        [...missing],
+      );
+      for (const f of found) {
+        const v = view(f.ir);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+        cache.set(f.key, v);
+        out.set(f.key, v);
+      }
+    }
+    if (inline.length) {
+      const found = await db.$queryRawUnsafe<Array<{ id: string; ir: string }>>(
+        `SELECT id::text AS id, ir::text AS ir FROM "Run" WHERE id = ANY($1::uuid[]) AND ir IS NOT NULL`,
+        inline,
+      );
+      for (const f of found) out.set(`run:${f.id}`, view(f.ir));
+    }
+    return out;
+  };
 }

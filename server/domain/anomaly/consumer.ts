@@ -5,14 +5,13 @@
  * request: a batch reads its runs' rows; a baseline reads one entity's last 28 days of buckets
  * at most once an hour (of data time).
  */
-import type { FlowIR } from "@/dsl";
 import {
   advanceFinishedRunsCursor,
   claimFinishedRuns,
+  flowIrReader,
   readFinishedAttempts,
   readFinishedRuns,
   startFinishedRunsConsumer,
-  type FinishedRun,
   type FinishedRunsConsumer,
   type FinishedRunsCursor,
 } from "../finished-runs";
@@ -21,7 +20,6 @@ import { judgeTouched } from "./detector";
 import {
   anomalySteps,
   foldBuckets,
-  type AnomalyStep,
   type BucketDelta,
   type FoldRunIn,
 } from "./fold";
@@ -33,8 +31,6 @@ const CURSOR: FinishedRunsCursor = {
 };
 /** Runs folded per batch (default). */
 export const ANOMALY_BATCH = 200;
-const MAX_CACHED_IRS = 200;
-const irCache = new Map<string, { name: string; steps: Map<string, AnomalyStep> }>();
 
 export interface AnomalyFoldResult {
   runs: number;
@@ -171,43 +167,7 @@ async function upsertBuckets(tx: Pick<Tx, "$executeRawUnsafe">, deltas: BucketDe
 }
 
 /** The step table of each run's IR, parsed once per IR (cached by `irKey`). */
-async function loadIrs(
-  db: Db,
-  rows: FinishedRun[],
-): Promise<Map<string, { name: string; steps: Map<string, AnomalyStep> }>> {
-  const out = new Map<string, { name: string; steps: Map<string, AnomalyStep> }>();
-  const missing = new Set<string>();
-  const inline: string[] = [];
-  for (const r of rows) {
-    if (!r.irKey) inline.push(r.id);
-    else if (irCache.has(r.irKey)) out.set(r.irKey, irCache.get(r.irKey)!);
-    else missing.add(r.irKey);
-  }
-  const read = (text: string) => {
-    const ir = JSON.parse(text) as FlowIR;
-    return { name: ir.name, steps: anomalySteps(ir) };
-  };
-  if (missing.size) {
-    const found = await db.$queryRawUnsafe<Array<{ key: string; ir: string }>>(
-      `SELECT "key", "ir" FROM "FlowIr" WHERE "key" = ANY($1::text[])`,
-      [...missing],
-    );
-    for (const f of found) {
-      const v = read(f.ir);
-      if (irCache.size >= MAX_CACHED_IRS) irCache.delete(irCache.keys().next().value!);
-      irCache.set(f.key, v);
-      out.set(f.key, v);
-    }
-  }
-  if (inline.length) {
-    const found = await db.$queryRawUnsafe<Array<{ id: string; ir: string }>>(
-      `SELECT id::text AS id, ir::text AS ir FROM "Run" WHERE id = ANY($1::uuid[]) AND ir IS NOT NULL`,
-      inline,
-    );
-    for (const f of found) out.set(`run:${f.id}`, read(f.ir));
-  }
-  return out;
-}
+const loadIrs = flowIrReader((ir) => ({ name: ir.name, steps: anomalySteps(ir) }));
 
 /** Starts the consumer's background loop (see `startFinishedRunsConsumer`). */
 export function startAnomalyConsumer(

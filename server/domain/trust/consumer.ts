@@ -7,21 +7,20 @@
  * (`../finished-runs.ts`) with its tables `TrustCursor` and `TrustFoldedRun`. Pure steps are
  * read from the compact log with the attempt rows (one read per batch).
  */
-import type { FlowIR } from "@/dsl";
 import {
   advanceFinishedRunsCursor,
   claimFinishedRuns,
+  flowIrReader,
   readFinishedAttempts,
   readFinishedRuns,
   startFinishedRunsConsumer,
-  type FinishedRun,
   type FinishedRunsConsumer,
   type FinishedRunsCursor,
 } from "../finished-runs";
 import type { Db } from "../types";
 import { serverRegistry } from "../workflow/compile-flow";
 import { TRUST_SIGNALS, trustConfig, type TrustConfig } from "./score";
-import { foldRuns, foldSteps, type FoldRun, type FoldStep } from "./fold";
+import { foldRuns, foldSteps, type FoldRun } from "./fold";
 
 export { LAG_MS } from "../finished-runs";
 /** Runs folded per batch (default). */
@@ -31,9 +30,6 @@ const CURSOR: FinishedRunsCursor = {
   cursorId: "runs",
   claimTable: "TrustFoldedRun",
 };
-const MAX_CACHED_IRS = 200;
-
-const irSteps = new Map<string, { name: string; steps: Map<string, FoldStep> }>();
 
 function baselineOf(id: string, version: string): number | undefined {
   const r = serverRegistry();
@@ -123,43 +119,7 @@ export async function foldFinishedRuns(
  * The step table of each run's IR, parsed once per IR (cached by `irKey`), keyed by `irKey`
  * or `run:<id>` for runs holding their IR inline (the dashboards' rollups read it too).
  */
-export async function loadIrs(
-  db: Db,
-  rows: FinishedRun[],
-): Promise<Map<string, { name: string; steps: Map<string, FoldStep> }>> {
-  const out = new Map<string, { name: string; steps: Map<string, FoldStep> }>();
-  const missingKeys = new Set<string>();
-  const inline: string[] = [];
-  for (const r of rows) {
-    if (!r.irKey) inline.push(r.id);
-    else if (irSteps.has(r.irKey)) out.set(r.irKey, irSteps.get(r.irKey)!);
-    else missingKeys.add(r.irKey);
-  }
-  const read = (text: string) => {
-    const ir = JSON.parse(text) as FlowIR;
-    return { name: ir.name, steps: foldSteps(ir, baselineOf) };
-  };
-  if (missingKeys.size) {
-    const found = await db.$queryRawUnsafe<Array<{ key: string; ir: string }>>(
-      `SELECT "key", "ir" FROM "FlowIr" WHERE "key" = ANY($1::text[])`,
-      [...missingKeys],
-    );
-    for (const f of found) {
-      const v = read(f.ir);
-      if (irSteps.size >= MAX_CACHED_IRS) irSteps.delete(irSteps.keys().next().value!);
-      irSteps.set(f.key, v);
-      out.set(f.key, v);
-    }
-  }
-  if (inline.length) {
-    const found = await db.$queryRawUnsafe<Array<{ id: string; ir: string }>>(
-      `SELECT id::text AS id, ir::text AS ir FROM "Run" WHERE id = ANY($1::uuid[]) AND ir IS NOT NULL`,
-      inline,
-    );
-    for (const f of found) out.set(`run:${f.id}`, read(f.ir));
-  }
-  return out;
-}
+export const loadIrs = flowIrReader((ir) => ({ name: ir.name, steps: foldSteps(ir, baselineOf) }));
 
 const COUNT_COLS = ["successes", "failures", ...TRUST_SIGNALS] as const;
 
