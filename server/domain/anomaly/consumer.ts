@@ -17,12 +17,7 @@ import {
 } from "../finished-runs";
 import type { Db, Tx } from "../types";
 import { judgeTouched } from "./detector";
-import {
-  anomalySteps,
-  foldBuckets,
-  type BucketDelta,
-  type FoldRunIn,
-} from "./fold";
+import { anomalySteps, foldBuckets, type BucketDelta, type FoldRunIn } from "./fold";
 
 const CURSOR: FinishedRunsCursor = {
   cursorTable: "TrustCursor",
