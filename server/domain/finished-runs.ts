@@ -247,3 +247,19 @@ export function flowIrReader<T>(
     return out;
   };
 }
+
+/**
+ * The runs of a batch this consumer claimed (`mine`), each with its flow IR's view from a
+ * {@link flowIrReader} (runs whose IR is gone are left out).
+ */
+export function* claimedWithIr<T>(
+  rows: FinishedRun[],
+  mine: Set<string>,
+  irs: Map<string, T>,
+): Generator<[FinishedRun, T]> {
+  for (const r of rows) {
+    if (!mine.has(r.id)) continue;
+    const ir = irs.get(r.irKey || `run:${r.id}`);
+    if (ir) yield [r, ir];
+  }
+}

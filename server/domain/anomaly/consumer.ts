@@ -8,6 +8,7 @@
 import {
   advanceFinishedRunsCursor,
   claimFinishedRuns,
+  claimedWithIr,
   flowIrReader,
   readFinishedAttempts,
   readFinishedRuns,
@@ -87,9 +88,7 @@ export async function foldAnomalies(
   const folded = await db.$transaction(async (tx) => {
     const mine = await claimFinishedRuns(tx, CURSOR, rows);
     const runs: FoldRunIn[] = [];
-    for (const r of rows) {
-      const ir = r.irKey ? irs.get(r.irKey) : irs.get(`run:${r.id}`);
-      if (!mine.has(r.id) || !ir) continue;
+    for (const [r, ir] of claimedWithIr(rows, mine, irs)) {
       runs.push({
         id: r.id,
         workspaceId: r.workspaceId,

@@ -8,6 +8,7 @@ import type { Db, Tx } from "../types";
 import {
   advanceFinishedRunsCursor,
   claimFinishedRuns,
+  claimedWithIr,
   readFinishedAttempts,
   readFinishedRuns,
   startFinishedRunsConsumer,
@@ -79,9 +80,7 @@ export async function foldRollupBatch(
   const result = await db.$transaction(async (tx) => {
     const mine = await claimFinishedRuns(tx, CURSOR, rows);
     const runs: RollupRun[] = [];
-    for (const r of rows) {
-      const ir = r.irKey ? irs.get(r.irKey) : irs.get(`run:${r.id}`);
-      if (!mine.has(r.id) || !ir) continue;
+    for (const [r, ir] of claimedWithIr(rows, mine, irs)) {
       runs.push({
         id: r.id,
         workspaceId: r.workspaceId,

@@ -10,6 +10,7 @@
 import {
   advanceFinishedRunsCursor,
   claimFinishedRuns,
+  claimedWithIr,
   flowIrReader,
   readFinishedAttempts,
   readFinishedRuns,
@@ -81,9 +82,7 @@ export async function foldFinishedRuns(
   const result = await db.$transaction(async (tx) => {
     const mine = await claimFinishedRuns(tx, CURSOR, rows);
     const runs: FoldRun[] = [];
-    for (const r of rows) {
-      const ir = r.irKey ? irs.get(r.irKey) : irs.get(`run:${r.id}`);
-      if (!mine.has(r.id) || !ir) continue;
+    for (const [r, ir] of claimedWithIr(rows, mine, irs)) {
       runs.push({
         id: r.id,
         workspaceId: r.workspaceId,
