@@ -416,8 +416,10 @@ export function createPythonSandbox(opts: PythonSandboxOptions = {}): PythonSand
     ) {
       const child = startChild(l, "serve", snapshot);
       booting++;
+      let served = false;
       child.ready.then(
         () => {
+          served = true;
           booting--;
           const w = waiters.shift();
           if (w) w.resolve(child);
@@ -425,13 +427,6 @@ export function createPythonSandbox(opts: PythonSandboxOptions = {}): PythonSand
             setRef(child, false);
             spares.push(child);
           }
-          void child.exited.then(() => {
-            const i = spares.indexOf(child);
-            if (i >= 0) {
-              spares.splice(i, 1);
-              refill(l, snapshot);
-            }
-          });
         },
         (err: Error) => {
           booting--;
@@ -439,6 +434,15 @@ export function createPythonSandbox(opts: PythonSandboxOptions = {}): PythonSand
           waiters.shift()?.reject(err);
         },
       );
+      // Every exit frees a place under `maxProcesses`: a call that found the pool full (the
+      // processes of the calls just answered not yet reaped) waits for exactly this. Without it
+      // a call could wait forever once the last of those processes ended (seen under load in
+      // CI). A process that never started only makes room for calls still waiting.
+      void child.exited.then(() => {
+        const i = spares.indexOf(child);
+        if (i >= 0) spares.splice(i, 1);
+        if (served || waiters.length > 0) refill(l, snapshot);
+      });
     }
   }
 
