@@ -16,6 +16,7 @@ import {
   type FinishedRunsConsumer,
   type FinishedRunsCursor,
 } from "../finished-runs";
+import { readRunSignals } from "../finished-run-signals";
 import type { Db, Tx } from "../types";
 import { judgeTouched } from "./detector";
 import { anomalySteps, foldBuckets, type BucketDelta, type FoldRunIn } from "./fold";
@@ -51,7 +52,7 @@ export async function foldAnomalies(
   if (!rows.length) return { runs: 0, attempts: 0, buckets: 0, anomalies: 0, more: false };
   const ids = rows.map((r) => r.id);
   const irs = await loadIrs(db, rows);
-  const [attempts, outputs, usage] = await Promise.all([
+  const [attempts, outputs, { usage }] = await Promise.all([
     readFinishedAttempts(db, ids),
     db.$queryRawUnsafe<
       Array<{
@@ -69,21 +70,7 @@ export async function foldAnomalies(
         WHERE a."runId" = ANY($1::uuid[]) AND a."status" = 'succeeded' AND a."output" IS NOT NULL`,
       ids,
     ),
-    db.$queryRawUnsafe<
-      Array<{
-        runId: string;
-        stepId: string;
-        attempt: number;
-        model: string;
-        tokens: number;
-        cost: number;
-      }>
-    >(
-      `SELECT "runId", "stepId", "attempt", "model", ("tokensIn" + "tokensOut")::float8 AS tokens,
-              "costUsd"::float8 AS cost
-         FROM "AgentUsage" WHERE "runId" = ANY($1::text[])`,
-      ids,
-    ),
+    readRunSignals(db, ids, { usage: true }),
   ]);
   const folded = await db.$transaction(async (tx) => {
     const mine = await claimFinishedRuns(tx, CURSOR, rows);
@@ -108,7 +95,9 @@ export async function foldAnomalies(
       outputs: outputs
         .filter(inRuns)
         .map((o) => ({ ...o, attempt: Number(o.attempt), bytes: Number(o.bytes) })),
-      usage: usage.filter(inRuns).map((u) => ({ ...u, attempt: Number(u.attempt) })),
+      usage: usage
+        .filter(inRuns)
+        .map((u) => ({ ...u, tokens: u.tokensIn + u.tokensOut, cost: u.costUsd })),
     });
     if (deltas.length) await upsertBuckets(tx, deltas);
     if (!opts.late) await advanceFinishedRunsCursor(tx, CURSOR, rows[rows.length - 1]!);
