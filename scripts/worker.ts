@@ -97,6 +97,9 @@ async function main() {
   });
   // Recorded answers past RECORDED_ANSWER_RETENTION_DAYS deleted in batches (issue 16).
   const answers = startAnswerSweep(services.db, e.RECORDED_ANSWER_RETENTION_DAYS, log);
+  // The ledger outbox: entries a crashed or stopped web process left waiting, chained at once,
+  // then stragglers every second (any number of processes may: each entry is chained once).
+  const ledgerAppender = services.ledgerOutbox.start();
   // This process's runs are counted in its own registry, not the web process's: serve it.
   let metrics: WorkerMetricsServer | null = null;
   if (e.WORKER_METRICS_PORT && !e.METRICS_TOKEN) {
@@ -125,6 +128,7 @@ async function main() {
       .then(() => reprocessor.stop())
       .then(() => notifications.stop())
       .then(() => answers.stop())
+      .then(() => ledgerAppender.stop())
       .then(() => metrics?.close())
       .then(() => db.close())
       .then(

@@ -132,3 +132,45 @@ export function runLedgerEntry(
     },
   };
 }
+
+/**
+ * A ledger entry as the ledger outbox holds it (`AuditOutbox.entries`, JSON) between the commit
+ * of what it records and its place in the chain: everything {@link chainEntries} needs, the
+ * payload already redacted (no secret waits in the outbox), the time in epoch milliseconds.
+ */
+export interface OutboxEntry {
+  actorLabel: string;
+  actorId: string | null;
+  action: string;
+  subjectType: string;
+  subjectId: string;
+  payload: Record<string, unknown>;
+  at: number;
+}
+
+/** The outbox form of `e` (`now`: its time when `e` gives none). */
+export function toOutboxEntry(e: AuditBatchEntry, now: number = Date.now()): OutboxEntry {
+  return {
+    actorLabel: e.actor.label,
+    actorId: e.actor.userId,
+    action: e.record.action,
+    subjectType: e.record.subjectType,
+    subjectId: e.record.subjectId,
+    payload: redact(JSON.parse(JSON.stringify(e.record.payload ?? {}))) as Record<string, unknown>,
+    at: e.now?.getTime() ?? now,
+  };
+}
+
+/** The entry an outbox row holds, as the appenders chain it (hashes equal the direct path's). */
+export function fromOutboxEntry(o: OutboxEntry): AuditBatchEntry {
+  return {
+    actor: { label: o.actorLabel, userId: o.actorId },
+    record: {
+      action: o.action,
+      subjectType: o.subjectType,
+      subjectId: o.subjectId,
+      payload: o.payload,
+    },
+    now: new Date(o.at),
+  };
+}
