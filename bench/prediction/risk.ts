@@ -9,53 +9,23 @@
  */
 import os from "node:os";
 import { assessRunRisk, trainWorkspaceModel } from "@/server/domain/prediction";
-import { seedSyntheticHistory } from "@/server/testing/prediction-history";
+import { crmFlowText, seedSyntheticHistory } from "@/server/testing/prediction-history";
+import { benchArgs, median, openBenchDb, seedBenchWorkspace } from "../support/bench-db";
 
-const { migrate, openDatabase } = await import("@/server/adapters/prisma");
+const args = benchArgs();
+const days = args.num("--days", 15);
+const every = args.num("--every", 2);
+const repeat = args.num("--repeat", 50);
 
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const days = opt("--days", 15);
-const every = opt("--every", 2);
-const repeat = opt("--repeat", 50);
-
-const FLOW = `flow: bench-risk
-version: 1.0.0
-steps:
-  - id: shape
-    uses: data.transform@1
-    with:
-      fields: { id: "'CON-1'" }
-  - id: look
-    uses: crm.contact.get@1
-    needs: [shape]
-    with: { id: CON-1 }
-  - id: update
-    uses: crm.contact.update@1
-    needs: [look]
-    with: { id: CON-1, lifecycle: customer }
-`;
-
-const db = await openDatabase({ kind: "pglite" });
-await migrate(db.driver);
+const FLOW = crmFlowText("bench-risk");
+const db = await openBenchDb();
 const p = db.prisma;
-const user = await p.user.create({
-  data: { email: "bench@example.com", name: "B", passwordHash: "x" },
-});
-const ws = await p.workspace.create({ data: { slug: "bench", name: "Bench" } });
-const wf = await p.workflow.create({
-  data: { workspaceId: ws.id, name: "Bench", draft: FLOW, createdById: user.id },
-});
-const v = await p.workflowVersion.create({
-  data: { workflowId: wf.id, version: "1.0.0", dsl: FLOW, authorId: user.id },
-});
+const { ws, workflows } = await seedBenchWorkspace(p, [{ name: "Bench", text: FLOW, version: {} }]);
+const { id: workflowId, versionId } = workflows[0]!;
 const now = Date.now();
 const h = await seedSyntheticHistory(p, {
   workspaceId: ws.id,
-  workflowId: wf.id,
+  workflowId,
   version: "1.0.0",
   flowText: FLOW,
   end: now,
@@ -63,7 +33,6 @@ const h = await seedSyntheticHistory(p, {
   everyMinutes: every,
   degrading: "crm:crm.contact.get",
 });
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const load = os.loadavg()[0]!.toFixed(2);
 
 const trainMs: number[] = [];
@@ -73,7 +42,7 @@ for (let i = 0; i < 3; i++) {
   m = await trainWorkspaceModel(p, ws.id, { now });
   trainMs.push(performance.now() - t0);
 }
-const input = { workspaceId: ws.id, workflowVersionId: v.id, inputs: { id: "CON-1" } };
+const input = { workspaceId: ws.id, workflowVersionId: versionId!, inputs: { id: "CON-1" } };
 const cold: number[] = [];
 const warm: number[] = [];
 for (let i = 0; i < repeat; i++) {
