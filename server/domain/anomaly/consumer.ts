@@ -18,8 +18,10 @@ import {
 } from "../finished-runs";
 import { readRunSignals } from "../finished-run-signals";
 import type { Db, Tx } from "../types";
-import { judgeTouched } from "./detector";
+import { judgeTouched, recordFindings } from "./detector";
 import { anomalySteps, foldBuckets, type BucketDelta, type FoldRunIn } from "./fold";
+import { scheduledRuns } from "./schedule-read";
+import { outsideSchedule } from "./schedule";
 
 const CURSOR: FinishedRunsCursor = {
   cursorTable: "TrustCursor",
@@ -75,7 +77,22 @@ export async function foldAnomalies(
   const folded = await db.$transaction(async (tx) => {
     const mine = await claimFinishedRuns(tx, CURSOR, rows);
     const runs: FoldRunIn[] = [];
+    const scheduled: Array<{ run: FoldRunIn; cron: string }> = [];
     for (const [r, ir] of claimedWithIr(rows, mine, irs)) {
+      if (ir.cron && r.workflowId)
+        scheduled.push({
+          cron: ir.cron,
+          run: {
+            id: r.id,
+            workspaceId: r.workspaceId,
+            workflowId: r.workflowId,
+            flowName: ir.name,
+            status: r.status,
+            startedAt: r.startedAt?.getTime() ?? null,
+            finishedAt: (r.finishedAt ?? r.reconciledAt).getTime(),
+            steps: ir.steps,
+          },
+        });
       runs.push({
         id: r.id,
         workspaceId: r.workspaceId,
@@ -101,9 +118,17 @@ export async function foldAnomalies(
     });
     if (deltas.length) await upsertBuckets(tx, deltas);
     if (!opts.late) await advanceFinishedRunsCursor(tx, CURSOR, rows[rows.length - 1]!);
-    return { runs: runs.length, attempts: mineAttempts.length, deltas };
+    return { runs: runs.length, attempts: mineAttempts.length, deltas, scheduled, mineAttempts };
   });
-  const anomalies = folded.deltas.length ? await judgeTouched(db, folded.deltas) : 0;
+  let anomalies = folded.deltas.length ? await judgeTouched(db, folded.deltas) : 0;
+  if (folded.scheduled.length) {
+    const { runs: sched, p95RunMs } = await scheduledRuns(
+      db,
+      folded.scheduled,
+      folded.mineAttempts,
+    );
+    anomalies += await recordFindings(db, outsideSchedule(sched, p95RunMs));
+  }
   return {
     runs: folded.runs,
     attempts: folded.attempts,
@@ -150,7 +175,11 @@ async function upsertBuckets(tx: Pick<Tx, "$executeRawUnsafe">, deltas: BucketDe
 }
 
 /** The step table of each run's IR, parsed once per IR (cached by `irKey`). */
-const loadIrs = flowIrReader((ir) => ({ name: ir.name, steps: anomalySteps(ir) }));
+const loadIrs = flowIrReader((ir) => ({
+  name: ir.name,
+  steps: anomalySteps(ir),
+  cron: ir.trigger.type === "schedule" ? ir.trigger.cron : null,
+}));
 
 /** Starts the consumer's background loop (see `startFinishedRunsConsumer`). */
 export function startAnomalyConsumer(

@@ -6,7 +6,9 @@
  *   (a write endpoint says so in its explanation);
  * - **new output fields**: a block with a day of history returns top-level output fields it
  *   never returned before;
- * - a **burst of writes** is the `writes` metric's robust z.
+ * - a **burst of writes** is the `writes` metric's robust z;
+ * - **calls outside the flow's schedule** is `schedule.ts` (the consumer runs it on the batch's
+ *   runs of scheduled flows).
  *
  * A detection of the same entity, metric and rule within the cooldown of the last one extends
  * that anomaly (`lastSeenAt`, `repeats`) instead of raising another.
