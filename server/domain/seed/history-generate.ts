@@ -7,8 +7,10 @@
 import type { FlowIR } from "@/dsl";
 import type { AuditBatchEntry } from "../audit/chain";
 import { DAY_MS, FLOW_SHARES, HISTORY_DAYS, HOUR_WEIGHTS, WEEKDAY_WEIGHTS } from "./history-plan";
-import { HistoryRandom, seededUuid } from "./history-random";
+import { HistoryRandom, timeOrderedUuid } from "./history-random";
+import { reconcileSimulated } from "./history-reconcile";
 import { HistorySimulator, type RunStart } from "./history-simulate";
+import type { RunFinding } from "../run/ports";
 import type { HistoryBatch, SimulatedRun } from "./ports";
 export type { HistoryBatch } from "./ports";
 
@@ -127,13 +129,14 @@ export async function* historyBatches(
   const rand = new HistoryRandom(p.seed ^ 0x1a7);
   for (let b = 0; b * batchSize < schedule.length; b++) {
     const runs: SimulatedRun[] = [];
+    const findings: RunFinding[][] = [];
     const ledger: AuditBatchEntry[] = [];
     for (let i = b * batchSize; i < Math.min(schedule.length, (b + 1) * batchSize); i++) {
       const s = schedule[i]!;
       const flow = byName.get(s.flow)!;
       const v = versionAt(flow, s.at);
       const start: RunStart = {
-        id: seededUuid(p.seed, `run:${i}`),
+        id: timeOrderedUuid(p.seed, `run:${i}`, s.at),
         workspaceId: p.workspaceId,
         workflowId: flow.workflowId,
         version: v.version,
@@ -146,10 +149,12 @@ export async function* historyBatches(
       const run = await sim.run(start);
       if (!run) continue;
       runs.push(run);
+      // Batches before `from` were stored already: only the simulation's state is wanted.
+      findings.push(b >= from ? reconcileSimulated(run) : []);
       ledger.push(startEntry(start, `demo-history:${p.seed}:${i}`, p.writtenAt));
       for (const end of run.ends) ledger.push(markEnd(end, run, p.writtenAt));
     }
-    if (b >= from) yield { index: b, runs, ledger };
+    if (b >= from) yield { index: b, runs, findings, ledger };
   }
 }
 

@@ -1,10 +1,11 @@
 /**
  * The demo workspace's 30 days of run history (issue 17 item 9, docs/demo-history.md),
  * generated once at the first start: the demo flows saved as workflows with their versions,
- * then the runs in batches, each batch one transaction with its runs' ledger entries and a
- * progress marker in the ledger (`demo.history.batch`). A start that finds the history
- * complete adds nothing; one interrupted mid-way continues after its last committed batch,
- * with the plan its first start recorded (`demo.history.start`: seed, size, end time).
+ * then the runs in batches (the next one generated while one is written), each batch one
+ * transaction with its runs (reconciled), their ledger entries and a progress marker in the
+ * ledger (`demo.history.batch`). A start that finds the history complete adds nothing; one
+ * interrupted mid-way continues after its last committed batch, with the plan its first start
+ * recorded (`demo.history.start`: seed, size, end time).
  */
 import { appendAudit, type AuditBatchEntry } from "../audit/ledger";
 import type { Db } from "../types";
@@ -87,6 +88,9 @@ export async function seedDemoHistory(
     workspaceId: ws.id,
     writtenAt: new Date(),
   };
+  // Batch n+1 is generated while batch n is written (one write at a time: the ledger's chain
+  // and the progress markers are sequential). A failed write stops the loop at the next batch.
+  let writing: Promise<void> | null = null;
   for await (const batch of historyBatches(params, flows, plan.batchSize, done)) {
     const marker: AuditBatchEntry = {
       actor: { label: "system:seed", userId: null },
@@ -103,8 +107,13 @@ export async function seedDemoHistory(
       },
       now: params.writtenAt,
     };
-    await writer.writeBatch(ws.id, batch, marker);
+    if (writing) await writing;
+    writing = writer.writeBatch(ws.id, batch, marker);
+    // Awaited above or below; handled now, so a failure while the next batch is generated is
+    // not reported as unhandled.
+    writing.catch(() => undefined);
   }
+  if (writing) await writing;
   return { created: true, runs: plan.runs, batches: plan.batches };
 }
 
