@@ -182,6 +182,10 @@ export function startWorker(
     // runs execute wherever runs execute (this process or `npm run worker`).
     const { startProofLoop } = await import("@/server/domain/guardian/proof-loop");
     const proofs = startProofLoop(s, log.child({ component: "guardian-proofs" }));
+    // Model-written fix proposals (issue 18) for groups the rules could not fix, in workspaces
+    // whose admin chose a guardian model; a few groups per turn, within a daily cap.
+    const { startModelProposalLoop } = await import("@/server/domain/guardian/model-proposals");
+    const modelProposals = startModelProposalLoop(s, log.child({ component: "guardian-model" }));
     if (e.TRUSTFLOW_EMBEDDED_WORKER === "off") {
       // On a PostgreSQL server or the embedded one alike: `npm run worker` processes execute.
       const url = await databaseUrl();
@@ -193,6 +197,7 @@ export function startWorker(
       return {
         async stop() {
           await proofs.stop();
+          await modelProposals.stop();
           await evalResume.stop();
           await listener.stop();
           await producer.stop();
@@ -272,6 +277,7 @@ export function startWorker(
         await alerts.stop();
         await evalResume.stop();
         await proofs.stop();
+        await modelProposals.stop();
         await ledgerAppender.stop();
       },
     };

@@ -62,6 +62,7 @@ import { WebhookCache } from "@/server/domain/trigger/webhook-cache";
 import type { SandboxDeps } from "@/server/domain/sandbox/ports";
 import type { DatasetDeps } from "@/server/domain/sandbox/dataset-ports";
 import { checkMockDataset, datasetDeps } from "./datasets";
+import { guardianModelPort } from "./guardian-model";
 import type { Db } from "@/server/domain/types";
 import { Engine, type EngineOptions } from "@/server/engine/engine";
 import { earnedTrustLookup } from "@/server/domain/trust/list-trust";
@@ -128,6 +129,8 @@ export interface Services extends TriggerDeps {
   sandbox: SandboxDeps;
   /** Datasets of sandbox sessions: generated values, the secrets recorded rows lose. */
   datasets: DatasetDeps;
+  /** The guardian's model calls (model-written fix proposals), real models through `egress`. */
+  guardianModel: ReturnType<typeof guardianModelPort>;
 }
 
 /** The services built for each Prisma client (tRPC contexts built from a client alone). */
@@ -262,6 +265,7 @@ export function createServices(database: Database, config: ServicesConfig = {}):
       },
     },
     datasets: datasetDeps(db, () => connectors.vault, runs),
+    guardianModel: guardianModelPort(db, { egress }),
   };
   byClient.set(db, services);
   return services;

@@ -18,12 +18,16 @@ export const PROPOSAL_RULES = [
   "rename-field",
   "null-guard",
   "type-coercion",
+  "stricter-input-schema",
+  "fallback-model",
 ] as const;
 export type ProposalRule = (typeof PROPOSAL_RULES)[number];
+/** What wrote a proposal: a rule, or the guardian's model (`model-proposals.ts`). */
+export type ProposalKind = ProposalRule | "model";
 
 /** A proposed patch of one flow version. */
 export interface ProposalDraft {
-  rule: ProposalRule;
+  rule: ProposalKind;
   title: string;
   rationale: string;
   text: string;
