@@ -233,7 +233,13 @@ export function createServices(database: Database, config: ServicesConfig = {}):
       // An approved reprocess job starts (its runner advances it): server/domain/deadletter/.
       reprocess: reprocessApprovalEffect(),
       // An approved guardian fix is released as a new flow version (issue 18).
-      fix: fixApprovalEffect({ db, logger: logger().child({ component: "guardian" }) }),
+      fix: fixApprovalEffect({
+        db,
+        runs,
+        transactor,
+        notifier,
+        logger: logger().child({ component: "guardian" }),
+      }),
     },
     outgoingWebhooks: {
       db,

@@ -1,0 +1,198 @@
+/**
+ * Releases claimed in the database (issue 18, item 5), on PGlite and on PostgreSQL
+ * (`TEST_DB=postgres`): real runs fail on a 429 storm, the guardian groups them and proposes a
+ * back-off; the fix is approved with replays chosen; then three releases race (the approval's
+ * effect and two accepting requests, none sharing memory): one claims it, one version is saved,
+ * one release row written, and the replays are requested once — the runs without an open dead
+ * letter one by one, the dead letters as one reprocess job on the new version.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "@/server/adapters/prisma";
+import { decideApproval } from "@/server/domain/approval/decide-approval";
+import { discardDeadLetters } from "@/server/domain/deadletter/dead-letters";
+import { reconcileEndedRuns } from "@/server/domain/run/reconcile-runs";
+import { compileFlow } from "@/server/domain/workflow/compile-flow";
+import type { Engine } from "@/server/engine/engine";
+import { RetryAfterError } from "@/server/engine/errors";
+import { builtinRuntimes } from "@/server/engine/runtimes/registry";
+import { isTerminalRun } from "@/server/engine/types";
+import { engineFor } from "@/server/testing/engine";
+import { addMembership, callerFor, makeUser } from "@/server/testing/fixtures";
+import { servicesFor } from "@/server/testing/services";
+import { openTestDatabase } from "@/server/testing/test-database";
+import type { Actor } from "../types";
+import { groupFailedRuns } from "./consumer";
+import { releaseProposal } from "./release";
+import { onFixDecided, requestFixApproval } from "./review";
+
+let db: Database;
+let engine: Engine;
+let owner: Awaited<ReturnType<typeof makeUser>>;
+let approver: Awaited<ReturnType<typeof makeUser>>;
+let workflowId = "";
+let storm = true;
+
+const flow = (version: string) => `# contacts: the CRM is written once per person
+flow: guardian-release-race
+version: ${version}
+steps:
+  - id: sync           # the CRM write
+    uses: crm.contact.update@1
+    retry: { max: 0 }
+    with: { id: CON-1, email: ada@example.com }
+`;
+
+const actorOf = (u: typeof owner, role: Actor["role"]): Actor => ({
+  userId: u.user.id,
+  label: u.user.email,
+  workspaceId: owner.workspace.id,
+  role,
+  via: "session",
+});
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  owner = await makeUser(db.prisma, "release-owner");
+  approver = await makeUser(db.prisma, "release-approver");
+  await addMembership(db.prisma, approver.user.id, owner.workspace.id, "approver");
+  const runtimes = builtinRuntimes();
+  runtimes.register("crm.contact.update", {
+    execute() {
+      if (storm)
+        throw new RetryAfterError(
+          20_000,
+          `crm PATCH /contacts/CON-1 failed with HTTP 429: rate limit exceeded (request ${crypto.randomUUID()})`,
+          { detail: { status: 429 } },
+        );
+      return { id: "CON-1" };
+    },
+  });
+  engine = engineFor(db, { runtimes });
+  const api = callerFor(db.prisma, owner.user, owner.workspace.id);
+  const wf = await api.workflow.create({ name: "Release Race", dsl: flow("1.0.0") });
+  await api.workflow.createVersion({ id: wf.id, version: "1.0.0", dsl: flow("1.0.0") });
+  workflowId = wf.id;
+}, 120_000);
+afterAll(() => db?.close());
+
+async function failRuns(count: number) {
+  const ir = compileFlow(flow("1.0.0")).ir!;
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const run = await engine.createRun({
+      workspaceId: owner.workspace.id,
+      workflowId,
+      version: "1.0.0",
+      ir,
+      inputs: {},
+      startedBy: "tester@example.com",
+    });
+    ids.push(run.id);
+  }
+  for (let i = 0; i < 200; i++) {
+    await engine.tick({ limit: 50 });
+    const runs = await Promise.all(ids.map((id) => engine.deps.store.getRun(id)));
+    if (runs.every((x) => x && isTerminalRun(x.status))) return ids;
+  }
+  throw new Error("runs did not finish");
+}
+
+describe("a guardian release", () => {
+  it("is claimed once by racing releases: one version, one release row, replays asked once", async () => {
+    const runIds = await failRuns(4);
+    const services = servicesFor(db);
+    for (let i = 0; i < 20; i++)
+      if (!(await reconcileEndedRuns(services.reconciliation, { limit: 500 })).more) break;
+    await groupFailedRuns(db.prisma);
+    const group = await db.prisma.guardianGroup.findFirstOrThrow({
+      where: { workspaceId: owner.workspace.id, workflowId },
+    });
+    expect(group.count).toBe(4);
+    // One run's dead letter is discarded: that run is replayed on its own, the three others'
+    // open dead letters are reprocessed as one job.
+    const dls = await db.prisma.deadLetter.findMany({ where: { runId: { in: runIds } } });
+    expect(dls).toHaveLength(4);
+    await discardDeadLetters(services, actorOf(owner, "admin"), {
+      ids: [dls[0]!.id],
+      reason: "Handled by hand.",
+    });
+    const proposal = await db.prisma.guardianProposal.findFirstOrThrow({
+      where: { groupId: group.id },
+    });
+    await db.prisma.guardianProposal.update({
+      where: { id: proposal.id },
+      data: {
+        status: "proven",
+        proof: { status: "passed", fixed: 4, of: 4, regressions: 0, regressionOf: 0, runs: [] },
+      },
+    });
+    const approvalId = await requestFixApproval(services, proposal.id);
+    // The approver chooses replays; the decision's own effect is held back, to race below.
+    await db.prisma.guardianProposal.update({
+      where: { id: proposal.id },
+      data: { replayOnRelease: true },
+    });
+    await decideApproval(
+      { ...services, approvalEffects: { ...services.approvalEffects, fix: async () => {} } },
+      actorOf(approver, "approver"),
+      { id: approvalId!, decision: "approve", comment: "Proof holds." },
+    );
+    await db.prisma.guardianProposal.update({
+      where: { id: proposal.id },
+      data: { status: "approved" },
+    });
+    storm = false;
+
+    const results = await Promise.all([
+      onFixDecided(
+        services,
+        { id: approvalId!, workspaceId: owner.workspace.id },
+        { decision: "approved", by: [approver.user.email], comment: null },
+      ),
+      releaseProposal(services, proposal.id),
+      releaseProposal(services, proposal.id),
+    ]);
+    expect(results.map((r) => r?.status)).toEqual(["released", "released", "released"]);
+    expect(results.map((r) => r?.version)).toEqual(["1.0.1", "1.0.1", "1.0.1"]);
+    expect(results.filter((r) => r?.claimed)).toHaveLength(1);
+    const versions = await db.prisma.workflowVersion.findMany({ where: { workflowId } });
+    expect(versions.map((v) => v.version).sort()).toEqual(["1.0.0", "1.0.1"]);
+    expect(await db.prisma.guardianRelease.count({ where: { proposalId: proposal.id } })).toBe(1);
+    const ledger = await db.prisma.auditEntry.count({
+      where: { subjectId: proposal.id, action: "guardian.proposal.release" },
+    });
+    expect(ledger).toBe(1);
+
+    // The replays were asked once, by the release that claimed it, as the approver.
+    const asked = results.find((r) => r?.claimed)!.replays!;
+    expect(asked.replays).toHaveLength(1);
+    expect(asked.replays[0]).toMatchObject({ runId: dls[0]!.runId, error: null });
+    expect(asked.reprocess).toMatchObject({ deadLetters: 3, runs: 3, error: null });
+    const replays = await db.prisma.approval.findMany({
+      where: { workspaceId: owner.workspace.id, kind: { in: ["replay", "reprocess"] } },
+    });
+    expect(replays.map((a) => a.kind).sort()).toEqual(["replay", "reprocess"]);
+    expect(replays.every((a) => a.requesterId === approver.user.id)).toBe(true);
+    const release = await db.prisma.guardianRelease.findUniqueOrThrow({
+      where: { proposalId: proposal.id },
+    });
+    expect(release.replayRunIds).toEqual([dls[0]!.runId]);
+    expect(release.reprocessApprovalId).toBe(asked.reprocess!.approvalId);
+    // The reprocess job resumes its runs on the released version.
+    const job = await db.prisma.reprocessJob.findUniqueOrThrow({
+      where: { id: release.reprocessJobId! },
+    });
+    expect(job.selection).toMatchObject({ version: "1.0.1" });
+    const replay = replays.find((a) => a.kind === "replay")!;
+    expect((replay.subject as { plan: { version: string } }).plan.version).toBe("1.0.1");
+
+    // Releasing again answers the same release and asks for nothing more.
+    const again = await releaseProposal(services, proposal.id);
+    expect(again).toMatchObject({ status: "released", version: "1.0.1", claimed: false });
+    expect(
+      await db.prisma.approval.count({
+        where: { workspaceId: owner.workspace.id, kind: { in: ["replay", "reprocess"] } },
+      }),
+    ).toBe(2);
+  }, 180_000);
+});
