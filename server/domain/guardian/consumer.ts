@@ -23,6 +23,7 @@ import {
   type Fingerprint,
 } from "./fingerprint";
 import { assignGroup, type GroupHead, type GroupingRule } from "./grouping";
+import { announceNewGroups } from "./notify-groups";
 import { writeProposals } from "./write-proposals";
 import { readFailures } from "./read-failures";
 import { MAX_WHY, retriage } from "./retriage";
@@ -210,6 +211,12 @@ async function groupWorkspace(
     });
     await retriage(tx, t.id, t.why);
   }
+  // Each new group is announced once, triaged, with the members this batch gave it.
+  await announceNewGroups(
+    tx,
+    workspaceId,
+    newGroups.filter((t) => added.has(t.id)).map((t) => t.id),
+  );
   return [...added.keys()];
 }
 

@@ -10,100 +10,31 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/server/adapters/prisma";
 import { decideApproval } from "@/server/domain/approval/decide-approval";
 import { discardDeadLetters } from "@/server/domain/deadletter/dead-letters";
-import { reconcileEndedRuns } from "@/server/domain/run/reconcile-runs";
-import { compileFlow } from "@/server/domain/workflow/compile-flow";
-import type { Engine } from "@/server/engine/engine";
-import { RetryAfterError } from "@/server/engine/errors";
-import { builtinRuntimes } from "@/server/engine/runtimes/registry";
-import { isTerminalRun } from "@/server/engine/types";
-import { engineFor } from "@/server/testing/engine";
-import { addMembership, callerFor, makeUser } from "@/server/testing/fixtures";
+import { addMembership, makeUser } from "@/server/testing/fixtures";
+import { guardianBed, type GuardianBed } from "@/server/testing/guardian";
 import { servicesFor } from "@/server/testing/services";
 import { openTestDatabase } from "@/server/testing/test-database";
-import type { Actor } from "../types";
-import { groupFailedRuns } from "./consumer";
 import { releaseProposal } from "./release";
 import { onFixDecided, requestFixApproval } from "./review";
 
 let db: Database;
-let engine: Engine;
-let owner: Awaited<ReturnType<typeof makeUser>>;
+let bed: GuardianBed;
 let approver: Awaited<ReturnType<typeof makeUser>>;
-let workflowId = "";
-let storm = true;
-
-const flow = (version: string) => `# contacts: the CRM is written once per person
-flow: guardian-release-race
-version: ${version}
-steps:
-  - id: sync           # the CRM write
-    uses: crm.contact.update@1
-    retry: { max: 0 }
-    with: { id: CON-1, email: ada@example.com }
-`;
-
-const actorOf = (u: typeof owner, role: Actor["role"]): Actor => ({
-  userId: u.user.id,
-  label: u.user.email,
-  workspaceId: owner.workspace.id,
-  role,
-  via: "session",
-});
 
 beforeAll(async () => {
   db = await openTestDatabase();
-  owner = await makeUser(db.prisma, "release-owner");
+  bed = await guardianBed(db, "release-owner", "guardian-release-race");
   approver = await makeUser(db.prisma, "release-approver");
-  await addMembership(db.prisma, approver.user.id, owner.workspace.id, "approver");
-  const runtimes = builtinRuntimes();
-  runtimes.register("crm.contact.update", {
-    execute() {
-      if (storm)
-        throw new RetryAfterError(
-          20_000,
-          `crm PATCH /contacts/CON-1 failed with HTTP 429: rate limit exceeded (request ${crypto.randomUUID()})`,
-          { detail: { status: 429 } },
-        );
-      return { id: "CON-1" };
-    },
-  });
-  engine = engineFor(db, { runtimes });
-  const api = callerFor(db.prisma, owner.user, owner.workspace.id);
-  const wf = await api.workflow.create({ name: "Release Race", dsl: flow("1.0.0") });
-  await api.workflow.createVersion({ id: wf.id, version: "1.0.0", dsl: flow("1.0.0") });
-  workflowId = wf.id;
+  await addMembership(db.prisma, approver.user.id, bed.owner.workspace.id, "approver");
 }, 120_000);
 afterAll(() => db?.close());
 
-async function failRuns(count: number) {
-  const ir = compileFlow(flow("1.0.0")).ir!;
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const run = await engine.createRun({
-      workspaceId: owner.workspace.id,
-      workflowId,
-      version: "1.0.0",
-      ir,
-      inputs: {},
-      startedBy: "tester@example.com",
-    });
-    ids.push(run.id);
-  }
-  for (let i = 0; i < 200; i++) {
-    await engine.tick({ limit: 50 });
-    const runs = await Promise.all(ids.map((id) => engine.deps.store.getRun(id)));
-    if (runs.every((x) => x && isTerminalRun(x.status))) return ids;
-  }
-  throw new Error("runs did not finish");
-}
-
 describe("a guardian release", () => {
   it("is claimed once by racing releases: one version, one release row, replays asked once", async () => {
-    const runIds = await failRuns(4);
+    const { owner, workflowId } = bed;
+    const runIds = await bed.runs(4);
     const services = servicesFor(db);
-    for (let i = 0; i < 20; i++)
-      if (!(await reconcileEndedRuns(services.reconciliation, { limit: 500 })).more) break;
-    await groupFailedRuns(db.prisma);
+    await bed.group();
     const group = await db.prisma.guardianGroup.findFirstOrThrow({
       where: { workspaceId: owner.workspace.id, workflowId },
     });
@@ -112,7 +43,7 @@ describe("a guardian release", () => {
     // open dead letters are reprocessed as one job.
     const dls = await db.prisma.deadLetter.findMany({ where: { runId: { in: runIds } } });
     expect(dls).toHaveLength(4);
-    await discardDeadLetters(services, actorOf(owner, "admin"), {
+    await discardDeadLetters(services, bed.actorOf(owner, "admin"), {
       ids: [dls[0]!.id],
       reason: "Handled by hand.",
     });
@@ -134,14 +65,14 @@ describe("a guardian release", () => {
     });
     await decideApproval(
       { ...services, approvalEffects: { ...services.approvalEffects, fix: async () => {} } },
-      actorOf(approver, "approver"),
+      bed.actorOf(approver, "approver"),
       { id: approvalId!, decision: "approve", comment: "Proof holds." },
     );
     await db.prisma.guardianProposal.update({
       where: { id: proposal.id },
       data: { status: "approved" },
     });
-    storm = false;
+    bed.storm(false);
 
     const results = await Promise.all([
       onFixDecided(
