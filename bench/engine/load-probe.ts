@@ -1,0 +1,167 @@
+/**
+ * Runs the peers' load generator (`loadgen.mjs max`) against a benchmark server and measures
+ * what the server side spends meanwhile (`bench/peer-bench.sh` with PROBE=1):
+ *
+ * - CPU: user+system time of the server, the signing relay and every process of the embedded
+ *   PostgreSQL (the postmaster and its children), from /proc before and after the load; per
+ *   request = the total over the requests answered;
+ * - waits: `pg_stat_activity` of the database's active client backends every 50 ms, counted by
+ *   wait event ("CPU" when none): where the writing backends spend the load;
+ * - the ledger outbox (when the build has one): rows waiting and the oldest row's age, sampled
+ *   with the waits, and how long it takes to empty after the load.
+ *
+ * usage: node --import tsx bench/engine/load-probe.ts DATA_DIR LOADGEN URL CONNS SECS OUT.json PID...
+ * Prints loadgen's JSON line on stdout (as `loadgen.mjs` does); writes the figures to OUT.json.
+ */
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import pg from "pg";
+import { joinEmbeddedPostgres } from "@/server/adapters/embedded-postgres/cluster";
+import { EMBEDDED_DATABASE } from "@/server/embedded-database";
+
+const [dataDir, loadgen, url, conns, secs, out, ...pidArgs] = process.argv.slice(2);
+if (!dataDir || !loadgen || !url || !conns || !secs || !out) {
+  console.error("usage: load-probe.ts DATA_DIR LOADGEN URL CONNS SECS OUT.json PID...");
+  process.exit(2);
+}
+const TICK_MS = 1000 / 100; // USER_HZ: 100 on Linux
+
+/** user+system CPU of a process, in ms (0 when it is gone). */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * TICK_MS; // utime, stime (fields 14, 15)
+  } catch {
+    return 0;
+  }
+}
+
+/** `root` and its descendants. */
+function tree(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out = [root];
+  for (let i = 0; i < out.length; i++)
+    for (const [pid, ppid] of parent) if (ppid === out[i]) out.push(pid);
+  return out;
+}
+
+async function main() {
+  const embedded = await joinEmbeddedPostgres({ dataDir: dataDir! });
+  if (!embedded) throw new Error(`no embedded PostgreSQL runs under ${dataDir}`);
+  const client = new pg.Client({ connectionString: embedded.urlFor(EMBEDDED_DATABASE) });
+  await client.connect();
+  const named = pidArgs.map(Number);
+  const pgBefore = new Map(tree(embedded.pid).map((p) => [p, cpuMs(p)]));
+  const namedBefore = named.map(cpuMs);
+
+  const waits: Record<string, number> = {};
+  let samples = 0;
+  let hasOutbox = true;
+  const outbox: Array<{ rows: number; ageMs: number }> = [];
+  const sample = async () => {
+    const rows = await client.query<{ w: string }>(
+      `SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') AS w FROM pg_stat_activity
+       WHERE datname = $1 AND backend_type = 'client backend' AND state = 'active'
+         AND pid <> pg_backend_pid()`,
+      [EMBEDDED_DATABASE],
+    );
+    samples++;
+    for (const r of rows.rows) waits[r.w] = (waits[r.w] ?? 0) + 1;
+    if (hasOutbox) {
+      try {
+        const o = await client.query<{ n: number; age: number }>(
+          `SELECT count(*)::int AS n, coalesce(extract(epoch from clock_timestamp() - min("createdAt")) * 1000, 0)::float8 AS age
+           FROM "AuditOutbox"`,
+        );
+        outbox.push({ rows: o.rows[0]!.n, ageMs: Number(o.rows[0]!.age) });
+      } catch {
+        hasOutbox = false; // a build without the outbox
+      }
+    }
+  };
+
+  const t0 = Date.now();
+  const child = spawn(process.execPath, [loadgen!, "max", url!, conns!, secs!], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let result = "";
+  child.stdout.on("data", (d: Buffer) => (result += d.toString()));
+  const done = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  let running = true;
+  void done.then(() => (running = false));
+  while (running) {
+    await sample();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const wallMs = Date.now() - t0;
+  const namedAfter = named.map(cpuMs);
+  const pgAfter = tree(embedded.pid).map((p) => [p, cpuMs(p)] as const);
+  // The outbox after the load: how long until every entry is in the chain.
+  let drainMs: number | null = null;
+  if (hasOutbox) {
+    const end = Date.now();
+    for (;;) {
+      const o = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM "AuditOutbox"`);
+      if (o.rows[0]!.n === 0 || Date.now() - end > 30_000) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    drainMs = Date.now() - end;
+  }
+  await client.end();
+
+  const lg = JSON.parse(result.trim().split("\n").at(-1)!) as { ok: number; rps: number };
+  const serverMs = namedAfter[0]! - namedBefore[0]!;
+  const relayMs = (namedAfter[1] ?? 0) - (namedBefore[1] ?? 0);
+  const postgresMs = pgAfter.reduce((s, [p, ms]) => s + ms - (pgBefore.get(p) ?? 0), 0);
+  const per = (ms: number) => Math.round((ms / Math.max(1, lg.ok)) * 1000) / 1000;
+  const sorted = outbox.map((o) => o.ageMs).sort((a, b) => a - b);
+  const pct = (q: number) => (sorted.length ? sorted[Math.floor(q * (sorted.length - 1))]! : null);
+  const figures = {
+    wallMs,
+    requests: lg.ok,
+    rps: lg.rps,
+    cpuMs: { server: serverMs, relay: relayMs, postgres: postgresMs },
+    cpuMsPerRequest: {
+      server: per(serverMs),
+      relay: per(relayMs),
+      postgres: per(postgresMs),
+      total: per(serverMs + relayMs + postgresMs),
+    },
+    coresUsed: {
+      server: serverMs / wallMs,
+      relay: relayMs / wallMs,
+      postgres: postgresMs / wallMs,
+    },
+    waitSamples: samples,
+    // Active client backends per sample, by wait event.
+    waits: Object.fromEntries(
+      Object.entries(waits)
+        .sort((a, b) => b[1] - a[1])
+        .map(([w, n]) => [w, Math.round((n / samples) * 100) / 100]),
+    ),
+    outbox: hasOutbox
+      ? {
+          maxRows: Math.max(0, ...outbox.map((o) => o.rows)),
+          oldestAgeMs: { p50: pct(0.5), p95: pct(0.95), max: pct(1) },
+          drainAfterLoadMs: drainMs,
+        }
+      : null,
+  };
+  writeFileSync(out!, JSON.stringify(figures, null, 2));
+  process.stdout.write(result);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
