@@ -100,6 +100,7 @@ async function main() {
   // The ledger outbox: entries a crashed or stopped web process left waiting, chained at once,
   // then stragglers every second (any number of processes may: each entry is chained once).
   const ledgerAppender = services.ledgerOutbox.start();
+  await ledgerAppender.ready;
   // This process's runs are counted in its own registry, not the web process's: serve it.
   let metrics: WorkerMetricsServer | null = null;
   if (e.WORKER_METRICS_PORT && !e.METRICS_TOKEN) {

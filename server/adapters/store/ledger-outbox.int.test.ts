@@ -134,7 +134,7 @@ describe("ledger outbox", () => {
     // The next process: its own chain memory and appender; started, it drains at once.
     const next = new LedgerOutbox(db.driver, new SqlLedger());
     const appender = next.start({ intervalMs: 60_000 });
-    await next.settled();
+    await appender.ready;
     await appender.stop();
     const { entries, waiting } = await chainOf(workspaceId);
     expect(waiting).toBe(0);

@@ -96,10 +96,11 @@ export class LedgerOutbox {
   }
 
   /**
-   * Drains the outbox at once (a crash or a stop left rows), then every `intervalMs` the rows
-   * older than that (another process's, or a failed pass's).
+   * Drains the outbox at once (a crash or a stop left rows: `ready` resolves when they are
+   * chained, or the drain failed and logged why), then every `intervalMs` the rows older than
+   * that (another process's, or a failed pass's).
    */
-  start(opts: { intervalMs?: number } = {}): { stop(): Promise<void> } {
+  start(opts: { intervalMs?: number } = {}): { ready: Promise<void>; stop(): Promise<void> } {
     const intervalMs = opts.intervalMs ?? 1_000;
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
@@ -110,8 +111,9 @@ export class LedgerOutbox {
         .finally(() => {
           if (!stopped) timer = setTimeout(() => void sweep(intervalMs), intervalMs).unref();
         }));
-    void sweep(0);
+    const ready = sweep(0);
     return {
+      ready,
       stop: async () => {
         stopped = true;
         clearTimeout(timer);
