@@ -47,7 +47,9 @@ export function ScoreInputs({ entry }: { entry: TrustEntry }) {
       {entry.findings.length > 0 && (
         <div className="text-xs">
           <p className="font-medium text-zinc-900">
-            Findings lowering it (+{fmt(entry.findingsPenalty)} pseudo-failures)
+            {entry.enoughData
+              ? `Findings lowering it (+${fmt(entry.findingsPenalty)} pseudo-failures)`
+              : `Findings (+${fmt(entry.findingsPenalty)} pseudo-failures once it has enough data)`}
           </p>
           <ul className="mt-0.5 list-disc pl-5 text-zinc-700">
             {entry.findings.map((f) => (

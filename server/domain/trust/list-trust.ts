@@ -8,7 +8,9 @@
  * letters, findings) are shown beside it as `runs`.
  *
  * Findings in effect (anomalies not marked expected, guardian groups: `adjustments.ts`) lower
- * the scores as bounded pseudo-failures; a flow's own findings weigh on each of its steps.
+ * the scores as bounded pseudo-failures; a flow's own findings weigh on each of its steps. The
+ * compiler's provider and the run-start lookup below take a block's findings too (the flow's
+ * own are not in a block's score there).
  */
 import type { TrustProvider } from "@/dsl";
 import { AppError } from "../errors";
