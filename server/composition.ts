@@ -185,7 +185,7 @@ export function startWorker(
     const proofs = startProofLoop(s, log.child({ component: "guardian-proofs" }));
     // Model-written fix proposals (issue 18) for groups the rules could not fix, in workspaces
     // whose admin chose a guardian model; a few groups per turn, within a daily cap.
-    const { startModelProposalLoop } = await import("@/server/domain/guardian/model-proposals");
+    const { startModelProposalLoop } = await import("@/server/domain/guardian/model-loop");
     const modelProposals = startModelProposalLoop(s, log.child({ component: "guardian-model" }));
     if (e.TRUSTFLOW_EMBEDDED_WORKER === "off") {
       // On a PostgreSQL server or the embedded one alike: `npm run worker` processes execute.

@@ -19,11 +19,12 @@ import { CLASS_OPTIONS, type ClassFilter } from "./guardian-view";
  * group's class, count, first and last seen and why its members belong together; a chosen
  * group's root-cause hints, members and fix proposals with their text diff.
  */
-export function GuardianPage() {
+export function GuardianPage({ initialGroup = null }: { initialGroup?: string | null }) {
   const trpc = useTRPC();
   const [cls, setCls] = useState<ClassFilter>("all");
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
-  const [selected, setSelected] = useState<string | null>(null);
+  // A notification's or the inbox's link opens its group (`/guardian?group=<id>`).
+  const [selected, setSelected] = useState<string | null>(initialGroup);
   const cursor = cursors[cursors.length - 1];
   const list = useQuery({
     ...trpc.guardian.groups.queryOptions({

@@ -37,7 +37,7 @@ export function agentTaskOf(blockId: string): string | undefined {
 export function guardianModelPort(
   db: Db,
   opts: { egress?: EgressGuard; models?: () => ModelConfig[] } = {},
-): GuardianModelPort & { capable(blockId: string): Array<{ name: string; tasks: string[] }> } {
+): GuardianModelPort {
   const configured = () => (opts.models ? opts.models() : loadModels().models);
   const runtimes = new Map<string, AgentRuntime>();
   const usageSink = createPrismaUsageSink(db);
@@ -105,13 +105,13 @@ export function guardianModelPort(
         return []; // a broken configuration: Settings → Models names the problem
       }
     },
-    capable(blockId) {
+    capableOf(blockId) {
       const task = agentTaskOf(blockId);
       if (!task) return [];
       try {
         return configured()
           .filter((m) => (m.capabilities.tasks as string[]).includes(task))
-          .map((m) => ({ name: m.name, tasks: [...m.capabilities.tasks] }));
+          .map((m) => m.name);
       } catch {
         return [];
       }

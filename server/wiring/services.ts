@@ -63,6 +63,7 @@ import type { SandboxDeps } from "@/server/domain/sandbox/ports";
 import type { DatasetDeps } from "@/server/domain/sandbox/dataset-ports";
 import { checkMockDataset, datasetDeps } from "./datasets";
 import { guardianModelPort } from "./guardian-model";
+import type { GuardianModelPort } from "@/server/domain/guardian/model-ports";
 import type { Db } from "@/server/domain/types";
 import { Engine, type EngineOptions } from "@/server/engine/engine";
 import { earnedTrustLookup } from "@/server/domain/trust/list-trust";
@@ -130,7 +131,7 @@ export interface Services extends TriggerDeps {
   /** Datasets of sandbox sessions: generated values, the secrets recorded rows lose. */
   datasets: DatasetDeps;
   /** The guardian's model calls (model-written fix proposals), real models through `egress`. */
-  guardianModel: ReturnType<typeof guardianModelPort>;
+  guardianModel: GuardianModelPort;
 }
 
 /** The services built for each Prisma client (tRPC contexts built from a client alone). */

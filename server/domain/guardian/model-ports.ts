@@ -48,6 +48,11 @@ export interface GuardianModelPort {
    * not valid JSON for the schema after the repairs: `AgentOutputError`).
    */
   ask(req: GuardianModelRequest): Promise<GuardianModelAnswer>;
+  /**
+   * The configured models capable of an agent block's task (`agent.classify@1` →
+   * classification), in configuration order; empty for other blocks (the fallback model rule).
+   */
+  capableOf(blockId: string): string[];
 }
 
 /** The guardian's model-written proposals' dependencies. */

@@ -226,4 +226,53 @@ describe("model-written fix proposals", () => {
     });
     expect(audit).toHaveLength(1);
   }, 60_000);
+
+  it("proves the stricter input schema rule: the failing inputs are refused at the start, the good ones still run", async () => {
+    const flow = `# seats: the price per seat
+flow: guarded-seats
+version: 1.0.0
+trigger:
+  manual: {}
+inputs:
+  seats: { type: number }   # from the order form
+steps:
+  - id: price
+    uses: data.transform@1
+    with:
+      fields:
+        perSeat: 1200 / int(inputs.seats)
+`;
+    const wf = await as(owner).workflow.create({ name: "Guarded seats", dsl: flow });
+    await as(owner).workflow.createVersion({ id: wf.id, version: "1.0.0", dsl: flow });
+    for (const seats of [4, 7, 0, 0, 0]) {
+      const r = await as(owner).run.start({
+        workflowId: wf.id,
+        version: "1.0.0",
+        inputs: { seats },
+      });
+      await tickToEnd(engine, r.id);
+    }
+    const rec = servicesFor(db).reconciliation;
+    for (let i = 0; i < 10; i++) if (!(await reconcileEndedRuns(rec, { limit: 500 })).more) break;
+    await groupFailedRuns(db.prisma);
+    const p = await db.prisma.guardianProposal.findFirstOrThrow({
+      where: { workflowId: wf.id, rule: "stricter-input-schema" },
+    });
+    expect(p.text).toContain(
+      "  seats: {type: number, exclusiveMinimum: 0}   # from the order form\n",
+    );
+    const proof = await whileTicking(proveProposal(servicesFor(db), ownerActor(), p.id));
+    expect(proof, JSON.stringify(proof?.runs.map((r) => [r.outcome, r.note]))).toMatchObject({
+      status: "passed",
+      fixed: 3,
+      of: 3,
+      regressions: 0,
+      regressionOf: 2,
+    });
+    expect(proof!.runs.filter((r) => r.kind === "failing").map((r) => r.outcome)).toEqual([
+      "refused",
+      "refused",
+      "refused",
+    ]);
+  }, 120_000);
 });

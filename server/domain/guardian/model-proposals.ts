@@ -14,7 +14,6 @@
  * per request, a few groups per turn.
  */
 import { randomUUID } from "node:crypto";
-import { startBackgroundLoop, type BackgroundLoop } from "../background-loop";
 import { appendAudit } from "../audit/ledger";
 import { AppError, notFound } from "../errors";
 import type { Actor, Db } from "../types";
@@ -377,20 +376,4 @@ export async function modelProposalFigures(db: Db, actor: Actor, days = 30) {
   }
   const requests = Object.values(byOutcome).reduce((a, b) => a + b, 0);
   return { days, requests, byOutcome, discardedBy, costUsd };
-}
-
-/** Starts the background model proposals: a few groups per turn, then a pause. */
-export function startModelProposalLoop(
-  deps: ModelDeps,
-  logger: { error(obj: object, msg: string): void },
-): BackgroundLoop {
-  return startBackgroundLoop(() =>
-    writeModelProposals(deps).then(
-      (done) => (done.length >= GROUPS_PER_TURN ? 1_000 : 10_000),
-      (err: unknown) => {
-        logger.error({ err: String(err) }, "guardian model proposals failed");
-        return 60_000;
-      },
-    ),
-  );
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { fixOfApproval, newGroupsForInbox } from "@/server/domain/guardian/inbox";
 import { guardianMetrics } from "@/server/domain/guardian/metrics";
 import { claimProofNow, proveProposal } from "@/server/domain/guardian/proof";
 import { acceptProposal, rejectProposal } from "@/server/domain/guardian/review";
@@ -24,6 +25,12 @@ export const guardianReviewRouter = router({
   metrics: workspaceProcedure("viewer")
     .input(ZMetricsInput)
     .query(({ ctx, input }) => guardianMetrics(ctx.db, ctx.actor, input)),
+  /** The fix a `fix` approval of the inbox decides, and what accepting with replays asks for. */
+  forApproval: workspaceProcedure("viewer")
+    .input(z.object({ approvalId: z.uuid("Not an approval id.") }))
+    .query(({ ctx, input }) => fixOfApproval(ctx.db, ctx.actor, input.approvalId)),
+  /** New failure groups no proven fix waits for yet (the inbox lists them). */
+  newGroups: workspaceProcedure("viewer").query(({ ctx }) => newGroupsForInbox(ctx.db, ctx.actor)),
   /** Starts a proof of the proposal now (it runs in the background; its status says when done). */
   prove: workspaceProcedure("editor")
     .input(ZProposalId)
