@@ -6,7 +6,6 @@ import { ReplayChoice } from "@/components/guardian/replay-choice";
 import { Button } from "@/components/ui/button";
 import { useTRPC } from "@/lib/trpc/client";
 import { errorMessage, formErrors } from "@/lib/trpc/errors";
-import type { DecisionOutcome } from "./approval-card";
 import { CommentField, useDecisionComment } from "./comment-field";
 
 /**
@@ -21,7 +20,8 @@ export function FixDecision({
 }: {
   approvalId: string;
   subject: string;
-  onDecided: (outcome: DecisionOutcome) => void;
+  /** What the decision changed, or the server's refusal (the card's `DecisionOutcome`). */
+  onDecided: (outcome: { id: string; tone: "success" | "error"; text: string }) => void;
 }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
