@@ -7,6 +7,7 @@
  */
 import {
   advanceFinishedRunsCursor,
+  batchOf,
   claimFinishedRuns,
   claimedWithIr,
   flowIrReader,
@@ -188,8 +189,7 @@ export function startAnomalyConsumer(
   opts: { batch?: number; gapMs?: number; idleMs?: number } = {},
 ): FinishedRunsConsumer {
   return startFinishedRunsConsumer(
-    ({ now, late }) =>
-      foldAnomalies(db, { now, late, ...(opts.batch ? { batch: opts.batch } : {}) }),
+    ({ now, late, batch }) => foldAnomalies(db, { now, late, ...batchOf(batch, opts.batch) }),
     logger,
     "anomaly consumer",
     opts,

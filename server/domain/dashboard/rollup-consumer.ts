@@ -7,6 +7,7 @@
 import type { Db, Tx } from "../types";
 import {
   advanceFinishedRunsCursor,
+  batchOf,
   claimFinishedRuns,
   claimedWithIr,
   readFinishedAttempts,
@@ -174,7 +175,7 @@ export function startRollupConsumer(
   opts: { batch?: number; gapMs?: number; idleMs?: number } = {},
 ): FinishedRunsConsumer {
   return startFinishedRunsConsumer(
-    ({ late }) => foldRollupBatch(db, { late, ...(opts.batch ? { batch: opts.batch } : {}) }),
+    ({ late, batch }) => foldRollupBatch(db, { late, ...batchOf(batch, opts.batch) }),
     logger,
     "rollup consumer",
     opts,

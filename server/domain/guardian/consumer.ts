@@ -9,6 +9,7 @@
 import { randomUUID } from "node:crypto";
 import {
   advanceFinishedRunsCursor,
+  batchOf,
   claimFinishedRuns,
   readFinishedRuns,
   startFinishedRunsConsumer,
@@ -267,7 +268,7 @@ export function startGuardianConsumer(
   opts: { batch?: number; gapMs?: number; idleMs?: number } = {},
 ): FinishedRunsConsumer {
   return startFinishedRunsConsumer(
-    ({ late }) => groupFailedRuns(db, { late, ...(opts.batch ? { batch: opts.batch } : {}) }),
+    ({ late, batch }) => groupFailedRuns(db, { late, ...batchOf(batch, opts.batch) }),
     logger,
     "guardian consumer",
     opts,

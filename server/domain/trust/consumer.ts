@@ -9,6 +9,7 @@
  */
 import {
   advanceFinishedRunsCursor,
+  batchOf,
   claimFinishedRuns,
   claimedWithIr,
   flowIrReader,
@@ -182,11 +183,11 @@ export function startTrustConsumer(
   opts: { batch?: number; gapMs?: number; idleMs?: number; config?: TrustConfig } = {},
 ): TrustConsumer {
   return startFinishedRunsConsumer(
-    ({ now, late }) =>
+    ({ now, late, batch }) =>
       foldFinishedRuns(db, {
         now,
         late,
-        ...(opts.batch ? { batch: opts.batch } : {}),
+        ...batchOf(batch, opts.batch),
         ...(opts.config ? { config: opts.config } : {}),
       }),
     logger,
