@@ -10,6 +10,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { SegmentedPicker } from "@/components/operations/range-picker";
 import { GroupPanel } from "./group-panel";
+import { GuardianModelSettings } from "./guardian-model-settings";
 import { GroupsTable } from "./groups-table";
 import { ProposalMetrics } from "./proposal-metrics";
 import { CLASS_OPTIONS, type ClassFilter } from "./guardian-view";
@@ -57,6 +58,7 @@ export function GuardianPage({ initialGroup = null }: { initialGroup?: string | 
       />
       <div className="space-y-4">
         <ProposalMetrics />
+        <GuardianModelSettings />
         {list.error && (
           <Alert tone="error">{errorMessage(list.error) ?? "The groups could not be read."}</Alert>
         )}
