@@ -14,6 +14,7 @@ import { addMembership, makeUser } from "@/server/testing/fixtures";
 import { guardianBed, type GuardianBed } from "@/server/testing/guardian";
 import { servicesFor } from "@/server/testing/services";
 import { openTestDatabase } from "@/server/testing/test-database";
+import { guardianFindings } from "./findings";
 import { releaseProposal } from "./release";
 import { onFixDecided, requestFixApproval } from "./review";
 
@@ -125,5 +126,37 @@ describe("a guardian release", () => {
         where: { workspaceId: owner.workspace.id, kind: { in: ["replay", "reprocess"] } },
       }),
     ).toBe(2);
+
+    // What the trust score reads: the open group, not failing again after its release...
+    const window = { since: new Date(Date.now() - 3_600_000), until: new Date(), minFailures: 3 };
+    expect(await guardianFindings(db.prisma, owner.workspace.id, window)).toEqual([
+      expect.objectContaining({
+        id: group.id,
+        workflowId,
+        blockId: "crm.contact.update",
+        count: 4,
+        regressed: false,
+      }),
+    ]);
+    // ...until a failure of the released version is grouped after the release.
+    const member = await db.prisma.guardianMember.findFirstOrThrow({
+      where: { groupId: group.id },
+    });
+    await db.prisma.guardianMember.create({
+      data: {
+        ...member,
+        id: undefined,
+        runId: crypto.randomUUID(),
+        version: "1.0.1",
+        seenAt: new Date(release.releasedAt.getTime() + 1_000),
+        why: [],
+        record: {},
+      },
+    });
+    const [again1] = await guardianFindings(db.prisma, owner.workspace.id, {
+      ...window,
+      until: new Date(Date.now() + 5_000),
+    });
+    expect(again1).toMatchObject({ id: group.id, regressed: true });
   }, 180_000);
 });
