@@ -37,13 +37,19 @@ console.log(
 
 // 1. Quality.
 console.log(
-  "| seed | failures | flows | groups | purity | mixed groups | triage correct | patchable with a proposal | proposals for external / policy / transient | data failures fixed by the patched mapping |",
+  "| seed | failures | flows | groups | purity | mixed groups | triage correct | patchable with a proposal | proposals for external / policy / transient | data failures fixed by the patched mapping | bad inputs refused by the stricter input schema |",
 );
-console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (let seed = 18; seed < 18 + seeds; seed++) {
   const s = scoreCorpus(seed);
   const c = s.perClass;
-  const patchable = ["schema-drift", "timeout", "rate-limit-storm", "bad-mapping"] as const;
+  const patchable = [
+    "schema-drift",
+    "timeout",
+    "rate-limit-storm",
+    "bad-mapping",
+    "bad-input",
+  ] as const;
   const withP = patchable.reduce((n, k) => n + c[k].withProposal, 0);
   const of = patchable.reduce((n, k) => n + c[k].failures, 0);
   const none =
@@ -51,7 +57,7 @@ for (let seed = 18; seed < 18 + seeds; seed++) {
     c["policy-refusal"].proposals +
     c["flaky-network"].proposals;
   console.log(
-    `| ${seed} | ${s.failures} | ${s.flows} | ${s.groups} | ${s.purity.toFixed(3)} | ${s.mixedGroups} | ${pct(s.triageCorrect)} | ${withP}/${of} | ${none} | ${s.dataFixed.fixed}/${s.dataFixed.of} |`,
+    `| ${seed} | ${s.failures} | ${s.flows} | ${s.groups} | ${s.purity.toFixed(3)} | ${s.mixedGroups} | ${pct(s.triageCorrect)} | ${withP}/${of} | ${none} | ${s.dataFixed.fixed}/${s.dataFixed.of} | ${s.inputFixed.fixed}/${s.inputFixed.of} |`,
   );
 }
 
