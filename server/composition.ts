@@ -187,6 +187,10 @@ export function startWorker(
     // whose admin chose a guardian model; a few groups per turn, within a daily cap.
     const { startModelProposalLoop } = await import("@/server/domain/guardian/model-loop");
     const modelProposals = startModelProposalLoop(s, log.child({ component: "guardian-model" }));
+    // The code.python sandbox (snapshot, warm pool) prepared in the background after the start,
+    // so the first Python step (here, or an eval's in either mode) does not pay it.
+    const { startPythonPrewarm } = await import("@/server/wiring/python-prewarm");
+    const pythonPrewarm = startPythonPrewarm(s.python, log.child({ component: "python" }));
     if (e.TRUSTFLOW_EMBEDDED_WORKER === "off") {
       // On a PostgreSQL server or the embedded one alike: `npm run worker` processes execute.
       const url = await databaseUrl();
@@ -199,6 +203,7 @@ export function startWorker(
         async stop() {
           await proofs.stop();
           await modelProposals.stop();
+          await pythonPrewarm.stop();
           await evalResume.stop();
           await listener.stop();
           await producer.stop();
@@ -279,6 +284,7 @@ export function startWorker(
         await evalResume.stop();
         await proofs.stop();
         await modelProposals.stop();
+        await pythonPrewarm.stop();
         await ledgerAppender.stop();
       },
     };

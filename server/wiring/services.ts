@@ -116,6 +116,8 @@ export interface Services extends TriggerDeps {
   engine(): Engine;
   /** Another engine on the same services (a worker's own id and metrics; tests' runtimes). */
   newEngine(overrides?: EngineOverrides): Engine;
+  /** The code.python sandbox: its processes start with the first Python step or its prewarm. */
+  python(): PythonSandbox;
   /** The schedules' use case on these services (the scheduler loop calls it). */
   fireDueSchedules: FireDueSchedules;
   /** What a decided approval does, per kind (`server/domain/approval/ports.ts`). */
@@ -226,6 +228,7 @@ export function createServices(database: Database, config: ServicesConfig = {}):
     metrics: promMetrics,
     engine: () => (engine ??= newEngine()),
     newEngine,
+    python,
     fireDueSchedules: (now, opts) => fireDueSchedules(services, now, opts),
     approvalEffects: {
       step: stepApprovalEffect(notifier),
