@@ -91,6 +91,13 @@ export async function requestModelProposal(
     throw new AppError("PRECONDITION_FAILED", {
       message: "No guardian model is chosen for this workspace: an admin can choose one.",
     });
+  const lastDay = await db.guardianModelAttempt.count({
+    where: { workspaceId: g.workspaceId, createdAt: { gte: new Date(Date.now() - 86_400_000) } },
+  });
+  if (lastDay >= MAX_MODEL_REQUESTS_PER_DAY)
+    throw new AppError("PRECONDITION_FAILED", {
+      message: `The guardian asked its model ${MAX_MODEL_REQUESTS_PER_DAY} times in the last 24 hours, its limit: try again later.`,
+    });
   if (!g.workflowId || !g.failingVersion)
     throw new AppError("PRECONDITION_FAILED", {
       message: "The group's failing flow version is not known.",
