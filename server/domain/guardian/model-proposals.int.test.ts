@@ -213,6 +213,27 @@ describe("model-written fix proposals", () => {
     });
   }, 60_000);
 
+  it("calls a configured model of the router too (the built-in demo model): its answer is checked like any other", async () => {
+    const choices = (await as(owner).guardianModel.get()).choices;
+    expect(choices).toContainEqual({
+      value: "trustflow-demo",
+      label: "demo model (no AI)",
+      kind: "configured",
+    });
+    await as(owner).guardianModel.set({ model: "trustflow-demo" });
+    const before = await db.prisma.agentUsage.count();
+    const r = await requestModelProposal(deps(), groupId);
+    // The demo model answers schema-valid JSON made of the prompt's words: rarely a patch that
+    // applies and compiles. Whatever it is, the call went through the runtime and was judged.
+    expect(r.outcome, JSON.stringify(r)).not.toBe("failed");
+    expect(await db.prisma.agentUsage.count()).toBe(before + 1);
+    const row = await db.prisma.guardianModelAttempt.findUniqueOrThrow({
+      where: { id: r.attemptId },
+    });
+    expect(row).toMatchObject({ model: "trustflow-demo", modelLabel: "demo model (no AI)" });
+    await as(owner).guardianModel.set({ model: `scripted/${scriptId}` });
+  }, 60_000);
+
   it("asks on demand (editors, audited), refusing a second model proposal for the same version", async () => {
     await expect(as(editor).guardianModel.propose({ id: groupId })).rejects.toMatchObject({
       code: "CONFLICT",
