@@ -1,6 +1,11 @@
 "use client";
 
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { useTRPC } from "@/lib/trpc/client";
+import { errorMessage } from "@/lib/trpc/errors";
 import type { RouterOutputs } from "@/lib/trpc/types";
 
 type Release = NonNullable<RouterOutputs["guardianReview"]["reviews"][number]["release"]>;
@@ -19,9 +24,19 @@ const JOB_WORDS: Record<string, string> = {
 /**
  * Below a release: that its chosen replays are being asked for, then the reprocess job of the
  * group's dead letters on the released version (issue 15's approval-gated reprocessing) with
- * its approval and progress.
+ * its approval and progress. A release whose acceptance chose no replays (an approval decided
+ * in the inbox or over the API without the choice) offers to ask for them now, once.
  */
-export function ReleaseReprocess({ release, wanted }: { release: Release; wanted: boolean }) {
+export function ReleaseReprocess({
+  proposalId,
+  release,
+  wanted,
+}: {
+  proposalId: string;
+  release: Release;
+  wanted: boolean;
+}) {
+  if (!wanted && !release.replaysAsked) return <AskReplays proposalId={proposalId} />;
   if (wanted && !release.replaysAsked)
     return (
       <p role="status" className="text-xs text-zinc-700">
@@ -43,5 +58,26 @@ export function ReleaseReprocess({ release, wanted }: { release: Release; wanted
       {j.state !== "pending-approval" &&
         ` · ${j.succeeded} of ${j.total} succeeded${j.failed ? `, ${j.failed} failed` : ""}`}
     </p>
+  );
+}
+
+/** Asks for a release's replays when none were chosen with its acceptance. */
+function AskReplays({ proposalId }: { proposalId: string }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const ask = useMutation(
+    trpc.guardianReview.replay.mutationOptions({ onSettled: () => qc.invalidateQueries() }),
+  );
+  return (
+    <div className="space-y-1">
+      <Button size="sm" pending={ask.isPending} onClick={() => ask.mutate({ id: proposalId })}>
+        Replay the failed runs on this version
+      </Button>
+      <p className="text-xs text-zinc-600">
+        No replays were chosen with the release. Each replay (and the reprocessing of dead letters)
+        is approved by another person.
+      </p>
+      {ask.error && <Alert tone="error">{errorMessage(ask.error) ?? "Not asked."}</Alert>}
+    </div>
   );
 }

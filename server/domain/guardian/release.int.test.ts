@@ -16,6 +16,7 @@ import { servicesFor } from "@/server/testing/services";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { guardianFindings } from "./findings";
 import { releaseProposal } from "./release";
+import { replayFailedRuns } from "./release-replays";
 import { onFixDecided, requestFixApproval } from "./review";
 
 let db: Database;
@@ -126,6 +127,11 @@ describe("a guardian release", () => {
         where: { workspaceId: owner.workspace.id, kind: { in: ["replay", "reprocess"] } },
       }),
     ).toBe(2);
+
+    // Asking for them again (the Guardian page's button) is refused: they were asked once.
+    await expect(
+      replayFailedRuns(services, bed.actorOf(approver, "approver"), proposal.id),
+    ).rejects.toThrow(/asked for already/);
 
     // What the trust score reads: the open group, not failing again after its release...
     const window = { since: new Date(Date.now() - 3_600_000), until: new Date(), minFailures: 3 };

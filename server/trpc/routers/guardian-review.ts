@@ -2,6 +2,7 @@ import { z } from "zod";
 import { fixOfApproval, newGroupsForInbox } from "@/server/domain/guardian/inbox";
 import { guardianMetrics } from "@/server/domain/guardian/metrics";
 import { claimProofNow, proveProposal } from "@/server/domain/guardian/proof";
+import { replayFailedRuns } from "@/server/domain/guardian/release-replays";
 import { acceptProposal, rejectProposal } from "@/server/domain/guardian/review";
 import {
   ZAcceptProposalInput,
@@ -45,6 +46,14 @@ export const guardianReviewRouter = router({
     .meta({ approves: true })
     .input(ZAcceptProposalInput)
     .mutation(({ ctx, input }) => acceptProposal(servicesOf(ctx), ctx.actor, input)),
+  /**
+   * Asks for the replays of a released fix's failed runs (and the reprocessing of their dead
+   * letters) when none were chosen with its acceptance: once per release; another person
+   * approves each.
+   */
+  replay: workspaceProcedure("editor", { scope: "run" })
+    .input(ZProposalId)
+    .mutation(({ ctx, input }) => replayFailedRuns(servicesOf(ctx), ctx.actor, input.id)),
   reject: workspaceProcedure("editor", { scope: "approve" })
     .input(ZRejectProposalInput)
     .mutation(async ({ ctx, input }) => {
