@@ -78,6 +78,8 @@ export interface FakeOpenAiServer {
   enqueueFor(model: string, ...responses: FakeResponse[]): void;
   /** Responses still queued (a test can assert the script was used up). */
   pending(): number;
+  /** Drops every queued response (a test that must know what answers next). */
+  clearQueue(): void;
   close(): Promise<void>;
 }
 
@@ -130,6 +132,10 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
       perModel.set(model, q);
     },
     pending: () => queue.length + [...perModel.values()].reduce((n, q) => n + q.length, 0),
+    clearQueue: () => {
+      queue.length = 0;
+      perModel.clear();
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
