@@ -295,5 +295,40 @@ steps:
       "refused",
       "refused",
     ]);
+
+    // Had that proof failed, the guardian's model is asked, told which rule fix failed.
+    await db.prisma.guardianProposal.update({ where: { id: p.id }, data: { status: "unproven" } });
+    const guard = {
+      title: "Guard the division by a seat count of 0",
+      rationale: "A seat count of 0 divides by zero; the price per seat is 0 then.",
+      edits: [
+        {
+          type: "set-input",
+          step: "price",
+          key: "fields.perSeat",
+          value: "int(inputs.seats) == 0 ? 0 : 1200 / int(inputs.seats)",
+        },
+      ],
+    };
+    await updateScriptedModel(db.prisma, ownerActor(), {
+      id: scriptId,
+      rules: [
+        {
+          kind: "contains",
+          value: "did not pass their proof: Refuse the inputs",
+          answer: JSON.stringify(guard),
+        },
+      ],
+    });
+    const asked = await writeModelProposals(deps(), { now: Date.now() + 60_000 });
+    expect(asked, JSON.stringify(asked)).toHaveLength(1);
+    expect(asked[0]).toMatchObject({ outcome: "proposed" });
+    const written = await db.prisma.guardianProposal.findUniqueOrThrow({
+      where: { id: asked[0]!.proposalId! },
+    });
+    expect(written).toMatchObject({ rule: "model", groupId: p.groupId });
+    expect(written.text).toContain(
+      '        perSeat: "int(inputs.seats) == 0 ? 0 : 1200 / int(inputs.seats)"\n',
+    );
   }, 120_000);
 });
