@@ -29,7 +29,8 @@ SEQ_WARM="${SEQ_WARM:-50}"
 # MAX_ONLY=1: only the max-throughput run (A/B sittings); MAX_WARM_SECS: an unrecorded max run
 # first (default 0); PROBE=1: the max run through bench/engine/load-probe.ts (CPU per request of
 # server, relay and PostgreSQL, PostgreSQL's wait events, the ledger outbox's lag) into
-# DIR/results/<stamp>/probe-<rep>.json.
+# DIR/results/<stamp>/probe-<rep>.json; with PROBE_RATE=N also a probed run at N req/s
+# (probe-rate-<rep>.json).
 MAX_ONLY="${MAX_ONLY:-0}"
 MAX_WARM_SECS="${MAX_WARM_SECS:-0}"
 PROBE="${PROBE:-0}"
@@ -115,7 +116,13 @@ for rep in $(seq 1 "$REPS"); do
   log "rep $rep/$REPS: /noop max throughput, loadgen $MAX_CONNS conns $MAX_SECS s"
   if [ "$PROBE" = 1 ]; then
     r=$(cd "$HERE/.." && node --import tsx bench/engine/load-probe.ts "$DATA" "$PEERS/loadgen.mjs" \
-      "$RELAY/noop" "$MAX_CONNS" "$MAX_SECS" "$OUTD/probe-$rep.json" "$PID" "$RPID")
+      max "$RELAY/noop" "$MAX_CONNS" "$MAX_SECS" "$OUTD/probe-$rep.json" "$PID" "$RPID")
+    if [ -n "${PROBE_RATE:-}" ]; then
+      # The same requests at a fixed rate: CPU per request where both builds keep up.
+      log "rep $rep/$REPS: /noop at $PROBE_RATE req/s for $MAX_SECS s (probed)"
+      (cd "$HERE/.." && node --import tsx bench/engine/load-probe.ts "$DATA" "$PEERS/loadgen.mjs" \
+        rate "$RELAY/noop" "$PROBE_RATE" "$MAX_SECS" "$OUTD/probe-rate-$rep.json" "$PID" "$RPID") > /dev/null
+    fi
   else
     r=$(node "$PEERS/loadgen.mjs" max "$RELAY/noop" "$MAX_CONNS" "$MAX_SECS")
   fi

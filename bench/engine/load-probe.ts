@@ -10,7 +10,9 @@
  * - the ledger outbox (when the build has one): rows waiting and the oldest row's age, sampled
  *   with the waits, and how long it takes to empty after the load.
  *
- * usage: node --import tsx bench/engine/load-probe.ts DATA_DIR LOADGEN URL CONNS SECS OUT.json PID...
+ * usage: node --import tsx bench/engine/load-probe.ts DATA_DIR LOADGEN MODE URL ARG SECS OUT.json PID...
+ * (MODE `max` with ARG connections, or `rate` with ARG requests per second: the CPU per request
+ * at a fixed rate, where neither side's background work is spread over more requests).
  * Prints loadgen's JSON line on stdout (as `loadgen.mjs` does); writes the figures to OUT.json.
  */
 import { spawn } from "node:child_process";
@@ -19,9 +21,17 @@ import pg from "pg";
 import { joinEmbeddedPostgres } from "@/server/adapters/embedded-postgres/cluster";
 import { EMBEDDED_DATABASE } from "@/server/embedded-database";
 
-const [dataDir, loadgen, url, conns, secs, out, ...pidArgs] = process.argv.slice(2);
-if (!dataDir || !loadgen || !url || !conns || !secs || !out) {
-  console.error("usage: load-probe.ts DATA_DIR LOADGEN URL CONNS SECS OUT.json PID...");
+const [dataDir, loadgen, mode, url, arg, secs, out, ...pidArgs] = process.argv.slice(2);
+if (
+  !dataDir ||
+  !loadgen ||
+  !["max", "rate"].includes(mode ?? "") ||
+  !url ||
+  !arg ||
+  !secs ||
+  !out
+) {
+  console.error("usage: load-probe.ts DATA_DIR LOADGEN max|rate URL ARG SECS OUT.json PID...");
   process.exit(2);
 }
 const TICK_MS = 1000 / 100; // USER_HZ: 100 on Linux
@@ -91,7 +101,7 @@ async function main() {
   };
 
   const t0 = Date.now();
-  const child = spawn(process.execPath, [loadgen!, "max", url!, conns!, secs!], {
+  const child = spawn(process.execPath, [loadgen!, mode!, url!, arg!, secs!], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   let result = "";
@@ -127,6 +137,7 @@ async function main() {
   const sorted = outbox.map((o) => o.ageMs).sort((a, b) => a - b);
   const pct = (q: number) => (sorted.length ? sorted[Math.floor(q * (sorted.length - 1))]! : null);
   const figures = {
+    mode,
     wallMs,
     requests: lg.ok,
     rps: lg.rps,
