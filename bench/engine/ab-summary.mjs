@@ -54,6 +54,20 @@ for (const line of sittings) {
       ? ["p50", "p95", "max"].map((k) => median(probes.map((p) => p.outbox.oldestAgeMs[k])))
       : null,
     drain: probes[0]?.outbox ? median(probes.map((p) => p.outbox.drainAfterLoadMs)) : null,
+    // PROBE_RATE's fixed-rate runs: CPU per request where both builds keep up.
+    rate: (() => {
+      const fixed = max
+        .map((r) => path.join(base, stamp, `probe-rate-${r.rep}.json`))
+        .filter(existsSync)
+        .map((f) => JSON.parse(readFileSync(f, "utf8")));
+      if (!fixed.length) return null;
+      return {
+        rps: median(fixed.map((p) => p.rps)),
+        cpu: ["server", "relay", "postgres", "total"].map((k) =>
+          median(fixed.map((p) => p.cpuMsPerRequest[k])),
+        ),
+      };
+    })(),
   });
 }
 console.log(
@@ -64,6 +78,15 @@ for (const r of rows)
   console.log(
     `| ${r.s} | ${r.side} | ${r.when} | ${r.load} | ${r.reps.join(", ")} | ${r1(r.rps)} | ${r1(r.p50)} | ${r.cpu.map(r2).join(" / ")} | ${r.waits.map(([w, n]) => `${w} ${r2(n)}`).join(", ")} | ${r.lag ? `${r.lag.map(r1).join(" / ")}, ${r.drain} ms` : "–"} |`,
   );
+if (rows.some((r) => r.rate)) {
+  console.log("");
+  console.log(
+    "| sitting | side | fixed rate, req/s | CPU ms/req: server / relay / PostgreSQL / total |",
+  );
+  console.log("| --- | --- | ---: | --- |");
+  for (const r of rows.filter((x) => x.rate))
+    console.log(`| ${r.s} | ${r.side} | ${r1(r.rate.rps)} | ${r.rate.cpu.map(r2).join(" / ")} |`);
+}
 console.log("");
 console.log(
   "| side | sittings | median of sitting medians, req/s | all reps' median, req/s | CPU ms/req total (median) |",
