@@ -1,6 +1,8 @@
 "use client";
 
-import type { TrustEntry } from "./trust-scores-table";
+import type { RouterOutputs } from "@/lib/trpc/types";
+
+type TrustEntry = RouterOutputs["trust"]["list"]["items"][number];
 
 /** The inputs of a score, in the order the formula reads them, with their words. */
 const INPUTS: Array<{ key: keyof TrustEntry["inputs"]; label: string }> = [
