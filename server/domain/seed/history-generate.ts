@@ -35,6 +35,13 @@ export interface HistoryParams {
 /** The start of the history. */
 export const historyStart = (endMs: number) => endMs - HISTORY_DAYS * DAY_MS;
 
+/**
+ * Day 0 of the plan (`history-plan.ts`: days and planted effects count from it): the UTC
+ * midnight that begins the history's first day, so the effects happen at the hours the plan
+ * says (19.54 is 13:00 UTC), whatever the time of the first start.
+ */
+export const historyDayZero = (endMs: number) => Math.floor(historyStart(endMs) / DAY_MS) * DAY_MS;
+
 /** When each run starts and of which flow, in time order (deterministic for the seed). */
 export function runSchedule(p: Pick<HistoryParams, "seed" | "runs" | "endMs">) {
   const rand = new HistoryRandom(p.seed);
@@ -124,7 +131,7 @@ export async function* historyBatches(
 ): AsyncGenerator<HistoryBatch> {
   const schedule = runSchedule(p);
   const byName = new Map(flows.map((f) => [f.name, f]));
-  const sim = new HistorySimulator(p.seed, historyStart(p.endMs), opts.fastPath ?? true);
+  const sim = new HistorySimulator(p.seed, historyDayZero(p.endMs), opts.fastPath ?? true);
   if (opts.counts) sim.counts = opts.counts;
   const rand = new HistoryRandom(p.seed ^ 0x1a7);
   for (let b = 0; b * batchSize < schedule.length; b++) {

@@ -15,7 +15,7 @@ import { reconcileEndedRuns } from "../run/reconcile-runs";
 import { foldFinishedRuns } from "../trust/consumer";
 import { irHashOf } from "../workflow/ir-hash";
 import { historyProgress, seedDemoHistory, type HistoryWriter } from "./history";
-import { historyBatches, historyStart } from "./history-generate";
+import { historyBatches, historyDayZero, historyStart } from "./history-generate";
 import { HISTORY_FLOWS } from "./history-flows";
 import { DAY_MS } from "./history-plan";
 import { seededUuid } from "./history-random";
@@ -89,7 +89,7 @@ describe("the demo history", () => {
       workflowId: seededUuid(SEED, `workflow:${f.name}`),
       versions: f.versions.map((v) => ({
         version: v.version,
-        fromMs: start + v.fromDay * DAY_MS,
+        fromMs: Math.max(start, historyDayZero(NOW.getTime()) + v.fromDay * DAY_MS),
         ir: compileFlow(v.text).ir!,
       })),
     }));

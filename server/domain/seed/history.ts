@@ -12,7 +12,12 @@ import type { Db } from "../types";
 import { compileFlow } from "../workflow/compile-flow";
 import { DEMO_WORKSPACE } from "./seed-demo";
 import { HISTORY_FLOWS } from "./history-flows";
-import { historyBatches, historyStart, type StoredHistoryFlow } from "./history-generate";
+import {
+  historyBatches,
+  historyDayZero,
+  historyStart,
+  type StoredHistoryFlow,
+} from "./history-generate";
 import { DAY_MS, DEFAULT_HISTORY_SEED, HISTORY_BATCH, HISTORY_DAYS, PLANTED } from "./history-plan";
 import { seededUuid } from "./history-random";
 import type { HistoryWriter } from "./ports";
@@ -128,7 +133,7 @@ async function saveFlows(db: Db, workspaceId: string, plan: HistoryPlanRecord): 
     select: { userId: true, user: { select: { email: true } } },
   });
   if (!admin) throw new Error("the demo workspace has no admin to author the demo flows");
-  const start = historyStart(Date.parse(plan.endAt));
+  const start = historyDayZero(Date.parse(plan.endAt));
   await db.$transaction(
     async (tx) => {
       await appendAudit(tx, SYSTEM(workspaceId), {
