@@ -77,14 +77,16 @@ test.describe("guardian model", () => {
     await expect(row).toContainText("Mapping");
     const group = await guardian.openGroup(row, "shape", flowName);
     const fix = group.getByRole("article", { name: "Read the customer's name from `name`" });
-    await expect(async () => {
-      await page.reload();
-      await (
-        await guardian.groupOf(flowName)
-      )
+    /** The page again, the group opened (the guardian works in the background). */
+    const reopen = async () => {
+      const again = await guardian.groupOf(flowName);
+      await again
         .getByRole("button", { name: `Open group shape of ${flowName}` })
         .click()
         .catch(() => undefined);
+    };
+    await expect(async () => {
+      await reopen();
       await expect(fix).toBeVisible({ timeout: 2_000 });
     }).toPass({ timeout: 120_000, intervals: [3_000, 5_000] });
     await expect(fix).toContainText("model-written");
@@ -97,13 +99,7 @@ test.describe("guardian model", () => {
     await expect(group).toContainText(new RegExp(`proposed\\s*scripted model Fixes ${suffix}`));
     // Proved in the background like every proposal: it waits for review once proven.
     await expect(async () => {
-      await page.reload();
-      await (
-        await guardian.groupOf(flowName)
-      )
-        .getByRole("button", { name: `Open group shape of ${flowName}` })
-        .click()
-        .catch(() => undefined);
+      await reopen();
       await expect(fix).toContainText("Proven in the sandbox", { timeout: 2_000 });
     }).toPass({ timeout: 120_000, intervals: [3_000, 5_000] });
   });

@@ -78,3 +78,17 @@ export function watchRunEnds() {
     stop,
   };
 }
+
+/**
+ * Ticks `engine` while `work` runs (a guardian proof's runs, replays, anything that waits for
+ * runs started on it), then returns `work`'s result.
+ */
+export async function whileTicking<T>(engine: Engine, work: Promise<T>): Promise<T> {
+  let done = false;
+  const settled = work.finally(() => (done = true));
+  while (!done) {
+    await engine.tick({ limit: 20 });
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return settled;
+}

@@ -11,12 +11,13 @@ import type { Database } from "@/server/adapters/prisma";
 import { reconcileEndedRuns } from "@/server/domain/run/reconcile-runs";
 import { createScriptedModel, updateScriptedModel } from "@/server/domain/sandbox/scripted-models";
 import type { Engine } from "@/server/engine/engine";
-import { engineFor, tickToEnd } from "@/server/testing/engine";
+import { engineFor, tickToEnd, whileTicking } from "@/server/testing/engine";
 import { addMembership, callerFor, makeUser } from "@/server/testing/fixtures";
 import { servicesFor } from "@/server/testing/services";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { groupFailedRuns } from "./consumer";
 import { requestModelProposal, writeModelProposals } from "./model-proposals";
+import { GREETING_PATCH, greetingFlow } from "@/server/testing/guardian-model-flow";
 import { proveProposal } from "./proof";
 
 let db: Database;
@@ -26,27 +27,11 @@ let editor: Awaited<ReturnType<typeof makeUser>>;
 let workflowId = "";
 let scriptId = "";
 
-const FLOW = `# greetings: the name of a customer, for the welcome mail
-flow: guarded-greeting
-version: 1.0.0
-trigger:
-  manual: {}
-inputs:
-  customer: { type: object }
-steps:
-  - id: shape          # the mail's fields
-    uses: data.transform@1
-    with:
-      fields:
-        name: inputs.customer.fullName
-`;
-
-const PATCH = {
-  title: "Read the customer's name from `name`",
-  rationale:
-    "The flow reads inputs.customer.fullName, but the customers sent have `name` and no `fullName`.",
-  edits: [{ type: "set-input", step: "shape", key: "fields.name", value: "inputs.customer.name" }],
-};
+const FLOW = greetingFlow(
+  "guarded-greeting",
+  "greetings: the name of a customer, for the welcome mail",
+);
+const PATCH = GREETING_PATCH;
 
 const as = (u: Awaited<ReturnType<typeof makeUser>>) =>
   callerFor(db.prisma, u.user, owner.workspace.id);
@@ -58,17 +43,6 @@ const ownerActor = () => ({
   via: "session" as const,
 });
 const deps = () => ({ db: db.prisma, guardianModel: servicesFor(db).guardianModel });
-
-/** Ticks the engine while `work` runs (proof runs), then returns its result. */
-async function whileTicking<T>(work: Promise<T>): Promise<T> {
-  let done = false;
-  const settled = work.finally(() => (done = true));
-  while (!done) {
-    await engine.tick({ limit: 20 });
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return settled;
-}
 
 /** Makes the scripted model answer `answer` to every prompt naming the failing field. */
 async function answer(text: string) {
@@ -163,7 +137,7 @@ describe("model-written fix proposals", () => {
       1,
     );
 
-    const proof = await whileTicking(proveProposal(servicesFor(db), ownerActor(), p.id));
+    const proof = await whileTicking(engine, proveProposal(servicesFor(db), ownerActor(), p.id));
     expect(proof, JSON.stringify(proof?.runs.map((r) => r.note))).toMatchObject({
       status: "passed",
       fixed: 3,
@@ -282,7 +256,7 @@ steps:
     expect(p.text).toContain(
       "  seats: {type: number, exclusiveMinimum: 0}   # from the order form\n",
     );
-    const proof = await whileTicking(proveProposal(servicesFor(db), ownerActor(), p.id));
+    const proof = await whileTicking(engine, proveProposal(servicesFor(db), ownerActor(), p.id));
     expect(proof, JSON.stringify(proof?.runs.map((r) => [r.outcome, r.note]))).toMatchObject({
       status: "passed",
       fixed: 3,

@@ -21,6 +21,7 @@ import { servicesFor } from "@/server/testing/services";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { groupFailedRuns } from "./consumer";
 import { requestModelProposal } from "./model-proposals";
+import { GREETING_PATCH, greetingFlow } from "@/server/testing/guardian-model-flow";
 
 let db: Database;
 let engine: Engine;
@@ -29,25 +30,8 @@ let owner: Awaited<ReturnType<typeof makeUser>>;
 let groupId = "";
 const savedModels = process.env.TRUSTFLOW_MODELS;
 
-const FLOW = `# greetings, owned by ada.lovelace@example.com
-flow: real-greeting
-version: 1.0.0
-trigger:
-  manual: {}
-inputs:
-  customer: { type: object }
-steps:
-  - id: shape          # the mail's fields
-    uses: data.transform@1
-    with:
-      fields:
-        name: inputs.customer.fullName
-`;
-const PATCH = {
-  title: "Read the customer's name from `name`",
-  rationale: "The customers sent have `name` and no `fullName`.",
-  edits: [{ type: "set-input", step: "shape", key: "fields.name", value: "inputs.customer.name" }],
-};
+const FLOW = greetingFlow("real-greeting", "greetings, owned by ada.lovelace@example.com");
+const PATCH = GREETING_PATCH;
 const api = () => callerFor(db.prisma, owner.user, owner.workspace.id);
 const deps = () => ({ db: db.prisma, guardianModel: servicesFor(db).guardianModel });
 
