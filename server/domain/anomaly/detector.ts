@@ -102,7 +102,12 @@ export async function judgeTouched(db: Db, deltas: BucketDelta[]): Promise<numbe
     const byId = new Map(known.map((k) => [`${k.kind}\u0000${k.key}`, k]));
     for (const e of mine) {
       const row = byId.get(`${e.kind}\u0000${e.key}`);
-      const flow = e.flow ? byId.get(`flow\u0000${e.flow}`) : undefined;
+      // The flow's history starts at its stored first sight, or in this batch (a catch-up
+      // batch may hold a flow's first days and an endpoint it began calling later).
+      const inBatch = e.flow ? entities.get(`${ws}\u0000flow\u0000${e.flow}`) : undefined;
+      const flow =
+        (e.flow ? byId.get(`flow\u0000${e.flow}`) : undefined) ??
+        (inBatch ? { firstSeenAt: new Date(inBatch.first) } : undefined);
       findings.push(...rogue(e, row, flow));
       const fields = [...new Set([...(row?.fields ?? []), ...e.fields])].slice(0, MAX_FIELDS);
       let baseline = row?.baseline ?? {};
