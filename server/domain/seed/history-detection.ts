@@ -8,6 +8,8 @@
 import type { Db } from "../types";
 import { HISTORY_START } from "./history";
 import { seededUuid } from "./history-random";
+import { compileFlow } from "../workflow/compile-flow";
+import { HISTORY_FLOWS } from "./history-flows";
 import { historyDayZero } from "./history-generate";
 import { DAY_MS, PLANTED, type PlantedEffect, type PlantedKind } from "./history-plan";
 
@@ -91,12 +93,21 @@ export async function detectionReport(
     near.add(p.entity);
     near.add(seededUuid(plan.seed, `workflow:${p.flow}`));
   }
-  const blockIds = PLANTED.map((p) => p.block.split("@")[0]!);
+  // The planted blocks, and the block of each planted step (a fan-out's parent for the calls
+  // made in its branches).
+  const blockIds = new Set(PLANTED.map((p) => p.block.split("@")[0]!));
+  for (const p of PLANTED) {
+    const text = HISTORY_FLOWS.find((f) => f.name === p.flow)?.versions.at(-1)?.text;
+    const step = text ? compileFlow(text).ir?.steps.find((s) => s.id === p.step) : undefined;
+    if (step) blockIds.add(step.block.id);
+  }
   const related: DetectedAnomaly[] = [];
   const unexplained: DetectedAnomaly[] = [];
   for (const a of all) {
     if (used.has(a)) continue;
-    const onPlanted = near.has(a.key) || blockIds.some((b) => a.key.startsWith(`${b}@`));
+    const onPlanted =
+      near.has(a.key) ||
+      [...blockIds].some((b) => a.key.startsWith(`${b}@`) || a.key.endsWith(`:${b}`));
     (onPlanted ? related : unexplained).push(a);
   }
   return { planted, related, unexplained };
