@@ -40,13 +40,15 @@ export function modelResponseCap(m: ModelConfig, floor: number): number {
 
 /** The operator's entries for `models`: each real model's host and port (demo model: none). */
 export function operatorModelRules(models: readonly ModelConfig[]): EgressRule[] {
-  const rules: EgressRule[] = [];
+  const rules = new Map<string, EgressRule>();
   for (const m of models) {
     if (isDemoModel(m)) continue;
     const rule = operatorRule(modelEndpoint(m));
-    if (rule) rules.push(rule);
+    // Models served by one server share its entry (http wins: that server is reached over http).
+    const key = rule ? `${rule.host}:${rule.port}` : "";
+    if (rule) rules.set(key, { ...rule, allowHttp: rule.allowHttp || !!rules.get(key)?.allowHttp });
   }
-  return rules;
+  return [...rules.values()];
 }
 
 /** The guard's scope of a call to `m`, with the entries of every model in `rules`. */
