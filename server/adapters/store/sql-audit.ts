@@ -5,24 +5,16 @@
  * transaction instead of Prisma's five, and several entries per statement. Entries are
  * indistinguishable from `appendAudit`'s; `verifyAudit` checks them the same way.
  *
- * The ledger outbox (`AuditOutbox`): an inline run's statement writes its entries there
- * ({@link outboxCte}) without the chain's lock, so runs of one workspace commit in parallel; every
- * append under the lock first chains the entries waiting there ({@link SqlLedger.appendBatch}),
- * and the appender (`ledger-outbox.ts`) moves them in batches ({@link SqlLedger.appendWaiting}).
- *
- * The process's memory of the chain (the last head appended per workspace) is a
- * {@link SqlLedger} instance: the composition root (`server/composition.ts`) holds the
- * process's one, so every Next.js bundle shares it.
+ * The process's memory of the chain (the last head appended per workspace, the order of
+ * statements built on it) is a {@link SqlLedger} instance: the composition root
+ * (`server/composition.ts`) holds the process's one, so every Next.js bundle shares it.
  */
 import {
   chainEntries,
-  fromOutboxEntry,
   runLedgerEntry,
-  toOutboxEntry,
   type AuditBatchEntry,
   type AuditRecord,
   type ChainHead,
-  type OutboxEntry,
 } from "@/server/domain/audit/chain";
 import type { AuditSink } from "@/server/engine/ports";
 import type { SqlDriver, SqlExecutor } from "../prisma/sql-driver";
@@ -36,18 +28,16 @@ export const ledgerLockKey = (workspaceId: string) => `audit:${workspaceId}`;
 
 type ChainRow = ReturnType<typeof chainEntries>[number];
 
-/** Outbox rows moved per statement (and per appender transaction). */
-export const OUTBOX_BATCH = 256;
-
 /**
  * The ledger appender on the raw driver, with this process's memory of each workspace's chain:
  * the head it last appended (the next append builds on it and checks it in the same statement
  * as its insert, under the lock, so a process that is the chain's only writer skips the head
  * read; another writer or a rolled-back transaction makes the check fail, and the append then
- * reads the head and builds again).
+ * reads the head and builds again), and the order of statements built on that head.
  */
 export class SqlLedger {
   private readonly heads = new Map<string, ChainHead>();
+  private readonly queues = new Map<string, Promise<unknown>>();
 
   /** Appends one entry inside the transaction `tx` (which must be one). */
   async append(
@@ -63,9 +53,8 @@ export class SqlLedger {
   /**
    * Appends several entries of one workspace, in order, inside the transaction `tx`: one lock,
    * one insert and one head update for all of them (the engine's run-end entries are flushed
-   * this way, so the per-workspace lock is taken once per batch). The entries waiting in the
-   * ledger outbox go first: they committed before this lock, so the chain keeps the order of
-   * commits. `locked`: the transaction already holds the ledger lock of this workspace.
+   * this way, so the per-workspace lock is taken once per batch). `locked`: the transaction
+   * already holds the ledger lock of this workspace (`ledgerLockKey`).
    */
   async appendBatch(
     tx: Query,
@@ -74,51 +63,8 @@ export class SqlLedger {
     opts: { locked?: boolean } = {},
   ): Promise<Array<{ seq: number; hash: string }>> {
     if (entries.length === 0) return [];
-    if (!opts.locked) await lockLedger(tx, workspaceId);
-    while ((await this.appendWaiting(tx, workspaceId, { locked: true })).rows === OUTBOX_BATCH);
-    return this.chain(tx, workspaceId, entries);
-  }
-
-  /**
-   * Moves up to {@link OUTBOX_BATCH} of the workspace's outbox rows into its chain, oldest first,
-   * inside the transaction `tx` (deleted there: a rollback puts them back). `rows`: how many
-   * (fewer than the batch: the outbox of the workspace is empty as far as `tx` sees);
-   * `oldestMs`: the first row's age when it was taken, in milliseconds.
-   */
-  async appendWaiting(
-    tx: Query,
-    workspaceId: string,
-    opts: { locked?: boolean } = {},
-  ): Promise<{ rows: number; entries: number; oldestMs: number | null }> {
-    if (!opts.locked) await lockLedger(tx, workspaceId);
-    // A statement after the lock's: its snapshot holds every row committed before the lock.
-    const taken = await tx.query<{ entries: string; age: number }>(
-      `WITH d AS (
-         DELETE FROM "AuditOutbox" WHERE "id" IN (
-           SELECT "id" FROM "AuditOutbox" WHERE "workspaceId" = $1::uuid ORDER BY "id" LIMIT $2::int)
-         RETURNING "id", "entries", "createdAt")
-       SELECT "entries"::text AS entries,
-         (extract(epoch from clock_timestamp() - "createdAt") * 1000)::float8 AS age
-       FROM d ORDER BY "id"`,
-      [workspaceId, OUTBOX_BATCH],
-    );
-    const entries = taken.flatMap((t) =>
-      (JSON.parse(t.entries) as OutboxEntry[]).map(fromOutboxEntry),
-    );
-    if (entries.length) await this.chain(tx, workspaceId, entries);
-    return {
-      rows: taken.length,
-      entries: entries.length,
-      oldestMs: taken[0] ? Number(taken[0].age) : null,
-    };
-  }
-
-  /** Chains `entries` after the head (held under the lock by the caller). */
-  private async chain(
-    tx: Query,
-    workspaceId: string,
-    entries: AuditBatchEntry[],
-  ): Promise<Array<{ seq: number; hash: string }>> {
+    if (!opts.locked)
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [ledgerLockKey(workspaceId)]);
     const cached = this.heads.get(workspaceId);
     if (cached) {
       const rows = chainEntries(workspaceId, cached, entries);
@@ -139,35 +85,48 @@ export class SqlLedger {
     return this.remember(workspaceId, rows);
   }
 
+  /**
+   * Runs `fn` after this ledger's previous `inOrder` call for the workspace finished: a
+   * statement built on the cached head (`statementParts`) must not race with another one
+   * built on the same head (one of them would fail and fall back to the slow path).
+   */
+  async inOrder<T>(workspaceId: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.queues.get(workspaceId) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.queues.set(workspaceId, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.queues.get(workspaceId) === tail) this.queues.delete(workspaceId);
+    }
+  }
+
+  /**
+   * The ledger part of ONE statement that also writes what the entries record (an inline run):
+   * built on this process's last head of the chain, checked in the statement (`guard`), so no
+   * separate head read and no transaction are needed. Null when this ledger knows no head yet
+   * (use {@link appendBatch} in a transaction). Call `committed()` once the statement reports
+   * the guard held. The statement must take the ledger lock (`ledgerLockKey`): a head read from
+   * a snapshot older than the lock can only be stale when another appender committed in
+   * between, and then the insert fails on the chain's unique sequence number.
+   */
+  statementParts(workspaceId: string, entries: AuditBatchEntry[]) {
+    const cached = this.heads.get(workspaceId);
+    if (!cached || entries.length === 0) return null;
+    const rows = chainEntries(workspaceId, cached, entries);
+    return {
+      guard: (add: (v: unknown) => string) => headIs(add, workspaceId, cached),
+      ctes: (add: (v: unknown) => string, gate: string) => chainCtes(add, workspaceId, rows, gate),
+      committed: () => this.remember(workspaceId, rows),
+    };
+  }
+
   private remember(workspaceId: string, rows: ChainRow[]) {
     const head = rows.at(-1)!;
     this.heads.set(workspaceId, { seq: head.seq, hash: head.hash, atMs: head.at.getTime() });
     return rows.map((r) => ({ seq: r.seq, hash: r.hash }));
   }
-}
-
-/** Takes the workspace's ledger lock for the rest of the transaction `tx`. */
-async function lockLedger(tx: Query, workspaceId: string): Promise<void> {
-  await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [ledgerLockKey(workspaceId)]);
-}
-
-/**
- * A data-modifying CTE (`ledger_o`) that writes `entries` to the ledger outbox when `gate`
- * holds: part of the statement that writes what they record (an inline run), so both commit
- * together, without the chain's lock. An entry without a time is given the present one.
- */
-export function outboxCte(
-  add: (v: unknown) => string,
-  workspaceId: string,
-  entries: AuditBatchEntry[],
-  gate: string,
-): string {
-  const now = Date.now();
-  const rows = entries.map((e) => toOutboxEntry(e, now));
-  return `ledger_o AS (
-       INSERT INTO "AuditOutbox" ("workspaceId", "entries")
-       SELECT ${add(workspaceId)}::uuid, ${add(JSON.stringify(rows))}::jsonb WHERE ${gate}
-       RETURNING 1)`;
 }
 
 /** The condition "the chain's stored head is `expect`" (read under the ledger lock). */

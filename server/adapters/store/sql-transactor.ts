@@ -18,8 +18,7 @@ import type { SqlDriver } from "../prisma/sql-driver";
 import { SqlNotificationStore } from "@/server/adapters/notify/sql-notifications";
 import { SqlApprovalStore } from "./sql-approvals";
 import { SqlReprocessStore } from "./sql-reprocess";
-import type { LedgerOutbox } from "./ledger-outbox";
-import { outboxCte, type SqlLedger } from "./sql-audit";
+import { ledgerLockKey, type SqlLedger } from "./sql-audit";
 import { sqlVersionReader } from "./sql-flow-versions";
 import { SqlRunStore, type SqlQuery } from "./sql-run-store";
 
@@ -87,31 +86,66 @@ export function sqlTransactor(
   };
 }
 
+function isUniqueViolation(err: unknown, table: string): boolean {
+  const e = err as { code?: string; table?: string; constraint?: string; message?: string };
+  return (
+    e?.code === "23505" &&
+    (e.table === table ||
+      Boolean(e.constraint?.startsWith(table)) ||
+      Boolean(e.message?.includes(table)))
+  );
+}
+
 /**
- * Records an inline run at its first checkpoint in ONE statement, without the ledger's lock: the
- * trigger's claim, the run with the checkpoint, and `run.start` and (when the checkpoint ends
- * the run) `run.<end>` in the ledger outbox, so runs of one workspace commit in parallel. The
- * entries are durable with the run (`audited`); `outbox` chains them right after the commit.
+ * Records an inline run at its first checkpoint: the trigger's claim, the run with the
+ * checkpoint, `run.start` and (when the checkpoint ends the run) `run.<end>` in the ledger.
+ * ONE statement when this process knows the ledger's head (the usual case); otherwise, or when
+ * another appender moved the head, one transaction of four statements.
  */
 export function sqlInlineRecorder(
-  driver: Pick<SqlDriver, "query">,
-  outbox: Pick<LedgerOutbox, "wake">,
+  driver: Pick<SqlDriver, "transaction" | "query">,
+  ledger: SqlLedger,
 ): InlineRecorder {
   return {
     async recordInline({ newRun, claim, checkpoint: cp, entries }): Promise<CommitResult> {
       const workspaceId = newRun.workspaceId;
+      const audited = (cp.audit?.length ?? 0) > 0;
+      const lock = ledgerLockKey(workspaceId);
       const row = claimRow(claim);
-      const r = await new SqlRunStore(driver).createWithCheckpoint(newRun, cp, {
-        parts: (add) => ({
-          claim: (gate) =>
-            `INSERT INTO ${row.into} SELECT ${row.values.map(([v, type]) => `${add(v)}::${type}`).join(", ")}
-             WHERE ${gate} ON CONFLICT ${row.conflict} DO NOTHING RETURNING 1`,
-          ctes: (gate) => [outboxCte(add, workspaceId, entries, gate)],
-        }),
+      const done = await ledger.inOrder(workspaceId, async () => {
+        const fast = ledger.statementParts(workspaceId, entries);
+        if (!fast) return undefined;
+        try {
+          const r = await new SqlRunStore(driver).createWithCheckpoint(newRun, cp, {
+            advisoryLock: lock,
+            parts: (add) => ({
+              guard: fast.guard(add),
+              claim: (gate) =>
+                `INSERT INTO ${row.into} SELECT ${row.values.map(([v, type]) => `${add(v)}::${type}`).join(", ")}
+                 WHERE ${gate} ON CONFLICT ${row.conflict} DO NOTHING RETURNING 1`,
+              ctes: (gate) => fast.ctes(add, gate),
+            }),
+          });
+          if (r.guard && !r.claimed) throw new ClaimRefused();
+          if (!r.guard) return undefined;
+          fast.committed();
+          return { ...r, audited };
+        } catch (err) {
+          // Another appender committed between this statement's snapshot and its lock.
+          if (!isUniqueViolation(err, "AuditEntry")) throw err;
+          return undefined;
+        }
       });
-      if (!r.claimed) throw new ClaimRefused();
-      void outbox.wake(workspaceId);
-      return { ...r, audited: (cp.audit?.length ?? 0) > 0 };
+      if (done) return done;
+      return driver.transaction(async (tx) => {
+        if (!(await insertClaim(tx, claim))) throw new ClaimRefused();
+        // The run and its checkpoint in one statement, which also takes the ledger's lock.
+        const r = await new SqlRunStore(tx).createWithCheckpoint(newRun, cp, {
+          advisoryLock: lock,
+        });
+        await ledger.appendBatch(tx, workspaceId, entries, { locked: true });
+        return { ...r, audited };
+      });
     },
   };
 }

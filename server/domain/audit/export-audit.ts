@@ -11,7 +11,7 @@ import {
   type ExportEntry,
   type ExportVerification,
 } from "./export-format";
-import { catchUpLedger, verifyAudit } from "./ledger";
+import { verifyAudit } from "./ledger";
 import { auditWhere, ZAuditFilters } from "./list-audit";
 
 export const AUDIT_EXPORT_FORMATS = ["csv", "jsonl"] as const;
@@ -47,8 +47,6 @@ export async function exportAudit(
 ): Promise<AuditExport> {
   const now = opts.now ?? (() => new Date());
   const pageSize = opts.pageSize ?? EXPORT_PAGE_SIZE;
-  // Entries waiting in the ledger outbox (inline runs' of the last milliseconds) first.
-  await catchUpLedger(db, actor.workspaceId);
   // The head before the walk: every entry up to it exists and is covered by the verification.
   const ws = await db.workspace.findUniqueOrThrow({
     where: { id: actor.workspaceId },

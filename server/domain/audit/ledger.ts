@@ -1,14 +1,5 @@
 import type { Actor, Db, Tx } from "../types";
-import {
-  chainEntries,
-  entryHash,
-  fromOutboxEntry,
-  GENESIS_HASH,
-  type AuditBatchEntry,
-  type AuditRecord,
-  type ChainHead,
-  type OutboxEntry,
-} from "./chain";
+import { chainEntries, entryHash, GENESIS_HASH, type AuditRecord } from "./chain";
 
 export {
   chainEntries,
@@ -19,15 +10,12 @@ export {
   type AuditRecord,
   type ChainHead,
   type LedgerFields,
-  type OutboxEntry,
 } from "./chain";
 
 /**
  * Appends one entry to the workspace's chain. Call it inside the transaction that makes the
  * change, so the change and its record commit (or roll back) together. A transaction-scoped
- * advisory lock on the workspace serialises appenders, so sequence numbers have no gaps. Entries
- * waiting in the ledger outbox (committed before this lock) are chained first, so the chain's
- * order stays the order in which what they record committed.
+ * advisory lock on the workspace serialises appenders, so sequence numbers have no gaps.
  */
 export async function appendAudit(
   tx: Tx,
@@ -35,75 +23,26 @@ export async function appendAudit(
   record: AuditRecord,
   now: Date = new Date(),
 ): Promise<{ seq: number; hash: string }> {
-  return appendWithPending(tx, actor.workspaceId, [{ actor, record, now }]);
-}
-
-/**
- * Moves the workspace's entries waiting in the ledger outbox into its chain, when there are any
- * (the readers call it first: the Audit page, its export and REST show every committed entry).
- */
-export async function catchUpLedger(db: Db, workspaceId: string): Promise<void> {
-  const waiting = await db.auditOutbox.findFirst({ where: { workspaceId }, select: { id: true } });
-  if (waiting) await db.$transaction((tx) => appendWithPending(tx, workspaceId, []));
-}
-
-/** Outbox rows read per statement while chaining them (memory stays bounded). */
-const OUTBOX_CHUNK = 500;
-
-/** Locks the chain, chains the outbox's waiting entries, then `entries`; the last entry's place. */
-async function appendWithPending(
-  tx: Tx,
-  workspaceId: string,
-  entries: AuditBatchEntry[],
-): Promise<{ seq: number; hash: string }> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${"audit:" + workspaceId}))`;
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${"audit:" + actor.workspaceId}))`;
   const last = await tx.auditEntry.findFirst({
-    where: { workspaceId },
+    where: { workspaceId: actor.workspaceId },
     orderBy: { seq: "desc" },
     select: { seq: true, hash: true, at: true },
   });
-  const start: ChainHead | null = last
-    ? { seq: last.seq, hash: last.hash, atMs: last.at.getTime() }
-    : null;
-  let head = start;
-  for (;;) {
-    const waiting = await tx.auditOutbox.findMany({
-      where: { workspaceId },
-      orderBy: { id: "asc" },
-      take: OUTBOX_CHUNK,
-      select: { id: true, entries: true },
-    });
-    if (waiting.length === 0) break;
-    await tx.auditOutbox.deleteMany({ where: { id: { in: waiting.map((w) => w.id) } } });
-    const pending = waiting.flatMap((w) =>
-      (w.entries as unknown as OutboxEntry[]).map(fromOutboxEntry),
-    );
-    head = await writeChain(tx, workspaceId, head, pending);
-    if (waiting.length < OUTBOX_CHUNK) break;
-  }
-  head = await writeChain(tx, workspaceId, head, entries);
-  if (head && head !== start)
-    await tx.workspace.update({
-      where: { id: workspaceId },
-      data: { auditSeq: head.seq, auditHead: head.hash },
-    });
-  return { seq: head?.seq ?? 0, hash: head?.hash ?? GENESIS_HASH };
-}
-
-/** Inserts `entries` after `head`; the new head. */
-async function writeChain(
-  tx: Tx,
-  workspaceId: string,
-  head: ChainHead | null,
-  entries: AuditBatchEntry[],
-): Promise<ChainHead | null> {
-  if (entries.length === 0) return head;
-  const rows = chainEntries(workspaceId, head, entries);
-  await tx.auditEntry.createMany({
-    data: rows.map((r) => ({ ...r, payload: r.payload as object })),
+  const [entry] = chainEntries(
+    actor.workspaceId,
+    last ? { seq: last.seq, hash: last.hash, atMs: last.at.getTime() } : null,
+    [{ actor, record, now }],
+  );
+  const { hash, ...fields } = entry!;
+  await tx.auditEntry.create({
+    data: { ...fields, payload: fields.payload as object, hash },
   });
-  const end = rows.at(-1)!;
-  return { seq: end.seq, hash: end.hash, atMs: end.at.getTime() };
+  await tx.workspace.update({
+    where: { id: actor.workspaceId },
+    data: { auditSeq: fields.seq, auditHead: hash },
+  });
+  return { seq: fields.seq, hash };
 }
 
 export type VerifyResult =

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { isDraftRun } from "@/server/engine/run-kind";
 import type { Actor, Db } from "../types";
-import { catchUpLedger, verifyAudit } from "./ledger";
+import { verifyAudit } from "./ledger";
 import { AUDIT_SUBJECT_TYPES } from "./subjects";
 
 /** The filters the audit page and the export share. */
@@ -40,8 +40,6 @@ export interface AuditSubjectInfo {
 }
 
 export async function listAudit(db: Db, actor: Actor, input: z.infer<typeof ZListAuditInput>) {
-  // Entries waiting in the ledger outbox (inline runs' of the last milliseconds) first.
-  await catchUpLedger(db, actor.workspaceId);
   const entries = await db.auditEntry.findMany({
     where: {
       ...auditWhere(actor.workspaceId, input),

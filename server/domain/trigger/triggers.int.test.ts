@@ -249,8 +249,6 @@ outputs:
       [2, "step.succeeded"],
       [3, "run.succeeded"],
     ]);
-    // Inline runs' entries reach the chain through the ledger outbox, right after their commits.
-    await servicesFor(db).ledgerOutbox.settled();
     const ledger = await db.prisma.auditEntry.findMany({
       where: { workspaceId: owner.workspace.id, subjectId: runId },
       orderBy: { seq: "asc" },
@@ -307,7 +305,6 @@ outputs:
     expect(results.slice(0, 12).map((r) => (r as { status: number }).status)).toEqual(
       Array(12).fill(200),
     );
-    await servicesFor(db).ledgerOutbox.settled();
     await expect(api.audit.verify()).resolves.toMatchObject({ ok: true });
     await expect(
       db.prisma.auditEntry.count({
