@@ -100,10 +100,6 @@ async function main() {
   const answers = startAnswerSweep(services.db, e.RECORDED_ANSWER_RETENTION_DAYS, log);
   // The code.python sandbox (snapshot, warm pool) prepared in the background after the start.
   const pythonPrewarm = startPythonPrewarm(services.python, log.child({ component: "python" }));
-  // The ledger outbox: entries a crashed or stopped web process left waiting, chained at once,
-  // then stragglers every second (any number of processes may: each entry is chained once).
-  const ledgerAppender = services.ledgerOutbox.start();
-  await ledgerAppender.ready;
   // This process's runs are counted in its own registry, not the web process's: serve it.
   let metrics: WorkerMetricsServer | null = null;
   if (e.WORKER_METRICS_PORT && !e.METRICS_TOKEN) {
@@ -133,7 +129,6 @@ async function main() {
       .then(() => notifications.stop())
       .then(() => pythonPrewarm.stop())
       .then(() => answers.stop())
-      .then(() => ledgerAppender.stop())
       .then(() => metrics?.close())
       .then(() => db.close())
       .then(

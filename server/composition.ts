@@ -167,10 +167,6 @@ export function startWorker(
     const { registerClusterMetrics } = await import("@/server/adapters/queue/worker-stats");
     registerClusterMetrics(async () => (await services()).sql);
     const onError = (err: unknown) => log.warn({ err: String(err) }, "queue background error");
-    // The ledger outbox: what a crash left is chained before the first request, stragglers every
-    // second (inline runs' entries are chained right after their commits; in both modes).
-    const ledgerAppender = s.ledgerOutbox.start();
-    await ledgerAppender.ready;
     // Eval runs a stopped server left running continue here (or fail with the reason): at once,
     // then every minute. Their runners live in the web process in both modes.
     const { startEvalResumeLoop } = await import("@/server/domain/sandbox/evals-sweep");
@@ -207,7 +203,6 @@ export function startWorker(
           await evalResume.stop();
           await listener.stop();
           await producer.stop();
-          await ledgerAppender.stop();
         },
       };
     }
@@ -285,7 +280,6 @@ export function startWorker(
         await proofs.stop();
         await modelProposals.stop();
         await pythonPrewarm.stop();
-        await ledgerAppender.stop();
       },
     };
   })();

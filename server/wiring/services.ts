@@ -30,7 +30,6 @@ import type { Database } from "@/server/adapters/prisma";
 import { mathRandom, systemClock, uuidIds } from "@/server/adapters/queue/embedded-ports";
 import type { FireDueSchedules } from "@/server/adapters/queue/scheduler";
 import { ledgerAuditSink, SqlLedger } from "@/server/adapters/store/sql-audit";
-import { LedgerOutbox } from "@/server/adapters/store/ledger-outbox";
 import { sqlFindingStore } from "@/server/adapters/store/sql-findings";
 import { SqlRunStore, sqlFromDriver, type SqlQuery } from "@/server/adapters/store/sql-run-store";
 import {
@@ -95,12 +94,6 @@ export interface Services extends TriggerDeps {
   sql: SqlQuery;
   /** The ledger appender with this process's memory of each chain's head. */
   ledger: SqlLedger;
-  /**
-   * The ledger outbox's appender: inline runs' entries into their chains, right after their
-   * commits; `start()` (with run execution, web process and `npm run worker`) drains what a
-   * crash left and sweeps stragglers.
-   */
-  ledgerOutbox: LedgerOutbox;
   /** The engine's audit sink (run ends, consent uses), batched on the driver. */
   audit: AuditSink;
   connectors: ConnectorDeps;
@@ -151,7 +144,6 @@ export function createServices(database: Database, config: ServicesConfig = {}):
   const sql = sqlFromDriver(driver);
   const runs = new SqlRunStore(sql);
   const ledger = new SqlLedger();
-  const ledgerOutbox = new LedgerOutbox(driver, ledger, logger().child({ component: "ledger" }));
   const notifier = config.notifier ?? createRunNotifier();
   const connectors = config.connectors ?? connectorDeps();
   const egress = config.egress ?? serverEgressGuard(db);
@@ -210,10 +202,9 @@ export function createServices(database: Database, config: ServicesConfig = {}):
     sql,
     runs,
     ledger,
-    ledgerOutbox,
     audit,
     transactor,
-    inlineRecorder: sqlInlineRecorder(driver, ledgerOutbox),
+    inlineRecorder: sqlInlineRecorder(driver, ledger),
     webhooks: sqlWebhookLookups(sql),
     webhookCache: new WebhookCache(),
     notifier,
