@@ -1,6 +1,7 @@
 /**
  * The egress guard: the one door for every outbound HTTP call of the server (`http.request`,
- * connector calls, OAuth2 token requests, OpenAPI import by URL). {@link createEgressGuard}
+ * connector calls, OAuth2 token requests, OpenAPI import by URL, webhooks, agent model calls;
+ * the list is in ARCHITECTURE.md beside this file). {@link createEgressGuard}
  * returns a `fetch`-compatible function bound to a workspace that, per hop:
  *
  * 1. checks the URL (absolute https; http only to allow-listed hosts; no credentials inside),
