@@ -92,15 +92,17 @@ type Timed = { ms: number; busy: number; max: number; p99: number };
 const inThread: Timed[] = [];
 const whole: Timed[] = [];
 const slice: Timed[] = [];
+const reads: Timed[] = [];
 let m;
 for (let i = 0; i < 3; i++) {
   const t = await withLoopDelay(() => trainWorkspaceModel(p, ws.id, { now }));
   m = t.value;
   inThread.push(t);
-  const history = await readHistory(p, ws.id, {
-    from: now - historySpanMs(DEFAULT_BACKTEST),
-    to: now,
-  });
+  const read = await withLoopDelay(() =>
+    readHistory(p, ws.id, { from: now - historySpanMs(DEFAULT_BACKTEST), to: now }),
+  );
+  reads.push(read);
+  const history = read.value;
   const openAnomalies = await loadOpenAnomalyHours(
     p,
     ws.id,
@@ -168,6 +170,7 @@ console.log(
 );
 console.log("|---|---:|---:|---:|---:|");
 console.log(row("in the worker thread (read, features, backtest, fit, store)", inThread));
+console.log(row("— of which the history read (rows parsed here, either way)", reads));
 console.log(row("baseline: the computation on the event loop, whole", whole));
 console.log(row("baseline: one feature pass (the floor of the old design's longest slice)", slice));
 console.log("");

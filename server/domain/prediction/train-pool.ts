@@ -2,8 +2,9 @@
  * Trainings run off the server's event loop: in a worker thread (piscina, one thread at most per
  * process, started on demand and ended when idle), bounded in time (`TRAIN_TIMEOUT_MS`: past it
  * the thread is terminated) and memory (`TRAIN_HEAP_MB` of JavaScript heap: past it the thread
- * dies, not the server). The history goes in and the model comes back as plain data
- * (`train-work.ts`), so the web process only reads the database and stores the result.
+ * dies, not the server). The history goes in packed into typed arrays that are moved, not copied
+ * (`history-pack.ts`), and the model comes back as plain data (`train-work.ts`), so the web
+ * process only reads the database, packs, and stores the result.
  *
  * The thread loads the TypeScript module `train-thread.ts` by path at run time (through tsx, as
  * `npm start` and `npm run worker` do), outside the Next.js bundles.
@@ -11,6 +12,8 @@
 import path from "node:path";
 import { Piscina } from "piscina";
 import { AppError } from "../errors";
+import { packHistory, packedBuffers } from "./history-pack";
+import type { ThreadTask } from "./train-thread";
 import type { TrainingInput, TrainingOutput } from "./train-work";
 
 /** A training still running after this long is stopped (its thread terminated). */
@@ -36,7 +39,7 @@ export interface TrainingPool {
 export function createTrainingPool(opts: TrainingPoolOptions = {}): TrainingPool {
   const heapMb = opts.heapMb ?? TRAIN_HEAP_MB;
   const timeoutMs = opts.timeoutMs ?? TRAIN_TIMEOUT_MS;
-  const pool = new Piscina<TrainingInput, TrainingOutput>({
+  const pool = new Piscina<ThreadTask, TrainingOutput>({
     filename: path.join(
       // Loaded by path at run time, never bundled.
       /*turbopackIgnore: true*/ process.cwd(),
@@ -59,8 +62,14 @@ export function createTrainingPool(opts: TrainingPoolOptions = {}): TrainingPool
   pool.on("error", () => {});
   return {
     async train(input) {
+      // The history's arrays are moved to the thread, not copied (`history-pack.ts`).
+      const { runs, attempts, ...rest } = input;
+      const history = packHistory(runs, attempts);
       try {
-        return await pool.run(input, { signal: AbortSignal.timeout(timeoutMs) });
+        return await pool.run(
+          { ...rest, history },
+          { signal: AbortSignal.timeout(timeoutMs), transferList: packedBuffers(history) },
+        );
       } catch (err) {
         throw trainingError(err, { heapMb, timeoutMs });
       }
