@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Summarises bench/engine/ab-sittings.sh's output: one row per sitting and side (max-throughput
-// reps and their median, CPU per request, PostgreSQL's waits, the ledger outbox's lag), then
+// reps and their median, CPU per request, PostgreSQL's waits, and the ledger outbox's lag where
+// a probe recorded one: the removed outbox's sittings, bench/RESULTS.md), then
 // the medians per side over all sittings. usage: node bench/engine/ab-summary.mjs OUT_DIR
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import path from "node:path";

@@ -6,9 +6,10 @@
  *   PostgreSQL (the postmaster and its children), from /proc before and after the load; per
  *   request = the total over the requests answered;
  * - waits: `pg_stat_activity` of the database's active client backends every 50 ms, counted by
- *   wait event ("CPU" when none): where the writing backends spend the load;
- * - the ledger outbox (when the build has one): rows waiting and the oldest row's age, sampled
- *   with the waits, and how long it takes to empty after the load.
+ *   wait event ("CPU" when none): where the writing backends spend the load.
+ *
+ * (For the ledger outbox's sittings in bench/RESULTS.md this probe, as of commit c2af168, also
+ * sampled the outbox's lag; the outbox was removed, and that sampling with it.)
  *
  * usage: node --import tsx bench/engine/load-probe.ts DATA_DIR LOADGEN MODE URL ARG SECS OUT.json PID...
  * (MODE `max` with ARG connections, or `rate` with ARG requests per second: the CPU per request
@@ -76,8 +77,6 @@ async function main() {
 
   const waits: Record<string, number> = {};
   let samples = 0;
-  let hasOutbox = true;
-  const outbox: Array<{ rows: number; ageMs: number }> = [];
   const sample = async () => {
     const rows = await client.query<{ w: string }>(
       `SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') AS w FROM pg_stat_activity
@@ -87,17 +86,6 @@ async function main() {
     );
     samples++;
     for (const r of rows.rows) waits[r.w] = (waits[r.w] ?? 0) + 1;
-    if (hasOutbox) {
-      try {
-        const o = await client.query<{ n: number; age: number }>(
-          `SELECT count(*)::int AS n, coalesce(extract(epoch from clock_timestamp() - min("createdAt")) * 1000, 0)::float8 AS age
-           FROM "AuditOutbox"`,
-        );
-        outbox.push({ rows: o.rows[0]!.n, ageMs: Number(o.rows[0]!.age) });
-      } catch {
-        hasOutbox = false; // a build without the outbox
-      }
-    }
   };
 
   const t0 = Date.now();
@@ -116,17 +104,6 @@ async function main() {
   const wallMs = Date.now() - t0;
   const namedAfter = named.map(cpuMs);
   const pgAfter = tree(embedded.pid).map((p) => [p, cpuMs(p)] as const);
-  // The outbox after the load: how long until every entry is in the chain.
-  let drainMs: number | null = null;
-  if (hasOutbox) {
-    const end = Date.now();
-    for (;;) {
-      const o = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM "AuditOutbox"`);
-      if (o.rows[0]!.n === 0 || Date.now() - end > 30_000) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    drainMs = Date.now() - end;
-  }
   await client.end();
 
   const lg = JSON.parse(result.trim().split("\n").at(-1)!) as { ok: number; rps: number };
@@ -134,8 +111,6 @@ async function main() {
   const relayMs = (namedAfter[1] ?? 0) - (namedBefore[1] ?? 0);
   const postgresMs = pgAfter.reduce((s, [p, ms]) => s + ms - (pgBefore.get(p) ?? 0), 0);
   const per = (ms: number) => Math.round((ms / Math.max(1, lg.ok)) * 1000) / 1000;
-  const sorted = outbox.map((o) => o.ageMs).sort((a, b) => a - b);
-  const pct = (q: number) => (sorted.length ? sorted[Math.floor(q * (sorted.length - 1))]! : null);
   const figures = {
     mode,
     wallMs,
@@ -160,13 +135,6 @@ async function main() {
         .sort((a, b) => b[1] - a[1])
         .map(([w, n]) => [w, Math.round((n / samples) * 100) / 100]),
     ),
-    outbox: hasOutbox
-      ? {
-          maxRows: Math.max(0, ...outbox.map((o) => o.rows)),
-          oldestAgeMs: { p50: pct(0.5), p95: pct(0.95), max: pct(1) },
-          drainAfterLoadMs: drainMs,
-        }
-      : null,
   };
   writeFileSync(out!, JSON.stringify(figures, null, 2));
   process.stdout.write(result);
