@@ -17,6 +17,7 @@ import { engineFor, tickToEnd } from "@/server/testing/engine";
 import { callerFor, makeUser, type TestUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { startFakeOpenAiServer, type FakeOpenAiServer } from "./testing/fake-openai-server";
+import { classifyRouteFlow } from "./testing/flows";
 
 /** The generic egress timeout of this test's guard: shorter than the slow model's answer. */
 const GENERIC_TIMEOUT_MS = 500;
@@ -62,21 +63,13 @@ function engineOn(...models: Array<Record<string, unknown>>): Engine {
 async function classify(engine: Engine, route: string) {
   const wf = await api().workflow.create({
     name: `egress ${route} ${crypto.randomUUID().slice(0, 8)}`,
-    dsl: `flow: model-egress
-version: 1.0.0
-trigger:
-  manual: {}
-steps:
-  - id: triage
-    uses: agent.classify@1
-    retry: { max: 0 }
-    model: { route: ${JSON.stringify(route)} }
-    with:
-      text: Refund my last invoice
-      labels: ["billing", "technical"]
-`,
+    dsl: classifyRouteFlow(route, "model-egress"),
   });
-  const started = await api().run.start({ workflowId: wf.id, draft: true, inputs: {} });
+  const started = await api().run.start({
+    workflowId: wf.id,
+    draft: true,
+    inputs: { text: "Refund my last invoice" },
+  });
   return tickToEnd(engine, started.id);
 }
 

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { egressCallCount } from "@/server/adapters/egress/metrics";
+import { classifyRouteFlow } from "@/server/adapters/llm/testing/flows";
 import type { Database } from "@/server/adapters/prisma";
 import {
   startFakeOpenAiServer,
@@ -67,21 +68,7 @@ async function settle(evalRunId: string) {
 async function runRoute(session: string, route: string) {
   const wf = await api().workflow.create({
     name: `route ${route} ${crypto.randomUUID().slice(0, 8)}`,
-    dsl: `flow: route-probe
-version: 1.0.0
-trigger:
-  manual: {}
-inputs:
-  text: { type: string }
-steps:
-  - id: triage
-    uses: agent.classify@1
-    retry: { max: 0 }
-    model: { route: ${JSON.stringify(route)} }
-    with:
-      text: \${{ inputs.text }}
-      labels: ["billing", "technical"]
-`,
+    dsl: classifyRouteFlow(route),
   });
   const started = await api().run.start({
     workflowId: wf.id,
