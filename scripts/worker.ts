@@ -99,7 +99,11 @@ async function main() {
   // Recorded answers past RECORDED_ANSWER_RETENTION_DAYS deleted in batches (issue 16).
   const answers = startAnswerSweep(services.db, e.RECORDED_ANSWER_RETENTION_DAYS, log);
   // The code.python sandbox (snapshot, warm pool) prepared in the background after the start.
-  const pythonPrewarm = startPythonPrewarm(services.python, log.child({ component: "python" }));
+  const pythonPrewarm = startPythonPrewarm(
+    services.python,
+    log.child({ component: "python" }),
+    e.TRUSTFLOW_PYTHON_PREWARM === "on" ? undefined : null,
+  );
   // This process's runs are counted in its own registry, not the web process's: serve it.
   let metrics: WorkerMetricsServer | null = null;
   if (e.WORKER_METRICS_PORT && !e.METRICS_TOKEN) {

@@ -186,7 +186,11 @@ export function startWorker(
     // The code.python sandbox (snapshot, warm pool) prepared in the background after the start,
     // so the first Python step (here, or an eval's in either mode) does not pay it.
     const { startPythonPrewarm } = await import("@/server/wiring/python-prewarm");
-    const pythonPrewarm = startPythonPrewarm(s.python, log.child({ component: "python" }));
+    const pythonPrewarm = startPythonPrewarm(
+      s.python,
+      log.child({ component: "python" }),
+      e.TRUSTFLOW_PYTHON_PREWARM === "on" ? undefined : null,
+    );
     if (e.TRUSTFLOW_EMBEDDED_WORKER === "off") {
       // On a PostgreSQL server or the embedded one alike: `npm run worker` processes execute.
       const url = await databaseUrl();

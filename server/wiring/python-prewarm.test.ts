@@ -47,6 +47,15 @@ describe("code.python prewarm", () => {
     expect(r.calls).toEqual([]);
   });
 
+  it("prepares nothing when the operator turned it off", async () => {
+    vi.useFakeTimers();
+    const r = recorder(undefined);
+    const p = startPythonPrewarm(r.python, r.log, null);
+    await vi.advanceTimersByTimeAsync(120_000);
+    await p.stop();
+    expect(r.calls).toEqual([]);
+  });
+
   it("logs why Python is disabled, or why the preparation failed", async () => {
     vi.useFakeTimers();
     const disabled = recorder("it needs Linux namespaces");

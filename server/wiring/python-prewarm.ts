@@ -20,7 +20,8 @@ interface Log {
 }
 
 /**
- * Prepares `python()`'s sandbox `delayMs` from now (unless stopped first).
+ * Prepares `python()`'s sandbox `delayMs` from now (unless stopped first); `null`: never (the
+ * operator's `TRUSTFLOW_PYTHON_PREWARM=off`: the first call prepares it).
  *
  * @example
  * const prewarm = startPythonPrewarm(services.python, log.child({ component: "python" }));
@@ -29,8 +30,9 @@ interface Log {
 export function startPythonPrewarm(
   python: () => PythonSandbox,
   log: Log,
-  delayMs = PYTHON_PREWARM_DELAY_MS,
+  delayMs: number | null = PYTHON_PREWARM_DELAY_MS,
 ): { stop(): Promise<void> } {
+  if (delayMs === null) return { stop: () => Promise.resolve() };
   let stopped = false;
   let running: Promise<void> | undefined;
   const timer = setTimeout(() => {
