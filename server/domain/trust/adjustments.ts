@@ -17,6 +17,7 @@
  *   block, not its version) and, for a connector block, its endpoint `system:block`.
  */
 import { OPEN_MS } from "../anomaly";
+import { guardianFindings, MAX_FINDING_GROUPS } from "../guardian/findings";
 import type { Db, Tx } from "../types";
 import { serverRegistry } from "../workflow/compile-flow";
 import { NO_FINDINGS, addFindings, type TrustConfig, type TrustFindings } from "./score";
@@ -26,7 +27,7 @@ type Reader = Pick<Db | Tx, "$queryRawUnsafe">;
 /** Anomalies read at most per call. */
 export const MAX_ANOMALIES = 2000;
 /** Guardian groups read at most per call. */
-export const MAX_GROUPS = 500;
+export const MAX_GROUPS = MAX_FINDING_GROUPS;
 /** A group needs this many failures to count (fewer are failures the counts hold already). */
 export const MIN_GROUP_FAILURES = 3;
 /** Half-lives after which a finding is dropped (its weight below 1/32). */
@@ -112,36 +113,12 @@ export async function readFindings(
       new Date(now - OPEN_MS - horizon),
       new Date(now),
     ),
-    db.$queryRawUnsafe<
-      Array<{
-        id: string;
-        workflowId: string | null;
-        flowName: string;
-        blockId: string;
-        count: number;
-        lastSeenAt: Date;
-        regressed: boolean;
-      }>
-    >(
-      `WITH rel AS (
-         SELECT "groupId", version, "releasedAt" FROM "GuardianRelease"
-          WHERE "workspaceId" = $1::uuid ORDER BY "releasedAt" DESC LIMIT ${MAX_GROUPS})
-       SELECT g.id::text AS id, g."workflowId"::text AS "workflowId", g."flowName", g."blockId",
-              g.count, g."lastSeenAt",
-              EXISTS (SELECT 1 FROM rel JOIN "GuardianMember" m
-                        ON m."groupId" = rel."groupId" AND m."seenAt" > rel."releasedAt"
-                       AND m.version = rel.version
-                      WHERE rel."groupId" = g.id) AS regressed
-         FROM "GuardianGroup" g
-        WHERE g."workspaceId" = $1::uuid AND g.status = 'open' AND g."lastSeenAt" >= $2
-          AND g."firstSeenAt" <= $3 AND g.count >= $4
-        ORDER BY g."lastSeenAt" DESC
-        LIMIT ${MAX_GROUPS}`,
-      workspaceId,
-      new Date(now - horizon),
-      new Date(now),
-      MIN_GROUP_FAILURES,
-    ),
+    guardianFindings(db, workspaceId, {
+      since: new Date(now - horizon),
+      until: new Date(now),
+      minFailures: MIN_GROUP_FAILURES,
+      limit: MAX_GROUPS,
+    }),
   ]);
 
   const byEntity = new Map<string, EntityFindings>();
