@@ -3,10 +3,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { ReplayChoice } from "@/components/guardian/replay-choice";
-import { Button } from "@/components/ui/button";
 import { useTRPC } from "@/lib/trpc/client";
 import { errorMessage, formErrors } from "@/lib/trpc/errors";
-import { CommentField, useDecisionComment } from "./comment-field";
+import { DecisionForm } from "./decision-form";
 
 /**
  * The decision of a guardian fix in the inbox: accept it (the four-eyes guard decides its
@@ -26,7 +25,6 @@ export function FixDecision({
   const trpc = useTRPC();
   const qc = useQueryClient();
   const fix = useQuery(trpc.guardianReview.forApproval.queryOptions({ approvalId }));
-  const [comment, commentRef] = useDecisionComment();
   const [replay, setReplay] = useState(true);
   const refresh = () => qc.invalidateQueries();
   const accept = useMutation(trpc.guardianReview.accept.mutationOptions({ onSettled: refresh }));
@@ -43,9 +41,7 @@ export function FixDecision({
       tone: "error",
       text: `Not decided: ${subject}. ${errorMessage(err) ?? ""}`.trim(),
     });
-  const decide = (decision: "approve" | "reject") => {
-    const text = comment.checked(decision);
-    if (text === null) return;
+  const decide = (decision: "approve" | "reject", text: string) => {
     if (decision === "approve")
       accept.mutate(
         { id: p.proposalId, replay, ...(text ? { comment: text } : {}) },
@@ -82,45 +78,20 @@ export function FixDecision({
   };
   const errors = formErrors(failed);
   return (
-    <form
-      aria-label={`Decide: ${subject}`}
-      className="space-y-2"
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        decide("approve");
-      }}
+    <DecisionForm
+      subject={subject}
+      pending={pending}
+      serverErrors={[...(errors.fields.comment ?? []), ...(errors.fields.reason ?? [])]}
+      onDecide={decide}
+      hint="Optional to accept, required to reject (the reason is kept with the proposal)."
+      approveLabel={`Accept and release ${p.nextVersion}`}
     >
-      <CommentField
-        comment={comment}
-        inputRef={commentRef}
-        hint="Optional to accept, required to reject (the reason is kept with the proposal)."
-        serverErrors={[...(errors.fields.comment ?? []), ...(errors.fields.reason ?? [])]}
-      />
       <ReplayChoice
         approvalId={approvalId}
         version={p.nextVersion}
         checked={replay}
         onChange={setReplay}
       />
-      <div className="flex gap-2">
-        <Button
-          type="submit"
-          variant="primary"
-          pending={pending}
-          aria-label={`Approve: ${subject}`}
-        >
-          Accept and release {p.nextVersion}
-        </Button>
-        <Button
-          variant="danger"
-          pending={pending}
-          aria-label={`Reject: ${subject}`}
-          onClick={() => decide("reject")}
-        >
-          Reject
-        </Button>
-      </div>
-    </form>
+    </DecisionForm>
   );
 }

@@ -8,22 +8,18 @@
  * through the egress guard bound to the workspace (the runtime's `egress`); a scripted sandbox
  * model (`scripted/<id>`) is answered by the demo model's endpoint in scripted mode, in-process.
  */
-import OpenAI from "openai";
 import { createAgentRuntime, type AgentRuntime } from "@/server/adapters/llm/agent-runtime";
 import { isDemoModel, loadModels, type ModelConfig } from "@/server/adapters/llm/config";
-import { DEMO_MODEL_BASE_URL } from "@/server/adapters/llm/demo-model/constants";
-import { RepetitionCounter, type ScriptSource } from "@/server/adapters/llm/demo-model/scripted";
-import { scriptedModelFetch } from "@/server/adapters/llm/demo-model/scripted-fetch";
+import { RepetitionCounter } from "@/server/adapters/llm/demo-model/scripted";
 import { createPrismaUsageSink } from "@/server/adapters/llm/prisma-usage";
 import { AGENT_TASKS, agentBlock } from "@/server/adapters/llm/tasks";
 import type { EgressGuard } from "@/server/adapters/egress/guard";
 import { modelLabel } from "@/server/domain/agent/constants";
 import type { GuardianModelChoice, GuardianModelPort } from "@/server/domain/guardian/model-ports";
-import { loadScriptContent } from "@/server/domain/sandbox/scripted-models";
 import type { Db } from "@/server/domain/types";
 import { NonRetryableError } from "@/server/engine/errors";
 import { logger } from "@/server/logger";
-import { scriptedModelConfig } from "./sandbox-answers";
+import { scriptedClientFor, scriptedModelConfig } from "./sandbox-answers";
 
 /** Runtimes kept (their routers hold each model's cooldown state). */
 const MAX_RUNTIMES = 32;
@@ -47,21 +43,12 @@ export function guardianModelPort(
   function runtimeOf(workspaceId: string, model: string): AgentRuntime {
     if (model.startsWith("scripted/")) {
       const id = model.slice("scripted/".length);
-      const source: ScriptSource = { load: (sid) => loadScriptContent(db, workspaceId, sid) };
-      const fetch = scriptedModelFetch({ source, counter, counterKey: `guardian:${workspaceId}` });
       return createAgentRuntime({
         models: [scriptedModelConfig(id)],
         usageSink,
         logger: log,
         rememberContext: false,
-        clientFor: (m) =>
-          new OpenAI({
-            baseURL: DEMO_MODEL_BASE_URL,
-            apiKey: "not-needed",
-            maxRetries: 0,
-            timeout: m.timeoutMs ?? 600_000,
-            fetch,
-          }),
+        clientFor: scriptedClientFor(db, workspaceId, counter, `guardian:${workspaceId}`),
       });
     }
     const all = configured();

@@ -80,21 +80,7 @@ export async function foldAnomalies(
     const runs: FoldRunIn[] = [];
     const scheduled: Array<{ run: FoldRunIn; cron: string }> = [];
     for (const [r, ir] of claimedWithIr(rows, mine, irs)) {
-      if (ir.cron && r.workflowId)
-        scheduled.push({
-          cron: ir.cron,
-          run: {
-            id: r.id,
-            workspaceId: r.workspaceId,
-            workflowId: r.workflowId,
-            flowName: ir.name,
-            status: r.status,
-            startedAt: r.startedAt?.getTime() ?? null,
-            finishedAt: (r.finishedAt ?? r.reconciledAt).getTime(),
-            steps: ir.steps,
-          },
-        });
-      runs.push({
+      const run: FoldRunIn = {
         id: r.id,
         workspaceId: r.workspaceId,
         workflowId: r.workflowId,
@@ -103,7 +89,9 @@ export async function foldAnomalies(
         startedAt: r.startedAt?.getTime() ?? null,
         finishedAt: (r.finishedAt ?? r.reconciledAt).getTime(),
         steps: ir.steps,
-      });
+      };
+      runs.push(run);
+      if (ir.cron && r.workflowId) scheduled.push({ cron: ir.cron, run });
     }
     const inRuns = (x: { runId: string }) => mine.has(x.runId);
     const mineAttempts = attempts.filter(inRuns);
