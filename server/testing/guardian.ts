@@ -11,8 +11,7 @@ import { compileFlow } from "@/server/domain/workflow/compile-flow";
 import type { Engine } from "@/server/engine/engine";
 import { RetryAfterError } from "@/server/engine/errors";
 import { builtinRuntimes } from "@/server/engine/runtimes/registry";
-import { isTerminalRun } from "@/server/engine/types";
-import { engineFor } from "./engine";
+import { engineFor, runManyToEnd } from "./engine";
 import { callerFor, makeUser } from "./fixtures";
 import { servicesFor } from "./services";
 
@@ -70,24 +69,12 @@ export async function guardianBed(db: Database, label: string, name: string): Pr
     workflowId: wf.id,
     storm: (on) => void (storming = on),
     async runs(count) {
-      const ids: string[] = [];
-      for (let i = 0; i < count; i++) {
-        const run = await engine.createRun({
-          workspaceId: owner.workspace.id,
-          workflowId: wf.id,
-          version: "1.0.0",
-          ir,
-          inputs: {},
-          startedBy: "tester@example.com",
-        });
-        ids.push(run.id);
-      }
-      for (let i = 0; i < 200; i++) {
-        await engine.tick({ limit: 50 });
-        const runs = await Promise.all(ids.map((id) => engine.deps.store.getRun(id)));
-        if (runs.every((x) => x && isTerminalRun(x.status))) return ids;
-      }
-      throw new Error("runs did not finish");
+      const runs = await runManyToEnd(
+        engine,
+        { workspaceId: owner.workspace.id, workflowId: wf.id, version: "1.0.0", ir },
+        count,
+      );
+      return runs.map((r) => r.id);
     },
     async group() {
       const deps = servicesFor(db).reconciliation;

@@ -5,33 +5,21 @@
  * step's task the failure did not involve.
  */
 import { describe, expect, it } from "vitest";
+import { failureRecord } from "@/server/testing/failure-record";
 import { parse } from "yaml";
 import { compileFlow } from "../workflow/compile-flow";
 import type { FailureRecord } from "./fingerprint";
 import { proposeFixes } from "./proposals";
 import { triage } from "./triage";
 
-const base: FailureRecord = {
-  workspaceId: "ws",
-  runId: "r1",
-  stepId: "sync",
-  attempt: 1,
-  workflowId: "wf",
-  flowName: "contact-sync",
+const base = failureRecord({
   version: "1.2.0",
-  irHash: "h",
-  blockId: "crm.contact.update@1",
   errorName: "NonRetryableError",
   message: "crm PATCH /contacts/CON-7 failed with HTTP 422: email is invalid",
-  code: null,
   httpStatus: 422,
   category: "validation",
   retryable: false,
-  retryAfterMs: null,
-  deadLetterId: null,
-  recovered: false,
-  at: 0,
-};
+});
 
 const FLOW = `# contact-sync: the CRM follows the sign-up form
 flow: contact-sync

@@ -17,7 +17,7 @@ import { ensureDemoConnectors } from "@/server/domain/connector/connectors";
 import { reconcileEndedRuns } from "@/server/domain/run/reconcile-runs";
 import type { Engine } from "@/server/engine/engine";
 import { allowLoopback } from "@/server/testing/egress";
-import { engineFor, tickToEnd } from "@/server/testing/engine";
+import { engineFor, tickToEnd, whileTicking } from "@/server/testing/engine";
 import { addMembership, callerFor, makeUser } from "@/server/testing/fixtures";
 import { ZGuardianProposal } from "@/server/rest/guardian-schemas";
 import { restClient, tokenOf } from "@/server/testing/rest";
@@ -59,17 +59,6 @@ steps:
 
 const as = (u: Awaited<ReturnType<typeof makeUser>>) =>
   callerFor(db.prisma, u.user, owner.workspace.id);
-
-/** Ticks the engine while `work` runs (proof runs, replays), then returns its result. */
-async function whileTicking<T>(work: Promise<T>): Promise<T> {
-  let done = false;
-  const settled = work.finally(() => (done = true));
-  while (!done) {
-    await engine.tick({ limit: 20 });
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return settled;
-}
 
 async function setBilling(url: string | null) {
   await db.prisma.connector.updateMany({
@@ -190,7 +179,10 @@ describe("a guardian fix: proved, reviewed under four eyes, released and replaye
     const net = spyOnNetwork();
     let proof;
     try {
-      proof = await whileTicking(proveProposal(servicesFor(db), { ...actorOf(editor) }, fix.id));
+      proof = await whileTicking(
+        engine,
+        proveProposal(servicesFor(db), { ...actorOf(editor) }, fix.id),
+      );
     } finally {
       net.restore();
     }
@@ -239,7 +231,7 @@ describe("a guardian fix: proved, reviewed under four eyes, released and replaye
       "guardian",
       "no-op",
     );
-    expect(await whileTicking(proveWaiting(servicesFor(db), 2))).toBe(1);
+    expect(await whileTicking(engine, proveWaiting(servicesFor(db), 2))).toBe(1);
     const notFixed = (
       await db.prisma.guardianProposal.findUniqueOrThrow({ where: { id: same.id } })
     ).proof as unknown as Proof;
@@ -253,6 +245,7 @@ describe("a guardian fix: proved, reviewed under four eyes, released and replaye
       );
     const regressing = await handProposal(groupId, broken, "guardian", "regressing");
     const proof = await whileTicking(
+      engine,
       proveProposal(servicesFor(db), actorOf(editor), regressing.id),
     );
     expect(proof, JSON.stringify(proof?.runs.map((r) => r.note))).toMatchObject({
@@ -278,7 +271,7 @@ describe("a guardian fix: proved, reviewed under four eyes, released and replaye
     // A fix proposed by a member (the editor, who also holds the approver role).
     const fix = await db.prisma.guardianProposal.findUniqueOrThrow({ where: { id: fixId } });
     const mine = await handProposal(groupId, fix.text, editor.user.id, "by-a-member");
-    await whileTicking(proveProposal(servicesFor(db), actorOf(owner), mine.id));
+    await whileTicking(engine, proveProposal(servicesFor(db), actorOf(owner), mine.id));
     await expect(as(editor).guardianReview.accept({ id: mine.id })).rejects.toThrow(
       /another person must decide/,
     );

@@ -15,6 +15,7 @@ import { reconcileEndedRuns } from "../run/reconcile-runs";
 import { foldFinishedRuns } from "../trust/consumer";
 import { irHashOf } from "../workflow/ir-hash";
 import { historyProgress, seedDemoHistory, type HistoryWriter } from "./history";
+import { simulatedEvents } from "./history-reconcile";
 import { historyBatches, historyDayZero, historyStart } from "./history-generate";
 import { HISTORY_FLOWS } from "./history-flows";
 import { DAY_MS } from "./history-plan";
@@ -119,17 +120,7 @@ describe("the demo history", () => {
       const simAttempts = [...sim.rows, ...sim.logs.flatMap((l) => l.attempts)];
       expect(strip(await store.listAttempts(sim.run.id))).toEqual(strip(simAttempts));
       const events = await store.listEvents(sim.run.id, 0, 1000);
-      const simEvents = sim.logs.flatMap((l) =>
-        l.events.map((e, i) => ({
-          runId: sim.run.id,
-          seq: l.firstSeq + i,
-          type: e.type,
-          stepId: e.stepId ?? null,
-          data: e.data ?? null,
-          at: e.at,
-        })),
-      );
-      expect(events).toEqual(simEvents);
+      expect(events).toEqual(simulatedEvents(sim));
       expect(await store.listDeadLetters({ runId: sim.run.id })).toEqual(sim.deadLetters);
     }
     // Some runs failed, some retried, and agents used tokens: the history is not all sunshine.
