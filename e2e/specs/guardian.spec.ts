@@ -8,7 +8,8 @@
 import { randomUUID } from "node:crypto";
 import { expect, test } from "../fixtures";
 import { GuardianPage } from "../pages/guardian.page";
-import { expectRunStatus, mutate, query, shot } from "../support/api";
+import { shot } from "../support/api";
+import { failingBillingFlow } from "../support/billing";
 
 const flowText = (suffix: string) => `# guardian ${suffix}: bills new customers.
 flow: guardian-${suffix}
@@ -35,35 +36,14 @@ test.describe("guardian", () => {
     signedInUser: _admin,
   }, testInfo) => {
     test.setTimeout(300_000);
-    const ws = await query<{ id: string }>(page.request, "workspace.current");
     const suffix = randomUUID().slice(0, 6);
-    await mutate(page.request, "connector.create", {
-      name: "billing",
-      system: "billing",
-      baseUrl: "mock://billing",
-    });
-    const faults = `/api/mock/billing/t/${ws.id}/_faults`;
-    const injected = await page.request.post(faults, {
-      data: { operation: "account.upsert", errorRate: 1, status: 429, seed: 7 },
-    });
-    expect(injected.ok()).toBe(true);
-    const dsl = flowText(suffix);
     const flowName = `Guardian ${suffix}`;
-    const wf = await mutate<{ id: string }>(page.request, "workflow.create", {
+    await failingBillingFlow(page.request, {
       name: flowName,
-      dsl,
+      dsl: flowText(suffix),
+      fault: { operation: "account.upsert", errorRate: 1, status: 429, seed: 7 },
+      inputs: [0, 1, 2].map((i) => ({ customerId: `CUS-${suffix}-${i}` })),
     });
-    await mutate(page.request, "workflow.createVersion", { id: wf.id, version: "1.0.0", dsl });
-    const runs: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const run = await mutate<{ id: string }>(page.request, "run.start", {
-        workflowId: wf.id,
-        version: "1.0.0",
-        inputs: { customerId: `CUS-${suffix}-${i}` },
-      });
-      runs.push(run.id);
-    }
-    for (const id of runs) await expectRunStatus(page.request, id, /^failed$/);
 
     const guardian = new GuardianPage(page);
     await guardian.open();

@@ -5,6 +5,7 @@
  */
 import { expect, type APIRequestContext } from "@playwright/test";
 import { expectRunStatus, mutate, query } from "./api";
+import { failedRuns, mockBilling, savedFlow } from "./billing";
 
 export const guardianFlowText = (suffix: string) => `# guardian fix ${suffix}: bills new customers.
 flow: guardian-fix-${suffix}
@@ -39,32 +40,22 @@ export async function stormedFlow(
   request: APIRequestContext,
   suffix: string,
 ): Promise<StormedFlow> {
-  const ws = await query<{ id: string }>(request, "workspace.current");
-  await mutate(request, "connector.create", {
-    name: "billing",
-    system: "billing",
-    baseUrl: "mock://billing",
-  });
+  const faults = await mockBilling(request);
   const dsl = guardianFlowText(suffix);
   const flowName = `Guardian fix ${suffix}`;
-  const wf = await mutate<{ id: string }>(request, "workflow.create", { name: flowName, dsl });
-  await mutate(request, "workflow.createVersion", { id: wf.id, version: "1.0.0", dsl });
-  const start = (i: number) =>
-    mutate<{ id: string }>(request, "run.start", {
-      workflowId: wf.id,
-      version: "1.0.0",
-      inputs: { customerId: `CUS-${suffix}-${i}` },
-    });
-  const good = await start(0);
-  await expectRunStatus(request, good.id, /^succeeded$/);
-  const faults = `/api/mock/billing/t/${ws.id}/_faults`;
-  const injected = await request.post(faults, {
-    data: { operation: "account.upsert", errorRate: 1, status: 429, seed: 11 },
+  const workflowId = await savedFlow(request, flowName, dsl);
+  const good = await mutate<{ id: string }>(request, "run.start", {
+    workflowId,
+    version: "1.0.0",
+    inputs: { customerId: `CUS-${suffix}-0` },
   });
-  expect(injected.ok()).toBe(true);
-  const failed: string[] = [];
-  for (let i = 1; i <= 3; i++) failed.push((await start(i)).id);
-  for (const id of failed) await expectRunStatus(request, id, /^failed$/);
+  await expectRunStatus(request, good.id, /^succeeded$/);
+  await faults.inject({ operation: "account.upsert", errorRate: 1, status: 429, seed: 11 });
+  const failed = await failedRuns(
+    request,
+    workflowId,
+    [1, 2, 3].map((i) => ({ customerId: `CUS-${suffix}-${i}` })),
+  );
   // Grouped off the request path, after the runs are reconciled.
   await expect
     .poll(
@@ -77,15 +68,5 @@ export async function stormedFlow(
       { timeout: 180_000, intervals: [1_000, 2_000, 5_000] },
     )
     .toBe(true);
-  return {
-    workflowId: wf.id,
-    flowName,
-    failed,
-    async clearFaults() {
-      const cleared = await request.delete(faults, {
-        headers: { "content-type": "application/json" },
-      });
-      expect(cleared.ok()).toBe(true);
-    },
-  };
+  return { workflowId, flowName, failed, clearFaults: () => faults.clear() };
 }
