@@ -8,30 +8,8 @@
 import { randomUUID } from "node:crypto";
 import { expect, test } from "../fixtures";
 import { GuardianPage } from "../pages/guardian.page";
+import { GREETING_PATCH, greetingFlow } from "../../server/testing/guardian-model-flow";
 import { expectRunStatus, mutate } from "../support/api";
-
-const flowText = (
-  suffix: string,
-) => `# greeting ${suffix}: the name of a customer, for the welcome mail
-flow: greeting-${suffix}
-version: 1.0.0
-trigger:
-  manual: {}
-inputs:
-  customer: { type: object }
-steps:
-  - id: shape          # the mail's fields
-    uses: data.transform@1
-    with:
-      fields:
-        name: inputs.customer.fullName
-`;
-
-const PATCH = {
-  title: "Read the customer's name from `name`",
-  rationale: "The customers sent have `name` and no `fullName`.",
-  edits: [{ type: "set-input", step: "shape", key: "fields.name", value: "inputs.customer.name" }],
-};
 
 test.describe("guardian model", () => {
   test("a scripted model chosen by the admin writes the fix no rule can, shown as model-written", async ({
@@ -42,7 +20,7 @@ test.describe("guardian model", () => {
     const suffix = randomUUID().slice(0, 6);
     await mutate(page.request, "scriptedModel.create", {
       name: `Fixes ${suffix}`,
-      rules: [{ kind: "contains", value: "fullName", answer: JSON.stringify(PATCH) }],
+      rules: [{ kind: "contains", value: "fullName", answer: JSON.stringify(GREETING_PATCH) }],
       fallback: "error",
     });
 
@@ -57,7 +35,10 @@ test.describe("guardian model", () => {
       `scripted model Fixes ${suffix} writes a proposal when no rule can patch a group`,
     );
 
-    const dsl = flowText(suffix);
+    const dsl = greetingFlow(
+      `greeting-${suffix}`,
+      `greeting ${suffix}: the name of a customer, for the welcome mail`,
+    );
     const flowName = `Greeting ${suffix}`;
     const wf = await mutate<{ id: string }>(page.request, "workflow.create", {
       name: flowName,

@@ -10,25 +10,7 @@ import { expect, test } from "../fixtures";
 import { GuardianPage } from "../pages/guardian.page";
 import { shot } from "../support/api";
 import { failingBillingFlow } from "../support/billing";
-
-const flowText = (suffix: string) => `# guardian ${suffix}: bills new customers.
-flow: guardian-${suffix}
-version: 1.0.0
-trigger:
-  manual: {}
-inputs:
-  customerId: { type: string }
-steps:
-  - id: account        # the billing write
-    uses: billing.account.upsert@2
-    retry: { max: 0 }
-    with:
-      customer:
-        id: \${{ inputs.customerId }}
-        name: Guardian ${suffix}
-        email: guardian-${suffix}@example.test
-      currency: EUR
-`;
+import { guardianFlowText } from "../support/guardian";
 
 test.describe("guardian", () => {
   test("a 429 storm is grouped, triaged as resilience and given a back-off patch with its diff", async ({
@@ -37,10 +19,10 @@ test.describe("guardian", () => {
   }, testInfo) => {
     test.setTimeout(300_000);
     const suffix = randomUUID().slice(0, 6);
-    const flowName = `Guardian ${suffix}`;
+    const flowName = `Guardian fix ${suffix}`;
     await failingBillingFlow(page.request, {
       name: flowName,
-      dsl: flowText(suffix),
+      dsl: guardianFlowText(suffix),
       fault: { operation: "account.upsert", errorRate: 1, status: 429, seed: 7 },
       inputs: [0, 1, 2].map((i) => ({ customerId: `CUS-${suffix}-${i}` })),
     });
