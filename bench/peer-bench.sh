@@ -11,8 +11,10 @@
 # connections for 20 s. autocannon is not used. Raw results: DIR/results/<stamp>/results.jsonl.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$HERE/.." && pwd)"
-PEERS="${PEERS_DIR:-$ROOT/../shared/peers}"
+# TF_ROOT: the checkout whose build is measured (default this one; A/B sittings point it at a
+# worktree of the base, so both builds are driven by the same script).
+ROOT="$(cd "${TF_ROOT:-$HERE/..}" && pwd)"
+PEERS="${PEERS_DIR:-$HERE/../../shared/peers}"
 [ $# -ge 1 ] || { echo "usage: $0 DIR [REPS]" >&2; exit 2; }
 DIR="$(realpath -m "$1")"
 REPS="${2:-3}"
@@ -24,6 +26,14 @@ MAX_SECS="${MAX_SECS:-20}"
 MAX_CONNS="${MAX_CONNS:-10}"
 SEQ_N="${SEQ_N:-500}"
 SEQ_WARM="${SEQ_WARM:-50}"
+# MAX_ONLY=1: only the max-throughput run (A/B sittings); MAX_WARM_SECS: an unrecorded max run
+# first (default 0); PROBE=1: the max run through bench/engine/load-probe.ts (CPU per request of
+# server, relay and PostgreSQL, PostgreSQL's wait events, the ledger outbox's lag) into
+# DIR/results/<stamp>/probe-<rep>.json; with PROBE_RATE=N also a probed run at N req/s
+# (probe-rate-<rep>.json).
+MAX_ONLY="${MAX_ONLY:-0}"
+MAX_WARM_SECS="${MAX_WARM_SECS:-0}"
+PROBE="${PROBE:-0}"
 # NEXT_DIST_DIR: the build's directory (default .next), as next.config.js reads it.
 DIST="${NEXT_DIST_DIR:-.next}"
 [ -f "$ROOT/$DIST/BUILD_ID" ] || { echo "no production build in $DIST: run npx next build first" >&2; exit 1; }
@@ -86,7 +96,12 @@ jq_line '{"type":"info","peer":"Trustflow"}' "$(node -e '
     trigger:"signed webhook POST ?wait=1 (answers with the run output) via a loopback signing relay (loadgen sends GETs)"}))' \
   "$VERSION" "$STARTUP_MS" "$(date -u +%Y-%m-%dT%H:%MZ)" "$DB_DESC")"
 
+if [ "$MAX_WARM_SECS" -gt 0 ]; then
+  log "warm-up: /noop max, $MAX_CONNS conns $MAX_WARM_SECS s (not recorded)"
+  node "$PEERS/loadgen.mjs" max "$RELAY/noop" "$MAX_CONNS" "$MAX_WARM_SECS" > /dev/null
+fi
 for rep in $(seq 1 "$REPS"); do
+  if [ "$MAX_ONLY" != 1 ]; then
   log "rep $rep/$REPS: chains (sequential, $SEQ_N requests each)"
   for spec in noop:none:0 set1:set:1 set100:set:100; do
     IFS=: read -r name chain nodes <<< "$spec"
@@ -97,8 +112,20 @@ for rep in $(seq 1 "$REPS"); do
   log "rep $rep/$REPS: /noop at $RATE_RPS req/s for $RATE_SECS s"
   r=$(node "$PEERS/loadgen.mjs" rate "$RELAY/noop" "$RATE_RPS" "$RATE_SECS")
   jq_line "$r" "{\"type\":\"rate\",\"tool\":\"loadgen\",\"label\":\"2-node @ $((RATE_RPS*60))/min\",\"rep\":$rep}"
+  fi
   log "rep $rep/$REPS: /noop max throughput, loadgen $MAX_CONNS conns $MAX_SECS s"
-  r=$(node "$PEERS/loadgen.mjs" max "$RELAY/noop" "$MAX_CONNS" "$MAX_SECS")
+  if [ "$PROBE" = 1 ]; then
+    r=$(cd "$HERE/.." && node --import tsx bench/engine/load-probe.ts "$DATA" "$PEERS/loadgen.mjs" \
+      max "$RELAY/noop" "$MAX_CONNS" "$MAX_SECS" "$OUTD/probe-$rep.json" "$PID" "$RPID")
+    if [ -n "${PROBE_RATE:-}" ]; then
+      # The same requests at a fixed rate: CPU per request where both builds keep up.
+      log "rep $rep/$REPS: /noop at $PROBE_RATE req/s for $MAX_SECS s (probed)"
+      (cd "$HERE/.." && node --import tsx bench/engine/load-probe.ts "$DATA" "$PEERS/loadgen.mjs" \
+        rate "$RELAY/noop" "$PROBE_RATE" "$MAX_SECS" "$OUTD/probe-rate-$rep.json" "$PID" "$RPID") > /dev/null
+    fi
+  else
+    r=$(node "$PEERS/loadgen.mjs" max "$RELAY/noop" "$MAX_CONNS" "$MAX_SECS")
+  fi
   jq_line "$r" "{\"type\":\"max\",\"tool\":\"loadgen\",\"label\":\"2-node max, $MAX_CONNS conns\",\"rep\":$rep}"
 done
 RSS_KB=$(ps -o rss= -p "$PID" | tr -d ' ' || echo 0)

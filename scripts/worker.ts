@@ -24,6 +24,7 @@ import { startAnomalyConsumer } from "@/server/domain/anomaly/consumer";
 import { startTrustConsumer } from "@/server/domain/trust/consumer";
 import { startRollupConsumer } from "@/server/domain/dashboard/rollup-consumer";
 import { startPredictionTrainer } from "@/server/domain/prediction";
+import { startPythonPrewarm } from "@/server/wiring/python-prewarm";
 import { configureTrust } from "@/server/domain/trust/score";
 import { startNotificationWorker } from "@/server/domain/notification/worker";
 import { EMBEDDED_DATABASE } from "@/server/embedded-database";
@@ -97,6 +98,12 @@ async function main() {
   });
   // Recorded answers past RECORDED_ANSWER_RETENTION_DAYS deleted in batches (issue 16).
   const answers = startAnswerSweep(services.db, e.RECORDED_ANSWER_RETENTION_DAYS, log);
+  // The code.python sandbox (snapshot, warm pool) prepared in the background after the start.
+  const pythonPrewarm = startPythonPrewarm(
+    services.python,
+    log.child({ component: "python" }),
+    e.TRUSTFLOW_PYTHON_PREWARM === "on" ? undefined : null,
+  );
   // This process's runs are counted in its own registry, not the web process's: serve it.
   let metrics: WorkerMetricsServer | null = null;
   if (e.WORKER_METRICS_PORT && !e.METRICS_TOKEN) {
@@ -124,6 +131,7 @@ async function main() {
       .then(() => alerts.stop())
       .then(() => reprocessor.stop())
       .then(() => notifications.stop())
+      .then(() => pythonPrewarm.stop())
       .then(() => answers.stop())
       .then(() => metrics?.close())
       .then(() => db.close())

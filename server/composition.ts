@@ -179,6 +179,18 @@ export function startWorker(
     // runs execute wherever runs execute (this process or `npm run worker`).
     const { startProofLoop } = await import("@/server/domain/guardian/proof-loop");
     const proofs = startProofLoop(s, log.child({ component: "guardian-proofs" }));
+    // Model-written fix proposals (issue 18) for groups the rules could not fix, in workspaces
+    // whose admin chose a guardian model; a few groups per turn, within a daily cap.
+    const { startModelProposalLoop } = await import("@/server/domain/guardian/model-loop");
+    const modelProposals = startModelProposalLoop(s, log.child({ component: "guardian-model" }));
+    // The code.python sandbox (snapshot, warm pool) prepared in the background after the start,
+    // so the first Python step (here, or an eval's in either mode) does not pay it.
+    const { startPythonPrewarm } = await import("@/server/wiring/python-prewarm");
+    const pythonPrewarm = startPythonPrewarm(
+      s.python,
+      log.child({ component: "python" }),
+      e.TRUSTFLOW_PYTHON_PREWARM === "on" ? undefined : null,
+    );
     if (e.TRUSTFLOW_EMBEDDED_WORKER === "off") {
       // On a PostgreSQL server or the embedded one alike: `npm run worker` processes execute.
       const url = await databaseUrl();
@@ -190,6 +202,8 @@ export function startWorker(
       return {
         async stop() {
           await proofs.stop();
+          await modelProposals.stop();
+          await pythonPrewarm.stop();
           await evalResume.stop();
           await listener.stop();
           await producer.stop();
@@ -268,6 +282,8 @@ export function startWorker(
         await alerts.stop();
         await evalResume.stop();
         await proofs.stop();
+        await modelProposals.stop();
+        await pythonPrewarm.stop();
       },
     };
   })();

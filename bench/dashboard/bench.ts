@@ -15,40 +15,34 @@
  * (`--reuse`: time the queries again on the database the previous run filled.)
  */
 import os from "node:os";
-import pg from "pg";
-import { compileFlow } from "@/server/domain/workflow/compile-flow";
 import { foldRollupBatch } from "@/server/domain/dashboard/rollup-consumer";
 import { getOperations } from "@/server/domain/dashboard/operations";
 import { getTrustEntity } from "@/server/domain/dashboard/trust-trend";
 import { foldFinishedRuns } from "@/server/domain/trust/consumer";
 import { listTrust } from "@/server/domain/trust/list-trust";
 import { DASHBOARD_RANGES } from "@/server/domain/dashboard/schemas";
+import {
+  benchArgs,
+  foldAll,
+  loadAvg as load,
+  median,
+  openBenchDb,
+  seedBenchWorkspace,
+  seedRunSideRows,
+  seededAttempts,
+} from "../support/bench-db";
 
-const { migrate, openDatabase } = await import("@/server/adapters/prisma");
-
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1]! : fallback;
-};
-const runs = Number(opt("--runs", "210000"));
-const batch = Number(opt("--batch", "1000"));
-const reps = Number(opt("--reps", "30"));
-const server = opt("--server", "postgres://postgres@127.0.0.1:55432");
-const dbName = opt("--db", "trustflow_bench_dashboard");
+const args = benchArgs();
+const runs = args.num("--runs", 210000);
+const batch = args.num("--batch", 1000);
+const reps = args.num("--reps", 30);
+const server = args.str("--server", "postgres://postgres@127.0.0.1:55432");
+const dbName = args.str("--db", "trustflow_bench_dashboard");
 const FLOWS = 8;
 const DAY = 86_400_000;
 
-const reuse = args.includes("--reuse");
-if (!reuse) {
-  const admin = new pg.Client({ connectionString: `${server}/postgres` });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName}`);
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  await admin.end();
-}
-const db = await openDatabase({ kind: "postgres", url: `${server}/${dbName}` });
-if (!reuse) await migrate(db.driver);
+const reuse = args.has("--reuse");
+const db = await openBenchDb({ server, name: dbName, reuse });
 const p = db.prisma;
 
 const flowText = (i: number) => `flow: bench-dash-${i}
@@ -78,35 +72,20 @@ steps:
 `;
 
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)]!;
 const p95 = (xs: number[]) => sorted(xs)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))]!;
 const fmt = (x: number, d = 1) => x.toFixed(d);
-const load = () =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(" ");
 
 /** Seeds the history and folds it with the real consumers (skipped with `--reuse`). */
 async function seedAndFold() {
-  const user = await p.user.create({
-    data: { email: "bench@example.com", name: "Bench", passwordHash: "x" },
-  });
-  const ws = await p.workspace.create({ data: { slug: "bench", name: "Bench" } });
-  const flows: string[] = [];
-  for (let i = 0; i < FLOWS; i++) {
-    const compiled = compileFlow(flowText(i));
-    if (!compiled.ir) throw new Error("the bench flow does not compile");
-    const wf = await p.workflow.create({
-      data: { workspaceId: ws.id, name: `Bench ${i}`, draft: flowText(i), createdById: user.id },
-    });
-    flows.push(wf.id);
-    await p.$executeRawUnsafe(
-      `INSERT INTO "FlowIr" ("key", "ir") VALUES ($1, $2)`,
-      `bench-ir-${i}`,
-      JSON.stringify(compiled.ir),
-    );
-  }
+  const { ws, workflows } = await seedBenchWorkspace(
+    p,
+    Array.from({ length: FLOWS }, (_, i) => ({
+      name: `Bench ${i}`,
+      text: flowText(i),
+      irKey: `bench-ir-${i}`,
+    })),
+  );
+  const flows = workflows.map((w) => w.id);
 
   // Runs over the last 30 days (newest last), one flow in turn; a run takes 1–4 s; it is
   // reconciled half a second after its end.
@@ -153,13 +132,6 @@ async function seedAndFold() {
       WHERE s.status IS NOT NULL`,
   );
   await p.$executeRawUnsafe(
-    `INSERT INTO "RunStepLog" ("runId", "firstSeq", "attempts", "finishSeqs")
-     SELECT r.id, 1, json_build_array(json_build_object('i', 1, 'stepId', 'shape', 'attempt', 1,
-              'status', 'succeeded', 'blockId', 'data.transform', 'durationMs', 0,
-              'finishedAt', extract(epoch FROM r."finishedAt") * 1000)), '{1}'
-       FROM "Run" r`,
-  );
-  await p.$executeRawUnsafe(
     `INSERT INTO "AgentUsage" ("workspaceId", "runId", "stepId", "attempt", "flowName", "model",
                                "tokensIn", "tokensOut", "costUsd", "at")
      SELECT r."workspaceId", r.id::text, 'classify', 1, 'bench',
@@ -167,41 +139,14 @@ async function seedAndFold() {
             400, 40, 0.0006, r."finishedAt"
        FROM "Run" r WHERE r.status = 'succeeded'`,
   );
-  await p.$executeRawUnsafe(
-    `INSERT INTO "DeadLetter" (id, "runId", "workspaceId", "stepId", "blockId", error, attempts, classification, "createdAt")
-     SELECT gen_random_uuid(), r.id, r."workspaceId", 'look', 'crm.contact.get', '{}'::jsonb, 2, '{}'::jsonb, r."finishedAt"
-       FROM "Run" r WHERE r.status = 'failed'`,
-  );
-  await p.$executeRawUnsafe(
-    `INSERT INTO "RunFinding" (id, "runId", "workspaceId", kind, "stepId", "createdAt")
-     SELECT gen_random_uuid(), r.id, r."workspaceId", 'output_invalid', 'look', r."finishedAt"
-       FROM "Run" r WHERE r.status = 'failed'`,
-  );
+  // The pure step in the run's step log; a dead letter and a finding for each failed run.
+  await seedRunSideRows(p);
   await p.$executeRawUnsafe(`ANALYZE`);
   const seedMs = performance.now() - t0;
-  const attemptsSeeded =
-    Number(
-      (await p.$queryRawUnsafe<Array<{ n: bigint }>>(`SELECT count(*) AS n FROM "StepAttempt"`))[0]!
-        .n,
-    ) + runs;
+  const attemptsSeeded = await seededAttempts(p, runs);
 
   // Fold with the real consumers, as their loops do.
   const loadBefore = load();
-  async function foldAll(fold: () => Promise<{ runs: number; attempts: number }>) {
-    const times: number[] = [];
-    let folded = 0;
-    let attempts = 0;
-    const start = performance.now();
-    for (;;) {
-      const b0 = performance.now();
-      const r = await fold();
-      if (!r.runs) break;
-      times.push(performance.now() - b0);
-      folded += r.runs;
-      attempts += r.attempts;
-    }
-    return { times, folded, attempts, totalMs: performance.now() - start };
-  }
   const rollup = await foldAll(() => foldRollupBatch(p, { batch }));
   const trust = await foldAll(() => foldFinishedRuns(p, { now: Date.now(), batch }));
   if (rollup.folded !== runs || rollup.attempts !== attemptsSeeded)

@@ -22,19 +22,13 @@ import { proposeFixes } from "@/server/domain/guardian/proposals";
 import { triage } from "@/server/domain/guardian/triage";
 import { groupFailedRuns } from "@/server/domain/guardian/consumer";
 import { compileFlow } from "@/server/domain/workflow/compile-flow";
+import { benchArgs, median, openBenchDb, seedBenchWorkspace } from "../support/bench-db";
 
-const { migrate, openDatabase } = await import("@/server/adapters/prisma");
-
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const seeds = opt("--seeds", 5);
-const repeat = opt("--repeat", 7);
-const runs = opt("--runs", 5000);
-const batch = opt("--batch", 200);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const args = benchArgs();
+const seeds = args.num("--seeds", 5);
+const repeat = args.num("--repeat", 7);
+const runs = args.num("--runs", 5000);
+const batch = args.num("--batch", 200);
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
 console.log(
@@ -43,13 +37,19 @@ console.log(
 
 // 1. Quality.
 console.log(
-  "| seed | failures | flows | groups | purity | mixed groups | triage correct | patchable with a proposal | proposals for external / policy / transient | data failures fixed by the patched mapping |",
+  "| seed | failures | flows | groups | purity | mixed groups | triage correct | patchable with a proposal | proposals for external / policy / transient | data failures fixed by the patched mapping | bad inputs refused by the stricter input schema |",
 );
-console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (let seed = 18; seed < 18 + seeds; seed++) {
   const s = scoreCorpus(seed);
   const c = s.perClass;
-  const patchable = ["schema-drift", "timeout", "rate-limit-storm", "bad-mapping"] as const;
+  const patchable = [
+    "schema-drift",
+    "timeout",
+    "rate-limit-storm",
+    "bad-mapping",
+    "bad-input",
+  ] as const;
   const withP = patchable.reduce((n, k) => n + c[k].withProposal, 0);
   const of = patchable.reduce((n, k) => n + c[k].failures, 0);
   const none =
@@ -57,7 +57,7 @@ for (let seed = 18; seed < 18 + seeds; seed++) {
     c["policy-refusal"].proposals +
     c["flaky-network"].proposals;
   console.log(
-    `| ${seed} | ${s.failures} | ${s.flows} | ${s.groups} | ${s.purity.toFixed(3)} | ${s.mixedGroups} | ${pct(s.triageCorrect)} | ${withP}/${of} | ${none} | ${s.dataFixed.fixed}/${s.dataFixed.of} |`,
+    `| ${seed} | ${s.failures} | ${s.flows} | ${s.groups} | ${s.purity.toFixed(3)} | ${s.mixedGroups} | ${pct(s.triageCorrect)} | ${withP}/${of} | ${none} | ${s.dataFixed.fixed}/${s.dataFixed.of} | ${s.inputFixed.fixed}/${s.inputFixed.of} |`,
   );
 }
 
@@ -114,19 +114,12 @@ steps:
     needs: [look]
     with: { id: CON-1, lifecycle: customer }
 `;
-const db = await openDatabase({ kind: "pglite" });
-await migrate(db.driver);
+const db = await openBenchDb();
 const p = db.prisma;
-const user = await p.user.create({
-  data: { email: "bench@example.com", name: "Bench", passwordHash: "x" },
-});
-const ws = await p.workspace.create({ data: { slug: "bench", name: "Bench" } });
-const wf = await p.workflow.create({
-  data: { workspaceId: ws.id, name: "Bench", draft: FLOW, createdById: user.id },
-});
-await p.workflowVersion.create({
-  data: { workflowId: wf.id, version: "1.0.0", dsl: FLOW, authorId: user.id, irHash: "h" },
-});
+const { ws, workflows } = await seedBenchWorkspace(p, [
+  { name: "Bench", text: FLOW, version: { irHash: "h" } },
+]);
+const wf = workflows[0]!;
 const s0 = performance.now();
 await p.$executeRawUnsafe(
   `INSERT INTO "Run" (id, "workspaceId", "workflowId", version, "irHash", status, "createdAt", "finishedAt", "reconciledAt")

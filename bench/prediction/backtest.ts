@@ -11,19 +11,15 @@
 import os from "node:os";
 import { backtest, gateRule } from "@/server/domain/prediction/backtest";
 import { syntheticHistory, type SyntheticOptions } from "@/server/testing/prediction-history";
+import { benchArgs, median } from "../support/bench-db";
 
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1]! : fallback;
-};
-const days = Number(opt("--days", "14"));
-const every = Number(opt("--every", "3"));
-const seeds = opt("--seeds", "1,2,3").split(",").map(Number);
-const repeat = Number(opt("--repeat", "3"));
+const args = benchArgs();
+const days = args.num("--days", 14);
+const every = args.num("--every", 3);
+const seeds = args.str("--seeds", "1,2,3").split(",").map(Number);
+const repeat = args.num("--repeat", 3);
 
 const f3 = (x: number | null) => (x === null ? "n/a" : x.toFixed(3));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function run(label: string, o: SyntheticOptions) {
   const h = syntheticHistory({ days, everyMinutes: every, ...o });

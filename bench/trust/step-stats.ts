@@ -8,45 +8,32 @@
  * (the window's latest 2,000 runs) and, as the baseline, over every run of the window.
  *   node --import tsx bench/trust/step-stats.ts [--runs 200000] [--reps 20]
  */
-import os from "node:os";
-import pg from "pg";
 import { stepStats } from "@/server/domain/run/step-stats";
 import type { Actor } from "@/server/domain/types";
+import {
+  benchArgs,
+  dropBenchDb,
+  loadAvg,
+  median,
+  openBenchDb,
+  seedBenchWorkspace,
+} from "../support/bench-db";
 
-const { migrate, openDatabase } = await import("@/server/adapters/prisma");
-
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1]! : fallback;
-};
-const runs = Number(opt("--runs", "200000"));
-const reps = Number(opt("--reps", "20"));
-const server = opt("--server", "postgres://postgres@127.0.0.1:55432");
-const dbName = opt("--db", "trustflow_bench_stepstats");
+const args = benchArgs();
+const runs = args.num("--runs", 200000);
+const reps = args.num("--reps", 20);
+const server = args.str("--server", "postgres://postgres@127.0.0.1:55432");
+const dbName = args.str("--db", "trustflow_bench_stepstats");
 const FLOWS = 8;
 const DAY = 86_400_000;
 
-const admin = new pg.Client({ connectionString: `${server}/postgres` });
-await admin.connect();
-await admin.query(`DROP DATABASE IF EXISTS ${dbName}`);
-await admin.query(`CREATE DATABASE ${dbName}`);
-await admin.end();
-const db = await openDatabase({ kind: "postgres", url: `${server}/${dbName}` });
-await migrate(db.driver);
+const db = await openBenchDb({ server, name: dbName });
 const p = db.prisma;
-
-const user = await p.user.create({
-  data: { email: "b@example.com", name: "B", passwordHash: "x" },
-});
-const ws = await p.workspace.create({ data: { slug: "bench", name: "Bench" } });
-const flows: string[] = [];
-for (let i = 0; i < FLOWS; i++) {
-  const wf = await p.workflow.create({
-    data: { workspaceId: ws.id, name: `Bench ${i}`, draft: "flow: x", createdById: user.id },
-  });
-  flows.push(wf.id);
-}
+const { user, ws, workflows } = await seedBenchWorkspace(
+  p,
+  Array.from({ length: FLOWS }, (_, i) => ({ name: `Bench ${i}`, text: "flow: x" })),
+);
+const flows = workflows.map((w) => w.id);
 const now = Date.now();
 const t0 = performance.now();
 await p.$executeRawUnsafe(
@@ -98,7 +85,6 @@ const actor: Actor = {
   via: "session",
 };
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)]!;
 const p95 = (xs: number[]) => sorted(xs)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))]!;
 async function time(days: 7 | 30, maxRuns: number) {
   const ms: number[] = [];
@@ -127,14 +113,6 @@ for (const days of [7, 30] as const) {
     );
   }
 }
-console.log(
-  `\nreps ${reps}; load average ${os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(" ")}; node ${process.version}`,
-);
+console.log(`\nreps ${reps}; load average ${loadAvg()}; node ${process.version}`);
 await db.close();
-const drop = new pg.Client({ connectionString: `${server}/postgres` });
-await drop.connect();
-await drop.query(`DROP DATABASE IF EXISTS ${dbName}`);
-await drop.end();
+await dropBenchDb({ server, name: dbName });

@@ -12,57 +12,32 @@
  * judged): its cost per finished attempt.
  */
 import os from "node:os";
-import { compileFlow } from "@/server/domain/workflow/compile-flow";
 import { foldAnomalies } from "@/server/domain/anomaly/consumer";
 import { foldFinishedRuns } from "@/server/domain/trust/consumer";
 import { listTrust } from "@/server/domain/trust/list-trust";
+import { crmFlowText } from "@/server/testing/prediction-history";
+import {
+  benchArgs,
+  foldAll,
+  median,
+  openBenchDb,
+  seedBenchWorkspace,
+  seedRunSideRows,
+  seededAttempts,
+} from "../support/bench-db";
 
-const { migrate, openDatabase } = await import("@/server/adapters/prisma");
+const args = benchArgs();
+const runs = args.num("--runs", 5000);
+const batch = args.num("--batch", 200);
+const anomaly = args.has("--anomaly");
 
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const runs = opt("--runs", 5000);
-const batch = opt("--batch", 200);
-const anomaly = args.includes("--anomaly");
-
-const FLOW = `flow: bench-trust
-version: 1.0.0
-steps:
-  - id: shape
-    uses: data.transform@1
-    with:
-      fields: { id: "'CON-1'" }
-  - id: look
-    uses: crm.contact.get@1
-    needs: [shape]
-    with: { id: CON-1 }
-  - id: update
-    uses: crm.contact.update@1
-    needs: [look]
-    with: { id: CON-1, lifecycle: customer }
-`;
-
-const compiled = compileFlow(FLOW);
-if (!compiled.ir) throw new Error("the bench flow does not compile");
-const db = await openDatabase({ kind: "pglite" });
-await migrate(db.driver);
+const db = await openBenchDb();
 const p = db.prisma;
-const user = await p.user.create({
-  data: { email: "bench@example.com", name: "Bench", passwordHash: "x" },
-});
-const ws = await p.workspace.create({ data: { slug: "bench", name: "Bench" } });
-const wf = await p.workflow.create({
-  data: { workspaceId: ws.id, name: "Bench", draft: FLOW, createdById: user.id },
-});
 const irKey = "bench-ir";
-await p.$executeRawUnsafe(
-  `INSERT INTO "FlowIr" ("key", "ir") VALUES ($1, $2)`,
-  irKey,
-  JSON.stringify(compiled.ir),
-);
+const { ws, workflows } = await seedBenchWorkspace(p, [
+  { name: "Bench", text: crmFlowText("bench-trust"), irKey },
+]);
+const wf = workflows[0]!;
 
 const t0 = performance.now();
 await p.$executeRawUnsafe(
@@ -94,48 +69,22 @@ await p.$executeRawUnsafe(
     WHERE s.status IS NOT NULL AND r."workspaceId" = $1::uuid`,
   ws.id,
 );
-// The pure step, compactly in the run's step log.
-await p.$executeRawUnsafe(
-  `INSERT INTO "RunStepLog" ("runId", "firstSeq", "attempts", "finishSeqs")
-   SELECT r.id, 1, json_build_array(json_build_object('i', 1, 'stepId', 'shape', 'attempt', 1,
-            'status', 'succeeded', 'blockId', 'data.transform', 'durationMs', 0,
-            'finishedAt', extract(epoch FROM r."finishedAt") * 1000)), '{1}'
-     FROM "Run" r WHERE r."workspaceId" = $1::uuid`,
-  ws.id,
-);
-await p.$executeRawUnsafe(
-  `INSERT INTO "DeadLetter" (id, "runId", "workspaceId", "stepId", "blockId", error, attempts, classification, "createdAt")
-   SELECT gen_random_uuid(), r.id, r."workspaceId", 'look', 'crm.contact.get', '{}'::jsonb, 2, '{}'::jsonb, r."finishedAt"
-     FROM "Run" r WHERE r.status = 'failed'`,
-);
-await p.$executeRawUnsafe(
-  `INSERT INTO "RunFinding" (id, "runId", "workspaceId", kind, "stepId", "createdAt")
-   SELECT gen_random_uuid(), r.id, r."workspaceId", 'output_invalid', 'look', r."finishedAt"
-     FROM "Run" r WHERE r.status = 'failed'`,
-);
+// The pure step in the run's step log; a dead letter and a finding for each failed run.
+await seedRunSideRows(p, ws.id);
 const seedMs = performance.now() - t0;
-const attemptsSeeded =
-  Number(
-    (await p.$queryRawUnsafe<Array<{ n: bigint }>>(`SELECT count(*) AS n FROM "StepAttempt"`))[0]!
-      .n,
-  ) + runs;
+const attemptsSeeded = await seededAttempts(p, runs);
 
 const load0 = os.loadavg()[0]!.toFixed(2);
-const batchMs: number[] = [];
-let folded = 0;
-let attempts = 0;
-const f0 = performance.now();
-for (;;) {
-  const b0 = performance.now();
-  const r = anomaly
-    ? await foldAnomalies(p, { now: Date.now(), batch })
-    : await foldFinishedRuns(p, { now: Date.now(), batch });
-  if (!r.runs) break;
-  batchMs.push(performance.now() - b0);
-  folded += r.runs;
-  attempts += r.attempts;
-}
-const totalMs = performance.now() - f0;
+const {
+  times: batchMs,
+  folded,
+  attempts,
+  totalMs,
+} = await foldAll(() =>
+  anomaly
+    ? foldAnomalies(p, { now: Date.now(), batch })
+    : foldFinishedRuns(p, { now: Date.now(), batch }),
+);
 if (folded !== runs || attempts !== attemptsSeeded)
   throw new Error(
     `folded ${folded} runs / ${attempts} attempts, expected ${runs} / ${attemptsSeeded}`,
@@ -153,7 +102,6 @@ const load1 = os.loadavg()[0]!.toFixed(2);
 await db.close();
 
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)]!;
 const p95 = (xs: number[]) => sorted(xs)[Math.floor(xs.length * 0.95)]!;
 const fmt = (x: number, d = 1) => x.toFixed(d);
 

@@ -26,6 +26,7 @@ import {
 } from "./approval-view";
 import { BreakGlassDialog } from "./break-glass-dialog";
 import { DecisionForm } from "./decision-form";
+import { FixDecision } from "./fix-decision";
 import { FormSubmission } from "./form-submission";
 import { ReplayPlanView } from "./replay-plan";
 import { useDecide } from "./use-approvals";
@@ -249,6 +250,9 @@ export function ApprovalCard({
                 onSubmit={(values, comment) => send("submit", comment, values)}
                 onReject={(comment) => send("reject", comment)}
               />
+            ) : v.kind === "fix" ? (
+              // Accepted with the Guardian page's replay choice (the same four-eyes guard).
+              <FixDecision approvalId={v.id} subject={subject} onDecided={onDecided} />
             ) : (
               <DecisionForm
                 subject={subject}

@@ -13,6 +13,7 @@ import { FlowSelectField } from "@/components/workflows/flow-select-field";
 import { SelectField } from "@/components/ui/field";
 import { PageHeader } from "@/components/ui/page-header";
 import { ApprovalCard, type DecisionOutcome } from "./approval-card";
+import { GuardianNewGroups } from "./guardian-new-groups";
 import { APPROVAL_KINDS, KIND_LABEL, type ApprovalKind, type StatusFilter } from "./approval-view";
 import { useApprovalCount, useApprovalList, type ApprovalListInput } from "./use-approvals";
 
@@ -142,6 +143,8 @@ export function ApprovalsInbox() {
           </Alert>
         )}
       </div>
+
+      {filters.status !== "decided" && <GuardianNewGroups />}
 
       {list.error && (
         <Alert tone="error" className="mb-3">

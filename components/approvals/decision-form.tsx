@@ -1,5 +1,6 @@
 "use client";
 
+import type { ReactNode } from "react";
 import { Button } from "@/components/ui/button";
 import { CommentField, useDecisionComment } from "./comment-field";
 
@@ -14,12 +15,21 @@ export function DecisionForm({
   pending,
   serverErrors,
   onDecide,
+  hint = "Optional to approve, required to reject. Kept with the decision in the audit log.",
+  approveLabel = "Approve",
+  children,
 }: {
   /** What is decided, for the buttons' accessible names: "step approve of run 1a2b3c4d". */
   subject: string;
   pending: boolean;
   serverErrors?: string[];
   onDecide: (decision: "approve" | "reject", comment: string) => void;
+  /** The comment field's hint. */
+  hint?: string;
+  /** The approve button's text (its accessible name stays "Approve: <subject>"). */
+  approveLabel?: ReactNode;
+  /** More of the decision, between the comment and the buttons (a guardian fix's replay choice). */
+  children?: ReactNode;
 }) {
   const [comment, commentRef] = useDecisionComment();
   const decide = (decision: "approve" | "reject") => {
@@ -39,9 +49,10 @@ export function DecisionForm({
       <CommentField
         comment={comment}
         inputRef={commentRef}
-        hint="Optional to approve, required to reject. Kept with the decision in the audit log."
+        hint={hint}
         serverErrors={serverErrors}
       />
+      {children}
       <div className="flex gap-2">
         <Button
           type="submit"
@@ -49,7 +60,7 @@ export function DecisionForm({
           pending={pending}
           aria-label={`Approve: ${subject}`}
         >
-          Approve
+          {approveLabel}
         </Button>
         <Button
           variant="danger"

@@ -10,6 +10,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { GroupCuration } from "./group-curation";
 import { CLASS_WORDS, fingerprintLine, type GroupView } from "./guardian-view";
+import { ModelAttempts } from "./model-attempts";
 import { ProposalCard } from "./proposal-card";
 
 const MEMBERS_LISTED = 10;
@@ -157,6 +158,11 @@ export function GroupPanel({
           g.proposalList.map((p) => <ProposalCard key={p.id} proposal={p} />)
         )}
       </div>
+
+      <ModelAttempts
+        groupId={g.id}
+        patchable={g.class === "resilience" || g.class === "mapping" || g.class === "drift"}
+      />
     </section>
   );
 }

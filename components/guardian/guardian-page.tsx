@@ -10,6 +10,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { SegmentedPicker } from "@/components/operations/range-picker";
 import { GroupPanel } from "./group-panel";
+import { GuardianModelSettings } from "./guardian-model-settings";
 import { GroupsTable } from "./groups-table";
 import { ProposalMetrics } from "./proposal-metrics";
 import { CLASS_OPTIONS, type ClassFilter } from "./guardian-view";
@@ -19,11 +20,12 @@ import { CLASS_OPTIONS, type ClassFilter } from "./guardian-view";
  * group's class, count, first and last seen and why its members belong together; a chosen
  * group's root-cause hints, members and fix proposals with their text diff.
  */
-export function GuardianPage() {
+export function GuardianPage({ initialGroup = null }: { initialGroup?: string | null }) {
   const trpc = useTRPC();
   const [cls, setCls] = useState<ClassFilter>("all");
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
-  const [selected, setSelected] = useState<string | null>(null);
+  // A notification's or the inbox's link opens its group (`/guardian?group=<id>`).
+  const [selected, setSelected] = useState<string | null>(initialGroup);
   const cursor = cursors[cursors.length - 1];
   const list = useQuery({
     ...trpc.guardian.groups.queryOptions({
@@ -56,6 +58,7 @@ export function GuardianPage() {
       />
       <div className="space-y-4">
         <ProposalMetrics />
+        <GuardianModelSettings />
         {list.error && (
           <Alert tone="error">{errorMessage(list.error) ?? "The groups could not be read."}</Alert>
         )}

@@ -62,3 +62,31 @@ export function proposalStatus(p: Pick<ProposalView, "status" | "current">): {
       return { label: p.status.charAt(0).toUpperCase() + p.status.slice(1), tone: "neutral" };
   }
 }
+
+/** What accepting a fix with replays asks for (`guardianReview.forApproval`'s `replay`). */
+export interface ReplayCounts {
+  /** Failed runs replayed one by one (their failure left no open dead letter). */
+  runs: number;
+  /** Open dead letters reprocessed as one job, and their runs. */
+  deadLetters: number;
+  deadLetterRuns: number;
+}
+
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
+
+/**
+ * The words of the replay choice a fix's acceptance offers, the same in the Approvals inbox and
+ * on the Guardian page: "Also replay the 3 failed runs from their failing step on version 1.0.1
+ * (2 dead letters reprocessed as one job); each is approved by another person".
+ */
+export function replayChoiceText(c: ReplayCounts | null | undefined, version: string): string {
+  const tail = "; each is approved by another person";
+  if (!c) return `Also replay the failed runs from their failing step on version ${version}${tail}`;
+  const total = c.runs + c.deadLetterRuns;
+  if (total === 0)
+    return `Also replay the failed runs on version ${version} (none is waiting for one now)`;
+  const dl = c.deadLetters
+    ? ` (${plural(c.deadLetters, "dead letter")} of ${c.deadLetterRuns === total ? "them" : plural(c.deadLetterRuns, "run")} reprocessed as one job)`
+    : "";
+  return `Also replay the ${plural(total, "failed run")} from ${total === 1 ? "its" : "their"} failing step on version ${version}${dl}${tail}`;
+}

@@ -26,6 +26,7 @@ export function ProposalCard({ proposal: p }: { proposal: ProposalView }) {
           {p.title}
         </h4>
         <div className="flex items-center gap-2">
+          {p.rule === "model" && <Badge tone="accent">model-written</Badge>}
           <Badge tone={s.tone}>{s.label}</Badge>
           <Badge>
             {p.bump} bump: v{p.baseVersion} → v{p.nextVersion}
@@ -34,8 +35,15 @@ export function ProposalCard({ proposal: p }: { proposal: ProposalView }) {
       </header>
       <p className="text-sm text-zinc-700">{p.rationale}</p>
       <p className="text-xs text-zinc-600">
-        Rule <span className="font-mono">{p.rule}</span>, proposed by {p.proposedBy}; bound to
-        version {p.baseVersion} (<span className="font-mono">{p.baseIrHash.slice(0, 19)}</span>).
+        {p.rule === "model" ? (
+          "Written by the guardian's model"
+        ) : (
+          <>
+            Rule <span className="font-mono">{p.rule}</span>
+          </>
+        )}
+        , proposed by {p.proposedBy}; bound to version {p.baseVersion} (
+        <span className="font-mono">{p.baseIrHash.slice(0, 19)}</span>).
       </p>
       <Button size="sm" aria-expanded={open} onClick={() => setOpen(!open)}>
         {open ? "Hide the diff" : "Show the diff"}

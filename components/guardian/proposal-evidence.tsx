@@ -14,6 +14,7 @@ const OUTCOME: Record<
 > = {
   fixed: { label: "fixed", tone: "success" },
   "not-fixed": { label: "still fails", tone: "danger" },
+  refused: { label: "refused at the start by the stricter input schema", tone: "success" },
   passed: { label: "still succeeds", tone: "success" },
   regressed: { label: "regressed", tone: "danger" },
   error: { label: "could not run", tone: "warning" },

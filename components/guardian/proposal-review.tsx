@@ -11,6 +11,8 @@ import { studioRegistry } from "@/lib/studio/registry";
 import { useTRPC } from "@/lib/trpc/client";
 import { errorMessage, formErrors } from "@/lib/trpc/errors";
 import { ProposalEvidence } from "./proposal-evidence";
+import { ReleaseReprocess } from "./release-reprocess";
+import { ReplayChoice } from "./replay-choice";
 import type { ProposalView } from "./guardian-view";
 
 /**
@@ -30,8 +32,11 @@ export function ProposalReview({ proposal: p }: { proposal: ProposalView }) {
   const review = useQuery({
     ...trpc.guardianReview.reviews.queryOptions({ ids: [p.id] }),
     refetchInterval: (q) => {
-      const s = q.state.data?.[0]?.status ?? p.status;
-      return s === "proving" || s === "proposed" || s === "approved" ? 3_000 : 15_000;
+      const d = q.state.data?.[0];
+      const s = d?.status ?? p.status;
+      // Replays chosen with a release are asked for by whichever caller released it.
+      const asking = d?.release && d.replayOnRelease && !d.release.replaysAsked;
+      return s === "proving" || s === "proposed" || s === "approved" || asking ? 3_000 : 15_000;
     },
   });
   const r = review.data?.[0];
@@ -106,6 +111,7 @@ export function ProposalReview({ proposal: p }: { proposal: ProposalView }) {
               ))}
             </ul>
           )}
+          <ReleaseReprocess proposalId={p.id} release={r.release} wanted={r.replayOnRelease} />
         </div>
       )}
 
@@ -145,11 +151,12 @@ export function ProposalReview({ proposal: p }: { proposal: ProposalView }) {
             onChange={(e) => setComment(e.target.value)}
             errors={formErrors(accept.error).fields.comment}
           />
-          <label className="flex items-center gap-2 text-sm text-zinc-800">
-            <input type="checkbox" checked={replay} onChange={(e) => setReplay(e.target.checked)} />
-            Also replay the failed runs on the new version (each replay is approved by another
-            person)
-          </label>
+          <ReplayChoice
+            approvalId={r?.approval?.id ?? null}
+            version={p.nextVersion}
+            checked={replay}
+            onChange={setReplay}
+          />
           <Button type="submit" variant="primary" size="sm" disabled={accept.isPending}>
             Accept and release {p.nextVersion}
           </Button>

@@ -23,6 +23,7 @@ const EVENTS = [
   { id: "approval.escalated", label: "Escalations" },
   { id: "approval.decided", label: "Decisions" },
   { id: "approval.expired", label: "Expiries" },
+  { id: "guardian.group", label: "New guardian failure groups" },
 ] as const;
 type EventId = (typeof EVENTS)[number]["id"];
 
@@ -35,9 +36,9 @@ export function NotificationWebhooksPanel() {
       title="Approval webhooks"
       description={
         <>
-          Approval requests, escalations and decisions are posted to these URLs as JSON, signed with
-          the endpoint&apos;s secret (Standard Webhooks:{" "}
-          <code className="font-mono text-xs">webhook-id</code>,{" "}
+          Approval requests, escalations and decisions, and the guardian&apos;s new failure groups,
+          are posted to these URLs as JSON, signed with the endpoint&apos;s secret (Standard
+          Webhooks: <code className="font-mono text-xs">webhook-id</code>,{" "}
           <code className="font-mono text-xs">webhook-timestamp</code>,{" "}
           <code className="font-mono text-xs">webhook-signature</code>). Failed calls are retried
           with back-off. Calls go through outbound access: allow a private or plain-http receiver

@@ -25,7 +25,8 @@ const num = (x: number | null) =>
 /**
  * Anomalies with what they are judged against: baseline, observed value, n, rule and why (the
  * explanation). Editors and admins mark one expected (its entity-metric's threshold rises by
- * 25 %) or real (it drops by 10 %); the mark is in the audit log.
+ * 25 %, and it no longer lowers the entity's trust score) or real (the threshold drops by 10 %);
+ * the mark is in the audit log.
  */
 export function AnomalyList({ items }: { items: AnomalyItem[] }) {
   const trpc = useTRPC();
@@ -33,7 +34,12 @@ export function AnomalyList({ items }: { items: AnomalyItem[] }) {
   const role = useCurrentWorkspace().data?.role;
   const mark = useMutation(
     trpc.anomaly.feedback.mutationOptions({
-      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.anomaly.list.queryKey() }),
+      // Expected anomalies stop lowering trust scores: the scores are read again too.
+      onSuccess: () =>
+        Promise.all([
+          queryClient.invalidateQueries({ queryKey: trpc.anomaly.list.queryKey() }),
+          queryClient.invalidateQueries({ queryKey: trpc.trust.list.queryKey() }),
+        ]),
     }),
   );
   const canMark = hasRole(role, "editor");

@@ -22,14 +22,15 @@ import { HeadRow, Table, Td } from "@/components/ui/table";
 import { ChartFigure } from "@/components/operations/chart-figure";
 import { formatCount } from "@/components/operations/format";
 import { RangePicker, type Range } from "@/components/operations/range-picker";
+import { ScoreInputs } from "./score-inputs";
 import type { TrustEntry } from "./trust-scores-table";
 
 const AXIS = { fontSize: 11, fill: "#52525b" };
 
 /**
- * One entity's score: its trend over 30 days (from the daily rollups: the same formula, day by
- * day) with the interval as a band, and the flows it ran in during a range, each a link to the
- * runs list filtered to that flow.
+ * One entity's score: its inputs and the findings lowering it, its trend over 30 days (from the
+ * daily rollups: the same formula, day by day) with the interval as a band, and the flows it ran
+ * in during a range, each a link to the runs list filtered to that flow.
  */
 export function TrustEntityPanel({ entry, onClose }: { entry: TrustEntry; onClose: () => void }) {
   const trpc = useTRPC();
@@ -66,6 +67,7 @@ export function TrustEntityPanel({ entry, onClose }: { entry: TrustEntry; onClos
           Close
         </button>
       </div>
+      <ScoreInputs entry={entry} />
       {q.error && (
         <Alert tone="error">{errorMessage(q.error) ?? "The trend could not be read."}</Alert>
       )}

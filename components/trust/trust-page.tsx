@@ -80,8 +80,9 @@ export function TrustPage() {
               {items.length} {KIND_WORDS[kind]}
               {items.length === 1 ? "" : "s"}
               {thin ? `, ${thin} with not enough data (n below 20: the baseline stands in)` : ""}.
-              The score is the posterior mean of a Beta model with decay; hover a score for its
-              formula and inputs.
+              The score is the posterior mean of a Beta model with decay; anomalies not marked
+              expected and guardian groups lower it for a while. Hover a score for its inputs and
+              formula, or open its details.
             </p>
             <TrustScoresTable
               items={items}

@@ -3,6 +3,7 @@
 import type { RouterOutputs } from "@/lib/trpc/types";
 import { Badge } from "@/components/ui/badge";
 import { Table, Td, Th } from "@/components/ui/table";
+import { inputsSummary } from "./score-inputs";
 
 export type TrustEntry = RouterOutputs["trust"]["list"]["items"][number];
 export type SortKey = "score" | "n" | "label";
@@ -53,7 +54,8 @@ const COLUMNS: Array<{ key: SortKey | null; label: string }> = [
 
 /**
  * The scores of one kind: sortable by name, score or n (header buttons, `aria-sort`), each
- * row's formula on hover (`title`) and a "Details" button opening its trend and runs.
+ * row's inputs and formula on hover (`title`) and a "Details" button opening them with its trend
+ * and runs.
  */
 export function TrustScoresTable({
   items,
@@ -111,11 +113,11 @@ export function TrustScoresTable({
         {items.map((e) => (
           <tr key={e.key} className={selected === e.key ? "bg-accent-50" : undefined}>
             <Td className="font-mono text-xs">{e.label || e.key}</Td>
-            <Td title={e.why} className="tabular-nums">
+            <Td title={inputsSummary(e)} className="tabular-nums">
               {e.score.toFixed(3)}
               {!e.enoughData && <span className="text-xs text-zinc-600"> (baseline)</span>}
             </Td>
-            <Td title={e.why}>
+            <Td title={inputsSummary(e)}>
               <div className="flex items-center gap-2">
                 <IntervalBar e={e} />
                 <span className="text-xs text-zinc-600 tabular-nums">

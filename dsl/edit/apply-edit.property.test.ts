@@ -180,6 +180,9 @@ function applyModel(m: Model, e: FlowEdit, alive: Map<string, string>): boolean 
       );
       return true;
     }
+    case "set-flow-input":
+      // Not generated (the generated flows declare no inputs): apply-edit.test.ts covers it.
+      return false;
   }
 }
 

@@ -378,3 +378,81 @@ describe("applyEdit on small documents", () => {
     expect(parse(out).steps[0].with.source).toBe("const x = 1;\nreturn x;");
   });
 });
+
+describe("set-flow-input (the flow's input schema)", () => {
+  const flow = `# intake: a comment to keep
+flow: intake
+version: 1.0.0
+inputs:
+  email: { type: string, examples: [ada@example.com] }   # who asked
+  amount:
+    type: number        # in EUR
+    default: 0
+steps:
+  - id: save
+    uses: data.transform@1
+    with: { fields: { e: inputs.email } }
+`;
+
+  it("adds a key to an inline schema, which stays inline with its comment", () => {
+    const out = ok(flow, {
+      type: "set-flow-input",
+      name: "email",
+      path: ["format"],
+      value: "email",
+    });
+    expect(parse(out).inputs.email).toEqual({
+      type: "string",
+      examples: ["ada@example.com"],
+      format: "email",
+    });
+    expect(out).toContain(
+      "  email: {type: string, examples: [ada@example.com], format: email}   # who asked\n",
+    );
+    expect(comments(out)).toEqual(comments(flow));
+    const before = flow.split("\n");
+    expect(out.split("\n").filter((l, i) => l !== before[i])).toHaveLength(1);
+  });
+
+  it("sets a key of a block schema, keeping the other lines and comments byte for byte", () => {
+    const out = ok(flow, { type: "set-flow-input", name: "amount", path: ["minimum"], value: 0 });
+    expect(parse(out).inputs.amount).toEqual({ type: "number", default: 0, minimum: 0 });
+    expect(out).toContain("    type: number        # in EUR\n");
+    expect(comments(out)).toEqual(comments(flow));
+  });
+
+  it("replaces or removes a whole schema; a key set to null is removed", () => {
+    const replaced = ok(flow, {
+      type: "set-flow-input",
+      name: "email",
+      path: [],
+      value: { type: "string", format: "email", minLength: 3 },
+    });
+    expect(parse(replaced).inputs.email).toEqual({ type: "string", format: "email", minLength: 3 });
+    const dropped = ok(flow, {
+      type: "set-flow-input",
+      name: "amount",
+      path: ["default"],
+      value: null,
+    });
+    expect(parse(dropped).inputs.amount).toEqual({ type: "number" });
+    expect(comments(dropped)).toEqual(comments(flow));
+  });
+
+  it("refuses a missing input, a bad name, a bad path or a schema that is not an object", () => {
+    for (const [edit, msg] of [
+      [
+        { type: "set-flow-input", name: "nope", path: ["format"], value: "email" },
+        /No input "nope"/,
+      ],
+      [{ type: "set-flow-input", name: "a b", path: [], value: {} }, /Invalid input name/],
+      [{ type: "set-flow-input", name: "email", path: [""], value: 1 }, /non-empty keys/],
+      [{ type: "set-flow-input", name: "email", path: [], value: "string" }, /must be an object/],
+    ] as const) {
+      const r = applyEdit(flow, edit as FlowEdit);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error).toMatch(msg);
+      expect(r.text).toBe(flow);
+    }
+  });
+});

@@ -12,9 +12,9 @@
  * re-parsing in between; the result is parsed once more before it is returned, so an edit can
  * never hand back YAML that does not parse. A bad edit changes nothing and says why.
  */
-import { parseDocument } from "yaml";
+import { isMap, parseDocument } from "yaml";
 import { MAX_SCANNED_NESTING, scanNesting } from "../parse";
-import { EditError, type ApplyEditResult, type FlowEdit } from "./types";
+import { EditError, INPUT_NAME_PATTERN, type ApplyEditResult, type FlowEdit } from "./types";
 import { checkPosition, hasPosition, load, requireStep } from "./document";
 import { renamePositionKey, setIn } from "./splices";
 import { addStep, connect, disconnect, insertBetween, removeStep, renameStep } from "./edits";
@@ -72,6 +72,27 @@ export function renamePosition(text: string, from: string, to: string): ApplyEdi
   }
 }
 
+/**
+ * The flow-input edit: a key of an existing input's schema (the guardian's stricter input
+ * schema), or a whole schema. Only the edited input's value is re-rendered; an inline schema
+ * (`{ type: string }`) stays inline.
+ */
+function setFlowInput(text: string, name: string, path: readonly string[], value: unknown): string {
+  if (typeof name !== "string" || !INPUT_NAME_PATTERN.test(name))
+    throw new EditError(`Invalid input name ${JSON.stringify(name)}`);
+  if (!Array.isArray(path) || path.some((k) => typeof k !== "string" || k === ""))
+    throw new EditError("set-flow-input needs a path of non-empty keys");
+  const inputs = load(text).get("inputs", true);
+  const exists = isMap(inputs) && inputs.has(name);
+  if (path.length === 0) {
+    const remove = value === null || value === undefined;
+    if (!remove && (typeof value !== "object" || Array.isArray(value)))
+      throw new EditError(`The schema of input "${name}" must be an object`);
+    if (remove && !exists) throw new EditError(`No input "${name}"`);
+  } else if (!exists) throw new EditError(`No input "${name}"`);
+  return setIn(text, ["inputs", name, ...path], value ?? undefined);
+}
+
 function run(text: string, edit: FlowEdit): string {
   switch (edit.type) {
     case "add-step":
@@ -106,6 +127,8 @@ function run(text: string, edit: FlowEdit): string {
     }
     case "insert-between":
       return insertBetween(text, edit.step, edit.from, edit.to);
+    case "set-flow-input":
+      return setFlowInput(text, edit.name, edit.path, edit.value);
     default: {
       const unknown: never = edit;
       throw new EditError(

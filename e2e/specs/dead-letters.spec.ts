@@ -11,7 +11,8 @@ import { randomUUID } from "node:crypto";
 import { expect, test } from "../fixtures";
 import { ApprovalsPage } from "../pages/approvals.page";
 import { DeadLettersPage } from "../pages/dead-letters.page";
-import { expectRunStatus, invitedMemberSession, mutate, query, shot } from "../support/api";
+import { invitedMemberSession, query, shot } from "../support/api";
+import { failingBillingFlow } from "../support/billing";
 
 const flowText = (suffix: string) => `flow: dead-letters-${suffix}
 version: 1.0.0
@@ -40,39 +41,16 @@ test.describe("dead letters", () => {
   }, testInfo) => {
     test.setTimeout(180_000);
     const baseURL = testInfo.project.use.baseURL;
-    const ws = await query<{ id: string }>(page.request, "workspace.current");
     const suffix = randomUUID().slice(0, 6);
-    await mutate(page.request, "connector.create", {
-      name: "billing",
-      system: "billing",
-      baseUrl: "mock://billing",
-    });
-    const faults = `/api/mock/billing/t/${ws.id}/_faults`;
-    const injected = await page.request.post(faults, {
-      data: { operation: "account.upsert", errorRate: 1, status: 503, seed: 5 },
-    });
-    expect(injected.ok()).toBe(true);
     const dsl = flowText(suffix);
     const flowName = `Dead letters ${suffix}`;
-    const wf = await mutate<{ id: string }>(page.request, "workflow.create", {
+    const { runs, faults } = await failingBillingFlow(page.request, {
       name: flowName,
       dsl,
+      fault: { operation: "account.upsert", errorRate: 1, status: 503, seed: 5 },
+      inputs: [0, 1, 2].map((i) => ({ customerId: `CUS-${suffix}-${i}` })),
     });
-    await mutate(page.request, "workflow.createVersion", { id: wf.id, version: "1.0.0", dsl });
-    const runs: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const run = await mutate<{ id: string }>(page.request, "run.start", {
-        workflowId: wf.id,
-        version: "1.0.0",
-        inputs: { customerId: `CUS-${suffix}-${i}` },
-      });
-      runs.push(run.id);
-    }
-    for (const id of runs) await expectRunStatus(page.request, id, /^failed$/);
-    const cleared = await page.request.delete(faults, {
-      headers: { "content-type": "application/json" },
-    });
-    expect(cleared.ok()).toBe(true);
+    await faults.clear();
 
     // The page lists the open dead letters of the flow, each with its detail.
     const dl = new DeadLettersPage(page);

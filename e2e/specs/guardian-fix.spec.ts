@@ -7,33 +7,16 @@
  * on its own: the Guardian page shows the proof (3 of 3 recorded failures fixed, no regression,
  * each step's recorded or mocked answers). The fix waits in the Approvals inbox as a guardian
  * fix; the approver accepts it on the Guardian page (with replays of the failed runs): version
- * 1.0.1 is released. The storm is over; the admin approves the replays the approver asked for
- * (four eyes again), and the page shows them succeeded on the new version.
+ * 1.0.1 is released. The failed runs left dead letters, so their replays are one reprocess job
+ * on the new version; the storm is over, the admin approves it (four eyes again), and the page
+ * shows it completed, three of three succeeded.
  */
 import { randomUUID } from "node:crypto";
 import { expect, test } from "../fixtures";
 import { ApprovalsPage } from "../pages/approvals.page";
 import { GuardianPage } from "../pages/guardian.page";
-import { expectRunStatus, invitedMemberSession, mutate, query, shot } from "../support/api";
-
-const flowText = (suffix: string) => `# guardian fix ${suffix}: bills new customers.
-flow: guardian-fix-${suffix}
-version: 1.0.0
-trigger:
-  manual: {}
-inputs:
-  customerId: { type: string }
-steps:
-  - id: account        # the billing write
-    uses: billing.account.upsert@2
-    retry: { max: 0 }
-    with:
-      customer:
-        id: \${{ inputs.customerId }}
-        name: Guardian fix ${suffix}
-        email: guardian-fix-${suffix}@example.test
-      currency: EUR
-`;
+import { invitedMemberSession, mutate, query, shot } from "../support/api";
+import { stormedFlow } from "../support/guardian";
 
 test.describe("guardian fix", () => {
   test("a fault-injected flow fails, the guardian proves a fix, an approver releases it and the failed runs replay to success", async ({
@@ -43,50 +26,10 @@ test.describe("guardian fix", () => {
   }, testInfo) => {
     test.setTimeout(480_000);
     const baseURL = testInfo.project.use.baseURL;
-    const ws = await query<{ id: string }>(page.request, "workspace.current");
     const suffix = randomUUID().slice(0, 6);
-    await mutate(page.request, "connector.create", {
-      name: "billing",
-      system: "billing",
-      baseUrl: "mock://billing",
-    });
-    const dsl = flowText(suffix);
-    const flowName = `Guardian fix ${suffix}`;
-    const wf = await mutate<{ id: string }>(page.request, "workflow.create", {
-      name: flowName,
-      dsl,
-    });
-    await mutate(page.request, "workflow.createVersion", { id: wf.id, version: "1.0.0", dsl });
-    const start = (i: number) =>
-      mutate<{ id: string }>(page.request, "run.start", {
-        workflowId: wf.id,
-        version: "1.0.0",
-        inputs: { customerId: `CUS-${suffix}-${i}` },
-      });
-    // One good run (the proof's regression set), then the storm.
-    const good = await start(0);
-    await expectRunStatus(page.request, good.id, /^succeeded$/);
-    const faults = `/api/mock/billing/t/${ws.id}/_faults`;
-    const injected = await page.request.post(faults, {
-      data: { operation: "account.upsert", errorRate: 1, status: 429, seed: 11 },
-    });
-    expect(injected.ok()).toBe(true);
-    const failed: string[] = [];
-    for (let i = 1; i <= 3; i++) failed.push((await start(i)).id);
-    for (const id of failed) await expectRunStatus(page.request, id, /^failed$/);
-
-    // The guardian groups the failures off the request path, after their runs are reconciled.
-    await expect
-      .poll(
-        async () =>
-          (
-            await query<{ items: Array<{ flowName: string }> }>(page.request, "guardian.groups", {
-              limit: 100,
-            })
-          ).items.some((g) => g.flowName.endsWith(suffix)),
-        { timeout: 180_000, intervals: [1_000, 2_000, 5_000] },
-      )
-      .toBe(true);
+    const flow = await stormedFlow(page.request, suffix);
+    const { flowName } = flow;
+    const wf = { id: flow.workflowId };
 
     // The approver opens the Guardian page: the group, its fix and the fix's sandbox proof.
     const approver = await invitedMemberSession(browser, page.request, baseURL);
@@ -134,13 +77,17 @@ test.describe("guardian fix", () => {
     const accept = fix2.getByRole("form", { name: /^Accept fix/ });
     await accept.getByLabel("Comment (optional)").fill("The proof replays all three failures.");
     await expect(
-      accept.getByRole("checkbox", { name: /Also replay the failed runs/ }),
+      accept.getByRole("checkbox", {
+        name: /Also replay the 3 failed runs from their failing step/,
+      }),
     ).toBeChecked();
     await accept.getByRole("button", { name: "Accept and release 1.0.1" }).click();
     const release = fix2.getByTestId("proposal-release");
     await expect(release).toContainText("Released as version 1.0.1", { timeout: 30_000 });
-    await expect(release.getByRole("list", { name: "Replays of the failed runs" })).toContainText(
-      "waits for another approver",
+    // The failed runs left dead letters: they are reprocessed as one job on the new version.
+    await expect(fix2.getByTestId("release-reprocess")).toContainText(
+      "Reprocessing of 3 dead letters on this version: waits for another approver",
+      { timeout: 30_000 },
     );
     const versions = await query<Array<{ version: string }>>(
       page.request,
@@ -151,17 +98,14 @@ test.describe("guardian fix", () => {
     );
     expect(versions.map((v) => v.version)).toContain("1.0.1");
 
-    // The storm is over; the admin approves the replays the approver asked for.
-    const cleared = await page.request.delete(faults, {
-      headers: { "content-type": "application/json" },
-    });
-    expect(cleared.ok()).toBe(true);
+    // The storm is over; the admin approves the reprocessing the approver asked for.
+    await flow.clearFaults();
     const pending = await query<{ items: Array<{ id: string; planHash: string | null }> }>(
       page.request,
       "approval.list",
-      { kind: "replay" },
+      { kind: "reprocess" },
     );
-    expect(pending.items).toHaveLength(3);
+    expect(pending.items).toHaveLength(1);
     for (const a of pending.items)
       await mutate(page.request, "approval.decide", {
         id: a.id,
@@ -171,12 +115,11 @@ test.describe("guardian fix", () => {
     await expect(async () => {
       await ap.reload();
       const g = await guardian.openGroup(await guardian.groupOf(flowName), "account", flowName);
-      const replays = g
-        .getByRole("article", { name: /Back off longer on "account"/ })
-        .getByRole("list", { name: "Replays of the failed runs" });
-      await expect(replays.getByRole("link", { name: "succeeded" })).toHaveCount(3, {
-        timeout: 3_000,
-      });
+      await expect(
+        g
+          .getByRole("article", { name: /Back off longer on "account"/ })
+          .getByTestId("release-reprocess"),
+      ).toContainText("completed · 3 of 3 succeeded", { timeout: 3_000 });
     }).toPass({ timeout: 90_000, intervals: [2_000, 3_000, 5_000] });
     await shot(ap, testInfo, "released and replayed");
     await approver.context.close();

@@ -8,26 +8,9 @@
 import { randomUUID } from "node:crypto";
 import { expect, test } from "../fixtures";
 import { GuardianPage } from "../pages/guardian.page";
-import { expectRunStatus, mutate, query, shot } from "../support/api";
-
-const flowText = (suffix: string) => `# guardian ${suffix}: bills new customers.
-flow: guardian-${suffix}
-version: 1.0.0
-trigger:
-  manual: {}
-inputs:
-  customerId: { type: string }
-steps:
-  - id: account        # the billing write
-    uses: billing.account.upsert@2
-    retry: { max: 0 }
-    with:
-      customer:
-        id: \${{ inputs.customerId }}
-        name: Guardian ${suffix}
-        email: guardian-${suffix}@example.test
-      currency: EUR
-`;
+import { shot } from "../support/api";
+import { failingBillingFlow } from "../support/billing";
+import { guardianFlowText } from "../support/guardian";
 
 test.describe("guardian", () => {
   test("a 429 storm is grouped, triaged as resilience and given a back-off patch with its diff", async ({
@@ -35,35 +18,14 @@ test.describe("guardian", () => {
     signedInUser: _admin,
   }, testInfo) => {
     test.setTimeout(300_000);
-    const ws = await query<{ id: string }>(page.request, "workspace.current");
     const suffix = randomUUID().slice(0, 6);
-    await mutate(page.request, "connector.create", {
-      name: "billing",
-      system: "billing",
-      baseUrl: "mock://billing",
-    });
-    const faults = `/api/mock/billing/t/${ws.id}/_faults`;
-    const injected = await page.request.post(faults, {
-      data: { operation: "account.upsert", errorRate: 1, status: 429, seed: 7 },
-    });
-    expect(injected.ok()).toBe(true);
-    const dsl = flowText(suffix);
-    const flowName = `Guardian ${suffix}`;
-    const wf = await mutate<{ id: string }>(page.request, "workflow.create", {
+    const flowName = `Guardian fix ${suffix}`;
+    await failingBillingFlow(page.request, {
       name: flowName,
-      dsl,
+      dsl: guardianFlowText(suffix),
+      fault: { operation: "account.upsert", errorRate: 1, status: 429, seed: 7 },
+      inputs: [0, 1, 2].map((i) => ({ customerId: `CUS-${suffix}-${i}` })),
     });
-    await mutate(page.request, "workflow.createVersion", { id: wf.id, version: "1.0.0", dsl });
-    const runs: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const run = await mutate<{ id: string }>(page.request, "run.start", {
-        workflowId: wf.id,
-        version: "1.0.0",
-        inputs: { customerId: `CUS-${suffix}-${i}` },
-      });
-      runs.push(run.id);
-    }
-    for (const id of runs) await expectRunStatus(page.request, id, /^failed$/);
 
     const guardian = new GuardianPage(page);
     await guardian.open();

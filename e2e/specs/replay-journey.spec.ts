@@ -15,11 +15,11 @@
  */
 import { randomUUID } from "node:crypto";
 import AxeBuilder from "@axe-core/playwright";
-import type { APIRequestContext } from "@playwright/test";
 import { expect, test } from "../fixtures";
 import { ApprovalsPage } from "../pages/approvals.page";
 import { RunPage } from "../pages/runs.page";
 import { expectRunStatus, invitedMemberSession, mutate, query, shot } from "../support/api";
+import { failedRuns, failingBillingFlow, mockBilling, savedFlow } from "../support/billing";
 
 const flowText = (suffix: string) => `flow: replay-${suffix}
 version: 1.0.0
@@ -61,22 +61,6 @@ interface RunData {
   };
 }
 
-/** The mock billing service's fault rules, in the workspace's tenant (editor role). */
-async function billingFaults(request: APIRequestContext, workspaceId: string) {
-  const path = `/api/mock/billing/t/${workspaceId}/_faults`;
-  return {
-    async inject(rule: Record<string, unknown>) {
-      const res = await request.post(path, { data: rule });
-      expect(res.ok(), `inject fault: ${res.status()} ${await res.text()}`).toBe(true);
-    },
-    async clear() {
-      // A mutation of the mock is sent as JSON (its cross-site guard), even without a body.
-      const res = await request.delete(path, { headers: { "content-type": "application/json" } });
-      expect(res.ok(), `clear faults: ${res.status()} ${await res.text()}`).toBe(true);
-    },
-  };
-}
-
 test.describe("replay journey", () => {
   test("a run failed by a fault is replayed from its failed step: one approver asks with the plan, another approves in the inbox; both runs show their lineage", async ({
     browser,
@@ -85,35 +69,23 @@ test.describe("replay journey", () => {
   }, testInfo) => {
     test.setTimeout(180_000);
     const baseURL = testInfo.project.use.baseURL;
-    const ws = await query<{ id: string }>(page.request, "workspace.current");
     const suffix = randomUUID().slice(0, 6);
 
     // The fresh workspace's billing system is this app's mock billing service; it fails every
     // account write (503) until the fault is cleared.
-    await mutate(page.request, "connector.create", {
-      name: "billing",
-      system: "billing",
-      baseUrl: "mock://billing",
-    });
-    const faults = await billingFaults(page.request, ws.id);
-    await faults.inject({ operation: "account.upsert", errorRate: 1, status: 503, seed: 3 });
-
-    const dsl = flowText(suffix);
-    const wf = await mutate<{ id: string }>(page.request, "workflow.create", {
+    const {
+      runs: [failedId],
+      faults,
+    } = await failingBillingFlow(page.request, {
       name: `Replay ${suffix}`,
-      dsl,
+      dsl: flowText(suffix),
+      fault: { operation: "account.upsert", errorRate: 1, status: 503, seed: 3 },
+      inputs: [{ customerId: `CUS-${suffix}`, email: `replay-${suffix}@example.test` }],
     });
-    await mutate(page.request, "workflow.createVersion", { id: wf.id, version: "1.0.0", dsl });
+    const failed = { id: failedId! };
+    await faults.clear();
     const requester = await invitedMemberSession(browser, page.request, baseURL);
     const approver = await invitedMemberSession(browser, page.request, baseURL);
-
-    const failed = await mutate<{ id: string }>(page.request, "run.start", {
-      workflowId: wf.id,
-      version: "1.0.0",
-      inputs: { customerId: `CUS-${suffix}`, email: `replay-${suffix}@example.test` },
-    });
-    await expectRunStatus(page.request, failed.id, /^failed$/);
-    await faults.clear();
 
     // The first approver opens the failed run and asks for a replay.
     const { page: rp } = requester;
@@ -256,12 +228,7 @@ test.describe("replay journey", () => {
     const baseURL = testInfo.project.use.baseURL;
     const ws = await query<{ id: string }>(page.request, "workspace.current");
     const suffix = randomUUID().slice(0, 6);
-    await mutate(page.request, "connector.create", {
-      name: "billing",
-      system: "billing",
-      baseUrl: "mock://billing",
-    });
-    const faults = await billingFaults(page.request, ws.id);
+    const faults = await mockBilling(page.request);
     await faults.inject({ operation: "invoice.create", errorRate: 1, status: 503, seed: 4 });
     // The account write succeeds, the invoice after it fails: a completed write in a failed run.
     const v1 = flowText(suffix).replace(
@@ -278,11 +245,7 @@ test.describe("replay journey", () => {
   - id: confirm
 `,
     );
-    const wf = await mutate<{ id: string }>(page.request, "workflow.create", {
-      name: `Redo ${suffix}`,
-      dsl: v1,
-    });
-    await mutate(page.request, "workflow.createVersion", { id: wf.id, version: "1.0.0", dsl: v1 });
+    const wf = { id: await savedFlow(page.request, `Redo ${suffix}`, v1) };
     const v11 = v1.replace("version: 1.0.0", "version: 1.1.0").replace("Setup", "Setup fee");
     await mutate(page.request, "workflow.createVersion", {
       id: wf.id,
@@ -290,12 +253,10 @@ test.describe("replay journey", () => {
       dsl: v11,
       message: "invoice line renamed",
     });
-    const failed = await mutate<{ id: string }>(page.request, "run.start", {
-      workflowId: wf.id,
-      version: "1.0.0",
-      inputs: { customerId: `CUS-${suffix}`, email: `redo-${suffix}@example.test` },
-    });
-    await expectRunStatus(page.request, failed.id, /^failed$/);
+    const [failedId] = await failedRuns(page.request, wf.id, [
+      { customerId: `CUS-${suffix}`, email: `redo-${suffix}@example.test` },
+    ]);
+    const failed = { id: failedId! };
     await faults.clear();
 
     const run = new RunPage(page);

@@ -176,27 +176,47 @@ export interface FinishedRunsConsumer {
 }
 
 /**
+ * Runs folded per batch while a consumer catches up (its previous batch was full: a backlog,
+ * such as the demo history's 20,000 runs at the first start, or the runs that ended while no
+ * consumer ran): ten times fewer batches, each still one transaction of bounded size.
+ */
+export const CATCH_UP_BATCH = 2_000;
+
+/** `{ batch }` when a size is given (the loop's catch-up size first, else the consumer's). */
+export const batchOf = (...sizes: Array<number | undefined>): { batch?: number } => {
+  const batch = sizes.find((n) => n !== undefined && n > 0);
+  return batch ? { batch } : {};
+};
+
+/**
  * Runs `fold` in a background loop: a batch at once (the restart's catch-up), the next `gapMs`
  * later while batches are full, else every `idleMs`; a late sweep (`late: true`) every
  * `LAG_MS / 2` (runs are folded after their reconciliation, which follows their end by half a
- * second).
+ * second). `batch` is given while catching up ({@link CATCH_UP_BATCH}, or `catchUpBatch`: the
+ * batch before was full); otherwise the consumer's own size applies.
  */
 export function startFinishedRunsConsumer(
-  fold: (opts: { now: number; late: boolean }) => Promise<BatchOutcome>,
+  fold: (opts: { now: number; late: boolean; batch?: number }) => Promise<BatchOutcome>,
   logger: { error(obj: object, msg: string): void },
   what: string,
-  opts: { gapMs?: number; idleMs?: number } = {},
+  opts: { gapMs?: number; idleMs?: number; catchUpBatch?: number } = {},
 ): FinishedRunsConsumer {
   const gapMs = opts.gapMs ?? 100;
   const idleMs = opts.idleMs ?? 5_000;
+  const catchUpBatch = opts.catchUpBatch ?? CATCH_UP_BATCH;
   let sweptAt = 0;
+  let behind = false;
   const loop = startBackgroundLoop(async () => {
     const now = Date.now();
     const late = now - sweptAt >= LAG_MS / 2;
     if (late) sweptAt = now;
-    return fold({ now, late }).then(
-      (r) => (r.more || late ? gapMs : idleMs),
+    return fold(behind && !late ? { now, late, batch: catchUpBatch } : { now, late }).then(
+      (r) => {
+        behind = r.more && !late;
+        return r.more || late ? gapMs : idleMs;
+      },
       (err: unknown) => {
+        behind = false;
         logger.error({ err: String(err) }, `${what} batch failed`);
         return idleMs;
       },

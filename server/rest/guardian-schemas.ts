@@ -109,9 +109,28 @@ export const ZGuardianProposal = z
             replayStatus: z.string().nullable(),
           }),
         ),
+        replaysAsked: z
+          .boolean()
+          .describe("Whether the replays chosen with the release were asked for."),
+        reprocess: z
+          .object({
+            jobId: z.uuid(),
+            approvalId: z.uuid().nullable(),
+            approvalStatus: z.string().nullable(),
+            state: z.string(),
+            total: z.number().int(),
+            succeeded: z.number().int(),
+            failed: z.number().int(),
+          })
+          .nullable()
+          .describe(
+            "The reprocess job of the group's open dead letters on the new version (approval-gated), when asked for.",
+          ),
       })
       .nullable()
-      .describe("Once released: the new version and the replays of the failed runs."),
+      .describe(
+        "Once released: the new version, the replays of the failed runs and the reprocessing of their dead letters.",
+      ),
   })
   .meta({ id: "GuardianProposal" });
 

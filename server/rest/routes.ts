@@ -446,7 +446,7 @@ export const ROUTES: readonly RestRoute[] = [
     tag: "Trust",
     summary: "List trust scores",
     description:
-      "Earned trust scores of one `kind` of entity (block versions, connector endpoints, models or flow versions), lowest first: each with its credible interval, n (decayed attempts) and the inputs it is computed from. Below n = 20 it reads \"not enough data\" (`enoughData: false`) and the baseline stands in. A flow version's score is its lowest step's.",
+      "Earned trust scores of one `kind` of entity (block versions, connector endpoints, models or flow versions), lowest first: each with its credible interval, n (decayed attempts) and the inputs it is computed from. Below n = 20 it reads \"not enough data\" (`enoughData: false`) and the baseline stands in. A flow version's score is its lowest step's. Findings in effect (anomalies not marked expected, guardian groups, fixes failing again) lower scores as bounded pseudo-failures (`findingsPenalty`, `findings`).",
     role: "viewer",
     scope: "read",
     query: ZTrustQuery,

@@ -473,8 +473,35 @@ export const ZTrustEntry = z
         breakerTrips: z.number(),
         policyViolations: z.number(),
         findings: z.number(),
+        anomalies: z
+          .number()
+          .describe("Anomalies not marked expected, each weighted by its decay (1 while open)."),
+        guardianGroups: z
+          .number()
+          .describe("Guardian groups of recurring failures (at least 3), decayed."),
+        regressions: z
+          .number()
+          .describe("Guardian groups failing again after their fix was released, decayed."),
       })
-      .describe("The decayed counts the score is computed from."),
+      .describe(
+        "The decayed counts the score is computed from, and the findings in effect (anomalies, guardian groups).",
+      ),
+    findingsPenalty: z
+      .number()
+      .min(0)
+      .describe(
+        "Pseudo-failures the findings add to β: anomalies ×2, guardian groups ×1, regressions ×3, at most 8.",
+      ),
+    findings: z
+      .array(
+        z.object({
+          source: z.enum(["anomaly", "guardian"]),
+          id: z.string().describe("The anomaly's or the guardian group's id."),
+          what: z.string(),
+          weight: z.number().min(0).max(1).describe("Its decayed weight (1 while current)."),
+        }),
+      )
+      .describe("The findings that lower the score (at most five named)."),
     asOf: ZEpochMs,
     observations: z.number().int().describe("Observations folded in (undecayed)."),
     lowest: z

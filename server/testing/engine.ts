@@ -59,6 +59,29 @@ export async function tickToEnd(engine: Engine, runId: string, ticks = 60) {
 }
 
 /**
+ * Creates `count` runs of `ir` (version `version` of `workflowId` in `workspaceId`, no inputs,
+ * started by tester@example.com) and ticks `engine` (50 tasks a tick, at most 200 ticks) until
+ * all have ended; returns the ended runs in order. Throws if they do not end.
+ */
+export async function runManyToEnd(
+  engine: Engine,
+  run: { workspaceId: string; workflowId: string; version: string; ir: FlowIr },
+  count: number,
+) {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const created = await engine.createRun({ ...run, inputs: {}, startedBy: "tester@example.com" });
+    ids.push(created.id);
+  }
+  for (let i = 0; i < 200; i++) {
+    await engine.tick({ limit: 50 });
+    const runs = await Promise.all(ids.map((id) => engine.deps.store.getRun(id)));
+    if (runs.every((x) => x && isTerminalRun(x.status))) return runs.map((x) => x!);
+  }
+  throw new Error("runs did not finish");
+}
+
+/**
  * Collects the ends of runs (of any engine of this process) from now on: `ended(runId)` resolves
  * when that run ends, even if it ended before the call. `stop()` in `afterAll`.
  */
@@ -77,4 +100,18 @@ export function watchRunEnds() {
     },
     stop,
   };
+}
+
+/**
+ * Ticks `engine` while `work` runs (a guardian proof's runs, replays, anything that waits for
+ * runs started on it), then returns `work`'s result.
+ */
+export async function whileTicking<T>(engine: Engine, work: Promise<T>): Promise<T> {
+  let done = false;
+  const settled = work.finally(() => (done = true));
+  while (!done) {
+    await engine.tick({ limit: 20 });
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return settled;
 }

@@ -188,6 +188,27 @@ export function syntheticHistory(opts: SyntheticOptions = {}): SyntheticHistory 
 }
 
 /**
+ * A 3-step flow (a pure step, a CRM lookup, a CRM update) that the prediction tests and the
+ * trust and prediction benchmarks seed history for.
+ */
+export const crmFlowText = (name: string) => `flow: ${name}
+version: 1.0.0
+steps:
+  - id: shape
+    uses: data.transform@1
+    with:
+      fields: { id: "'CON-1'" }
+  - id: look
+    uses: crm.contact.get@1
+    needs: [shape]
+    with: { id: CON-1 }
+  - id: update
+    uses: crm.contact.update@1
+    needs: [look]
+    with: { id: CON-1, lifecycle: customer }
+`;
+
+/**
  * Writes a synthetic history of one saved flow version into the tables (its IR in `FlowIr`, the
  * runs, their step attempts), ending at `end`: the flow's steps as they compile, the endpoint
  * `degrading` degrading. Input sizes are a twentieth of the generator's (padding), to keep the

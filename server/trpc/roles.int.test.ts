@@ -49,6 +49,8 @@ const ADMIN_ONLY = new Set([
   "alert.createRule",
   "alert.updateRule",
   "alert.deleteRule",
+  // The guardian's model (issue 18): which model writes fix proposals, and may spend on them.
+  "guardianModel.set",
 ]);
 
 let db: Database;

@@ -12,6 +12,7 @@ import { egressRouter } from "./routers/egress";
 import { evalSuiteRouter } from "./routers/eval-suite";
 import { scriptedModelRouter } from "./routers/scripted-model";
 import { groupRouter } from "./routers/group";
+import { guardianModelRouter } from "./routers/guardian-model";
 import { guardianReviewRouter } from "./routers/guardian-review";
 import { guardianRouter } from "./routers/guardian";
 import { modelRouter } from "./routers/model";
@@ -53,6 +54,7 @@ export const appRouter = router({
   prediction: predictionRouter,
   dashboard: dashboardRouter,
   guardianReview: guardianReviewRouter,
+  guardianModel: guardianModelRouter,
   anomaly: anomalyRouter,
   alert: alertRouter,
 });

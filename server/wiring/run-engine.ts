@@ -74,8 +74,8 @@ export function serverRuntimes(
     python?: () => PythonSandbox;
   },
 ): RuntimeRegistry {
-  // Every outbound call of a run (http.request, connectors, OAuth2 tokens) goes through the
-  // egress guard bound to the run's workspace.
+  // Every outbound call of a run (http.request, connectors, OAuth2 tokens, agent model calls)
+  // goes through the egress guard bound to the run's workspace.
   const { egress, runs } = opts;
   const connectors = withConnectorRuntimes(
     builtinRuntimes({ fetchFor: egress.fetchFor }),
@@ -98,6 +98,8 @@ export function serverRuntimes(
           logger: logger().child({ component: "agents" }),
           toolExecutor: createAgentToolExecutor({ registry: blockRegistry, runtimes: connectors }),
           flowChainOf: flowChainFromStore(runs),
+          // Model calls: the configured models' hosts and ports are the operator's entries.
+          egress,
         }).blockRuntime();
       } catch (err) {
         agentError = err as Error;

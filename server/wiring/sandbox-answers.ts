@@ -19,6 +19,28 @@ import { EngineError, RetryAfterError, type Classification } from "@/server/engi
 import type { BlockRuntime, RuntimeRequest } from "@/server/engine/ports";
 import { redactUrlCredentials } from "@/server/engine/redact";
 
+/**
+ * OpenAI clients whose calls the workspace's scripted models answer in-process (no socket),
+ * counting repetitions per `counterKey` in `counter`.
+ */
+export function scriptedClientFor(
+  db: Db,
+  workspaceId: string,
+  counter: RepetitionCounter,
+  counterKey: string,
+): (m: ModelConfig) => OpenAI {
+  const source: ScriptSource = { load: (id) => loadScriptContent(db, workspaceId, id) };
+  const fetch = scriptedModelFetch({ source, counter, counterKey });
+  return (m) =>
+    new OpenAI({
+      baseURL: DEMO_MODEL_BASE_URL,
+      apiKey: "not-needed",
+      maxRetries: 0,
+      timeout: m.timeoutMs ?? 600_000,
+      fetch,
+    });
+}
+
 /** The model config of a session's scripted model: the demo model's, another `model`. */
 export function scriptedModelConfig(scriptId: string): ModelConfig {
   return { ...demoModelConfig(), model: `scripted/${scriptId}` };
@@ -97,18 +119,9 @@ export function sandboxAnswers(db: Db): SandboxAnswers {
       const scriptId = held?.scriptedModelId;
       if (!scriptId) return undefined;
       const workspaceId = req.run.workspaceId;
-      const source: ScriptSource = { load: (id) => loadScriptContent(db, workspaceId, id) };
-      const fetch = scriptedModelFetch({ source, counter: modelCalls, counterKey: req.run.id });
       return build({
         models: [scriptedModelConfig(scriptId)],
-        clientFor: (m) =>
-          new OpenAI({
-            baseURL: DEMO_MODEL_BASE_URL,
-            apiKey: "not-needed",
-            maxRetries: 0,
-            timeout: m.timeoutMs ?? 600_000,
-            fetch,
-          }),
+        clientFor: scriptedClientFor(db, workspaceId, modelCalls, req.run.id),
       });
     },
   };

@@ -5,12 +5,11 @@
  * whose models are the demo model and exactly those routes: the same router (route, fallbacks,
  * cooldown), run budgets (the agent usage table), PII guard and answer checks as live agent
  * steps, and every call to a real model goes through the egress guard bound to the run's
- * workspace. Its tools stay on the session's mocks. Sessions without an opt-in never get here:
+ * workspace, as a live step's does (`model-egress.ts`: the operator's entries of those routes). Its tools stay on the session's mocks. Sessions without an opt-in never get here:
  * a step naming a configured real model in such a session fails, saying so, instead of
  * quietly answering from the demo model.
  */
 import type { AgentRuntimeOptions } from "@/server/adapters/llm/agent-runtime";
-import { createClientCache } from "@/server/adapters/llm/chat-client";
 import {
   demoModelConfig,
   isDemoModel,
@@ -83,8 +82,8 @@ export function sandboxModels(opts: {
       if (runtime) {
         runtimes.delete(key);
       } else {
-        const egressFetch = opts.egress.fetchFor(workspaceId);
-        runtime = build({ models, clientFor: createClientCache({ fetch: egressFetch }) });
+        // The live agent steps' seam: the guard with the operator's entries of these models.
+        runtime = build({ models, egress: opts.egress });
         if (runtimes.size >= MAX_RUNTIMES) runtimes.delete(runtimes.keys().next().value!);
       }
       runtimes.set(key, runtime);

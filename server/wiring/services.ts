@@ -61,6 +61,8 @@ import { WebhookCache } from "@/server/domain/trigger/webhook-cache";
 import type { SandboxDeps } from "@/server/domain/sandbox/ports";
 import type { DatasetDeps } from "@/server/domain/sandbox/dataset-ports";
 import { checkMockDataset, datasetDeps } from "./datasets";
+import { guardianModelPort } from "./guardian-model";
+import type { GuardianModelPort } from "@/server/domain/guardian/model-ports";
 import type { Db } from "@/server/domain/types";
 import { Engine, type EngineOptions } from "@/server/engine/engine";
 import { earnedTrustLookup } from "@/server/domain/trust/list-trust";
@@ -107,6 +109,8 @@ export interface Services extends TriggerDeps {
   engine(): Engine;
   /** Another engine on the same services (a worker's own id and metrics; tests' runtimes). */
   newEngine(overrides?: EngineOverrides): Engine;
+  /** The code.python sandbox: its processes start with the first Python step or its prewarm. */
+  python(): PythonSandbox;
   /** The schedules' use case on these services (the scheduler loop calls it). */
   fireDueSchedules: FireDueSchedules;
   /** What a decided approval does, per kind (`server/domain/approval/ports.ts`). */
@@ -121,6 +125,8 @@ export interface Services extends TriggerDeps {
   sandbox: SandboxDeps;
   /** Datasets of sandbox sessions: generated values, the secrets recorded rows lose. */
   datasets: DatasetDeps;
+  /** The guardian's model calls (model-written fix proposals), real models through `egress`. */
+  guardianModel: GuardianModelPort;
 }
 
 /** The services built for each Prisma client (tRPC contexts built from a client alone). */
@@ -213,6 +219,7 @@ export function createServices(database: Database, config: ServicesConfig = {}):
     metrics: promMetrics,
     engine: () => (engine ??= newEngine()),
     newEngine,
+    python,
     fireDueSchedules: (now, opts) => fireDueSchedules(services, now, opts),
     approvalEffects: {
       step: stepApprovalEffect(notifier),
@@ -221,7 +228,13 @@ export function createServices(database: Database, config: ServicesConfig = {}):
       // An approved reprocess job starts (its runner advances it): server/domain/deadletter/.
       reprocess: reprocessApprovalEffect(),
       // An approved guardian fix is released as a new flow version (issue 18).
-      fix: fixApprovalEffect({ db, logger: logger().child({ component: "guardian" }) }),
+      fix: fixApprovalEffect({
+        db,
+        runs,
+        transactor,
+        notifier,
+        logger: logger().child({ component: "guardian" }),
+      }),
     },
     outgoingWebhooks: {
       db,
@@ -253,6 +266,7 @@ export function createServices(database: Database, config: ServicesConfig = {}):
       },
     },
     datasets: datasetDeps(db, () => connectors.vault, runs),
+    guardianModel: guardianModelPort(db, { egress }),
   };
   byClient.set(db, services);
   return services;

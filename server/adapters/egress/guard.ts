@@ -1,6 +1,7 @@
 /**
  * The egress guard: the one door for every outbound HTTP call of the server (`http.request`,
- * connector calls, OAuth2 token requests, OpenAPI import by URL). {@link createEgressGuard}
+ * connector calls, OAuth2 token requests, OpenAPI import by URL, webhooks, agent model calls;
+ * the list is in ARCHITECTURE.md beside this file). {@link createEgressGuard}
  * returns a `fetch`-compatible function bound to a workspace that, per hop:
  *
  * 1. checks the URL (absolute https; http only to allow-listed hosts; no credentials inside),
@@ -14,18 +15,34 @@
  *
  * In-process schemes (`mock://crm/...`: the built-in mock services) are dispatched to their
  * handler with the bound workspace as tenant; they never touch the network.
+ *
+ * A call has a purpose: `flow` (the default: checked against the workspace's allow-list) or
+ * `model` (a configured model endpoint: checked against the operator's entries the caller hands
+ * in, with that model's time and size limits; see {@link EgressScope}). Every call is reported
+ * to `onCall` with its purpose and outcome.
  */
 import { lookup as dnsLookup } from "node:dns/promises";
-import http, { type IncomingMessage } from "node:http";
-import https from "node:https";
-import type { LookupFunction } from "node:net";
-import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
-import type { Readable } from "node:stream";
 import { parseAddress } from "@/server/domain/egress/address";
-import { EgressError } from "@/server/domain/egress/errors";
-import { checkAddress, checkUrl, type EgressRule } from "@/server/domain/egress/policy";
+import { EgressError, type EgressErrorCode } from "@/server/domain/egress/errors";
+import {
+  checkAddress,
+  checkUrl,
+  portOf,
+  type EgressRule,
+  type RuleSource,
+} from "@/server/domain/egress/policy";
+import {
+  abortReason,
+  bodyBytes,
+  headerOf,
+  pinnedRequest,
+  raceAbort,
+  toResponse,
+  type ResolvedAddress,
+} from "./hop";
 
 export type { EgressRule } from "@/server/domain/egress/policy";
+export type { ResolvedAddress } from "./hop";
 
 /** Caps of one outbound call. */
 export interface EgressLimits {
@@ -43,12 +60,6 @@ export const DEFAULT_EGRESS_LIMITS: EgressLimits = {
   maxRedirects: 5,
 };
 
-/** One resolved address. */
-export interface ResolvedAddress {
-  address: string;
-  family: 4 | 6;
-}
-
 /** Resolves a host name to all its addresses (tests inject one). */
 export type EgressLookup = (hostname: string) => Promise<ResolvedAddress[]>;
 
@@ -65,6 +76,39 @@ export interface InProcessRequest {
 
 export type InProcessHandler = (req: InProcessRequest) => Promise<Response>;
 
+/** What an outbound call is for: a flow's destination, or a configured model endpoint. */
+export type EgressPurpose = "flow" | "model";
+
+/**
+ * The calls of a configured model endpoint (the agent runtime's model client). Its rules are the
+ * operator's entries (`operatorRule()` of each configured model's base URL: exactly those hosts
+ * and ports) and replace the workspace's allow-list: a workspace admin's entries do not widen
+ * what a model client reaches, and operator entries never widen what a flow reaches.
+ */
+export interface EgressScope {
+  purpose: "model";
+  rules: readonly EgressRule[];
+  /** This endpoint's limits (e.g. the model's `timeoutMs`); the guard's own fill the rest. */
+  limits?: Partial<EgressLimits>;
+  /** Where the limits are set, for their errors (default: the `EGRESS_*` variables). */
+  limitNames?: Partial<Record<keyof EgressLimits, string>>;
+}
+
+/** How one call ended: `ok` (any HTTP status), the guard's refusal code, or neither. */
+export type EgressOutcome = "ok" | EgressErrorCode | "aborted" | "failed";
+
+/** One outbound call, as the guard reports it (after it ended). */
+export interface EgressCallRecord {
+  workspaceId: string;
+  purpose: EgressPurpose;
+  /** `host:port` of the first hop (or the in-process scheme); never the path or query. */
+  host: string;
+  outcome: EgressOutcome;
+  /** The final HTTP status, for `ok`. */
+  status?: number;
+  durationMs: number;
+}
+
 export interface EgressGuardOptions {
   /** The workspace's allow-list (`EgressAllow` rows). */
   allowList: (workspaceId: string) => Promise<readonly EgressRule[]>;
@@ -72,14 +116,19 @@ export interface EgressGuardOptions {
   limits?: Partial<EgressLimits>;
   /** Handlers of in-process schemes by protocol, e.g. `{ "mock:": mockInProcess() }`. */
   inProcess?: Record<string, InProcessHandler>;
+  /** Told of every call once it ended (metrics); must not throw. */
+  onCall?: (record: EgressCallRecord) => void;
 }
 
 export type EgressFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 export interface EgressGuard {
   readonly limits: EgressLimits;
-  /** A `fetch` whose every call is checked against `workspaceId`'s allow-list. */
-  fetchFor(workspaceId: string): EgressFetch;
+  /**
+   * A `fetch` bound to `workspaceId`: every call is checked against the workspace's allow-list,
+   * or, with a model `scope`, against the operator's entries with the scope's limits.
+   */
+  fetchFor(workspaceId: string, scope?: EgressScope): EgressFetch;
   /**
    * Checks what a call to `url` would reach, without calling it: the URL, then every resolved
    * address. Returns the address a call would connect to; throws an {@link EgressError}.
@@ -94,153 +143,14 @@ const defaultLookup: EgressLookup = async (hostname) =>
   }));
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+/** Where the guard's own limits are set, named in their errors. */
+const LIMIT_NAMES: Record<keyof EgressLimits, string> = {
+  maxResponseBytes: "EGRESS_MAX_RESPONSE_BYTES",
+  timeoutMs: "EGRESS_TIMEOUT_MS",
+  maxRedirects: "EGRESS_MAX_REDIRECTS",
+};
 /** Headers that must not follow a redirect to another origin (as fetch does). */
 const ORIGIN_BOUND = ["authorization", "cookie", "proxy-authorization"];
-
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException("This operation was aborted", "AbortError");
-}
-
-/** Rejects when `signal` aborts; the promise's own outcome otherwise. */
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortReason(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortReason(signal));
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}
-
-async function bodyBytes(body: RequestInit["body"] | undefined): Promise<Buffer | undefined> {
-  if (body === undefined || body === null) return undefined;
-  if (typeof body === "string") return Buffer.from(body);
-  if (body instanceof Uint8Array) return Buffer.from(body);
-  return Buffer.from(await new Response(body).arrayBuffer());
-}
-
-interface Raw {
-  status: number;
-  statusText: string;
-  rawHeaders: string[];
-  body: Buffer | null;
-}
-
-/** `maxResponseBytes` tripped. */
-function tooLarge(host: string, limit: number): EgressError {
-  return new EgressError(
-    "response_too_large",
-    `the response from ${host} is larger than the egress limit of ${limit} bytes (EGRESS_MAX_RESPONSE_BYTES)`,
-    { host, limit },
-  );
-}
-
-function decoded(res: IncomingMessage): Readable {
-  const enc = String(res.headers["content-encoding"] ?? "")
-    .trim()
-    .toLowerCase();
-  if (enc === "gzip" || enc === "x-gzip") return res.pipe(createGunzip());
-  if (enc === "deflate") return res.pipe(createInflate());
-  if (enc === "br") return res.pipe(createBrotliDecompress());
-  return res;
-}
-
-/** One request to the checked address `pin`; the body is read unless `skipBody`. */
-function pinnedRequest(
-  url: URL,
-  pin: ResolvedAddress,
-  method: string,
-  headers: Headers,
-  body: Buffer | undefined,
-  signal: AbortSignal,
-  maxBytes: number,
-  skipBody: (status: number) => boolean,
-): Promise<Raw> {
-  const hostname = url.hostname.replace(/^\[|\]$/g, "");
-  const isLiteral = parseAddress(hostname) !== null;
-  // The socket connects to the address that was checked, whatever DNS answers now.
-  const lookup = ((_host: string, opts: { all?: boolean }, cb: (...a: unknown[]) => void) => {
-    if (opts?.all) cb(null, [{ address: pin.address, family: pin.family }]);
-    else cb(null, pin.address, pin.family);
-  }) as unknown as LookupFunction;
-  const outHeaders: Record<string, string> = {};
-  headers.forEach((v, k) => (outHeaders[k] = v));
-  if (body !== undefined) outHeaders["content-length"] = String(body.length);
-  const mod = url.protocol === "https:" ? https : http;
-  return new Promise<Raw>((resolve, reject) => {
-    const req = mod.request({
-      protocol: url.protocol,
-      hostname: isLiteral ? pin.address : hostname,
-      port: url.port || undefined,
-      path: `${url.pathname}${url.search}`,
-      method,
-      headers: { ...outHeaders, host: url.host },
-      // No pooled sockets: a socket opened for another check must never be reused.
-      agent: false,
-      lookup,
-      ...(url.protocol === "https:" && !isLiteral ? { servername: hostname } : {}),
-      signal,
-    });
-    req.on("error", reject);
-    req.on("response", (res) => {
-      const status = res.statusCode ?? 0;
-      const base = {
-        status,
-        statusText: res.statusMessage ?? "",
-        rawHeaders: res.rawHeaders,
-      };
-      if (skipBody(status) || NULL_BODY.has(status) || method === "HEAD") {
-        res.destroy();
-        resolve({ ...base, body: null });
-        return;
-      }
-      const declared = Number(res.headers["content-length"]);
-      if (Number.isFinite(declared) && declared > maxBytes && !res.headers["content-encoding"]) {
-        res.destroy();
-        reject(tooLarge(url.host, maxBytes));
-        return;
-      }
-      const stream = decoded(res);
-      const chunks: Buffer[] = [];
-      let size = 0;
-      stream.on("data", (c: Buffer) => {
-        size += c.length;
-        if (size > maxBytes) {
-          stream.destroy();
-          res.destroy();
-          reject(tooLarge(url.host, maxBytes));
-          return;
-        }
-        chunks.push(c);
-      });
-      stream.on("error", reject);
-      res.on("error", reject);
-      stream.on("end", () => resolve({ ...base, body: Buffer.concat(chunks) }));
-    });
-    if (body !== undefined) req.end(body);
-    else req.end();
-  });
-}
-
-function toResponse(raw: Raw): Response {
-  const headers = new Headers();
-  const decodedBody = raw.body !== null;
-  for (let i = 0; i + 1 < raw.rawHeaders.length; i += 2) {
-    const name = raw.rawHeaders[i]!.toLowerCase();
-    // The body handed on is decoded and whole: its encoding and length headers no longer apply.
-    if (decodedBody && (name === "content-encoding" || name === "content-length")) continue;
-    try {
-      headers.append(name, raw.rawHeaders[i + 1]!);
-    } catch {
-      // A header value fetch would refuse: drop it.
-    }
-  }
-  if (raw.status < 200 || raw.status > 599) {
-    throw new EgressError("invalid_url", `the server answered with HTTP status ${raw.status}`);
-  }
-  const body = NULL_BODY.has(raw.status) ? null : raw.body ? new Uint8Array(raw.body) : null;
-  return new Response(body, { status: raw.status, statusText: raw.statusText, headers });
-}
 
 /** Builds the guard. */
 export function createEgressGuard(opts: EgressGuardOptions): EgressGuard {
@@ -251,11 +161,13 @@ export function createEgressGuard(opts: EgressGuardOptions): EgressGuard {
     url: URL,
     rules: readonly EgressRule[],
     signal: AbortSignal,
+    source: RuleSource = "workspace",
   ): Promise<ResolvedAddress> {
     const hostname = url.hostname.replace(/^\[|\]$/g, "");
+    const port = portOf(url);
     const literal = parseAddress(hostname);
     if (literal) {
-      checkAddress(hostname, hostname, rules);
+      checkAddress(hostname, hostname, rules, port, source);
       return { address: literal.toString(), family: literal.kind() === "ipv6" ? 6 : 4 };
     }
     let addresses: ResolvedAddress[];
@@ -268,12 +180,13 @@ export function createEgressGuard(opts: EgressGuardOptions): EgressGuard {
     if (addresses.length === 0)
       throw new EgressError("dns_failed", `${hostname} does not resolve`, { host: hostname });
     // Every answer must pass: a round-robin name must not smuggle one private address in.
-    for (const a of addresses) checkAddress(hostname, a.address, rules);
+    for (const a of addresses) checkAddress(hostname, a.address, rules, port, source);
     return addresses[0]!;
   }
 
   async function guardedFetch(
     workspaceId: string,
+    scope: EgressScope | undefined,
     input: string | URL | Request,
     init: RequestInit = {},
   ): Promise<Response> {
@@ -285,6 +198,9 @@ export function createEgressGuard(opts: EgressGuardOptions): EgressGuard {
       init.body !== undefined ? init.body : request?.body ? await request.arrayBuffer() : undefined,
     );
     const redirectMode = init.redirect ?? request?.redirect ?? "follow";
+    const callLimits: EgressLimits = { ...limits, ...scope?.limits };
+    const names = { ...LIMIT_NAMES, ...scope?.limitNames };
+    const source: RuleSource = scope ? "operator" : "workspace";
 
     const controller = new AbortController();
     const caller = init.signal ?? request?.signal ?? undefined;
@@ -297,33 +213,45 @@ export function createEgressGuard(opts: EgressGuardOptions): EgressGuard {
       controller.abort(
         new EgressError(
           "timeout",
-          `the outbound call did not finish within the egress limit of ${limits.timeoutMs} ms (EGRESS_TIMEOUT_MS)`,
-          { limit: limits.timeoutMs },
+          `the outbound call did not finish within the egress limit of ${callLimits.timeoutMs} ms (${names.timeoutMs})`,
+          { limit: callLimits.timeoutMs },
         ),
       );
-    }, limits.timeoutMs);
+    }, callLimits.timeoutMs);
     const signal = controller.signal;
+    const started = Date.now();
+    let first: URL | null = null;
     try {
-      // In-process services: first hop only (a redirect never leads into the process).
-      let first: URL | null = null;
-      try {
-        first = new URL(rawUrl);
-      } catch {
-        // checkUrl below reports it.
-      }
-      const inProcess = first ? opts.inProcess?.[first.protocol] : undefined;
+      first = new URL(rawUrl);
+    } catch {
+      // checkUrl below reports it.
+    }
+    const record = (outcome: EgressOutcome, status?: number) =>
+      opts.onCall?.({
+        workspaceId,
+        purpose: scope?.purpose ?? "flow",
+        host: first ? first.host || first.protocol : "",
+        outcome,
+        ...(status === undefined ? {} : { status }),
+        durationMs: Date.now() - started,
+      });
+    try {
+      // In-process services (flows only): first hop only (a redirect never leads into the process).
+      const inProcess = first && !scope ? opts.inProcess?.[first.protocol] : undefined;
       if (first && inProcess) {
-        return await raceAbort(
+        const res = await raceAbort(
           inProcess({ url: first, method, headers, body, workspaceId, signal }),
           signal,
         );
+        record("ok", res.status);
+        return res;
       }
 
-      const rules = await opts.allowList(workspaceId);
+      const rules = scope ? scope.rules : await opts.allowList(workspaceId);
       headers.set("accept-encoding", "gzip, deflate, br");
-      let url = checkUrl(rawUrl, rules);
+      let url = checkUrl(rawUrl, rules, source);
       for (let hop = 0; ; hop++) {
-        const pin = await resolveChecked(url, rules, signal);
+        const pin = await resolveChecked(url, rules, signal, source);
         const follow = redirectMode === "follow";
         const raw = await pinnedRequest(
           url,
@@ -332,19 +260,23 @@ export function createEgressGuard(opts: EgressGuardOptions): EgressGuard {
           headers,
           body,
           signal,
-          limits.maxResponseBytes,
+          callLimits.maxResponseBytes,
           (status) => follow && REDIRECTS.has(status),
+          names.maxResponseBytes,
         );
         const location = headerOf(raw.rawHeaders, "location");
-        if (!REDIRECTS.has(raw.status) || !location || redirectMode === "manual")
-          return toResponse(raw);
+        if (!REDIRECTS.has(raw.status) || !location || redirectMode === "manual") {
+          const res = toResponse(raw);
+          record("ok", res.status);
+          return res;
+        }
         if (redirectMode === "error")
           throw new EgressError("too_many_redirects", `${url.host} redirected (redirect: error)`);
-        if (hop + 1 > limits.maxRedirects) {
+        if (hop + 1 > callLimits.maxRedirects) {
           throw new EgressError(
             "too_many_redirects",
-            `more than ${limits.maxRedirects} redirects (the egress limit, EGRESS_MAX_REDIRECTS)`,
-            { limit: limits.maxRedirects },
+            `more than ${callLimits.maxRedirects} redirects (the egress limit, ${names.maxRedirects})`,
+            { limit: callLimits.maxRedirects },
           );
         }
         let next: URL;
@@ -353,7 +285,7 @@ export function createEgressGuard(opts: EgressGuardOptions): EgressGuard {
         } catch {
           throw new EgressError("invalid_url", `${url.host} redirected to an invalid URL`);
         }
-        next = checkUrl(next, rules);
+        next = checkUrl(next, rules, source);
         if (next.origin !== url.origin) for (const h of ORIGIN_BOUND) headers.delete(h);
         if (
           raw.status === 303
@@ -367,8 +299,15 @@ export function createEgressGuard(opts: EgressGuardOptions): EgressGuard {
         url = next;
       }
     } catch (err) {
-      if (timedOut) throw signal.reason as EgressError;
-      if (caller?.aborted) throw abortReason(caller);
+      if (timedOut) {
+        record("timeout");
+        throw signal.reason as EgressError;
+      }
+      if (caller?.aborted) {
+        record("aborted");
+        throw abortReason(caller);
+      }
+      record(err instanceof EgressError ? err.code : "failed");
       throw err;
     } finally {
       clearTimeout(timer);
@@ -378,17 +317,12 @@ export function createEgressGuard(opts: EgressGuardOptions): EgressGuard {
 
   return {
     limits,
-    fetchFor: (workspaceId) => (input, init) => guardedFetch(workspaceId, input, init),
+    fetchFor: (workspaceId, scope) => (input, init) =>
+      guardedFetch(workspaceId, scope, input, init),
     async check(workspaceId, url) {
       const rules = await opts.allowList(workspaceId);
       const u = checkUrl(url, rules);
       return resolveChecked(u, rules, new AbortController().signal);
     },
   };
-}
-
-function headerOf(rawHeaders: string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2)
-    if (rawHeaders[i]!.toLowerCase() === name) return rawHeaders[i + 1];
-  return undefined;
 }

@@ -1,7 +1,7 @@
 /**
  * The server's egress guard: allow-lists from the `EgressAllow` table, limits from the
- * environment (`EGRESS_MAX_RESPONSE_BYTES`, `EGRESS_TIMEOUT_MS`, `EGRESS_MAX_REDIRECTS`), and the
- * built-in mock services in-process (`mock://<system>`).
+ * environment (`EGRESS_MAX_RESPONSE_BYTES`, `EGRESS_TIMEOUT_MS`, `EGRESS_MAX_REDIRECTS`), the
+ * built-in mock services in-process (`mock://<system>`), every call counted (`metrics.ts`).
  */
 import type { PrismaClient } from "@/server/adapters/prisma";
 import { mockInProcess, MOCK_SCHEME } from "@/server/adapters/connectors/mock/in-process";
@@ -12,6 +12,7 @@ import {
   type EgressGuardOptions,
   type EgressLimits,
 } from "./guard";
+import { recordEgressCall } from "./metrics";
 import type { EgressRule } from "@/server/domain/egress/policy";
 
 /** The allow-list of a workspace, read per call (one indexed query; changes apply at once). */
@@ -43,6 +44,7 @@ export function serverEgressGuard(
     allowList: prismaAllowList(db),
     limits: egressLimitsFromEnv(),
     inProcess: { [MOCK_SCHEME]: mockInProcess() },
+    onCall: recordEgressCall,
     ...overrides,
   });
 }

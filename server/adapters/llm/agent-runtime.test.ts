@@ -13,7 +13,7 @@ import { loadModels, type ModelConfigInput } from "./config";
 import type { AgentExecution, AgentMemoryPort, MemoryItem } from "@/server/domain/agent/ports";
 import { createModelRouter } from "./router";
 import { startFakeOpenAiServer, type FakeOpenAiServer } from "./testing/fake-openai-server";
-import { fakeClock, testModel } from "./testing/models";
+import { fakeClock, modelTestEgress, testModel } from "./testing/models";
 
 let fake: FakeOpenAiServer;
 beforeAll(async () => {
@@ -55,8 +55,10 @@ const classifyInputs = {
 };
 const answer = (v: unknown) => ({ kind: "json" as const, content: JSON.stringify(v) });
 
+// Real models are called through the egress guard, as in the server.
+const egress = modelTestEgress();
 function runtime(over: AgentRuntimeOptions = {}) {
-  return createAgentRuntime({ models: [model("small")], ...over });
+  return createAgentRuntime({ models: [model("small")], egress, ...over });
 }
 
 describe("the five agent blocks, end to end through the SDK", () => {

@@ -15,9 +15,12 @@
  *    the fields (`answer-check.ts`); the calls themselves: `conversation.ts`;
  * 6. guard the output for PII, record usage, remember the answer as flow context.
  *
- * The SDK never retries (`maxRetries: 0`): the engine owns retries.
+ * The SDK never retries (`maxRetries: 0`): the engine owns retries. Real models are called
+ * through the egress guard bound to the run's workspace (`egress`, `model-egress.ts`); a runtime
+ * without it reaches only the built-in demo model.
  */
 import type OpenAI from "openai";
+import type { EgressGuard } from "@/server/adapters/egress/guard";
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { toBlockExecution } from "@/server/adapters/connectors/execution";
 import type {
@@ -38,6 +41,7 @@ import { loadModels, MODELS_FILE, type ModelConfig } from "./config";
 import { converse } from "./conversation";
 import { firstAnswer, noCandidateError, type Tried } from "./failover";
 import { memoryFlows, recallMemory, rememberAnswer } from "./memory-context";
+import { modelEgress } from "./model-egress";
 import type { AgentDecision, AgentLogger, AgentResult } from "./ports";
 import { createModelRouter, systemClock, type Clock, type ModelRouter } from "./router";
 import { agentBlock, buildTaskPrompt } from "./tasks";
@@ -73,8 +77,14 @@ export interface AgentRuntimeOptions {
   logger?: AgentLogger;
   /** For {@link AgentRuntime.blockRuntime}: the flow chain of a run (sub-flows inherit memory). */
   flowChainOf?: (run: RunInfo) => Promise<string[]>;
-  /** Test seam: builds the SDK client of a model. */
-  clientFor?: (m: ModelConfig, apiKey: string | undefined) => OpenAI;
+  /**
+   * The egress guard real models are called through, bound to the run's workspace, with the
+   * operator's entries for the hosts and ports of `models`. Without it (and without
+   * `clientFor`), only the built-in demo model answers.
+   */
+  egress?: Pick<EgressGuard, "fetchFor" | "limits">;
+  /** Builds the SDK client of a model for a run of a workspace (in-process modes, tests). */
+  clientFor?: (m: ModelConfig, apiKey: string | undefined, workspaceId: string) => OpenAI;
 }
 
 export interface AgentRuntime {
@@ -101,7 +111,9 @@ export function createAgentRuntime(opts: AgentRuntimeOptions = {}): AgentRuntime
   const router = opts.router ?? createModelRouter({ models, clock });
   const usageSink = opts.usageSink ?? createInMemoryUsageSink();
   const env = opts.env ?? process.env;
-  const clientFor = opts.clientFor ?? createClientCache();
+  const clientFor =
+    opts.clientFor ??
+    createClientCache(opts.egress ? { fetchFor: modelEgress(opts.egress, models) } : {});
   const log = opts.logger ?? silentLogger;
   const pii = createPiiGuard(log, opts.pii);
   const maxToolCalls = opts.maxToolCallsPerStep ?? 5;
@@ -205,7 +217,7 @@ export function createAgentRuntime(opts: AgentRuntimeOptions = {}): AgentRuntime
           converse({
             exec,
             model: m,
-            client: clientFor(m, apiKey),
+            client: clientFor(m, apiKey, exec.workspaceId),
             messages: [...messages],
             prompt,
             tools: m.capabilities.tools ? tools : [],

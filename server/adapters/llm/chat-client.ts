@@ -17,6 +17,7 @@ import {
 } from "@/server/engine/errors";
 import type { ModelConfig } from "./config";
 import { demoModelFetch, isDemoModelUrl } from "./demo-model/in-process";
+import { MODEL_DEFAULT_TIMEOUT_MS } from "./model-egress";
 import { estimateTokens } from "./router";
 
 export interface ChatRequest {
@@ -44,19 +45,61 @@ export interface ChatResponse {
   usageEstimated: boolean;
 }
 
+/** SDK clients kept by one cache (per workspace, model and key); the oldest goes first. */
+const MAX_CLIENTS = 256;
+/** The SDK's own timeout waits this much longer than the guard's, which ends a call first. */
+const SDK_TIMEOUT_SLACK_MS = 1000;
+
+/** Where the SDK's requests go: the built-in demo model in-process, or a real model's fetch. */
+export interface ClientCacheOptions {
+  /**
+   * The fetch of real model `m` called for `workspaceId`: the egress guard bound to the
+   * workspace with the operator's entries (`modelEgress()`, `model-egress.ts`).
+   */
+  fetchFor?: (m: ModelConfig, workspaceId: string) => typeof fetch;
+  /** One fetch for every real model (tests, in-process modes); `fetchFor` wins. */
+  fetch?: typeof fetch;
+}
+
+/** The fetch of a cache with neither option: a real model is not called at all. */
+const noEgress: typeof fetch = () =>
+  Promise.reject(
+    new NonRetryableError(
+      "model calls have no egress guard here: real models are not called (only the built-in demo model answers)",
+      { classification: { category: "system", severity: "high" } },
+    ),
+  );
+
 /**
- * Builds (and caches) an SDK client per model and key. The built-in demo model
- * (`demo-model://…`) gets a `fetch` that serves it in-process: the same SDK, no socket. With
- * `opts.fetch` (e.g. the egress guard bound to a workspace), every other model is called
- * through it.
+ * Builds (and caches, bounded) an SDK client per workspace, model and key. The built-in demo
+ * model (`demo-model://…`) gets a `fetch` that serves it in-process: the same SDK, no socket.
+ * Every other model is called through `opts.fetchFor` (the egress guard; its timeout is the
+ * model's `timeoutMs`, the SDK's a second later as a backstop) or `opts.fetch`; with neither,
+ * it is not called (a clear error), never through an unguarded global fetch.
  */
-export function createClientCache(opts: { fetch?: typeof fetch } = {}) {
+export function createClientCache(opts: ClientCacheOptions = {}) {
   const cache = new Map<string, OpenAI>();
-  return (m: ModelConfig, apiKey: string | undefined): OpenAI => {
-    const key = `${m.name}\u0000${apiKey ?? ""}`;
+  return (m: ModelConfig, apiKey: string | undefined, workspaceId?: string): OpenAI => {
+    const demo = isDemoModelUrl(m.baseURL);
+    if (!demo && opts.fetchFor && workspaceId === undefined) {
+      throw new NonRetryableError(`model ${m.name} was asked for without the run's workspace`, {
+        classification: { category: "system", severity: "high" },
+      });
+    }
+    const key = `${opts.fetchFor && !demo ? workspaceId : ""}\u0000${m.name}\u0000${apiKey ?? ""}`;
     let client = cache.get(key);
-    if (!client) {
-      const common = { maxRetries: 0, timeout: m.timeoutMs ?? 600_000 };
+    if (client) {
+      // Most recently used last: the oldest entry is the first one dropped.
+      cache.delete(key);
+    } else {
+      const fetch = demo
+        ? demoModelFetch
+        : opts.fetchFor
+          ? opts.fetchFor(m, workspaceId!)
+          : (opts.fetch ?? noEgress);
+      const timeout =
+        (m.timeoutMs ?? MODEL_DEFAULT_TIMEOUT_MS) + (opts.fetchFor ? SDK_TIMEOUT_SLACK_MS : 0);
+      const common = { maxRetries: 0, timeout, fetch };
       client =
         m.provider === "azure"
           ? new AzureOpenAI({
@@ -65,21 +108,16 @@ export function createClientCache(opts: { fetch?: typeof fetch } = {}) {
               apiKey,
               apiVersion: m.apiVersion,
               deployment: m.model,
-              ...(opts.fetch ? { fetch: opts.fetch } : {}),
             })
           : new OpenAI({
               ...common,
               baseURL: m.baseURL ?? "https://api.openai.com/v1",
               // Local servers (Ollama, vLLM) ignore the key, but the SDK wants a non-empty one.
               apiKey: apiKey || "not-needed",
-              ...(isDemoModelUrl(m.baseURL)
-                ? { fetch: demoModelFetch }
-                : opts.fetch
-                  ? { fetch: opts.fetch }
-                  : {}),
             });
-      cache.set(key, client);
+      if (cache.size >= MAX_CLIENTS) cache.delete(cache.keys().next().value!);
     }
+    cache.set(key, client);
     return client;
   };
 }
@@ -191,7 +229,7 @@ export function retryAfterMs(headers: Headers | undefined, now = Date.now()): nu
  * 429 -> RetryAfterError (Retry-After, default 1 s); 5xx, 408, 409 and connection errors ->
  * retryable `integration`; 401/403 -> non-retryable `auth`/`authz`; other 4xx -> non-retryable
  * `validation`; SDK timeouts -> TimeoutError (`performance`); an abort by the engine rethrows
- * the signal's reason.
+ * the signal's reason; an engine error of the fetch (the egress guard's refusal) as it is.
  */
 export function mapLlmError(err: unknown, m: ModelConfig, signal?: AbortSignal): Error {
   const who = `model ${m.name} (${m.provider} ${m.model})`;
@@ -206,7 +244,14 @@ export function mapLlmError(err: unknown, m: ModelConfig, signal?: AbortSignal):
     });
   }
   if (err instanceof OpenAI.APIConnectionTimeoutError) {
-    return new TimeoutError(m.timeoutMs ?? 600_000, { cause: err, detail: detail() });
+    return new TimeoutError(m.timeoutMs ?? MODEL_DEFAULT_TIMEOUT_MS, {
+      cause: err,
+      detail: detail(),
+    });
+  }
+  // The fetch's own refusal (the egress guard's, or no guard at all) as it is, not "could not reach".
+  if (err instanceof OpenAI.APIConnectionError && err.cause instanceof EngineError) {
+    return err.cause;
   }
   if (err instanceof OpenAI.APIConnectionError) {
     return new EngineError(

@@ -1,13 +1,15 @@
 /**
  * The demo history's writer (`server/domain/seed/history.ts`): a batch of finished runs stored
  * as the SQL run store stores runs (`checkpoint-parts.ts`: the IR once per distinct IR, the run
- * row, a `StepAttempt` row per side-effect attempt, a `RunStepLog` row per checkpoint with its
- * events and logged attempts, tasks, dead letters; completion order from the same sequence),
+ * row, a `StepAttempt` row per side-effect attempt, ONE `RunStepLog` row per run with its
+ * checkpoints' events and logged attempts (`oneLog`), tasks, dead letters; completion order from
+ * the same sequence), each run's reconciliation findings (`RunFinding`, `Run.reconciledAt`),
  * agent usage as the model router records it, and the ledger entries through the ledger's own
  * append (`SqlLedger`: lock, chain, hashes). One transaction per batch, one statement per table.
  */
+import { randomUUID } from "node:crypto";
 import type { AuditBatchEntry } from "@/server/domain/audit/chain";
-import type { HistoryBatch, HistoryWriter } from "@/server/domain/seed/ports";
+import type { HistoryBatch, HistoryWriter, StepLogRecord } from "@/server/domain/seed/ports";
 import type { SqlDriver, SqlExecutor } from "../prisma/sql-driver";
 import { SqlLedger } from "./sql-audit";
 import { irRef, storedInputs, ts } from "./sql-rows";
@@ -29,6 +31,26 @@ async function insertRows(
     `INSERT INTO "${table}" (${names}) SELECT ${exprs} FROM jsonb_to_recordset($1::jsonb) AS x(${types})`,
     [JSON.stringify(rows)],
   );
+}
+
+/**
+ * A run's checkpoints as ONE log record (the run store writes one per checkpoint; a run's
+ * events are numbered without gaps, so one record with the first sequence number reads back
+ * the same: `sql-step-log.ts` numbers events from `firstSeq` and keeps the first logged attempt
+ * of a step). Null when the run logged nothing.
+ */
+export function oneLog(logs: StepLogRecord[]): StepLogRecord | null {
+  if (logs.length === 0) return null;
+  let next = logs[0]!.firstSeq;
+  for (const l of logs) {
+    if (l.firstSeq !== next) throw new Error("demo history: a run's events are not contiguous");
+    next += l.events.length;
+  }
+  return {
+    firstSeq: logs[0]!.firstSeq,
+    attempts: logs.flatMap((l) => l.attempts),
+    events: logs.flatMap((l) => l.events),
+  };
 }
 
 const time = (col: string): [string, string, string] => [col, "timestamp", ts(`x."${col}"`)];
@@ -72,6 +94,10 @@ export function sqlHistoryWriter(driver: Pick<SqlDriver, "transaction">): Histor
         const tasks: Rec[] = [];
         const dead: Rec[] = [];
         const usage: Rec[] = [];
+        const findings: Rec[] = [];
+        // Reconciled here (`history-reconcile.ts`): one time for the batch; its runs' ids sort
+        // in time order, so the finished-runs consumers read them as they happened.
+        const now = Date.now();
         for (const [i, r] of batch.runs.entries()) {
           // The run's completion order mapped onto the sequence, in its local order.
           const local = [
@@ -83,6 +109,7 @@ export function sqlHistoryWriter(driver: Pick<SqlDriver, "transaction">): Histor
             ...r.run,
             irKey: keys[i],
             updatedAt: r.run.finishedAt ?? r.run.createdAt,
+            reconciledAt: now,
           });
           for (const a of r.rows)
             attempts.push({
@@ -91,12 +118,13 @@ export function sqlHistoryWriter(driver: Pick<SqlDriver, "transaction">): Histor
               output: a.output ?? null,
               finishSeq: a.finishSeq === null ? null : global.get(a.finishSeq),
             });
-          for (const l of r.logs)
+          const log = oneLog(r.logs);
+          if (log)
             logs.push({
               runId: r.run.id,
-              firstSeq: l.firstSeq,
-              attempts: l.attempts.length
-                ? l.attempts.map((a, j) => ({
+              firstSeq: log.firstSeq,
+              attempts: log.attempts.length
+                ? log.attempts.map((a, j) => ({
                     i: j + 1,
                     stepId: a.stepId,
                     attempt: a.attempt,
@@ -115,11 +143,11 @@ export function sqlHistoryWriter(driver: Pick<SqlDriver, "transaction">): Histor
                     workerId: a.workerId,
                   }))
                 : null,
-              finishSeqs: l.attempts.length
-                ? l.attempts.map((a) => global.get(a.finishSeq!))
+              finishSeqs: log.attempts.length
+                ? log.attempts.map((a) => global.get(a.finishSeq!))
                 : null,
-              events: l.events.length
-                ? l.events.map((e, j) => ({
+              events: log.events.length
+                ? log.events.map((e, j) => ({
                     i: j + 1,
                     type: e.type,
                     stepId: e.stepId ?? null,
@@ -129,6 +157,8 @@ export function sqlHistoryWriter(driver: Pick<SqlDriver, "transaction">): Histor
                   }))
                 : null,
             });
+          for (const f of batch.findings[i] ?? [])
+            findings.push({ id: randomUUID(), runId: r.run.id, workspaceId, ...f, createdAt: now });
           for (const t of r.tasks) tasks.push({ ...t, payload: t.payload ?? null });
           for (const d of r.deadLetters) dead.push({ ...d, inputs: storedInputs(d.inputs) });
           for (const u of r.usage) usage.push({ ...u, workspaceId });
@@ -153,6 +183,7 @@ export function sqlHistoryWriter(driver: Pick<SqlDriver, "transaction">): Histor
             time("startedAt"),
             time("finishedAt"),
             time("updatedAt"),
+            time("reconciledAt"),
           ],
           runs,
         );
@@ -245,6 +276,20 @@ export function sqlHistoryWriter(driver: Pick<SqlDriver, "transaction">): Histor
             time("at"),
           ],
           usage,
+        );
+        await insertRows(
+          tx,
+          "RunFinding",
+          [
+            ["id", "uuid"],
+            ["runId", "uuid"],
+            ["workspaceId", "uuid"],
+            ["kind", "text"],
+            ["stepId", "text"],
+            ["detail", "jsonb"],
+            time("createdAt"),
+          ],
+          findings,
         );
         await ledger.appendBatch(tx, workspaceId, [...batch.ledger, marker]);
       });

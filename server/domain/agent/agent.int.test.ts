@@ -4,7 +4,7 @@ import {
   startFakeOpenAiServer,
   type FakeOpenAiServer,
 } from "@/server/adapters/llm/testing/fake-openai-server";
-import { testModel } from "@/server/adapters/llm/testing/models";
+import { modelTestEgress, testModel } from "@/server/adapters/llm/testing/models";
 import type { Database } from "@/server/adapters/prisma";
 import { makeUser } from "@/server/testing/fixtures";
 import { openTestDatabase } from "@/server/testing/test-database";
@@ -185,6 +185,7 @@ describe("the agent runtime on the database", () => {
     await fact("parent-flow", "policy", "Refunds need approval");
     const rt = createAgentRuntime({
       models: [testModel("small", { baseURL: fake.baseURL })],
+      egress: modelTestEgress(),
       memory: createPrismaAgentMemory(db.prisma),
       usageSink: createPrismaUsageSink(db.prisma),
     });

@@ -15,6 +15,13 @@
  * `AlertEvent`, in-app notifications to the workspace's members (when `inApp`) and a webhook
  * delivery to the rule's own endpoint and to every endpoint subscribed to `alert.fired`,
  * written in one transaction; the webhook sender signs and sends them.
+ *
+ * The cooldown is a claim in the database, not a read: the firing's transaction first upserts
+ * the rule and subject's `AlertCooldown` row, setting `lastFiredAt` only where the last firing
+ * is older than the cooldown (`INSERT … ON CONFLICT DO UPDATE … WHERE … RETURNING`). Two
+ * evaluators racing (the embedded worker and `npm run worker`, or two servers) both try; the
+ * row lock lets one claim it, the other finds it claimed and fires nothing. The read of cooling
+ * subjects before is only a shortcut.
  */
 import { randomUUID } from "node:crypto";
 import { startBackgroundLoop, type BackgroundLoop } from "../background-loop";
@@ -40,6 +47,8 @@ export const MAX_FIRES = 20;
 const RULES_PER_PASS = 200;
 /** Members notified in-app at most. */
 const MEMBER_SCAN = 2000;
+/** A subject's length at most (the event's and the claim's). */
+const MAX_SUBJECT = 700;
 
 interface Rule {
   id: string;
@@ -182,16 +191,19 @@ export async function evaluateAlerts(db: Db, now: number): Promise<number> {
   });
   let fired = 0;
   for (const rule of rules) {
-    const found = await candidates(db, rule, now);
+    const found = (await candidates(db, rule, now)).map((c) => ({
+      ...c,
+      subject: c.subject.slice(0, MAX_SUBJECT),
+    }));
+    const since = new Date(now - rule.cooldownMs);
     const recent = found.length
-      ? await db.alertEvent.findMany({
-          where: {
-            ruleId: rule.id,
-            subject: { in: found.map((c) => c.subject) },
-            firedAt: { gte: new Date(now - rule.cooldownMs) },
-          },
-          select: { subject: true },
-        })
+      ? await db.$queryRawUnsafe<Array<{ subject: string }>>(
+          `SELECT subject FROM "AlertCooldown"
+            WHERE "ruleId" = $1::uuid AND subject = ANY($2::text[]) AND "lastFiredAt" >= $3`,
+          rule.id,
+          found.map((c) => c.subject),
+          since,
+        )
       : [];
     const cooling = new Set(recent.map((r) => r.subject));
     const due = found.filter((c) => !cooling.has(c.subject));
@@ -200,25 +212,58 @@ export async function evaluateAlerts(db: Db, now: number): Promise<number> {
       const last = fire[fire.length - 1]!;
       last.body = `${last.body} And ${due.length - MAX_FIRES} more matched this rule now.`;
     }
-    for (const c of fire) await fireAlert(db, rule, c, now);
-    fired += fire.length;
+    for (const c of fire) if (await fireAlert(db, rule, c, now)) fired++;
     await db.alertRule.update({ where: { id: rule.id }, data: { checkedAt: new Date(now) } });
+    // Claims past their cooldown block nothing any more.
+    await db.$executeRawUnsafe(
+      `DELETE FROM "AlertCooldown" WHERE "ruleId" = $1::uuid AND "lastFiredAt" < $2`,
+      rule.id,
+      since,
+    );
   }
   return fired;
 }
 
-/** Records one alert: the event, in-app notifications, webhook deliveries (one transaction). */
-async function fireAlert(db: Db, rule: Rule, c: Candidate, now: number): Promise<void> {
+/**
+ * Claims the firing of `rule` for `subject` at `now` (in the firing's transaction): true when
+ * no firing of it lies within the cooldown, and then `now` is its last firing. A concurrent
+ * claim of the same row waits for this transaction and then finds it claimed.
+ */
+export async function claimFiring(
+  tx: Pick<Db, "$queryRawUnsafe">,
+  rule: Pick<Rule, "id" | "cooldownMs">,
+  subject: string,
+  now: number,
+): Promise<boolean> {
+  const won = await tx.$queryRawUnsafe<unknown[]>(
+    `INSERT INTO "AlertCooldown" AS c ("ruleId", subject, "lastFiredAt") VALUES ($1::uuid, $2, $3)
+     ON CONFLICT ("ruleId", subject) DO UPDATE SET "lastFiredAt" = EXCLUDED."lastFiredAt"
+      WHERE c."lastFiredAt" < $4
+     RETURNING 1 AS won`,
+    rule.id,
+    subject,
+    new Date(now),
+    new Date(now - rule.cooldownMs),
+  );
+  return won.length > 0;
+}
+
+/**
+ * Records one alert once its firing is claimed: the event, in-app notifications, webhook
+ * deliveries (one transaction). False when another evaluator fired it within the cooldown.
+ */
+async function fireAlert(db: Db, rule: Rule, c: Candidate, now: number): Promise<boolean> {
   const at = new Date(now);
   const id = randomUUID();
   const title = `${rule.name}: ${c.title}`.slice(0, 200);
-  await db.$transaction(async (tx) => {
+  return db.$transaction(async (tx) => {
+    if (!(await claimFiring(tx, rule, c.subject, now))) return false;
     await tx.alertEvent.create({
       data: {
         id,
         workspaceId: rule.workspaceId,
         ruleId: rule.id,
-        subject: c.subject.slice(0, 700),
+        subject: c.subject,
         title,
         body: c.body.slice(0, 1000),
         observed: c.observed,
@@ -254,7 +299,7 @@ async function fireAlert(db: Db, rule: Rule, c: Candidate, now: number): Promise
     });
     const endpoints = new Set(subscribed.map((e) => e.id));
     if (rule.webhookEndpointId) endpoints.add(rule.webhookEndpointId);
-    if (!endpoints.size) return;
+    if (!endpoints.size) return true;
     const eventId = randomUUID();
     const body = webhookBody({
       id: eventId,
@@ -287,6 +332,7 @@ async function fireAlert(db: Db, rule: Rule, c: Candidate, now: number): Promise
       })),
       skipDuplicates: true,
     });
+    return true;
   });
 }
 

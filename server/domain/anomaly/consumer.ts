@@ -7,6 +7,7 @@
  */
 import {
   advanceFinishedRunsCursor,
+  batchOf,
   claimFinishedRuns,
   claimedWithIr,
   flowIrReader,
@@ -16,9 +17,12 @@ import {
   type FinishedRunsConsumer,
   type FinishedRunsCursor,
 } from "../finished-runs";
+import { readRunSignals } from "../finished-run-signals";
 import type { Db, Tx } from "../types";
-import { judgeTouched } from "./detector";
+import { judgeTouched, recordFindings } from "./detector";
 import { anomalySteps, foldBuckets, type BucketDelta, type FoldRunIn } from "./fold";
+import { scheduledRuns } from "./schedule-read";
+import { outsideSchedule } from "./schedule";
 
 const CURSOR: FinishedRunsCursor = {
   cursorTable: "TrustCursor",
@@ -51,7 +55,7 @@ export async function foldAnomalies(
   if (!rows.length) return { runs: 0, attempts: 0, buckets: 0, anomalies: 0, more: false };
   const ids = rows.map((r) => r.id);
   const irs = await loadIrs(db, rows);
-  const [attempts, outputs, usage] = await Promise.all([
+  const [attempts, outputs, { usage }] = await Promise.all([
     readFinishedAttempts(db, ids),
     db.$queryRawUnsafe<
       Array<{
@@ -69,27 +73,14 @@ export async function foldAnomalies(
         WHERE a."runId" = ANY($1::uuid[]) AND a."status" = 'succeeded' AND a."output" IS NOT NULL`,
       ids,
     ),
-    db.$queryRawUnsafe<
-      Array<{
-        runId: string;
-        stepId: string;
-        attempt: number;
-        model: string;
-        tokens: number;
-        cost: number;
-      }>
-    >(
-      `SELECT "runId", "stepId", "attempt", "model", ("tokensIn" + "tokensOut")::float8 AS tokens,
-              "costUsd"::float8 AS cost
-         FROM "AgentUsage" WHERE "runId" = ANY($1::text[])`,
-      ids,
-    ),
+    readRunSignals(db, ids, { usage: true }),
   ]);
   const folded = await db.$transaction(async (tx) => {
     const mine = await claimFinishedRuns(tx, CURSOR, rows);
     const runs: FoldRunIn[] = [];
+    const scheduled: Array<{ run: FoldRunIn; cron: string }> = [];
     for (const [r, ir] of claimedWithIr(rows, mine, irs)) {
-      runs.push({
+      const run: FoldRunIn = {
         id: r.id,
         workspaceId: r.workspaceId,
         workflowId: r.workflowId,
@@ -98,7 +89,9 @@ export async function foldAnomalies(
         startedAt: r.startedAt?.getTime() ?? null,
         finishedAt: (r.finishedAt ?? r.reconciledAt).getTime(),
         steps: ir.steps,
-      });
+      };
+      runs.push(run);
+      if (ir.cron && r.workflowId) scheduled.push({ cron: ir.cron, run });
     }
     const inRuns = (x: { runId: string }) => mine.has(x.runId);
     const mineAttempts = attempts.filter(inRuns);
@@ -108,13 +101,23 @@ export async function foldAnomalies(
       outputs: outputs
         .filter(inRuns)
         .map((o) => ({ ...o, attempt: Number(o.attempt), bytes: Number(o.bytes) })),
-      usage: usage.filter(inRuns).map((u) => ({ ...u, attempt: Number(u.attempt) })),
+      usage: usage
+        .filter(inRuns)
+        .map((u) => ({ ...u, tokens: u.tokensIn + u.tokensOut, cost: u.costUsd })),
     });
     if (deltas.length) await upsertBuckets(tx, deltas);
     if (!opts.late) await advanceFinishedRunsCursor(tx, CURSOR, rows[rows.length - 1]!);
-    return { runs: runs.length, attempts: mineAttempts.length, deltas };
+    return { runs: runs.length, attempts: mineAttempts.length, deltas, scheduled, mineAttempts };
   });
-  const anomalies = folded.deltas.length ? await judgeTouched(db, folded.deltas) : 0;
+  let anomalies = folded.deltas.length ? await judgeTouched(db, folded.deltas) : 0;
+  if (folded.scheduled.length) {
+    const { runs: sched, p95RunMs } = await scheduledRuns(
+      db,
+      folded.scheduled,
+      folded.mineAttempts,
+    );
+    anomalies += await recordFindings(db, outsideSchedule(sched, p95RunMs));
+  }
   return {
     runs: folded.runs,
     attempts: folded.attempts,
@@ -161,7 +164,11 @@ async function upsertBuckets(tx: Pick<Tx, "$executeRawUnsafe">, deltas: BucketDe
 }
 
 /** The step table of each run's IR, parsed once per IR (cached by `irKey`). */
-const loadIrs = flowIrReader((ir) => ({ name: ir.name, steps: anomalySteps(ir) }));
+const loadIrs = flowIrReader((ir) => ({
+  name: ir.name,
+  steps: anomalySteps(ir),
+  cron: ir.trigger.type === "schedule" ? ir.trigger.cron : null,
+}));
 
 /** Starts the consumer's background loop (see `startFinishedRunsConsumer`). */
 export function startAnomalyConsumer(
@@ -170,8 +177,7 @@ export function startAnomalyConsumer(
   opts: { batch?: number; gapMs?: number; idleMs?: number } = {},
 ): FinishedRunsConsumer {
   return startFinishedRunsConsumer(
-    ({ now, late }) =>
-      foldAnomalies(db, { now, late, ...(opts.batch ? { batch: opts.batch } : {}) }),
+    ({ now, late, batch }) => foldAnomalies(db, { now, late, ...batchOf(batch, opts.batch) }),
     logger,
     "anomaly consumer",
     opts,

@@ -6,14 +6,16 @@
  *   (a write endpoint says so in its explanation);
  * - **new output fields**: a block with a day of history returns top-level output fields it
  *   never returned before;
- * - a **burst of writes** is the `writes` metric's robust z.
+ * - a **burst of writes** is the `writes` metric's robust z;
+ * - **calls outside the flow's schedule** is `schedule.ts` (the consumer runs it on the batch's
+ *   runs of scheduled flows).
  *
  * A detection of the same entity, metric and rule within the cooldown of the last one extends
  * that anomaly (`lastSeenAt`, `repeats`) instead of raising another.
  */
 import { randomUUID } from "node:crypto";
 import type { Db } from "../types";
-import { computeBaselines, HISTORY_MS, peerOutliers, type Baselines } from "./detect";
+import { computeBaselines, COOLDOWN_MS, HISTORY_MS, peerOutliers, type Baselines } from "./detect";
 import type { BucketDelta } from "./fold";
 import { continues, judgeWindow, type Factors } from "./judge";
 import {
@@ -62,14 +64,22 @@ export interface Finding {
 
 /** Judges the touched entities; answers how many anomalies were raised (not extended). */
 export async function judgeTouched(db: Db, deltas: BucketDelta[]): Promise<number> {
-  const entities = new Map<string, BucketDelta & { first: number }>();
+  const entities = new Map<string, BucketDelta & { first: number; ends: Set<number> }>();
+  const endOf = (at: number) => Math.floor(at / BUCKET_MS) * BUCKET_MS + BUCKET_MS;
   for (const d of deltas) {
     const id = `${d.workspaceId}\u0000${d.kind}\u0000${d.key}`;
     const e = entities.get(id);
-    if (!e) entities.set(id, { ...d, fields: new Set(d.fields), first: d.lastAt });
+    if (!e)
+      entities.set(id, {
+        ...d,
+        fields: new Set(d.fields),
+        first: d.lastAt,
+        ends: new Set([endOf(d.lastAt)]),
+      });
     else {
       e.lastAt = Math.max(e.lastAt, d.lastAt);
       e.first = Math.min(e.first, d.lastAt);
+      e.ends.add(endOf(d.lastAt));
       for (const f of d.fields) e.fields.add(f);
     }
   }
@@ -92,17 +102,34 @@ export async function judgeTouched(db: Db, deltas: BucketDelta[]): Promise<numbe
     const byId = new Map(known.map((k) => [`${k.kind}\u0000${k.key}`, k]));
     for (const e of mine) {
       const row = byId.get(`${e.kind}\u0000${e.key}`);
-      const flow = e.flow ? byId.get(`flow\u0000${e.flow}`) : undefined;
+      // The flow's history starts at its stored first sight, or in this batch (a catch-up
+      // batch may hold a flow's first days and an endpoint it began calling later).
+      const inBatch = e.flow ? entities.get(`${ws}\u0000flow\u0000${e.flow}`) : undefined;
+      const flow =
+        (e.flow ? byId.get(`flow\u0000${e.flow}`) : undefined) ??
+        (inBatch ? { firstSeenAt: new Date(inBatch.first) } : undefined);
       findings.push(...rogue(e, row, flow));
       const fields = [...new Set([...(row?.fields ?? []), ...e.fields])].slice(0, MAX_FIELDS);
       let baseline = row?.baseline ?? {};
       let baselineAt = row?.baselineAt?.getTime() ?? null;
       // The window ends with the bucket of the entity's latest data; its length is the
       // baseline's (15 minutes, longer for a quiet entity).
-      const windowEnd = Math.floor(e.lastAt / BUCKET_MS) * BUCKET_MS + BUCKET_MS;
+      const windowEnd = endOf(e.lastAt);
       const refresh = baselineAt === null || Math.abs(e.lastAt - baselineAt) >= BASELINE_EVERY_MS;
       const lengthOf = (b: Baselines) =>
         Object.values(b).find((m) => m?.windowMs)?.windowMs ?? WINDOW_BUCKETS * BUCKET_MS;
+      // A batch spanning more than a window (a catch-up: a backlog, the demo history) judges
+      // the earlier windows it filled too, as batches arriving live would have: back from the
+      // last, one window length apart but at most half the cooldown (a lasting anomaly stays
+      // one alert), against a baseline computed at the earliest of them.
+      const ends = [...e.ends].sort((a, b) => b - a);
+      const spaced = (length: number) => {
+        const out = [windowEnd];
+        const step = Math.min(length, COOLDOWN_MS / 2);
+        for (const end of ends) if (out.at(-1)! - end >= step) out.push(end);
+        return out.reverse();
+      };
+      const firstEnd = spaced(lengthOf(baseline))[0]!;
       const rows = await db.$queryRawUnsafe<
         Array<{ bucket: Date } & Omit<BucketStats, "latency"> & { latency: number[] | null }>
       >(
@@ -113,36 +140,39 @@ export async function judgeTouched(db: Db, deltas: BucketDelta[]): Promise<numbe
         ws,
         e.kind,
         e.key,
-        new Date(refresh ? windowEnd - HISTORY_MS : windowEnd - lengthOf(baseline)),
+        new Date(refresh ? firstEnd - HISTORY_MS : firstEnd - lengthOf(baseline)),
         new Date(windowEnd),
       );
       const buckets = rows.map((r) => ({ at: r.bucket.getTime(), stats: toStats(r) }));
-      if (refresh && buckets.length) {
-        baseline = computeBaselines(e.kind, buckets, windowEnd);
+      const upToFirst = buckets.filter((b) => b.at < firstEnd);
+      if (refresh && upToFirst.length) {
+        baseline = computeBaselines(e.kind, upToFirst, firstEnd);
         baselineAt = e.lastAt;
         if (e.kind === "block") refreshedBlocks = Math.max(refreshedBlocks, e.lastAt);
       }
-      const windowStart = windowEnd - lengthOf(baseline);
-      const window = emptyStats();
-      for (const b of buckets) if (b.at >= windowStart) addStats(window, b.stats);
-      const judged = judgeWindow(e.kind, window, windowStart, baseline, row?.thresholds ?? {});
-      for (const a of judged.anomalies)
-        findings.push({
-          workspaceId: ws,
-          kind: e.kind,
-          key: e.key,
-          label: e.label,
-          metric: a.metric,
-          rule: a.rule,
-          baseline: a.baseline,
-          observed: a.observed,
-          n: a.n,
-          score: a.z,
-          threshold: a.threshold,
-          explanation: a.explanation,
-          windowStart,
-          at: e.lastAt,
-        });
+      for (const end of spaced(lengthOf(baseline))) {
+        const windowStart = end - lengthOf(baseline);
+        const window = emptyStats();
+        for (const b of buckets) if (b.at >= windowStart && b.at < end) addStats(window, b.stats);
+        const judged = judgeWindow(e.kind, window, windowStart, baseline, row?.thresholds ?? {});
+        for (const a of judged.anomalies)
+          findings.push({
+            workspaceId: ws,
+            kind: e.kind,
+            key: e.key,
+            label: e.label,
+            metric: a.metric,
+            rule: a.rule,
+            baseline: a.baseline,
+            observed: a.observed,
+            n: a.n,
+            score: a.z,
+            threshold: a.threshold,
+            explanation: a.explanation,
+            windowStart,
+            at: Math.min(e.lastAt, end),
+          });
+      }
       await db.$executeRawUnsafe(
         `INSERT INTO "AnomalyEntity" ("workspaceId", kind, key, label, peer, write, "firstSeenAt",
                 "lastSeenAt", fields, baseline, "baselineAt")
@@ -200,7 +230,8 @@ export function rogue(
     score: null,
     threshold: null,
     windowStart: e.first,
-    at: e.lastAt,
+    // When the rule first held (a catch-up batch spans days: its last data time would be late).
+    at: e.first,
   };
   const out: Finding[] = [];
   if (e.kind === "endpoint" && !row && flow && e.first - flow.firstSeenAt.getTime() >= DAY)

@@ -7,6 +7,7 @@
 import type { Db, Tx } from "../types";
 import {
   advanceFinishedRunsCursor,
+  batchOf,
   claimFinishedRuns,
   claimedWithIr,
   readFinishedAttempts,
@@ -15,6 +16,7 @@ import {
   type FinishedRunsConsumer,
   type FinishedRunsCursor,
 } from "../finished-runs";
+import { readRunSignals } from "../finished-run-signals";
 import { loadIrs } from "../trust/consumer";
 import { foldRollups, SCALAR_COUNTS, type RollupDelta, type RollupRun } from "./rollup-fold";
 
@@ -50,31 +52,9 @@ export async function foldRollupBatch(
   if (!rows.length) return { runs: 0, attempts: 0, rows: 0, more: false };
   const ids = rows.map((r) => r.id);
   const irs = await loadIrs(db, rows);
-  const [attempts, deadLetters, findings, usage] = await Promise.all([
+  const [attempts, { deadLetters, findings, usage }] = await Promise.all([
     readFinishedAttempts(db, ids),
-    db.$queryRawUnsafe<Array<{ runId: string; stepId: string }>>(
-      `SELECT "runId"::text AS "runId", "stepId" FROM "DeadLetter" WHERE "runId" = ANY($1::uuid[])`,
-      ids,
-    ),
-    db.$queryRawUnsafe<Array<{ runId: string; stepId: string | null }>>(
-      `SELECT "runId"::text AS "runId", "stepId" FROM "RunFinding" WHERE "runId" = ANY($1::uuid[])`,
-      ids,
-    ),
-    db.$queryRawUnsafe<
-      Array<{
-        runId: string;
-        stepId: string;
-        attempt: number;
-        model: string;
-        tokensIn: number;
-        tokensOut: number;
-        costUsd: number;
-      }>
-    >(
-      `SELECT "runId", "stepId", "attempt", "model", "tokensIn", "tokensOut", "costUsd"::float8 AS "costUsd"
-         FROM "AgentUsage" WHERE "runId" = ANY($1::text[])`,
-      ids,
-    ),
+    readRunSignals(db, ids, { deadLetters: true, findings: true, usage: true }),
   ]);
 
   const result = await db.$transaction(async (tx) => {
@@ -100,13 +80,7 @@ export async function foldRollupBatch(
       attempts: mineAttempts,
       deadLetters: deadLetters.filter(inRuns),
       findings: findings.filter(inRuns),
-      usage: usage.filter(inRuns).map((u) => ({
-        ...u,
-        attempt: Number(u.attempt),
-        tokensIn: Number(u.tokensIn),
-        tokensOut: Number(u.tokensOut),
-        costUsd: Number(u.costUsd),
-      })),
+      usage: usage.filter(inRuns),
     });
     if (deltas.length) await upsertRollups(tx, deltas);
     if (!opts.late) await advanceFinishedRunsCursor(tx, CURSOR, rows[rows.length - 1]!);
@@ -201,7 +175,7 @@ export function startRollupConsumer(
   opts: { batch?: number; gapMs?: number; idleMs?: number } = {},
 ): FinishedRunsConsumer {
   return startFinishedRunsConsumer(
-    ({ late }) => foldRollupBatch(db, { late, ...(opts.batch ? { batch: opts.batch } : {}) }),
+    ({ late, batch }) => foldRollupBatch(db, { late, ...batchOf(batch, opts.batch) }),
     logger,
     "rollup consumer",
     opts,

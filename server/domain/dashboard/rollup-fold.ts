@@ -22,6 +22,7 @@
 import type { FinishedAttempt } from "../finished-runs";
 import type { FoldStep } from "../trust/fold";
 import { addLatency } from "./latency";
+import type { RunUsage } from "../finished-run-signals";
 
 export const NIL_UUID = "00000000-0000-0000-0000-000000000000";
 export const MINUTE_MS = 60_000;
@@ -47,15 +48,8 @@ export interface RollupRun {
   steps: Map<string, FoldStep>;
 }
 
-export interface RollupUsage {
-  runId: string;
-  stepId: string;
-  attempt: number;
-  model: string;
-  tokensIn: number;
-  tokensOut: number;
-  costUsd: number;
-}
+/** An agent step attempt's model usage (as the finished-runs consumers read it). */
+export type RollupUsage = RunUsage;
 
 export interface RollupInput {
   runs: RollupRun[];

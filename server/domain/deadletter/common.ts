@@ -15,6 +15,15 @@ export type DeadLetterDeps = Pick<RunDeps, "db" | "transactor">;
 /** The replay every item of a reprocess job runs: resume its run on the run's own version. */
 export const RESUME: ReplayRequest = { mode: "resume", version: "run", inputsPatch: [], redo: [] };
 
+/**
+ * The replay of a job's items: {@link RESUME} on the run's own version, or on the job's
+ * `version` (`latest` or a saved SemVer) when it names one: a guardian release reprocesses the
+ * dead letters of its group on the fixed version.
+ */
+export function resumeOn(version: unknown): ReplayRequest {
+  return typeof version === "string" && version !== "run" ? { ...RESUME, version } : RESUME;
+}
+
 /** The ledger's actor of what the runner does (the job's requester asked for it). */
 export const RUNNER_LABEL = "system:reprocess";
 

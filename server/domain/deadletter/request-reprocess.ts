@@ -10,7 +10,7 @@ import { AppError } from "../errors";
 import type { TxScope } from "../run/ports";
 import { plan, sourceRun } from "../replay/replays";
 import type { Actor, Db } from "../types";
-import { mayChange, RESUME, whereOf, type DeadLetterDeps } from "./common";
+import { mayChange, resumeOn, whereOf, type DeadLetterDeps } from "./common";
 import { getReprocessJob, type ReprocessJobView } from "./reprocess-jobs";
 import { MAX_JOB_ITEMS, type DeadLetterFilter, type ReprocessInput } from "./schemas";
 
@@ -114,7 +114,10 @@ export async function requestReprocess(
       if (plans.has(r.runId)) continue;
       try {
         const run = await sourceRun(tx.runs, actor.workspaceId, r.runId);
-        plans.set(r.runId, (await plan(tx.versions, tx.runs, run, RESUME)).plan.hash);
+        plans.set(
+          r.runId,
+          (await plan(tx.versions, tx.runs, run, resumeOn(input.version))).plan.hash,
+        );
       } catch (e) {
         if (!(e instanceof AppError)) throw e;
         problems.push(`dead letter ${r.id} (run ${r.runId}): ${e.message}`);
@@ -135,7 +138,11 @@ export async function requestReprocess(
     const planHash = reprocessPlanHash({ ...input, items });
     const runIds = [...new Set(rows.map((r) => r.runId))];
     const workflowIds = await tx.runs.getRun(runIds[0]!).then((r) => r?.workflowId ?? null);
-    const selection = input.ids ? { ids: input.ids } : { filter: filterOf(input.filter ?? {}) };
+    const selection: { ids?: string[]; filter?: DeadLetterFilter; version?: string } = {
+      ...(input.ids ? { ids: input.ids } : { filter: filterOf(input.filter ?? {}) }),
+      // The version the runs resume on, when not their own (the runner plans with it again).
+      ...(input.version && input.version !== "run" ? { version: input.version } : {}),
+    };
     const canary = Math.min(input.canary, items.length);
     const approval = await requestApproval(tx, {
       workspaceId: actor.workspaceId,
@@ -220,11 +227,12 @@ export async function requestReprocess(
 function reprocessMessage(
   total: number,
   runs: number,
-  p: { canary: number; ratePerMinute: number; stopOnFailure: boolean },
+  p: { canary: number; ratePerMinute: number; stopOnFailure: boolean; version?: string },
 ): string {
+  const on = p.version && p.version !== "run" ? ` on version ${p.version}` : "";
   return (
     `Reprocess ${total} dead letter(s) of ${runs} run(s): each run resumed from its ` +
-    `dead-lettered step (recorded outputs reused, completed writes not redone); ` +
+    `dead-lettered step${on} (recorded outputs reused, completed writes not redone); ` +
     (p.canary > 0 ? `${p.canary} first as a canary, the rest once they succeeded; ` : "") +
     `at most ${p.ratePerMinute} per minute` +
     (p.stopOnFailure ? "; the first failure stops the job." : "; failures do not stop the job.")

@@ -28,7 +28,7 @@ import { isTerminalRun } from "@/server/engine/types";
 import { AppError } from "../errors";
 import type { RunNotifier, Transactor, TxScope } from "../run/ports";
 import { plan, sourceRun, startReplayRun } from "../replay/replays";
-import { RESUME, RUNNER_LABEL } from "./common";
+import { resumeOn, RUNNER_LABEL } from "./common";
 import type { ReprocessItemRecord, ReprocessJobPatch, ReprocessJobRecord } from "./types";
 
 /** Items of one job running at once, at most. */
@@ -238,7 +238,7 @@ async function startNext(tx: TxScope, jobId: string, now: number): Promise<Start
   try {
     const run = await sourceRun(tx.runs, job.workspaceId, item.runId);
     workflowId = run.workflowId;
-    planned = await plan(tx.versions, tx.runs, run, RESUME);
+    planned = await plan(tx.versions, tx.runs, run, resumeOn(job.selection.version));
   } catch (e) {
     if (!(e instanceof AppError)) throw e;
     await failItem(tx, job, item, `Its replay cannot be planned: ${e.message}`, now);

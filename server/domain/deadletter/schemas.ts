@@ -99,6 +99,16 @@ export const ZReprocessInput = z
       .max(MAX_RATE_PER_MINUTE, `Start at most ${MAX_RATE_PER_MINUTE} per minute.`)
       .default(DEFAULT_RATE_PER_MINUTE),
     stopOnFailure: z.boolean().default(true),
+    /**
+     * The flow version each run resumes on: `run` (its own, the default), `latest` or a saved
+     * SemVer (a guardian release reprocesses on the fixed version).
+     */
+    version: z
+      .string()
+      .trim()
+      .min(1, "Name a version: run, latest or a SemVer.")
+      .max(64, "Use at most 64 characters.")
+      .optional(),
   })
   .refine((i) => (i.ids === undefined) !== (i.filter === undefined), {
     message: "Give either the dead letters' ids or a filter, not both.",

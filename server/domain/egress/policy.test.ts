@@ -5,6 +5,7 @@ import {
   checkConfiguredUrl,
   checkUrl,
   normalizeHost,
+  operatorRule,
   type EgressRule,
 } from "./policy";
 
@@ -66,6 +67,33 @@ describe("egress policy", () => {
     expect(codeOf(() => checkConfiguredUrl("http://internal.example/", none))).toBe("passed");
     expect(codeOf(() => checkConfiguredUrl("https://u:p@x.example/", none))).toBe(
       "credentials_in_url",
+    );
+  });
+
+  it("operator entries: exactly the configured host and port, http only when configured so", () => {
+    const ollama = operatorRule("http://LOCALHOST:11434/v1")!;
+    expect(ollama).toEqual({ host: "localhost", port: 11434, allowHttp: true, allowPrivate: true });
+    expect(operatorRule("https://api.openai.com/v1")).toMatchObject({
+      port: 443,
+      allowHttp: false,
+    });
+    expect(operatorRule("demo-model://trustflow/v1")).toBeNull();
+    const rules = [ollama];
+    const at = (url: string) => () => checkUrl(url, rules, "operator");
+    expect(codeOf(at("http://localhost:11434/v1/chat/completions"))).toBe("passed");
+    expect(codeOf(at("http://localhost:11435/v1"))).toBe("scheme_not_allowed");
+    expect(codeOf(at("http://localhost/v1"))).toBe("scheme_not_allowed");
+    expect(codeOf(() => checkAddress("localhost", "127.0.0.1", rules, 11434, "operator"))).toBe(
+      "passed",
+    );
+    expect(codeOf(() => checkAddress("localhost", "127.0.0.1", rules, 6379, "operator"))).toBe(
+      "forbidden_address",
+    );
+    // A port-bound entry never matches a call whose port is unknown (save-time checks).
+    expect(codeOf(() => checkAddress("localhost", "127.0.0.1", rules))).toBe("forbidden_address");
+    // The refusal says where model endpoints are configured.
+    expect(() => checkAddress("localhost", "127.0.0.1", rules, 6379, "operator")).toThrow(
+      /127\.0\.0\.1 port 6379 \(localhost resolves to it\) refused: a loopback address is reachable by model calls only at the host and port of a model the operator configured \(TRUSTFLOW_MODELS\)/,
     );
   });
 

@@ -9,6 +9,7 @@
 import { randomUUID } from "node:crypto";
 import {
   advanceFinishedRunsCursor,
+  batchOf,
   claimFinishedRuns,
   readFinishedRuns,
   startFinishedRunsConsumer,
@@ -23,6 +24,7 @@ import {
   type Fingerprint,
 } from "./fingerprint";
 import { assignGroup, type GroupHead, type GroupingRule } from "./grouping";
+import { announceNewGroups } from "./notify-groups";
 import { writeProposals } from "./write-proposals";
 import { readFailures } from "./read-failures";
 import { MAX_WHY, retriage } from "./retriage";
@@ -210,6 +212,12 @@ async function groupWorkspace(
     });
     await retriage(tx, t.id, t.why);
   }
+  // Each new group is announced once, triaged, with the members this batch gave it.
+  await announceNewGroups(
+    tx,
+    workspaceId,
+    newGroups.filter((t) => added.has(t.id)).map((t) => t.id),
+  );
   return [...added.keys()];
 }
 
@@ -260,7 +268,7 @@ export function startGuardianConsumer(
   opts: { batch?: number; gapMs?: number; idleMs?: number } = {},
 ): FinishedRunsConsumer {
   return startFinishedRunsConsumer(
-    ({ late }) => groupFailedRuns(db, { late, ...(opts.batch ? { batch: opts.batch } : {}) }),
+    ({ late, batch }) => groupFailedRuns(db, { late, ...batchOf(batch, opts.batch) }),
     logger,
     "guardian consumer",
     opts,

@@ -4,6 +4,7 @@
  * mapping evaluates on each recorded failing input. Shared by the corpus test and the benchmark.
  */
 import { astToJs, compileCel, evaluate, parseFlow } from "@/dsl";
+import { validatorFor } from "@/server/engine/runtimes/support";
 import { compileFlow } from "../workflow/compile-flow";
 import { fingerprint } from "./fingerprint";
 import { groupAll } from "./grouping";
@@ -26,6 +27,11 @@ export interface CorpusScore {
   >;
   /** Data-class failures whose patched mapping evaluates without error on their recorded input. */
   dataFixed: { fixed: number; of: number };
+  /**
+   * Bad-input failures whose input a proposal's stricter input schema refuses, while it accepts
+   * every input of the flow's successful runs.
+   */
+  inputFixed: { fixed: number; of: number };
   sample: { planted: Planted; class: TriageClass; proposals: ProposalDraft[] }[];
 }
 
@@ -54,6 +60,18 @@ function mappingPasses(text: string, f: LabelledFailure): boolean {
   }
 }
 
+/** Whether `text`'s input schema refuses `failing` and accepts every one of `succeeded`. */
+function refusesOnly(
+  text: string,
+  failing: Record<string, unknown>,
+  succeeded: readonly Record<string, unknown>[],
+): boolean {
+  const ir = compileFlow(text).ir;
+  if (!ir) return false;
+  const valid = validatorFor(ir.inputsSchema);
+  return !valid(failing) && succeeded.every((i) => valid(i));
+}
+
 /**
  * Runs the corpus through grouping, triage and proposals.
  *
@@ -76,6 +94,7 @@ export function scoreCorpus(seed = 18): CorpusScore {
   let mixed = 0;
   let correct = 0;
   const dataFixed = { fixed: 0, of: 0 };
+  const inputFixed = { fixed: 0, of: 0 };
   const sample: CorpusScore["sample"] = [];
   const compile = (text: string) => compileFlow(text);
   for (const g of groups) {
@@ -87,10 +106,12 @@ export function scoreCorpus(seed = 18): CorpusScore {
     if (counts.size > 1) mixed++;
     const t = triage(members.map((m) => m.record));
     const flow = flowById.get(members[0]!.record.workflowId!)!;
+    const failingInputs = members.flatMap((m) => (m.inputs ? [m.inputs] : []));
     const proposals = proposeFixes(t, members[0]!.record, {
       text: flow.text,
       version: flow.version,
       compile,
+      inputs: { failing: failingInputs, succeeded: flow.succeededInputs },
     });
     const c = perClass[top[0]];
     c.groups++;
@@ -106,6 +127,11 @@ export function scoreCorpus(seed = 18): CorpusScore {
         dataFixed.of++;
         if (proposals.some((p) => mappingPasses(p.text, m))) dataFixed.fixed++;
       }
+      if (m.planted === "bad-input" && m.inputs) {
+        inputFixed.of++;
+        if (proposals.some((p) => refusesOnly(p.text, m.inputs!, flow.succeededInputs)))
+          inputFixed.fixed++;
+      }
     }
     if (sample.length < 40) sample.push({ planted: top[0], class: t.class, proposals });
   }
@@ -118,6 +144,7 @@ export function scoreCorpus(seed = 18): CorpusScore {
     triageCorrect: correct / failures.length,
     perClass,
     dataFixed,
+    inputFixed,
     sample,
   };
 }

@@ -34,7 +34,13 @@ describe("the guardian's labelled corpus", () => {
   });
 
   it("proposes patches for the patchable classes and none for external, policy or transient", () => {
-    for (const p of ["schema-drift", "timeout", "rate-limit-storm", "bad-mapping"] as const)
+    for (const p of [
+      "schema-drift",
+      "timeout",
+      "rate-limit-storm",
+      "bad-mapping",
+      "bad-input",
+    ] as const)
       expect(score.perClass[p].withProposal / score.perClass[p].failures, p).toBeGreaterThanOrEqual(
         0.9,
       );
@@ -45,6 +51,11 @@ describe("the guardian's labelled corpus", () => {
   it("makes the recorded failing inputs of the data classes evaluate under the patched mapping", () => {
     expect(score.dataFixed.of).toBeGreaterThan(0);
     expect(score.dataFixed.fixed / score.dataFixed.of).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it("refuses the bad inputs with the stricter input schema, and only them", () => {
+    expect(score.inputFixed.of).toBeGreaterThan(0);
+    expect(score.inputFixed.fixed / score.inputFixed.of).toBeGreaterThanOrEqual(0.9);
   });
 
   it("is deterministic for a seed", () => {

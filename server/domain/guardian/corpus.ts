@@ -16,6 +16,7 @@ export const PLANTED = [
   "bad-mapping",
   "flaky-network",
   "policy-refusal",
+  "bad-input",
 ] as const;
 export type Planted = (typeof PLANTED)[number];
 
@@ -28,11 +29,16 @@ export const EXPECTED_CLASS: Record<Planted, TriageClass> = {
   "bad-mapping": "mapping",
   "flaky-network": "transient",
   "policy-refusal": "policy",
+  // An input the flow accepted that a step cannot use (a seat count of 0): mapping, patched by
+  // the stricter input schema rule.
+  "bad-input": "mapping",
 };
 
 export interface LabelledFailure {
   planted: Planted;
   record: FailureRecord;
+  /** The failing run's inputs (bad-input failures). */
+  inputs?: Record<string, unknown>;
 }
 
 export interface CorpusFlow {
@@ -41,6 +47,8 @@ export interface CorpusFlow {
   version: string;
   /** The failing version's text (the bad-mapping flows carry the typo). */
   text: string;
+  /** Inputs of the flow's recent successful runs (the stricter input schema rule's evidence). */
+  succeededInputs: Record<string, unknown>[];
 }
 
 /** The flow's text: comments and an aligned layout the patches must keep. */
@@ -52,6 +60,7 @@ version: 1.4.0
 inputs:
   contactId: { type: string, pattern: "^CON-[0-9]+$", examples: [CON-1042] }
   amount: { type: number, examples: [120] }
+  seats: { type: number, examples: [4] }   # from the order form
 steps:
   - id: fetch            # the profile service
     uses: http.request@1
@@ -75,6 +84,11 @@ steps:
     with:
       id: \${{ inputs.contactId }}
       email: \${{ steps.shape.output.email }}
+  - id: quota
+    uses: data.transform@1
+    with:
+      fields:
+        perSeat: 1200 / int(inputs.seats)
 ui:
   positions:
     fetch: [0, 0]
@@ -128,7 +142,17 @@ export function buildCorpus(seed = 18): { flows: CorpusFlow[]; failures: Labelle
   FLOW_NAMES.forEach((name, i) => {
     const workflowId = `00000000-0000-4000-8000-${String(i + 1).padStart(12, "0")}`;
     const typo = i % 3 === 1;
-    flows.push({ workflowId, name, version: "1.4.0", text: corpusFlowText(name, { typo }) });
+    flows.push({
+      workflowId,
+      name,
+      version: "1.4.0",
+      text: corpusFlowText(name, { typo }),
+      succeededInputs: Array.from({ length: 5 }, () => ({
+        contactId: `CON-${int(1, 99999)}`,
+        amount: int(1, 900),
+        seats: int(1, 40),
+      })),
+    });
     const classes = PLANTED.filter((p) =>
       p === "bad-mapping" ? typo : p === "schema-drift" ? !typo : rnd() < 0.75,
     );
@@ -239,6 +263,16 @@ export function buildCorpus(seed = 18): { flows: CorpusFlow[]; failures: Labelle
                 message: `crm PATCH /contacts/${contact}: network error: ${pick(["read ECONNRESET", "socket hang up", "read ECONNRESET"])}`,
                 recovered: rnd() < 0.8,
               };
+            case "bad-input":
+              return {
+                ...base,
+                stepId: "quota",
+                blockId: "data.transform@1",
+                errorName: "ExpressionError",
+                category: "system",
+                retryable: false,
+                message: "int divide by zero (in `1200 / int(inputs.seats)`)",
+              };
             case "policy-refusal":
               return {
                 ...base,
@@ -252,7 +286,11 @@ export function buildCorpus(seed = 18): { flows: CorpusFlow[]; failures: Labelle
               };
           }
         })();
-        failures.push({ planted, record });
+        failures.push(
+          planted === "bad-input"
+            ? { planted, record, inputs: { contactId: contact, amount: body.amount, seats: 0 } }
+            : { planted, record },
+        );
       }
     }
   });

@@ -14,8 +14,7 @@ import { compileFlow } from "@/server/domain/workflow/compile-flow";
 import type { Engine } from "@/server/engine/engine";
 import { NonRetryableError, RetryAfterError } from "@/server/engine/errors";
 import { builtinRuntimes } from "@/server/engine/runtimes/registry";
-import { isTerminalRun } from "@/server/engine/types";
-import { engineFor } from "@/server/testing/engine";
+import { engineFor, runManyToEnd } from "@/server/testing/engine";
 import { addMembership, callerFor, makeUser } from "@/server/testing/fixtures";
 import { restClient, tokenOf } from "@/server/testing/rest";
 import { servicesFor } from "@/server/testing/services";
@@ -91,24 +90,11 @@ const api = () => callerFor(db.prisma, owner.user, owner.workspace.id);
 async function runMany(count: number, version: string) {
   const r = compileFlow(flow(version));
   if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const run = await engine.createRun({
-      workspaceId: owner.workspace.id,
-      workflowId,
-      version,
-      ir: r.ir,
-      inputs: {},
-      startedBy: "tester@example.com",
-    });
-    ids.push(run.id);
-  }
-  for (let i = 0; i < 200; i++) {
-    await engine.tick({ limit: 50 });
-    const runs = await Promise.all(ids.map((id) => engine.deps.store.getRun(id)));
-    if (runs.every((x) => x && isTerminalRun(x.status))) return runs;
-  }
-  throw new Error("runs did not finish");
+  return runManyToEnd(
+    engine,
+    { workspaceId: owner.workspace.id, workflowId, version, ir: r.ir },
+    count,
+  );
 }
 
 async function reconcileAndGroup() {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { failureRecord } from "@/server/testing/failure-record";
 import { compileFlow } from "../workflow/compile-flow";
 import { corpusFlowText } from "./corpus";
 import { fieldDiff } from "./drift";
@@ -7,28 +8,7 @@ import { assignGroup, groupAll, templateSimilarity, type GroupingRule } from "./
 import { proposeFixes } from "./proposals";
 import { triage } from "./triage";
 
-const base: FailureRecord = {
-  workspaceId: "ws",
-  runId: "r1",
-  stepId: "sync",
-  attempt: 1,
-  workflowId: "wf",
-  flowName: "contact-sync",
-  version: "1.4.0",
-  irHash: "h",
-  blockId: "crm.contact.update@1",
-  errorName: "ConnectorError",
-  message: "",
-  code: null,
-  httpStatus: null,
-  category: "integration",
-  retryable: true,
-  retryAfterMs: null,
-  deadLetterId: null,
-  recovered: false,
-  at: 0,
-};
-const rec = (over: Partial<FailureRecord>): FailureRecord => ({ ...base, ...over });
+const rec = failureRecord;
 const compile = (text: string) => compileFlow(text);
 
 describe("messageTemplate", () => {

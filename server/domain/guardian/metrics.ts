@@ -1,9 +1,10 @@
 /**
  * The guardian's figures (issue 18, item 6) over a window: groups (open, new), proposals by
  * status, acceptance rate (released or approved among the decided: released, approved,
- * rejected), proof pass rate, failures fixed after release (replays of a released group's
- * failed runs on the released version that succeeded) and time to fix (a group's first failure
- * to its fix's release: median and slowest). Bounded: counts in the database, at most
+ * rejected), proof pass rate, failures fixed after release (failed runs of a released group
+ * replayed on the released version — one by one, or through the reprocess job of their dead
+ * letters — whose replay succeeded) and time to fix (a group's first failure to its fix's
+ * release: median and slowest). Bounded: counts in the database, at most
  * {@link MAX_RELEASES} releases read.
  */
 import type { Actor, Db } from "../types";
@@ -64,7 +65,13 @@ export async function guardianMetrics(
       where: { ...scope, releasedAt: { gte: since } },
       orderBy: { releasedAt: "desc" },
       take: MAX_RELEASES,
-      select: { groupId: true, version: true, releasedAt: true, replayRunIds: true },
+      select: {
+        groupId: true,
+        version: true,
+        releasedAt: true,
+        replayRunIds: true,
+        reprocessJobId: true,
+      },
     }),
   ]);
   const counts: Record<string, number> = {};
@@ -81,10 +88,22 @@ export async function guardianMetrics(
     const t = firstSeen.get(r.groupId);
     return t === undefined ? [] : [Math.max(0, r.releasedAt.getTime() - t)];
   });
-  // Replays of the released groups' failed runs on the released version.
-  const replayed = releases.flatMap((r) =>
-    (r.replayRunIds as string[]).map((runId) => ({ runId, version: r.version })),
-  );
+  // Replays of the released groups' failed runs on the released version: asked one by one, or
+  // items of the reprocess job of their dead letters.
+  const jobIds = releases.flatMap((r) => (r.reprocessJobId ? [r.reprocessJobId] : []));
+  const items = jobIds.length
+    ? await db.reprocessItem.findMany({
+        where: { jobId: { in: jobIds } },
+        select: { jobId: true, runId: true },
+        take: 5000,
+      })
+    : [];
+  const replayed = releases.flatMap((r) => [
+    ...(r.replayRunIds as string[]).map((runId) => ({ runId, version: r.version })),
+    ...items
+      .filter((i) => i.jobId === r.reprocessJobId)
+      .map((i) => ({ runId: i.runId, version: r.version })),
+  ]);
   const replays = replayed.length
     ? await db.run.findMany({
         where: {

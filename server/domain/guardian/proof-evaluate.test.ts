@@ -137,5 +137,9 @@ describe("proof evaluation", () => {
     expect(verdict([...fixed, run("regression", "regressed")]).status).toBe("failed");
     expect(verdict([run("failing", "fixed"), run("failing", "error")]).status).toBe("failed");
     expect(verdict([run("regression", "passed")]).status).toBe("failed"); // nothing to fix
+    // A stricter input schema refuses the failing inputs at the start: fixed, if good runs pass.
+    expect(
+      verdict([run("failing", "refused"), run("failing", "refused"), run("regression", "passed")]),
+    ).toMatchObject({ status: "passed", fixed: 2, of: 2, regressions: 0 });
   });
 });

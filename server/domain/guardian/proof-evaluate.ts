@@ -42,8 +42,12 @@ export interface ProofRun {
   proofRunId: string | null;
   sessionId: string | null;
   runStatus: string | null;
-  /** failing: fixed | not-fixed; regression: passed | regressed; both: error (it could not run). */
-  outcome: "fixed" | "not-fixed" | "passed" | "regressed" | "error";
+  /**
+   * failing: fixed | not-fixed | refused (the patched flow's stricter input schema refuses the
+   * recorded input when the run starts: it can no longer fail at the step; counted as fixed);
+   * regression: passed | regressed; both: error (it could not run).
+   */
+  outcome: "fixed" | "not-fixed" | "refused" | "passed" | "regressed" | "error";
   failingStep: FailingStepResult | null;
   steps: ProofStep[];
   note: string | null;
@@ -77,7 +81,7 @@ export function verdict(
 ): Pick<Proof, "status" | "fixed" | "of" | "regressions" | "regressionOf"> {
   const failing = runs.filter((r) => r.kind === "failing");
   const regression = runs.filter((r) => r.kind === "regression");
-  const fixed = failing.filter((r) => r.outcome === "fixed").length;
+  const fixed = failing.filter((r) => r.outcome === "fixed" || r.outcome === "refused").length;
   const regressions = regression.filter((r) => r.outcome !== "passed").length;
   const of = failing.length;
   const status = of > 0 && fixed / of >= PASS_SHARE && regressions === 0 ? "passed" : "failed";

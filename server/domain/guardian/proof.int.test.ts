@@ -5,7 +5,8 @@
  * lets the retries the fix adds reach the session's mock (fixed 3/3, no regression, nothing
  * leaves the process); proofs tell a fix that does not fix and one that regresses; a newer
  * version voids a proposal; the four-eyes guard refuses the proposer; an approver releases the
- * fix as a new version and asks for replays, which another approver approves and which succeed.
+ * fix as a new version and, as chosen, the reprocessing of the failed runs' dead letters on it,
+ * which another approver approves and which succeeds.
  */
 import http from "node:http";
 import https from "node:https";
@@ -16,7 +17,7 @@ import { ensureDemoConnectors } from "@/server/domain/connector/connectors";
 import { reconcileEndedRuns } from "@/server/domain/run/reconcile-runs";
 import type { Engine } from "@/server/engine/engine";
 import { allowLoopback } from "@/server/testing/egress";
-import { engineFor, tickToEnd } from "@/server/testing/engine";
+import { engineFor, tickToEnd, whileTicking } from "@/server/testing/engine";
 import { addMembership, callerFor, makeUser } from "@/server/testing/fixtures";
 import { ZGuardianProposal } from "@/server/rest/guardian-schemas";
 import { restClient, tokenOf } from "@/server/testing/rest";
@@ -28,6 +29,7 @@ import type { Proof } from "./proof-evaluate";
 import { proveWaiting } from "./proof-loop";
 import { onFixDecided } from "./review";
 import { releaseProposal } from "./release";
+import { advanceReprocessJobs } from "@/server/domain/deadletter/runner";
 
 let db: Database;
 let engine: Engine;
@@ -57,17 +59,6 @@ steps:
 
 const as = (u: Awaited<ReturnType<typeof makeUser>>) =>
   callerFor(db.prisma, u.user, owner.workspace.id);
-
-/** Ticks the engine while `work` runs (proof runs, replays), then returns its result. */
-async function whileTicking<T>(work: Promise<T>): Promise<T> {
-  let done = false;
-  const settled = work.finally(() => (done = true));
-  while (!done) {
-    await engine.tick({ limit: 20 });
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return settled;
-}
 
 async function setBilling(url: string | null) {
   await db.prisma.connector.updateMany({
@@ -164,12 +155,14 @@ afterAll(async () => {
 describe("a guardian fix: proved, reviewed under four eyes, released and replayed", () => {
   let groupId = "";
   let fixId = "";
+  let failedRunIds: string[] = [];
 
   it("proves the back-off on the recorded 429s: fixed 3/3, no regression, zero outbound", async () => {
     // Two good runs (the regression set), then billing answers 429 for three.
     expect(await startRuns(2, "1.0.0")).toHaveLength(2);
     await setBilling(`http://127.0.0.1:${port}`);
     const failed = await startRuns(3, "1.0.0");
+    failedRunIds = failed;
     const runs = await db.prisma.run.findMany({ where: { id: { in: failed } } });
     expect(runs.every((r) => r.status === "failed")).toBe(true);
     expect(connections).toBe(3);
@@ -186,7 +179,10 @@ describe("a guardian fix: proved, reviewed under four eyes, released and replaye
     const net = spyOnNetwork();
     let proof;
     try {
-      proof = await whileTicking(proveProposal(servicesFor(db), { ...actorOf(editor) }, fix.id));
+      proof = await whileTicking(
+        engine,
+        proveProposal(servicesFor(db), { ...actorOf(editor) }, fix.id),
+      );
     } finally {
       net.restore();
     }
@@ -235,7 +231,7 @@ describe("a guardian fix: proved, reviewed under four eyes, released and replaye
       "guardian",
       "no-op",
     );
-    expect(await whileTicking(proveWaiting(servicesFor(db), 2))).toBe(1);
+    expect(await whileTicking(engine, proveWaiting(servicesFor(db), 2))).toBe(1);
     const notFixed = (
       await db.prisma.guardianProposal.findUniqueOrThrow({ where: { id: same.id } })
     ).proof as unknown as Proof;
@@ -249,6 +245,7 @@ describe("a guardian fix: proved, reviewed under four eyes, released and replaye
       );
     const regressing = await handProposal(groupId, broken, "guardian", "regressing");
     const proof = await whileTicking(
+      engine,
       proveProposal(servicesFor(db), actorOf(editor), regressing.id),
     );
     expect(proof, JSON.stringify(proof?.runs.map((r) => r.note))).toMatchObject({
@@ -274,7 +271,7 @@ describe("a guardian fix: proved, reviewed under four eyes, released and replaye
     // A fix proposed by a member (the editor, who also holds the approver role).
     const fix = await db.prisma.guardianProposal.findUniqueOrThrow({ where: { id: fixId } });
     const mine = await handProposal(groupId, fix.text, editor.user.id, "by-a-member");
-    await whileTicking(proveProposal(servicesFor(db), actorOf(owner), mine.id));
+    await whileTicking(engine, proveProposal(servicesFor(db), actorOf(owner), mine.id));
     await expect(as(editor).guardianReview.accept({ id: mine.id })).rejects.toThrow(
       /another person must decide/,
     );
@@ -307,29 +304,64 @@ describe("a guardian fix: proved, reviewed under four eyes, released and replaye
     expect(v.authorId).toBe(approver.user.id);
     expect(v.dsl).toContain("version: 1.0.1");
     expect(v.dsl).toContain("# billing's account API"); // comments survive
-    expect(accepted.replays).toHaveLength(3);
-    expect(accepted.replays.every((r) => r.approvalId)).toBe(true);
-    // The outage is over; the replays, requested by the approver, are approved by another one.
+    // The release asked, once, for the replays chosen with it: the three failed runs left open
+    // dead letters, so they are one reprocess job on the new version (issue 15's approval-gated
+    // reprocessing), requested by the approver, whichever caller released the fix.
+    const asked = await vi.waitFor(
+      async () => {
+        const [rv] = await as(owner).guardianReview.reviews({ ids: [fixId] });
+        const rel = rv?.release;
+        if (!rel?.replaysAsked || (!rel.reprocess && rel.replays.length < 3))
+          throw new Error("replays not asked yet");
+        return rel;
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+    expect(asked.replays).toHaveLength(0);
+    expect(asked.reprocess).toMatchObject({ total: 3, state: "pending-approval" });
+    const job = await db.prisma.reprocessJob.findUniqueOrThrow({
+      where: { id: asked.reprocess!.jobId },
+    });
+    expect(job).toMatchObject({ requesterId: approver.user.id, selection: { version: "1.0.1" } });
+    // The outage is over; the reprocessing, requested by the approver, is approved by another one.
     await setBilling(null);
+    const jobApproval = await as(owner).approval.get({ id: asked.reprocess!.approvalId! });
     await expect(
       as(approver).approval.decide({
-        id: accepted.replays[0]!.approvalId!,
+        id: jobApproval.id,
         decision: "approve",
-        planHash: (await as(owner).approval.get({ id: accepted.replays[0]!.approvalId! }))
-          .planHash!,
+        planHash: jobApproval.planHash!,
       }),
     ).rejects.toThrow(/another person must decide/);
-    for (const r of accepted.replays) {
-      const a = await as(owner).approval.get({ id: r.approvalId! });
-      await as(owner).approval.decide({ id: a.id, decision: "approve", planHash: a.planHash! });
-    }
+    await as(owner).approval.decide({
+      id: jobApproval.id,
+      decision: "approve",
+      planHash: jobApproval.planHash!,
+    });
+    // The job's runner starts its items at the job's pace (one a second), each replay run ticked
+    // to its end.
+    const runner = servicesFor(db);
+    await vi.waitFor(
+      async () => {
+        await advanceReprocessJobs(runner);
+        const running = await db.prisma.reprocessItem.findMany({
+          where: { jobId: job.id, state: "running" },
+          select: { replayRunId: true },
+        });
+        for (const it of running) if (it.replayRunId) await tickToEnd(engine, it.replayRunId);
+        const j = await db.prisma.reprocessJob.findUniqueOrThrow({ where: { id: job.id } });
+        if (j.state !== "completed" && j.state !== "stopped") throw new Error(`job ${j.state}`);
+      },
+      { timeout: 60_000, interval: 250 },
+    );
+    const ended = await db.prisma.reprocessJob.findUniqueOrThrow({ where: { id: job.id } });
+    expect(ended).toMatchObject({ state: "completed", succeeded: 3, failed: 0 });
     const replayRuns = await db.prisma.run.findMany({
-      where: { replayOfRunId: { in: accepted.replays.map((r) => r.runId) } },
+      where: { replayOfRunId: { in: failedRunIds } },
     });
     expect(replayRuns).toHaveLength(3);
     for (const r of replayRuns) {
-      const ended = await tickToEnd(engine, r.id);
-      expect(ended.status).toBe("succeeded");
+      expect(r.status).toBe("succeeded");
       expect(r.version).toBe("1.0.1");
     }
     const [review] = await as(owner).guardianReview.reviews({ ids: [fixId] });
@@ -353,7 +385,7 @@ describe("a guardian fix: proved, reviewed under four eyes, released and replaye
       expect.objectContaining({ label: approver.user.email, decision: "approve" }),
     ]);
     expect(served.release).toMatchObject({ version: "1.0.1" });
-    expect(served.release!.replays).toHaveLength(3);
+    expect(served.release!.reprocess).toMatchObject({ total: 3, succeeded: 3, state: "completed" });
     const metrics = await as(owner).guardianReview.metrics({});
     expect(metrics).toMatchObject({
       releases: 1,
@@ -369,10 +401,10 @@ describe("a guardian fix: proved, reviewed under four eyes, released and replaye
       expect.arrayContaining(["guardian.proposal.prove", "guardian.proposal.release"]),
     );
     // Releasing again changes nothing.
-    expect(await releaseProposal(db.prisma, fixId)).toMatchObject({ version: "1.0.1" });
+    expect(await releaseProposal(servicesFor(db), fixId)).toMatchObject({ version: "1.0.1" });
     expect(
       await onFixDecided(
-        db.prisma,
+        servicesFor(db),
         { id: "00000000-0000-4000-8000-000000000000", workspaceId: owner.workspace.id },
         { decision: "approved", by: [], comment: null },
       ),

@@ -147,6 +147,15 @@ async function proveOn(
     return base;
   } catch (e) {
     base.note = e instanceof Error ? e.message.slice(0, 500) : String(e).slice(0, 500);
+    // The patch's stricter input schema refuses the recorded failing input at the start.
+    if (
+      source.kind === "failing" &&
+      base.proofRunId === null &&
+      e instanceof AppError &&
+      e.code === "INVALID_INPUT" &&
+      e.details?.field === "inputs"
+    )
+      base.outcome = "refused";
     return base;
   } finally {
     if (sessionId) {

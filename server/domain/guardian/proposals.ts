@@ -7,6 +7,8 @@
  */
 import { applyEdit, astToJs, diffFlows, parseFlow, type FlowEdit, type FlowIR } from "@/dsl";
 import { closestName, type FieldChange } from "./drift";
+import { fallbackFor, isModelFailure } from "./fallback-model-rule";
+import { stricterInputs, type InputSamples } from "./input-schema-rule";
 import type { FailureRecord } from "./fingerprint";
 import { missingFieldOf, PATCHABLE, type Triage } from "./triage";
 
@@ -18,12 +20,16 @@ export const PROPOSAL_RULES = [
   "rename-field",
   "null-guard",
   "type-coercion",
+  "stricter-input-schema",
+  "fallback-model",
 ] as const;
 export type ProposalRule = (typeof PROPOSAL_RULES)[number];
+/** What wrote a proposal: a rule, or the guardian's model (`model-proposals.ts`). */
+export type ProposalKind = ProposalRule | "model";
 
 /** A proposed patch of one flow version. */
 export interface ProposalDraft {
-  rule: ProposalRule;
+  rule: ProposalKind;
   title: string;
   rationale: string;
   text: string;
@@ -39,6 +45,10 @@ export interface ProposalContext {
   version: string;
   /** Compiles a text as the server does; `ir` when it compiles. */
   compile(text: string): { ok: boolean; ir?: FlowIR };
+  /** Inputs of the group's failing runs and the flow's recent successes (stricter schema rule). */
+  inputs?: InputSamples;
+  /** The router's configured models capable of an agent block's task (fallback model rule). */
+  fallbackModels?: (blockId: string) => string[];
 }
 
 const MAX_TIMEOUT_MS = 120_000;
@@ -184,6 +194,17 @@ function resilienceCandidates(
       });
     }
   }
+  const fallback =
+    isModelFailure(t, f) && ctx.fallbackModels
+      ? fallbackFor(ir, f, ctx.fallbackModels(f.blockId))
+      : undefined;
+  if (fallback)
+    out.push({
+      rule: "fallback-model",
+      title: `Fall back to ${fallback.added.join(", ")} on "${f.stepId}"`,
+      rationale: `${t.reasons[0]} The router knows ${fallback.added.length === 1 ? "another configured model" : "other configured models"} for this step's task (${fallback.added.join(", ")}) that the failures did not involve; naming ${fallback.added.length === 1 ? "it" : "them"} in \`model.fallback\`${fallback.had.length ? ` after ${fallback.had.join(", ")}` : ""} makes the router try ${fallback.added.length === 1 ? "it" : "them"} right after the primary model, in the same attempt, when that model is down, rate limited or cooling down.`,
+      text: applyAll(ctx.text, [fallback.edit]),
+    });
   if (t.resilience === "breaker") {
     const wait = r.breaker.halfOpenAfterMs + 5000;
     out.push({
@@ -311,6 +332,15 @@ export function proposeFixes(t: Triage, f: FailureRecord, ctx: ProposalContext):
   if (!base.ok || !base.ir) return [];
   const candidates =
     t.class === "resilience" ? resilienceCandidates(t, f, ctx, base.ir) : dataCandidates(t, f, ctx);
+  const stricter =
+    t.class === "mapping" && ctx.inputs ? stricterInputs(base.ir, f.stepId, ctx.inputs) : undefined;
+  if (stricter)
+    candidates.push({
+      rule: "stricter-input-schema",
+      title: `Refuse the inputs "${f.stepId}" cannot handle when the run starts`,
+      rationale: `${t.reasons[0]} The flow accepted inputs this step could not use: ${stricter.said.join("; ")}. With the stricter input schema such a run is refused when it starts, with a message naming the input, instead of failing at "${f.stepId}".`,
+      text: applyAll(ctx.text, stricter.edits),
+    });
   const seen = new Set<string>();
   const out: ProposalDraft[] = [];
   for (const c of candidates) {

@@ -7,6 +7,7 @@
  * last good outputs are read once per (flow, step) per batch.
  */
 import type { FinishedRun } from "../finished-runs";
+import { readRunSignals } from "../finished-run-signals";
 import type { Db } from "../types";
 import { MAX_MESSAGE_CHARS, type FailureRecord } from "./fingerprint";
 
@@ -114,17 +115,14 @@ export async function readFailures(
   );
   if (!failing.length) return [];
   const ids = failing.map((r) => r.runId);
-  const [attempts, meta, deadLetters] = await Promise.all([
+  const [attempts, meta, { deadLetters }] = await Promise.all([
     db.$queryRawUnsafe<AttemptRow[]>(ATTEMPTS_SQL, ids),
     db.$queryRawUnsafe<Array<{ id: string; irHash: string; name: string | null; createdAt: Date }>>(
       `SELECT r.id::text AS id, r."irHash", w.name, r."createdAt" FROM "Run" r
          LEFT JOIN "Workflow" w ON w.id = r."workflowId" WHERE r.id = ANY($1::uuid[])`,
       ids,
     ),
-    db.$queryRawUnsafe<Array<{ id: string; runId: string; stepId: string; attempts: number }>>(
-      `SELECT id::text AS id, "runId"::text AS "runId", "stepId", "attempts" FROM "DeadLetter" WHERE "runId" = ANY($1::uuid[])`,
-      ids,
-    ),
+    readRunSignals(db, ids, { deadLetters: true }),
   ]);
   const runById = new Map(runs.map((r) => [r.id, r]));
   const metaById = new Map(meta.map((m) => [m.id, m]));

@@ -1,34 +1,42 @@
 /**
  * Releasing an approved fix (issue 18, item 5): the proposal's text becomes a new version of the
- * flow through the normal save path (`createVersion`: compiled, SemVer greater than every
+ * flow through the normal save path (`createVersionIn`: compiled, SemVer greater than every
  * version, the ledger's `workflow.version.create`), authored by the approver, bumped as
- * `diffFlows` said; then, when asked, an approval-gated replay of the group's failed runs on the
- * new version (the replay feature's plan, from the failing step: each replay is an approval a
- * person other than its requester decides). A fix whose flow got a newer version since is void.
+ * `diffFlows` said. A fix whose flow got a newer version since is void.
  *
- * Release runs once per proposal: the approval's effect starts it after the decision commits,
- * and whoever else asks (the Guardian page's accept) waits for the same promise.
+ * Exactly one caller releases a proposal, whoever asks (the approval's effect after the
+ * decision commits, the accepting request, another process): the release is ONE transaction
+ * that first claims the proposal (`UPDATE … SET status = 'released' WHERE id = $1 AND status =
+ * 'approved'`), then saves the version, the release row and the ledger entry. A concurrent
+ * caller's claim waits on the row lock until the winner commits, then matches nothing and reads
+ * the winner's release row; if the winner rolls back, its claim is undone and the next caller
+ * releases. Then the winner asks for the replays the approver chose (`release-replays.ts`,
+ * claimed once per release as well).
  */
 import { bumpVersion, compareSemver } from "@/dsl";
 import { setFlowVersion } from "@/lib/studio/flow-text";
 import { appendAudit } from "../audit/ledger";
 import { AppError } from "../errors";
-import { requestReplay, type ReplayDeps } from "../replay/replays";
-import { ZReplayInput } from "../replay/schemas";
+import type { ReplayDeps } from "../replay/replays";
 import type { Actor, Db } from "../types";
-import { createVersion } from "../workflow/versions";
+import { compileVersion, createVersionIn } from "../workflow/versions";
+import { requestReleaseReplays, type ReleaseReplays } from "./release-replays";
 import { voidIfStale, type ProposalRow } from "./review-state";
 
-/** Failed runs of a group a release replays at most. */
-export const MAX_REPLAYS = 20;
+export { MAX_REPLAYS, replayFailedRuns, type ReplayRequestResult } from "./release-replays";
 
 export interface ReleaseResult {
   status: "released" | "void";
   version: string | null;
   why: string | null;
+  /** Whether this call released it (false: another caller had, or it is void). */
+  claimed: boolean;
+  /** The replays and reprocessing this call asked for (null: it asked for none). */
+  replays: ReleaseReplays | null;
 }
 
-const inflight = new Map<string, Promise<ReleaseResult>>();
+/** What a release needs: the database, and the replay feature's ports for the replays. */
+export type ReleaseDeps = ReplayDeps;
 
 /** The version a fix is saved as: its `nextVersion`, or a patch above its base when that is not greater. */
 export function releaseVersion(p: Pick<ProposalRow, "baseVersion" | "nextVersion">): string {
@@ -38,7 +46,11 @@ export function releaseVersion(p: Pick<ProposalRow, "baseVersion" | "nextVersion
 }
 
 /** The approver's actor (their role in the workspace) for the version they release. */
-async function approverActor(db: Db, workspaceId: string, approvalId: string): Promise<Actor> {
+export async function approverActor(
+  db: Db,
+  workspaceId: string,
+  approvalId: string,
+): Promise<Actor> {
   const d = await db.approvalDecision.findFirst({
     where: { approvalId, decision: "approve" },
     orderBy: { createdAt: "desc" },
@@ -58,161 +70,119 @@ async function approverActor(db: Db, workspaceId: string, approvalId: string): P
   };
 }
 
-/**
- * The version a concurrent release of `proposalId` recorded, when `err` is the version clash
- * that release caused (waits up to 10 s for its release row), else null.
- */
-async function releasedMeanwhile(db: Db, proposalId: string, err: unknown): Promise<string | null> {
-  if (!(err instanceof AppError) || err.code !== "CONFLICT") return null;
-  for (let i = 0; i < 50; i++) {
-    const r = await db.guardianRelease.findUnique({ where: { proposalId } });
-    if (r) return r.version;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return null;
+/** Thrown inside the claim to roll it back when a newer version was saved meanwhile. */
+class StaleInClaim extends Error {}
+
+/** The release another caller recorded, as this caller's answer. */
+async function recorded(db: Db, proposalId: string): Promise<ReleaseResult | null> {
+  const r = await db.guardianRelease.findUnique({ where: { proposalId } });
+  return r
+    ? { status: "released", version: r.version, why: null, claimed: false, replays: null }
+    : null;
 }
 
-async function release(db: Db, proposalId: string): Promise<ReleaseResult> {
+/** Claims, saves and records the release in one transaction; null when another caller has it. */
+async function claimAndRelease(db: Db, p: ProposalRow, actor: Actor) {
+  const version = releaseVersion(p);
+  const dsl = setFlowVersion(p.text, version);
+  // Compiled before the claim: the proposal's row lock is held only for the writes.
+  const compiled = await compileVersion(db, actor, dsl);
+  return db.$transaction(
+    async (tx) => {
+      const claim = await tx.guardianProposal.updateMany({
+        where: { id: p.id, status: "approved" },
+        data: { status: "released", updatedAt: new Date() },
+      });
+      if (!claim.count) return null;
+      // Under the claim: the version it patches must still be the newest.
+      const newest = await tx.workflowVersion.findFirst({
+        where: { workflowId: p.workflowId },
+        orderBy: { createdAt: "desc" },
+        select: { version: true, irHash: true },
+      });
+      if (!newest || newest.version !== p.baseVersion || newest.irHash !== p.baseIrHash)
+        throw new StaleInClaim();
+      const saved = await createVersionIn(
+        tx,
+        actor,
+        {
+          id: p.workflowId,
+          version,
+          message: `Guardian fix: ${p.title}`.slice(0, 500),
+          dsl,
+        },
+        compiled,
+      );
+      await tx.guardianRelease.create({
+        data: {
+          proposalId: p.id,
+          workspaceId: p.workspaceId,
+          groupId: p.groupId,
+          workflowId: p.workflowId,
+          approvalId: p.approvalId!,
+          version: saved.version,
+          versionId: saved.id,
+          releasedBy: actor.label,
+          releasedById: actor.userId,
+        },
+      });
+      await appendAudit(tx, actor, {
+        action: "guardian.proposal.release",
+        subjectType: "guardian_proposal",
+        subjectId: p.id,
+        payload: {
+          groupId: p.groupId,
+          workflowId: p.workflowId,
+          version: saved.version,
+          irHash: saved.irHash,
+          approvalId: p.approvalId,
+        },
+      });
+      return saved;
+    },
+    { timeout: 30_000 },
+  );
+}
+
+/**
+ * Releases an approved proposal once, whoever asks and however many ask at once (see the
+ * module's comment); a proposal already released answers its version. The caller that
+ * released it then asks for the replays the approver chose, when they did.
+ */
+export async function releaseProposal(
+  deps: ReleaseDeps,
+  proposalId: string,
+): Promise<ReleaseResult> {
+  const { db } = deps;
   const p = await db.guardianProposal.findUniqueOrThrow({ where: { id: proposalId } });
   if (p.status === "released") {
-    const r = await db.guardianRelease.findUnique({ where: { proposalId } });
-    return { status: "released", version: r?.version ?? null, why: null };
+    const r = await recorded(db, p.id);
+    if (r) return r;
   }
   if (p.status !== "approved" || !p.approvalId)
     throw new AppError("CONFLICT", {
       message: `This proposal is ${p.status}: it is not released.`,
     });
-  const why = await voidIfStale(db, p);
-  if (why) return { status: "void", version: null, why };
   const actor = await approverActor(db, p.workspaceId, p.approvalId);
-  const version = releaseVersion(p);
-  let saved: Awaited<ReturnType<typeof createVersion>>;
+  let saved: Awaited<ReturnType<typeof claimAndRelease>>;
   try {
-    saved = await createVersion(db, actor, {
-      id: p.workflowId,
-      version,
-      message: `Guardian fix: ${p.title}`.slice(0, 500),
-      dsl: setFlowVersion(p.text, version),
-    });
+    saved = await claimAndRelease(db, p, actor);
   } catch (err) {
-    // Another release of this proposal got there first: the approval's effect and the accepting
-    // request both release, and they need not share this module (another bundle or process).
-    // Its release row follows its version within the same few statements: answer that one.
-    const theirs = await releasedMeanwhile(db, p.id, err);
-    if (theirs) return { status: "released", version: theirs, why: null };
-    throw err;
+    if (!(err instanceof StaleInClaim)) throw err;
+    saved = null;
   }
-  await db.$transaction(async (tx) => {
-    await tx.guardianRelease.create({
-      data: {
-        proposalId: p.id,
-        workspaceId: p.workspaceId,
-        groupId: p.groupId,
-        workflowId: p.workflowId,
-        approvalId: p.approvalId!,
-        version: saved.version,
-        versionId: saved.id,
-        releasedBy: actor.label,
-        releasedById: actor.userId,
-      },
-    });
-    await tx.guardianProposal.update({
-      where: { id: p.id },
-      data: { status: "released", updatedAt: new Date() },
-    });
-    await appendAudit(tx, actor, {
-      action: "guardian.proposal.release",
-      subjectType: "guardian_proposal",
-      subjectId: p.id,
-      payload: {
-        groupId: p.groupId,
-        workflowId: p.workflowId,
-        version: saved.version,
-        irHash: saved.irHash,
-        approvalId: p.approvalId,
-      },
-    });
-  });
-  return { status: "released", version: saved.version, why: null };
-}
-
-/**
- * Releases an approved proposal once (concurrent callers share the same release); a proposal
- * already released answers its version.
- */
-export function releaseProposal(db: Db, proposalId: string): Promise<ReleaseResult> {
-  let running = inflight.get(proposalId);
-  if (!running) {
-    running = release(db, proposalId).finally(() => inflight.delete(proposalId));
-    inflight.set(proposalId, running);
-  }
-  return running;
-}
-
-/** One failed run's replay request: its approval, or why it was not requested. */
-export interface ReplayRequestResult {
-  runId: string;
-  approvalId: string | null;
-  error: string | null;
-}
-
-/**
- * Requests a replay of each of the group's failed runs (at most {@link MAX_REPLAYS}) on the
- * released version, from the step that failed, as `actor`: each is an approval another approver
- * decides. Runs a replay was already asked for are left out. Stored with the release.
- */
-export async function replayFailedRuns(
-  deps: ReplayDeps,
-  actor: Actor,
-  proposalId: string,
-): Promise<ReplayRequestResult[]> {
-  const { db } = deps;
-  const r = await db.guardianRelease.findFirst({
-    where: { proposalId, workspaceId: actor.workspaceId },
-  });
-  if (!r) throw new AppError("CONFLICT", { message: "This fix is not released yet." });
-  const group = await db.guardianGroup.findUniqueOrThrow({
-    where: { id: r.groupId },
-    select: { stepId: true },
-  });
-  const members = await db.guardianMember.findMany({
-    where: { groupId: r.groupId, recovered: false },
-    orderBy: { seenAt: "desc" },
-    select: { runId: true },
-    take: 1000,
-  });
-  const asked = new Set(r.replayRunIds as string[]);
-  const runIds = [...new Set(members.map((m) => m.runId))]
-    .filter((id) => !asked.has(id))
-    .slice(0, MAX_REPLAYS);
-  const failed = await db.run.findMany({
-    where: { id: { in: runIds }, status: "failed" },
-    select: { id: true },
-  });
-  const out: ReplayRequestResult[] = [];
-  for (const { id } of failed) {
-    try {
-      const input = ZReplayInput.parse({
-        runId: id,
-        mode: "from-step",
-        fromStep: group.stepId,
-        version: r.version,
-      });
-      const requested = await requestReplay(deps, actor, input);
-      out.push({ runId: id, approvalId: requested.approval.id, error: null });
-    } catch (e) {
-      out.push({ runId: id, approvalId: null, error: e instanceof Error ? e.message : String(e) });
-    }
-  }
-  const ok = out.filter((o) => o.approvalId);
-  if (ok.length) {
-    await db.guardianRelease.update({
-      where: { proposalId },
-      data: {
-        replayRunIds: [...asked, ...ok.map((o) => o.runId)],
-        replayApprovalIds: [...(r.replayApprovalIds as string[]), ...ok.map((o) => o.approvalId!)],
-      },
+  if (!saved) {
+    // Another caller released it (its release row committed before our claim matched nothing),
+    // or the flow moved on: then it is void.
+    const r = await recorded(db, p.id);
+    if (r) return r;
+    const why = await voidIfStale(db, p);
+    if (why) return { status: "void", version: null, why, claimed: false, replays: null };
+    const now = await db.guardianProposal.findUniqueOrThrow({ where: { id: p.id } });
+    throw new AppError("CONFLICT", {
+      message: `This proposal is ${now.status}: it is not released.`,
     });
   }
-  return out;
+  const replays = p.replayOnRelease ? await requestReleaseReplays(deps, actor, p.id) : null;
+  return { status: "released", version: saved.version, why: null, claimed: true, replays };
 }

@@ -1,8 +1,9 @@
 /**
  * A proposal's review as the Guardian page and the REST API show it (issue 18, items 5–6): its
  * status and reason, its proof, its `fix` approval (status, requester, decisions), and once
- * released the version and the replays of the group's failed runs (each replay's approval and
- * run). Read in a bounded number of queries for up to 100 proposals at once.
+ * released the version, the replays of the group's failed runs (each replay's approval and
+ * run) and the reprocess job of its dead letters (its approval and progress). Read in a bounded
+ * number of queries for up to 100 proposals at once.
  */
 import type { Actor, Db } from "../types";
 import type { Proof } from "./proof-evaluate";
@@ -22,9 +23,22 @@ export interface ReviewReplay {
   replayStatus: string | null;
 }
 
+/** The reprocess job of a release's dead letters (issue 15's approval-gated reprocessing). */
+export interface ReviewReprocess {
+  jobId: string;
+  approvalId: string | null;
+  approvalStatus: string | null;
+  state: string;
+  total: number;
+  succeeded: number;
+  failed: number;
+}
+
 export interface ProposalReview {
   id: string;
   status: string;
+  /** The approver chose replays (and reprocessing) with the release. */
+  replayOnRelease: boolean;
   /** A rejection's reason, or why the proposal is void. */
   reason: string | null;
   proof: Proof | null;
@@ -34,6 +48,9 @@ export interface ProposalReview {
     releasedAt: string;
     releasedBy: string;
     replays: ReviewReplay[];
+    /** Whether the release's replays were asked for (by the caller that claimed them). */
+    replaysAsked: boolean;
+    reprocess: ReviewReprocess | null;
   } | null;
 }
 
@@ -45,15 +62,37 @@ export async function proposalReviews(
 ): Promise<ProposalReview[]> {
   const rows = await db.guardianProposal.findMany({
     where: { id: { in: ids.slice(0, 100) }, workspaceId: actor.workspaceId },
-    select: { id: true, status: true, rejectReason: true, proof: true, approvalId: true },
+    select: {
+      id: true,
+      status: true,
+      rejectReason: true,
+      proof: true,
+      approvalId: true,
+      replayOnRelease: true,
+    },
   });
   const releases = await db.guardianRelease.findMany({
     where: { proposalId: { in: rows.map((r) => r.id) } },
   });
   const replayApprovalIds = releases.flatMap((r) => r.replayApprovalIds as string[]);
+  const jobIds = releases.flatMap((r) => (r.reprocessJobId ? [r.reprocessJobId] : []));
+  const jobs = jobIds.length
+    ? await db.reprocessJob.findMany({
+        where: { id: { in: jobIds }, workspaceId: actor.workspaceId },
+        select: {
+          id: true,
+          approvalId: true,
+          state: true,
+          total: true,
+          succeeded: true,
+          failed: true,
+        },
+      })
+    : [];
   const approvalIds = [
     ...rows.flatMap((r) => (r.approvalId ? [r.approvalId] : [])),
     ...replayApprovalIds,
+    ...jobs.flatMap((j) => (j.approvalId ? [j.approvalId] : [])),
   ];
   const approvals = approvalIds.length
     ? await db.approval.findMany({
@@ -90,9 +129,11 @@ export async function proposalReviews(
     .map((p) => {
       const a = p.approvalId ? byId.get(p.approvalId) : undefined;
       const r = releaseOf.get(p.id);
+      const job = r?.reprocessJobId ? jobs.find((j) => j.id === r.reprocessJobId) : undefined;
       return {
         id: p.id,
         status: p.status,
+        replayOnRelease: p.replayOnRelease,
         reason: p.rejectReason,
         proof: (p.proof ?? null) as Proof | null,
         approval: a
@@ -127,6 +168,20 @@ export async function proposalReviews(
                   replayStatus: run?.status ?? null,
                 };
               }),
+              replaysAsked: r.replaysClaimedAt !== null,
+              reprocess: job
+                ? {
+                    jobId: job.id,
+                    approvalId: job.approvalId,
+                    approvalStatus: job.approvalId
+                      ? (byId.get(job.approvalId)?.status ?? null)
+                      : null,
+                    state: job.state,
+                    total: job.total,
+                    succeeded: job.succeeded,
+                    failed: job.failed,
+                  }
+                : null,
             }
           : null,
       };

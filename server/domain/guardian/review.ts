@@ -7,25 +7,28 @@
  *
  * A proposal without a passing proof cannot be accepted: there is no override (a fix the sandbox
  * could not prove is proved again after a change, or rejected). An accepted fix is released
- * (`release.ts`) — by the approval's effect, whichever path decided it (the inbox or the
- * Guardian page) — and on the Guardian page the approver may also ask for replays of the
- * group's failed runs. A rejection keeps its reason. Everything is in the ledger.
+ * (`release.ts`) — by the approval's effect and by the accepting request, whichever claims it
+ * first in the database — and the approver may choose, in the Approvals inbox or on the
+ * Guardian page alike, replays of the group's failed runs and reprocessing of its dead letters
+ * on the new version (`release-replays.ts`), asked for once by the release. A rejection keeps
+ * its reason. Everything is in the ledger.
  */
 import { createHash } from "node:crypto";
 import { requestApproval } from "../approval/request-approval";
 import { decideApproval } from "../approval/decide-approval";
 import type { ApprovalDeps, ApprovalEffect } from "../approval/ports";
 import { appendAudit } from "../audit/ledger";
+import { MAX_JOB_ITEMS } from "../deadletter/schemas";
 import { AppError } from "../errors";
 import type { RunDeps } from "../run/ports";
 import type { Actor, Db } from "../types";
 import type { Proof } from "./proof-evaluate";
+import { releaseProposal, type ReleaseDeps, type ReleaseResult } from "./release";
 import {
-  releaseProposal,
-  replayFailedRuns,
-  type ReleaseResult,
+  requestReleaseReplays,
   type ReplayRequestResult,
-} from "./release";
+  type ReprocessRequestResult,
+} from "./release-replays";
 import { GUARDIAN_USER_ID, requireStatus, voidIfStale, workspaceProposal } from "./review-state";
 import type { AcceptProposalInput, RejectProposalInput } from "./review-schemas";
 
@@ -109,10 +112,11 @@ async function markRejected(
 
 /** What happens once a `fix` approval is decided (after its transaction commits). */
 export async function onFixDecided(
-  db: Db,
+  deps: ReleaseDeps,
   approval: { id: string; workspaceId: string },
   outcome: { decision: string; by: string[]; comment: string | null },
 ): Promise<ReleaseResult | null> {
+  const { db } = deps;
   const p = await db.guardianProposal.findFirst({
     where: { approvalId: approval.id, workspaceId: approval.workspaceId },
   });
@@ -130,7 +134,7 @@ export async function onFixDecided(
     where: { id: p.id, status: "proven" },
     data: { status: "approved", updatedAt: new Date() },
   });
-  return releaseProposal(db, p.id);
+  return releaseProposal(deps, p.id);
 }
 
 /**
@@ -138,13 +142,12 @@ export async function onFixDecided(
  * rejected one keeps its reason. Errors are logged (the proposal stays approved and can be
  * released again from the Guardian page).
  */
-export function fixApprovalEffect(deps: {
-  db: Db;
-  logger?: { error(obj: object, msg: string): void };
-}): ApprovalEffect {
+export function fixApprovalEffect(
+  deps: ReleaseDeps & { logger?: { error(obj: object, msg: string): void } },
+): ApprovalEffect {
   return async (_tx, approval, outcome) => ({
     afterCommit: () => {
-      void onFixDecided(deps.db, approval, outcome).catch((err: unknown) =>
+      void onFixDecided(deps, approval, outcome).catch((err: unknown) =>
         deps.logger?.error(
           { err: String(err), approvalId: approval.id },
           "guardian fix release failed",
@@ -157,16 +160,53 @@ export function fixApprovalEffect(deps: {
 /** What review use cases need: deciding approvals, requesting replays. */
 export type ReviewDeps = ApprovalDeps;
 
-/** What accepting did: the release and the replays asked for. */
+/** What accepting did: the release, and the replays and reprocessing it asked for. */
 export interface AcceptResult {
   release: ReleaseResult;
+  /**
+   * The replays asked for with the release: by this request, or as recorded when it returned
+   * when another caller (the approval's effect) released the fix and asks for them; the
+   * proposal's review lists them all once asked.
+   */
   replays: ReplayRequestResult[];
+  reprocess: ReprocessRequestResult | null;
+}
+
+/** The replays and reprocess job a release recorded so far. */
+async function recordedReplays(db: Db, proposalId: string) {
+  const r = await db.guardianRelease.findUnique({ where: { proposalId } });
+  if (!r) return { replays: [], reprocess: null };
+  const runIds = r.replayRunIds as string[];
+  const approvalIds = r.replayApprovalIds as string[];
+  const items = r.reprocessJobId
+    ? await db.reprocessItem.findMany({
+        where: { jobId: r.reprocessJobId },
+        select: { runId: true },
+        take: MAX_JOB_ITEMS,
+      })
+    : [];
+  return {
+    replays: approvalIds.map((approvalId, i) => ({
+      runId: runIds[i] ?? "",
+      approvalId,
+      error: null,
+    })),
+    reprocess: r.reprocessJobId
+      ? {
+          jobId: r.reprocessJobId,
+          approvalId: r.reprocessApprovalId,
+          deadLetters: items.length,
+          runs: new Set(items.map((i) => i.runId)).size,
+          error: null,
+        }
+      : null,
+  };
 }
 
 /**
  * Accepts a proven proposal as `actor` (approver or admin, never the proposer): decides its
- * `fix` approval through the guard, releases it, and with `replay` asks for replays of the
- * group's failed runs on the new version.
+ * `fix` approval through the guard and releases it; with `replay`, the release asks for
+ * replays of the group's failed runs and reprocessing of its dead letters on the new version.
  */
 export async function acceptProposal(
   deps: ReviewDeps,
@@ -185,6 +225,12 @@ export async function acceptProposal(
   requireStatus(p, ["proven", "approved"], "accepted");
   const why = await voidIfStale(deps.db, p);
   if (why) throw new AppError("CONFLICT", { message: `This proposal is void: ${why}` });
+  // The choice travels with the proposal: whichever caller releases it asks for the replays.
+  if (input.replay)
+    await deps.db.guardianProposal.updateMany({
+      where: { id: p.id, status: { in: ["proven", "approved"] } },
+      data: { replayOnRelease: true },
+    });
   if (p.status === "proven") {
     if (!p.approvalId)
       throw new AppError("CONFLICT", { message: "This fix's approval was not requested yet." });
@@ -199,10 +245,16 @@ export async function acceptProposal(
     where: { id: p.id, status: "proven" },
     data: { status: "approved", updatedAt: new Date() },
   });
-  const release = await releaseProposal(deps.db, p.id);
-  const replays =
-    input.replay && release.status === "released" ? await replayFailedRuns(deps, actor, p.id) : [];
-  return { release, replays };
+  const release = await releaseProposal(deps, p.id);
+  // Released before this acceptance chose replays (an approval decided without the choice):
+  // they are asked for now, once.
+  const asked =
+    release.replays ??
+    (input.replay && release.status === "released" && p.status === "approved"
+      ? await requestReleaseReplays(deps, actor, p.id)
+      : null);
+  if (asked) return { release, ...asked };
+  return { release, ...(await recordedReplays(deps.db, p.id)) };
 }
 
 /**

@@ -45,6 +45,8 @@ const EXPIRED = /expired|revoked|invalid (api[ _-]?)?(key|token)|unauthori[sz]ed
 const OUTAGE = /outage|maintenance|service unavailable|down for|dns|no such host|ENOTFOUND/i;
 const NETWORK =
   /network error|ECONNRESET|ECONNREFUSED|socket hang up|EPIPE|connection (reset|closed)|ETIMEDOUT|EAI_AGAIN/i;
+/** The agent runtime's words for models that did not answer (`failover.ts`, `chat-client.ts`). */
+const MODEL_DOWN = /Every model failed|Could not reach model|is cooling down/;
 const POLICY_NAMES = new Set(["ConsentError", "TrustError", "EgressError", "EgressDeniedError"]);
 const FIELD_NOT_FOUND = /field not found: ([\w$]+)/;
 const NO_OVERLOAD = /no matching overload for '([^']+)' applied to '\(([^)]*)\)'/;
@@ -119,6 +121,18 @@ export function triage(members: readonly FailureRecord[], count = members.length
     return result("resilience", [`The endpoint's circuit breaker was open in ${n} failure(s).`], {
       resilience: "breaker",
     });
+  // An agent step's model down or unreachable: the router may fall back to another model.
+  if (
+    f.blockId.startsWith("agent.") &&
+    ((status !== null && status >= 500) || OUTAGE.test(msg) || MODEL_DOWN.test(msg))
+  )
+    return result(
+      "resilience",
+      [
+        `The model of agent step "${f.stepId}" was unavailable in ${n} failure(s) ("${clip(msg)}").`,
+      ],
+      { resilience: "server-error" },
+    );
   if (status !== null && status >= 500) {
     if (OUTAGE.test(msg) && recovered === 0)
       return result("external", [

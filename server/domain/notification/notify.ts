@@ -18,7 +18,7 @@ const MEMBER_SCAN = 2000;
 
 /** An approval event. */
 export interface ApprovalEvent {
-  type: Exclude<NotificationKind, "alert.fired">;
+  type: Exclude<NotificationKind, "alert.fired" | "guardian.group">;
   approval: ApprovalRecord;
   /** Epoch ms. */
   at: number;

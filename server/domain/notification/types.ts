@@ -15,6 +15,8 @@ export const NOTIFICATION_KINDS = [
   "approval.decided",
   "approval.expired",
   "alert.fired",
+  /** A new failure group of the guardian (issue 18): `server/domain/guardian/notify-groups.ts`. */
+  "guardian.group",
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 

@@ -188,8 +188,8 @@ export function backtest(
 }
 
 /**
- * The backtest over precomputed feature rows, one window per step of the generator (a caller on
- * a server's event loop yields between windows: each costs at most one fit).
+ * The backtest over precomputed feature rows, one window per step of the generator (each costs
+ * at most one fit; a training drains it in its worker thread, `train-work.ts`).
  */
 export function* backtestSteps(
   rows: readonly FeatureRow[],

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/server/adapters/prisma";
 import { callerFor, makeUser, type TestUser } from "@/server/testing/fixtures";
-import { seedSyntheticHistory } from "@/server/testing/prediction-history";
+import { crmFlowText, seedSyntheticHistory } from "@/server/testing/prediction-history";
 import { restClient, tokenOf } from "@/server/testing/rest";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { DAY_MS, featuresAt, indexHistory } from "./features";
@@ -17,22 +17,7 @@ import { readHistory } from "./history";
 import { trainWorkspaceModel } from "./train";
 import type { BacktestSettings } from "./backtest";
 
-const FLOW = `flow: predict-me
-version: 1.0.0
-steps:
-  - id: shape
-    uses: data.transform@1
-    with:
-      fields: { id: "'CON-1'" }
-  - id: look
-    uses: crm.contact.get@1
-    needs: [shape]
-    with: { id: CON-1 }
-  - id: update
-    uses: crm.contact.update@1
-    needs: [look]
-    with: { id: CON-1, lifecycle: customer }
-`;
+const FLOW = crmFlowText("predict-me");
 const SETTINGS: BacktestSettings = {
   lookbackMs: DAY_MS,
   horizonMs: DAY_MS,

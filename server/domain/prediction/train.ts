@@ -2,35 +2,24 @@
  * Training a workspace's failure model, and the background loop that retrains them.
  *
  * A training reads the recent history (bounded: `MAX_HISTORY_RUNS`, the span the backtest
- * needs), computes every run's features once, runs the rolling-origin backtest, fits the final
- * model on the runs that finished in the last `trainSpanMs` (sampled to `trainCap`), and stores
- * all of it as the workspace's next model version with the gate verdict. The work is sliced: the
- * loop yields to the event loop between windows (each at most one fit), so a web process that
- * runs it keeps answering.
+ * needs) and the anomalies open at its hours, hands them to the training thread
+ * (`train-pool.ts`: features, rolling-origin backtest, final fit, off the event loop, bounded in
+ * time and memory), and stores the model it hands back (plain coefficients) as the workspace's
+ * next model version with the gate verdict.
  */
 import { startBackgroundLoop, type BackgroundLoop } from "../background-loop";
 import { appendAudit } from "../audit/ledger";
 import type { Actor, Db } from "../types";
-import { loadAnomalyCounter } from "./anomaly-feature";
-import {
-  DEFAULT_BACKTEST,
-  backtestSteps,
-  featureRows,
-  gateRule,
-  sample,
-  type BacktestSettings,
-} from "./backtest";
-import { featureNames } from "./features";
+import { loadOpenAnomalyHours } from "./anomaly-feature";
+import { DEFAULT_BACKTEST, gateRule, type BacktestSettings } from "./backtest";
 import { readHistory } from "./history";
-import { fitModel } from "./model";
 import { latestModel, saveModel, type StoredModel } from "./store";
+import { trainInThread } from "./train-pool";
 
 /** How often a workspace with recent runs is retrained. */
 export const RETRAIN_EVERY_MS = 60 * 60_000;
 /** Workspaces without a run in this long are not retrained. */
 const ACTIVE_MS = 7 * 24 * 60 * 60_000;
-
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The history span a training reads: the backtest's windows, training span and warm-up. */
 export function historySpanMs(s: BacktestSettings): number {
@@ -54,35 +43,18 @@ export async function trainWorkspaceModel(
     from: opts.now - historySpanMs(settings),
     to: opts.now,
   });
-  const anomalies = await loadAnomalyCounter(
+  const openAnomalies = await loadOpenAnomalyHours(
     db,
     workspaceId,
     history.runs.map((r) => r.startedAt),
   );
-  const features = featureNames({ anomalies });
-  await yieldToLoop();
-  const rows = featureRows(history.runs, history.attempts, { anomalies });
-  const steps = backtestSteps(rows, features, settings);
-  let step = steps.next();
-  while (!step.done) {
-    await yieldToLoop();
-    step = steps.next();
-  }
-  const { figures, protocol } = step.value;
-  const first = rows[0]?.run.startedAt ?? opts.now;
-  const eligible = rows.filter(
-    (r) =>
-      r.run.startedAt >= Math.max(first + settings.lookbackMs, opts.now - settings.trainSpanMs) &&
-      r.run.finishedAt < opts.now,
-  );
-  const train = sample(eligible, settings.trainCap, settings.seed);
-  await yieldToLoop();
-  const model = fitModel(
-    features,
-    train.map((r) => r.x),
-    train.map((r) => r.run.failed),
-    settings.fitSteps,
-  );
+  const { model, figures, protocol, trainRows } = await trainInThread({
+    runs: history.runs,
+    attempts: history.attempts,
+    openAnomalies,
+    settings,
+    now: opts.now,
+  });
   const gate = gateRule(figures);
   const actor = opts.actor;
   return saveModel(
@@ -94,7 +66,7 @@ export async function trainWorkspaceModel(
       figures,
       protocol: { ...protocol, historyTruncated: history.truncated },
       gateEnabled: model !== null && gate.enabled,
-      trainRows: train.length,
+      trainRows,
       durationMs: performance.now() - started,
     },
     actor

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { classifyFlow } from "@/server/adapters/llm/testing/flows";
 import type { Database } from "@/server/adapters/prisma";
 import type { Engine } from "@/server/engine/engine";
 import { engineFor } from "@/server/testing/engine";
@@ -25,22 +26,8 @@ const ROWS = [
 ];
 const LABELS = ["billing", "technical", "sales"];
 
-const FLOW = (version: string, labels: string[]) => `flow: eval-triage
-version: ${version}
-trigger:
-  manual: {}
-inputs:
-  text: { type: string }
-steps:
-  - id: triage
-    uses: agent.classify@1
-    retry: { max: 0 }
-    with:
-      text: \${{ inputs.text }}
-      labels: ${JSON.stringify(labels)}
-outputs:
-  label: \${{ steps.triage.output.label }}
-`;
+const FLOW = (version: string, labels: string[]) =>
+  classifyFlow({ flow: "eval-triage", version, labels, output: true });
 
 let versionId = "";
 let sessionId = "";

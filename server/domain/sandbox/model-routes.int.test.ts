@@ -5,6 +5,8 @@
  * side by side and its results steer the router. Without the opt-in nothing reaches them.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { egressCallCount } from "@/server/adapters/egress/metrics";
+import { classifyRouteFlow } from "@/server/adapters/llm/testing/flows";
 import type { Database } from "@/server/adapters/prisma";
 import {
   startFakeOpenAiServer,
@@ -66,21 +68,7 @@ async function settle(evalRunId: string) {
 async function runRoute(session: string, route: string) {
   const wf = await api().workflow.create({
     name: `route ${route} ${crypto.randomUUID().slice(0, 8)}`,
-    dsl: `flow: route-probe
-version: 1.0.0
-trigger:
-  manual: {}
-inputs:
-  text: { type: string }
-steps:
-  - id: triage
-    uses: agent.classify@1
-    retry: { max: 0 }
-    model: { route: ${JSON.stringify(route)} }
-    with:
-      text: \${{ inputs.text }}
-      labels: ["billing", "technical"]
-`,
+    dsl: classifyRouteFlow(route),
   });
   const started = await api().run.start({
     workflowId: wf.id,
@@ -241,15 +229,27 @@ describe("real model routes in a sandbox session", () => {
     expect(port?.model).toBe("model-a");
   });
 
-  it("reach real models only through the egress guard", async () => {
+  it("reach real models only through the egress guard: their configured host and port, nothing else", async () => {
+    // The workspace allow-lists nothing: the models' own hosts and ports are the operator's
+    // entries of the guard (server/adapters/llm/model-egress.ts), counted as model calls.
     await db.prisma.egressAllow.deleteMany({ where: { workspaceId: owner.workspace.id } });
+    // Answers earlier tests left queued would answer before this test's own.
+    a.clearQueue();
+    b.clearQueue();
+    const ok = await egressCallCount("model", "ok");
     a.enqueueFor("a-1", answer("billing"));
-    const before = a.requests.length;
     const run = await runRoute(sessionId, "model-a");
-    // Refused before any socket: the router falls over to the next capable model (the demo).
-    expect(a.requests.length).toBe(before);
-    const usage = await db.prisma.agentUsage.findMany({ where: { runId: run.id } });
     expect(run.status).toBe("succeeded");
+    expect(await egressCallCount("model", "ok")).toBe(ok + 1);
+
+    // A redirect to another private port is refused (before any socket): the router falls over.
+    const refused = await egressCallCount("model", "forbidden_address");
+    a.enqueueFor("a-1", { kind: "redirect", location: "https://127.0.0.1:1/v1/chat/completions" });
+    const over = await runRoute(sessionId, "model-a");
+    expect(over.status).toBe("succeeded");
+    expect(await egressCallCount("model", "forbidden_address")).toBe(refused + 1);
+    const usage = await db.prisma.agentUsage.findMany({ where: { runId: over.id } });
+    // The next capable model answers: the demo model (the cheapest).
     expect(usage.map((u) => u.model)).toEqual(["trustflow-demo"]);
   });
 

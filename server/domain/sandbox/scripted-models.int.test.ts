@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { classifyFlow } from "@/server/adapters/llm/testing/flows";
 import type { Database } from "@/server/adapters/prisma";
 import { ensureDemoConnectors } from "@/server/domain/connector/connectors";
 import type { Engine } from "@/server/engine/engine";
@@ -16,20 +17,7 @@ const api = () => callerFor(db.prisma, owner.user, owner.workspace.id);
 const viewerApi = () => callerFor(db.prisma, viewer.user, owner.workspace.id);
 const outsiderApi = () => callerFor(db.prisma, outsider.user, outsider.workspace.id);
 
-const AGENT_FLOW = `flow: scripted
-version: 1.0.0
-trigger:
-  manual: {}
-inputs:
-  text: { type: string }
-steps:
-  - id: triage
-    uses: agent.classify@1
-    retry: { max: 0 }
-    with:
-      text: "\${{ inputs.text }}"
-      labels: [billing, technical, sales]
-`;
+const AGENT_FLOW = classifyFlow({ flow: "scripted", labels: ["billing", "technical", "sales"] });
 
 /** The run `runId` ticked to its end by this file's engine. */
 const untilEnd = (runId: string) => tickToEnd(engine, runId);

@@ -8,13 +8,15 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { flowTemplates } from "@/dsl";
 import { compileFlow } from "../workflow/compile-flow";
-import { historyBatches, historyStart, runSchedule } from "./history-generate";
+import { historyBatches, historyDayZero, historyStart, runSchedule } from "./history-generate";
 import { HISTORY_FLOWS } from "./history-flows";
 import { DAY_MS, FLOW_SHARES, OUTAGE, PLANTED, planted } from "./history-plan";
 import type { SimulatedRun } from "./ports";
 
 const END = Date.UTC(2026, 11, 6, 5, 0);
 const START = historyStart(END);
+/** Day 0 of the plan (the planted effects' days count from it). */
+const ZERO = historyDayZero(END);
 
 /** `id@major` of every block a flow text uses (steps, nested steps, compensations). */
 function blocksOf(text: string): Set<string> {
@@ -85,7 +87,7 @@ describe("the planted effects", () => {
       workflowId: `00000000-0000-4000-8000-00000000000${i}`,
       versions: f.versions.map((v) => ({
         version: v.version,
-        fromMs: START + v.fromDay * DAY_MS,
+        fromMs: Math.max(START, ZERO + v.fromDay * DAY_MS),
         ir: compileFlow(v.text).ir!,
       })),
     }));
@@ -99,7 +101,7 @@ describe("the planted effects", () => {
     for await (const b of historyBatches(params, flows, 1_000)) runs.push(...b.runs);
   }, 180_000);
 
-  const day = (at: number) => (at - START) / DAY_MS;
+  const day = (at: number) => (at - ZERO) / DAY_MS;
   const attemptsOf = (blockId: string) =>
     runs
       .flatMap((r) => [...r.rows, ...r.logs.flatMap((l) => l.attempts)])

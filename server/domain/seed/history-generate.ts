@@ -7,8 +7,10 @@
 import type { FlowIR } from "@/dsl";
 import type { AuditBatchEntry } from "../audit/chain";
 import { DAY_MS, FLOW_SHARES, HISTORY_DAYS, HOUR_WEIGHTS, WEEKDAY_WEIGHTS } from "./history-plan";
-import { HistoryRandom, seededUuid } from "./history-random";
+import { HistoryRandom, timeOrderedUuid } from "./history-random";
+import { reconcileSimulated } from "./history-reconcile";
 import { HistorySimulator, type RunStart } from "./history-simulate";
+import type { RunFinding } from "../run/ports";
 import type { HistoryBatch, SimulatedRun } from "./ports";
 export type { HistoryBatch } from "./ports";
 
@@ -32,6 +34,13 @@ export interface HistoryParams {
 
 /** The start of the history. */
 export const historyStart = (endMs: number) => endMs - HISTORY_DAYS * DAY_MS;
+
+/**
+ * Day 0 of the plan (`history-plan.ts`: days and planted effects count from it): the UTC
+ * midnight that begins the history's first day, so the effects happen at the hours the plan
+ * says (19.54 is 13:00 UTC), whatever the time of the first start.
+ */
+export const historyDayZero = (endMs: number) => Math.floor(historyStart(endMs) / DAY_MS) * DAY_MS;
 
 /** When each run starts and of which flow, in time order (deterministic for the seed). */
 export function runSchedule(p: Pick<HistoryParams, "seed" | "runs" | "endMs">) {
@@ -122,18 +131,19 @@ export async function* historyBatches(
 ): AsyncGenerator<HistoryBatch> {
   const schedule = runSchedule(p);
   const byName = new Map(flows.map((f) => [f.name, f]));
-  const sim = new HistorySimulator(p.seed, historyStart(p.endMs), opts.fastPath ?? true);
+  const sim = new HistorySimulator(p.seed, historyDayZero(p.endMs), opts.fastPath ?? true);
   if (opts.counts) sim.counts = opts.counts;
   const rand = new HistoryRandom(p.seed ^ 0x1a7);
   for (let b = 0; b * batchSize < schedule.length; b++) {
     const runs: SimulatedRun[] = [];
+    const findings: RunFinding[][] = [];
     const ledger: AuditBatchEntry[] = [];
     for (let i = b * batchSize; i < Math.min(schedule.length, (b + 1) * batchSize); i++) {
       const s = schedule[i]!;
       const flow = byName.get(s.flow)!;
       const v = versionAt(flow, s.at);
       const start: RunStart = {
-        id: seededUuid(p.seed, `run:${i}`),
+        id: timeOrderedUuid(p.seed, `run:${i}`, s.at),
         workspaceId: p.workspaceId,
         workflowId: flow.workflowId,
         version: v.version,
@@ -146,10 +156,12 @@ export async function* historyBatches(
       const run = await sim.run(start);
       if (!run) continue;
       runs.push(run);
+      // Batches before `from` were stored already: only the simulation's state is wanted.
+      findings.push(b >= from ? reconcileSimulated(run) : []);
       ledger.push(startEntry(start, `demo-history:${p.seed}:${i}`, p.writtenAt));
       for (const end of run.ends) ledger.push(markEnd(end, run, p.writtenAt));
     }
-    if (b >= from) yield { index: b, runs, ledger };
+    if (b >= from) yield { index: b, runs, findings, ledger };
   }
 }
 

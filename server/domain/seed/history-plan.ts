@@ -138,10 +138,15 @@ export const PLANTED: readonly PlantedEffect[] = [
     block: "billing.charge.create@1",
     entity: "billing:billing.charge.create",
     metric: "error rate",
-    factor: 3,
+    // ×3 (the corpus) is 4 % → 12 %: at this flow's ~10 charges an hour a window holds
+    // ~20 of them, and 12 % is z ≈ 2 against 4 % (binomial noise alone, less with the history's
+    // spread): not detectable honestly. A provider incident failing one charge in two is.
+    factor: 12,
     fromDay: 19 + 13 / 24,
     toDay: 19 + 19 / 24,
-    description: "Error-rate burst: charges fail three times as often for six hours.",
+    description:
+      "Error-rate burst: a payment provider incident fails one charge in two (12 × the usual " +
+      "4 %) for six hours.",
   },
   {
     kind: "latency",

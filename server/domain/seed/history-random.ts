@@ -71,3 +71,16 @@ export function streamSeed(name: string): number {
   }
   return h >>> 0;
 }
+
+/**
+ * A UUID of version 7 layout (its first 48 bits the epoch milliseconds `atMs`, the rest derived
+ * from the seed and a name): ids of runs in time order sort in that order, so the consumers of
+ * finished runs, which read a batch's runs by `(reconciledAt, id)`, fold the history in the
+ * order it happened.
+ */
+export function timeOrderedUuid(seed: number, name: string, atMs: number): string {
+  const h = createHash("sha256").update(`${seed}:${name}`).digest("hex");
+  const t = Math.max(0, Math.floor(atMs)).toString(16).padStart(12, "0").slice(-12);
+  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${t.slice(0, 8)}-${t.slice(8, 12)}-7${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}

@@ -95,6 +95,7 @@ export class HistorySimulator {
   /** `fastPath: false` executes every run with the engine (the fast path's tests compare). */
   constructor(
     seed: number,
+    /** Day 0 of the plan (`historyDayZero`). */
     startMs: number,
     private readonly fastPath = true,
   ) {

@@ -115,7 +115,7 @@ export class HistoryWorld {
   constructor(
     private readonly seed: number,
     private readonly clock: Clock,
-    /** The history's first instant (day 0). */
+    /** Day 0 of the plan: the UTC midnight beginning the history's first day. */
     private readonly startMs: number,
   ) {}
 

@@ -1,17 +1,23 @@
 /**
  * The demo workspace's 30 days of run history (issue 17 item 9, docs/demo-history.md),
  * generated once at the first start: the demo flows saved as workflows with their versions,
- * then the runs in batches, each batch one transaction with its runs' ledger entries and a
- * progress marker in the ledger (`demo.history.batch`). A start that finds the history
- * complete adds nothing; one interrupted mid-way continues after its last committed batch,
- * with the plan its first start recorded (`demo.history.start`: seed, size, end time).
+ * then the runs in batches (the next one generated while one is written), each batch one
+ * transaction with its runs (reconciled), their ledger entries and a progress marker in the
+ * ledger (`demo.history.batch`). A start that finds the history complete adds nothing; one
+ * interrupted mid-way continues after its last committed batch, with the plan its first start
+ * recorded (`demo.history.start`: seed, size, end time).
  */
 import { appendAudit, type AuditBatchEntry } from "../audit/ledger";
 import type { Db } from "../types";
 import { compileFlow } from "../workflow/compile-flow";
 import { DEMO_WORKSPACE } from "./seed-demo";
 import { HISTORY_FLOWS } from "./history-flows";
-import { historyBatches, historyStart, type StoredHistoryFlow } from "./history-generate";
+import {
+  historyBatches,
+  historyDayZero,
+  historyStart,
+  type StoredHistoryFlow,
+} from "./history-generate";
 import { DAY_MS, DEFAULT_HISTORY_SEED, HISTORY_BATCH, HISTORY_DAYS, PLANTED } from "./history-plan";
 import { seededUuid } from "./history-random";
 import type { HistoryWriter } from "./ports";
@@ -87,6 +93,9 @@ export async function seedDemoHistory(
     workspaceId: ws.id,
     writtenAt: new Date(),
   };
+  // Batch n+1 is generated while batch n is written (one write at a time: the ledger's chain
+  // and the progress markers are sequential). A failed write stops the loop at the next batch.
+  let writing: Promise<void> | null = null;
   for await (const batch of historyBatches(params, flows, plan.batchSize, done)) {
     const marker: AuditBatchEntry = {
       actor: { label: "system:seed", userId: null },
@@ -103,8 +112,13 @@ export async function seedDemoHistory(
       },
       now: params.writtenAt,
     };
-    await writer.writeBatch(ws.id, batch, marker);
+    if (writing) await writing;
+    writing = writer.writeBatch(ws.id, batch, marker);
+    // Awaited above or below; handled now, so a failure while the next batch is generated is
+    // not reported as unhandled.
+    writing.catch(() => undefined);
   }
+  if (writing) await writing;
   return { created: true, runs: plan.runs, batches: plan.batches };
 }
 
@@ -119,7 +133,7 @@ async function saveFlows(db: Db, workspaceId: string, plan: HistoryPlanRecord): 
     select: { userId: true, user: { select: { email: true } } },
   });
   if (!admin) throw new Error("the demo workspace has no admin to author the demo flows");
-  const start = historyStart(Date.parse(plan.endAt));
+  const start = historyDayZero(Date.parse(plan.endAt));
   await db.$transaction(
     async (tx) => {
       await appendAudit(tx, SYSTEM(workspaceId), {

@@ -5,6 +5,7 @@
 import type { FlowIR } from "@/dsl";
 import type { AuditBatchEntry } from "../audit/chain";
 import type { ErrorInfo } from "@/server/engine/errors";
+import type { RunFinding } from "../run/ports";
 import type {
   AttemptRecord,
   DeadLetterRecord,
@@ -71,6 +72,11 @@ export interface SimulatedRun {
 export interface HistoryBatch {
   index: number;
   runs: SimulatedRun[];
+  /**
+   * Each run's reconciliation findings (`history-reconcile.ts`), in the order of `runs`: the
+   * writer stores them with the runs, which it marks reconciled.
+   */
+  findings: RunFinding[][];
   /** Ledger entries of the batch's runs, in order: each run's start, then its end. */
   ledger: AuditBatchEntry[];
 }

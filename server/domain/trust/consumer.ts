@@ -9,6 +9,7 @@
  */
 import {
   advanceFinishedRunsCursor,
+  batchOf,
   claimFinishedRuns,
   claimedWithIr,
   flowIrReader,
@@ -18,6 +19,7 @@ import {
   type FinishedRunsConsumer,
   type FinishedRunsCursor,
 } from "../finished-runs";
+import { readRunSignals } from "../finished-run-signals";
 import type { Db } from "../types";
 import { serverRegistry } from "../workflow/compile-flow";
 import { TRUST_SIGNALS, trustConfig, type TrustConfig } from "./score";
@@ -63,20 +65,9 @@ export async function foldFinishedRuns(
   const ids = rows.map((r) => r.id);
 
   const irs = await loadIrs(db, rows);
-  const [attempts, deadLetters, findings, usage] = await Promise.all([
+  const [attempts, { deadLetters, findings, usage }] = await Promise.all([
     readFinishedAttempts(db, ids),
-    db.$queryRawUnsafe<Array<{ runId: string; stepId: string }>>(
-      `SELECT "runId"::text AS "runId", "stepId" FROM "DeadLetter" WHERE "runId" = ANY($1::uuid[])`,
-      ids,
-    ),
-    db.$queryRawUnsafe<Array<{ runId: string; stepId: string | null }>>(
-      `SELECT "runId"::text AS "runId", "stepId" FROM "RunFinding" WHERE "runId" = ANY($1::uuid[])`,
-      ids,
-    ),
-    db.$queryRawUnsafe<Array<{ runId: string; stepId: string; attempt: number; model: string }>>(
-      `SELECT "runId", "stepId", "attempt", "model" FROM "AgentUsage" WHERE "runId" = ANY($1::text[])`,
-      ids,
-    ),
+    readRunSignals(db, ids, { deadLetters: true, findings: true, usage: true }),
   ]);
 
   const result = await db.$transaction(async (tx) => {
@@ -102,7 +93,7 @@ export async function foldFinishedRuns(
         attempts: mineAttempts,
         deadLetters: deadLetters.filter(inRuns),
         findings: findings.filter(inRuns),
-        usage: usage.filter(inRuns).map((u) => ({ ...u, attempt: Number(u.attempt) })),
+        usage: usage.filter(inRuns),
       },
       config.halfLifeMs,
     );
@@ -192,11 +183,11 @@ export function startTrustConsumer(
   opts: { batch?: number; gapMs?: number; idleMs?: number; config?: TrustConfig } = {},
 ): TrustConsumer {
   return startFinishedRunsConsumer(
-    ({ now, late }) =>
+    ({ now, late, batch }) =>
       foldFinishedRuns(db, {
         now,
         late,
-        ...(opts.batch ? { batch: opts.batch } : {}),
+        ...batchOf(batch, opts.batch),
         ...(opts.config ? { config: opts.config } : {}),
       }),
     logger,

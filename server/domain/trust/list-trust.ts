@@ -6,10 +6,22 @@
  * A flow version's score is its lowest step's (its blocks' scores, as the compiler computes a
  * flow's trust), so an edit or a fix does not reset it; its own counts (run outcomes, dead
  * letters, findings) are shown beside it as `runs`.
+ *
+ * Findings in effect (anomalies not marked expected, guardian groups: `adjustments.ts`) lower
+ * the scores as bounded pseudo-failures; a flow's own findings weigh on each of its steps. The
+ * compiler's provider and the run-start lookup below take a block's findings too (the flow's
+ * own are not in a block's score there).
  */
 import type { TrustProvider } from "@/dsl";
 import { AppError } from "../errors";
 import type { Db, Tx } from "../types";
+import {
+  combine,
+  readFindings,
+  workflowOf,
+  type EntityFindings,
+  type FindingItem,
+} from "./adjustments";
 
 type Reader = Pick<Db | Tx, "$queryRawUnsafe">;
 import { serverRegistry } from "../workflow/compile-flow";
@@ -50,6 +62,8 @@ export interface TrustEntry extends TrustScore {
   runs?: { n: number; posterior: number };
   /** How the score is formed, in words (for a hover). */
   why: string;
+  /** The findings that lower it (at most five named). */
+  findings: FindingItem[];
 }
 
 async function readRows(db: Reader, workspaceId: string, kinds: string[]): Promise<CountRow[]> {
@@ -78,29 +92,41 @@ function countsOf(r: CountRow): TrustCounts {
   };
 }
 
-function why(s: TrustScore, config: TrustConfig): string {
+function why(s: TrustScore, config: TrustConfig, findings?: EntityFindings): string {
   const days = Math.round((config.halfLifeMs / 86_400_000) * 10) / 10;
   const head = s.enoughData
     ? `posterior mean of Beta(α=${s.alpha.toFixed(1)}, β=${s.beta.toFixed(1)})`
     : `not enough data (n=${s.n} < ${config.minN}): the baseline ${s.baseline} stands in`;
-  return (
+  const text =
     `${head}; prior Beta(${config.priorStrength}·${s.baseline}, ${config.priorStrength}·(1−${s.baseline})), ` +
     `counts decay with a ${days}-day half-life; β adds failures and weighted signals ` +
     Object.entries(config.weights)
       .map(([k, w]) => `${k}×${w}`)
-      .join(", ")
+      .join(", ");
+  if (!findings || !s.findingsPenalty) return text;
+  const w = config.findingWeights;
+  return (
+    `${text}; findings add ${s.findingsPenalty} pseudo-failures (anomalies ${s.inputs.anomalies}×${w.anomalies}, ` +
+    `guardian groups ${s.inputs.guardianGroups}×${w.guardianGroups}, regressions ${s.inputs.regressions}×${w.regressions}, ` +
+    `at most ${config.findingsCap}): ${findings.items.map((i) => i.what).join("; ")}`
   );
 }
 
-function entry(r: CountRow, now: number, config: TrustConfig): TrustEntry {
-  const s = trustScore(countsOf(r), Number(r.baseline), now, config);
+function entry(
+  r: CountRow,
+  now: number,
+  config: TrustConfig,
+  findings?: EntityFindings,
+): TrustEntry {
+  const s = trustScore(countsOf(r), Number(r.baseline), now, config, findings);
   return {
     ...s,
     kind: r.kind as TrustKind,
     key: r.key,
     label: r.label,
     observations: Number(r.attempts),
-    why: why(s, config),
+    why: why(s, config, findings),
+    findings: findings?.items ?? [],
   };
 }
 
@@ -117,23 +143,25 @@ export async function listTrust(
   now: number,
   config: TrustConfig = trustConfig(),
 ): Promise<TrustEntry[]> {
-  const rows = await readRows(db, workspaceId, kind === "flow" ? ["flow", "block"] : [kind]);
+  const [rows, findings] = await Promise.all([
+    readRows(db, workspaceId, kind === "flow" ? ["flow", "block"] : [kind]),
+    readFindings(db, workspaceId, now, config),
+  ]);
   const own = rows.filter((r) => r.kind === kind).slice(0, MAX_TRUST_ROWS);
-  if (kind !== "flow") return own.map((r) => entry(r, now, config)).sort(byScore);
-  const blocks = new Map(
-    rows.filter((r) => r.kind === "block").map((r) => [r.key, entry(r, now, config)]),
-  );
+  if (kind !== "flow")
+    return own.map((r) => entry(r, now, config, findings.of(kind, r.key))).sort(byScore);
+  const blocks = new Map(rows.filter((r) => r.kind === "block").map((r) => [r.key, r]));
   return own
     .map((r) => {
-      const runs = entry(r, now, config);
-      const keys = blockKeys(r.meta);
-      const steps = keys.map(
-        (k) =>
-          blocks.get(k) ?? {
-            key: k,
-            ...trustScore(emptyCounts(now), baselineOfKey(k) ?? runs.baseline, now, config),
-          },
-      );
+      const flowFindings = findings.of("flow", workflowOf(r.key));
+      const runs = entry(r, now, config, flowFindings);
+      const steps = blockKeys(r.meta).map((k) => {
+        const f = combine(findings.of("block", k), flowFindings);
+        const row = blocks.get(k);
+        if (row) return entry(row, now, config, f);
+        const s = trustScore(emptyCounts(now), baselineOfKey(k) ?? runs.baseline, now, config, f);
+        return { key: k, ...s, why: why(s, config, f), findings: f?.items ?? [] };
+      });
       const low = flowScore(steps);
       const base = low ?? runs;
       const score: TrustEntry = {
@@ -144,8 +172,9 @@ export async function listTrust(
         observations: runs.observations,
         runs: { n: runs.n, posterior: runs.posterior },
         why: low
-          ? `the lowest of its steps' scores: ${low.key} (${low.score}); ${why(base, config)}`
+          ? `the lowest of its steps' scores: ${low.key} (${low.score}); ${low.why}`
           : runs.why,
+        findings: base.findings,
       };
       if (low) score.lowest = { key: low.key, score: low.score, enoughData: low.enoughData };
       return score;
@@ -192,12 +221,21 @@ const providers = new Map<
 async function cachedScores(db: Reader, workspaceId: string, now: number, config: TrustConfig) {
   let hit = providers.get(workspaceId);
   if (!hit || now - hit.at > PROVIDER_TTL_MS) {
-    const rows = await readRows(db, workspaceId, ["block"]);
+    const [rows, findings] = await Promise.all([
+      readRows(db, workspaceId, ["block"]),
+      readFindings(db, workspaceId, now, config),
+    ]);
     const scores = new Map<string, Cached>();
     const byKey = new Map<string, Cached>();
     const registry = serverRegistry();
     for (const r of rows) {
-      const s = trustScore(countsOf(r), Number(r.baseline), now, config);
+      const s = trustScore(
+        countsOf(r),
+        Number(r.baseline),
+        now,
+        config,
+        findings.of("block", r.key),
+      );
       if (!s.enoughData) continue;
       const c: Cached = { score: s.score, n: s.n, interval: s.interval };
       byKey.set(r.key, c);

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { arbTrustCounts, expectNoRise } from "@/server/testing/trust-score";
 import {
   DEFAULT_TRUST_CONFIG,
   TRUST_SIGNALS,
@@ -20,17 +21,6 @@ function counts(over: Partial<TrustCounts>): TrustCounts {
   return { ...emptyCounts(0), ...over };
 }
 
-const arbCounts = fc.record({
-  successes: fc.double({ min: 0, max: 500, noNaN: true }),
-  failures: fc.double({ min: 0, max: 500, noNaN: true }),
-  slaMisses: fc.double({ min: 0, max: 50, noNaN: true }),
-  retries: fc.double({ min: 0, max: 50, noNaN: true }),
-  deadLetters: fc.double({ min: 0, max: 50, noNaN: true }),
-  breakerTrips: fc.double({ min: 0, max: 50, noNaN: true }),
-  policyViolations: fc.double({ min: 0, max: 50, noNaN: true }),
-  findings: fc.double({ min: 0, max: 50, noNaN: true }),
-  at: fc.constant(0),
-});
 const arbBaseline = fc.double({ min: 0, max: 1, noNaN: true });
 
 describe("the Beta distribution", () => {
@@ -108,16 +98,14 @@ describe("trustScore", () => {
     const keys = ["failures", ...TRUST_SIGNALS] as const;
     fc.assert(
       fc.property(
-        arbCounts,
+        arbTrustCounts,
         arbBaseline,
         fc.constantFrom(...keys),
         fc.double({ min: 0.001, max: 20, noNaN: true }),
         (c, b, key, add) => {
           const before = trustScore(c, b, 0);
           const after = trustScore({ ...c, [key]: c[key] + add }, b, 0);
-          expect(after.posterior).toBeLessThanOrEqual(before.posterior);
-          expect(after.interval.low).toBeLessThanOrEqual(before.interval.low + 1e-4);
-          expect(after.interval.high).toBeLessThanOrEqual(before.interval.high + 1e-4);
+          expectNoRise(before, after);
         },
       ),
       { numRuns: 300 },
@@ -126,23 +114,28 @@ describe("trustScore", () => {
 
   it("never rises when a success becomes a failure (the effective score, n unchanged)", () => {
     fc.assert(
-      fc.property(arbCounts, arbBaseline, fc.double({ min: 0, max: 1, noNaN: true }), (c, b, r) => {
-        const moved = c.successes * r;
-        const before = trustScore(c, b, 0);
-        const after = trustScore(
-          { ...c, successes: c.successes - moved, failures: c.failures + moved },
-          b,
-          0,
-        );
-        expect(after.score).toBeLessThanOrEqual(before.score);
-      }),
+      fc.property(
+        arbTrustCounts,
+        arbBaseline,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (c, b, r) => {
+          const moved = c.successes * r;
+          const before = trustScore(c, b, 0);
+          const after = trustScore(
+            { ...c, successes: c.successes - moved, failures: c.failures + moved },
+            b,
+            0,
+          );
+          expect(after.score).toBeLessThanOrEqual(before.score);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it("keeps the interval inside [0, 1], around the posterior whenever α, β >= 1", () => {
     fc.assert(
-      fc.property(arbCounts, arbBaseline, (c, b) => {
+      fc.property(arbTrustCounts, arbBaseline, (c, b) => {
         const s = trustScore(c, b, 0);
         expect(s.interval.low).toBeGreaterThanOrEqual(0);
         expect(s.interval.high).toBeLessThanOrEqual(1);

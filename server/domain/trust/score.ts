@@ -17,11 +17,29 @@
  * The interval is equal-tailed; on a near-perfect record (β < 1) the posterior is so skewed that
  * its mean may sit just below it (the mass is near 1, the mean is pulled down by the tail).
  *
+ * **Findings** (anomalies and guardian groups, `adjustments.ts`) add pseudo-failures too, read
+ * from their current state rather than folded in, so they can be taken back:
+ *
+ *   β += min(cap, w_a·A + w_g·G + w_r·R)    (defaults w_a = 2, w_g = 1, w_r = 3, cap = 8)
+ *
+ * A: the entity's anomalies not marked expected; G: its guardian groups of recurring failures
+ * (open, at least 3 failures); R: those of its groups failing again on the version their fix
+ * was released as. Each finding weighs 1 while it is current — an anomaly within an hour of
+ * last being seen (it is open), a group at its last failure — then halves every
+ * `findingHalfLifeMs` (3 days) and is dropped after five half-lives. Marking an anomaly expected
+ * removes it at once. The cap bounds what findings can take from a score; being pseudo-failures
+ * they, like every signal, never raise it: more findings, a lower or equal score. A flow
+ * version takes its own findings (its workflow's anomalies and groups) on top of each step's.
+ *
  * `n` is the decayed number of attempts (successes + failures). Below `minN` (20) the score
  * reads "not enough data" and the baseline stands in as the effective score; the posterior is
  * still reported for the curious. Adding a failure or any adverse signal never raises the score
  * nor either end of its interval (β only grows); `score.test.ts` checks it with fast-check.
  */
+
+import { betaQuantile } from "./beta";
+
+export { betaCdf, betaQuantile } from "./beta";
 
 /** The kinds of entity a score is kept for. */
 export type TrustKind = "block" | "endpoint" | "model" | "flow";
@@ -76,6 +94,35 @@ export const DEFAULT_WEIGHTS: Readonly<Record<TrustSignal, number>> = {
   findings: 1,
 };
 
+/** Findings in effect on an entity: decayed weights (see `adjustments.ts`). */
+export interface TrustFindings {
+  /** Anomalies not marked expected. */
+  anomalies: number;
+  /** Guardian groups of recurring failures. */
+  guardianGroups: number;
+  /** Guardian groups failing again after their fix was released. */
+  regressions: number;
+}
+export const FINDING_KINDS = ["anomalies", "guardianGroups", "regressions"] as const;
+
+/**
+ * Pseudo-failures per finding (at full weight):
+ * - `anomalies` 2: the entity behaves unlike its own history (or breaks a rogue-block rule);
+ * - `guardianGroups` 1: its failures recur with one cause (the failures count already);
+ * - `regressions` 3: a released fix did not hold.
+ */
+export const DEFAULT_FINDING_WEIGHTS: Readonly<TrustFindings> = {
+  anomalies: 2,
+  guardianGroups: 1,
+  regressions: 3,
+};
+
+export const NO_FINDINGS: Readonly<TrustFindings> = {
+  anomalies: 0,
+  guardianGroups: 0,
+  regressions: 0,
+};
+
 /** The model's parameters. */
 export interface TrustConfig {
   /** Half-life of an observation's weight. Default 14 days. */
@@ -87,6 +134,12 @@ export interface TrustConfig {
   /** Mass of the credible interval. Default 0.9. */
   credibility: number;
   weights: Readonly<Record<TrustSignal, number>>;
+  /** Pseudo-failures per finding. */
+  findingWeights: Readonly<TrustFindings>;
+  /** Pseudo-failures all findings of an entity add at most. Default 8. */
+  findingsCap: number;
+  /** Half-life of a finding's weight once it is no longer current. Default 3 days. */
+  findingHalfLifeMs: number;
 }
 
 export const DEFAULT_TRUST_CONFIG: Readonly<TrustConfig> = {
@@ -95,6 +148,9 @@ export const DEFAULT_TRUST_CONFIG: Readonly<TrustConfig> = {
   minN: 20,
   credibility: 0.9,
   weights: DEFAULT_WEIGHTS,
+  findingWeights: DEFAULT_FINDING_WEIGHTS,
+  findingsCap: 8,
+  findingHalfLifeMs: 3 * 24 * 3600_000,
 };
 
 let processConfig: Readonly<TrustConfig> = DEFAULT_TRUST_CONFIG;
@@ -172,9 +228,30 @@ export interface TrustScore {
   baseline: number;
   alpha: number;
   beta: number;
-  /** The decayed inputs, as of `asOf`. */
-  inputs: Omit<TrustCounts, "at">;
+  /** The decayed inputs, as of `asOf`, with the findings in effect. */
+  inputs: Omit<TrustCounts, "at"> & TrustFindings;
+  /** Pseudo-failures the findings add to β (after the cap). */
+  findingsPenalty: number;
   asOf: number;
+}
+
+/** The pseudo-failures `f` adds to β: the weighted sum, at most `findingsCap`. */
+export function findingsPenalty(
+  f: Readonly<TrustFindings>,
+  config: TrustConfig = DEFAULT_TRUST_CONFIG,
+): number {
+  let sum = 0;
+  for (const k of FINDING_KINDS) sum += config.findingWeights[k] * Math.max(0, f[k] || 0);
+  return Math.min(config.findingsCap, sum);
+}
+
+/** The sum of findings (an entity's own and, for a flow's step, the flow's). */
+export function addFindings(a: Readonly<TrustFindings>, b: Readonly<TrustFindings>): TrustFindings {
+  return {
+    anomalies: a.anomalies + b.anomalies,
+    guardianGroups: a.guardianGroups + b.guardianGroups,
+    regressions: a.regressions + b.regressions,
+  };
 }
 
 /**
@@ -186,17 +263,20 @@ export function pointScore(
   baseline: number,
   now: number,
   config: TrustConfig = DEFAULT_TRUST_CONFIG,
+  findings: Readonly<TrustFindings> = NO_FINDINGS,
 ) {
   const b = clamp01(Number.isFinite(baseline) ? baseline : 0.5);
   const c = decayTo(counts, now, config.halfLifeMs);
-  let penalty = 0;
+  const fromFindings = findingsPenalty(findings, config);
+  let penalty = fromFindings;
   for (const s of TRUST_SIGNALS) penalty += config.weights[s] * Math.max(0, c[s]);
   const alpha = config.priorStrength * b + Math.max(0, c.successes) + 1e-9;
   const beta = config.priorStrength * (1 - b) + Math.max(0, c.failures) + penalty + 1e-9;
   const posterior = alpha / (alpha + beta);
   const n = Math.max(0, c.successes) + Math.max(0, c.failures);
   const enoughData = n >= config.minN;
-  return { b, c, alpha, beta, posterior, n, enoughData, score: round(enoughData ? posterior : b) };
+  const score = round(enoughData ? posterior : b);
+  return { b, c, alpha, beta, posterior, n, enoughData, score, fromFindings };
 }
 
 /** The score of `counts` decayed to `now`, with the baseline prior `baseline` (0..1). */
@@ -205,8 +285,15 @@ export function trustScore(
   baseline: number,
   now: number,
   config: TrustConfig = DEFAULT_TRUST_CONFIG,
+  findings: Readonly<TrustFindings> = NO_FINDINGS,
 ): TrustScore {
-  const { b, c, alpha, beta, posterior, n, enoughData } = pointScore(counts, baseline, now, config);
+  const { b, c, alpha, beta, posterior, n, enoughData, fromFindings } = pointScore(
+    counts,
+    baseline,
+    now,
+    config,
+    findings,
+  );
   const tail = (1 - config.credibility) / 2;
   const { at: _at, ...inputs } = c;
   return {
@@ -222,7 +309,13 @@ export function trustScore(
     baseline: b,
     alpha,
     beta,
-    inputs,
+    inputs: {
+      ...inputs,
+      anomalies: round(findings.anomalies),
+      guardianGroups: round(findings.guardianGroups),
+      regressions: round(findings.regressions),
+    },
+    findingsPenalty: round(fromFindings),
     asOf: Math.max(now, counts.at),
   };
 }
@@ -240,76 +333,4 @@ function clamp01(x: number): number {
 
 function round(x: number): number {
   return Math.round(x * 10_000) / 10_000;
-}
-
-// --- The Beta distribution -------------------------------------------------------------------
-
-/** ln Γ(x), Lanczos (g = 7, 9 terms): ~15 digits for x > 0. */
-function lnGamma(x: number): number {
-  const g = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
-    -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
-    1.5056327351493116e-7,
-  ];
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lnGamma(1 - x);
-  x -= 1;
-  let a = g[0]!;
-  const t = x + 7.5;
-  for (let i = 1; i < 9; i++) a += g[i]! / (x + i);
-  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
-}
-
-/** Continued fraction of the incomplete beta function (modified Lentz). */
-function betaCf(x: number, a: number, b: number): number {
-  const TINY = 1e-300;
-  let c = 1;
-  let d = 1 - ((a + b) * x) / (a + 1);
-  if (Math.abs(d) < TINY) d = TINY;
-  d = 1 / d;
-  let h = d;
-  for (let m = 1; m <= 300; m++) {
-    const m2 = 2 * m;
-    let aa = (m * (b - m) * x) / ((a - 1 + m2) * (a + m2));
-    d = 1 + aa * d;
-    if (Math.abs(d) < TINY) d = TINY;
-    c = 1 + aa / c;
-    if (Math.abs(c) < TINY) c = TINY;
-    d = 1 / d;
-    h *= d * c;
-    aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + 1 + m2));
-    d = 1 + aa * d;
-    if (Math.abs(d) < TINY) d = TINY;
-    c = 1 + aa / c;
-    if (Math.abs(c) < TINY) c = TINY;
-    d = 1 / d;
-    const del = d * c;
-    h *= del;
-    if (Math.abs(del - 1) < 1e-14) break;
-  }
-  return h;
-}
-
-/** The regularized incomplete beta I_x(a, b): the Beta(a, b) CDF at x. */
-export function betaCdf(x: number, a: number, b: number): number {
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  const lnFront = lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log(1 - x);
-  const front = Math.exp(lnFront);
-  return x < (a + 1) / (a + b + 2)
-    ? (front * betaCf(x, a, b)) / a
-    : 1 - (front * betaCf(1 - x, b, a)) / b;
-}
-
-/** The Beta(a, b) quantile at p, by bisection on the CDF (60 halvings: below 1e-15). */
-export function betaQuantile(p: number, a: number, b: number): number {
-  if (p <= 0) return 0;
-  if (p >= 1) return 1;
-  let lo = 0;
-  let hi = 1;
-  for (let i = 0; i < 60; i++) {
-    const mid = (lo + hi) / 2;
-    if (betaCdf(mid, a, b) < p) lo = mid;
-    else hi = mid;
-  }
-  return (lo + hi) / 2;
 }

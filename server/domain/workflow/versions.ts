@@ -78,71 +78,86 @@ export async function createVersion(
   actor: Actor,
   input: z.infer<typeof ZCreateVersionInput>,
 ) {
-  const compiled = compileFlow(input.dsl, {
-    directory: await workspaceDirectory(db, actor.workspaceId),
+  const compiled = await compileVersion(db, actor, input.dsl);
+  return db.$transaction((tx) => createVersionIn(tx, actor, input, compiled));
+}
+
+/** A text compiled as {@link createVersionIn} saves it (outside the transaction: it is slow). */
+export async function compileVersion(db: Db, actor: Actor, dsl: string) {
+  return compileFlow(dsl, { directory: await workspaceDirectory(db, actor.workspaceId) });
+}
+
+/**
+ * {@link createVersion} inside the caller's transaction `tx`, with the text compiled beforehand
+ * ({@link compileVersion}): a caller that claims something with the version (the guardian's
+ * release) commits both or neither.
+ */
+export async function createVersionIn(
+  tx: Tx,
+  actor: Actor,
+  input: z.infer<typeof ZCreateVersionInput>,
+  compiled: ReturnType<typeof compileFlow>,
+) {
+  const wf = await findLive(tx, actor, input.id);
+  const errors = compiled.diagnostics.filter((d) => d.severity === "error");
+  if (!compiled.ok || !compiled.ir || errors.length > 0) {
+    const first = errors[0];
+    throw new AppError("INVALID_INPUT", {
+      message: `Version ${input.version} was not saved: the flow has ${errors.length} error${errors.length === 1 ? "" : "s"}${first ? ` (first: ${first.code} ${first.message})` : ""}. Fix them and save again.`,
+      details: { field: "dsl" },
+    });
+  }
+  const declared = declaredVersion(input.dsl);
+  if (declared !== input.version) {
+    throw new AppError("INVALID_INPUT", {
+      message: `The flow declares \`version: ${declared ?? "(none)"}\` but is being saved as ${input.version}: they must match.`,
+      details: { field: "version" },
+    });
+  }
+  const existing = await tx.workflowVersion.findMany({
+    where: { workflowId: wf.id },
+    select: { version: true },
   });
-  return db.$transaction(async (tx) => {
-    const wf = await findLive(tx, actor, input.id);
-    const errors = compiled.diagnostics.filter((d) => d.severity === "error");
-    if (!compiled.ok || !compiled.ir || errors.length > 0) {
-      const first = errors[0];
-      throw new AppError("INVALID_INPUT", {
-        message: `Version ${input.version} was not saved: the flow has ${errors.length} error${errors.length === 1 ? "" : "s"}${first ? ` (first: ${first.code} ${first.message})` : ""}. Fix them and save again.`,
-        details: { field: "dsl" },
-      });
-    }
-    const declared = declaredVersion(input.dsl);
-    if (declared !== input.version) {
-      throw new AppError("INVALID_INPUT", {
-        message: `The flow declares \`version: ${declared ?? "(none)"}\` but is being saved as ${input.version}: they must match.`,
-        details: { field: "version" },
-      });
-    }
-    const existing = await tx.workflowVersion.findMany({
-      where: { workflowId: wf.id },
-      select: { version: true },
+  if (existing.some((v) => v.version === input.version)) {
+    throw new AppError("CONFLICT", {
+      message: `Version ${input.version} already exists.`,
+      details: { field: "version" },
     });
-    if (existing.some((v) => v.version === input.version)) {
-      throw new AppError("CONFLICT", {
-        message: `Version ${input.version} already exists.`,
-        details: { field: "version" },
-      });
-    }
-    const latest = existing
-      .map((v) => v.version)
-      .sort(compareSemver)
-      .at(-1);
-    if (latest && compareSemver(input.version, latest) <= 0) {
-      throw new AppError("INVALID_INPUT", {
-        message: `Version ${input.version} must be greater than the latest version, ${latest}.`,
-        details: { field: "version" },
-      });
-    }
-    const version = await tx.workflowVersion.create({
-      data: {
-        workflowId: wf.id,
-        version: input.version,
-        dsl: input.dsl,
-        authorId: actor.userId,
-        irHash: compiled.ir.hash,
-        message: input.message,
-      },
+  }
+  const latest = existing
+    .map((v) => v.version)
+    .sort(compareSemver)
+    .at(-1);
+  if (latest && compareSemver(input.version, latest) <= 0) {
+    throw new AppError("INVALID_INPUT", {
+      message: `Version ${input.version} must be greater than the latest version, ${latest}.`,
+      details: { field: "version" },
     });
-    await tx.workflow.update({ where: { id: wf.id }, data: { draft: input.dsl } });
-    await appendAudit(tx, actor, {
-      action: "workflow.version.create",
-      subjectType: "workflow",
-      subjectId: wf.id,
-      payload: { version: input.version, irHash: compiled.ir.hash, message: input.message },
-    });
-    return {
-      id: version.id,
-      version: version.version,
-      irHash: version.irHash,
-      createdAt: version.createdAt,
-      warnings: compiled.diagnostics.filter((d) => d.severity !== "error").length,
-    };
+  }
+  const version = await tx.workflowVersion.create({
+    data: {
+      workflowId: wf.id,
+      version: input.version,
+      dsl: input.dsl,
+      authorId: actor.userId,
+      irHash: compiled.ir.hash,
+      message: input.message,
+    },
   });
+  await tx.workflow.update({ where: { id: wf.id }, data: { draft: input.dsl } });
+  await appendAudit(tx, actor, {
+    action: "workflow.version.create",
+    subjectType: "workflow",
+    subjectId: wf.id,
+    payload: { version: input.version, irHash: compiled.ir.hash, message: input.message },
+  });
+  return {
+    id: version.id,
+    version: version.version,
+    irHash: version.irHash,
+    createdAt: version.createdAt,
+    warnings: compiled.diagnostics.filter((d) => d.severity !== "error").length,
+  };
 }
 
 const versionSummary = {

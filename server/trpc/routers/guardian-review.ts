@@ -1,6 +1,8 @@
 import { z } from "zod";
+import { fixOfApproval, newGroupsForInbox } from "@/server/domain/guardian/inbox";
 import { guardianMetrics } from "@/server/domain/guardian/metrics";
 import { claimProofNow, proveProposal } from "@/server/domain/guardian/proof";
+import { replayFailedRuns } from "@/server/domain/guardian/release-replays";
 import { acceptProposal, rejectProposal } from "@/server/domain/guardian/review";
 import {
   ZAcceptProposalInput,
@@ -24,6 +26,12 @@ export const guardianReviewRouter = router({
   metrics: workspaceProcedure("viewer")
     .input(ZMetricsInput)
     .query(({ ctx, input }) => guardianMetrics(ctx.db, ctx.actor, input)),
+  /** The fix a `fix` approval of the inbox decides, and what accepting with replays asks for. */
+  forApproval: workspaceProcedure("viewer")
+    .input(z.object({ approvalId: z.uuid("Not an approval id.") }))
+    .query(({ ctx, input }) => fixOfApproval(ctx.db, ctx.actor, input.approvalId)),
+  /** New failure groups no proven fix waits for yet (the inbox lists them). */
+  newGroups: workspaceProcedure("viewer").query(({ ctx }) => newGroupsForInbox(ctx.db, ctx.actor)),
   /** Starts a proof of the proposal now (it runs in the background; its status says when done). */
   prove: workspaceProcedure("editor")
     .input(ZProposalId)
@@ -38,6 +46,14 @@ export const guardianReviewRouter = router({
     .meta({ approves: true })
     .input(ZAcceptProposalInput)
     .mutation(({ ctx, input }) => acceptProposal(servicesOf(ctx), ctx.actor, input)),
+  /**
+   * Asks for the replays of a released fix's failed runs (and the reprocessing of their dead
+   * letters) when none were chosen with its acceptance: once per release; another person
+   * approves each.
+   */
+  replay: workspaceProcedure("editor", { scope: "run" })
+    .input(ZProposalId)
+    .mutation(({ ctx, input }) => replayFailedRuns(servicesOf(ctx), ctx.actor, input.id)),
   reject: workspaceProcedure("editor", { scope: "approve" })
     .input(ZRejectProposalInput)
     .mutation(async ({ ctx, input }) => {

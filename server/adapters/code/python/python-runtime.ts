@@ -59,8 +59,13 @@ export interface PythonSandboxOptions {
 
 export interface PythonSandbox {
   run(task: PythonTask, signal?: AbortSignal): Promise<CodeAnswer>;
-  /** Why Python is disabled here, or undefined when it runs (checks once, starting the pool). */
+  /** Why Python is disabled here, or undefined when it runs (checks once, making the snapshot). */
   unavailable(): Promise<string | undefined>;
+  /**
+   * Prepares for the first call ahead of it: the checks and the snapshot (`unavailable`), then
+   * the warm pool's processes. Why Python is disabled here, or undefined once the pool starts.
+   */
+  warmUp(): Promise<string | undefined>;
   /** Processes started so far (the snapshot's included). */
   processesStarted(): number;
   /** Loaded processes waiting for a call now. */
@@ -477,6 +482,12 @@ export function createPythonSandbox(opts: PythonSandboxOptions = {}): PythonSand
     async unavailable() {
       const s = await ensure();
       return "disabled" in s ? s.disabled : undefined;
+    },
+    async warmUp() {
+      const s = await ensure();
+      if ("disabled" in s) return s.disabled;
+      if (!closed) refill(s.launch, s.snapshot);
+      return undefined;
     },
     async run(task, signal) {
       const s = await ensure();

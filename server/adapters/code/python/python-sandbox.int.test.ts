@@ -179,6 +179,28 @@ describe.skipIf(ON_POSTGRES)("code.python: the process pool", () => {
   );
 });
 
+describe.skipIf(ON_POSTGRES)("code.python: prepared ahead of the first call", () => {
+  it(
+    "warmUp makes (or finds) the snapshot and starts the warm pool before any call",
+    async () => {
+      const fresh = createPythonSandbox({ warm: 1, maxProcesses: 2 });
+      try {
+        expect(await fresh.warmUp()).toBe(disabled);
+        if (disabled) return expectAnswer(await fresh.run(task("1")), {});
+        // A loaded process waits before any call asked for one.
+        await expect.poll(() => fresh.warmProcesses(), { timeout: 120_000, interval: 100 }).toBe(1);
+        const started = fresh.processesStarted();
+        // The first call takes it (and the pool starts the next spare).
+        expect(result(await fresh.run(task("inputs['a'] * 2")))).toBe(40);
+        expect(fresh.processesStarted()).toBeGreaterThan(started);
+      } finally {
+        await fresh.close();
+      }
+    },
+    LONG,
+  );
+});
+
 describe.skipIf(ON_POSTGRES)("code.python: escape catalogue", () => {
   it(
     "sees none of the host's environment",

@@ -14,8 +14,18 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 
 export type FakeResponse =
-  /** A normal completion whose message content is `content` (any text, valid JSON or not). */
-  | { kind: "json"; content: string; usage?: { prompt: number; completion: number } }
+  /**
+   * A normal completion whose message content is `content` (any text, valid JSON or not),
+   * answered after `delayMs` (a slow model) when set.
+   */
+  | {
+      kind: "json";
+      content: string;
+      usage?: { prompt: number; completion: number };
+      delayMs?: number;
+    }
+  /** An HTTP redirect (default 307) to `location`. */
+  | { kind: "redirect"; location: string; status?: 301 | 302 | 307 | 308 }
   /** The same, as SSE chunks (split into `chunks` pieces); usage in a final chunk unless `noUsage`. */
   | {
       kind: "stream";
@@ -68,6 +78,8 @@ export interface FakeOpenAiServer {
   enqueueFor(model: string, ...responses: FakeResponse[]): void;
   /** Responses still queued (a test can assert the script was used up). */
   pending(): number;
+  /** Drops every queued response (a test that must know what answers next). */
+  clearQueue(): void;
   close(): Promise<void>;
 }
 
@@ -97,7 +109,12 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
       if (!next) {
         return send(res, 500, { error: { message: "fake: no scripted response left" } });
       }
-      respond(res, next, body.model, `chatcmpl-fake-${++seq}`);
+      const id = `chatcmpl-fake-${++seq}`;
+      const delay = next.kind === "json" ? (next.delayMs ?? 0) : 0;
+      if (delay <= 0) return respond(res, next, body.model, id);
+      const timer = setTimeout(() => respond(res, next, body.model, id), delay);
+      // The client gave up (its timeout): answer nobody.
+      res.on("close", () => clearTimeout(timer));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -115,6 +132,10 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
       perModel.set(model, q);
     },
     pending: () => queue.length + [...perModel.values()].reduce((n, q) => n + q.length, 0),
+    clearQueue: () => {
+      queue.length = 0;
+      perModel.clear();
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
@@ -156,6 +177,9 @@ function respond(res: ServerResponse, r: FakeResponse, model: string, id: string
     case "raw":
       res.writeHead(r.status, { "content-type": r.contentType ?? "application/json" });
       return res.end(r.body);
+    case "redirect":
+      res.writeHead(r.status ?? 307, { location: r.location });
+      return res.end();
     case "json":
       return send(res, 200, {
         id,

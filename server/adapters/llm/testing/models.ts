@@ -1,5 +1,15 @@
 /** Test helpers: model configurations for the fake server. */
+import { createEgressGuard, type EgressGuard } from "@/server/adapters/egress/guard";
 import { ZModelConfig, type ModelConfig, type ModelConfigInput } from "../config";
+
+/**
+ * The egress guard as the server builds it for model calls, without a database: no workspace
+ * entries, so a fake server on 127.0.0.1 is reachable only through the operator entry of the
+ * model configured at its host and port (`model-egress.ts`).
+ */
+export function modelTestEgress(): EgressGuard {
+  return createEgressGuard({ allowList: async () => [] });
+}
 
 /** A validated model config with test defaults (all five tasks, JSON object mode, small tier). */
 export function testModel(
