@@ -7,6 +7,7 @@
  */
 import type { FlowIR } from "@/dsl";
 import { bucketOf, emptyStats, latencyBin, type BucketStats, type EntityKind } from "./metrics";
+import { fanOutChildren, stepAt } from "../fan-out-steps";
 
 /** What the fold needs of a step of the run's compiled flow. */
 export interface AnomalyStep {
@@ -30,6 +31,15 @@ export function anomalySteps(ir: FlowIR): Map<string, AnomalyStep> {
       measured: b.kind !== "human" && b.kind !== "trigger",
     });
   }
+  // Fan-out children (`contacts[1]`, `each[*]`): their own block.
+  for (const { id, block: b } of fanOutChildren(ir))
+    out.set(id, {
+      blockKey: `${b.id}@${b.version}`,
+      blockKind: b.kind,
+      write: b.sideEffect === "write",
+      endpoint: b.system ? `${b.system}:${b.id}` : null,
+      measured: b.kind !== "human" && b.kind !== "trigger",
+    });
   return out;
 }
 
@@ -141,7 +151,7 @@ export function foldBuckets(input: {
 
   for (const a of input.attempts) {
     const run = runs.get(a.runId);
-    const step = run?.steps.get(a.stepId);
+    const step = run && stepAt(run.steps, a.stepId);
     if (!run || !step?.measured) continue;
     if (a.status !== "succeeded" && a.status !== "failed") continue;
     const at = a.finishedAt ?? run.finishedAt;

@@ -7,6 +7,7 @@ import type { FinishedAttempt } from "../finished-runs";
 import type { Db } from "../types";
 import type { FoldRunIn } from "./fold";
 import type { ScheduledRunIn } from "./schedule";
+import { stepAt } from "../fan-out-steps";
 
 /** The batch's runs of scheduled flows as the rule reads them, and their flows' p95 lookup. */
 export async function scheduledRuns(
@@ -55,7 +56,7 @@ export async function scheduledRuns(
     const calls: ScheduledRunIn["calls"] = [];
     const parked: ScheduledRunIn["parked"] = [];
     for (const a of byRun.get(run.id) ?? []) {
-      const step = run.steps.get(a.stepId);
+      const step = stepAt(run.steps, a.stepId);
       const at = a.finishedAt ?? run.finishedAt;
       if (!step) continue;
       if (step.blockKind === "human") parked.push({ from: at - (a.durationMs ?? 0), to: at });

@@ -23,6 +23,7 @@ import type { FinishedAttempt } from "../finished-runs";
 import type { FoldStep } from "../trust/fold";
 import { addLatency } from "./latency";
 import type { RunUsage } from "../finished-run-signals";
+import { stepAt } from "../fan-out-steps";
 
 export const NIL_UUID = "00000000-0000-0000-0000-000000000000";
 export const MINUTE_MS = 60_000;
@@ -191,7 +192,7 @@ export function foldRollups(input: RollupInput): RollupDelta[] {
 
   for (const a of input.attempts) {
     const run = runs.get(a.runId);
-    const step = run?.steps.get(a.stepId);
+    const step = run && stepAt(run.steps, a.stepId);
     if (!run || !step?.scored) continue;
     if (a.status !== "succeeded" && a.status !== "failed") continue;
     const ok = a.status === "succeeded";
@@ -229,7 +230,7 @@ export function foldRollups(input: RollupInput): RollupDelta[] {
     for (const d of list) {
       const run = runs.get(d.runId);
       if (!run) continue;
-      const step = d.stepId !== null ? run.steps.get(d.stepId) : undefined;
+      const step = d.stepId !== null ? stepAt(run.steps, d.stepId) : undefined;
       const bump = (c: RollupCounts) => {
         c[field] += 1;
       };

@@ -9,6 +9,7 @@ import { loadIrs } from "../trust/consumer";
 import { readFinishedAttempts, type FinishedRun } from "../finished-runs";
 import type { Db } from "../types";
 import type { HistAttempt, HistRun } from "./features";
+import { stepAt } from "../fan-out-steps";
 
 /** Runs read for training and the backtest, at most (the most recent of the range). */
 export const MAX_HISTORY_RUNS = 20_000;
@@ -102,7 +103,8 @@ export async function readHistory(
   for (let i = 0; i < rows.length; i += ATTEMPT_CHUNK) {
     const ids = rows.slice(i, i + ATTEMPT_CHUNK).map((r) => r.id);
     for (const a of await readFinishedAttempts(db, ids)) {
-      const step = stepsOf(byId.get(a.runId)!)?.get(a.stepId);
+      const steps = stepsOf(byId.get(a.runId)!);
+      const step = steps && stepAt(steps, a.stepId);
       if (!step?.scored || a.finishedAt === null) continue;
       attempts.push({
         block: step.blockKey,

@@ -19,6 +19,7 @@
  * are not scored (a person's decision says nothing about a block).
  */
 import type { FlowIR, SlaTier } from "@/dsl";
+import { fanOutChildren, stepAt } from "../fan-out-steps";
 import { emptyCounts, mergeCounts, type TrustCounts, type TrustKind } from "./score";
 
 /** How long an attempt of each tier may take before it counts as an SLA miss. */
@@ -65,6 +66,23 @@ export function foldSteps(
       tier,
       blockKind: b.kind,
       scored: b.kind !== "human" && b.kind !== "trigger",
+    });
+  }
+  // Fan-out children: their own block, their parent's tier and timeout.
+  for (const c of fanOutChildren(ir)) {
+    const tier = c.parent.resilience.tier;
+    out.set(c.id, {
+      blockId: c.block.id,
+      blockKey: `${c.block.id}@${c.block.version}`,
+      baseline: baselineOf(c.block.id, c.block.version) ?? c.parent.trust,
+      endpoint: c.block.system ? `${c.block.system}:${c.block.id}` : null,
+      budgetMs: Math.min(
+        LATENCY_BUDGET_MS[tier] ?? LATENCY_BUDGET_MS.T1,
+        c.parent.resilience.timeoutMs,
+      ),
+      tier,
+      blockKind: c.block.kind,
+      scored: c.block.kind !== "human" && c.block.kind !== "trigger",
     });
   }
   return out;
@@ -166,7 +184,7 @@ export function foldRuns(input: FoldInput, halfLifeMs: number): TrustDelta[] {
 
   for (const a of input.attempts) {
     const run = runs.get(a.runId);
-    const step = run?.steps.get(a.stepId);
+    const step = run && stepAt(run.steps, a.stepId);
     if (!run || !step?.scored) continue;
     if (a.status !== "succeeded" && a.status !== "failed") continue;
     const ok = a.status === "succeeded";
@@ -192,12 +210,12 @@ export function foldRuns(input: FoldInput, halfLifeMs: number): TrustDelta[] {
   }
   for (const d of input.deadLetters) {
     const run = runs.get(d.runId);
-    const step = run?.steps.get(d.stepId);
+    const step = run && stepAt(run.steps, d.stepId);
     if (run && step?.scored) forStep(run, step, run.finishedAt, { deadLetters: 1 });
   }
   for (const f of input.findings) {
     const run = runs.get(f.runId);
-    const step = f.stepId !== null ? run?.steps.get(f.stepId) : undefined;
+    const step = f.stepId !== null ? run && stepAt(run.steps, f.stepId) : undefined;
     if (run && step?.scored) forStep(run, step, run.finishedAt, { findings: 1 });
   }
 
