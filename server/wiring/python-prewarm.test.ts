@@ -13,6 +13,10 @@ function recorder(answer: string | undefined | Error) {
       calls.push("warmUp");
       return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
     },
+    close: () => {
+      calls.push("close");
+      return Promise.resolve();
+    },
   } as unknown as PythonSandbox;
   const log = { info: vi.fn(), warn: vi.fn() };
   return { calls, python: () => sandbox, log };
@@ -31,7 +35,7 @@ describe("code.python prewarm", () => {
     expect(r.calls).toEqual([]);
     await vi.advanceTimersByTimeAsync(1_000);
     await p.stop();
-    expect(r.calls).toEqual(["warmUp"]);
+    expect(r.calls).toEqual(["warmUp", "close"]);
     expect(r.log.info).toHaveBeenCalledWith(
       expect.objectContaining({ ms: expect.any(Number) }),
       "code.python sandbox prepared (snapshot, warm pool)",
@@ -44,7 +48,8 @@ describe("code.python prewarm", () => {
     const p = startPythonPrewarm(r.python, r.log, 30_000);
     await p.stop();
     await vi.advanceTimersByTimeAsync(60_000);
-    expect(r.calls).toEqual([]);
+    // Stopping closes the sandbox (its processes, if a Python step started any), nothing more.
+    expect(r.calls).toEqual(["close"]);
   });
 
   it("prepares nothing when the operator turned it off", async () => {
@@ -52,8 +57,9 @@ describe("code.python prewarm", () => {
     const r = recorder(undefined);
     const p = startPythonPrewarm(r.python, r.log, null);
     await vi.advanceTimersByTimeAsync(120_000);
-    await p.stop();
     expect(r.calls).toEqual([]);
+    await p.stop();
+    expect(r.calls).toEqual(["close"]);
   });
 
   it("logs why Python is disabled, or why the preparation failed", async () => {

@@ -7,7 +7,10 @@
  * isolation, this finds out early and logs why (the steps still fail with that reason).
  *
  * Delayed (`PYTHON_PREWARM_DELAY_MS`) so the start, its first requests and the catch-up of the
- * background consumers come first; the timer never keeps a process alive.
+ * background consumers come first; the timer never keeps a process alive. Stopping closes the
+ * sandbox (prewarmed or started by a Python step): its processes (each the init of its own PID
+ * namespace, which ignores the Ctrl-C its process group gets) are killed, so the server exits
+ * with no child left behind.
  */
 import type { PythonSandbox } from "@/server/adapters/code/python/python-runtime";
 
@@ -32,7 +35,7 @@ export function startPythonPrewarm(
   log: Log,
   delayMs: number | null = PYTHON_PREWARM_DELAY_MS,
 ): { stop(): Promise<void> } {
-  if (delayMs === null) return { stop: () => Promise.resolve() };
+  if (delayMs === null) return { stop: () => python().close() };
   let stopped = false;
   let running: Promise<void> | undefined;
   const timer = setTimeout(() => {
@@ -57,6 +60,7 @@ export function startPythonPrewarm(
       stopped = true;
       clearTimeout(timer);
       await running;
+      await python().close();
     },
   };
 }
