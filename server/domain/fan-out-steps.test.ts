@@ -34,7 +34,7 @@ steps:
 
 function ir() {
   const r = compileFlow(FLOW);
-  if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+  if (!r.ok || !r.ir) throw new Error(JSON.stringify(r.diagnostics));
   return r.ir;
 }
 
