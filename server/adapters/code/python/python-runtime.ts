@@ -194,6 +194,18 @@ export function createPythonSandbox(opts: PythonSandboxOptions = {}): PythonSand
   const spares: Child[] = [];
   let booting = 0;
   const waiters: { resolve: (c: Child) => void; reject: (e: Error) => void }[] = [];
+  // Each process is the init of its own PID namespace (which ignores SIGINT and SIGTERM) under
+  // an `unshare` that ignores them too: a Ctrl-C to the server's process group ends neither.
+  // Whatever way this process exits (a graceful stop, Next.js's own signal handler, an
+  // uncaught error), its sandbox processes are killed with it, synchronously.
+  let exitHook: (() => void) | undefined;
+  const killAllOnExit = () => {
+    if (exitHook) return;
+    exitHook = () => {
+      for (const c of alive) killTree(c.proc);
+    };
+    process.once("exit", exitHook);
+  };
 
   function launchArgs(l: Launch, mode: "serve" | "snapshot" | "probe", snapshot: string): string[] {
     const node = [
@@ -229,6 +241,7 @@ export function createPythonSandbox(opts: PythonSandboxOptions = {}): PythonSand
 
   function startChild(l: Launch, mode: "serve" | "snapshot" | "probe", snapshot: string): Child {
     started++;
+    killAllOnExit();
     const proc = spawn(l.unshare, launchArgs(l, mode, snapshot), {
       // Nothing of the server's environment.
       env: {} as NodeJS.ProcessEnv,
@@ -561,6 +574,7 @@ export function createPythonSandbox(opts: PythonSandboxOptions = {}): PythonSand
     warmProcesses: () => spares.length,
     async close() {
       closed = true;
+      if (exitHook) process.removeListener("exit", exitHook);
       for (const w of waiters.splice(0)) w.reject(new Error("closed"));
       const all = [...alive];
       for (const c of all) killTree(c.proc);
