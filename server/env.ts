@@ -23,10 +23,11 @@ const ZEnvFields = z.object({
    */
   TRUSTFLOW_DEMO_HISTORY_RUNS: z.coerce.number().int().min(0).max(200_000).default(20_000),
   /**
-   * `off`: the code.python sandbox is prepared at its first call instead of ~30 s after the start
-   * (no Pyodide snapshot and no two warm ~200 MB processes on a server whose flows use no Python).
+   * `on`: the code.python sandbox (Pyodide snapshot, two warm ~200 MB processes) is prepared ~30 s
+   * after the start instead of at the first Python call. Off by default: a server holding warm
+   * Python processes does not yet exit cleanly on Ctrl-C (see README, code.python).
    */
-  TRUSTFLOW_PYTHON_PREWARM: z.enum(["on", "off"]).default("on"),
+  TRUSTFLOW_PYTHON_PREWARM: z.enum(["on", "off"]).default("off"),
   /** `off` when separate `npm run worker` processes execute runs (scale-out). */
   TRUSTFLOW_EMBEDDED_WORKER: z.enum(["on", "off"]).default("on"),
   /** Bearer token `/api/metrics` (and worker metrics) require; unset, metrics are off (404). */
