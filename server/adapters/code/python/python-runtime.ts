@@ -196,8 +196,10 @@ export function createPythonSandbox(opts: PythonSandboxOptions = {}): PythonSand
   const waiters: { resolve: (c: Child) => void; reject: (e: Error) => void }[] = [];
   // Each process is the init of its own PID namespace (which ignores SIGINT and SIGTERM) under
   // an `unshare` that ignores them too: a Ctrl-C to the server's process group ends neither.
-  // Whatever way this process exits (a graceful stop, Next.js's own signal handler, an
-  // uncaught error), its sandbox processes are killed with it, synchronously.
+  // When this process exits through `process.exit` or an empty event loop, its sandbox
+  // processes are killed with it, synchronously. (Not enough alone: `npm start` with warm
+  // processes still failed to exit on Ctrl-C in the fresh-start e2e, which is why the prewarm
+  // is off by default; the cause is still open.)
   let exitHook: (() => void) | undefined;
   const killAllOnExit = () => {
     if (exitHook) return;
