@@ -92,8 +92,17 @@ async function shutdown(code) {
   if (stopping) return;
   stopping = true;
   if (server.exitCode === null && server.signalCode === null) {
+    const exited = new Promise((r) => server.once("exit", r));
     server.kill("SIGTERM");
-    await new Promise((r) => server.once("exit", r));
+    // The app bounds its own stop (TRUSTFLOW_STOP_TIMEOUT_MS, then its database's close); one
+    // that still runs well past that is killed, so the database below always stops.
+    const grace = parsed.data.TRUSTFLOW_STOP_TIMEOUT_MS + 20_000;
+    const timer = setTimeout(() => {
+      console.error(`The app did not stop within ${grace / 1000} s: killing it.`);
+      server.kill("SIGKILL");
+    }, grace);
+    await exited;
+    clearTimeout(timer);
   }
   await embedded?.server.stop();
   process.exit(code);

@@ -8,6 +8,7 @@ import { env } from "./env";
 import { logger } from "./logger";
 import { processSingleton } from "./process-state";
 import { createServices, type Services } from "./wiring/services";
+import { stopInOrder, type StopPart } from "./wiring/stop-in-order";
 
 /**
  * The composition root of the web process: its services (database, run store, transactor,
@@ -28,7 +29,7 @@ interface Composition {
   services?: Promise<Services>;
   databaseUrl?: string;
   embedded?: EmbeddedPostgres;
-  worker?: Promise<{ stop(): Promise<void> } | null>;
+  worker?: Promise<WorkerHandle | null>;
   inline?: InlineExecution;
   /** The webhook handler `scripts/serve.mjs` answers with before Next.js (plain JS reads it). */
   webhookFrontEnd?: WebhookFrontEnd;
@@ -150,15 +151,33 @@ export function inlineExecution(): InlineExecution | undefined {
   return root().inline;
 }
 
+/** Run execution of this process: its parts, in the order they stop (run execution first). */
+export interface WorkerHandle {
+  parts: StopPart[];
+  /** Stops every part in order (no deadline: the signal handler below sets one). */
+  stop(): Promise<void>;
+}
+
+/** How long closing the database (and stopping the embedded server) may take at a stop. */
+const DATABASE_CLOSE_MS = 15_000;
+
+function stopsInOrder(parts: Record<string, { stop(): Promise<void> | void }>): WorkerHandle {
+  const list = Object.entries(parts).map(([name, p]) => ({ name, stop: () => p.stop() }));
+  return {
+    parts: list,
+    async stop() {
+      for (const p of list) await p.stop();
+    },
+  };
+}
+
 /**
  * Starts run execution for this process, once. Default: the embedded worker (claim loop) and the
  * cron scheduler run here. With `TRUSTFLOW_EMBEDDED_WORKER=off` (scale-out on PostgreSQL) this
  * process only enqueues pg-boss jobs for `npm run worker` processes and listens for run ends
  * (synchronous webhooks). Both modes expose the cluster's queue and worker gauges on /api/metrics.
  */
-export function startWorker(
-  opts: { stopOnSignals?: boolean } = {},
-): Promise<{ stop(): Promise<void> } | null> {
+export function startWorker(opts: { stopOnSignals?: boolean } = {}): Promise<WorkerHandle | null> {
   const c = root();
   c.worker ??= (async () => {
     const s = await services();
@@ -199,16 +218,14 @@ export function startWorker(
       const producer = await startPgBossProducer(url, s.notifier, onError);
       const listener = listenRunEnds(url, s.notifier, onError);
       log.info("run queue: pg-boss (runs execute in `npm run worker` processes)");
-      return {
-        async stop() {
-          await proofs.stop();
-          await modelProposals.stop();
-          await pythonPrewarm.stop();
-          await evalResume.stop();
-          await listener.stop();
-          await producer.stop();
-        },
-      };
+      return stopsInOrder({
+        proofs,
+        modelProposals,
+        pythonPrewarm,
+        evalResume,
+        listener,
+        producer,
+      });
     }
     const { startEmbeddedWorker } = await import("@/server/adapters/queue/embedded-worker");
     const { startScheduler } = await import("@/server/adapters/queue/scheduler");
@@ -264,28 +281,28 @@ export function startWorker(
     const alerts = startAlertEvaluator(s.db, log.child({ component: "alerts" }));
     c.inline = { engine };
     log.info("embedded worker started");
-    return {
-      async stop() {
-        c.inline = undefined;
-        await scheduler.stop();
-        await reprocessor.stop();
-        await worker.stop();
-        await reconciler.stop();
-        await notifications.stop();
-        await sessions.stop();
-        await answers.stop();
-        await trust.stop();
-        await rollups.stop();
-        await prediction.stop();
-        await guardian.stop();
-        await anomalies.stop();
-        await alerts.stop();
-        await evalResume.stop();
-        await proofs.stop();
-        await modelProposals.stop();
-        await pythonPrewarm.stop();
-      },
-    };
+    // What starts runs stops first (a proof waits for its runs: it is abandoned and queued
+    // again), then run execution (runs reach a checkpoint), then what reads finished runs.
+    return stopsInOrder({
+      inline: { stop: () => void (c.inline = undefined) },
+      scheduler,
+      proofs,
+      modelProposals,
+      evalResume,
+      reprocessor,
+      worker,
+      reconciler,
+      notifications,
+      sessions,
+      answers,
+      trust,
+      rollups,
+      prediction,
+      guardian,
+      anomalies,
+      alerts,
+      pythonPrewarm,
+    });
   })();
   if (opts.stopOnSignals) {
     // The worker stops first (runs reach a checkpoint), then the database (and the embedded
@@ -295,9 +312,25 @@ export function startWorker(
       const stop = () => {
         if (stopping) return;
         stopping = true;
-        void Promise.resolve(worker?.stop())
-          .then(closeDatabase)
-          .finally(() => process.exit(0));
+        const log = logger();
+        const deadlineMs = env().TRUSTFLOW_STOP_TIMEOUT_MS;
+        void (async () => {
+          const outcome = await stopInOrder(worker?.parts ?? [], log, { deadlineMs });
+          if (!outcome.complete)
+            // Runs are durable: what the forced exit interrupts, the next start continues.
+            log.error(
+              { waitingFor: outcome.waitingFor, ms: outcome.ms },
+              `stop did not finish within TRUSTFLOW_STOP_TIMEOUT_MS (${deadlineMs} ms): exiting anyway`,
+            );
+          // The database closes (and the embedded server this process started stops) either way.
+          const db = await stopInOrder([{ name: "database", stop: closeDatabase }], log, {
+            deadlineMs: DATABASE_CLOSE_MS,
+          });
+          const clean =
+            outcome.complete && db.complete && !outcome.failed.length && !db.failed.length;
+          if (clean) log.info({ ms: outcome.ms + db.ms }, "stopped");
+          process.exit(clean ? 0 : 1);
+        })().catch(() => process.exit(1));
       };
       process.once("SIGTERM", stop);
       process.once("SIGINT", stop);

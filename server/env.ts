@@ -24,10 +24,15 @@ const ZEnvFields = z.object({
   TRUSTFLOW_DEMO_HISTORY_RUNS: z.coerce.number().int().min(0).max(200_000).default(20_000),
   /**
    * `on`: the code.python sandbox (Pyodide snapshot, two warm ~200 MB processes) is prepared ~30 s
-   * after the start instead of at the first Python call. Off by default: a server holding warm
-   * Python processes does not yet exit cleanly on Ctrl-C (see README, code.python).
+   * after the start; `off`: at the first Python call (which then takes seconds).
    */
-  TRUSTFLOW_PYTHON_PREWARM: z.enum(["on", "off"]).default("off"),
+  TRUSTFLOW_PYTHON_PREWARM: z.enum(["on", "off"]).default("on"),
+  /**
+   * How long a stop (SIGTERM, Ctrl-C) may take: runs reach a checkpoint, background parts finish
+   * their turn, the database closes. Past it the process exits anyway (status 1), naming the part
+   * it waited for; what it interrupted, the next start continues (runs are durable).
+   */
+  TRUSTFLOW_STOP_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(20_000),
   /** `off` when separate `npm run worker` processes execute runs (scale-out). */
   TRUSTFLOW_EMBEDDED_WORKER: z.enum(["on", "off"]).default("on"),
   /** Bearer token `/api/metrics` (and worker metrics) require; unset, metrics are off (404). */

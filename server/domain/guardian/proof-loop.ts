@@ -2,8 +2,9 @@
  * New fix proposals proved in the background (issue 18, item 4): the loop claims proposals still
  * `proposed`, oldest first, and proves each as the guardian, at most
  * {@link PROOF_CONCURRENCY} at once in this process (each proof runs its runs one after
- * another). A proof a stopped process left `proving` is taken up again after
- * {@link STALE_PROOF_MS}.
+ * another). Stopping the loop abandons the proofs in progress (their runs are not waited for)
+ * and puts them back in the queue; a proof a process that died left `proving` is taken up again
+ * after {@link STALE_PROOF_MS}.
  */
 import { startBackgroundLoop, type BackgroundLoop } from "../background-loop";
 import type { Db } from "../types";
@@ -33,6 +34,7 @@ export async function proveWaiting(
   deps: ProofDeps,
   slots: number,
   onError: (err: unknown, proposalId: string) => void = () => undefined,
+  signal?: AbortSignal,
 ): Promise<number> {
   await requeueStale(deps.db, Date.now());
   const waiting = await deps.db.guardianProposal.findMany({
@@ -47,7 +49,14 @@ export async function proveWaiting(
   for (const w of waiting) if (await claimProof(deps.db, w.id)) claimed.push(w);
   await Promise.all(
     claimed.map((w) =>
-      runProof(deps, guardianActor(w.workspaceId), w.id).catch(async (err: unknown) => {
+      runProof(deps, guardianActor(w.workspaceId), w.id, signal).catch(async (err: unknown) => {
+        if (signal?.aborted) {
+          // Stopped mid-proof: back to `proposed`, proved again at the next start.
+          await deps.db.guardianProposal
+            .updateMany({ where: { id: w.id, status: "proving" }, data: { status: "proposed" } })
+            .catch(() => undefined);
+          return;
+        }
         onError(err, w.id);
         // Not proved: back in the queue for the next turn of the loop (after the stale delay).
         await deps.db.guardianProposal
@@ -64,15 +73,27 @@ export function startProofLoop(
   deps: ProofDeps,
   logger: { error(obj: object, msg: string): void },
 ): BackgroundLoop {
-  return startBackgroundLoop(() =>
-    proveWaiting(deps, PROOF_CONCURRENCY, (err, proposalId) =>
-      logger.error({ err: String(err), proposalId }, "guardian proof failed"),
+  const stopping = new AbortController();
+  const loop = startBackgroundLoop(() =>
+    proveWaiting(
+      deps,
+      PROOF_CONCURRENCY,
+      (err, proposalId) => logger.error({ err: String(err), proposalId }, "guardian proof failed"),
+      stopping.signal,
     ).then(
       (n) => (n > 0 ? 100 : IDLE_MS),
       (err: unknown) => {
-        logger.error({ err: String(err) }, "guardian proof loop failed");
+        if (!stopping.signal.aborted)
+          logger.error({ err: String(err) }, "guardian proof loop failed");
         return IDLE_MS * 6;
       },
     ),
   );
+  return {
+    wake: loop.wake,
+    async stop() {
+      stopping.abort(new Error("the process is stopping"));
+      await loop.stop();
+    },
+  };
 }

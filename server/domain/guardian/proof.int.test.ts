@@ -266,6 +266,42 @@ describe("a guardian fix: proved, reviewed under four eyes, released and replaye
     );
   }, 120_000);
 
+  it("abandons a proof that waits for its runs when the process stops, and queues it again", async () => {
+    const interrupted = await handProposal(
+      groupId,
+      FLOW("1.0.0").replace("read the billing", "read the Billing"),
+      "guardian",
+      "interrupted",
+    );
+    const sessionName = `Guardian proof ${interrupted.id.slice(0, 8)} on run`;
+    const proofRuns = async () => {
+      const sessions = await db.prisma.sandboxSession.findMany({
+        where: { name: { startsWith: sessionName } },
+        select: { id: true },
+      });
+      return db.prisma.run.findMany({
+        where: { sandboxSessionId: { in: sessions.map((x) => x.id) } },
+        select: { id: true },
+      });
+    };
+    const stopping = new AbortController();
+    // The engine is not ticked: the proof's first run is started and never ends.
+    const errors: unknown[] = [];
+    const proving = proveWaiting(servicesFor(db), 2, (err) => errors.push(err), stopping.signal);
+    await expect.poll(async () => (await proofRuns()).length, { timeout: 30_000 }).toBe(1);
+    stopping.abort(new Error("the process is stopping"));
+    // The wait ends at once (PROOF_RUN_TIMEOUT_MS is minutes), nothing stored, no error logged.
+    expect(await proving).toBe(1);
+    expect(errors).toEqual([]);
+    const row = await db.prisma.guardianProposal.findUniqueOrThrow({
+      where: { id: interrupted.id },
+    });
+    expect([row.status, row.proof, row.approvalId]).toEqual(["proposed", null, null]);
+    // Its session was closed; its run ends (in the closed session) when the engine runs again.
+    for (const r of await proofRuns()) await tickToEnd(engine, r.id);
+    await db.prisma.guardianProposal.delete({ where: { id: interrupted.id } });
+  }, 120_000);
+
   it("refuses the proposer and anyone without the approver role: no patch without another person", async () => {
     const versions = await db.prisma.workflowVersion.count({ where: { workflowId } });
     // A fix proposed by a member (the editor, who also holds the approver role).

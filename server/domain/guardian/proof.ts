@@ -87,6 +87,7 @@ async function proveOn(
   p: { id: string; workflowId: string; text: string; stepId: string },
   source: { kind: ProofRun["kind"]; runId: string },
   ir: NonNullable<ReturnType<typeof compileFlow>["ir"]>,
+  signal?: AbortSignal,
 ): Promise<ProofRun> {
   const base: ProofRun = {
     kind: source.kind,
@@ -123,7 +124,7 @@ async function proveOn(
     });
     const started = await withRoom(() => startRun(deps, actor, input));
     base.proofRunId = started.id;
-    const ended = await waitForEnd(deps, started.id, PROOF_RUN_TIMEOUT_MS);
+    const ended = await waitForEnd(deps, started.id, PROOF_RUN_TIMEOUT_MS, signal);
     const attempts = await deps.runs.listAttempts(started.id);
     const held = await sessionAnswers(deps.db, actor.workspaceId, sessionId);
     base.runStatus = ended?.status ?? "running";
@@ -146,6 +147,8 @@ async function proveOn(
     }
     return base;
   } catch (e) {
+    // The process stops: the proof is not over (the caller puts it back in the queue).
+    if (signal?.aborted) throw e;
     base.note = e instanceof Error ? e.message.slice(0, 500) : String(e).slice(0, 500);
     // The patch's stricter input schema refuses the recorded failing input at the start.
     if (
@@ -167,12 +170,15 @@ async function proveOn(
 /**
  * Proves a proposal the caller has already claimed (status `proving`): runs it, stores the proof
  * and moves it to `proven` (and requests its approval) or `unproven`. Voids it instead when a
- * newer version of the flow was saved. Returns the stored proof (null when voided).
+ * newer version of the flow was saved. Returns the stored proof (null when voided). When `signal`
+ * aborts (the process stops) it throws the signal's reason and stores nothing: the proof is run
+ * again from its start.
  */
 export async function runProof(
   deps: ProofDeps,
   actor: Actor,
   proposalId: string,
+  signal?: AbortSignal,
 ): Promise<Proof | null> {
   const { db } = deps;
   const p = await workspaceProposal(db, actor, proposalId);
@@ -190,12 +196,19 @@ export async function runProof(
   } else {
     const sources = await proofSources(db, p);
     const fix = { id: p.id, workflowId: p.workflowId, text: p.text, stepId: group.stepId };
-    for (const runId of sources.failing)
-      runs.push(await proveOn(deps, actor, fix, { kind: "failing", runId }, compiled.ir));
-    for (const runId of sources.regression)
-      runs.push(await proveOn(deps, actor, fix, { kind: "regression", runId }, compiled.ir));
+    for (const runId of sources.failing) {
+      signal?.throwIfAborted();
+      runs.push(await proveOn(deps, actor, fix, { kind: "failing", runId }, compiled.ir, signal));
+    }
+    for (const runId of sources.regression) {
+      signal?.throwIfAborted();
+      runs.push(
+        await proveOn(deps, actor, fix, { kind: "regression", runId }, compiled.ir, signal),
+      );
+    }
     if (!sources.failing.length) note = "The group holds no failed run to prove the fix on.";
   }
+  signal?.throwIfAborted();
   const v = verdict(runs);
   const errored = runs.length > 0 && runs.every((r) => r.outcome === "error");
   const proof: Proof = {

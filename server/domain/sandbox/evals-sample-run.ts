@@ -96,11 +96,14 @@ export async function waitForEnd(
   deps: Pick<EvalDeps, "notifier" | "runs">,
   runId: string,
   timeoutMs: number,
+  /** Aborted (the process stops): the wait ends at once, throwing the signal's reason. */
+  signal?: AbortSignal,
 ) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    signal?.throwIfAborted();
     const left = deadline - Date.now();
-    const wait = deps.notifier.waitForRunEnd(runId, Math.max(1, Math.min(2_000, left)));
+    const wait = deps.notifier.waitForRunEnd(runId, Math.max(1, Math.min(2_000, left)), signal);
     const run = await deps.runs.getRun(runId);
     if (run && isTerminalRun(run.status)) {
       wait.cancel();
