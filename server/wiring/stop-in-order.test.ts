@@ -20,9 +20,13 @@ describe("stopInOrder", () => {
       stop: () => new Promise<void>((r) => setTimeout(() => (order.push(name), r()), ms)),
     });
     const log = recorder();
-    const outcome = await stopInOrder([part("runs", 20), part("consumers", 1), part("db", 5)], log, {
-      deadlineMs: 10_000,
-    });
+    const outcome = await stopInOrder(
+      [part("runs", 20), part("consumers", 1), part("db", 5)],
+      log,
+      {
+        deadlineMs: 10_000,
+      },
+    );
     expect(order).toEqual(["runs", "consumers", "db"]);
     expect(outcome).toMatchObject({ complete: true, waitingFor: null, failed: [] });
     expect(log.lines.map(([msg, o]) => `${msg} ${(o as { part: string }).part}`)).toEqual([
