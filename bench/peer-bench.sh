@@ -72,7 +72,7 @@ BASE="http://127.0.0.1:$PORT"
 if curl -s -o /dev/null --max-time 1 "$BASE/"; then echo "port $PORT is already in use" >&2; exit 1; fi
 t0=$(date +%s%N)
 # exec: $PID is the server itself, so cleanup stops it (not just a subshell).
-(cd "$ROOT" && exec env "${DB_ENV[@]}" NEXT_DIST_DIR="$DIST" NODE_ENV=production LOG_LEVEL=warn TRUSTFLOW_SEED=none \
+(cd "$ROOT" && exec env "${DB_ENV[@]}" NEXT_DIST_DIR="$DIST" NODE_ENV=production LOG_LEVEL=warn TRUSTFLOW_SEED=none TRUSTFLOW_PYTHON_PREWARM=off \
   TRUSTFLOW_CREDENTIALS_KEY="$KEY" NEXTAUTH_SECRET="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
   NEXTAUTH_URL="$BASE" node scripts/serve.mjs -p "$PORT" -H 127.0.0.1 > "$OUTD/server.log" 2>&1) &
 PID=$!

@@ -122,6 +122,14 @@ export class SqlLedger {
     };
   }
 
+  /**
+   * Forgets the head this process last appended for the workspace (a transaction that moved it
+   * rolled back): the next append reads it from the database.
+   */
+  forget(workspaceId: string): void {
+    this.heads.delete(workspaceId);
+  }
+
   private remember(workspaceId: string, rows: ChainRow[]) {
     const head = rows.at(-1)!;
     this.heads.set(workspaceId, { seq: head.seq, hash: head.hash, atMs: head.at.getTime() });

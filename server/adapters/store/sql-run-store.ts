@@ -234,7 +234,8 @@ export class SqlRunStore implements RunStore {
     create?: NewLeasedRun,
     opts: WriteOptions = {},
   ): Promise<WriteResult> {
-    const ir = create ? irRef(create.ir, this.sql) : undefined;
+    // A caller that knows where the IR was stored passes its reference (and records it).
+    const ir = create && !opts.ir ? irRef(create.ir, this.sql) : undefined;
     const st = checkpointStatement(runId, owner, cp, create, ir ? { ...opts, ir } : opts);
     const rows = await this.sql.query<Row>(st.text, st.values);
     if (ir) irWritten(this.sql, ir);

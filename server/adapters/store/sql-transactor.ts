@@ -21,6 +21,7 @@ import { SqlReprocessStore } from "./sql-reprocess";
 import { ledgerLockKey, type SqlLedger } from "./sql-audit";
 import { sqlVersionReader } from "./sql-flow-versions";
 import { SqlRunStore, type SqlQuery } from "./sql-run-store";
+import { irRef, irWritten } from "./sql-rows";
 
 /** A claim as the row it inserts: table and columns, typed values, conflict target. */
 function claimRow(c: TriggerClaim): {
@@ -96,59 +97,176 @@ function isUniqueViolation(err: unknown, table: string): boolean {
   );
 }
 
+/** An inline run's record as the recorder receives it. */
+type InlineInput = Parameters<InlineRecorder["recordInline"]>[0];
+/** What recording one inline run came to (a refused claim rejects only its own caller). */
+type Recorded = { ok: CommitResult } | { refused: true };
+
+/** Inline runs of one workspace recorded in one transaction at most (one commit for all). */
+export const INLINE_BATCH_MAX = 32;
+
 /**
  * Records an inline run at its first checkpoint: the trigger's claim, the run with the
  * checkpoint, `run.start` and (when the checkpoint ends the run) `run.<end>` in the ledger.
+ *
+ * A workspace's inline runs are recorded in the order they arrive, one write at a time (each
+ * one's ledger entries chain onto the previous one's). Runs that arrive while a write is in
+ * flight wait and are then recorded together, in ONE transaction (up to
+ * {@link INLINE_BATCH_MAX}): one commit and one WAL flush for all of them instead of one each,
+ * so a busy workspace's throughput is no longer one commit's latency per run. Alone, a run is
  * ONE statement when this process knows the ledger's head (the usual case); otherwise, or when
- * another appender moved the head, one transaction of four statements.
+ * another appender moved the head, one transaction of four statements. In a batch, each run is
+ * the same statement (or those four) inside the batch's transaction, built on the head the
+ * previous one left; a refused claim writes nothing and refuses only its own run. When the
+ * batch's transaction fails (a constraint, a lost connection) nothing of it was written, and
+ * each of its runs is recorded again on its own, so one run's failure fails no other.
  */
 export function sqlInlineRecorder(
   driver: Pick<SqlDriver, "transaction" | "query">,
   ledger: SqlLedger,
 ): InlineRecorder {
-  return {
-    async recordInline({ newRun, claim, checkpoint: cp, entries }): Promise<CommitResult> {
-      const workspaceId = newRun.workspaceId;
-      const audited = (cp.audit?.length ?? 0) > 0;
-      const lock = ledgerLockKey(workspaceId);
-      const row = claimRow(claim);
-      const done = await ledger.inOrder(workspaceId, async () => {
-        const fast = ledger.statementParts(workspaceId, entries);
-        if (!fast) return undefined;
-        try {
-          const r = await new SqlRunStore(driver).createWithCheckpoint(newRun, cp, {
-            advisoryLock: lock,
-            parts: (add) => ({
-              guard: fast.guard(add),
-              claim: (gate) =>
-                `INSERT INTO ${row.into} SELECT ${row.values.map(([v, type]) => `${add(v)}::${type}`).join(", ")}
-                 WHERE ${gate} ON CONFLICT ${row.conflict} DO NOTHING RETURNING 1`,
-              ctes: (gate) => fast.ctes(add, gate),
-            }),
-          });
-          if (r.guard && !r.claimed) throw new ClaimRefused();
-          if (!r.guard) return undefined;
-          fast.committed();
-          return { ...r, audited };
-        } catch (err) {
-          // Another appender committed between this statement's snapshot and its lock.
-          if (!isUniqueViolation(err, "AuditEntry")) throw err;
-          return undefined;
+  /** Records `input` through `q` (the driver, or the batch's transaction). */
+  async function record(
+    q: Pick<SqlDriver, "query">,
+    input: InlineInput,
+    ir?: ReturnType<typeof irRef>,
+  ): Promise<Recorded | undefined> {
+    const { newRun, claim, checkpoint: cp, entries } = input;
+    const workspaceId = newRun.workspaceId;
+    const fast = ledger.statementParts(workspaceId, entries);
+    if (!fast) return undefined;
+    const row = claimRow(claim);
+    try {
+      const r = await new SqlRunStore(q).createWithCheckpoint(newRun, cp, {
+        advisoryLock: ledgerLockKey(workspaceId),
+        ...(ir && { ir }),
+        parts: (add) => ({
+          guard: fast.guard(add),
+          claim: (gate) =>
+            `INSERT INTO ${row.into} SELECT ${row.values.map(([v, type]) => `${add(v)}::${type}`).join(", ")}
+             WHERE ${gate} ON CONFLICT ${row.conflict} DO NOTHING RETURNING 1`,
+          ctes: (gate) => fast.ctes(add, gate),
+        }),
+      });
+      if (r.guard && !r.claimed) return { refused: true };
+      if (!r.guard) return undefined;
+      fast.committed();
+      return { ok: { ...r, audited: audited(cp) } };
+    } catch (err) {
+      // Alone: another appender committed between this statement's snapshot and its lock.
+      if (q === driver && isUniqueViolation(err, "AuditEntry")) return undefined;
+      throw err;
+    }
+  }
+
+  /** The four statements (claim, run, head read, ledger) in the transaction `tx`. */
+  async function recordSlow(
+    tx: Pick<SqlDriver, "query">,
+    input: InlineInput,
+    ir?: ReturnType<typeof irRef>,
+  ): Promise<Recorded> {
+    const { newRun, claim, checkpoint: cp, entries } = input;
+    if (!(await insertClaim(tx, claim))) return { refused: true };
+    // The run and its checkpoint in one statement, which also takes the ledger's lock.
+    const r = await new SqlRunStore(tx).createWithCheckpoint(newRun, cp, {
+      advisoryLock: ledgerLockKey(newRun.workspaceId),
+      ...(ir && { ir }),
+    });
+    await ledger.appendBatch(tx, newRun.workspaceId, entries, { locked: true });
+    return { ok: { ...r, audited: audited(cp) } };
+  }
+
+  /** One run on its own (and in order with the workspace's other ledger statements). */
+  async function recordAlone(input: InlineInput): Promise<Recorded> {
+    const done = await ledger.inOrder(input.newRun.workspaceId, () => record(driver, input));
+    return done ?? driver.transaction((tx) => recordSlow(tx, input));
+  }
+
+  /** Several runs of one workspace in one transaction; null when it failed (nothing written). */
+  async function recordTogether(
+    workspaceId: string,
+    inputs: InlineInput[],
+  ): Promise<Recorded[] | null> {
+    // Each flow's IR is sent once per batch at most (and not at all once the driver stored it;
+    // the statement's IR insert is not gated by its claim, so a later run of the batch finds it).
+    const refs = new Map<string, ReturnType<typeof irRef>>();
+    const irOf = (ir: object) => {
+      const ref = irRef(ir, driver);
+      if (refs.has(ref.key)) return { ...ref, text: null };
+      refs.set(ref.key, ref);
+      return ref;
+    };
+    try {
+      const out = await ledger.inOrder(workspaceId, () =>
+        driver.transaction(async (tx) => {
+          const results: Recorded[] = [];
+          for (const input of inputs) {
+            const ir = irOf(input.newRun.ir);
+            results.push((await record(tx, input, ir)) ?? (await recordSlow(tx, input, ir)));
+          }
+          return results;
+        }),
+      );
+      for (const ref of refs.values()) irWritten(driver, ref);
+      return out;
+    } catch {
+      // Heads remembered inside the rolled-back transaction are wrong now.
+      ledger.forget(workspaceId);
+      return null;
+    }
+  }
+
+  type Waiting = { input: InlineInput; settle(r: Promise<Recorded>): void };
+  const waiting = new Map<string, Waiting[]>();
+  const writing = new Set<string>();
+
+  async function drain(workspaceId: string): Promise<void> {
+    writing.add(workspaceId);
+    try {
+      for (;;) {
+        const queue = waiting.get(workspaceId);
+        if (!queue?.length) {
+          waiting.delete(workspaceId);
+          return;
         }
+        const batch = queue.splice(0, INLINE_BATCH_MAX);
+        const together =
+          batch.length > 1
+            ? await recordTogether(
+                workspaceId,
+                batch.map((w) => w.input),
+              )
+            : null;
+        if (together) batch.forEach((w, i) => w.settle(Promise.resolve(together[i]!)));
+        else
+          for (const w of batch) {
+            const one = recordAlone(w.input);
+            w.settle(one);
+            await one.catch(() => undefined);
+          }
+      }
+    } finally {
+      writing.delete(workspaceId);
+      if (waiting.get(workspaceId)?.length) void drain(workspaceId);
+    }
+  }
+
+  return {
+    async recordInline(input): Promise<CommitResult> {
+      const workspaceId = input.newRun.workspaceId;
+      const recorded = await new Promise<Recorded>((resolve, reject) => {
+        const queue = waiting.get(workspaceId) ?? [];
+        queue.push({ input, settle: (r) => r.then(resolve, reject) });
+        waiting.set(workspaceId, queue);
+        if (!writing.has(workspaceId)) void drain(workspaceId);
       });
-      if (done) return done;
-      return driver.transaction(async (tx) => {
-        if (!(await insertClaim(tx, claim))) throw new ClaimRefused();
-        // The run and its checkpoint in one statement, which also takes the ledger's lock.
-        const r = await new SqlRunStore(tx).createWithCheckpoint(newRun, cp, {
-          advisoryLock: lock,
-        });
-        await ledger.appendBatch(tx, workspaceId, entries, { locked: true });
-        return { ...r, audited };
-      });
+      if ("refused" in recorded) throw new ClaimRefused();
+      return recorded.ok;
     },
   };
 }
+
+const audited = (cp: { audit?: unknown[] }) => (cp.audit?.length ?? 0) > 0;
 
 /** The webhook lookups: one indexed query each. */
 export function sqlWebhookLookups(sql: SqlQuery): WebhookLookups {

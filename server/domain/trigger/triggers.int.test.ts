@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Database } from "@/server/adapters/prisma";
 import { startEmbeddedWorker, type EmbeddedWorker } from "@/server/adapters/queue/embedded-worker";
 import { appendAudit } from "@/server/domain/audit/ledger";
@@ -311,6 +311,99 @@ outputs:
         where: { workspaceId: owner.workspace.id, action: "run.succeeded", actorLabel: "engine" },
       }),
     ).resolves.toBeGreaterThanOrEqual(14);
+  });
+});
+
+describe("a busy workspace's inline runs are recorded together", () => {
+  const TOGETHER = HOOK.replace("order-hook", "together-hook");
+  let secret = "";
+  const deliver = (body: string, id: string) =>
+    receiveWebhook(
+      servicesFor(db),
+      {
+        workspaceSlug: owner.workspace.slug,
+        flowName: "together-hook",
+        body,
+        signature: signWebhook(secret, body, now()),
+        deliveryId: id,
+        wait: true,
+      },
+      { vault, cacheMs: 0, inline: { engine: engineFor(db) } },
+    );
+  const statuses = (rs: Array<{ status: number }>) =>
+    rs.reduce<Record<number, number>>((m, r) => ({ ...m, [r.status]: (m[r.status] ?? 0) + 1 }), {});
+  const ledgerOf = async (runIds: string[]) =>
+    db.prisma.auditEntry.findMany({
+      where: { workspaceId: owner.workspace.id, subjectId: { in: runIds } },
+      select: { action: true, subjectId: true },
+    });
+
+  beforeAll(async () => {
+    const api = callerFor(db.prisma, owner.user, owner.workspace.id);
+    const wf = await api.workflow.create({ name: "together-hook", dsl: TOGETHER });
+    secret = (
+      await rotateWebhookSecret({ ...servicesFor(db), vault }, actor, { workflowId: wf.id })
+    ).secret;
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it("shares transactions between concurrent runs; a duplicate delivery in a batch is refused alone", async () => {
+    const transactions = vi.spyOn(db.driver, "transaction");
+    const bodies = Array.from({ length: 24 }, (_, i) =>
+      JSON.stringify({ amount: i, customer: "Batch" }),
+    );
+    const results = await Promise.all([
+      ...bodies.map((b, i) => deliver(b, `t-${i}`)),
+      // The same deliveries again, in the same burst: one of each pair is refused.
+      ...[3, 11, 19].map((i) => deliver(bodies[i]!, `t-${i}`)),
+    ]);
+    expect(statuses(results)).toEqual({ 200: 24, 409: 3 });
+    const runIds = results.flatMap((r) =>
+      r.status === 200 ? [(r.body as { runId: string }).runId] : [],
+    );
+    expect(new Set(runIds).size).toBe(24);
+    // Every run's output is its own input's.
+    const doubles = results.flatMap((r) =>
+      r.status === 200 ? [(r.body as { output: { double: number } }).output.double] : [],
+    );
+    expect(doubles.sort((a, b) => a - b)).toEqual(bodies.map((_, i) => i * 2));
+    // Each run: one start and one end entry, the chain intact.
+    const entries = await ledgerOf(runIds);
+    expect(entries.filter((e) => e.action === "run.start")).toHaveLength(24);
+    expect(entries.filter((e) => e.action === "run.succeeded")).toHaveLength(24);
+    await expect(
+      callerFor(db.prisma, owner.user, owner.workspace.id).audit.verify(),
+    ).resolves.toMatchObject({ ok: true });
+    // Fewer commits than runs: runs that waited behind a write were recorded in one transaction.
+    expect(transactions.mock.calls.length).toBeLessThan(24);
+    expect(transactions).toHaveBeenCalled();
+  });
+
+  it("records each run alone when a batch's transaction fails, and keeps the chain whole", async () => {
+    const real = db.driver.transaction.bind(db.driver);
+    let failed = 0;
+    // The first transaction writes its statements, then is lost before its commit.
+    vi.spyOn(db.driver, "transaction").mockImplementation(async (fn) => {
+      if (failed) return real(fn);
+      failed++;
+      return real(async (tx) => {
+        await fn(tx);
+        throw new Error("connection lost before the commit");
+      });
+    });
+    const bodies = Array.from({ length: 12 }, (_, i) =>
+      JSON.stringify({ amount: 100 + i, customer: "Lost" }),
+    );
+    const results = await Promise.all(bodies.map((b, i) => deliver(b, `lost-${i}`)));
+    expect(failed).toBe(1);
+    expect(statuses(results)).toEqual({ 200: 12 });
+    const runIds = results.map((r) => (r.body as { runId: string }).runId);
+    await expect(db.prisma.run.count({ where: { id: { in: runIds } } })).resolves.toBe(12);
+    const entries = await ledgerOf(runIds);
+    expect(entries).toHaveLength(24);
+    await expect(
+      callerFor(db.prisma, owner.user, owner.workspace.id).audit.verify(),
+    ).resolves.toMatchObject({ ok: true });
   });
 });
 
