@@ -8,16 +8,6 @@ export interface SqlDriver {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Runs `fn` in one transaction; statements given to the callback's driver are part of it. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
-  /**
-   * Runs parameterised statements in ONE round trip and one transaction: all commit or none
-   * (PostgreSQL's simple query protocol, each statement's parameters written into it as
-   * literals; a statement sees the ones before it). Each statement's rows, in order. Null when a
-   * parameter cannot be written as a literal (the caller runs them in a transaction instead).
-   * Absent where the database runs in this process (PGlite: a round trip costs nothing there).
-   */
-  script?<T = Record<string, unknown>>(
-    statements: ReadonlyArray<{ text: string; values: unknown[] }>,
-  ): Promise<T[][] | null>;
   close(): Promise<void>;
 }
 
@@ -90,16 +80,6 @@ export function pgliteDriver(db: PGlite): SqlDriver {
   };
 }
 
-/** `text` with its placeholders `$1`, `$2`, … replaced by `lits` (the statements built here
- * use `$n` only as placeholders: never inside a quoted string or a dollar-quoted body). */
-function inlined(text: string, lits: string[]): string {
-  return text.replace(/\$(\d+)/g, (m, n: string) => {
-    const lit = lits[Number(n) - 1];
-    if (lit === undefined) throw new Error(`placeholder ${m} has no value`);
-    return lit;
-  });
-}
-
 /**
  * Parameterised statements run as named prepared statements (one per distinct text, prepared
  * once per connection): the engine's checkpoints are large CTE statements whose parse and plan
@@ -125,19 +105,6 @@ export function postgresDriver(pool: pg.Pool, ownsPool = true): SqlDriver {
     async query<T>(sql: string, params?: unknown[]) {
       const res = await pool.query(prepared(sql, params));
       return res.rows as T[];
-    },
-    async script<T>(statements: ReadonlyArray<{ text: string; values: unknown[] }>) {
-      const texts: string[] = [];
-      for (const st of statements) {
-        const lits = literals(st.values);
-        if (!lits) return null;
-        texts.push(inlined(st.text, lits));
-      }
-      // One simple query of several statements is one implicit transaction.
-      const res = (await pool.query(texts.join(";\n"))) as unknown as
-        pg.QueryResult | pg.QueryResult[];
-      const all = Array.isArray(res) ? res : [res];
-      return all.map((r) => r.rows as T[]);
     },
     async transaction(fn) {
       const client = await pool.connect();

@@ -21,8 +21,7 @@ import { SqlReprocessStore } from "./sql-reprocess";
 import { ledgerLockKey, type SqlLedger } from "./sql-audit";
 import { sqlVersionReader } from "./sql-flow-versions";
 import { SqlRunStore, type SqlQuery } from "./sql-run-store";
-import { checkpointStatement, type WriteOptions } from "./checkpoint-statement";
-import { irRef, irWritten, type Row } from "./sql-rows";
+import { irRef, irWritten } from "./sql-rows";
 
 /** A claim as the row it inserts: table and columns, typed values, conflict target. */
 function claimRow(c: TriggerClaim): {
@@ -123,7 +122,7 @@ export const INLINE_BATCH_MAX = 32;
  * each of its runs is recorded again on its own, so one run's failure fails no other.
  */
 export function sqlInlineRecorder(
-  driver: Pick<SqlDriver, "transaction" | "query" | "script">,
+  driver: Pick<SqlDriver, "transaction" | "query">,
   ledger: SqlLedger,
 ): InlineRecorder {
   /** Records `input` through `q` (the driver, or the batch's transaction). */
@@ -132,15 +131,23 @@ export function sqlInlineRecorder(
     input: InlineInput,
     ir?: ReturnType<typeof irRef>,
   ): Promise<Recorded | undefined> {
-    const { newRun, checkpoint: cp, entries } = input;
-    const fast = ledger.statementParts(newRun.workspaceId, entries);
+    const { newRun, claim, checkpoint: cp, entries } = input;
+    const workspaceId = newRun.workspaceId;
+    const fast = ledger.statementParts(workspaceId, entries);
     if (!fast) return undefined;
+    const row = claimRow(claim);
     try {
-      const r = await new SqlRunStore(q).createWithCheckpoint(
-        newRun,
-        cp,
-        fastOptions(input, fast, ir),
-      );
+      const r = await new SqlRunStore(q).createWithCheckpoint(newRun, cp, {
+        advisoryLock: ledgerLockKey(workspaceId),
+        ...(ir && { ir }),
+        parts: (add) => ({
+          guard: fast.guard(add),
+          claim: (gate) =>
+            `INSERT INTO ${row.into} SELECT ${row.values.map(([v, type]) => `${add(v)}::${type}`).join(", ")}
+             WHERE ${gate} ON CONFLICT ${row.conflict} DO NOTHING RETURNING 1`,
+          ctes: (gate) => fast.ctes(add, gate),
+        }),
+      });
       if (r.guard && !r.claimed) return { refused: true };
       if (!r.guard) return undefined;
       fast.committed();
@@ -150,58 +157,6 @@ export function sqlInlineRecorder(
       if (q === driver && isUniqueViolation(err, "AuditEntry")) return undefined;
       throw err;
     }
-  }
-
-  /**
-   * Several runs of one workspace as ONE round trip (`SqlDriver.script`): each run's statement
-   * built on the head the previous one will leave. Null when the driver cannot (PGlite, or a
-   * value with no literal form) or the script failed (nothing written). Otherwise each run's
-   * outcome, undefined for a run that wrote nothing because the chain did not hold (a run
-   * before it was refused, or another appender moved the head): those are recorded again.
-   */
-  async function recordScripted(
-    workspaceId: string,
-    inputs: InlineInput[],
-    irOf: (ir: object) => ReturnType<typeof irRef>,
-  ): Promise<Array<Recorded | undefined> | null> {
-    if (!driver.script) return null;
-    const built: Array<{ st: ReturnType<typeof checkpointStatement>; input: InlineInput }> = [];
-    for (const input of inputs) {
-      const fast = ledger.statementParts(workspaceId, input.entries);
-      if (!fast) return null;
-      const { newRun, checkpoint: cp } = input;
-      built.push({
-        input,
-        st: checkpointStatement(
-          newRun.id,
-          newRun.lease.owner,
-          cp,
-          newRun,
-          fastOptions(input, fast, irOf(newRun.ir)),
-        ),
-      });
-      // The next run chains onto this one's entries (forgotten below unless all were written).
-      fast.committed();
-    }
-    let rows: Row[][] | null;
-    try {
-      rows = await driver.script<Row>(built.map((b) => b.st));
-    } catch {
-      rows = null;
-    }
-    if (!rows) {
-      ledger.forget(workspaceId);
-      return null;
-    }
-    const out = built.map(({ st, input }, i): Recorded | undefined => {
-      const r = st.read(rows[i]![0]!);
-      if (r.guard && !r.claimed) return { refused: true };
-      if (!r.guard) return undefined;
-      return { ok: { ...r, audited: audited(input.checkpoint) } };
-    });
-    // A refused or unwritten run broke the chain the later ones were built on.
-    if (out.some((r) => !r || "refused" in r)) ledger.forget(workspaceId);
-    return out;
   }
 
   /** The four statements (claim, run, head read, ledger) in the transaction `tx`. */
@@ -241,16 +196,6 @@ export function sqlInlineRecorder(
       refs.set(ref.key, ref);
       return ref;
     };
-    const scripted = await ledger.inOrder(workspaceId, () =>
-      recordScripted(workspaceId, inputs, irOf),
-    );
-    if (scripted) {
-      for (const ref of refs.values()) irWritten(driver, ref);
-      const out: Recorded[] = [];
-      for (const [i, r] of scripted.entries()) out.push(r ?? (await recordAlone(inputs[i]!)));
-      return out;
-    }
-    refs.clear();
     try {
       const out = await ledger.inOrder(workspaceId, () =>
         driver.transaction(async (tx) => {
@@ -322,26 +267,6 @@ export function sqlInlineRecorder(
 }
 
 const audited = (cp: { audit?: unknown[] }) => (cp.audit?.length ?? 0) > 0;
-
-/** A new run's statement built on the ledger's cached head: its guard, claim and ledger CTEs. */
-function fastOptions(
-  input: InlineInput,
-  fast: NonNullable<ReturnType<SqlLedger["statementParts"]>>,
-  ir?: ReturnType<typeof irRef>,
-): WriteOptions {
-  const row = claimRow(input.claim);
-  return {
-    advisoryLock: ledgerLockKey(input.newRun.workspaceId),
-    ...(ir && { ir }),
-    parts: (add) => ({
-      guard: fast.guard(add),
-      claim: (gate) =>
-        `INSERT INTO ${row.into} SELECT ${row.values.map(([v, type]) => `${add(v)}::${type}`).join(", ")}
-         WHERE ${gate} ON CONFLICT ${row.conflict} DO NOTHING RETURNING 1`,
-      ctes: (gate) => fast.ctes(add, gate),
-    }),
-  };
-}
 
 /** The webhook lookups: one indexed query each. */
 export function sqlWebhookLookups(sql: SqlQuery): WebhookLookups {
