@@ -32,7 +32,7 @@ import { env } from "@/server/env";
 import { logger } from "@/server/logger";
 import { startWorkerMetricsServer, type WorkerMetricsServer } from "@/server/metrics-endpoint";
 import { createServices } from "@/server/wiring/services";
-import { stopInOrder } from "@/server/wiring/stop-in-order";
+import { partsOf, stopProcess } from "@/server/wiring/stop-in-order";
 
 const int = (name: string, fallback: number) => {
   const v = process.env[name];
@@ -121,44 +121,30 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "stopping worker");
-    const deadlineMs = e.TRUSTFLOW_STOP_TIMEOUT_MS;
-    void (async () => {
-      // Runs reach a checkpoint first, then what reads finished runs; the database last.
-      const outcome = await stopInOrder(
-        [
-          { name: "reprocessor", stop: () => reprocessor.stop() },
-          { name: "worker", stop: () => worker.stop() },
-          ...Object.entries({
-            reconciler,
-            trust,
-            rollups,
-            prediction,
-            guardian,
-            anomalies,
-            alerts,
-            notifications,
-            pythonPrewarm,
-            answers,
-          }).map(([name, part]) => ({ name, stop: () => part.stop() })),
-          { name: "metrics", stop: () => metrics?.close() },
-        ],
-        log,
-        { deadlineMs },
-      );
-      if (!outcome.complete)
-        log.error(
-          { waitingFor: outcome.waitingFor, ms: outcome.ms },
-          `stop did not finish within TRUSTFLOW_STOP_TIMEOUT_MS (${deadlineMs} ms): exiting anyway`,
-        );
-      const closed = await stopInOrder([{ name: "database", stop: () => db.close() }], log, {
-        deadlineMs: 15_000,
-      });
-      const clean = outcome.complete && closed.complete && !outcome.failed.length;
-      process.exit(clean && !closed.failed.length ? 0 : 1);
-    })().catch((err: unknown) => {
-      log.error({ err: String(err) }, "worker stop failed");
-      process.exit(1);
-    });
+    // Runs reach a checkpoint first, then what reads finished runs; the database last.
+    const parts = [
+      ...partsOf({ reprocessor, worker }),
+      ...partsOf({
+        reconciler,
+        trust,
+        rollups,
+        prediction,
+        guardian,
+        anomalies,
+        alerts,
+        notifications,
+        pythonPrewarm,
+        answers,
+      }),
+      { name: "metrics", stop: () => metrics?.close() },
+    ];
+    void stopProcess(parts, () => db.close(), log, e.TRUSTFLOW_STOP_TIMEOUT_MS).then(
+      (status) => process.exit(status),
+      (err: unknown) => {
+        log.error({ err: String(err) }, "worker stop failed");
+        process.exit(1);
+      },
+    );
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));

@@ -8,7 +8,7 @@ import { env } from "./env";
 import { logger } from "./logger";
 import { processSingleton } from "./process-state";
 import { createServices, type Services } from "./wiring/services";
-import { stopInOrder, type StopPart } from "./wiring/stop-in-order";
+import { partsOf, stopProcess, type StopPart } from "./wiring/stop-in-order";
 
 /**
  * The composition root of the web process: its services (database, run store, transactor,
@@ -158,11 +158,8 @@ export interface WorkerHandle {
   stop(): Promise<void>;
 }
 
-/** How long closing the database (and stopping the embedded server) may take at a stop. */
-const DATABASE_CLOSE_MS = 15_000;
-
 function stopsInOrder(parts: Record<string, { stop(): Promise<void> | void }>): WorkerHandle {
-  const list = Object.entries(parts).map(([name, p]) => ({ name, stop: () => p.stop() }));
+  const list = partsOf(parts);
   return {
     parts: list,
     async stop() {
@@ -312,25 +309,15 @@ export function startWorker(opts: { stopOnSignals?: boolean } = {}): Promise<Wor
       const stop = () => {
         if (stopping) return;
         stopping = true;
-        const log = logger();
-        const deadlineMs = env().TRUSTFLOW_STOP_TIMEOUT_MS;
-        void (async () => {
-          const outcome = await stopInOrder(worker?.parts ?? [], log, { deadlineMs });
-          if (!outcome.complete)
-            // Runs are durable: what the forced exit interrupts, the next start continues.
-            log.error(
-              { waitingFor: outcome.waitingFor, ms: outcome.ms },
-              `stop did not finish within TRUSTFLOW_STOP_TIMEOUT_MS (${deadlineMs} ms): exiting anyway`,
-            );
-          // The database closes (and the embedded server this process started stops) either way.
-          const db = await stopInOrder([{ name: "database", stop: closeDatabase }], log, {
-            deadlineMs: DATABASE_CLOSE_MS,
-          });
-          const clean =
-            outcome.complete && db.complete && !outcome.failed.length && !db.failed.length;
-          if (clean) log.info({ ms: outcome.ms + db.ms }, "stopped");
-          process.exit(clean ? 0 : 1);
-        })().catch(() => process.exit(1));
+        void stopProcess(
+          worker?.parts ?? [],
+          closeDatabase,
+          logger(),
+          env().TRUSTFLOW_STOP_TIMEOUT_MS,
+        ).then(
+          (status) => process.exit(status),
+          () => process.exit(1),
+        );
       };
       process.once("SIGTERM", stop);
       process.once("SIGINT", stop);

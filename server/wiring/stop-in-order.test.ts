@@ -1,12 +1,14 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { stopInOrder } from "./stop-in-order";
+import { partsOf, stopInOrder, stopProcess } from "./stop-in-order";
 
 function recorder() {
   const lines: Array<[string, object]> = [];
   return {
     lines,
     debug: (obj: object, msg: string) => lines.push([msg, obj]),
+    info: (obj: object, msg: string) => lines.push([msg, obj]),
     warn: (obj: object, msg: string) => lines.push([msg, obj]),
+    error: (obj: object, msg: string) => lines.push([msg, obj]),
   };
 }
 
@@ -80,5 +82,28 @@ describe("stopInOrder", () => {
     });
     // The parts after the hung one are not reached: the caller closes the database and exits.
     expect(dbStopped).toBe(false);
+  });
+
+  it("stopProcess closes the database even past the deadline, and answers the exit status", async () => {
+    const closed: string[] = [];
+    const close = async () => void closed.push("db");
+    await expect(
+      stopProcess(partsOf({ worker: { stop: () => undefined } }), close, recorder(), 1_000),
+    ).resolves.toBe(0);
+    vi.useFakeTimers();
+    const log = recorder();
+    const status = stopProcess(
+      partsOf({ proofs: { stop: () => new Promise<void>(() => undefined) } }),
+      close,
+      log,
+      2_000,
+    );
+    await vi.advanceTimersByTimeAsync(2_000);
+    await expect(status).resolves.toBe(1);
+    expect(closed).toEqual(["db", "db"]);
+    expect(log.lines.find(([msg]) => msg.startsWith("stop did not finish"))?.[1]).toEqual({
+      waitingFor: "proofs",
+      ms: 2_000,
+    });
   });
 });

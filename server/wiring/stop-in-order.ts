@@ -18,6 +18,11 @@ interface Log {
   warn(obj: object, msg: string): void;
 }
 
+interface ProcessLog extends Log {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
 export interface StopOutcome {
   /** Whether every part stopped within the deadline. */
   complete: boolean;
@@ -72,4 +77,38 @@ export async function stopInOrder(
     failed: [...failed],
     ms: Date.now() - startedAt,
   };
+}
+
+/** Parts named by their keys, stopped in the order the object lists them. */
+export function partsOf(parts: Record<string, { stop(): Promise<void> | void }>): StopPart[] {
+  return Object.entries(parts).map(([name, p]) => ({ name, stop: () => p.stop() }));
+}
+
+/** How long closing the database (and stopping an embedded server) may take at a stop. */
+export const DATABASE_CLOSE_MS = 15_000;
+
+/**
+ * A process's stop (SIGTERM, Ctrl-C): `parts` in order within `deadlineMs`, then the database
+ * closed either way (within {@link DATABASE_CLOSE_MS}). Resolves with the exit status: 0 when
+ * everything stopped, else 1 (the part it gave up on is logged; runs are durable, so the next
+ * start continues what the exit interrupts).
+ */
+export async function stopProcess(
+  parts: readonly StopPart[],
+  closeDatabase: () => Promise<void>,
+  log: ProcessLog,
+  deadlineMs: number,
+): Promise<0 | 1> {
+  const outcome = await stopInOrder(parts, log, { deadlineMs });
+  if (!outcome.complete)
+    log.error(
+      { waitingFor: outcome.waitingFor, ms: outcome.ms },
+      `stop did not finish within TRUSTFLOW_STOP_TIMEOUT_MS (${deadlineMs} ms): exiting anyway`,
+    );
+  const db = await stopInOrder([{ name: "database", stop: closeDatabase }], log, {
+    deadlineMs: DATABASE_CLOSE_MS,
+  });
+  const clean = outcome.complete && db.complete && !outcome.failed.length && !db.failed.length;
+  if (clean) log.info({ ms: outcome.ms + db.ms }, "stopped");
+  return clean ? 0 : 1;
 }
