@@ -35,6 +35,14 @@ export const AUDIT_DOC = `(
         left(e."subjectType", 200) || ' ' || left(e."subjectId", 200) || ' ' || left(e."actorLabel", 300)), 'B') ||
     setweight(to_tsvector('simple'::regconfig, left(e."payload"::text, 20000)), 'C'))`;
 
+/**
+ * The audit entries the search index holds (its partial predicate, under alias `e`): all but the
+ * start and end entries every run writes (found through the run itself; see the migration
+ * `20261206120000_audit_search_partial`).
+ */
+export const AUDIT_INDEXED = `NOT (e."subjectType" = 'run'
+    AND e."action" IN ('run.start', 'run.succeeded', 'run.failed', 'run.cancelled', 'run.compensated'))`;
+
 /** The indexes, by kind (the plan test looks for these names). */
 export const SEARCH_INDEXES = {
   flow: "Workflow_search_idx",

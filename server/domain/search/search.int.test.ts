@@ -6,6 +6,7 @@ import { openTestDatabase } from "@/server/testing/test-database";
 import {
   ATTEMPT_ERROR_DOC,
   AUDIT_DOC,
+  AUDIT_INDEXED,
   FLOW_DOC,
   RUN_ERROR_DOC,
   SEARCH_INDEXES,
@@ -171,6 +172,43 @@ describe("search", () => {
     expect(hrefs.map((u) => u.searchParams.get("subjectId"))).toContain(flowId);
   });
 
+  it("leaves the start and end entries every run writes out of the ledger's search, not people's run entries", async () => {
+    const ws = owner.workspace.id;
+    const base = await db.prisma.auditEntry.aggregate({
+      where: { workspaceId: ws },
+      _max: { seq: true },
+    });
+    const runId = randomUUID();
+    const actions = [
+      "run.start",
+      "run.succeeded",
+      "run.failed",
+      "run.cancel",
+      "run.replay.request",
+    ];
+    for (const [i, action] of actions.entries())
+      await db.prisma.auditEntry.create({
+        data: {
+          workspaceId: ws,
+          seq: (base._max.seq ?? 0) + i + 1,
+          prevHash: "x",
+          hash: "x",
+          actorLabel: action === "run.cancel" ? "approver@example.test" : "engine",
+          action,
+          subjectType: "run",
+          subjectId: runId,
+          payload: { note: "wombat lifecycle" },
+          at: new Date(),
+        },
+      });
+    const audit = group(await api().search.query({ q: "wombat", kinds: ["audit"] }), "audit");
+    // The run's own entries are found through the run (its id, flow and error), not here.
+    expect(audit.items.map((i) => i.title).sort()).toEqual([
+      "run.cancel · run",
+      "run.replay.request · run",
+    ]);
+  });
+
   it("answers a viewer the same way", async () => {
     const r = await viewerApi().search.query({ q: "quokka" });
     expect(group(r, "run").items.map((i) => i.id)).toEqual([failedRunId]);
@@ -209,7 +247,7 @@ describe("search", () => {
       version: `SELECT 1 FROM "WorkflowVersion" v WHERE ${VERSION_DOC} @@ to_tsquery('simple', 'quokka')`,
       run: `SELECT 1 FROM "Run" r WHERE r.error IS NOT NULL AND ${RUN_ERROR_DOC} @@ to_tsquery('simple', 'quokka')`,
       stepError: `SELECT 1 FROM "StepAttempt" a WHERE a.error IS NOT NULL AND ${ATTEMPT_ERROR_DOC} @@ to_tsquery('simple', 'quokka')`,
-      audit: `SELECT 1 FROM "AuditEntry" e WHERE ${AUDIT_DOC} @@ to_tsquery('simple', 'quokka')`,
+      audit: `SELECT 1 FROM "AuditEntry" e WHERE ${AUDIT_INDEXED} AND ${AUDIT_DOC} @@ to_tsquery('simple', 'quokka')`,
     };
     await db.prisma.$executeRawUnsafe("SET enable_seqscan = off");
     try {
@@ -276,7 +314,7 @@ describe("search on a seeded workspace (10,000 runs, 10,000 attempts, 10,000 aud
     await db.prisma.$executeRawUnsafe(
       `INSERT INTO "AuditEntry" (id, "workspaceId", seq, "prevHash", hash, "actorLabel", action,
                                  "subjectType", "subjectId", payload, at)
-       SELECT gen_random_uuid(), $1::uuid, $2::int + i, 'x', 'x', 'seed@example.test', 'run.start',
+       SELECT gen_random_uuid(), $1::uuid, $2::int + i, 'x', 'x', 'seed@example.test', 'run.replay.request',
               'run', gen_random_uuid()::text, jsonb_build_object('startedBy', 'seed', 'n', i), now()
          FROM generate_series(1, 10000) AS i`,
       ws,
@@ -295,7 +333,7 @@ describe("search on a seeded workspace (10,000 runs, 10,000 attempts, 10,000 aud
     expect(group(common.result, "run").items).toHaveLength(5);
     const status = await search("failed");
     expect(group(status.result, "run").items.every((i) => i.detail.includes("failed"))).toBe(true);
-    const audit = await search("run start");
+    const audit = await search("run replay request");
     expect(group(audit.result, "audit").items).toHaveLength(5);
   }, 120_000);
 });

@@ -16,6 +16,7 @@ import type { Actor, Db } from "../types";
 import {
   ATTEMPT_ERROR_DOC,
   AUDIT_DOC,
+  AUDIT_INDEXED,
   errorDoc,
   FLOW_DOC,
   RUN_ERROR_DOC,
@@ -349,7 +350,8 @@ const BUILDERS: Record<SearchKind, (q: ParsedQuery) => Built | null> = {
         FROM (SELECT e.seq, e.action, e."subjectType", e."subjectId", e."actorLabel", e.at, e.payload,
                      ts_rank(${AUDIT_DOC}, to_tsquery('simple', $4)) AS rank
                 FROM "AuditEntry" e
-               WHERE e."workspaceId" = $1::uuid AND ${AUDIT_DOC} @@ to_tsquery('simple', $4)
+               WHERE e."workspaceId" = $1::uuid AND ${AUDIT_INDEXED}
+                 AND ${AUDIT_DOC} @@ to_tsquery('simple', $4)
                ORDER BY rank DESC, e.seq DESC
                LIMIT $2) e
        ORDER BY e.rank DESC, e.seq DESC`,
