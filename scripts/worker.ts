@@ -15,22 +15,13 @@ import path from "node:path";
 import { joinEmbeddedPostgres } from "@/server/adapters/embedded-postgres/cluster";
 import { migrate, openDatabase } from "@/server/adapters/prisma";
 import { startPgBossWorker } from "@/server/adapters/queue/pgboss-worker";
-import { startReprocessor } from "@/server/domain/deadletter/runner";
-import { startReconciler } from "@/server/domain/run/reconciler";
-import { startAnswerSweep } from "@/server/domain/sandbox/recorded-answers";
-import { startGuardianConsumer } from "@/server/domain/guardian/consumer";
-import { startAlertEvaluator } from "@/server/domain/alert/evaluate";
-import { startAnomalyConsumer } from "@/server/domain/anomaly/consumer";
-import { startTrustConsumer } from "@/server/domain/trust/consumer";
-import { startRollupConsumer } from "@/server/domain/dashboard/rollup-consumer";
-import { startPredictionTrainer } from "@/server/domain/prediction";
 import { startPythonPrewarm } from "@/server/wiring/python-prewarm";
 import { configureTrust } from "@/server/domain/trust/score";
-import { startNotificationWorker } from "@/server/domain/notification/worker";
 import { EMBEDDED_DATABASE } from "@/server/embedded-database";
 import { env } from "@/server/env";
 import { logger } from "@/server/logger";
 import { startWorkerMetricsServer, type WorkerMetricsServer } from "@/server/metrics-endpoint";
+import { startRunFollowers } from "@/server/wiring/run-followers";
 import { createServices } from "@/server/wiring/services";
 import { partsOf, stopProcess } from "@/server/wiring/stop-in-order";
 
@@ -75,30 +66,11 @@ async function main() {
     perWorkspaceLimit: int("WORKER_WORKSPACE_LIMIT", 4),
     schedule: process.env.WORKER_SCHEDULER !== "off",
   });
-  // Finished runs checked against their flows, in the background (any number of processes may:
-  // each run is recorded once).
-  const reconciler = startReconciler(services.reconciliation, services.notifier);
-  // Earned trust: reconciled runs folded into decayed counts (each run once, in any process).
+  // Earned trust's half-life, as the web process sets it.
   configureTrust({ halfLifeMs: e.TRUST_SCORE_HALF_LIFE_DAYS * 86_400_000 });
-  const trust = startTrustConsumer(services.db, log.child({ component: "trust" }));
-  // The dashboards' rollups: the same reconciled runs, per entity per bucket (each run once).
-  const rollups = startRollupConsumer(services.db, log.child({ component: "rollups" }));
-  // Failure prediction: each active workspace's model retrained hourly (one training at a time).
-  const prediction = startPredictionTrainer(services.db, log.child({ component: "prediction" }));
-  // The guardian: failed attempts of the same runs grouped, triaged and given fixes (each run once).
-  const guardian = startGuardianConsumer(services.db, log.child({ component: "guardian" }));
-  // Anomaly detection (each run once, in any process) and alert rules, every minute.
-  const anomalies = startAnomalyConsumer(services.db, log.child({ component: "anomaly" }));
-  const alerts = startAlertEvaluator(services.db, log.child({ component: "alerts" }));
-  // Approved dead-letter reprocess jobs (any number of processes may: one advances a job at a time).
-  const reprocessor = startReprocessor(services.reprocessing, services.notifier);
-  // Approval sweep (missed parks, expiry, escalation) and signed webhook deliveries.
-  const notifications = startNotificationWorker({
-    ...services.outgoingWebhooks,
-    logger: log.child({ component: "notifications" }),
-  });
-  // Recorded answers past RECORDED_ANSWER_RETENTION_DAYS deleted in batches (issue 16).
-  const answers = startAnswerSweep(services.db, e.RECORDED_ANSWER_RETENTION_DAYS, log);
+  // The reprocessor and what reads finished runs (the same list as the web process's): any
+  // number of processes may run them, each run is taken once.
+  const { reprocessor, readers } = startRunFollowers(services, log, e);
   // The code.python sandbox (snapshot, warm pool) prepared in the background after the start.
   const pythonPrewarm = startPythonPrewarm(
     services.python,
@@ -123,19 +95,7 @@ async function main() {
     log.info({ signal }, "stopping worker");
     // Runs reach a checkpoint first, then what reads finished runs; the database last.
     const parts = [
-      ...partsOf({ reprocessor, worker }),
-      ...partsOf({
-        reconciler,
-        trust,
-        rollups,
-        prediction,
-        guardian,
-        anomalies,
-        alerts,
-        notifications,
-        pythonPrewarm,
-        answers,
-      }),
+      ...partsOf({ reprocessor, worker, ...readers, pythonPrewarm }),
       { name: "metrics", stop: () => metrics?.close() },
     ];
     void stopProcess(parts, () => db.close(), log, e.TRUSTFLOW_STOP_TIMEOUT_MS).then(

@@ -226,21 +226,12 @@ export function startWorker(opts: { stopOnSignals?: boolean } = {}): Promise<Wor
     }
     const { startEmbeddedWorker } = await import("@/server/adapters/queue/embedded-worker");
     const { startScheduler } = await import("@/server/adapters/queue/scheduler");
-    const { startReconciler } = await import("@/server/domain/run/reconciler");
-    const { startNotificationWorker } = await import("@/server/domain/notification/worker");
     const engine = s.engine();
     const worker = startEmbeddedWorker(s, { engine });
     const scheduler = startScheduler(s.fireDueSchedules, log.child({ component: "scheduler" }));
-    // Finished runs checked against their flows, in the background (after their ends).
-    const reconciler = startReconciler(s.reconciliation, s.notifier);
-    // Approved dead-letter reprocess jobs, advanced from their stored state (after a restart too).
-    const { startReprocessor } = await import("@/server/domain/deadletter/runner");
-    const reprocessor = startReprocessor(s.reprocessing, s.notifier);
-    // Approval sweep (missed parks, expiry, escalation) and signed webhook deliveries.
-    const notifications = startNotificationWorker({
-      ...s.outgoingWebhooks,
-      logger: log.child({ component: "notifications" }),
-    });
+    // The reprocessor and what reads finished runs (the same list as `npm run worker`'s).
+    const { startRunFollowers } = await import("@/server/wiring/run-followers");
+    const { reprocessor, readers } = startRunFollowers(s, log, e);
     // Sandbox sessions past their expiry closed and their mock state (kept in this process)
     // dropped, every minute (at once again while a full batch was closed).
     const { startBackgroundLoop } = await import("@/server/domain/background-loop");
@@ -254,28 +245,6 @@ export function startWorker(opts: { stopOnSignals?: boolean } = {}): Promise<Wor
         },
       ),
     );
-    // Recorded answers past their retention (RECORDED_ANSWER_RETENTION_DAYS, default 14)
-    // deleted in batches of 1,000, every 10 minutes (at once again while a batch was full).
-    const { startAnswerSweep } = await import("@/server/domain/sandbox/recorded-answers");
-    const answers = startAnswerSweep(s.db, e.RECORDED_ANSWER_RETENTION_DAYS, log);
-    // Earned trust (issue 17): reconciled runs folded into decayed counts, off the hot path.
-    const { startTrustConsumer } = await import("@/server/domain/trust/consumer");
-    const trust = startTrustConsumer(s.db, log.child({ component: "trust" }));
-    // The dashboards' rollups (issue 17): the same reconciled runs, per entity per bucket.
-    const { startRollupConsumer } = await import("@/server/domain/dashboard/rollup-consumer");
-    const rollups = startRollupConsumer(s.db, log.child({ component: "rollups" }));
-    // Failure prediction (issue 17): each active workspace's model retrained hourly, in slices.
-    const { startPredictionTrainer } = await import("@/server/domain/prediction");
-    const prediction = startPredictionTrainer(s.db, log.child({ component: "prediction" }));
-    // The guardian (issue 18): failed attempts of the same runs grouped, triaged and given fixes.
-    const { startGuardianConsumer } = await import("@/server/domain/guardian/consumer");
-    const guardian = startGuardianConsumer(s.db, log.child({ component: "guardian" }));
-    // Anomaly detection and alerts (issue 17): the same reconciled runs as 5-minute metrics per
-    // entity, judged as they arrive; alert rules checked every minute.
-    const { startAnomalyConsumer } = await import("@/server/domain/anomaly/consumer");
-    const anomalies = startAnomalyConsumer(s.db, log.child({ component: "anomaly" }));
-    const { startAlertEvaluator } = await import("@/server/domain/alert/evaluate");
-    const alerts = startAlertEvaluator(s.db, log.child({ component: "alerts" }));
     c.inline = { engine };
     log.info("embedded worker started");
     // What starts runs stops first (a proof waits for its runs: it is abandoned and queued
@@ -288,16 +257,8 @@ export function startWorker(opts: { stopOnSignals?: boolean } = {}): Promise<Wor
       evalResume,
       reprocessor,
       worker,
-      reconciler,
-      notifications,
       sessions,
-      answers,
-      trust,
-      rollups,
-      prediction,
-      guardian,
-      anomalies,
-      alerts,
+      ...readers,
       pythonPrewarm,
     });
   })();

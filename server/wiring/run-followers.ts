@@ -1,0 +1,57 @@
+/**
+ * What follows runs in every process that executes them (the web process's embedded worker, and
+ * each `npm run worker`): the reprocessor of approved dead letters (it starts runs), and what
+ * reads finished runs — reconciliation, earned trust, the dashboards' rollups, failure
+ * prediction, the guardian, anomaly detection and alert rules —, the approval sweep with signed
+ * webhook deliveries, and the recorded-answer retention sweep. Each takes every run once,
+ * whichever process and however many run it. One list for both processes, so neither misses one.
+ */
+import { startAlertEvaluator } from "@/server/domain/alert/evaluate";
+import { startAnomalyConsumer } from "@/server/domain/anomaly/consumer";
+import { startRollupConsumer } from "@/server/domain/dashboard/rollup-consumer";
+import { startReprocessor } from "@/server/domain/deadletter/runner";
+import { startGuardianConsumer } from "@/server/domain/guardian/consumer";
+import { startNotificationWorker } from "@/server/domain/notification/worker";
+import { startPredictionTrainer } from "@/server/domain/prediction";
+import { startReconciler } from "@/server/domain/run/reconciler";
+import { startAnswerSweep } from "@/server/domain/sandbox/recorded-answers";
+import { startTrustConsumer } from "@/server/domain/trust/consumer";
+import type { env } from "@/server/env";
+import type { logger } from "@/server/logger";
+import type { Services } from "./services";
+
+export function startRunFollowers(
+  s: Services,
+  log: ReturnType<typeof logger>,
+  e: Pick<ReturnType<typeof env>, "RECORDED_ANSWER_RETENTION_DAYS">,
+) {
+  return {
+    // Approved dead-letter reprocess jobs, advanced from their stored state (one at a time).
+    reprocessor: startReprocessor(s.reprocessing, s.notifier),
+    /** What reads finished runs, in the order it stops (after run execution). */
+    readers: {
+      // Finished runs checked against their flows, in the background (after their ends).
+      reconciler: startReconciler(s.reconciliation, s.notifier),
+      // Approval sweep (missed parks, expiry, escalation) and signed webhook deliveries.
+      notifications: startNotificationWorker({
+        ...s.outgoingWebhooks,
+        logger: log.child({ component: "notifications" }),
+      }),
+      // Recorded answers past RECORDED_ANSWER_RETENTION_DAYS (default 14) deleted in batches
+      // of 1,000, every 10 minutes (at once again while a batch was full).
+      answers: startAnswerSweep(s.db, e.RECORDED_ANSWER_RETENTION_DAYS, log),
+      // Earned trust (issue 17): reconciled runs folded into decayed counts, off the hot path.
+      trust: startTrustConsumer(s.db, log.child({ component: "trust" })),
+      // The dashboards' rollups: the same reconciled runs, per entity per bucket.
+      rollups: startRollupConsumer(s.db, log.child({ component: "rollups" })),
+      // Failure prediction: each active workspace's model retrained hourly (one at a time).
+      prediction: startPredictionTrainer(s.db, log.child({ component: "prediction" })),
+      // The guardian (issue 18): failed attempts of the same runs grouped, triaged, given fixes.
+      guardian: startGuardianConsumer(s.db, log.child({ component: "guardian" })),
+      // Anomaly detection: 5-minute metrics per entity, judged as they arrive; alert rules
+      // checked every minute.
+      anomalies: startAnomalyConsumer(s.db, log.child({ component: "anomaly" })),
+      alerts: startAlertEvaluator(s.db, log.child({ component: "alerts" })),
+    },
+  };
+}
