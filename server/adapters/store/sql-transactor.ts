@@ -182,10 +182,18 @@ export function sqlInlineRecorder(
     return done ?? driver.transaction((tx) => recordSlow(tx, input));
   }
 
-  /** Several runs of one workspace in one transaction; null when it failed (nothing written). */
+  /**
+   * Several runs of one workspace in one transaction. `executed` is called once its statements
+   * ran (or failed), before its commit: the next batch may then start; `behind` (the batch
+   * before, committing) makes this one take the ledger's lock first, in a statement of its own,
+   * so it waits for that commit and each of its statements then sees the head it left. Resolves
+   * with each run's outcome; null when the transaction failed (nothing written).
+   */
   async function recordTogether(
     workspaceId: string,
     inputs: InlineInput[],
+    behind: boolean,
+    executed: () => void,
   ): Promise<Recorded[] | null> {
     // Each flow's IR is sent once per batch at most (and not at all once the driver stored it;
     // the statement's IR insert is not gated by its claim, so a later run of the batch finds it).
@@ -197,22 +205,31 @@ export function sqlInlineRecorder(
       return ref;
     };
     try {
-      const out = await ledger.inOrder(workspaceId, () =>
-        driver.transaction(async (tx) => {
+      const out = await driver.transaction(async (tx) => {
+        try {
+          if (behind)
+            await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
+              ledgerLockKey(workspaceId),
+            ]);
           const results: Recorded[] = [];
           for (const input of inputs) {
             const ir = irOf(input.newRun.ir);
             results.push((await record(tx, input, ir)) ?? (await recordSlow(tx, input, ir)));
           }
           return results;
-        }),
-      );
+        } finally {
+          executed();
+        }
+      });
       for (const ref of refs.values()) irWritten(driver, ref);
       return out;
     } catch {
       // Heads remembered inside the rolled-back transaction are wrong now.
       ledger.forget(workspaceId);
       return null;
+    } finally {
+      // Also when the transaction could not even begin.
+      executed();
     }
   }
 
@@ -220,32 +237,59 @@ export function sqlInlineRecorder(
   const waiting = new Map<string, Waiting[]>();
   const writing = new Set<string>();
 
+  /** Settles `batch`'s callers from a batch's outcome, recording each alone if it failed. */
+  async function settle(batch: Waiting[], together: Promise<Recorded[] | null>): Promise<void> {
+    const out = await together;
+    if (out) return batch.forEach((w, i) => w.settle(Promise.resolve(out[i]!)));
+    for (const w of batch) {
+      const one = recordAlone(w.input);
+      w.settle(one);
+      await one.catch(() => undefined);
+    }
+  }
+
+  /**
+   * Writes a workspace's waiting runs, batch after batch, while any wait. Two batches may be in
+   * flight: the next one starts once the previous one's statements ran, while that one commits
+   * (its WAL flush), and its own statements wait for that commit on the ledger's lock.
+   */
   async function drain(workspaceId: string): Promise<void> {
     writing.add(workspaceId);
+    let committing: Promise<void> | null = null;
     try {
       for (;;) {
         const queue = waiting.get(workspaceId);
         if (!queue?.length) {
+          // Runs may arrive while the last batch commits: they form the next one.
+          if (committing) {
+            await committing;
+            committing = null;
+            continue;
+          }
           waiting.delete(workspaceId);
           return;
         }
         const batch = queue.splice(0, INLINE_BATCH_MAX);
-        const together =
-          batch.length > 1
-            ? await recordTogether(
-                workspaceId,
-                batch.map((w) => w.input),
-              )
-            : null;
-        if (together) batch.forEach((w, i) => w.settle(Promise.resolve(together[i]!)));
-        else
-          for (const w of batch) {
-            const one = recordAlone(w.input);
-            w.settle(one);
-            await one.catch(() => undefined);
-          }
+        if (batch.length === 1 && !committing) {
+          await settle(batch, Promise.resolve(null));
+          continue;
+        }
+        let executed!: () => void;
+        const ran = new Promise<void>((r) => (executed = r));
+        const together = recordTogether(
+          workspaceId,
+          batch.map((w) => w.input),
+          committing !== null,
+          executed,
+        );
+        const before: Promise<void> | null = committing;
+        const settled = settle(batch, together);
+        await ran;
+        // The batch before has committed once this one's statements ran (they waited for it).
+        committing = Promise.all([before, settled]).then(() => undefined);
       }
     } finally {
+      await committing;
       writing.delete(workspaceId);
       if (waiting.get(workspaceId)?.length) void drain(workspaceId);
     }

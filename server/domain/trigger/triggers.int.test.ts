@@ -379,6 +379,53 @@ describe("a busy workspace's inline runs are recorded together", () => {
     expect(transactions).toHaveBeenCalled();
   });
 
+  it("starts the next batch while one commits; it waits for that commit on the ledger's lock", async () => {
+    const real = db.driver.transaction.bind(db.driver);
+    let slowed = 0;
+    const batches: string[][] = [];
+    // The first batch's commit takes 300 ms: the runs that arrive meanwhile form the next batch,
+    // which begins before it (on PostgreSQL; PGlite runs one transaction at a time).
+    vi.spyOn(db.driver, "transaction").mockImplementation(async (fn) => {
+      const first = slowed++ === 0;
+      const out = await real(async (tx) => {
+        const seen: string[] = [];
+        batches.push(seen);
+        const r = await fn({
+          ...tx,
+          query: (sql: string, params?: unknown[]) => {
+            seen.push(sql.trimStart().slice(0, 32));
+            return tx.query(sql, params);
+          },
+        } as typeof tx);
+        if (first) await new Promise((res) => setTimeout(res, 300));
+        return r;
+      });
+      return out;
+    });
+    const bodies = Array.from({ length: 16 }, (_, i) =>
+      JSON.stringify({ amount: 200 + i, customer: "Pipelined" }),
+    );
+    const first = bodies.slice(0, 6).map((b, i) => deliver(b, `p-${i}`));
+    // The rest arrive while the first batch is being written and committed.
+    await new Promise((res) => setTimeout(res, 100));
+    const rest = bodies.slice(6).map((b, i) => deliver(b, `p-${6 + i}`));
+    const results = await Promise.all([...first, ...rest]);
+    expect(statuses(results)).toEqual({ 200: 16 });
+    const doubles = results.map((r) => (r.body as { output: { double: number } }).output.double);
+    expect(doubles).toEqual(bodies.map((_, i) => (200 + i) * 2));
+    const runIds = results.map((r) => (r.body as { runId: string }).runId);
+    const entries = await ledgerOf(runIds);
+    expect(entries).toHaveLength(32);
+    await expect(
+      callerFor(db.prisma, owner.user, owner.workspace.id).audit.verify(),
+    ).resolves.toMatchObject({ ok: true });
+    // A batch that started behind another took the ledger's lock first, in a statement of its own.
+    expect(batches.length).toBeGreaterThan(1);
+    expect(batches.slice(1).some((b) => b[0]?.startsWith("SELECT pg_advisory_xact_lock"))).toBe(
+      true,
+    );
+  });
+
   it("records each run alone when a batch's transaction fails, and keeps the chain whole", async () => {
     const real = db.driver.transaction.bind(db.driver);
     let failed = 0;
