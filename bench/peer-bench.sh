@@ -31,6 +31,7 @@ SEQ_WARM="${SEQ_WARM:-50}"
 # server, relay and PostgreSQL, PostgreSQL's wait events, the ledger outbox's lag) into
 # DIR/results/<stamp>/probe-<rep>.json; with PROBE_RATE=N also a probed run at N req/s
 # (probe-rate-<rep>.json).
+# TF_LOG_LEVEL: the measured server's LOG_LEVEL (default warn; info logs every run, for diagnosis).
 MAX_ONLY="${MAX_ONLY:-0}"
 MAX_WARM_SECS="${MAX_WARM_SECS:-0}"
 PROBE="${PROBE:-0}"
@@ -72,7 +73,7 @@ BASE="http://127.0.0.1:$PORT"
 if curl -s -o /dev/null --max-time 1 "$BASE/"; then echo "port $PORT is already in use" >&2; exit 1; fi
 t0=$(date +%s%N)
 # exec: $PID is the server itself, so cleanup stops it (not just a subshell).
-(cd "$ROOT" && exec env "${DB_ENV[@]}" NEXT_DIST_DIR="$DIST" NODE_ENV=production LOG_LEVEL=warn TRUSTFLOW_SEED=none TRUSTFLOW_PYTHON_PREWARM=off \
+(cd "$ROOT" && exec env "${DB_ENV[@]}" NEXT_DIST_DIR="$DIST" NODE_ENV=production LOG_LEVEL=${TF_LOG_LEVEL:-warn} TRUSTFLOW_SEED=none TRUSTFLOW_PYTHON_PREWARM=off \
   TRUSTFLOW_CREDENTIALS_KEY="$KEY" NEXTAUTH_SECRET="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
   NEXTAUTH_URL="$BASE" node scripts/serve.mjs -p "$PORT" -H 127.0.0.1 > "$OUTD/server.log" 2>&1) &
 PID=$!
