@@ -29,7 +29,8 @@ interface Composition {
   services?: Promise<Services>;
   databaseUrl?: string;
   embedded?: EmbeddedPostgres;
-  worker?: Promise<WorkerHandle | null>;
+  /** Run execution's parts, in the order they stop (what starts runs first). */
+  worker?: Promise<StopPart[]>;
   inline?: InlineExecution;
   /** The webhook handler `scripts/serve.mjs` answers with before Next.js (plain JS reads it). */
   webhookFrontEnd?: WebhookFrontEnd;
@@ -151,30 +152,13 @@ export function inlineExecution(): InlineExecution | undefined {
   return root().inline;
 }
 
-/** Run execution of this process: its parts, in the order they stop (run execution first). */
-export interface WorkerHandle {
-  parts: StopPart[];
-  /** Stops every part in order (no deadline: the signal handler below sets one). */
-  stop(): Promise<void>;
-}
-
-function stopsInOrder(parts: Record<string, { stop(): Promise<void> | void }>): WorkerHandle {
-  const list = partsOf(parts);
-  return {
-    parts: list,
-    async stop() {
-      for (const p of list) await p.stop();
-    },
-  };
-}
-
 /**
  * Starts run execution for this process, once. Default: the embedded worker (claim loop) and the
  * cron scheduler run here. With `TRUSTFLOW_EMBEDDED_WORKER=off` (scale-out on PostgreSQL) this
  * process only enqueues pg-boss jobs for `npm run worker` processes and listens for run ends
  * (synchronous webhooks). Both modes expose the cluster's queue and worker gauges on /api/metrics.
  */
-export function startWorker(opts: { stopOnSignals?: boolean } = {}): Promise<WorkerHandle | null> {
+export function startWorker(opts: { stopOnSignals?: boolean } = {}): Promise<StopPart[]> {
   const c = root();
   c.worker ??= (async () => {
     const s = await services();
@@ -215,7 +199,7 @@ export function startWorker(opts: { stopOnSignals?: boolean } = {}): Promise<Wor
       const producer = await startPgBossProducer(url, s.notifier, onError);
       const listener = listenRunEnds(url, s.notifier, onError);
       log.info("run queue: pg-boss (runs execute in `npm run worker` processes)");
-      return stopsInOrder({
+      return partsOf({
         proofs,
         modelProposals,
         pythonPrewarm,
@@ -249,7 +233,7 @@ export function startWorker(opts: { stopOnSignals?: boolean } = {}): Promise<Wor
     log.info("embedded worker started");
     // What starts runs stops first (a proof waits for its runs: it is abandoned and queued
     // again), then run execution (runs reach a checkpoint), then what reads finished runs.
-    return stopsInOrder({
+    return partsOf({
       inline: { stop: () => void (c.inline = undefined) },
       scheduler,
       proofs,
@@ -265,17 +249,12 @@ export function startWorker(opts: { stopOnSignals?: boolean } = {}): Promise<Wor
   if (opts.stopOnSignals) {
     // The worker stops first (runs reach a checkpoint), then the database (and the embedded
     // server, when this process started it).
-    void c.worker.then((worker) => {
+    void c.worker.then((parts) => {
       let stopping = false;
       const stop = () => {
         if (stopping) return;
         stopping = true;
-        void stopProcess(
-          worker?.parts ?? [],
-          closeDatabase,
-          logger(),
-          env().TRUSTFLOW_STOP_TIMEOUT_MS,
-        ).then(
+        void stopProcess(parts, closeDatabase, logger(), env().TRUSTFLOW_STOP_TIMEOUT_MS).then(
           (status) => process.exit(status),
           () => process.exit(1),
         );
