@@ -32,6 +32,8 @@ SEQ_WARM="${SEQ_WARM:-50}"
 # DIR/results/<stamp>/probe-<rep>.json; with PROBE_RATE=N also a probed run at N req/s
 # (probe-rate-<rep>.json).
 # TF_LOG_LEVEL: the measured server's LOG_LEVEL (default warn; info logs every run, for diagnosis).
+# TF_NODE_ARGS: Node flags for the measured server's command line, for diagnosis (e.g.
+# "--cpu-prof --cpu-prof-dir=/tmp/prof" or "--trace-gc", which NODE_OPTIONS does not take).
 MAX_ONLY="${MAX_ONLY:-0}"
 MAX_WARM_SECS="${MAX_WARM_SECS:-0}"
 PROBE="${PROBE:-0}"
@@ -75,7 +77,7 @@ t0=$(date +%s%N)
 # exec: $PID is the server itself, so cleanup stops it (not just a subshell).
 (cd "$ROOT" && exec env "${DB_ENV[@]}" NEXT_DIST_DIR="$DIST" NODE_ENV=production LOG_LEVEL=${TF_LOG_LEVEL:-warn} TRUSTFLOW_SEED=none TRUSTFLOW_PYTHON_PREWARM=off \
   TRUSTFLOW_CREDENTIALS_KEY="$KEY" NEXTAUTH_SECRET="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
-  NEXTAUTH_URL="$BASE" node scripts/serve.mjs -p "$PORT" -H 127.0.0.1 > "$OUTD/server.log" 2>&1) &
+  NEXTAUTH_URL="$BASE" node ${TF_NODE_ARGS:-} scripts/serve.mjs -p "$PORT" -H 127.0.0.1 > "$OUTD/server.log" 2>&1) &
 PID=$!
 node "$HERE/engine/signing-relay.mjs" "$RELAY_PORT" "$BASE" "$SLUG" "$SECRET" > "$OUTD/relay.log" 2>&1 &
 RPID=$!
