@@ -8,6 +8,9 @@
  * formula is the live score's; it starts from the oldest day kept in the window read
  * ({@link TREND_HISTORY_DAYS}), so its last point can differ slightly from the live score,
  * which also holds older history. A flow version's trend is its lowest step's, day by day.
+ * Findings (anomalies, guardian groups) weigh on each day's point as they weigh on the live
+ * score: those found by the day's end, decayed to it (`findingsAt`); a flow's own findings on
+ * each of its steps.
  *
  * The flows behind an entity: the flows it ran in during the range, with its attempts and
  * failures there — each links to the runs list filtered to that flow.
@@ -23,6 +26,7 @@ import {
   type TrustCounts,
 } from "../trust/score";
 import type { TrustKind } from "../trust/score";
+import { combine, findingsAt, readFindingRecords, workflowOf } from "../trust/adjustments";
 import { blockKeys } from "../trust/list-trust";
 import { DAY_MS, NIL_UUID } from "./rollup-fold";
 import { coarseRange, rangeBuckets, spansOf, spanWhere } from "./range";
@@ -92,7 +96,8 @@ export async function getTrustEntity(
     input.kind === "flow" ? spansOf(r.grain, r.from, now) : spansOf(coarse.grain, coarse.from, now),
     5,
   );
-  const [baselines, days, flows] = await Promise.all([
+  const first = today - (TREND_DAYS - 1) * DAY_MS;
+  const [baselines, days, flows, records] = await Promise.all([
     input.kind === "flow"
       ? db.$queryRawUnsafe<Array<{ key: string; baseline: number }>>(
           `SELECT "key", "baseline" FROM "TrustCount"
@@ -126,6 +131,7 @@ export async function getTrustEntity(
       MAX_FLOWS_BEHIND,
       ...span.params,
     ),
+    readFindingRecords(db, workspaceId, first, now, config),
   ]);
   const names = await flowNames(
     db,
@@ -134,7 +140,6 @@ export async function getTrustEntity(
   );
 
   const baselineOf = new Map(baselines.map((b) => [b.key, Number(b.baseline)]));
-  const first = today - (TREND_DAYS - 1) * DAY_MS;
   // Each key's counts at each shown day's end; then, per day, the lowest key (by the cheap
   // point score) is scored in full (the interval's quantiles are the costly part).
   const perKey = new Map<string, Array<{ counts: TrustCounts; end: number }>>();
@@ -158,16 +163,34 @@ export async function getTrustEntity(
   }
   const trend: TrendPoint[] = [];
   for (let i = 0; i < TREND_DAYS; i++) {
+    const end = Math.min(first + i * DAY_MS + DAY_MS - 1, now);
+    const found = findingsAt(records, end, config);
+    const flowFindings =
+      input.kind === "flow" ? found.of("flow", workflowOf(input.key)) : undefined;
+    const findingsOf = (key: string) =>
+      input.kind === "flow" ? combine(found.of("block", key), flowFindings) : found.of(kind, key);
     let low: { key: string; score: number } | undefined;
     for (const key of keys) {
       const st = perKey.get(key)?.[i];
       if (!st) continue;
-      const score = pointScore(st.counts, baselineOf.get(key) ?? 0.5, st.end, config).score;
+      const score = pointScore(
+        st.counts,
+        baselineOf.get(key) ?? 0.5,
+        st.end,
+        config,
+        findingsOf(key),
+      ).score;
       if (!low || score < low.score) low = { key, score };
     }
     if (!low) continue;
     const st = perKey.get(low.key)![i]!;
-    const s = trustScore(st.counts, baselineOf.get(low.key) ?? 0.5, st.end, config);
+    const s = trustScore(
+      st.counts,
+      baselineOf.get(low.key) ?? 0.5,
+      st.end,
+      config,
+      findingsOf(low.key),
+    );
     trend.push({
       day: new Date(first + i * DAY_MS).toISOString().slice(0, 10),
       score: round(s.score),

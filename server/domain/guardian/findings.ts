@@ -17,6 +17,7 @@ export interface GuardianFinding {
   /** The block id without its version (a group spans the block's versions). */
   blockId: string;
   count: number;
+  firstSeenAt: Date;
   lastSeenAt: Date;
   /** Failing again on the released version after its fix was released. */
   regressed: boolean;
@@ -44,7 +45,7 @@ export async function guardianFindings(
        SELECT "groupId", version, "releasedAt" FROM "GuardianRelease"
         WHERE "workspaceId" = $1::uuid ORDER BY "releasedAt" DESC LIMIT ${MAX_FINDING_GROUPS})
      SELECT g.id::text AS id, g."workflowId"::text AS "workflowId", g."flowName", g."blockId",
-            g.count, g."lastSeenAt",
+            g.count, g."firstSeenAt", g."lastSeenAt",
             EXISTS (SELECT 1 FROM rel JOIN "GuardianMember" m
                       ON m."groupId" = rel."groupId" AND m."seenAt" > rel."releasedAt"
                      AND m.version = rel.version

@@ -17,7 +17,7 @@
  *   block, not its version) and, for a connector block, its endpoint `system:block`.
  */
 import { OPEN_MS } from "../anomaly";
-import { guardianFindings, MAX_FINDING_GROUPS } from "../guardian/findings";
+import { guardianFindings, MAX_FINDING_GROUPS, type GuardianFinding } from "../guardian/findings";
 import type { Db, Tx } from "../types";
 import { serverRegistry } from "../workflow/compile-flow";
 import { NO_FINDINGS, addFindings, type TrustConfig, type TrustFindings } from "./score";
@@ -53,7 +53,7 @@ export interface EntityFindings extends TrustFindings {
 export interface FindingsIndex {
   /** Of a block version (`id@version`), an endpoint, a model, or a flow by workflow id. */
   of(kind: "block" | "endpoint" | "model" | "flow", key: string): EntityFindings | undefined;
-  /** How many findings were read (anomalies, groups). */
+  /** How many findings (anomalies, groups) are in effect. */
   size: number;
 }
 
@@ -77,56 +77,77 @@ function add(
   map.set(id, e);
 }
 
+/** An anomaly as the trust score reads it. */
+interface AnomalyRecord {
+  id: string;
+  kind: string;
+  key: string;
+  metric: string;
+  rule: string;
+  detectedAt: Date;
+  lastSeenAt: Date;
+  feedback: string | null;
+}
+
+/** A workspace's findings read once for a period, to be indexed at any moment of it. */
+export interface FindingRecords {
+  anomalies: AnomalyRecord[];
+  groups: GuardianFinding[];
+}
+
 /**
- * The findings in effect in `workspaceId` at `now`.
- *
- * @example
- * const f = await readFindings(db, ws, Date.now(), trustConfig());
- * f.of("block", "crm.deal.update@1.0.0"); // { anomalies: 1, guardianGroups: 0, regressions: 0, items: [...] }
+ * The findings that were in effect at some moment from `from` to `now` (bounded: at most
+ * {@link MAX_ANOMALIES} anomalies and {@link MAX_GROUPS} groups, the most recently seen).
  */
-export async function readFindings(
+export async function readFindingRecords(
   db: Reader,
   workspaceId: string,
+  from: number,
   now: number,
   config: TrustConfig,
-): Promise<FindingsIndex> {
+): Promise<FindingRecords> {
   const horizon = HORIZON_HALF_LIVES * config.findingHalfLifeMs;
   const [anomalies, groups] = await Promise.all([
-    db.$queryRawUnsafe<
-      Array<{
-        id: string;
-        kind: string;
-        key: string;
-        metric: string;
-        rule: string;
-        lastSeenAt: Date;
-        feedback: string | null;
-      }>
-    >(
-      `SELECT id::text AS id, kind, key, metric, rule, "lastSeenAt", feedback
+    db.$queryRawUnsafe<AnomalyRecord[]>(
+      `SELECT id::text AS id, kind, key, metric, rule, "detectedAt", "lastSeenAt", feedback
          FROM "Anomaly"
         WHERE "workspaceId" = $1::uuid AND "lastSeenAt" >= $2 AND "detectedAt" <= $3
           AND feedback IS DISTINCT FROM 'expected'
         ORDER BY "lastSeenAt" DESC
         LIMIT ${MAX_ANOMALIES}`,
       workspaceId,
-      new Date(now - OPEN_MS - horizon),
+      new Date(from - OPEN_MS - horizon),
       new Date(now),
     ),
     guardianFindings(db, workspaceId, {
-      since: new Date(now - horizon),
+      since: new Date(from - horizon),
       until: new Date(now),
       minFailures: MIN_GROUP_FAILURES,
       limit: MAX_GROUPS,
     }),
   ]);
+  return { anomalies, groups };
+}
 
+/**
+ * The findings of `records` in effect at `at`: those found by then, each weighed by its decay at
+ * `at` (an anomaly or group still seen after `at` was current then). Whether a group is failing
+ * again after its fix, and whether an anomaly was marked expected, are read as they are now.
+ */
+export function findingsAt(
+  records: FindingRecords,
+  at: number,
+  config: TrustConfig,
+): FindingsIndex {
   const byEntity = new Map<string, EntityFindings>();
   /** Guardian findings of blocks by block id (they weigh on every version). */
   const byBlockId = new Map<string, EntityFindings>();
-  for (const a of anomalies) {
-    const weight = findingWeight(a.lastSeenAt.getTime() + OPEN_MS, now, config);
+  let size = 0;
+  for (const a of records.anomalies) {
+    if (a.detectedAt.getTime() > at) continue;
+    const weight = findingWeight(a.lastSeenAt.getTime() + OPEN_MS, at, config);
     if (weight <= 0) continue;
+    size++;
     const what = `anomaly: ${a.metric.replace(/_/g, " ")} (${a.rule})${a.feedback === "real" ? ", confirmed real" : ""}`;
     add(byEntity, `${a.kind}\u0000${a.key}`, "anomalies", {
       source: "anomaly",
@@ -136,9 +157,11 @@ export async function readFindings(
     });
   }
   const registry = serverRegistry();
-  for (const g of groups) {
-    const weight = findingWeight(g.lastSeenAt.getTime(), now, config);
+  for (const g of records.groups) {
+    if (g.firstSeenAt.getTime() > at) continue;
+    const weight = findingWeight(g.lastSeenAt.getTime(), at, config);
     if (weight <= 0) continue;
+    size++;
     const kind = g.regressed ? "regressions" : "guardianGroups";
     const item: FindingItem = {
       source: "guardian",
@@ -154,15 +177,31 @@ export async function readFindings(
     if (system) add(byEntity, `endpoint\u0000${system}:${g.blockId}`, kind, item);
   }
   return {
-    size: anomalies.length + groups.length,
+    size,
     of(kind, key) {
       const own = byEntity.get(`${kind}\u0000${key}`);
       if (kind !== "block") return own;
-      const at = key.lastIndexOf("@");
-      const byId = byBlockId.get(at < 0 ? key : key.slice(0, at));
+      const i = key.lastIndexOf("@");
+      const byId = byBlockId.get(i < 0 ? key : key.slice(0, i));
       return own && byId ? combine(own, byId) : (own ?? byId);
     },
   };
+}
+
+/**
+ * The findings in effect in `workspaceId` at `now`.
+ *
+ * @example
+ * const f = await readFindings(db, ws, Date.now(), trustConfig());
+ * f.of("block", "crm.deal.update@1.0.0"); // { anomalies: 1, guardianGroups: 0, regressions: 0, items: [...] }
+ */
+export async function readFindings(
+  db: Reader,
+  workspaceId: string,
+  now: number,
+  config: TrustConfig,
+): Promise<FindingsIndex> {
+  return findingsAt(await readFindingRecords(db, workspaceId, now, now, config), now, config);
 }
 
 /** Two entities' findings together (a flow's on top of its step's). */

@@ -12,6 +12,7 @@ import { page, ZTrustEntry } from "@/server/rest/schemas";
 import { callerFor, makeUser } from "@/server/testing/fixtures";
 import { restClient, tokenOf } from "@/server/testing/rest";
 import { openTestDatabase } from "@/server/testing/test-database";
+import { getTrustEntity } from "../dashboard/trust-trend";
 import { clearTrustProviders, earnedTrustLookup, listTrust } from "./list-trust";
 import { DEFAULT_TRUST_CONFIG } from "./score";
 
@@ -217,6 +218,26 @@ describe("findings in earned trust", () => {
     expect(regressed.inputs).toMatchObject({ guardianGroups: 0, regressions: 1 });
     expect(regressed.score).toBeLessThan(grouped.score);
     expect(regressed.findings[0]?.what).toMatch(/failing again after its fix was released/);
+  });
+
+  it("weigh on the trend from the day they were found, as on the live score", async () => {
+    // No rollups here: every day of the trend has the same (no) history, so only the findings
+    // (the group first seen an hour ago, the anomalies today) tell today from three days ago.
+    // Without history the baseline stands in for the score; the interval shows the findings.
+    for (const [kind, key] of [
+      ["block", BLOCK],
+      ["endpoint", ENDPOINT],
+      ["flow", `${WF}@1.0.0`],
+    ] as const) {
+      const { trend } = await getTrustEntity(db.prisma, ws(), { kind, key, range: "7d" }, now());
+      expect(trend).toHaveLength(30);
+      const [before, today] = [trend.at(-4)!, trend.at(-1)!];
+      expect(today.n).toBe(0);
+      expect(today.high, `${kind} ${key}`).toBeLessThan(before.high);
+      expect(today.low, `${kind} ${key}`).toBeLessThan(before.low);
+      // Three days ago nothing had been found: the same as on any earlier day.
+      expect(before).toMatchObject({ low: trend[0]!.low, high: trend[0]!.high });
+    }
   });
 
   it("GET /api/v1/trust shows the findings among the inputs", async () => {
