@@ -463,9 +463,13 @@ export interface EngineDeps {
   /**
    * The workspace's trust scores earned from run history (issue 17), read at a run's start when
    * its flow has a trust gate: a lookup of block scores, cached by the composition root (never a
-   * query per step). Absent: the gates use the IR's (baseline) scores.
+   * query per step), with the flow's own findings weighing on each step (`workflowId`; null for
+   * a draft run). Absent: the gates use the IR's (baseline) scores.
    */
-  earnedTrust?: (workspaceId: string) => Promise<EarnedTrustLookup> | EarnedTrustLookup;
+  earnedTrust?: (
+    workspaceId: string,
+    workflowId: string | null,
+  ) => Promise<EarnedTrustLookup> | EarnedTrustLookup;
   /**
    * The predicted failure risk of a run about to start (issue 17), asked at the start of a T0
    * run whose flow declares `risk.max`; null when there is nothing to predict from (a draft).

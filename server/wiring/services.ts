@@ -189,7 +189,8 @@ export function createServices(database: Database, config: ServicesConfig = {}):
       secrets: workspaceSecretsLoader(db, () => connectors.vault),
       // Trust gates at a run's start use the scores earned from run history (cached 10 s per
       // workspace, shared with the server compile's provider): server/engine/advance/trust-start.ts.
-      earnedTrust: (workspaceId) => earnedTrustLookup(db, workspaceId, Date.now()),
+      earnedTrust: (workspaceId, workflowId) =>
+        earnedTrustLookup(db, workspaceId, Date.now(), undefined, workflowId),
       // A T0 flow's `risk.max`: the run's predicted failure risk (server/domain/prediction).
       runRisk: (run) => runRiskOf(db, run),
       ...rest,

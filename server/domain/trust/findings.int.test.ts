@@ -220,6 +220,20 @@ describe("findings in earned trust", () => {
     expect(regressed.findings[0]?.what).toMatch(/failing again after its fix was released/);
   });
 
+  it("a flow's own findings weigh on each of its steps at its runs' start", async () => {
+    // The guardian group above names the flow WF: its steps' scores at a run's start are lower
+    // for runs of WF than for runs of another flow using the same blocks.
+    clearTrustProviders();
+    const other = await earnedTrustLookup(db.prisma, ws(), now(), DEFAULT_TRUST_CONFIG, null);
+    const ofWf = await earnedTrustLookup(db.prisma, ws(), now(), DEFAULT_TRUST_CONFIG, WF);
+    const step = { id: "data.transform", version: "1.0.0" };
+    expect(other(step)?.score).toBeGreaterThan(0);
+    expect(ofWf(step)!.score).toBeLessThan(other(step)!.score);
+    // As the Trust page scores the flow's steps.
+    const flow = await score("flow", `${WF}@1.0.0`);
+    expect(ofWf({ id: "crm.deal.create", version: "1.0.0" })?.score).toBe(flow.score);
+  });
+
   it("weigh on the trend from the day they were found, as on the live score", async () => {
     // No rollups here: every day of the trend has the same (no) history, so only the findings
     // (the group first seen an hour ago, the anomalies today) tell today from three days ago.

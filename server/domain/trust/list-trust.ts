@@ -9,8 +9,8 @@
  *
  * Findings in effect (anomalies not marked expected, guardian groups: `adjustments.ts`) lower
  * the scores as bounded pseudo-failures; a flow's own findings weigh on each of its steps. The
- * compiler's provider and the run-start lookup below take a block's findings too (the flow's
- * own are not in a block's score there).
+ * compiler's provider below takes a block's findings too (a block's score, for any flow); the
+ * run-start lookup takes the block's and the running flow's, as this page scores the flow.
  */
 import type { TrustProvider } from "@/dsl";
 import { AppError } from "../errors";
@@ -21,6 +21,7 @@ import {
   workflowOf,
   type EntityFindings,
   type FindingItem,
+  type FindingsIndex,
 } from "./adjustments";
 
 type Reader = Pick<Db | Tx, "$queryRawUnsafe">;
@@ -205,23 +206,29 @@ function baselineOfKey(key: string): number | undefined {
 /** How long a workspace's earned scores are reused by the compiler. */
 export const PROVIDER_TTL_MS = 10_000;
 const MAX_CACHED_WORKSPACES = 200;
-/** A cached earned score (enough data only). */
-type Cached = { score: number; n: number; interval: TrustScore["interval"] };
+/** A cached earned score (enough data only), with what it was computed from. */
+type Cached = {
+  score: number;
+  n: number;
+  interval: TrustScore["interval"];
+  row: CountRow;
+  findings: EntityFindings | undefined;
+};
 const providers = new Map<
   string,
-  { at: number; scores: Map<string, Cached>; byKey: Map<string, Cached> }
+  { at: number; scores: Map<string, Cached>; byKey: Map<string, Cached>; found: FindingsIndex }
 >();
 
 /**
  * The workspace's earned block scores with enough data (n ≥ 20), cached `PROVIDER_TTL_MS` per
- * workspace (one indexed read of `TrustCount` per workspace and period): by block id (the
- * version the server registry resolves to, else the newest version with enough data) and by
- * `id@version`.
+ * workspace (one indexed read of `TrustCount` and of the findings per workspace and period): by
+ * block id (the version the server registry resolves to, else the newest version with enough
+ * data) and by `id@version`.
  */
 async function cachedScores(db: Reader, workspaceId: string, now: number, config: TrustConfig) {
   let hit = providers.get(workspaceId);
   if (!hit || now - hit.at > PROVIDER_TTL_MS) {
-    const [rows, findings] = await Promise.all([
+    const [rows, found] = await Promise.all([
       readRows(db, workspaceId, ["block"]),
       readFindings(db, workspaceId, now, config),
     ]);
@@ -229,15 +236,10 @@ async function cachedScores(db: Reader, workspaceId: string, now: number, config
     const byKey = new Map<string, Cached>();
     const registry = serverRegistry();
     for (const r of rows) {
-      const s = trustScore(
-        countsOf(r),
-        Number(r.baseline),
-        now,
-        config,
-        findings.of("block", r.key),
-      );
+      const findings = found.of("block", r.key);
+      const s = trustScore(countsOf(r), Number(r.baseline), now, config, findings);
       if (!s.enoughData) continue;
-      const c: Cached = { score: s.score, n: s.n, interval: s.interval };
+      const c: Cached = { score: s.score, n: s.n, interval: s.interval, row: r, findings };
       byKey.set(r.key, c);
       const at = r.key.lastIndexOf("@");
       const id = r.key.slice(0, at);
@@ -245,7 +247,7 @@ async function cachedScores(db: Reader, workspaceId: string, now: number, config
       // Rows come newest first: the current version wins, else the first (newest) seen.
       if (r.key.slice(at + 1) === current || !scores.has(id)) scores.set(id, c);
     }
-    hit = { at: now, scores, byKey };
+    hit = { at: now, scores, byKey, found };
     if (providers.size >= MAX_CACHED_WORKSPACES) providers.delete(providers.keys().next().value!);
     providers.set(workspaceId, hit);
   }
@@ -266,19 +268,40 @@ export async function earnedTrustProvider(
   return { blockScore: (id) => scores.get(id)?.score, size: scores.size };
 }
 
+/** What the engine's trust check reads of a step's block: its earned score. */
+type Earned = Pick<Cached, "score" | "n" | "interval">;
+
 /**
  * The engine's lookup of earned scores for the trust check at a run's start (the same cache):
  * a step's block version's own score, else its block's (as the compiler's provider resolves it).
- * Undefined below n = 20: the IR's baseline stands in.
+ * With `workflowId`, the flow's own findings (a flow anomaly, a guardian group of the flow) weigh
+ * on each step's score too, as on the Trust page's flow score. Undefined below n = 20: the IR's
+ * baseline stands in.
  */
 export async function earnedTrustLookup(
   db: Reader,
   workspaceId: string,
   now: number,
   config: TrustConfig = trustConfig(),
-): Promise<(block: { id: string; version: string }) => Cached | undefined> {
-  const { scores, byKey } = await cachedScores(db, workspaceId, now, config);
-  return (b) => byKey.get(`${b.id}@${b.version}`) ?? scores.get(b.id);
+  workflowId: string | null = null,
+): Promise<(block: { id: string; version: string }) => Earned | undefined> {
+  const { scores, byKey, found } = await cachedScores(db, workspaceId, now, config);
+  const own = (b: { id: string; version: string }) =>
+    byKey.get(`${b.id}@${b.version}`) ?? scores.get(b.id);
+  const flowFindings = workflowId ? found.of("flow", workflowId) : undefined;
+  if (!flowFindings) return own;
+  const withFlow = new Map<Cached, Earned>();
+  return (b) => {
+    const c = own(b);
+    if (!c) return undefined;
+    let e = withFlow.get(c);
+    if (!e) {
+      const f = combine(c.findings, flowFindings);
+      const s = trustScore(countsOf(c.row), Number(c.row.baseline), now, config, f);
+      withFlow.set(c, (e = { score: s.score, n: s.n, interval: s.interval }));
+    }
+    return e;
+  };
 }
 
 /** Forgets cached providers (tests). */

@@ -40,7 +40,9 @@ export async function checkTrustAtStart(
   if (!fresh && !(gate && gate.attempt === 0 && !gate.row)) return undefined;
   const sandbox = ctx.run.sandboxSessionId != null || ir.sandboxOnly;
   const lookup =
-    sandbox || !ctx.deps.earnedTrust ? undefined : await ctx.deps.earnedTrust(ctx.run.workspaceId);
+    sandbox || !ctx.deps.earnedTrust
+      ? undefined
+      : await ctx.deps.earnedTrust(ctx.run.workspaceId, ctx.run.workflowId);
   // A T0 flow with `risk.max`: the run's predicted risk (never for sandbox runs).
   const risk =
     hasRiskGate(ir) && !sandbox && ctx.deps.runRisk ? await ctx.deps.runRisk(ctx.run) : null;
