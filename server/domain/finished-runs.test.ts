@@ -1,10 +1,20 @@
 /**
  * The finished-runs consumers' loop catches up in large batches: after a full batch (a backlog,
  * such as the demo history at the first start) the next batches ask for `CATCH_UP_BATCH` runs,
- * until one is not full; a late sweep and the batch after it use the consumer's own size.
+ * until one is not full; a late sweep and the batch after it use the consumer's own size. Runs
+ * with many attempts are read in fewer runs per batch (`foldBatch`), the first batch in few.
  */
 import { describe, expect, it } from "vitest";
-import { batchOf, CATCH_UP_BATCH, startFinishedRunsConsumer } from "./finished-runs";
+import {
+  batchOf,
+  CATCH_UP_BATCH,
+  FOLD_ATTEMPTS,
+  FIRST_FOLD_BATCH,
+  FOLD_BATCH,
+  foldBatch,
+  MIN_FOLD_BATCH,
+  startFinishedRunsConsumer,
+} from "./finished-runs";
 
 describe("the finished-runs consumer loop", () => {
   it("asks for catch-up batches while batches are full, its own size otherwise", async () => {
@@ -18,7 +28,9 @@ describe("the finished-runs consumer loop", () => {
         asked.push({ late, batch });
         const more = full[asked.length - 1] ?? false;
         if (asked.length === full.length) done();
-        return { more };
+        // Runs of one attempt: the attempts bound does not lower the sizes asked.
+        const runs = batch ?? FOLD_BATCH;
+        return { more, runs, attempts: runs };
       },
       { error: () => undefined },
       "test consumer",
@@ -26,13 +38,48 @@ describe("the finished-runs consumer loop", () => {
     );
     await finished;
     await consumer.stop();
-    // The first batch is also the first late sweep (own size); the next ones catch up.
+    // The first batch is also the first late sweep (a small one: its runs' attempts are not
+    // known yet); then the consumer's own size, and the next ones catch up.
     expect(asked.slice(0, 4)).toEqual([
-      { late: true, batch: undefined },
+      { late: true, batch: FIRST_FOLD_BATCH },
       { late: false, batch: undefined },
       { late: false, batch: CATCH_UP_BATCH },
       { late: false, batch: CATCH_UP_BATCH },
     ]);
+  });
+
+  it("asks for fewer runs while runs have many attempts, sooner", async () => {
+    const asked: Array<{ late: boolean; batch: number | undefined; at: number }> = [];
+    let done!: () => void;
+    const finished = new Promise<void>((r) => (done = r));
+    const consumer = startFinishedRunsConsumer(
+      async ({ late, batch }) => {
+        asked.push({ late, batch, at: Date.now() });
+        if (asked.length === 4) done();
+        // A backlog of 50-attempt runs: every batch is full.
+        const runs = batch ?? FOLD_BATCH;
+        return { more: asked.length < 4, runs, attempts: runs * 50 };
+      },
+      { error: () => undefined },
+      "test consumer",
+      { gapMs: 1_000, idleMs: 60_000 },
+    );
+    await finished;
+    await consumer.stop();
+    const bounded = FOLD_ATTEMPTS / 50;
+    expect(asked.map((a) => a.batch)).toEqual([FIRST_FOLD_BATCH, bounded, bounded, bounded]);
+    // The same runs per second: a batch of `bounded` runs out of 2,000 waits that share of 1 s.
+    expect(asked[3]!.at - asked[2]!.at).toBeLessThan(500);
+  });
+
+  it("sizes a batch by its runs' attempts, within bounds", () => {
+    expect(foldBatch(undefined, 0)).toBeUndefined();
+    expect(foldBatch(CATCH_UP_BATCH, 1)).toBe(CATCH_UP_BATCH);
+    expect(foldBatch(CATCH_UP_BATCH, 2)).toBe(FOLD_ATTEMPTS / 2);
+    expect(foldBatch(undefined, 2)).toBeUndefined();
+    expect(foldBatch(CATCH_UP_BATCH, 100)).toBe(FOLD_ATTEMPTS / 100);
+    expect(foldBatch(undefined, 100)).toBe(FOLD_ATTEMPTS / 100);
+    expect(foldBatch(undefined, 1_000_000)).toBe(MIN_FOLD_BATCH);
   });
 
   it("passes the first size given, or none", () => {

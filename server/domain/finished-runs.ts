@@ -164,9 +164,14 @@ export async function readFinishedAttempts(
   }));
 }
 
-/** A batch's outcome as the loop needs it. `more`: the batch was full (call again soon). */
+/**
+ * A batch's outcome as the loop needs it. `more`: the batch was full (call again soon); `runs`
+ * and `attempts`: what it folded, when the consumer counts them (they size the next batches).
+ */
 export interface BatchOutcome {
   more: boolean;
+  runs?: number;
+  attempts?: number;
 }
 
 /** A running consumer. */
@@ -175,12 +180,41 @@ export interface FinishedRunsConsumer {
   stop(): Promise<void>;
 }
 
+/** Runs folded per batch by a consumer that is not behind (each consumer's default). */
+export const FOLD_BATCH = 200;
+
 /**
  * Runs folded per batch while a consumer catches up (its previous batch was full: a backlog,
  * such as the demo history's 20,000 runs at the first start, or the runs that ended while no
  * consumer ran): ten times fewer batches, each still one transaction of bounded size.
  */
 export const CATCH_UP_BATCH = 2_000;
+
+/**
+ * Attempts read and folded per batch, about: a batch's runs are counted so that their attempts
+ * (as many per run as in the batch before) stay near this. A fold runs on the event loop, 3–5 µs
+ * per attempt and consumer on a slow core, and the four consumers often fold at the same time:
+ * batches of 200 runs of a 100-step flow (20,000 attempts each) held requests back for ~330 ms
+ * (bench/RESULTS.md). The first batch, before anything is known, takes {@link FIRST_FOLD_BATCH}.
+ */
+export const FOLD_ATTEMPTS = 2_000;
+/** Runs in a consumer's first batch (how many attempts its runs have is not known yet). */
+export const FIRST_FOLD_BATCH = 20;
+/** Runs per batch at least, however many attempts each has. */
+export const MIN_FOLD_BATCH = 10;
+/** The shortest pause between a consumer's batches (made smaller by {@link foldBatch}). */
+const MIN_GAP_MS = 10;
+
+/**
+ * The batch to ask for: `want` (the consumer's own size when undefined, {@link FOLD_BATCH}),
+ * fewer when the runs of the batch before had so many attempts each (`perRun`) that `want` runs
+ * would hold more than {@link FOLD_ATTEMPTS}. Undefined: the consumer's own size.
+ */
+export function foldBatch(want: number | undefined, perRun: number): number | undefined {
+  if (!(perRun > 0)) return want;
+  const cap = Math.max(MIN_FOLD_BATCH, Math.floor(FOLD_ATTEMPTS / perRun));
+  return cap < (want ?? FOLD_BATCH) ? cap : want;
+}
 
 /** `{ batch }` when a size is given (the loop's catch-up size first, else the consumer's). */
 export const batchOf = (...sizes: Array<number | undefined>): { batch?: number } => {
@@ -193,7 +227,8 @@ export const batchOf = (...sizes: Array<number | undefined>): { batch?: number }
  * later while batches are full, else every `idleMs`; a late sweep (`late: true`) every
  * `LAG_MS / 2` (runs are folded after their reconciliation, which follows their end by half a
  * second). `batch` is given while catching up ({@link CATCH_UP_BATCH}, or `catchUpBatch`: the
- * batch before was full); otherwise the consumer's own size applies.
+ * batch before was full); otherwise the consumer's own size applies. Either is lowered when the
+ * runs have many attempts each (`foldBatch`), so that no batch holds the event loop for long.
  */
 export function startFinishedRunsConsumer(
   fold: (opts: { now: number; late: boolean; batch?: number }) => Promise<BatchOutcome>,
@@ -206,14 +241,23 @@ export function startFinishedRunsConsumer(
   const catchUpBatch = opts.catchUpBatch ?? CATCH_UP_BATCH;
   let sweptAt = 0;
   let behind = false;
+  /** Attempts per run in the last batch that folded runs (at first: as if the first batch held
+   * FOLD_ATTEMPTS in FIRST_FOLD_BATCH runs). */
+  let perRun = FOLD_ATTEMPTS / FIRST_FOLD_BATCH;
   const loop = startBackgroundLoop(async () => {
     const now = Date.now();
     const late = now - sweptAt >= LAG_MS / 2;
     if (late) sweptAt = now;
-    return fold(behind && !late ? { now, late, batch: catchUpBatch } : { now, late }).then(
+    const want = behind && !late ? catchUpBatch : undefined;
+    const batch = foldBatch(want, perRun);
+    // A batch made smaller is followed sooner: the same runs per second, in shorter slices.
+    const gap =
+      batch === want ? gapMs : Math.max(MIN_GAP_MS, (gapMs * batch!) / (want ?? FOLD_BATCH));
+    return fold(batch === undefined ? { now, late } : { now, late, batch }).then(
       (r) => {
         behind = r.more && !late;
-        return r.more || late ? gapMs : idleMs;
+        if (r.runs && r.attempts !== undefined) perRun = r.attempts / r.runs;
+        return r.more ? gap : late ? gapMs : idleMs;
       },
       (err: unknown) => {
         behind = false;

@@ -6,6 +6,7 @@
  * at most once an hour (of data time).
  */
 import {
+  FOLD_BATCH,
   advanceFinishedRunsCursor,
   batchOf,
   claimFinishedRuns,
@@ -30,7 +31,7 @@ const CURSOR: FinishedRunsCursor = {
   claimTable: "AnomalyFoldedRun",
 };
 /** Runs folded per batch (default). */
-export const ANOMALY_BATCH = 200;
+export const ANOMALY_BATCH = FOLD_BATCH;
 
 export interface AnomalyFoldResult {
   runs: number;

@@ -6,6 +6,7 @@
  */
 import type { Db, Tx } from "../types";
 import {
+  FOLD_BATCH,
   advanceFinishedRunsCursor,
   batchOf,
   claimFinishedRuns,
@@ -21,7 +22,7 @@ import { loadIrs } from "../trust/consumer";
 import { foldRollups, SCALAR_COUNTS, type RollupDelta, type RollupRun } from "./rollup-fold";
 
 /** Runs folded per batch (default). */
-export const ROLLUP_BATCH = 200;
+export const ROLLUP_BATCH = FOLD_BATCH;
 const CURSOR: FinishedRunsCursor = {
   cursorTable: "RollupCursor",
   cursorId: "runs",

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import {
+  FOLD_BATCH,
   advanceFinishedRunsCursor,
   batchOf,
   claimFinishedRuns,
@@ -35,7 +36,7 @@ export const GUARDIAN_CURSOR: FinishedRunsCursor = {
   claimTable: "GuardianFoldedRun",
 };
 /** Runs read per batch (default). */
-export const GUARDIAN_BATCH = 200;
+export const GUARDIAN_BATCH = FOLD_BATCH;
 
 /** A batch's result. */
 export interface GuardianBatch {
@@ -268,7 +269,12 @@ export function startGuardianConsumer(
   opts: { batch?: number; gapMs?: number; idleMs?: number } = {},
 ): FinishedRunsConsumer {
   return startFinishedRunsConsumer(
-    ({ late, batch }) => groupFailedRuns(db, { late, ...batchOf(batch, opts.batch) }),
+    // What a batch reads of its runs is their failed attempts: they size the next batch.
+    ({ late, batch }) =>
+      groupFailedRuns(db, { late, ...batchOf(batch, opts.batch) }).then((r) => ({
+        ...r,
+        attempts: r.failures,
+      })),
     logger,
     "guardian consumer",
     opts,

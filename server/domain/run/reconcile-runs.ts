@@ -45,7 +45,7 @@ let defaultBlocks: ContractLookup | undefined;
 export async function reconcileEndedRuns(
   deps: ReconcileDeps,
   { limit }: { limit: number },
-): Promise<{ checked: number; findings: number; more: boolean }> {
+): Promise<{ checked: number; findings: number; more: boolean; read: number; records: number }> {
   const ids = await deps.findings.unreconciled(limit);
   let subjects: Array<ReconcileSubject | Unreadable>;
   try {
@@ -67,6 +67,12 @@ export async function reconcileEndedRuns(
     }
   }
   const checkedRuns = subjects.map((s) => ({ run: s.run, findings: check(deps, s) }));
+  // What was read: the runs, and their attempts and events (the next batch is sized by them).
+  const records = subjects.reduce(
+    (n, s) => n + ("unreadable" in s ? 0 : s.attempts.length + s.events.length),
+    0,
+  );
+  const read = { read: subjects.length, records };
   let claimed: Set<string>;
   try {
     claimed = await deps.findings.recordMany(checkedRuns, deps.clock.now());
@@ -75,7 +81,7 @@ export async function reconcileEndedRuns(
       { runs: checkedRuns.length, err: String(err) },
       "recording reconciliations failed",
     );
-    return { checked: 0, findings: 0, more: ids.length >= limit };
+    return { checked: 0, findings: 0, more: ids.length >= limit, ...read };
   }
   let checked = 0;
   let findings = 0;
@@ -90,7 +96,7 @@ export async function reconcileEndedRuns(
         "reconciliation findings",
       );
   }
-  return { checked, findings, more: ids.length >= limit };
+  return { checked, findings, more: ids.length >= limit, ...read };
 }
 
 /** A run whose attempts, events or dead letters could not be read. */

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createRunNotifier } from "@/server/adapters/notify/run-notifier";
 import type { RunRecord } from "@/server/engine/types";
 import type { FindingStore, RunFinding } from "./ports";
-import { startReconciler, type Reconciler } from "./reconciler";
+import { RECONCILE_RECORDS, startReconciler, type Reconciler } from "./reconciler";
 import type { ReconcileDeps } from "./reconcile-runs";
 
 const IR = {
@@ -17,8 +17,9 @@ const IR = {
 };
 
 /** Ended runs in memory: `failed` ones are clean (unreached steps), `succeeded` ones are not. */
-function fakes(ended: Array<{ id: string; status: "failed" | "succeeded" }>) {
+function fakes(ended: Array<{ id: string; status: "failed" | "succeeded" }>, eventsPerRun = 0) {
   const pending = new Map(ended.map((r) => [r.id, r.status]));
+  const limits: number[] = [];
   const recorded = new Map<string, RunFinding[]>();
   const counted: string[] = [];
   const errors: unknown[] = [];
@@ -26,6 +27,7 @@ function fakes(ended: Array<{ id: string; status: "failed" | "succeeded" }>) {
   const findings: FindingStore = {
     async unreconciled(limit) {
       batches++;
+      limits.push(limit);
       return [...pending.keys()].slice(0, limit);
     },
     async record(run, list) {
@@ -38,7 +40,15 @@ function fakes(ended: Array<{ id: string; status: "failed" | "succeeded" }>) {
       const subjects = [];
       for (const id of ids) {
         const run = await deps.runs.getRun(id);
-        if (run) subjects.push({ run, attempts: [], events: [], deadLetters: [] });
+        const events = Array.from({ length: eventsPerRun }, (_, i) => ({
+          runId: id,
+          seq: i + 1,
+          type: "step.log",
+          stepId: null,
+          data: {},
+          at: 0,
+        }));
+        if (run) subjects.push({ run, attempts: [], events, deadLetters: [] });
       }
       return subjects;
     },
@@ -72,6 +82,7 @@ function fakes(ended: Array<{ id: string; status: "failed" | "succeeded" }>) {
     counted,
     errors,
     batches: () => batches,
+    limits,
     add: (id: string) => pending.set(id, "failed"),
   };
 }
@@ -105,8 +116,10 @@ describe("startReconciler", () => {
     });
     await until(() => f.pending.size === 0);
     expect(f.recorded.size).toBe(120);
-    // 50 + 50 + 20: the third batch is not full, so the loop goes idle.
-    expect(f.batches()).toBe(3);
+    // 20 (the first batch: how many records its runs have is not known yet) + 50 + 50: the third
+    // batch is full, so a fourth finds nothing and the loop goes idle.
+    await until(() => f.batches() === 4);
+    expect(f.limits).toEqual([20, 50, 50, 50]);
     expect(f.recorded.get("r7")).toEqual([
       {
         kind: "step_unaccounted",
@@ -115,6 +128,28 @@ describe("startReconciler", () => {
       },
     ]);
     expect(f.counted).toEqual(["step_unaccounted"]);
+  });
+
+  it("reads fewer runs per batch while runs have many records, at least ten", async () => {
+    // 500 events a run: 200 runs are 100,000 rows read and checked in one go.
+    const f = fakes(
+      Array.from({ length: 240 }, (_, i) => ({ id: `r${i}`, status: "failed" as const })),
+      500,
+    );
+    reconciler = startReconciler(f.deps, createRunNotifier(), { gapMs: 1, idleMs: 60_000 });
+    await until(() => f.pending.size === 0);
+    expect(f.recorded.size).toBe(240);
+    // The first batch knows nothing yet (twenty runs); after it, RECONCILE_RECORDS / 500 runs.
+    expect(f.limits.slice(0, 3)).toEqual([20, RECONCILE_RECORDS / 500, RECONCILE_RECORDS / 500]);
+    // With 5,000 events a run: ten at least.
+    const g = fakes(
+      Array.from({ length: 230 }, (_, i) => ({ id: `r${i}`, status: "failed" as const })),
+      5_000,
+    );
+    await reconciler.stop();
+    reconciler = startReconciler(g.deps, createRunNotifier(), { gapMs: 1, idleMs: 60_000 });
+    await until(() => g.pending.size === 0, 10_000);
+    expect(g.limits.slice(0, 2)).toEqual([20, 10]);
   });
 
   it("a run's end wakes it; while idle nothing is read", async () => {

@@ -12,9 +12,19 @@ import type { RunNotifier } from "./ports";
 import { startBackgroundLoop } from "../background-loop";
 import { reconcileEndedRuns, type ReconcileDeps } from "./reconcile-runs";
 
+/**
+ * Attempts and events read per batch, about: a batch holds fewer runs when the runs before had
+ * many records each (200 runs of a 100-step flow are ~60,000 rows, read and checked on the event
+ * loop for ~200 ms), at least ten.
+ */
+export const RECONCILE_RECORDS = 8_000;
+
 /** The loop's pace. */
 export interface ReconcilerOptions {
-  /** Runs checked per batch (read and recorded set-based: five statements each). Default 200. */
+  /**
+   * Runs checked per batch (read and recorded set-based: five statements each). Default 200;
+   * fewer while runs have many attempts and events ({@link RECONCILE_RECORDS}).
+   */
   batch?: number;
   /** Delay after a run end, and between full batches. Default 500 ms. */
   gapMs?: number;
@@ -39,16 +49,24 @@ export function startReconciler(
   const idleMs = opts.idleMs ?? 10_000;
   // A run ended since the current batch began: the batch may have missed it.
   let woken = false;
+  /** Records (attempts and events) per run in the last batch that read runs (at first: as if
+   * twenty runs held RECONCILE_RECORDS). */
+  let perRun = RECONCILE_RECORDS / 20;
   const loop = startBackgroundLoop(async () => {
     woken = false;
-    const more = await reconcileEndedRuns(deps, { limit: batch }).then(
-      (r) => r.more,
+    const limit = Math.max(10, Math.min(batch, Math.floor(RECONCILE_RECORDS / perRun)));
+    const more = await reconcileEndedRuns(deps, { limit }).then(
+      (r) => {
+        if (r.read) perRun = r.records / r.read;
+        return r.more;
+      },
       (err: unknown) => {
         deps.logger.error({ err: String(err) }, "reconciliation batch failed");
         return false;
       },
     );
-    return more || woken ? gapMs : idleMs;
+    // A smaller batch is followed sooner: the same runs per second, in shorter slices.
+    return more || woken ? Math.max(Math.min(gapMs, 10), (gapMs * limit) / batch) : idleMs;
   });
   const unsubscribe = notifier.onRunFinished(() => {
     woken = true;

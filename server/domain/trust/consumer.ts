@@ -8,6 +8,7 @@
  * read from the compact log with the attempt rows (one read per batch).
  */
 import {
+  FOLD_BATCH,
   advanceFinishedRunsCursor,
   batchOf,
   claimFinishedRuns,
@@ -27,7 +28,7 @@ import { foldRuns, foldSteps, type FoldRun } from "./fold";
 
 export { LAG_MS } from "../finished-runs";
 /** Runs folded per batch (default). */
-export const TRUST_BATCH = 200;
+export const TRUST_BATCH = FOLD_BATCH;
 const CURSOR: FinishedRunsCursor = {
   cursorTable: "TrustCursor",
   cursorId: "runs",
