@@ -14,6 +14,7 @@ import {
   foldBatch,
   MIN_FOLD_BATCH,
   startFinishedRunsConsumer,
+  withinFoldAttempts,
 } from "./finished-runs";
 
 describe("the finished-runs consumer loop", () => {
@@ -80,6 +81,25 @@ describe("the finished-runs consumer loop", () => {
     expect(foldBatch(CATCH_UP_BATCH, 100)).toBe(FOLD_ATTEMPTS / 100);
     expect(foldBatch(undefined, 100)).toBe(FOLD_ATTEMPTS / 100);
     expect(foldBatch(undefined, 1_000_000)).toBe(MIN_FOLD_BATCH);
+  });
+
+  it("folds the first runs of a batch within the attempts bound, one at least", () => {
+    const rows = ["a", "b", "c", "d"].map((id) => ({ id }));
+    const attempts = (counts: Record<string, number>) =>
+      Object.entries(counts).flatMap(([runId, n]) => Array.from({ length: n }, () => ({ runId })));
+    const half = FOLD_ATTEMPTS / 2;
+    // Light runs: the whole batch.
+    expect(withinFoldAttempts(rows, attempts({ a: 2, b: 2, c: 2 }))).toEqual({ rows, cut: false });
+    // Heavy ones: the prefix that fits (the cursor moves to its last run), the rest next time.
+    expect(withinFoldAttempts(rows, attempts({ a: half, b: half, c: 1, d: 1 }))).toEqual({
+      rows: rows.slice(0, 2),
+      cut: true,
+    });
+    // A run heavier than the bound alone still moves on.
+    expect(withinFoldAttempts(rows, attempts({ a: 3 * FOLD_ATTEMPTS, b: 1 }))).toEqual({
+      rows: rows.slice(0, 1),
+      cut: true,
+    });
   });
 
   it("passes the first size given, or none", () => {

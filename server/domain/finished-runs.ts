@@ -216,6 +216,28 @@ export function foldBatch(want: number | undefined, perRun: number): number | un
   return cap < (want ?? FOLD_BATCH) ? cap : want;
 }
 
+/**
+ * The first runs of a batch (in its order, which the cursor follows) whose attempts stay within
+ * {@link FOLD_ATTEMPTS}, one at least: the rest are left for the next batch (`cut`), so a batch
+ * of runs heavier than the one before (the size is a guess from it) is not folded whole.
+ */
+export function withinFoldAttempts<R extends { id: string }>(
+  rows: R[],
+  attempts: ReadonlyArray<{ runId: string }>,
+): { rows: R[]; cut: boolean } {
+  const per = new Map<string, number>();
+  for (const a of attempts) per.set(a.runId, (per.get(a.runId) ?? 0) + 1);
+  let total = 0;
+  let n = 0;
+  for (const r of rows) {
+    const k = per.get(r.id) ?? 0;
+    if (n > 0 && total + k > FOLD_ATTEMPTS) break;
+    total += k;
+    n++;
+  }
+  return n === rows.length ? { rows, cut: false } : { rows: rows.slice(0, n), cut: true };
+}
+
 /** `{ batch }` when a size is given (the loop's catch-up size first, else the consumer's). */
 export const batchOf = (...sizes: Array<number | undefined>): { batch?: number } => {
   const batch = sizes.find((n) => n !== undefined && n > 0);

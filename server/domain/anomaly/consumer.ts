@@ -17,6 +17,7 @@ import {
   startFinishedRunsConsumer,
   type FinishedRunsConsumer,
   type FinishedRunsCursor,
+  withinFoldAttempts,
 } from "../finished-runs";
 import { readRunSignals } from "../finished-run-signals";
 import type { Db, Tx } from "../types";
@@ -52,10 +53,10 @@ export async function foldAnomalies(
   opts: { now: number; batch?: number; late?: boolean },
 ): Promise<AnomalyFoldResult> {
   const batch = opts.batch ?? ANOMALY_BATCH;
-  const rows = await readFinishedRuns(db, CURSOR, { batch, late: opts.late ?? false });
-  if (!rows.length) return { runs: 0, attempts: 0, buckets: 0, anomalies: 0, more: false };
-  const ids = rows.map((r) => r.id);
-  const irs = await loadIrs(db, rows);
+  const read = await readFinishedRuns(db, CURSOR, { batch, late: opts.late ?? false });
+  if (!read.length) return { runs: 0, attempts: 0, buckets: 0, anomalies: 0, more: false };
+  const ids = read.map((r) => r.id);
+  const irs = await loadIrs(db, read);
   const [attempts, outputs, { usage }] = await Promise.all([
     readFinishedAttempts(db, ids),
     db.$queryRawUnsafe<
@@ -76,6 +77,8 @@ export async function foldAnomalies(
     ),
     readRunSignals(db, ids, { usage: true }),
   ]);
+  // Runs heavier than the batch size assumed: the first ones only, the rest next time.
+  const { rows, cut } = withinFoldAttempts(read, attempts);
   const folded = await db.$transaction(async (tx) => {
     const mine = await claimFinishedRuns(tx, CURSOR, rows);
     const runs: FoldRunIn[] = [];
@@ -124,7 +127,7 @@ export async function foldAnomalies(
     attempts: folded.attempts,
     buckets: folded.deltas.length,
     anomalies,
-    more: rows.length >= batch,
+    more: cut || read.length >= batch,
   };
 }
 

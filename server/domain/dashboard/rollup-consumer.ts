@@ -16,6 +16,7 @@ import {
   startFinishedRunsConsumer,
   type FinishedRunsConsumer,
   type FinishedRunsCursor,
+  withinFoldAttempts,
 } from "../finished-runs";
 import { readRunSignals } from "../finished-run-signals";
 import { loadIrs } from "../trust/consumer";
@@ -49,14 +50,16 @@ export async function foldRollupBatch(
   opts: { batch?: number; late?: boolean } = {},
 ): Promise<RollupResult> {
   const batch = opts.batch ?? ROLLUP_BATCH;
-  const rows = await readFinishedRuns(db, CURSOR, { batch, late: opts.late ?? false });
-  if (!rows.length) return { runs: 0, attempts: 0, rows: 0, more: false };
-  const ids = rows.map((r) => r.id);
-  const irs = await loadIrs(db, rows);
+  const read = await readFinishedRuns(db, CURSOR, { batch, late: opts.late ?? false });
+  if (!read.length) return { runs: 0, attempts: 0, rows: 0, more: false };
+  const ids = read.map((r) => r.id);
+  const irs = await loadIrs(db, read);
   const [attempts, { deadLetters, findings, usage }] = await Promise.all([
     readFinishedAttempts(db, ids),
     readRunSignals(db, ids, { deadLetters: true, findings: true, usage: true }),
   ]);
+  // Runs heavier than the batch size assumed: the first ones only, the rest next time.
+  const { rows, cut } = withinFoldAttempts(read, attempts);
 
   const result = await db.$transaction(async (tx) => {
     const mine = await claimFinishedRuns(tx, CURSOR, rows);
@@ -87,7 +90,7 @@ export async function foldRollupBatch(
     if (!opts.late) await advanceFinishedRunsCursor(tx, CURSOR, rows[rows.length - 1]!);
     return { runs: runs.length, attempts: mineAttempts.length, rows: deltas.length };
   });
-  return { ...result, more: rows.length >= batch };
+  return { ...result, more: cut || read.length >= batch };
 }
 
 /** Adds arrays bin by bin (the shorter one padded with zeros), in SQL. */

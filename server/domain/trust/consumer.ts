@@ -19,6 +19,7 @@ import {
   startFinishedRunsConsumer,
   type FinishedRunsConsumer,
   type FinishedRunsCursor,
+  withinFoldAttempts,
 } from "../finished-runs";
 import { readRunSignals } from "../finished-run-signals";
 import type { Db } from "../types";
@@ -61,15 +62,17 @@ export async function foldFinishedRuns(
 ): Promise<FoldResult> {
   const batch = opts.batch ?? TRUST_BATCH;
   const config = opts.config ?? trustConfig();
-  const rows = await readFinishedRuns(db, CURSOR, { batch, late: opts.late ?? false });
-  if (!rows.length) return { runs: 0, attempts: 0, entities: 0, more: false };
-  const ids = rows.map((r) => r.id);
+  const read = await readFinishedRuns(db, CURSOR, { batch, late: opts.late ?? false });
+  if (!read.length) return { runs: 0, attempts: 0, entities: 0, more: false };
+  const ids = read.map((r) => r.id);
 
-  const irs = await loadIrs(db, rows);
+  const irs = await loadIrs(db, read);
   const [attempts, { deadLetters, findings, usage }] = await Promise.all([
     readFinishedAttempts(db, ids),
     readRunSignals(db, ids, { deadLetters: true, findings: true, usage: true }),
   ]);
+  // Runs heavier than the batch size assumed: the first ones only, the rest next time.
+  const { rows, cut } = withinFoldAttempts(read, attempts);
 
   const result = await db.$transaction(async (tx) => {
     const mine = await claimFinishedRuns(tx, CURSOR, rows);
@@ -103,7 +106,7 @@ export async function foldFinishedRuns(
     if (!opts.late) await advanceFinishedRunsCursor(tx, CURSOR, last);
     return { runs: runs.length, attempts: mineAttempts.length, entities: deltas.length };
   });
-  return { ...result, more: rows.length >= batch };
+  return { ...result, more: cut || read.length >= batch };
 }
 
 /**
