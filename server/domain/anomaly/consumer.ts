@@ -17,7 +17,6 @@ import {
   startFinishedRunsConsumer,
   type FinishedRunsConsumer,
   type FinishedRunsCursor,
-  withinFoldAttempts,
 } from "../finished-runs";
 import { readRunSignals } from "../finished-run-signals";
 import type { Db, Tx } from "../types";
@@ -53,10 +52,10 @@ export async function foldAnomalies(
   opts: { now: number; batch?: number; late?: boolean },
 ): Promise<AnomalyFoldResult> {
   const batch = opts.batch ?? ANOMALY_BATCH;
-  const read = await readFinishedRuns(db, CURSOR, { batch, late: opts.late ?? false });
-  if (!read.length) return { runs: 0, attempts: 0, buckets: 0, anomalies: 0, more: false };
-  const ids = read.map((r) => r.id);
-  const irs = await loadIrs(db, read);
+  const rows = await readFinishedRuns(db, CURSOR, { batch, late: opts.late ?? false });
+  if (!rows.length) return { runs: 0, attempts: 0, buckets: 0, anomalies: 0, more: false };
+  const ids = rows.map((r) => r.id);
+  const irs = await loadIrs(db, rows);
   const [attempts, outputs, { usage }] = await Promise.all([
     readFinishedAttempts(db, ids),
     db.$queryRawUnsafe<
@@ -77,8 +76,6 @@ export async function foldAnomalies(
     ),
     readRunSignals(db, ids, { usage: true }),
   ]);
-  // Runs heavier than the batch size assumed: the first ones only, the rest next time.
-  const { rows, cut } = withinFoldAttempts(read, attempts);
   const folded = await db.$transaction(async (tx) => {
     const mine = await claimFinishedRuns(tx, CURSOR, rows);
     const runs: FoldRunIn[] = [];
@@ -127,7 +124,7 @@ export async function foldAnomalies(
     attempts: folded.attempts,
     buckets: folded.deltas.length,
     anomalies,
-    more: cut || read.length >= batch,
+    more: rows.length >= batch,
   };
 }
 
@@ -184,6 +181,9 @@ export function startAnomalyConsumer(
     ({ now, late, batch }) => foldAnomalies(db, { now, late, ...batchOf(batch, opts.batch) }),
     logger,
     "anomaly consumer",
-    opts,
+    // Batches by runs, not by attempts: the detector judges the windows a batch fills, and what
+    // it finds depends on where batches end (bench/RESULTS.md, "Followers' batches sized by
+    // work"); until a window is judged again once complete, its batches stay as measured.
+    { ...opts, sizeByWork: false },
   );
 }
