@@ -45,3 +45,22 @@ export function startBackgroundLoop(step: () => Promise<number>): BackgroundLoop
     },
   };
 }
+
+/**
+ * A batch sized by the work its items carried before (the followers of finished runs): `full`
+ * items, fewer when the items of the batch before averaged `perItem` units of work each and
+ * `full` of them would hold more than `budget`, but at least `min` (and never more than `full`).
+ */
+export function sizeByWork(full: number, perItem: number, budget: number, min: number): number {
+  if (!(perItem > 0)) return full;
+  return Math.min(full, Math.max(min, Math.floor(budget / perItem)));
+}
+
+/**
+ * The pause after a batch of `size` items where `full` were the loop's size: `gapMs`, shortened
+ * in proportion for a smaller batch (the same items per second, in shorter slices), at least
+ * 10 ms (or `gapMs` when that is shorter).
+ */
+export function gapAfter(gapMs: number, size: number, full: number): number {
+  return size >= full ? gapMs : Math.max(Math.min(gapMs, 10), (gapMs * size) / full);
+}

@@ -19,7 +19,7 @@
  * not per step), so a pure step costs no row of its own here either.
  */
 import type { FlowIR } from "@/dsl";
-import { startBackgroundLoop } from "./background-loop";
+import { gapAfter, sizeByWork, startBackgroundLoop } from "./background-loop";
 import type { Db, Tx } from "./types";
 
 /** How far behind its cursor a consumer looks again for late commits. */
@@ -202,8 +202,6 @@ export const FOLD_ATTEMPTS = 2_000;
 export const FIRST_FOLD_BATCH = 20;
 /** Runs per batch at least, however many attempts each has. */
 export const MIN_FOLD_BATCH = 10;
-/** The shortest pause between a consumer's batches (made smaller by {@link foldBatch}). */
-const MIN_GAP_MS = 10;
 
 /**
  * The batch to ask for: `want` (the consumer's own size when undefined, {@link FOLD_BATCH}),
@@ -211,9 +209,9 @@ const MIN_GAP_MS = 10;
  * would hold more than {@link FOLD_ATTEMPTS}. Undefined: the consumer's own size.
  */
 export function foldBatch(want: number | undefined, perRun: number): number | undefined {
-  if (!(perRun > 0)) return want;
-  const cap = Math.max(MIN_FOLD_BATCH, Math.floor(FOLD_ATTEMPTS / perRun));
-  return cap < (want ?? FOLD_BATCH) ? cap : want;
+  const full = want ?? FOLD_BATCH;
+  const cap = sizeByWork(full, perRun, FOLD_ATTEMPTS, MIN_FOLD_BATCH);
+  return cap < full ? cap : want;
 }
 
 /**
@@ -261,7 +259,7 @@ export function startFinishedRunsConsumer(
   opts: { gapMs?: number; idleMs?: number; catchUpBatch?: number; sizeByWork?: boolean } = {},
 ): FinishedRunsConsumer {
   const gapMs = opts.gapMs ?? 100;
-  const sizeByWork = opts.sizeByWork ?? true;
+  const byWork = opts.sizeByWork ?? true;
   const idleMs = opts.idleMs ?? 5_000;
   const catchUpBatch = opts.catchUpBatch ?? CATCH_UP_BATCH;
   let sweptAt = 0;
@@ -274,10 +272,9 @@ export function startFinishedRunsConsumer(
     const late = now - sweptAt >= LAG_MS / 2;
     if (late) sweptAt = now;
     const want = behind && !late ? catchUpBatch : undefined;
-    const batch = sizeByWork ? foldBatch(want, perRun) : want;
+    const batch = byWork ? foldBatch(want, perRun) : want;
     // A batch made smaller is followed sooner: the same runs per second, in shorter slices.
-    const gap =
-      batch === want ? gapMs : Math.max(MIN_GAP_MS, (gapMs * batch!) / (want ?? FOLD_BATCH));
+    const gap = gapAfter(gapMs, batch ?? FOLD_BATCH, want ?? FOLD_BATCH);
     return fold(batch === undefined ? { now, late } : { now, late, batch }).then(
       (r) => {
         behind = r.more && !late;

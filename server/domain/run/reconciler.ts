@@ -9,7 +9,7 @@
  */
 import type { EngineLogger } from "@/server/engine/ports";
 import type { RunNotifier } from "./ports";
-import { startBackgroundLoop } from "../background-loop";
+import { gapAfter, sizeByWork, startBackgroundLoop } from "../background-loop";
 import { reconcileEndedRuns, type ReconcileDeps } from "./reconcile-runs";
 
 /**
@@ -54,7 +54,7 @@ export function startReconciler(
   let perRun = RECONCILE_RECORDS / 20;
   const loop = startBackgroundLoop(async () => {
     woken = false;
-    const limit = Math.max(10, Math.min(batch, Math.floor(RECONCILE_RECORDS / perRun)));
+    const limit = sizeByWork(batch, perRun, RECONCILE_RECORDS, 10);
     const more = await reconcileEndedRuns(deps, { limit }).then(
       (r) => {
         if (r.read) perRun = r.records / r.read;
@@ -66,7 +66,7 @@ export function startReconciler(
       },
     );
     // A smaller batch is followed sooner: the same runs per second, in shorter slices.
-    return more || woken ? Math.max(Math.min(gapMs, 10), (gapMs * limit) / batch) : idleMs;
+    return more || woken ? gapAfter(gapMs, limit, batch) : idleMs;
   });
   const unsubscribe = notifier.onRunFinished(() => {
     woken = true;
