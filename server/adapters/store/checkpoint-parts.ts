@@ -4,6 +4,7 @@
  * dead letters, the run row (lease-fenced) and the events. `checkpoint-statement.ts` puts them
  * together in the order PostgreSQL needs (a CTE reads only those before it).
  */
+import { randomUUID } from "node:crypto";
 import type { Checkpoint } from "@/server/engine/ports";
 import { capAnswer } from "@/server/engine/recorded-answer";
 import type {
@@ -189,6 +190,31 @@ export function insertDeadLetters(s: Statement, deadLetters: DeadLetterRecord[])
         ON CONFLICT ("runId", "stepId") DO NOTHING RETURNING 1)`);
 }
 
+/**
+ * The findings of a new run reconciled as it is recorded (`WriteOptions.reconciled`), inserted
+ * with it when the statement's gate passes and the run ends in it.
+ */
+export function insertFindings(
+  s: Statement,
+  workspaceId: string,
+  findings: ReadonlyArray<{ kind: string; stepId: string | null; detail: unknown }>,
+  at: number,
+): void {
+  const rows = findings.map((f) => ({
+    id: randomUUID(),
+    kind: f.kind,
+    stepId: f.stepId,
+    detail: f.detail,
+  }));
+  s.ctes.push(`ins_findings AS (
+        INSERT INTO "RunFinding" ("id", "runId", "workspaceId", "kind", "stepId", "detail", "createdAt")
+        SELECT x."id", ${s.run}::uuid, ${s.add(workspaceId)}::uuid, x."kind", x."stepId", x."detail", ${ts(s.add(at))}
+        FROM jsonb_to_recordset(${s.add(JSON.stringify(rows))}::jsonb)
+          AS x("id" uuid, "kind" text, "stepId" text, "detail" jsonb)
+        WHERE EXISTS (SELECT 1 FROM upd_run u WHERE u."status" IN ${TERMINAL})
+        RETURNING 1)`);
+}
+
 /** What {@link writeRun} leaves for the parts after it. */
 export interface RunPart {
   /** The `held` expression (the committer holds the lease), over the locked row `o`. */
@@ -210,7 +236,7 @@ export function writeRun(
   u: RunUpdate,
   nEvents: number,
   newTasks: NewTask[],
-  creating?: { run: NewLeasedRun; ir: IrRef },
+  creating?: { run: NewLeasedRun; ir: IrRef; reconciledAt?: number },
 ): RunPart {
   const create = creating?.run;
   const nEventsP = s.add(nEvents);
@@ -266,6 +292,12 @@ export function writeRun(
     ],
     ["updatedAt", `CASE WHEN ${apply} THEN now() ELSE ${cur("updatedAt", "now()")} END`],
   ];
+  if (creating?.reconciledAt !== undefined)
+    // Reconciled as it is recorded (a run whole in its first checkpoint), if the run ends here.
+    runSet.push([
+      "reconciledAt",
+      `CASE WHEN ${finalStatus} IN ${TERMINAL} THEN ${ts(s.add(creating.reconciledAt))} END`,
+    ]);
   if (creating) insertRun(s, ownerP, runSet, creating.run, creating.ir);
   else {
     s.ctes.push(

@@ -4,6 +4,7 @@
  * its first durable point) may be gated by a guard and a trigger's claim: when either fails it
  * writes nothing at all. The parts are in `checkpoint-parts.ts`.
  */
+import type { RunFinding } from "@/server/domain/run/ports";
 import type { Checkpoint, CommitResult } from "@/server/engine/ports";
 import type { RunStatus } from "@/server/engine/types";
 import {
@@ -11,6 +12,7 @@ import {
   finishAttempt,
   insertAnswer,
   insertDeadLetters,
+  insertFindings,
   insertStepLog,
   insertTasks,
   startAttempt,
@@ -42,6 +44,11 @@ export interface WriteOptions {
   parts?: (add: (v: unknown) => string) => StatementParts;
   /** A new run's IR reference (default: the key, with the text for `FlowIr`). */
   ir?: IrRef;
+  /**
+   * A new run reconciled as it is recorded: marked reconciled at `at` with its findings, when
+   * the checkpoint ends it (see `reconcileWholeRun`).
+   */
+  reconciled?: { at: number; findings: RunFinding[] };
 }
 
 /** What a checkpoint's statement did; `guard`/`claimed` for a gated new run. */
@@ -55,7 +62,7 @@ export interface CheckpointStatement {
 }
 
 /** CTEs whose row counts the statement returns (for tests and logs reading the result). */
-const COUNTED = ["ins_tasks", "done_tasks", "ins_dead", "ins_log", "lk"];
+const COUNTED = ["ins_tasks", "done_tasks", "ins_dead", "ins_log", "ins_findings", "lk"];
 
 /** Builds the statement of `cp` for run `runId` (`create`: the run is new, leased to `owner`). */
 export function checkpointStatement(
@@ -89,8 +96,14 @@ export function checkpointStatement(
     cp.run ?? {},
     events.length,
     newTasks,
-    create && { run: create, ir: opts.ir ?? irRef(create.ir) },
+    create && {
+      run: create,
+      ir: opts.ir ?? irRef(create.ir),
+      ...(opts.reconciled && { reconciledAt: opts.reconciled.at }),
+    },
   );
+  if (create && opts.reconciled?.findings.length)
+    insertFindings(s, create.workspaceId, opts.reconciled.findings, opts.reconciled.at);
   if (opts.advisoryLock)
     s.ctes.push(
       `lk AS (SELECT pg_advisory_xact_lock(hashtext(${s.add(opts.advisoryLock)}::text)) AS l)`,

@@ -131,7 +131,7 @@ export function sqlInlineRecorder(
     input: InlineInput,
     ir?: ReturnType<typeof irRef>,
   ): Promise<Recorded | undefined> {
-    const { newRun, claim, checkpoint: cp, entries } = input;
+    const { newRun, claim, checkpoint: cp, entries, reconciled } = input;
     const workspaceId = newRun.workspaceId;
     const fast = ledger.statementParts(workspaceId, entries);
     if (!fast) return undefined;
@@ -140,6 +140,7 @@ export function sqlInlineRecorder(
       const r = await new SqlRunStore(q).createWithCheckpoint(newRun, cp, {
         advisoryLock: ledgerLockKey(workspaceId),
         ...(ir && { ir }),
+        ...(reconciled && { reconciled }),
         parts: (add) => ({
           guard: fast.guard(add),
           claim: (gate) =>
@@ -165,12 +166,13 @@ export function sqlInlineRecorder(
     input: InlineInput,
     ir?: ReturnType<typeof irRef>,
   ): Promise<Recorded> {
-    const { newRun, claim, checkpoint: cp, entries } = input;
+    const { newRun, claim, checkpoint: cp, entries, reconciled } = input;
     if (!(await insertClaim(tx, claim))) return { refused: true };
     // The run and its checkpoint in one statement, which also takes the ledger's lock.
     const r = await new SqlRunStore(tx).createWithCheckpoint(newRun, cp, {
       advisoryLock: ledgerLockKey(newRun.workspaceId),
       ...(ir && { ir }),
+      ...(reconciled && { reconciled }),
     });
     await ledger.appendBatch(tx, newRun.workspaceId, entries, { locked: true });
     return { ok: { ...r, audited: audited(cp) } };

@@ -6,7 +6,13 @@
  * (`server/composition.ts`, `server/wiring/services.ts`) hands them in. The domain never
  * constructs a store, writes SQL, or appends to the ledger through an adapter itself.
  */
-import type { Checkpoint, CommitResult, RunEnd, RunStore } from "@/server/engine/ports";
+import type {
+  Checkpoint,
+  CommitResult,
+  EngineLogger,
+  RunEnd,
+  RunStore,
+} from "@/server/engine/ports";
 import type {
   AttemptRecord,
   DeadLetterRecord,
@@ -101,6 +107,12 @@ export interface InlineRecorder {
     checkpoint: Checkpoint;
     /** `run.start` first, then the checkpoint's entries. */
     entries: AuditBatchEntry[];
+    /**
+     * The run's reconciliation, when the checkpoint holds the whole run and ends it
+     * (`reconcileWholeRun`): recorded with it, so the run is never written a second time to
+     * be marked reconciled.
+     */
+    reconciled?: { at: number; findings: RunFinding[] };
   }): Promise<CommitResult>;
 }
 
@@ -175,6 +187,18 @@ export interface TriggerDeps extends RunDeps {
   inlineRecorder: InlineRecorder;
   /** The process's webhook caches (secrets, compiled flows), shared by rotation and delivery. */
   webhookCache: WebhookCache;
+  /**
+   * Reconciles an inline run that ends in its first checkpoint as it is recorded (counted and
+   * logged as the background reconciler does). Without it, such runs are reconciled by the
+   * background reconciler like every other run.
+   */
+  reconciliation?: InlineReconciliation;
+}
+
+/** What reconciling inline runs in process needs. */
+export interface InlineReconciliation {
+  metrics: ReconciliationMetrics;
+  logger?: Pick<EngineLogger, "warn" | "error">;
 }
 
 /**

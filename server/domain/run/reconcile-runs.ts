@@ -5,12 +5,12 @@
  * on a timer, so runs that ended while no reconciler ran are caught up after a restart.
  */
 import type { BlockRegistry } from "@/dsl";
-import type { EngineLogger, RunStore } from "@/server/engine/ports";
-import type { RunRecord } from "@/server/engine/types";
+import type { Checkpoint, EngineLogger, RunStore } from "@/server/engine/ports";
+import type { AttemptRecord, NewRun, RunEventRecord, RunRecord } from "@/server/engine/types";
 import { isTerminalRun } from "@/server/engine/types";
 import { serverRegistry } from "../workflow/compile-flow";
 import type { FindingStore, ReconcileSubject, ReconciliationMetrics, RunFinding } from "./ports";
-import { reconcileRun, type ContractLookup } from "./reconcile";
+import { reconcileRun, type ContractLookup, type ReconcileInput } from "./reconcile";
 
 /** A run's events read for its reconciliation (skip reasons, unknown steps), at most. */
 export const RECONCILE_EVENT_LIMIT = 10_000;
@@ -89,14 +89,75 @@ export async function reconcileEndedRuns(
     if (!claimed.has(run.id)) continue;
     checked++;
     findings += list.length;
-    for (const f of list) deps.metrics.findingRecorded(f.kind);
-    if (list.length)
-      deps.logger?.warn(
-        { runId: run.id, kinds: [...new Set(list.map((f) => f.kind))] },
-        "reconciliation findings",
-      );
+    reportFindings(deps, run.id, list);
   }
   return { checked, findings, more: ids.length >= limit, ...read };
+}
+
+/** Counts and logs a run's recorded findings (whoever reconciled it). */
+export function reportFindings(
+  deps: Pick<ReconcileDeps, "metrics" | "logger">,
+  runId: string,
+  list: RunFinding[],
+): void {
+  for (const f of list) deps.metrics.findingRecorded(f.kind);
+  if (list.length)
+    deps.logger?.warn(
+      { runId, kinds: [...new Set(list.map((f) => f.kind))] },
+      "reconciliation findings",
+    );
+}
+
+/**
+ * The findings of a run that a checkpoint creates AND ends, reconciled from that checkpoint
+ * (an inline run whose steps were all pure: its attempts, events and dead letters are all in
+ * it). The caller records them with the checkpoint, in the same statement, so the run is not
+ * written a second time to be marked reconciled, nor read back to be checked. Undefined when
+ * the checkpoint may not hold the whole run: it does not end the run, or it starts or finishes
+ * an attempt (whose stored row the store composes; the background reconciler checks that run).
+ *
+ * The records are taken as the store reads them back: the first of duplicate attempts (same
+ * step and attempt) and of duplicate events (same key) wins, attempts in start order.
+ */
+export function reconcileWholeRun(
+  deps: Pick<ReconcileDeps, "blocks" | "logger">,
+  newRun: NewRun,
+  cp: Checkpoint,
+): RunFinding[] | undefined {
+  const status = cp.run?.status;
+  if (!status || !isTerminalRun(status) || cp.start || cp.finish) return undefined;
+  const attempts: AttemptRecord[] = [];
+  const seenAttempts = new Set<string>();
+  for (const a of cp.attempts ?? []) {
+    const key = `${a.stepId}#${a.attempt}`;
+    if (seenAttempts.has(key)) continue;
+    seenAttempts.add(key);
+    attempts.push(a);
+  }
+  attempts.sort(
+    (a, b) =>
+      a.startedAt - b.startedAt ||
+      (a.stepId < b.stepId ? -1 : a.stepId > b.stepId ? 1 : 0) ||
+      a.attempt - b.attempt,
+  );
+  const events: RunEventRecord[] = [];
+  const seenEvents = new Set<string>();
+  for (const e of cp.events ?? []) {
+    if (e.key != null) {
+      if (seenEvents.has(e.key)) continue;
+      seenEvents.add(e.key);
+    }
+    events.push({
+      runId: newRun.id,
+      seq: events.length + 1,
+      type: e.type,
+      stepId: e.stepId ?? null,
+      data: e.data ?? null,
+      at: e.at,
+    });
+  }
+  const run = { id: newRun.id, status, ir: newRun.ir };
+  return check(deps, { run, attempts, events, deadLetters: cp.deadLetters ?? [] });
 }
 
 /** A run whose attempts, events or dead letters could not be read. */
@@ -128,7 +189,10 @@ async function loadOne(
  * A run's findings; a run whose records cannot be read or checked is reported (`check_failed`),
  * not retried forever.
  */
-function check(deps: ReconcileDeps, s: ReconcileSubject | Unreadable): RunFinding[] {
+function check(
+  deps: Pick<ReconcileDeps, "blocks" | "logger">,
+  s: (Omit<ReconcileSubject, "run"> & { run: ReconcileInput["run"] }) | Unreadable,
+): RunFinding[] {
   try {
     if ("unreadable" in s) throw s.unreadable;
     return reconcileRun({

@@ -1,9 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { BlockRegistry, compile, type BlockDefinition, type FlowIR } from "@/dsl";
 import { registryLookup } from "@/server/engine/engine";
-import type { BlockRuntime } from "@/server/engine/ports";
+import type { BlockRuntime, Checkpoint } from "@/server/engine/ports";
 import { harness, TEST_BLOCKS, type Harness } from "@/server/engine/testing/harness";
-import type { AttemptRecord, DeadLetterRecord, RunEventRecord } from "@/server/engine/types";
+import type {
+  AttemptRecord,
+  AttemptStart,
+  DeadLetterRecord,
+  NewRun,
+  RunEventRecord,
+} from "@/server/engine/types";
 import {
   knownStepId,
   literalValue,
@@ -11,7 +17,7 @@ import {
   reconcileRun,
   type ReconcileInput,
 } from "./reconcile";
-import { registryContracts } from "./reconcile-runs";
+import { reconcileWholeRun, registryContracts } from "./reconcile-runs";
 
 /** A write block whose output contract is strict: `{ id: string }`, nothing else. */
 const STRICT: BlockDefinition = {
@@ -502,5 +508,87 @@ steps:
         blocks,
       }),
     ).toEqual([]);
+  });
+});
+
+describe("reconcileWholeRun: a run whole in the checkpoint that creates it", () => {
+  const newRun: NewRun = {
+    id: RUN_ID,
+    workspaceId: "ws-1",
+    workflowId: null,
+    version: null,
+    ir: FLOW,
+    inputs: {},
+    now: 1,
+  };
+  const clean = cleanRecords();
+  const checkpoint = (over: Partial<Checkpoint> = {}): Checkpoint => ({
+    attempts: [...clean.attempts],
+    events: clean.events.map((e) => ({ type: e.type, stepId: e.stepId, data: e.data, at: e.at })),
+    run: { status: "succeeded", finishedAt: 3 },
+    ...over,
+  });
+  const deps = { blocks };
+  const whole = (cp: Checkpoint) =>
+    reconcileWholeRun(deps, newRun, cp)?.map((f) => [f.kind, f.stepId]);
+
+  it("finds what reconcileRun finds in the same records", () => {
+    expect(whole(checkpoint())).toEqual([]);
+    const broken = clean.attempts.map((a) =>
+      a.stepId === "big" ? { ...a, output: { id: 7 } } : a,
+    );
+    expect(whole(checkpoint({ attempts: broken }))).toEqual(kinds(with_({ attempts: broken })));
+    expect(whole(checkpoint({ attempts: broken }))).toEqual([["output_invalid", "big"]]);
+    // A skip without its reason, and an attempt of a step the flow does not have.
+    const events = checkpoint().events!.filter((e) => e.type !== "step.skipped");
+    const ghost = { ...clean.attempts[0]!, stepId: "ghost" };
+    expect(whole(checkpoint({ events, attempts: [...clean.attempts, ghost] }))).toEqual([
+      ["unknown_step", "ghost"],
+      ["skip_unexplained", "small"],
+    ]);
+  });
+
+  it("reads duplicates as the store does: the first attempt and the first keyed event win", () => {
+    const first = clean.attempts.find((a) => a.stepId === "big")!;
+    const dup = { ...first, output: { id: 7 } };
+    expect(whole(checkpoint({ attempts: [...clean.attempts, dup] }))).toEqual([]);
+    const skip = { type: "step.skipped", stepId: "small", data: {}, at: 1, key: "skip:small" };
+    const events = checkpoint().events!.filter((e) => e.type !== "step.skipped");
+    // The reason-less duplicate comes second: dropped, the reasoned skip counts.
+    expect(
+      whole(
+        checkpoint({
+          events: [...events, { ...skip, data: { reason: "condition is false" } }, skip],
+        }),
+      ),
+    ).toEqual([]);
+    expect(
+      whole(
+        checkpoint({
+          events: [...events, skip, { ...skip, data: { reason: "condition is false" } }],
+        }),
+      ),
+    ).toEqual([["skip_unexplained", "small"]]);
+  });
+
+  it("leaves to the background reconciler a run the checkpoint does not hold whole", () => {
+    // Not ended here.
+    expect(reconcileWholeRun(deps, newRun, checkpoint({ run: {} }))).toBeUndefined();
+    expect(
+      reconcileWholeRun(deps, newRun, checkpoint({ run: { status: "running" } })),
+    ).toBeUndefined();
+    // An attempt started or finished in it: its stored row is composed by the store.
+    const start: AttemptStart = {
+      runId: RUN_ID,
+      stepId: "small",
+      attempt: 1,
+      blockId: "test.write",
+      inputs: {},
+      idempotencyKey: "k",
+      consentId: null,
+      startedAt: 1,
+      workerId: "w",
+    };
+    expect(reconcileWholeRun(deps, newRun, checkpoint({ start }))).toBeUndefined();
   });
 });

@@ -5,7 +5,8 @@
  * `gapMs` later, and batches follow each other `gapMs` apart while runs are waiting (at most
  * `batch` runs per gap: a burst of runs is reconciled behind it, never in its way). An idle
  * timer (`idleMs`) catches up runs that ended while no reconciler ran (a restart) or in
- * another process.
+ * another process. (An inline run whole in its first checkpoint is reconciled as it is recorded,
+ * `reconcileWholeRun`: this loop finds it reconciled already.)
  */
 import type { EngineLogger } from "@/server/engine/ports";
 import type { RunNotifier } from "./ports";

@@ -10,6 +10,7 @@ import type { RunStore } from "@/server/engine/ports";
 import type { NewRun, RunRecord } from "@/server/engine/types";
 import { runLedgerEntry } from "../audit/chain";
 import { ClaimRefused, type RunDeps, type TriggerClaim, type TriggerDeps } from "../run/ports";
+import { reconcileWholeRun, reportFindings } from "../run/reconcile-runs";
 
 /** What a trigger starts. */
 export interface TriggeredRun {
@@ -179,6 +180,8 @@ async function runAdmittedInline(
   const recordingStore: RunStore = Object.create(store) as RunStore;
   recordingStore.commit = async (runId, owner, cp) => {
     if (recorded || runId !== t.runId) return store.commit(runId, owner, cp);
+    // A run that ends in this first checkpoint is whole in it: reconciled now, recorded with it.
+    const findings = deps.reconciliation && reconcileWholeRun(deps.reconciliation, newRun, cp);
     const res = await deps.inlineRecorder.recordInline({
       newRun,
       claim,
@@ -187,8 +190,10 @@ async function runAdmittedInline(
         { actor: { label: t.startedBy, userId: null }, record: startRecord(t) },
         ...(cp.audit ?? []).map((e) => runLedgerEntry(run, e)),
       ],
+      ...(findings && { reconciled: { at: clock.now(), findings } }),
     });
     recorded = true;
+    if (findings && deps.reconciliation) reportFindings(deps.reconciliation, t.runId, findings);
     return res;
   };
   const log = engine.deps.logger.child({ runId: t.runId });

@@ -13,6 +13,8 @@ import { signWebhook } from "./signature";
 import { getWebhook, receiveWebhook, revokeWebhook, rotateWebhookSecret } from "./webhooks";
 import { servicesFor } from "@/server/testing/services";
 import { SqlRunStore, sqlFromDriver } from "@/server/adapters/store/sql-run-store";
+import { engineRegistry } from "@/server/adapters/metrics/prom-metrics";
+import { reconcileEndedRuns } from "@/server/domain/run/reconcile-runs";
 
 let db: Database;
 let worker: EmbeddedWorker;
@@ -271,6 +273,12 @@ outputs:
     });
     expect(seen).toEqual([{ run: { status: "running" }, deliveries: 1 }]);
     const wRun = (w.body as { runId: string }).runId;
+    // The pure run was whole in its one checkpoint: reconciled as it was recorded. The run with
+    // a side effect is left to the background reconciler.
+    expect(run.reconciledAt).not.toBeNull();
+    await expect(
+      db.prisma.run.findUniqueOrThrow({ where: { id: wRun }, select: { reconciledAt: true } }),
+    ).resolves.toEqual({ reconciledAt: null });
     const rows = (await runStore.listAttempts(wRun)).sort((a, b) =>
       a.stepId.localeCompare(b.stepId),
     );
@@ -311,6 +319,87 @@ outputs:
         where: { workspaceId: owner.workspace.id, action: "run.succeeded", actorLabel: "engine" },
       }),
     ).resolves.toBeGreaterThanOrEqual(14);
+  });
+});
+
+describe("an inline run whole in its first checkpoint", () => {
+  const REPAIR = `flow: repair-hook
+version: 1.0.0
+sla: T2
+trigger:
+  webhook: {}
+steps:
+  - id: repair
+    uses: data.json.repair@1
+    with:
+      text: "{'a': 1}"
+  - id: shape
+    uses: data.transform@1
+    needs: [repair]
+    with:
+      fields: { ok: "'yes'" }
+`;
+
+  async function findingsMetric(kind: string): Promise<number> {
+    const metric = await engineRegistry
+      .getSingleMetric("trustflow_reconciliation_findings_total")
+      ?.get();
+    return metric?.values.find((v) => v.labels.kind === kind)?.value ?? 0;
+  }
+
+  it("is reconciled as it is recorded, with the findings the background reconciler gives its stored records", async () => {
+    const api = callerFor(db.prisma, owner.user, owner.workspace.id);
+    // A pure block whose output breaks its contract (no `repaired`): a finding to record.
+    const runtimes = builtinRuntimes();
+    runtimes.register("data.json.repair", { pure: true, execute: () => ({ value: { a: 1 } }) });
+    const wf = await api.workflow.create({ name: "repair-hook", dsl: REPAIR });
+    const secret = (
+      await rotateWebhookSecret({ ...servicesFor(db), vault }, actor, { workflowId: wf.id })
+    ).secret;
+    const before = await findingsMetric("output_invalid");
+    const res = await receiveWebhook(
+      servicesFor(db),
+      {
+        workspaceSlug: owner.workspace.slug,
+        flowName: "repair-hook",
+        body: "{}",
+        signature: signWebhook(secret, "{}", now()),
+        deliveryId: "r-1",
+        wait: true,
+      },
+      { vault, cacheMs: 0, inline: { engine: engineFor(db, { runtimes }) } },
+    );
+    expect(res).toMatchObject({ status: 200, body: { status: "succeeded" } });
+    const runId = (res.body as { runId: string }).runId;
+    // Marked reconciled and its finding written in the run's own statement: no reconciler ran.
+    const run = await db.prisma.run.findUniqueOrThrow({ where: { id: runId } });
+    expect(run.reconciledAt).not.toBeNull();
+    const stored = async () =>
+      (
+        await db.prisma.runFinding.findMany({
+          where: { runId },
+          select: { kind: true, stepId: true, detail: true, workspaceId: true },
+          orderBy: { kind: "asc" },
+        })
+      ).map((f) => ({ ...f }));
+    const inline = await stored();
+    expect(inline).toEqual([
+      expect.objectContaining({
+        kind: "output_invalid",
+        stepId: "repair",
+        workspaceId: owner.workspace.id,
+      }),
+    ]);
+    expect(await findingsMetric("output_invalid")).toBe(before + 1);
+
+    // The background reconciler, given the same run as stored, finds the same.
+    await db.prisma.runFinding.deleteMany({ where: { runId } });
+    await db.prisma.run.update({ where: { id: runId }, data: { reconciledAt: null } });
+    for (;;) {
+      const r = await reconcileEndedRuns(servicesFor(db).reconciliation, { limit: 100 });
+      if (!r.more) break;
+    }
+    expect(await stored()).toEqual(inline);
   });
 });
 
