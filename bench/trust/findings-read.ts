@@ -3,7 +3,9 @@
  * (issue 17 item 1). `listTrust` reads the kind's `TrustCount` rows and, beside them, the
  * workspace's anomalies not marked expected that were last seen within the findings' horizon
  * and its open guardian groups (`readFindings`, `server/domain/trust/adjustments.ts`): two
- * bounded, indexed reads. Figures for 500 block versions' counts and
+ * bounded, indexed reads, and a third for the IRs the groups failed on that the process has not
+ * cached (their block versions; this bench's groups name no stored run, so that read finds
+ * nothing and runs at every call). Figures for 500 block versions' counts and
  * - no findings at all (the baseline: the read as it was before findings);
  * - 200 anomalies and 100 guardian groups in effect, behind 20,000 older anomalies and 5,000
  *   older groups (outside the horizon: the index skips them);

@@ -1,8 +1,10 @@
 /**
  * What the guardian tells the trust score (issue 17 item 1, issue 18 item 6): a workspace's open
- * failure groups that failed within a window, each with its flow and block and whether it is
- * failing again after its fix was released (a member seen after the release, on the released
- * version: the fix did not hold). One bounded, indexed read; the trust module weighs them.
+ * failure groups that failed within a window, each with its flow, its step and block, the IR it
+ * last failed on (with that failure's run, where the IR can be read) and whether it is failing
+ * again after its fix was released (a member seen after the release, on the released version:
+ * the fix did not hold). One bounded, indexed read; the trust module weighs them (and reads the
+ * block version each failed on from its IR: `../trust/adjustments.ts`).
  */
 import type { Db, Tx } from "../types";
 
@@ -16,6 +18,15 @@ export interface GuardianFinding {
   flowName: string;
   /** The block id without its version (a group spans the block's versions). */
   blockId: string;
+  /** The step that fails, as the engine names its attempts (a fan-out child: `each[3]`). */
+  stepId: string;
+  /** The hash of the compiled flow IR its newest failure ran (`Run.irHash`). */
+  failingIrHash: string;
+  /**
+   * The run of its newest failure: its IR is `failingIrHash`'s, unless a merge brought in a
+   * newer failure of another group (which keeps its own `failingIrHash`).
+   */
+  lastRunId: string;
   count: number;
   firstSeenAt: Date;
   lastSeenAt: Date;
@@ -29,7 +40,8 @@ export interface GuardianFinding {
  *
  * @example
  * await guardianFindings(db, ws, { since: new Date(now - 7 * DAY), until: new Date(now), minFailures: 3 });
- * // [{ id, workflowId, flowName: "Billing", blockId: "billing.account.upsert", count: 12, regressed: false, … }]
+ * // [{ id, workflowId, flowName: "Billing", blockId: "billing.account.upsert", stepId: "account",
+ * //    failingIrHash: "9f2c…", lastRunId, count: 12, regressed: false, … }]
  */
 export async function guardianFindings(
   db: Pick<Db | Tx, "$queryRawUnsafe">,
@@ -45,6 +57,7 @@ export async function guardianFindings(
        SELECT "groupId", version, "releasedAt" FROM "GuardianRelease"
         WHERE "workspaceId" = $1::uuid ORDER BY "releasedAt" DESC LIMIT ${MAX_FINDING_GROUPS})
      SELECT g.id::text AS id, g."workflowId"::text AS "workflowId", g."flowName", g."blockId",
+            g."stepId", g."failingIrHash", g."lastRunId"::text AS "lastRunId",
             g.count, g."firstSeenAt", g."lastSeenAt",
             EXISTS (SELECT 1 FROM rel JOIN "GuardianMember" m
                       ON m."groupId" = rel."groupId" AND m."seenAt" > rel."releasedAt"

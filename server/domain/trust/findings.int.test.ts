@@ -2,12 +2,16 @@
  * Findings feed earned trust (issue 17 item 1), on the database: an anomaly not marked expected
  * and guardian groups (recurring failures; a released fix failing again) lower the scores of
  * the entities they name, bounded, shown among the inputs (tRPC and `GET /api/v1/trust`) and in
- * the hover's words; marking the anomaly expected takes its effect back.
+ * the hover's words; marking the anomaly expected takes its effect back. A guardian group
+ * lowers the block version its step ran in the IR it failed on, not the block's other versions
+ * (every version only when that IR or step cannot be found).
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/server/adapters/prisma";
+import { SqlRunStore, sqlFromDriver } from "@/server/adapters/store/sql-run-store";
 import { recordFindings } from "@/server/domain/anomaly/detector";
+import { compileFlow } from "@/server/domain/workflow/compile-flow";
 import { page, ZTrustEntry } from "@/server/rest/schemas";
 import { callerFor, makeUser } from "@/server/testing/fixtures";
 import { restClient, tokenOf } from "@/server/testing/rest";
@@ -52,8 +56,8 @@ beforeAll(async () => {
 });
 afterAll(() => db?.close());
 
-async function score(kind: "block" | "endpoint" | "flow", key: string) {
-  const e = (await listTrust(db.prisma, ws(), kind, now())).find((x) => x.key === key);
+async function score(kind: "block" | "endpoint" | "flow", key: string, workspaceId = ws()) {
+  const e = (await listTrust(db.prisma, workspaceId, kind, now())).find((x) => x.key === key);
   if (!e) throw new Error(`${kind} ${key} is not listed`);
   return e;
 }
@@ -264,5 +268,149 @@ describe("findings in earned trust", () => {
     expect(e.inputs).toMatchObject({ anomalies: 5, regressions: 1 });
     expect(e.findingsPenalty).toBe(DEFAULT_TRUST_CONFIG.findingsCap);
     expect(e.findings.length).toBeGreaterThan(0);
+  });
+});
+
+describe("a guardian group in earned trust", () => {
+  const ID = "billing.account.upsert";
+  const [V1, V2] = [`${ID}@1.3.0`, `${ID}@2.1.0`];
+  const ENDPOINT2 = `billing:${ID}`;
+  // Version 1.0.0 of a flow still on the block's major 1: a step, and each item of a foreach.
+  const FLOW = `flow: billing-sync
+version: 1.0.0
+inputs:
+  ids: { type: array, items: { type: string } }
+steps:
+  - id: account
+    uses: ${ID}@1
+    with: { customerId: CUS-88, name: Ada, email: ada@example.com, currency: EUR }
+  - id: each
+    uses: control.foreach@1
+    with:
+      items: \${{ inputs.ids }}
+      do:
+        uses: ${ID}@1
+        with:
+          customerId: \${{ item }}
+          name: Ada
+          email: ada@example.com
+          currency: EUR
+`;
+  let other: Awaited<ReturnType<typeof makeUser>>;
+  const ws2 = () => other.workspace.id;
+  /** The run the first groups' failures were recorded in, and its IR's hash. */
+  let failed: { runId: string; irHash: string };
+
+  beforeAll(async () => {
+    other = await makeUser(db.prisma, "trust-versions");
+    const at = new Date();
+    await db.prisma.trustCount.createMany({
+      data: (
+        [
+          ["block", V1],
+          ["block", V2],
+          ["endpoint", ENDPOINT2],
+        ] as const
+      ).map(([kind, key]) => ({
+        workspaceId: ws2(),
+        kind,
+        key,
+        label: key,
+        baseline: 0.9,
+        meta: {},
+        successes: 95,
+        failures: 5,
+        attempts: 100,
+        at,
+      })),
+    });
+  });
+
+  /** An open group of 4 failures of the block's step `stepId`, the last in run `lastRunId`. */
+  function group(stepId: string, failingIrHash: string, lastRunId: string) {
+    const t = Date.now();
+    return db.prisma.guardianGroup.create({
+      data: {
+        id: randomUUID(),
+        workspaceId: ws2(),
+        flowName: "billing-sync",
+        stepId,
+        blockId: ID,
+        operation: ID,
+        errorName: "HttpError",
+        strictKey: `k-${stepId}-${failingIrHash}`,
+        template: "billing answered 500",
+        rulesVersion: 1,
+        class: "resilience",
+        count: 4,
+        firstSeenAt: new Date(t - 3_600_000),
+        lastSeenAt: new Date(t),
+        firstRunId: lastRunId,
+        lastRunId,
+        failingVersion: "1.0.0",
+        failingIrHash,
+      },
+    });
+  }
+
+  it("lowers the block version its failures ran, not the version users upgrade to", async () => {
+    const [clean1, clean2] = [await score("block", V1, ws2()), await score("block", V2, ws2())];
+    const compiled = compileFlow(FLOW);
+    if (!compiled.ir) throw new Error(compiled.diagnostics.map((d) => d.message).join("\n"));
+    const ir = compiled.ir;
+    // The run the failures were recorded in, as the engine stores it (its IR in `FlowIr`).
+    const { run } = await new SqlRunStore(sqlFromDriver(db.driver)).createRun({
+      id: randomUUID(),
+      workspaceId: ws2(),
+      workflowId: null,
+      version: "1.0.0",
+      ir,
+      inputs: { ids: ["CUS-1"] },
+      now: now(),
+    });
+    failed = { runId: run.id, irHash: ir.hash };
+    await group("account", ir.hash, run.id);
+    await group("each[3]", ir.hash, run.id); // a foreach item: the `do` block's version
+
+    const v2 = await score("block", V2, ws2());
+    expect(v2.inputs.guardianGroups).toBe(0);
+    expect(v2.score).toBe(clean2.score);
+    const v1 = await score("block", V1, ws2());
+    expect(v1.inputs.guardianGroups).toBe(2);
+    expect(v1.score).toBeLessThan(clean1.score);
+    expect(v1.findings.map((f) => f.what)).toEqual([
+      `guardian group of 4 failures of ${V1} in billing-sync`,
+      `guardian group of 4 failures of ${V1} in billing-sync`,
+    ]);
+    // The endpoint is the block's, whatever its version.
+    expect((await score("endpoint", ENDPOINT2, ws2())).inputs.guardianGroups).toBe(2);
+
+    // The run-start check and the trend read it the same way.
+    clearTrustProviders();
+    const lookup = await earnedTrustLookup(db.prisma, ws2(), now());
+    expect(lookup({ id: ID, version: "1.3.0" })?.score).toBe(v1.score);
+    expect(lookup({ id: ID, version: "2.1.0" })?.score).toBe(clean2.score);
+    const trend = async (key: string) =>
+      (await getTrustEntity(db.prisma, ws2(), { kind: "block", key, range: "7d" }, now())).trend;
+    const [t1, t2] = [await trend(V1), await trend(V2)];
+    expect(t1.at(-1)!.high).toBeLessThan(t1.at(-4)!.high);
+    expect(t2.at(-1)).toMatchObject({ low: t2.at(-4)!.low, high: t2.at(-4)!.high });
+  });
+
+  it("weighs on every version when the IR or the step it failed on cannot be found", async () => {
+    const before = [await score("block", V1, ws2()), await score("block", V2, ws2())];
+    // Its run is gone (the IR is unknown)...
+    await group("account", "sha-of-a-deleted-run", randomUUID());
+    // ...or its IR holds no such step.
+    await group("renamed", failed.irHash, failed.runId);
+
+    const [v1, v2] = [await score("block", V1, ws2()), await score("block", V2, ws2())];
+    expect(v1.inputs.guardianGroups).toBe(before[0]!.inputs.guardianGroups + 2);
+    expect(v2.inputs.guardianGroups).toBe(2);
+    expect(v2.score).toBeLessThan(before[1]!.score);
+    expect(v2.findings.map((f) => f.what)).toEqual([
+      `guardian group of 4 failures of ${ID} in billing-sync`,
+      `guardian group of 4 failures of ${ID} in billing-sync`,
+    ]);
   });
 });
