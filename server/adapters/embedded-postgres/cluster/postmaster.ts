@@ -126,7 +126,8 @@ export function launch(p: Paths, bins: Binaries, user: ServerUser | null, port: 
         "-c",
         "listen_addresses=127.0.0.1",
         "-c",
-        "unix_socket_directories=",
+        // A Unix socket in the cluster's own directory: local connections skip the TCP stack.
+        `unix_socket_directories=${p.socketDir ?? ""}`,
         "-c",
         "fsync=on",
         "-c",
