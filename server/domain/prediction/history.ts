@@ -4,17 +4,28 @@
  * left out: their connectors are mocks), their final attempts (rows and the pure-step log, the
  * shared reader of `finished-runs.ts`) and each run's blocks and endpoints from its IR (the trust
  * fold's step table, cached per IR).
+ *
+ * Read in pages, newest first, because the read runs on the web process's event loop (hourly per
+ * workspace for a training, every 10 s per busy workspace for the run-start index). Read as one
+ * statement, the 20,000 rows' conversion (~50–70 ms) and their mapping, in the same turn of the
+ * loop (~100 ms), held every request for 145–360 ms at a time (bench/RESULTS.md, "The history
+ * read in pages"). A page is one statement of {@link HISTORY_PAGE} runs, keyset-paged on
+ * `("createdAt", id)` (an index range, no offset), mapped, then one statement for its runs'
+ * attempts; the loop turns between them, so the longest hold is about one statement's
+ * conversion or one page's mapping. Through Prisma's raw query as before: the domain is given
+ * no other client, and the raw driver's own row parsing costs as much per page (bench).
  */
 import { loadIrs } from "../trust/consumer";
 import { readFinishedAttempts, type FinishedRun } from "../finished-runs";
 import type { Db } from "../types";
 import type { HistAttempt, HistRun } from "./features";
 import { stepAt } from "../fan-out-steps";
+import type { FoldStep } from "../trust/fold";
 
 /** Runs read for training and the backtest, at most (the most recent of the range). */
 export const MAX_HISTORY_RUNS = 20_000;
-/** Run ids per attempts statement. */
-const ATTEMPT_CHUNK = 2_000;
+/** Runs per page: one runs statement, then one attempts statement for them. */
+export const HISTORY_PAGE = 2_000;
 
 export interface RunHistory {
   runs: Array<HistRun & { version: string }>;
@@ -30,11 +41,19 @@ interface RunRow {
   version: string;
   status: string;
   irKey: string | null;
+  /** The page key with `id` (millisecond column: a `Date` carries it exactly). */
+  createdAt: Date;
   startedAt: Date;
   finishedAt: Date | null;
   inputBytes: number;
   versionCreatedAt: Date | null;
 }
+
+type Range = { from: number; to: number; workflowIds?: string[] };
+/** A run's step table, as `loadIrs` gives it (one object per IR: the key of `entitiesOf`). */
+type Steps = ReadonlyMap<string, FoldStep>;
+/** The blocks and endpoints of an IR's scored steps, in step order, each once. */
+type Entities = { blocks: string[]; endpoints: string[] };
 
 function failedOf(status: string): boolean | null {
   if (status === "succeeded") return false;
@@ -43,7 +62,68 @@ function failedOf(status: string): boolean | null {
 }
 
 /**
- * The history of runs started in `[from, to)`, newest `limit` of them.
+ * Lets the event loop turn (timers, sockets) before the next slice of the read. On PostgreSQL a
+ * statement's wait lets it turn anyway; PGlite runs its statements on this loop, so there only
+ * these turns split the read.
+ */
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Up to `take` runs of the range, newest first (ties by id), past `after` (the last run of the
+ * page before) when given.
+ */
+function readRunsPage(
+  db: Db,
+  workspaceId: string,
+  range: Range,
+  take: number,
+  after: RunRow | undefined,
+): Promise<RunRow[]> {
+  const params: unknown[] = [workspaceId, new Date(range.from), new Date(range.to), take];
+  const arg = (v: unknown) => `$${params.push(v)}`;
+  const byFlow = range.workflowIds
+    ? `AND r."workflowId" = ANY(${arg(range.workflowIds)}::uuid[])`
+    : "";
+  let past = "";
+  if (after) {
+    const at = `${arg(after.createdAt)}::timestamptz`;
+    // The first term bounds the index scan; the row comparison breaks the ties.
+    past = `AND r."createdAt" <= ${at} AND (r."createdAt", r.id) < (${at}, ${arg(after.id)}::uuid)`;
+  }
+  return db.$queryRawUnsafe<RunRow[]>(
+    `SELECT r.id::text AS id, r."workspaceId"::text AS "workspaceId", r."workflowId"::text AS "workflowId",
+            r.version, r.status::text AS status, r."irKey", r."createdAt",
+            coalesce(r."startedAt", r."createdAt") AS "startedAt", r."finishedAt",
+            octet_length(r.inputs::text) AS "inputBytes", v."createdAt" AS "versionCreatedAt"
+       FROM "Run" r
+       LEFT JOIN "WorkflowVersion" v ON v."workflowId" = r."workflowId" AND v.version = r.version
+      WHERE r."workspaceId" = $1::uuid AND r."createdAt" >= $2 AND r."createdAt" < $3
+        AND r."sandboxSessionId" IS NULL AND r."workflowId" IS NOT NULL AND r.version IS NOT NULL
+        ${byFlow} ${past}
+      ORDER BY r."createdAt" DESC, r.id DESC
+      LIMIT $4`,
+    ...params,
+  );
+}
+
+/** The blocks and endpoints of `steps`' scored steps (derived once per IR per read). */
+function entitiesOf(cache: Map<Steps, Entities>, steps: Steps | undefined): Entities {
+  if (!steps) return { blocks: [], endpoints: [] };
+  let e = cache.get(steps);
+  if (!e) {
+    const scored = [...steps.values()].filter((s) => s.scored);
+    e = {
+      blocks: [...new Set(scored.map((s) => s.blockKey))],
+      endpoints: [...new Set(scored.flatMap((s) => (s.endpoint ? [s.endpoint] : [])))],
+    };
+    cache.set(steps, e);
+  }
+  return e;
+}
+
+/**
+ * The history of runs started in `[from, to)`, newest `limit` of them (runs created in the same
+ * millisecond ordered by id; the single statement used before paging left them unordered).
  *
  * @example
  * const h = await readHistory(db, ws, { from: now - 15 * DAY_MS, to: now });
@@ -51,71 +131,65 @@ function failedOf(status: string): boolean | null {
 export async function readHistory(
   db: Db,
   workspaceId: string,
-  range: { from: number; to: number; limit?: number; workflowIds?: string[] },
+  range: Range & { limit?: number },
 ): Promise<RunHistory> {
   const limit = Math.min(range.limit ?? MAX_HISTORY_RUNS, MAX_HISTORY_RUNS);
-  const rows = await db.$queryRawUnsafe<RunRow[]>(
-    `SELECT r.id::text AS id, r."workspaceId"::text AS "workspaceId", r."workflowId"::text AS "workflowId",
-            r.version, r.status::text AS status, r."irKey",
-            coalesce(r."startedAt", r."createdAt") AS "startedAt", r."finishedAt",
-            octet_length(r.inputs::text) AS "inputBytes", v."createdAt" AS "versionCreatedAt"
-       FROM "Run" r
-       LEFT JOIN "WorkflowVersion" v ON v."workflowId" = r."workflowId" AND v.version = r.version
-      WHERE r."workspaceId" = $1::uuid AND r."createdAt" >= $2 AND r."createdAt" < $3
-        AND r."sandboxSessionId" IS NULL AND r."workflowId" IS NOT NULL AND r.version IS NOT NULL
-        ${range.workflowIds ? `AND r."workflowId" = ANY($5::uuid[])` : ""}
-      ORDER BY r."createdAt" DESC
-      LIMIT $4`,
-    workspaceId,
-    new Date(range.from),
-    new Date(range.to),
-    limit + 1,
-    ...(range.workflowIds ? [range.workflowIds] : []),
-  );
-  const truncated = rows.length > limit;
-  if (truncated) rows.length = limit;
-  const irs = await loadIrs(
-    db,
-    rows.map((r): FinishedRun => ({
-      ...r,
-      reconciledAt: r.finishedAt ?? r.startedAt,
-      startedAt: r.startedAt,
-    })),
-  );
-  const stepsOf = (r: RunRow) => irs.get(r.irKey ?? `run:${r.id}`)?.steps;
-  const runs: RunHistory["runs"] = rows.map((r) => {
-    const steps = [...(stepsOf(r)?.values() ?? [])].filter((s) => s.scored);
-    return {
-      id: r.id,
-      workflowId: r.workflowId,
-      version: r.version,
-      startedAt: r.startedAt.getTime(),
-      finishedAt: r.finishedAt?.getTime() ?? null,
-      failed: r.finishedAt ? failedOf(r.status) : null,
-      inputBytes: Number(r.inputBytes ?? 0),
-      versionCreatedAt: (r.versionCreatedAt ?? r.startedAt).getTime(),
-      blocks: [...new Set(steps.map((s) => s.blockKey))],
-      endpoints: [...new Set(steps.flatMap((s) => (s.endpoint ? [s.endpoint] : [])))],
-    };
-  });
-  const byId = new Map(rows.map((r) => [r.id, r]));
+  const runs: RunHistory["runs"] = []; // newest first until the end
   const attempts: HistAttempt[] = [];
-  for (let i = 0; i < rows.length; i += ATTEMPT_CHUNK) {
-    const ids = rows.slice(i, i + ATTEMPT_CHUNK).map((r) => r.id);
-    for (const a of await readFinishedAttempts(db, ids)) {
-      const steps = stepsOf(byId.get(a.runId)!);
-      const step = steps && stepAt(steps, a.stepId);
-      if (!step?.scored || a.finishedAt === null) continue;
-      attempts.push({
-        block: step.blockKey,
-        endpoint: step.endpoint,
-        finishedAt: a.finishedAt,
-        failed: a.status === "failed",
-        retry: a.attempt > 1,
-        breakerRefused: a.errorName === "BreakerOpenError",
-      });
+  const entities = new Map<Steps, Entities>();
+  let after: RunRow | undefined;
+  for (;;) {
+    // One run past the page: whether the range goes on (past `limit`: it was cut).
+    const take = Math.min(HISTORY_PAGE, limit - runs.length);
+    const rows = await readRunsPage(db, workspaceId, range, take + 1, after);
+    const more = rows.length > take;
+    if (more) rows.length = take;
+    if (rows.length) {
+      const irs = await loadIrs(
+        db,
+        rows.map((r): FinishedRun => ({ ...r, reconciledAt: r.finishedAt ?? r.startedAt })),
+      );
+      const stepsOf = (r: RunRow) => irs.get(r.irKey ?? `run:${r.id}`)?.steps;
+      for (const r of rows) {
+        const e = entitiesOf(entities, stepsOf(r));
+        runs.push({
+          id: r.id,
+          workflowId: r.workflowId,
+          version: r.version,
+          startedAt: r.startedAt.getTime(),
+          finishedAt: r.finishedAt?.getTime() ?? null,
+          failed: r.finishedAt ? failedOf(r.status) : null,
+          inputBytes: Number(r.inputBytes ?? 0),
+          versionCreatedAt: (r.versionCreatedAt ?? r.startedAt).getTime(),
+          blocks: [...e.blocks],
+          endpoints: [...e.endpoints],
+        });
+      }
+      await yieldToLoop();
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const read = await readFinishedAttempts(
+        db,
+        rows.map((r) => r.id),
+      );
+      for (const a of read) {
+        const steps = stepsOf(byId.get(a.runId)!);
+        const step = steps && stepAt(steps, a.stepId);
+        if (!step?.scored || a.finishedAt === null) continue;
+        attempts.push({
+          block: step.blockKey,
+          endpoint: step.endpoint,
+          finishedAt: a.finishedAt,
+          failed: a.status === "failed",
+          retry: a.attempt > 1,
+          breakerRefused: a.errorName === "BreakerOpenError",
+        });
+      }
     }
+    if (!more || runs.length >= limit) {
+      runs.reverse(); // oldest first
+      return { runs, attempts, truncated: more };
+    }
+    after = rows[rows.length - 1];
+    await yieldToLoop();
   }
-  runs.reverse(); // oldest first
-  return { runs, attempts, truncated };
 }
