@@ -4,7 +4,7 @@
  * holds the event loop in one go: what webhooks and studio requests wait behind.
  * - The training's read (the backtest's 15-day span, capped at 20,000 runs) and the run start's
  *   (2 days, capped at 5,000), in pages (`readHistory`) and as before, in one statement
- *   (`history-read-before.ts`), interleaved so both see the same load: the whole read's time,
+ *   (`server/testing/history-in-one-statement.ts`), interleaved so both see the same load: the whole read's time,
  *   the event loop's busy time meanwhile (`eventLoopUtilization`) and the longest stall (a 1 ms
  *   `setInterval` probe: the longest gap between its ticks, so ~1 ms is no stall at all). Both
  *   reads must give the same history, or the script fails.
@@ -28,7 +28,7 @@ import { DAY_MS } from "@/server/domain/prediction/features";
 import { readHistory, type RunHistory } from "@/server/domain/prediction/history";
 import { historySpanMs } from "@/server/domain/prediction/train";
 import { crmFlowText, seedSyntheticHistory } from "@/server/testing/prediction-history";
-import { readHistoryInOneStatement } from "./history-read-before";
+import { readHistoryInOneStatement } from "@/server/testing/history-in-one-statement";
 import {
   benchArgs,
   dropBenchDb,

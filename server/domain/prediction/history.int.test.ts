@@ -1,7 +1,7 @@
 /**
  * The history read in pages (`readHistory`: keyset pages of `HISTORY_PAGE` runs, each followed
  * by its runs' attempts) against the read it replaced, the range's runs in one statement
- * (`inOneStatement` below): the same runs in the same order, the same attempts, the same
+ * (`readHistoryInOneStatement`, `server/testing/history-in-one-statement.ts`): the same runs in the same order, the same attempts, the same
  * `truncated`, over two flows' ~4,500 runs (three pages), with a run of equal `createdAt`
  * straddling the first page boundary, at and around `limit`, and filtered by flow.
  */
@@ -10,99 +10,11 @@ import type { Database } from "@/server/adapters/prisma";
 import { callerFor, makeUser } from "@/server/testing/fixtures";
 import { crmFlowText, seedSyntheticHistory } from "@/server/testing/prediction-history";
 import { openTestDatabase } from "@/server/testing/test-database";
-import { stepAt } from "../fan-out-steps";
-import { readFinishedAttempts, type FinishedRun } from "../finished-runs";
-import { loadIrs } from "../trust/consumer";
-import type { Db } from "../types";
-import { DAY_MS, type HistAttempt } from "./features";
-import { HISTORY_PAGE, MAX_HISTORY_RUNS, readHistory, type RunHistory } from "./history";
+import { readHistoryInOneStatement } from "@/server/testing/history-in-one-statement";
+import { DAY_MS } from "./features";
+import { HISTORY_PAGE, readHistory } from "./history";
 
 type Range = Parameters<typeof readHistory>[2];
-
-/** A finished run's outcome by its status (cancelled: none). */
-const failedOf: Record<string, boolean> = { succeeded: false, failed: true, compensated: true };
-
-interface Row {
-  id: string;
-  workspaceId: string;
-  workflowId: string;
-  version: string;
-  status: string;
-  irKey: string | null;
-  startedAt: Date;
-  finishedAt: Date | null;
-  inputBytes: number;
-  versionCreatedAt: Date | null;
-}
-
-/**
- * The expected history: the read before pages, one statement for all the range's runs (newest
- * `limit` + 1, to tell whether it was cut), mapped at once, their attempts in chunks of
- * `HISTORY_PAGE` runs. It left runs of equal `createdAt` in no particular order; here they are
- * ordered by id, newest first, as the pages are.
- */
-async function inOneStatement(db: Db, workspaceId: string, range: Range): Promise<RunHistory> {
-  const limit = Math.min(range.limit ?? MAX_HISTORY_RUNS, MAX_HISTORY_RUNS);
-  const rows = await db.$queryRawUnsafe<Row[]>(
-    `SELECT r.id::text AS id, r."workspaceId"::text AS "workspaceId", r."workflowId"::text AS "workflowId",
-            r.version, r.status::text AS status, r."irKey",
-            coalesce(r."startedAt", r."createdAt") AS "startedAt", r."finishedAt",
-            octet_length(r.inputs::text) AS "inputBytes", v."createdAt" AS "versionCreatedAt"
-       FROM "Run" r
-       LEFT JOIN "WorkflowVersion" v ON v."workflowId" = r."workflowId" AND v.version = r.version
-      WHERE r."workspaceId" = $1::uuid AND r."createdAt" >= $2 AND r."createdAt" < $3
-        AND r."sandboxSessionId" IS NULL AND r."workflowId" IS NOT NULL AND r.version IS NOT NULL
-        ${range.workflowIds ? `AND r."workflowId" = ANY($5::uuid[])` : ""}
-      ORDER BY r."createdAt" DESC, r.id DESC
-      LIMIT $4`,
-    workspaceId,
-    new Date(range.from),
-    new Date(range.to),
-    limit + 1,
-    ...(range.workflowIds ? [range.workflowIds] : []),
-  );
-  const truncated = rows.length > limit;
-  if (truncated) rows.length = limit;
-  const irs = await loadIrs(
-    db,
-    rows.map((r): FinishedRun => ({ ...r, reconciledAt: r.finishedAt ?? r.startedAt })),
-  );
-  const stepsOf = (r: Row) => irs.get(r.irKey ?? `run:${r.id}`)?.steps;
-  const runs = rows.map((r) => {
-    const steps = [...(stepsOf(r)?.values() ?? [])].filter((s) => s.scored);
-    return {
-      id: r.id,
-      workflowId: r.workflowId,
-      version: r.version,
-      startedAt: r.startedAt.getTime(),
-      finishedAt: r.finishedAt?.getTime() ?? null,
-      failed: r.finishedAt ? (failedOf[r.status] ?? null) : null,
-      inputBytes: Number(r.inputBytes ?? 0),
-      versionCreatedAt: (r.versionCreatedAt ?? r.startedAt).getTime(),
-      blocks: [...new Set(steps.map((s) => s.blockKey))],
-      endpoints: [...new Set(steps.flatMap((s) => (s.endpoint ? [s.endpoint] : [])))],
-    };
-  });
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  const attempts: HistAttempt[] = [];
-  for (let i = 0; i < rows.length; i += HISTORY_PAGE) {
-    const ids = rows.slice(i, i + HISTORY_PAGE).map((r) => r.id);
-    for (const a of await readFinishedAttempts(db, ids)) {
-      const steps = stepsOf(byId.get(a.runId)!);
-      const step = steps && stepAt(steps, a.stepId);
-      if (!step?.scored || a.finishedAt === null) continue;
-      attempts.push({
-        block: step.blockKey,
-        endpoint: step.endpoint,
-        finishedAt: a.finishedAt,
-        failed: a.status === "failed",
-        retry: a.attempt > 1,
-        breakerRefused: a.errorName === "BreakerOpenError",
-      });
-    }
-  }
-  return { runs: runs.reverse(), attempts, truncated };
-}
 
 let db: Database;
 let ws: string;
@@ -165,7 +77,7 @@ afterAll(() => db?.close());
 /** Both reads of `range`; the paged one must equal the expected one. */
 async function bothReads(range: Omit<Range, "from" | "to"> & { from?: number; to?: number }) {
   const r = { from: now - 4 * DAY_MS, to: now + 1, ...range };
-  const expected = await inOneStatement(db.prisma, ws, r);
+  const expected = await readHistoryInOneStatement(db.prisma, ws, r);
   const paged = await readHistory(db.prisma, ws, r);
   expect(paged).toEqual(expected);
   return paged;

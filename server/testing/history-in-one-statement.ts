@@ -1,20 +1,29 @@
 /**
- * The baseline of `history-read.ts`: the history read of failure prediction as it was before it
- * was paged (`server/domain/prediction/history.ts` at main `7cc8285`): the runs of the range in
- * one statement (up to 20,000 rows), mapped in one go, then their attempts in chunks of 2,000
- * runs. Kept to measure the paged read against it side by side, under the same load.
+ * The history read of failure prediction as it was before it was paged (`readHistory` in
+ * `server/domain/prediction/history.ts` before commit 6989c77): the range's runs in one statement
+ * (newest `limit` + 1, to tell whether it was cut), mapped at once, then their attempts in chunks
+ * of `HISTORY_PAGE` runs. The expected result of the paged read's test and the baseline of its
+ * benchmark (`bench/prediction/history-read.ts`). Runs of equal `createdAt`, which that read left
+ * in no particular order, are ordered by id, newest first, as the pages are.
  */
-import { readFinishedAttempts, type FinishedRun } from "@/server/domain/finished-runs";
 import { stepAt } from "@/server/domain/fan-out-steps";
+import { readFinishedAttempts, type FinishedRun } from "@/server/domain/finished-runs";
 import type { HistAttempt } from "@/server/domain/prediction/features";
-import { MAX_HISTORY_RUNS, type RunHistory } from "@/server/domain/prediction/history";
+import {
+  HISTORY_PAGE,
+  MAX_HISTORY_RUNS,
+  readHistory,
+  type RunHistory,
+} from "@/server/domain/prediction/history";
 import { loadIrs } from "@/server/domain/trust/consumer";
 import type { Db } from "@/server/domain/types";
 
-/** Run ids per attempts statement. */
-const ATTEMPT_CHUNK = 2_000;
+type Range = Parameters<typeof readHistory>[2];
 
-interface RunRow {
+/** A finished run's outcome by its status (cancelled: none). */
+const failedOf: Record<string, boolean> = { succeeded: false, failed: true, compensated: true };
+
+interface Row {
   id: string;
   workspaceId: string;
   workflowId: string;
@@ -27,20 +36,14 @@ interface RunRow {
   versionCreatedAt: Date | null;
 }
 
-function failedOf(status: string): boolean | null {
-  if (status === "succeeded") return false;
-  if (status === "failed" || status === "compensated") return true;
-  return null; // cancelled, or not finished
-}
-
-/** The history of runs started in `[from, to)`, newest `limit` of them, as one statement read it. */
+/** The history of runs started in `[from, to)`, newest `limit` of them, read in one statement. */
 export async function readHistoryInOneStatement(
   db: Db,
   workspaceId: string,
-  range: { from: number; to: number; limit?: number; workflowIds?: string[] },
+  range: Range,
 ): Promise<RunHistory> {
   const limit = Math.min(range.limit ?? MAX_HISTORY_RUNS, MAX_HISTORY_RUNS);
-  const rows = await db.$queryRawUnsafe<RunRow[]>(
+  const rows = await db.$queryRawUnsafe<Row[]>(
     `SELECT r.id::text AS id, r."workspaceId"::text AS "workspaceId", r."workflowId"::text AS "workflowId",
             r.version, r.status::text AS status, r."irKey",
             coalesce(r."startedAt", r."createdAt") AS "startedAt", r."finishedAt",
@@ -50,7 +53,7 @@ export async function readHistoryInOneStatement(
       WHERE r."workspaceId" = $1::uuid AND r."createdAt" >= $2 AND r."createdAt" < $3
         AND r."sandboxSessionId" IS NULL AND r."workflowId" IS NOT NULL AND r.version IS NOT NULL
         ${range.workflowIds ? `AND r."workflowId" = ANY($5::uuid[])` : ""}
-      ORDER BY r."createdAt" DESC
+      ORDER BY r."createdAt" DESC, r.id DESC
       LIMIT $4`,
     workspaceId,
     new Date(range.from),
@@ -62,14 +65,10 @@ export async function readHistoryInOneStatement(
   if (truncated) rows.length = limit;
   const irs = await loadIrs(
     db,
-    rows.map((r): FinishedRun => ({
-      ...r,
-      reconciledAt: r.finishedAt ?? r.startedAt,
-      startedAt: r.startedAt,
-    })),
+    rows.map((r): FinishedRun => ({ ...r, reconciledAt: r.finishedAt ?? r.startedAt })),
   );
-  const stepsOf = (r: RunRow) => irs.get(r.irKey ?? `run:${r.id}`)?.steps;
-  const runs: RunHistory["runs"] = rows.map((r) => {
+  const stepsOf = (r: Row) => irs.get(r.irKey ?? `run:${r.id}`)?.steps;
+  const runs = rows.map((r) => {
     const steps = [...(stepsOf(r)?.values() ?? [])].filter((s) => s.scored);
     return {
       id: r.id,
@@ -77,7 +76,7 @@ export async function readHistoryInOneStatement(
       version: r.version,
       startedAt: r.startedAt.getTime(),
       finishedAt: r.finishedAt?.getTime() ?? null,
-      failed: r.finishedAt ? failedOf(r.status) : null,
+      failed: r.finishedAt ? (failedOf[r.status] ?? null) : null,
       inputBytes: Number(r.inputBytes ?? 0),
       versionCreatedAt: (r.versionCreatedAt ?? r.startedAt).getTime(),
       blocks: [...new Set(steps.map((s) => s.blockKey))],
@@ -86,8 +85,8 @@ export async function readHistoryInOneStatement(
   });
   const byId = new Map(rows.map((r) => [r.id, r]));
   const attempts: HistAttempt[] = [];
-  for (let i = 0; i < rows.length; i += ATTEMPT_CHUNK) {
-    const ids = rows.slice(i, i + ATTEMPT_CHUNK).map((r) => r.id);
+  for (let i = 0; i < rows.length; i += HISTORY_PAGE) {
+    const ids = rows.slice(i, i + HISTORY_PAGE).map((r) => r.id);
     for (const a of await readFinishedAttempts(db, ids)) {
       const steps = stepsOf(byId.get(a.runId)!);
       const step = steps && stepAt(steps, a.stepId);
@@ -102,6 +101,5 @@ export async function readHistoryInOneStatement(
       });
     }
   }
-  runs.reverse(); // oldest first
-  return { runs, attempts, truncated };
+  return { runs: runs.reverse(), attempts, truncated };
 }
