@@ -74,7 +74,7 @@ export async function openEmbeddedDatabase(opts: {
     return {
       server,
       url: server.urlFor(EMBEDDED_DATABASE),
-      location: `embedded PostgreSQL ${server.version} in ${server.clusterDir} (${server.socketDir ? `Unix socket, port ${server.port}` : `127.0.0.1:${server.port}`})`,
+      location: `embedded PostgreSQL ${server.version} in ${server.clusterDir} (127.0.0.1:${server.port})`,
       imported,
     };
   } catch (err) {

@@ -14,9 +14,7 @@
  * Durability: `fsync`, `synchronous_commit` and `full_page_writes` are on (PostgreSQL's
  * defaults, set explicitly on the command line so no configuration file can turn them off): an
  * acknowledged commit survives a crash of the app, of the server and of the machine. The server
- * listens on 127.0.0.1 and on a Unix socket in the cluster directory (mode 0700: only the
- * server's user and root reach it), and asks for the password (SCRAM) on both. The app connects
- * through the socket (cheaper per query than loopback TCP); TCP stays for a socket path too long.
+ * listens on 127.0.0.1 only, with no Unix socket, and asks for the password (SCRAM).
  *
  * PostgreSQL refuses to run as root: as root, the server runs as the `postgres` user (created when
  * missing). If that user cannot reach the data directory (say it is under /root, mode 0700),
@@ -40,7 +38,6 @@ import {
   readOwner,
   readPassword,
   rmQuiet,
-  socketFile,
   tail,
   writeOwner,
   type Paths,
@@ -80,8 +77,6 @@ export interface EmbeddedPostgres {
   /** Where the password is kept. */
   passwordFile: string;
   port: number;
-  /** The directory of the Unix socket the URLs connect through; null: loopback TCP. */
-  socketDir: string | null;
   pid: number;
   /** PostgreSQL's version, e.g. "18.4". */
   version: string;
@@ -199,13 +194,8 @@ function handle(
   how: EmbeddedPostgres["how"],
   log: NonNullable<EmbeddedPostgresOptions["log"]>,
 ): EmbeddedPostgres {
-  // The Unix socket when the server made one (a server started by an older version listens on
-  // TCP only), else loopback TCP. Over the socket, a query costs less CPU on both sides.
-  const socket =
-    p.socketDir && existsSync(socketFile(p.socketDir, server.port)) ? p.socketDir : null;
   const urlFor = (name: string) =>
-    `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${server.port}/${encodeURIComponent(name)}` +
-    (socket ? `?host=${encodeURIComponent(socket)}` : "");
+    `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${server.port}/${encodeURIComponent(name)}`;
   let stopped: Promise<void> | null = null;
   // Whatever way this process ends (but SIGKILL), an owned server is told to shut down.
   const onExit = () => {
@@ -218,7 +208,6 @@ function handle(
     clusterDir: p.clusterDir,
     passwordFile: p.passwordFile,
     port: server.port,
-    socketDir: socket,
     pid: server.pid,
     version,
     owned,

@@ -20,12 +20,6 @@ import { alive, sleep } from "./process";
 export interface Paths {
   dataDir: string;
   clusterDir: string;
-  /**
-   * Where the server makes its Unix socket: the cluster directory itself (mode 0700, so only
-   * the server's user and root reach the socket); null when that path is too long for a socket
-   * or would need quoting in the server's settings (the server then listens on TCP only).
-   */
-  socketDir: string | null;
   passwordFile: string;
   ownerFile: string;
   logFile: string;
@@ -42,27 +36,12 @@ export function pathsOf(dataDir: string): Paths {
   return {
     dataDir: d,
     clusterDir,
-    socketDir: socketDirOf(clusterDir),
     passwordFile: path.join(d, "postgres.password"),
     ownerFile: path.join(d, "postgres.owner"),
     logFile: path.join(d, "postgres.log"),
     lockFile: path.join(d, "postgres.lock"),
     locationFile,
   };
-}
-
-/** A socket's path holds at most this many bytes (`sun_path`, its final NUL excluded). */
-const SOCKET_PATH_MAX = 107;
-
-/** The socket file of the server listening on `port` in `dir` (PostgreSQL's own naming). */
-export function socketFile(dir: string, port: number): string {
-  return path.join(dir, `.s.PGSQL.${port}`);
-}
-
-/** `clusterDir` when a socket fits in it (any port) and its name needs no quoting; else null. */
-function socketDirOf(clusterDir: string): string | null {
-  if (!/^[A-Za-z0-9/._+-]+$/.test(clusterDir)) return null;
-  return Buffer.byteLength(socketFile(clusterDir, 65_535)) <= SOCKET_PATH_MAX ? clusterDir : null;
 }
 
 export function readPassword(p: Paths): string {

@@ -126,8 +126,7 @@ export function launch(p: Paths, bins: Binaries, user: ServerUser | null, port: 
         "-c",
         "listen_addresses=127.0.0.1",
         "-c",
-        // A Unix socket in the cluster's own directory: local connections skip the TCP stack.
-        `unix_socket_directories=${p.socketDir ?? ""}`,
+        "unix_socket_directories=",
         "-c",
         "fsync=on",
         "-c",
