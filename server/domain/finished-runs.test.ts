@@ -73,26 +73,6 @@ describe("the finished-runs consumer loop", () => {
     expect(asked[3]!.at - asked[2]!.at).toBeLessThan(500);
   });
 
-  it("keeps the sizes by runs for a consumer that asks so (sizeByWork: false)", async () => {
-    const asked: Array<number | undefined> = [];
-    let done!: () => void;
-    const finished = new Promise<void>((r) => (done = r));
-    const consumer = startFinishedRunsConsumer(
-      async ({ batch }) => {
-        asked.push(batch);
-        if (asked.length === 3) done();
-        const runs = batch ?? FOLD_BATCH;
-        return { more: asked.length < 3, runs, attempts: runs * 100 };
-      },
-      { error: () => undefined },
-      "test consumer",
-      { gapMs: 1, idleMs: 60_000, sizeByWork: false },
-    );
-    await finished;
-    await consumer.stop();
-    expect(asked).toEqual([undefined, undefined, CATCH_UP_BATCH]);
-  });
-
   it("sizes a batch by its runs' attempts, within bounds", () => {
     expect(foldBatch(undefined, 0)).toBeUndefined();
     expect(foldBatch(CATCH_UP_BATCH, 1)).toBe(CATCH_UP_BATCH);

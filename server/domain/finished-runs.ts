@@ -248,18 +248,17 @@ export const batchOf = (...sizes: Array<number | undefined>): { batch?: number }
  * `LAG_MS / 2` (runs are folded after their reconciliation, which follows their end by half a
  * second). `batch` is given while catching up ({@link CATCH_UP_BATCH}, or `catchUpBatch`: the
  * batch before was full); otherwise the consumer's own size applies. Either is lowered when the
- * runs have many attempts each (`foldBatch`), so that no batch holds the event loop for long —
- * unless `sizeByWork` is false (the anomaly consumer: what it finds depends on where its
- * batches end; with batches of ~660 runs the demo history's latency spike was missed).
+ * runs have many attempts each (`foldBatch`), so that no batch holds the event loop for long
+ * (what each consumer finds does not depend on where its batches end: the anomaly detector
+ * judges a window once complete, whichever batch completes it).
  */
 export function startFinishedRunsConsumer(
   fold: (opts: { now: number; late: boolean; batch?: number }) => Promise<BatchOutcome>,
   logger: { error(obj: object, msg: string): void },
   what: string,
-  opts: { gapMs?: number; idleMs?: number; catchUpBatch?: number; sizeByWork?: boolean } = {},
+  opts: { gapMs?: number; idleMs?: number; catchUpBatch?: number } = {},
 ): FinishedRunsConsumer {
   const gapMs = opts.gapMs ?? 100;
-  const byWork = opts.sizeByWork ?? true;
   const idleMs = opts.idleMs ?? 5_000;
   const catchUpBatch = opts.catchUpBatch ?? CATCH_UP_BATCH;
   let sweptAt = 0;
@@ -272,7 +271,7 @@ export function startFinishedRunsConsumer(
     const late = now - sweptAt >= LAG_MS / 2;
     if (late) sweptAt = now;
     const want = behind && !late ? catchUpBatch : undefined;
-    const batch = byWork ? foldBatch(want, perRun) : want;
+    const batch = foldBatch(want, perRun);
     // A batch made smaller is followed sooner: the same runs per second, in shorter slices.
     const gap = gapAfter(gapMs, batch ?? FOLD_BATCH, want ?? FOLD_BATCH);
     return fold(batch === undefined ? { now, late } : { now, late, batch }).then(

@@ -25,6 +25,7 @@ import { restClient, tokenOf } from "@/server/testing/rest";
 import { servicesFor } from "@/server/testing/services";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { foldAnomalies } from "./consumer";
+import { COMPLETE_AFTER_MS } from "./detector";
 import { openAnomalies } from "./index";
 import { bucketOf, BUCKET_MS, emptyStats, latencyBin } from "./metrics";
 
@@ -108,10 +109,11 @@ async function runMany(count: number, dsl: string, version: string) {
   for (let i = 0; i < 20; i++) if (!(await reconcileEndedRuns(deps, { limit: 500 })).more) break;
 }
 
-async function foldAll() {
+/** Folds every reconciled run; `now`: the consumer's clock (its windows complete a minute after). */
+async function foldAll(now = Date.now()) {
   let total = { runs: 0, anomalies: 0 };
   for (let i = 0; i < 20; i++) {
-    const r = await foldAnomalies(db.prisma, { now: Date.now() });
+    const r = await foldAnomalies(db.prisma, { now });
     total = { runs: total.runs + r.runs, anomalies: total.anomalies + r.anomalies };
     if (!r.more) break;
   }
@@ -163,7 +165,9 @@ describe("anomaly detection", () => {
     failNext = true;
     await runMany(12, V1, "1.0.0");
     failNext = false;
-    expect((await foldAll()).anomalies).toBeGreaterThanOrEqual(1);
+    // The burst's window is judged once complete: a minute after its 5-minute bucket ends.
+    const judgedAt = bucketOf(Date.now()) + BUCKET_MS + COMPLETE_AFTER_MS;
+    expect((await foldAll(judgedAt)).anomalies).toBeGreaterThanOrEqual(1);
     const list = await api().anomaly.list({ kind: "block" });
     const a = list.items.find((x) => x.metric === "error_rate")!;
     expect(a).toMatchObject({ key: block.key, rule: "robust-z" });
@@ -171,8 +175,11 @@ describe("anomaly detection", () => {
     expect(a.observed).toBeGreaterThanOrEqual(0.5);
     expect(a.n).toBeGreaterThanOrEqual(12);
     expect(a.explanation).toMatch(/against a median of 0\.0\d+ \(MAD .*robust z = /);
+    // Detected at the end of its window's last bucket (data time), not when the batch ran.
+    expect(Date.parse(a.detectedAt) % BUCKET_MS).toBe(0);
+    expect(Date.parse(a.detectedAt)).toBeLessThanOrEqual(judgedAt - COMPLETE_AFTER_MS);
     const open = await openAnomalies(db.prisma, owner.workspace.id, {
-      at: Date.now(),
+      at: judgedAt,
       entities: [{ kind: "block", key: block.key }],
     });
     expect(open.map((o) => o.id)).toContain(a.id);

@@ -1,9 +1,11 @@
 /**
  * The anomaly consumer: folds reconciled runs into `AnomalyBucket` (5-minute counts per entity)
  * on the shared finished-runs cursor (`../finished-runs.ts`, its own cursor row and claim
- * table), then judges the entities the batch touched (`detector.ts`). Never scans history per
- * request: a batch reads its runs' rows; a baseline reads one entity's last 28 days of buckets
- * at most once an hour (of data time).
+ * table), then judges the windows its runs completed and the entities the batch touched
+ * (`detector.ts`). What it finds does not depend on where its batches end: a window is judged
+ * once complete, by whichever batch completes it. Never scans history per request: a batch
+ * reads its runs' rows; an entity's last 28 days of buckets are read at most once a batch, when
+ * its baseline is due (an hour of data time after the last).
  */
 import {
   FOLD_BATCH,
@@ -20,7 +22,7 @@ import {
 } from "../finished-runs";
 import { readRunSignals } from "../finished-run-signals";
 import type { Db, Tx } from "../types";
-import { judgeTouched, recordFindings } from "./detector";
+import { COMPLETE_AFTER_MS, judgeWindows, recordFindings } from "./detector";
 import { anomalySteps, foldBuckets, type BucketDelta, type FoldRunIn } from "./fold";
 import { scheduledRuns } from "./schedule-read";
 import { outsideSchedule } from "./schedule";
@@ -42,7 +44,10 @@ export interface AnomalyFoldResult {
 }
 
 /**
- * Folds up to `batch` reconciled runs past the cursor and judges the entities they touched.
+ * Folds up to `batch` reconciled runs past the cursor and judges the windows complete by then:
+ * those ending a minute ({@link COMPLETE_AFTER_MS}) before the latest run folded, or, once the
+ * consumer has caught up (a batch not full, none at all), before `now`. A late sweep (`late`)
+ * judges again the windows its runs fall in.
  *
  * @example
  * await foldAnomalies(db, { now: Date.now() }); // { runs: 12, attempts: 40, buckets: 30, anomalies: 0, more: false }
@@ -52,8 +57,15 @@ export async function foldAnomalies(
   opts: { now: number; batch?: number; late?: boolean },
 ): Promise<AnomalyFoldResult> {
   const batch = opts.batch ?? ANOMALY_BATCH;
-  const rows = await readFinishedRuns(db, CURSOR, { batch, late: opts.late ?? false });
-  if (!rows.length) return { runs: 0, attempts: 0, buckets: 0, anomalies: 0, more: false };
+  const late = opts.late ?? false;
+  const rows = await readFinishedRuns(db, CURSOR, { batch, late });
+  // Caught up (a batch not full): the runs that ended before now are folded, not only those
+  // before the latest run's end.
+  const caughtUpTo = !late && rows.length < batch ? opts.now : -Infinity;
+  if (!rows.length) {
+    const anomalies = late ? 0 : await judgeWindows(db, [], caughtUpTo - COMPLETE_AFTER_MS);
+    return { runs: 0, attempts: 0, buckets: 0, anomalies, more: false };
+  }
   const ids = rows.map((r) => r.id);
   const irs = await loadIrs(db, rows);
   const [attempts, outputs, { usage }] = await Promise.all([
@@ -80,7 +92,9 @@ export async function foldAnomalies(
     const mine = await claimFinishedRuns(tx, CURSOR, rows);
     const runs: FoldRunIn[] = [];
     const scheduled: Array<{ run: FoldRunIn; cron: string }> = [];
+    let endedBy = -Infinity;
     for (const [r, ir] of claimedWithIr(rows, mine, irs)) {
+      if (r.finishedAt) endedBy = Math.max(endedBy, r.finishedAt.getTime());
       const run: FoldRunIn = {
         id: r.id,
         workspaceId: r.workspaceId,
@@ -108,9 +122,20 @@ export async function foldAnomalies(
     });
     if (deltas.length) await upsertBuckets(tx, deltas);
     if (!opts.late) await advanceFinishedRunsCursor(tx, CURSOR, rows[rows.length - 1]!);
-    return { runs: runs.length, attempts: mineAttempts.length, deltas, scheduled, mineAttempts };
+    return {
+      runs: runs.length,
+      attempts: mineAttempts.length,
+      deltas,
+      scheduled,
+      mineAttempts,
+      endedBy,
+    };
   });
-  let anomalies = folded.deltas.length ? await judgeTouched(db, folded.deltas) : 0;
+  let anomalies = await judgeWindows(
+    db,
+    folded.deltas,
+    Math.max(folded.endedBy, caughtUpTo) - COMPLETE_AFTER_MS,
+  );
   if (folded.scheduled.length) {
     const { runs: sched, p95RunMs } = await scheduledRuns(
       db,
@@ -171,7 +196,10 @@ const loadIrs = flowIrReader((ir) => ({
   cron: ir.trigger.type === "schedule" ? ir.trigger.cron : null,
 }));
 
-/** Starts the consumer's background loop (see `startFinishedRunsConsumer`). */
+/**
+ * Starts the consumer's background loop (see `startFinishedRunsConsumer`), its batches sized by
+ * the work of their runs like the other followers' (what it finds does not depend on them).
+ */
 export function startAnomalyConsumer(
   db: Db,
   logger: { error(obj: object, msg: string): void },
@@ -181,9 +209,6 @@ export function startAnomalyConsumer(
     ({ now, late, batch }) => foldAnomalies(db, { now, late, ...batchOf(batch, opts.batch) }),
     logger,
     "anomaly consumer",
-    // Batches by runs, not by attempts: the detector judges the windows a batch fills, and what
-    // it finds depends on where batches end (bench/RESULTS.md, "Followers' batches sized by
-    // work"); until a window is judged again once complete, its batches stay as measured.
-    { ...opts, sizeByWork: false },
+    opts,
   );
 }
