@@ -65,7 +65,10 @@ test.describe("findings in earned trust", () => {
     await expect(
       page
         .getByRole("listitem")
-        .filter({ hasText: /^guardian group of \d+ failures of data\.transform in / }),
+        // The group names the block version its failures ran.
+        .filter({
+          hasText: /^guardian group of \d+ failures of data\.transform@\d+\.\d+\.\d+ in /,
+        }),
     ).toBeVisible();
   });
 });
