@@ -134,7 +134,12 @@ function applyModel(m: Model, e: FlowEdit, alive: Map<string, string>): boolean 
           : isObj(v)
             ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))
             : v;
-      for (const s of m.steps) if (s.with) s.with = walk(s.with) as Record<string, unknown>;
+      // Every `${{ }}` of the flow names the new id: in `with` and in any other field of a
+      // step (`sla`, `retry`, … set by `set-field`), as `rewriteReferences` does.
+      for (const s of m.steps)
+        for (const [k, v] of Object.entries(s))
+          if (k !== "id" && k !== "uses" && k !== "needs")
+            (s as Record<string, unknown>)[k] = walk(v);
       const orig = alive.get(e.from);
       alive.delete(e.from);
       if (orig !== undefined) alive.set(e.to, orig);
