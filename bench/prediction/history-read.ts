@@ -25,7 +25,7 @@ import { readFinishedAttempts } from "@/server/domain/finished-runs";
 import { MAX_RECENT_RUNS } from "@/server/domain/prediction/assess";
 import { DEFAULT_BACKTEST } from "@/server/domain/prediction/backtest";
 import { DAY_MS } from "@/server/domain/prediction/features";
-import { readHistory, type RunHistory } from "@/server/domain/prediction/history";
+import { readHistory, runsPageQuery, type RunHistory } from "@/server/domain/prediction/history";
 import { historySpanMs } from "@/server/domain/prediction/train";
 import { crmFlowText, seedSyntheticHistory } from "@/server/testing/prediction-history";
 import { readHistoryInOneStatement } from "@/server/testing/history-in-one-statement";
@@ -98,23 +98,12 @@ async function probed<T>(work: () => Promise<T>): Promise<Timed & { value: T }> 
   return { value, ms, busy, stall };
 }
 
-/** The runs statement of the read, newest first (the columns `readHistory` reads). */
-const RUNS_SQL = `
-  SELECT r.id::text AS id, r."workspaceId"::text AS "workspaceId", r."workflowId"::text AS "workflowId",
-         r.version, r.status::text AS status, r."irKey", r."createdAt",
-         coalesce(r."startedAt", r."createdAt") AS "startedAt", r."finishedAt",
-         octet_length(r.inputs::text) AS "inputBytes", v."createdAt" AS "versionCreatedAt"
-    FROM "Run" r
-    LEFT JOIN "WorkflowVersion" v ON v."workflowId" = r."workflowId" AND v.version = r.version
-   WHERE r."workspaceId" = $1::uuid AND r."createdAt" >= $2 AND r."createdAt" < $3
-     AND r."sandboxSessionId" IS NULL AND r."workflowId" IS NOT NULL AND r.version IS NOT NULL
-   ORDER BY r."createdAt" DESC, r.id DESC
-   LIMIT $4`;
-
 const training = { from: now - historySpanMs(DEFAULT_BACKTEST), to: now };
 const runStart = { from: now - 2 * DAY_MS, to: now, limit: MAX_RECENT_RUNS };
-const runsArgs = (n: number) => [ws.id, new Date(training.from), new Date(training.to), n];
-const firstIds = (await p.$queryRawUnsafe<Array<{ id: string }>>(RUNS_SQL, ...runsArgs(2_000))).map(
+// The read's own runs statement (`runsPageQuery`), for n rows from the newest.
+const runsOf = (n: number) => runsPageQuery(ws.id, training, n);
+const first = runsOf(2_000);
+const firstIds = (await p.$queryRawUnsafe<Array<{ id: string }>>(first.text, ...first.values)).map(
   (r) => r.id,
 );
 
@@ -123,10 +112,34 @@ const cases: Array<[string, () => Promise<unknown>]> = [
   ["— before: in one statement", () => readHistoryInOneStatement(p, ws.id, training)],
   ["the run start's read (2 days, ≤ 5,000 runs), in pages", () => readHistory(p, ws.id, runStart)],
   ["— before: in one statement", () => readHistoryInOneStatement(p, ws.id, runStart)],
-  ["runs statement, 20,000 rows, Prisma", () => p.$queryRawUnsafe(RUNS_SQL, ...runsArgs(20_000))],
-  ["runs statement, 20,000 rows, raw driver", () => db.driver.query(RUNS_SQL, runsArgs(20_000))],
-  ["runs statement, 2,000 rows, Prisma", () => p.$queryRawUnsafe(RUNS_SQL, ...runsArgs(2_000))],
-  ["runs statement, 2,000 rows, raw driver", () => db.driver.query(RUNS_SQL, runsArgs(2_000))],
+  [
+    "runs statement, 20,000 rows, Prisma",
+    () => {
+      const q = runsOf(20_000);
+      return p.$queryRawUnsafe(q.text, ...q.values);
+    },
+  ],
+  [
+    "runs statement, 20,000 rows, raw driver",
+    () => {
+      const q = runsOf(20_000);
+      return db.driver.query(q.text, q.values);
+    },
+  ],
+  [
+    "runs statement, 2,000 rows, Prisma",
+    () => {
+      const q = runsOf(2_000);
+      return p.$queryRawUnsafe(q.text, ...q.values);
+    },
+  ],
+  [
+    "runs statement, 2,000 rows, raw driver",
+    () => {
+      const q = runsOf(2_000);
+      return db.driver.query(q.text, q.values);
+    },
+  ],
   ["attempts of 2,000 runs (readFinishedAttempts)", () => readFinishedAttempts(p, firstIds)],
   ["nothing, 500 ms (the probe's floor under this load)", () => sleep(500)],
 ];

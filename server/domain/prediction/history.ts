@@ -69,18 +69,18 @@ function failedOf(status: string): boolean | null {
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Up to `take` runs of the range, newest first (ties by id), past `after` (the last run of the
- * page before) when given.
+ * The statement of up to `take` runs of the range, newest first (ties by id), past `after` (the
+ * last run of the page before) when given. Exported for `bench/prediction/history-read.ts`,
+ * which times it alone.
  */
-function readRunsPage(
-  db: Db,
+export function runsPageQuery(
   workspaceId: string,
   range: Range,
   take: number,
-  after: RunRow | undefined,
-): Promise<RunRow[]> {
-  const params: unknown[] = [workspaceId, new Date(range.from), new Date(range.to), take];
-  const arg = (v: unknown) => `$${params.push(v)}`;
+  after?: Pick<RunRow, "createdAt" | "id">,
+): { text: string; values: unknown[] } {
+  const values: unknown[] = [workspaceId, new Date(range.from), new Date(range.to), take];
+  const arg = (v: unknown) => `$${values.push(v)}`;
   const byFlow = range.workflowIds
     ? `AND r."workflowId" = ANY(${arg(range.workflowIds)}::uuid[])`
     : "";
@@ -90,8 +90,7 @@ function readRunsPage(
     // The first term bounds the index scan; the row comparison breaks the ties.
     past = `AND r."createdAt" <= ${at} AND (r."createdAt", r.id) < (${at}, ${arg(after.id)}::uuid)`;
   }
-  return db.$queryRawUnsafe<RunRow[]>(
-    `SELECT r.id::text AS id, r."workspaceId"::text AS "workspaceId", r."workflowId"::text AS "workflowId",
+  const text = `SELECT r.id::text AS id, r."workspaceId"::text AS "workspaceId", r."workflowId"::text AS "workflowId",
             r.version, r.status::text AS status, r."irKey", r."createdAt",
             coalesce(r."startedAt", r."createdAt") AS "startedAt", r."finishedAt",
             octet_length(r.inputs::text) AS "inputBytes", v."createdAt" AS "versionCreatedAt"
@@ -101,9 +100,20 @@ function readRunsPage(
         AND r."sandboxSessionId" IS NULL AND r."workflowId" IS NOT NULL AND r.version IS NOT NULL
         ${byFlow} ${past}
       ORDER BY r."createdAt" DESC, r.id DESC
-      LIMIT $4`,
-    ...params,
-  );
+      LIMIT $4`;
+  return { text, values };
+}
+
+/** One page of runs ({@link runsPageQuery}). */
+function readRunsPage(
+  db: Db,
+  workspaceId: string,
+  range: Range,
+  take: number,
+  after: RunRow | undefined,
+): Promise<RunRow[]> {
+  const q = runsPageQuery(workspaceId, range, take, after);
+  return db.$queryRawUnsafe<RunRow[]>(q.text, ...q.values);
 }
 
 /** The blocks and endpoints of `steps`' scored steps (derived once per IR per read). */
