@@ -46,6 +46,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       location: redactUrl(options.url),
       async close() {
         await prisma.$disconnect();
+        await driver.close(); // its pipelined transactions' pool (not `pool`: not its own)
         await pool.end();
       },
     };

@@ -6,9 +6,19 @@ import pg from "pg";
 export interface SqlDriver {
   readonly kind: "pglite" | "postgres";
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
-  /** Runs `fn` in one transaction; statements given to the callback's driver are part of it. */
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction; statements given to the callback's driver are part of it.
+   * `pipelined`: statements `fn` issues without awaiting the one before are sent at once and
+   * answered in order (PostgreSQL's pipeline mode: one round trip for all of them, BEGIN
+   * included, instead of one each); a failed statement aborts the transaction, so the ones
+   * behind it fail too. Where the driver cannot pipeline (PGlite) they run one after another.
+   */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, opts?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
+}
+
+export interface TransactionOptions {
+  pipelined?: boolean;
 }
 
 export interface SqlExecutor {
@@ -99,17 +109,36 @@ function prepared(text: string, values: unknown[] | undefined): string | pg.Quer
 const statementName = (text: string) =>
   `tf_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
 
+/** Connections of a {@link postgresDriver}'s pipelined transactions (a pool of their own). */
+const PIPELINE_POOL_MAX = 4;
+
 export function postgresDriver(pool: pg.Pool, ownsPool = true): SqlDriver {
+  // Pipeline mode is a connection's setting: pipelined transactions take their connections from
+  // a second, small pool of the same database, created on first use.
+  let pipePool: pg.Pool | null = null;
+  const pipelinePool = () => {
+    if (!pipePool) {
+      const { max: _max, min: _min, ...options } = pool.options;
+      pipePool = new pg.Pool({ ...options, max: PIPELINE_POOL_MAX, pipeline: true });
+      pipePool.on("error", () => undefined); // as the main pool: a dropped idle client is replaced
+    }
+    return pipePool;
+  };
   return {
     kind: "postgres",
     async query<T>(sql: string, params?: unknown[]) {
       const res = await pool.query(prepared(sql, params));
       return res.rows as T[];
     },
-    async transaction(fn) {
-      const client = await pool.connect();
+    async transaction(fn, opts) {
+      const pipelined = opts?.pipelined === true;
+      const client = await (pipelined ? pipelinePool() : pool).connect();
       try {
-        await client.query("BEGIN");
+        // Pipelined, BEGIN goes out with the statements behind it; it is checked before COMMIT
+        // (a BEGIN that fails fails the connection, and so every statement sent behind it).
+        const begin = client.query("BEGIN");
+        if (pipelined) begin.catch(() => undefined);
+        else await begin;
         const result = await fn({
           async query<T>(sql: string, params?: unknown[]) {
             return (await client.query(prepared(sql, params))).rows as T[];
@@ -118,7 +147,11 @@ export function postgresDriver(pool: pg.Pool, ownsPool = true): SqlDriver {
             await client.query(sql);
           },
         });
-        await client.query("COMMIT");
+        await begin;
+        const done = await client.query("COMMIT");
+        // COMMIT of a transaction a failed statement aborted answers ROLLBACK, not an error.
+        if (done.command !== "COMMIT")
+          throw new Error(`the transaction was rolled back (${done.command})`);
         return result;
       } catch (err) {
         await client.query("ROLLBACK").catch(() => undefined);
@@ -128,6 +161,7 @@ export function postgresDriver(pool: pg.Pool, ownsPool = true): SqlDriver {
       }
     },
     close: async () => {
+      await (pipePool as pg.Pool | null)?.end();
       if (ownsPool) await pool.end();
     },
   };

@@ -110,15 +110,21 @@ export class SqlLedger {
    * the guard held. The statement must take the ledger lock (`ledgerLockKey`): a head read from
    * a snapshot older than the lock can only be stale when another appender committed in
    * between, and then the insert fails on the chain's unique sequence number.
+   *
+   * `after`: build on the head another statement's parts leave (`head`), not on the remembered
+   * one: statements sent together, each one's guard holding only if the one before it wrote.
    */
-  statementParts(workspaceId: string, entries: AuditBatchEntry[]) {
-    const cached = this.heads.get(workspaceId);
-    if (!cached || entries.length === 0) return null;
-    const rows = chainEntries(workspaceId, cached, entries);
+  statementParts(workspaceId: string, entries: AuditBatchEntry[], after?: ChainHead) {
+    const from = after ?? this.heads.get(workspaceId);
+    if (!from || entries.length === 0) return null;
+    const rows = chainEntries(workspaceId, from, entries);
+    const last = rows.at(-1)!;
     return {
-      guard: (add: (v: unknown) => string) => headIs(add, workspaceId, cached),
+      guard: (add: (v: unknown) => string) => headIs(add, workspaceId, from),
       ctes: (add: (v: unknown) => string, gate: string) => chainCtes(add, workspaceId, rows, gate),
       committed: () => this.remember(workspaceId, rows),
+      /** The head once these entries are appended. */
+      head: { seq: last.seq, hash: last.hash, atMs: last.at.getTime() } satisfies ChainHead,
     };
   }
 

@@ -125,15 +125,22 @@ export function sqlInlineRecorder(
   driver: Pick<SqlDriver, "transaction" | "query">,
   ledger: SqlLedger,
 ): InlineRecorder {
-  /** Records `input` through `q` (the driver, or the batch's transaction). */
+  type Parts = NonNullable<ReturnType<SqlLedger["statementParts"]>>;
+
+  /**
+   * Records `input` through `q` (the driver, or the batch's transaction) in one statement, its
+   * ledger part built on the remembered head or `parts` (built by the caller); undefined when
+   * that head was not the chain's (nothing written). Sends the statement before it first awaits.
+   */
   async function record(
     q: Pick<SqlDriver, "query">,
     input: InlineInput,
     ir?: ReturnType<typeof irRef>,
+    parts?: Parts,
   ): Promise<Recorded | undefined> {
     const { newRun, claim, checkpoint: cp, entries, reconciled } = input;
     const workspaceId = newRun.workspaceId;
-    const fast = ledger.statementParts(workspaceId, entries);
+    const fast = parts ?? ledger.statementParts(workspaceId, entries);
     if (!fast) return undefined;
     const row = claimRow(claim);
     try {
@@ -207,22 +214,50 @@ export function sqlInlineRecorder(
       return ref;
     };
     try {
-      const out = await driver.transaction(async (tx) => {
-        try {
-          if (behind)
-            await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
-              ledgerLockKey(workspaceId),
-            ]);
-          const results: Recorded[] = [];
-          for (const input of inputs) {
-            const ir = irOf(input.newRun.ir);
-            results.push((await record(tx, input, ir)) ?? (await recordSlow(tx, input, ir)));
+      const out = await driver.transaction(
+        async (tx) => {
+          try {
+            // Everything goes out at once (pipelined): the lock, then each run's one statement
+            // built on the head the run before it leaves. A statement whose guard fails (its
+            // head was not the chain's: another appender, or the run before it refused) writes
+            // nothing, and neither do the ones behind it (built on its head): those runs are
+            // then recorded one after another in the same transaction, as before.
+            const lock = behind
+              ? tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
+                  ledgerLockKey(workspaceId),
+                ])
+              : null;
+            const irs = inputs.map((input) => irOf(input.newRun.ir));
+            const sent: Array<Promise<Recorded | undefined>> = [];
+            let head: Parts["head"] | undefined;
+            for (const [i, input] of inputs.entries()) {
+              const parts = ledger.statementParts(workspaceId, input.entries, head);
+              if (!parts) break;
+              head = parts.head;
+              const one = record(tx, input, irs[i], parts);
+              one.catch(() => undefined); // awaited below (a failure fails the transaction)
+              sent.push(one);
+            }
+            await lock;
+            const results: Recorded[] = [];
+            for (const one of sent) {
+              const r = await one;
+              if (!r) break;
+              results.push(r);
+            }
+            if (results.length < inputs.length) await Promise.allSettled(sent);
+            for (let i = results.length; i < inputs.length; i++)
+              results.push(
+                (await record(tx, inputs[i]!, irs[i])) ??
+                  (await recordSlow(tx, inputs[i]!, irs[i])),
+              );
+            return results;
+          } finally {
+            executed();
           }
-          return results;
-        } finally {
-          executed();
-        }
-      });
+        },
+        { pipelined: true },
+      );
       for (const ref of refs.values()) irWritten(driver, ref);
       return out;
     } catch {

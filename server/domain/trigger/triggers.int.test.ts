@@ -474,7 +474,7 @@ describe("a busy workspace's inline runs are recorded together", () => {
     const batches: string[][] = [];
     // The first batch's commit takes 300 ms: the runs that arrive meanwhile form the next batch,
     // which begins before it (on PostgreSQL; PGlite runs one transaction at a time).
-    vi.spyOn(db.driver, "transaction").mockImplementation(async (fn) => {
+    vi.spyOn(db.driver, "transaction").mockImplementation(async (fn, opts) => {
       const first = slowed++ === 0;
       const out = await real(async (tx) => {
         const seen: string[] = [];
@@ -488,7 +488,7 @@ describe("a busy workspace's inline runs are recorded together", () => {
         } as typeof tx);
         if (first) await new Promise((res) => setTimeout(res, 300));
         return r;
-      });
+      }, opts);
       return out;
     });
     const bodies = Array.from({ length: 16 }, (_, i) =>
@@ -519,13 +519,13 @@ describe("a busy workspace's inline runs are recorded together", () => {
     const real = db.driver.transaction.bind(db.driver);
     let failed = 0;
     // The first transaction writes its statements, then is lost before its commit.
-    vi.spyOn(db.driver, "transaction").mockImplementation(async (fn) => {
-      if (failed) return real(fn);
+    vi.spyOn(db.driver, "transaction").mockImplementation(async (fn, opts) => {
+      if (failed) return real(fn, opts);
       failed++;
       return real(async (tx) => {
         await fn(tx);
         throw new Error("connection lost before the commit");
-      });
+      }, opts);
     });
     const bodies = Array.from({ length: 12 }, (_, i) =>
       JSON.stringify({ amount: 100 + i, customer: "Lost" }),
