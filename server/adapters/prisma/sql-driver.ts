@@ -25,6 +25,14 @@ export interface SqlExecutor {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Runs a script of several statements (no parameters). */
   exec(sql: string): Promise<void>;
+  /**
+   * In a pipelined transaction on PostgreSQL only: sends COMMIT now, behind the statements sent
+   * so far, without waiting for their answers; the transaction ends there (nothing `fn` sends
+   * afterwards is part of it, and `transaction` then waits for this COMMIT instead of sending
+   * one). A statement that failed before it rolls the whole transaction back, and
+   * `transaction` rejects.
+   */
+  commit?(): void;
 }
 
 /**
@@ -139,6 +147,7 @@ export function postgresDriver(pool: pg.Pool, ownsPool = true): SqlDriver {
         const begin = client.query("BEGIN");
         if (pipelined) begin.catch(() => undefined);
         else await begin;
+        let committing: Promise<pg.QueryResult> | null = null;
         const result = await fn({
           async query<T>(sql: string, params?: unknown[]) {
             return (await client.query(prepared(sql, params))).rows as T[];
@@ -146,9 +155,16 @@ export function postgresDriver(pool: pg.Pool, ownsPool = true): SqlDriver {
           async exec(sql: string) {
             await client.query(sql);
           },
+          ...(pipelined && {
+            commit() {
+              if (committing) return;
+              committing = client.query("COMMIT");
+              committing.catch(() => undefined); // awaited below
+            },
+          }),
         });
         await begin;
-        const done = await client.query("COMMIT");
+        const done = await (committing ?? client.query("COMMIT"));
         // COMMIT of a transaction a failed statement aborted answers ROLLBACK, not an error.
         if (done.command !== "COMMIT")
           throw new Error(`the transaction was rolled back (${done.command})`);

@@ -192,20 +192,29 @@ export function sqlInlineRecorder(
   }
 
   /**
-   * Several runs of one workspace in one transaction. `executed` is called once its statements
-   * ran (or failed), before its commit: the next batch may then start; `behind` (the batch
-   * before, committing) makes this one take the ledger's lock first, in a statement of its own,
-   * so it waits for that commit and each of its statements then sees the head it left. Resolves
-   * with each run's outcome; null when the transaction failed (nothing written).
+   * Several runs of one workspace in one transaction, pipelined: BEGIN, the ledger's lock (when
+   * `behind`), each run's one statement built on the head the run before it leaves, and —
+   * when every run has such a statement (this process knows the chain's head) — COMMIT, all
+   * sent at once; the database runs them back to back and commits without waiting for this
+   * process to read their answers. A statement whose guard fails (its head was not the
+   * chain's: another appender moved it, or the run before it was refused) writes nothing, and
+   * neither do the ones behind it (built on its head): with COMMIT sent, those runs come back
+   * `undefined` and are recorded after the batch; without, they are recorded one after another
+   * in the same transaction before its COMMIT. `executed` is called once the statements ran
+   * (or failed), before the commit is known: the next batch may then start; `behind` (the
+   * batch before, committing) makes this one take the ledger's lock first, so it waits for that
+   * commit and each of its statements then sees the head it left. Resolves with each run's
+   * outcome; null when the transaction failed (nothing written).
    */
   async function recordTogether(
     workspaceId: string,
     inputs: InlineInput[],
     behind: boolean,
     executed: () => void,
-  ): Promise<Recorded[] | null> {
+  ): Promise<Array<Recorded | undefined> | null> {
     // Each flow's IR is sent once per batch at most (and not at all once the driver stored it;
-    // the statement's IR insert is not gated by its claim, so a later run of the batch finds it).
+    // the statement's IR insert is not gated by its claim or guard, so a later run of the batch
+    // finds it).
     const refs = new Map<string, ReturnType<typeof irRef>>();
     const irOf = (ir: object) => {
       const ref = irRef(ir, driver);
@@ -217,11 +226,6 @@ export function sqlInlineRecorder(
       const out = await driver.transaction(
         async (tx) => {
           try {
-            // Everything goes out at once (pipelined): the lock, then each run's one statement
-            // built on the head the run before it leaves. A statement whose guard fails (its
-            // head was not the chain's: another appender, or the run before it refused) writes
-            // nothing, and neither do the ones behind it (built on its head): those runs are
-            // then recorded one after another in the same transaction, as before.
             const lock = behind
               ? tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
                   ledgerLockKey(workspaceId),
@@ -238,8 +242,10 @@ export function sqlInlineRecorder(
               one.catch(() => undefined); // awaited below (a failure fails the transaction)
               sent.push(one);
             }
+            const early = sent.length === inputs.length && tx.commit !== undefined;
+            if (early) tx.commit!();
             await lock;
-            const results: Recorded[] = [];
+            const results: Array<Recorded | undefined> = [];
             for (const one of sent) {
               const r = await one;
               if (!r) break;
@@ -248,8 +254,10 @@ export function sqlInlineRecorder(
             if (results.length < inputs.length) await Promise.allSettled(sent);
             for (let i = results.length; i < inputs.length; i++)
               results.push(
-                (await record(tx, inputs[i]!, irs[i])) ??
-                  (await recordSlow(tx, inputs[i]!, irs[i])),
+                early
+                  ? undefined
+                  : ((await record(tx, inputs[i]!, irs[i])) ??
+                      (await recordSlow(tx, inputs[i]!, irs[i]))),
               );
             return results;
           } finally {
@@ -274,11 +282,22 @@ export function sqlInlineRecorder(
   const waiting = new Map<string, Waiting[]>();
   const writing = new Set<string>();
 
-  /** Settles `batch`'s callers from a batch's outcome, recording each alone if it failed. */
-  async function settle(batch: Waiting[], together: Promise<Recorded[] | null>): Promise<void> {
+  /**
+   * Settles `batch`'s callers from a batch's outcome, recording alone (in order) each run the
+   * batch did not record: all of them when it failed.
+   */
+  async function settle(
+    batch: Waiting[],
+    together: Promise<Array<Recorded | undefined> | null>,
+  ): Promise<void> {
     const out = await together;
-    if (out) return batch.forEach((w, i) => w.settle(Promise.resolve(out[i]!)));
-    for (const w of batch) {
+    for (const [i, w] of batch.entries()) {
+      const done = out?.[i];
+      if (done) {
+        w.settle(Promise.resolve(done));
+        continue;
+      }
+      // The batch failed (nothing of it written), or this run's statement did not take.
       const one = recordAlone(w.input);
       w.settle(one);
       await one.catch(() => undefined);

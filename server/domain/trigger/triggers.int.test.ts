@@ -515,6 +515,39 @@ describe("a busy workspace's inline runs are recorded together", () => {
     );
   });
 
+  it("records a batch's runs after it when another appender moved the chain's head under it", async () => {
+    const real = db.driver.transaction.bind(db.driver);
+    let moved = 0;
+    // Before the first batch runs, another process appends to the workspace's ledger: every
+    // statement of the batch was built on a head that is no longer the chain's.
+    vi.spyOn(db.driver, "transaction").mockImplementation(async (fn, opts) => {
+      if (opts?.pipelined && !moved++)
+        await db.prisma.$transaction((tx) =>
+          appendAudit(tx, actor, {
+            action: "test.elsewhere",
+            subjectType: "workspace",
+            subjectId: actor.workspaceId,
+            payload: {},
+          }),
+        );
+      return real(fn, opts);
+    });
+    const bodies = Array.from({ length: 12 }, (_, i) =>
+      JSON.stringify({ amount: 300 + i, customer: "Moved" }),
+    );
+    const results = await Promise.all(bodies.map((b, i) => deliver(b, `moved-${i}`)));
+    expect(moved).toBeGreaterThan(0);
+    expect(statuses(results)).toEqual({ 200: 12 });
+    const doubles = results.map((r) => (r.body as { output: { double: number } }).output.double);
+    expect(doubles).toEqual(bodies.map((_, i) => (300 + i) * 2));
+    const runIds = results.map((r) => (r.body as { runId: string }).runId);
+    await expect(db.prisma.run.count({ where: { id: { in: runIds } } })).resolves.toBe(12);
+    expect(await ledgerOf(runIds)).toHaveLength(24);
+    await expect(
+      callerFor(db.prisma, owner.user, owner.workspace.id).audit.verify(),
+    ).resolves.toMatchObject({ ok: true });
+  });
+
   it("records each run alone when a batch's transaction fails, and keeps the chain whole", async () => {
     const real = db.driver.transaction.bind(db.driver);
     let failed = 0;
@@ -523,7 +556,10 @@ describe("a busy workspace's inline runs are recorded together", () => {
       if (failed) return real(fn, opts);
       failed++;
       return real(async (tx) => {
-        await fn(tx);
+        // A COMMIT sent with the statements (pipelined, on PostgreSQL) is lost too: the
+        // transaction is rolled back in its place.
+        const lost = () => void tx.query("ROLLBACK").catch(() => undefined);
+        await fn({ ...tx, ...(tx.commit && { commit: lost }) });
         throw new Error("connection lost before the commit");
       }, opts);
     });
