@@ -116,10 +116,12 @@ export const INLINE_BATCH_MAX = 32;
  * so a busy workspace's throughput is no longer one commit's latency per run. Alone, a run is
  * ONE statement when this process knows the ledger's head (the usual case); otherwise, or when
  * another appender moved the head, one transaction of four statements. In a batch, each run is
- * the same statement (or those four) inside the batch's transaction, built on the head the
- * previous one left; a refused claim writes nothing and refuses only its own run. When the
- * batch's transaction fails (a constraint, a lost connection) nothing of it was written, and
- * each of its runs is recorded again on its own, so one run's failure fails no other.
+ * the same statement inside the batch's transaction, built on the head the previous one
+ * leaves, all of them sent at once with the transaction's COMMIT (pipelined, see
+ * `recordTogether`); a refused claim writes nothing and refuses only its own run, and the runs
+ * behind a statement that did not take are recorded after the batch. When the batch's
+ * transaction fails (a constraint, a lost connection) nothing of it was written, and each of its
+ * runs is recorded again on its own, so one run's failure fails no other.
  */
 export function sqlInlineRecorder(
   driver: Pick<SqlDriver, "transaction" | "query">,
