@@ -229,9 +229,7 @@ export function sqlInlineRecorder(
         async (tx) => {
           try {
             const lock = behind
-              ? tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
-                  ledgerLockKey(workspaceId),
-                ])
+              ? tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [ledgerLockKey(workspaceId)])
               : null;
             const irs = inputs.map((input) => irOf(input.newRun.ir));
             const sent: Array<Promise<Recorded | undefined>> = [];
