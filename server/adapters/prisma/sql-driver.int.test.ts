@@ -37,3 +37,109 @@ describe("raw driver (prepared statements)", () => {
     );
   });
 });
+
+describe("raw driver (transactions)", () => {
+  const onPostgres = process.env.TEST_DB === "postgres";
+  beforeAll(async () => {
+    await db.driver.query(`CREATE TABLE "DriverScratch" ("k" text PRIMARY KEY, "n" int NOT NULL)`);
+  });
+  const rows = async (prefix: string) =>
+    (
+      await db.driver.query<{ k: string; n: number }>(
+        `SELECT "k", "n" FROM "DriverScratch" WHERE "k" LIKE $1 ORDER BY "k"`,
+        [`${prefix}%`],
+      )
+    ).map((r) => [r.k, r.n]);
+  const insert = `INSERT INTO "DriverScratch" ("k", "n") VALUES ($1, $2) RETURNING "n"`;
+
+  it("pipelined: statements sent without waiting run in order and commit together", async () => {
+    const out = await db.driver.transaction(
+      async (tx) => {
+        const sent = [1, 2, 3].map((n) => tx.query<{ n: number }>(insert, [`p-${n}`, n]));
+        // The second one reads what the first wrote in the same transaction.
+        const sum = tx.query<{ s: number }>(
+          `SELECT sum("n")::int AS s FROM "DriverScratch" WHERE "k" LIKE 'p-%'`,
+        );
+        return [...(await Promise.all(sent)).map((r) => r[0]!.n), (await sum)[0]!.s];
+      },
+      { pipelined: true },
+    );
+    expect(out).toEqual([1, 2, 3, 6]);
+    expect(await rows("p-")).toEqual([
+      ["p-1", 1],
+      ["p-2", 2],
+      ["p-3", 3],
+    ]);
+  });
+
+  it("pipelined: a failed statement fails the transaction; nothing of it is written", async () => {
+    await expect(
+      db.driver.transaction(
+        async (tx) => {
+          const a = tx.query(insert, ["f-1", 1]);
+          const dup = tx.query(insert, ["f-1", 2]); // the primary key refuses it
+          const b = tx.query(insert, ["f-2", 3]); // behind it: the transaction is aborted
+          await a;
+          await Promise.allSettled([dup, b]);
+          await dup;
+        },
+        { pipelined: true },
+      ),
+    ).rejects.toThrow(/duplicate key/);
+    expect(await rows("f-")).toEqual([]);
+  });
+
+  it.runIf(onPostgres)(
+    "a transaction whose failed statement was caught rejects at COMMIT instead of passing as committed",
+    async () => {
+      for (const pipelined of [false, true])
+        await expect(
+          db.driver.transaction(
+            async (tx) => {
+              await tx.query(insert, [`c-${pipelined}`, 1]);
+              await tx.query(insert, [`c-${pipelined}`, 2]).catch(() => undefined);
+              return "done";
+            },
+            { pipelined },
+          ),
+        ).rejects.toThrow(/rolled back/);
+      expect(await rows("c-")).toEqual([]);
+    },
+  );
+
+  it.runIf(onPostgres)(
+    "pipelined: commit() sends COMMIT behind the statements; a failure before it writes nothing",
+    async () => {
+      const done = await db.driver.transaction(
+        async (tx) => {
+          const sent = [1, 2].map((n) => tx.query(insert, [`e-${n}`, n]));
+          tx.commit!();
+          await Promise.all(sent);
+          return "committed";
+        },
+        { pipelined: true },
+      );
+      expect(done).toBe("committed");
+      expect(await rows("e-")).toEqual([
+        ["e-1", 1],
+        ["e-2", 2],
+      ]);
+      await expect(
+        db.driver.transaction(
+          async (tx) => {
+            const sent = [tx.query(insert, ["g-1", 1]), tx.query(insert, ["e-1", 9])];
+            tx.commit!();
+            await Promise.allSettled(sent);
+            await Promise.all(sent);
+          },
+          { pipelined: true },
+        ),
+      ).rejects.toThrow(/duplicate key/);
+      expect(await rows("g-")).toEqual([]);
+      expect(await rows("e-")).toEqual([
+        ["e-1", 1],
+        ["e-2", 2],
+      ]);
+    },
+  );
+});
