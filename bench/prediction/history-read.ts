@@ -112,34 +112,26 @@ const cases: Array<[string, () => Promise<unknown>]> = [
   ["— before: in one statement", () => readHistoryInOneStatement(p, ws.id, training)],
   ["the run start's read (2 days, ≤ 5,000 runs), in pages", () => readHistory(p, ws.id, runStart)],
   ["— before: in one statement", () => readHistoryInOneStatement(p, ws.id, runStart)],
-  [
-    "runs statement, 20,000 rows, Prisma",
-    () => {
-      const q = runsOf(20_000);
-      return p.$queryRawUnsafe(q.text, ...q.values);
-    },
-  ],
-  [
-    "runs statement, 20,000 rows, raw driver",
-    () => {
-      const q = runsOf(20_000);
-      return db.driver.query(q.text, q.values);
-    },
-  ],
-  [
-    "runs statement, 2,000 rows, Prisma",
-    () => {
-      const q = runsOf(2_000);
-      return p.$queryRawUnsafe(q.text, ...q.values);
-    },
-  ],
-  [
-    "runs statement, 2,000 rows, raw driver",
-    () => {
-      const q = runsOf(2_000);
-      return db.driver.query(q.text, q.values);
-    },
-  ],
+  // The runs statement alone, through Prisma and through the raw driver, at both sizes.
+  ...[20_000, 2_000].flatMap((n): Array<[string, () => Promise<unknown>]> => {
+    const rows = n.toLocaleString("en-US");
+    return [
+      [
+        `runs statement, ${rows} rows, Prisma`,
+        () => {
+          const q = runsOf(n);
+          return p.$queryRawUnsafe(q.text, ...q.values);
+        },
+      ],
+      [
+        `runs statement, ${rows} rows, raw driver`,
+        () => {
+          const q = runsOf(n);
+          return db.driver.query(q.text, q.values);
+        },
+      ],
+    ];
+  }),
   ["attempts of 2,000 runs (readFinishedAttempts)", () => readFinishedAttempts(p, firstIds)],
   ["nothing, 500 ms (the probe's floor under this load)", () => sleep(500)],
 ];
