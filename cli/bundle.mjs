@@ -5,6 +5,8 @@
 // last build, is rebuilt on the next call: the manifest lists the inputs with the time the build
 // started, and any of them changed after it (or gone) makes the bundle stale. Packages count as
 // changed when npm rewrites node_modules/.package-lock.json (any install, update or removal).
+// `trustflow run` has a second bundle of its own, built the same way (ensureRunnerBundle): the
+// server's engine, which `validate` and `compile` never load.
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -39,9 +41,14 @@ function files(dir) {
   };
 }
 
-/** True when `dir` holds a bundle built after the last change of each of its inputs. */
-function fresh(dir) {
-  const f = files(dir);
+/** The runner's bundle (`trustflow run`) and its manifest, in the checkout's `cli/dist`. */
+const runner = {
+  bundle: path.join(distDir, "run.mjs"),
+  manifest: path.join(distDir, "run-inputs.json"),
+};
+
+/** True when `f.bundle` was built after the last change of each input its manifest lists. */
+function fresh(f) {
   let manifest;
   try {
     manifest = JSON.parse(readFileSync(f.manifest, "utf8"));
@@ -155,16 +162,68 @@ async function buildInto(dir) {
     // `constructor.name` checks in the bundled code (protobuf, CEL, zod) compare built-ins.
     minify: true,
   });
-  // Files only (not the entry above nor the generated module), outside node_modules.
-  const sources = [...Object.keys(result.metafile.inputs), ...validators.inputs].filter(
-    (i) => !/[:<]/.test(i) && !i.split("/").includes("node_modules"),
-  );
-  // This file too: a change of how the bundle is built rebuilds it.
-  const inputs = [...new Set([...sources, "cli/bundle.mjs", installed])];
   writeAtomically(f.bundle, result.outputFiles[0].contents);
   rmSync(f.cache, { force: true });
-  writeAtomically(f.manifest, `${JSON.stringify({ builtAt, inputs })}\n`);
+  writeManifest(f.manifest, builtAt, [
+    ...Object.keys(result.metafile.inputs),
+    ...validators.inputs,
+  ]);
   return dir;
+}
+
+/**
+ * Writes a bundle's manifest: the time its build started, and its inputs — files only (not a
+ * generated module nor stdin), outside node_modules, with this file (a change of how bundles are
+ * built rebuilds them) and npm's record of the installed packages.
+ */
+function writeManifest(file, builtAt, metafileInputs) {
+  const sources = metafileInputs.filter(
+    (i) => !/[:<]/.test(i) && !i.split("/").includes("node_modules"),
+  );
+  const inputs = [...new Set([...sources, "cli/bundle.mjs", installed])];
+  writeAtomically(file, `${JSON.stringify({ builtAt, inputs })}\n`);
+}
+
+/**
+ * The runner of `trustflow run` (`run.ts`: the server's engine, in-memory database, sandboxes),
+ * bundled as one ES module with the packages left to node_modules, so a run loads plain
+ * JavaScript instead of compiling the server's TypeScript through tsx at each call. Kept in
+ * the checkout's `cli/dist` only (its imports of packages resolve from there); returns its path,
+ * built first when missing or stale, or null when it cannot be written there (a read-only
+ * install: the caller loads `run.ts` through tsx instead).
+ */
+export async function ensureRunnerBundle({ force = false } = {}) {
+  if (!force && fresh(runner)) return runner.bundle;
+  const { build } = await import("esbuild");
+  const builtAt = Date.now();
+  const result = await build({
+    entryPoints: [path.join(here, "run.ts")],
+    bundle: true,
+    write: false,
+    outfile: runner.bundle,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    absWorkingDir: root,
+    tsconfig: path.join(root, "tsconfig.json"),
+    packages: "external",
+    metafile: true,
+    logLevel: "silent",
+    legalComments: "none",
+    // Less to read and parse at each call; names kept for errors' and classes' names.
+    minify: true,
+    keepNames: true,
+  });
+  try {
+    mkdirSync(distDir, { recursive: true });
+    writeAtomically(runner.bundle, result.outputFiles[0].contents);
+    writeManifest(runner.manifest, builtAt, Object.keys(result.metafile.inputs));
+  } catch (err) {
+    const code = /** @type {NodeJS.ErrnoException} */ (err).code;
+    if (code === "EACCES" || code === "EROFS" || code === "EPERM") return null;
+    throw err;
+  }
+  return runner.bundle;
 }
 
 /**
@@ -173,9 +232,9 @@ async function buildInto(dir) {
  * (a read-only install), a directory in the temp dir is used.
  */
 export async function ensureCliBundle({ force = false } = {}) {
-  if (!force && fresh(distDir)) return distDir;
+  if (!force && fresh(files(distDir))) return distDir;
   const dirs = [distDir, await tmpDir()];
-  if (!force && fresh(dirs[1])) return dirs[1];
+  if (!force && fresh(files(dirs[1]))) return dirs[1];
   let firstError;
   for (const dir of dirs) {
     try {
@@ -221,8 +280,10 @@ export function loadCliBundle(dir) {
   };
 }
 
-// `npm run build:cli`: builds the bundle now (scripts/postinstall.mjs does at `npm install`).
+// `npm run build:cli`: builds both bundles now (scripts/postinstall.mjs does at `npm install`).
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const dir = await ensureCliBundle({ force: true });
   console.log(`trustflow CLI built: ${path.relative(process.cwd(), files(dir).bundle)}`);
+  const run = await ensureRunnerBundle({ force: true });
+  if (run) console.log(`trustflow run's engine built: ${path.relative(process.cwd(), run)}`);
 }

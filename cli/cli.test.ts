@@ -85,4 +85,24 @@ describe("trustflow CLI", () => {
     expect(run("validate", "dsl/testdata/valid-minimal.yaml").status).toBe(0);
     expect(statSync(path.join(dir, "trustflow.cjs")).mtimeMs).toBe(built);
   });
+  it("bundles `run`'s engine apart, with a manifest of its own: kept while nothing changed", async () => {
+    const { ensureRunnerBundle } = (await import(path.join(root, "cli/bundle.mjs"))) as {
+      ensureRunnerBundle: () => Promise<string | null>;
+    };
+    const file = await ensureRunnerBundle();
+    expect(file).toBe(path.join(root, "cli/dist/run.mjs"));
+    const manifest = JSON.parse(
+      readFileSync(path.join(root, "cli/dist/run-inputs.json"), "utf8"),
+    ) as { inputs: string[] };
+    expect(manifest.inputs).toContain("cli/run.ts");
+    expect(manifest.inputs).toContain("server/engine/engine.ts");
+    // Packages are left to node_modules: npm's record of them stands for them all.
+    expect(manifest.inputs.filter((i) => i.includes("node_modules"))).toEqual([
+      "node_modules/.package-lock.json",
+    ]);
+    expect(manifest.inputs.filter((i) => !existsSync(path.join(root, i)))).toEqual([]);
+    const built = statSync(file!).mtimeMs;
+    expect(await ensureRunnerBundle()).toBe(file);
+    expect(statSync(file!).mtimeMs).toBe(built);
+  });
 });

@@ -18,6 +18,7 @@ import {
 } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { gunzipSync } from "node:zlib";
 import { PGlite } from "@electric-sql/pglite";
 import {
   loadMigrations,
@@ -104,7 +105,9 @@ export async function openRunDatabase(root: string): Promise<Database> {
   }
   let db: Database;
   try {
-    db = await openDatabase({ kind: "pglite", loadDataDir: new Blob([new Uint8Array(dump)]) });
+    // Unzipped here, at once: PGlite would first try the bytes as a tar, then unzip them
+    // through a decompression stream.
+    db = await openDatabase({ kind: "pglite", loadDataDir: new Blob([gunzipSync(dump)]) });
   } catch {
     // A damaged template: dropped, and this call migrates from nothing.
     rmSync(file, { force: true });

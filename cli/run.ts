@@ -2,8 +2,8 @@
  * `trustflow run` (issue 16 item 10): runs one flow in a fresh sandbox session on an in-memory
  * database, with the server's own engine and runtimes, and reports each step.
  *
- * Loaded only for `run` (through tsx, by `cli/trustflow.mjs`): `validate` and `compile` keep
- * starting from the prebuilt bundle. What one call does:
+ * Loaded only for `run` (by `cli/trustflow.mjs`, from its own prebuilt bundle `cli/dist/run.mjs`,
+ * see `cli/bundle.mjs`): `validate` and `compile` never load it. What one call does:
  *
  * 1. opens PGlite in memory and applies the project's migrations (`server/adapters/prisma`);
  * 2. builds the services with the composition root's builder (`createServices`), a local
@@ -17,6 +17,7 @@
  *    form, policy exception) is answered when `--approve` is given, else the run fails there.
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { offsetToPosition } from "@/dsl";
@@ -123,8 +124,18 @@ class SkipAheadClock implements Clock {
   }
 }
 
-/** The checkout's root (this file is `<root>/cli/run.ts`). */
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+/**
+ * The checkout's root: the nearest directory above this module with the project's migrations
+ * (this file is `<root>/cli/run.ts`; bundled, `<root>/cli/dist/run.mjs`).
+ */
+const ROOT = checkoutRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function checkoutRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "prisma", "migrations"))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no Trustflow checkout above ${from}`);
+  }
+}
 
 /** Runs the flow of `req`; returns the exit code (0 succeeded, 1 failed, 2 usage). */
 export async function runFlow(req: RunRequest, io: Io): Promise<number> {

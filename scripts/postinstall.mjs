@@ -38,8 +38,9 @@ export function ensurePrismaClient({ force = false } = {}) {
  */
 export async function buildCli() {
   try {
-    const { ensureCliBundle } = await import("../cli/bundle.mjs");
+    const { ensureCliBundle, ensureRunnerBundle } = await import("../cli/bundle.mjs");
     await ensureCliBundle({ force: true });
+    await ensureRunnerBundle({ force: true });
   } catch (err) {
     console.warn(`trustflow CLI not prebuilt (it builds on its first call): ${err.message}`);
   }

@@ -2,6 +2,7 @@
 // `npm run bench:cli`: how long one call of the `trustflow` CLI takes, start to exit, on one file.
 //
 //   node bench/cli/bench.mjs [--runs 11] [--file dsl/testdata/quote-to-cash.yaml] [--base <dir>] [--quick]
+//                            [--run <flow.yaml>]
 //
 // Cases, each run `--runs` times after one warm-up call, round-robin (medians of wall time, and of
 // the child's CPU time when /usr/bin/time is there):
@@ -10,6 +11,9 @@
 //     before issue 14;
 //   - base (with --base <checkout>): another checkout's own entry, e.g. the commit before the
 //     change (`git archive <commit> | tar -x -C <dir>`, with a node_modules symlink).
+//   - with --run <flow.yaml>: `trustflow run <flow.yaml> --json`, its engine from the prebuilt
+//     runner bundle (cli/dist/run.mjs), and the same command with the engine loaded through tsx,
+//     as the entry did before the runner was bundled (a `run` takes seconds: use fewer --runs).
 // With --quick, only the prebuilt cases and `node -e 0` (the tsx cases take most of the time).
 // Prints a table and the machine's load average before and after.
 import { spawnSync } from "node:child_process";
@@ -17,7 +21,7 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { ensureCliBundle } from "../../cli/bundle.mjs";
+import { ensureCliBundle, ensureRunnerBundle } from "../../cli/bundle.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const args = process.argv.slice(2);
@@ -29,6 +33,7 @@ const runs = Number(opt("--runs", "11"));
 const file = opt("--file", "dsl/testdata/quote-to-cash.yaml");
 const base = opt("--base", null);
 const quick = args.includes("--quick");
+const runFlow = opt("--run", null);
 if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs wants a positive integer");
 if (!existsSync(path.join(root, file))) throw new Error(`no such file: ${file}`);
 
@@ -87,7 +92,27 @@ const viaTsx = (command) => [
    process.exitCode = await main(${JSON.stringify([command, file])});`,
 ];
 
+// `trustflow run`, its engine (cli/run.ts) loaded through tsx as the entry did before the runner
+// had a bundle of its own; the rest as `cli/trustflow.mjs` does.
+const runViaTsx = (flow) => [
+  "--input-type=module",
+  "-e",
+  `import { ensureCliBundle, loadCliBundle } from ${JSON.stringify(pathToFileURL(path.join(root, "cli/bundle.mjs")).href)};
+   const cli = loadCliBundle(await ensureCliBundle());
+   const loadRunner = async () => {
+     process.env.LOG_LEVEL = "silent";
+     const { tsImport } = await import("tsx/esm/api");
+     return tsImport(${JSON.stringify(pathToFileURL(path.join(root, "cli/run.ts")).href)}, ${JSON.stringify(pathToFileURL(path.join(root, "cli/trustflow.mjs")).href)});
+   };
+   const code = await cli.exports.main(["run", ${JSON.stringify(flow)}, "--json"], undefined, { loadRunner });
+   process.stdout.write("", () => process.exit(code));`,
+];
+
 await ensureCliBundle();
+if (runFlow) {
+  if (!existsSync(path.join(root, runFlow))) throw new Error(`no such file: ${runFlow}`);
+  if (!(await ensureRunnerBundle())) throw new Error("cli/dist is not writable: no runner bundle");
+}
 const load0 = os.loadavg();
 console.log(
   `trustflow CLI, one file (${file}), ${runs} runs per case; ${os.cpus().length} × ${os.cpus()[0]?.model ?? "CPU"}, node ${process.version}`,
@@ -109,6 +134,13 @@ if (base) {
   const abs = path.join(root, file);
   cases.push({ label: "validate, base checkout", argv: [baseEntry, "validate", abs], cwd: base });
   cases.push({ label: "compile, base checkout", argv: [baseEntry, "compile", abs], cwd: base });
+}
+if (runFlow) {
+  cases.push({
+    label: "run, prebuilt engine",
+    argv: ["cli/trustflow.mjs", "run", runFlow, "--json"],
+  });
+  cases.push({ label: "run, engine through tsx (before)", argv: runViaTsx(runFlow) });
 }
 cases.push({ label: "node -e 0, for scale", argv: ["-e", "0"] });
 measureAll(cases.map((c) => ({ cwd: root, ...c })));

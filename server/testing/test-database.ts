@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { gunzipSync } from "node:zlib";
 import pg from "pg";
 import { inject } from "vitest";
 import { migrate, openDatabase, type Database } from "@/server/adapters/prisma";
@@ -59,13 +60,17 @@ async function openFreshDatabase(): Promise<Database> {
   return db;
 }
 
-/** The template's dump, read once per worker (null if the file is gone: create and migrate). */
+/**
+ * The template's dump, read and unzipped once per worker (null if the file is gone: create and
+ * migrate). PGlite is handed the plain tar: it would unzip the file at each load through a
+ * decompression stream, after a failed attempt to read it as a tar.
+ */
 const dumps = new Map<string, Promise<Blob | null>>();
 function pgliteDump(file: string): Promise<Blob | null> {
   let dump = dumps.get(file);
   if (!dump) {
     dump = readFile(file).then(
-      (bytes) => new Blob([bytes]),
+      (bytes) => new Blob([gunzipSync(bytes)]),
       () => null,
     );
     dumps.set(file, dump);
