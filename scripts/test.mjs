@@ -118,7 +118,9 @@ await together(
   ["types", () => run(bin("tsc"), ["--noEmit", "-p", "."])],
 );
 await step("audit", audit);
-await step("unit", () => run(bin("vitest"), ["run", "--project", "unit"]));
+await step("unit", () =>
+  run(bin("vitest"), ["run", "--project", "unit", "--project", "unit-isolated"]),
+);
 const intSteps = [
   ["int", () => run(bin("vitest"), ["run", "--project", "int"], { TEST_DB: "pglite" })],
 ];
