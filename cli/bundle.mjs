@@ -17,6 +17,18 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
 const installed = "node_modules/.package-lock.json";
 
+/** What every esbuild build here shares: one file for Node 20, in memory, with its inputs listed. */
+const NODE_BUILD = {
+  bundle: true,
+  write: false,
+  platform: "node",
+  target: "node20",
+  absWorkingDir: root,
+  tsconfig: path.join(root, "tsconfig.json"),
+  metafile: true,
+  logLevel: "silent",
+};
+
 /** The bundle's preferred directory, in the checkout. */
 const distDir = path.join(here, "dist");
 
@@ -96,17 +108,10 @@ generated.blocks.forEach((label, i) => {
  */
 async function precompiledValidators(build) {
   const result = await build({
+    ...NODE_BUILD,
     entryPoints: [path.join(here, "precompiled-validators.ts")],
-    bundle: true,
-    write: false,
-    platform: "node",
     format: "cjs",
-    target: "node20",
-    absWorkingDir: root,
-    tsconfig: path.join(root, "tsconfig.json"),
     packages: "external",
-    metafile: true,
-    logLevel: "silent",
   });
   const mod = { exports: {} };
   new Function("module", "exports", "require", result.outputFiles[0].text)(
@@ -129,6 +134,7 @@ async function buildInto(dir) {
   const builtAt = Date.now();
   const validators = await precompiledValidators(build);
   const result = await build({
+    ...NODE_BUILD,
     stdin: { contents: ENTRY, resolveDir: here, sourcefile: "<entry>", loader: "ts" },
     plugins: [
       {
@@ -146,16 +152,8 @@ async function buildInto(dir) {
         },
       },
     ],
-    bundle: true,
-    write: false,
     outfile: f.bundle,
-    platform: "node",
     format: "cjs",
-    target: "node20",
-    absWorkingDir: root,
-    tsconfig: path.join(root, "tsconfig.json"),
-    metafile: true,
-    logLevel: "silent",
     legalComments: "none",
     // 0.8 MB instead of 2.2 (with zod's unused parts left out): less to read at each call (the
     // code cache spares the parsing, not the reading). Names do not matter: the only
@@ -197,18 +195,11 @@ export async function ensureRunnerBundle({ force = false } = {}) {
   const { build } = await import("esbuild");
   const builtAt = Date.now();
   const result = await build({
+    ...NODE_BUILD,
     entryPoints: [path.join(here, "run.ts")],
-    bundle: true,
-    write: false,
     outfile: runner.bundle,
-    platform: "node",
     format: "esm",
-    target: "node20",
-    absWorkingDir: root,
-    tsconfig: path.join(root, "tsconfig.json"),
     packages: "external",
-    metafile: true,
-    logLevel: "silent",
     legalComments: "none",
     // Less to read and parse at each call; names kept for errors' and classes' names.
     minify: true,
