@@ -110,7 +110,8 @@ await together(
   [
     "format",
     // The cache (node_modules/.cache/prettier) keeps, by content, the files found formatted:
-    // a later run checks only what changed.
+    // a later run checks only what changed. (Prettier deletes it when run without --cache:
+    // `npm run format` and `npm run lint` keep it.)
     () =>
       run(bin("prettier"), [
         "--check",
