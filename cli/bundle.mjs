@@ -79,6 +79,12 @@ function fresh(f) {
   return true;
 }
 
+/** True for an error saying a directory cannot be written (a read-only install). */
+function unwritable(err) {
+  const code = /** @type {NodeJS.ErrnoException} */ (err).code;
+  return code === "EACCES" || code === "EROFS" || code === "EPERM";
+}
+
 /** Writes `data` to `file` under a temporary name, then renames it into place. */
 function writeAtomically(file, data) {
   const tmp = `${file}.${process.pid}.tmp`;
@@ -210,8 +216,7 @@ export async function ensureRunnerBundle({ force = false } = {}) {
     writeAtomically(runner.bundle, result.outputFiles[0].contents);
     writeManifest(runner.manifest, builtAt, Object.keys(result.metafile.inputs));
   } catch (err) {
-    const code = /** @type {NodeJS.ErrnoException} */ (err).code;
-    if (code === "EACCES" || code === "EROFS" || code === "EPERM") return null;
+    if (unwritable(err)) return null;
     throw err;
   }
   return runner.bundle;
@@ -231,8 +236,7 @@ export async function ensureCliBundle({ force = false } = {}) {
     try {
       return await buildInto(dir);
     } catch (err) {
-      const code = /** @type {NodeJS.ErrnoException} */ (err).code;
-      if (code !== "EACCES" && code !== "EROFS" && code !== "EPERM") throw err;
+      if (!unwritable(err)) throw err;
       firstError ??= err;
     }
   }
