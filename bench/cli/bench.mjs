@@ -13,7 +13,9 @@
 //     change (`git archive <commit> | tar -x -C <dir>`, with a node_modules symlink).
 //   - with --run <flow.yaml>: `trustflow run <flow.yaml> --json`, its engine from the prebuilt
 //     runner bundle (cli/dist/run.mjs), and the same command with the engine loaded through tsx,
-//     as the entry did before the runner was bundled (a `run` takes seconds: use fewer --runs).
+//     as the entry did before the runner was bundled, and the prebuilt one with WebAssembly's
+//     optimising tier on (`node --no-liftoff-only`), as before `run` kept to Liftoff (a `run`
+//     takes seconds: use fewer --runs).
 // With --quick, only the prebuilt cases and `node -e 0` (the tsx cases take most of the time).
 // Prints a table and the machine's load average before and after.
 import { spawnSync } from "node:child_process";
@@ -76,7 +78,7 @@ function measureAll(cases) {
       cpu: median(xs[j].map((x) => x.cpu)),
     };
     console.log(
-      `${c.label.padEnd(34)} median ${row.wall.toFixed(0).padStart(5)} ms wall (min ${row.min.toFixed(0)})` +
+      `${c.label.padEnd(38)} median ${row.wall.toFixed(0).padStart(5)} ms wall (min ${row.min.toFixed(0)})` +
         (Number.isNaN(row.cpu) ? "" : `, ${row.cpu.toFixed(0).padStart(5)} ms CPU`),
     );
     return row;
@@ -139,6 +141,12 @@ if (runFlow) {
   cases.push({
     label: "run, prebuilt engine",
     argv: ["cli/trustflow.mjs", "run", runFlow, "--json"],
+  });
+  // As `run` was before it kept WebAssembly on Liftoff: V8's optimising tier on (node's own
+  // choice is left alone by the entry).
+  cases.push({
+    label: "run, prebuilt, wasm tier-up (before)",
+    argv: ["--no-liftoff-only", "cli/trustflow.mjs", "run", runFlow, "--json"],
   });
   cases.push({ label: "run, engine through tsx (before)", argv: runViaTsx(runFlow) });
 }
