@@ -42,9 +42,12 @@ export default defineConfig({
   reporter: [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],
   use: {
     baseURL: process.env.E2E_BASE_URL ?? "http://localhost:3000",
-    // A failing test keeps its trace (DOM snapshots, network, console, sources) without the
-    // screencast: encoding a frame per paint for every passing test cost the suite CPU on 2 cores.
-    trace: { mode: "retain-on-failure", screenshots: false },
+    // A failing test keeps its trace (actions, network, console, sources) without the screencast
+    // or DOM snapshots: recorded for every test, passing ones too, they cost the suite CPU on 2
+    // cores (DOM snapshots at every action: ~15 % of the browser step's CPU, bench/RESULTS.md,
+    // "Test suite time"). Its screenshot at the end and `error-context.md` (the page's ARIA
+    // snapshot at the failure) show the page.
+    trace: { mode: "retain-on-failure", screenshots: false, snapshots: false },
     screenshot: "on",
     viewport: { width: 1280, height: 800 },
   },
