@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `npm test`: format, lint (with the architecture rules), types, unit tests, integration tests
 // (on PostgreSQL when TEST_DATABASE_URL is set, with PGlite taking what concerns PGlite; all on
-// PGlite otherwise), then Playwright against a production build in Chromium. Options: --only <step[,step]>, --skip <step[,step]>, --serial (one step at a
-// time; by default format, lint and types run side by side, and so do int and int-postgres, each
-// line of their output prefixed with the step's name).
+// PGlite otherwise), then Playwright against a production build in Chromium. Options: --only
+// <step[,step]>, --skip <step[,step]>, --serial (one step at a time; by default format, lint and
+// types run side by side, and so do int and int-postgres, each line of their output prefixed
+// with the step's name).
 // Steps: format, lint, types, audit, unit, int, int-postgres, e2e.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { spawn, spawnSync } from "node:child_process";
