@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inPostgresPass } from "@/server/testing/passes";
 
 const root = path.join(import.meta.dirname, "..");
 const bin = path.join(root, "cli/trustflow.mjs");
@@ -59,7 +60,7 @@ const Q2C = data("quote-to-cash.yaml");
 const Q2C_INPUTS = data("quote-to-cash.inputs.json");
 
 // The command runs on its own in-memory PGlite, whatever TEST_DB says: once, in the PGlite pass.
-describe.skipIf(process.env.TEST_DB === "postgres")("trustflow run", { timeout: 180_000 }, () => {
+describe.skipIf(inPostgresPass)("trustflow run", { timeout: 180_000 }, () => {
   it("answers usage and compile errors with exit 2, before running anything", async () => {
     const flag = await trustflow("run", Q2C, "--aprove");
     expect(flag.status).toBe(2);

@@ -8,7 +8,7 @@
 // Steps: format, lint, types, audit, unit, int, int-postgres, e2e.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -139,21 +139,30 @@ await step("unit", () =>
 );
 /**
  * With a PostgreSQL server (TEST_DATABASE_URL), every integration file runs on it: it is the
- * product's database (embedded or a server). PGlite then runs only what is about PGlite or runs
- * once: the CLI (`trustflow run` keeps its database in an in-memory PGlite), the database
- * adapter, migrator and SQL run store (the layer the CLI shares with the server, so checked on
- * both), the import of an old PGlite directory, the embedded cluster and the Python sandbox
- * (no database at all; skipped on PostgreSQL). Without a server, everything runs on PGlite.
- * Running every file on both (until 2026-12) cost the PGlite pass ~770 CPU-seconds of the two
- * cores' ~1,100 for no coverage of the product's database beyond what PostgreSQL gives.
+ * product's database (embedded or a server). PGlite then runs only the database adapter,
+ * migrator and SQL run store (the layer `trustflow run`, whose database is an in-memory PGlite,
+ * shares with the server: checked on both) and the files that run once, in the PGlite pass
+ * (those importing server/testing/passes.ts: the CLI, the embedded server, the PGlite import,
+ * the Python sandbox). Without a server, everything runs on PGlite. Running every file on both
+ * (until 2026-12) cost the PGlite pass ~770 CPU-seconds of the two cores' ~1,100 for no coverage
+ * of the product's database beyond what PostgreSQL gives.
  */
-const PGLITE_ALONGSIDE_POSTGRES = [
-  "cli/",
-  "server/adapters/prisma/",
-  "server/adapters/store/",
-  "server/adapters/embedded-postgres/",
-  "server/adapters/code/python/",
-];
+function pgliteAlongsidePostgres() {
+  const once = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== "node_modules" && !entry.name.startsWith(".")) walk(file);
+      } else if (entry.name.endsWith(".int.test.ts")) {
+        if (readFileSync(file, "utf8").includes("@/server/testing/passes"))
+          once.push(path.relative(root, file));
+      }
+    }
+  };
+  walk(root);
+  return ["server/adapters/prisma/", "server/adapters/store/", ...once.sort()];
+}
 const onPostgres = Boolean(process.env.TEST_DATABASE_URL) && wanted("int-postgres");
 const intSteps = [
   [
@@ -161,7 +170,7 @@ const intSteps = [
     () =>
       run(
         bin("vitest"),
-        ["run", "--project", "int", ...(onPostgres ? PGLITE_ALONGSIDE_POSTGRES : [])],
+        ["run", "--project", "int", ...(onPostgres ? pgliteAlongsidePostgres() : [])],
         { TEST_DB: "pglite" },
       ),
   ],

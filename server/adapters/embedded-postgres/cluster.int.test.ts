@@ -4,10 +4,10 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { inPostgresPass } from "@/server/testing/passes";
 import { joinEmbeddedPostgres, startEmbeddedPostgres, type EmbeddedPostgres } from "./cluster";
 
 // The embedded server does not depend on TEST_DB: run these once, in the PGlite pass.
-const once = process.env.TEST_DB === "postgres";
 
 const dirs: string[] = [];
 const servers: EmbeddedPostgres[] = [];
@@ -81,7 +81,7 @@ function child(
 }
 const CLUSTER = JSON.stringify(path.resolve(import.meta.dirname, "cluster.ts"));
 
-describe.skipIf(once)("embedded PostgreSQL", () => {
+describe.skipIf(inPostgresPass)("embedded PostgreSQL", () => {
   it("initialises a durable, password-protected server on loopback under the data directory", async () => {
     const dataDir = tempDataDir();
     const s = await start(dataDir);

@@ -19,6 +19,7 @@ import { createApiToken } from "@/server/domain/token/api-tokens";
 import { compileFlow } from "@/server/domain/workflow/compile-flow";
 import { engineFor, runToEnd } from "@/server/testing/engine";
 import { adminActor, callerFor, makeUser, type TestUser } from "@/server/testing/fixtures";
+import { inPostgresPass } from "@/server/testing/passes";
 import { startEmbeddedPostgres } from "./cluster";
 import { prepareEmbeddedDatabase, type PrepareOptions } from "./import-pglite";
 
@@ -40,8 +41,6 @@ async function startTarget(): Promise<{ adminUrl: string; stop(): Promise<void> 
     },
   };
 }
-const once = process.env.TEST_DB === "postgres";
-
 /** Values of the types a copy could bend: each must arrive byte for byte. */
 const PROBE: Migration = migration(
   "29990101000000_import_probe",
@@ -296,7 +295,7 @@ async function seedPglite(dir: string) {
   }
 }
 
-describe.skipIf(once)("importing a PGlite data directory", () => {
+describe.skipIf(inPostgresPass)("importing a PGlite data directory", () => {
   beforeAll(async () => {
     target = (await startTarget())!;
     migrations = await loadMigrations();

@@ -15,6 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NonRetryableError } from "@/server/engine/errors";
+import { inPostgresPass } from "@/server/testing/passes";
 import type { RuntimeRequest } from "@/server/engine/ports";
 import type { CodeAnswer } from "../code-runtime";
 import {
@@ -24,8 +25,6 @@ import {
   type PythonTask,
 } from "./python-runtime";
 
-/** The PostgreSQL run of the integration tests: this file is the same there, so it is skipped. */
-const ON_POSTGRES = process.env.TEST_DB === "postgres";
 const sandbox = createPythonSandbox({ warm: 1, maxProcesses: 2 });
 let disabled: string | undefined;
 const secretDir = fs.mkdtempSync(path.join(os.tmpdir(), "tf-py-secret-"));
@@ -33,7 +32,7 @@ const secretFile = path.join(secretDir, "credentials.key");
 fs.writeFileSync(secretFile, "top-secret-key", { mode: 0o644 });
 
 beforeAll(async () => {
-  if (ON_POSTGRES) return;
+  if (inPostgresPass) return;
   disabled = await sandbox.unavailable();
   // Which path this machine took, for the record.
   console.info(`code.python sandbox: ${disabled ? `disabled (${disabled})` : "enabled"}`);
@@ -103,7 +102,7 @@ const LONG = 120_000;
 const BYPASS =
   "import sys\nsys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != '_Blocked']\nimport pyodide_js\n";
 
-describe.skipIf(ON_POSTGRES)("code.python: results", () => {
+describe.skipIf(inPostgresPass)("code.python: results", () => {
   it(
     "returns the last expression's value, or what the code returns, with its print lines",
     async () => {
@@ -162,7 +161,7 @@ describe.skipIf(ON_POSTGRES)("code.python: results", () => {
   );
 });
 
-describe.skipIf(ON_POSTGRES)("code.python: the process pool", () => {
+describe.skipIf(inPostgresPass)("code.python: the process pool", () => {
   it(
     "answers more calls at once than it may run processes: each waits for a freed place",
     async () => {
@@ -179,7 +178,7 @@ describe.skipIf(ON_POSTGRES)("code.python: the process pool", () => {
   );
 });
 
-describe.skipIf(ON_POSTGRES)("code.python: prepared ahead of the first call", () => {
+describe.skipIf(inPostgresPass)("code.python: prepared ahead of the first call", () => {
   it(
     "warmUp makes (or finds) the snapshot and starts the warm pool before any call",
     async () => {
@@ -201,7 +200,7 @@ describe.skipIf(ON_POSTGRES)("code.python: prepared ahead of the first call", ()
   );
 });
 
-describe.skipIf(ON_POSTGRES)("code.python: escape catalogue", () => {
+describe.skipIf(inPostgresPass)("code.python: escape catalogue", () => {
   it(
     "sees none of the host's environment",
     async () => {
@@ -380,7 +379,7 @@ describe.skipIf(ON_POSTGRES)("code.python: escape catalogue", () => {
   );
 });
 
-describe.skipIf(ON_POSTGRES)("code.python: where the sandbox cannot be built", () => {
+describe.skipIf(inPostgresPass)("code.python: where the sandbox cannot be built", () => {
   it("answers a clear, non-retryable 'disabled' error", async () => {
     const broken: PythonSandbox = createPythonSandbox({ appRoot: "/nonexistent-app-root" });
     try {
