@@ -60,7 +60,9 @@ export function ProposalReview({ proposal: p }: { proposal: ProposalView }) {
         <p className="text-sm text-zinc-700" role="status">
           {status === "proving"
             ? "Proving in the sandbox: the recorded failing runs and recent successful runs are replayed with the fix."
-            : "Waiting for its sandbox proof (new fixes are proved in the background)."}
+            : r?.proof
+              ? "Waiting to be proved again: the group recorded failures after this proof, so its approval was voided; a passing proof asks again."
+              : "Waiting for its sandbox proof (new fixes are proved in the background)."}
         </p>
       )}
       {r?.proof && <ProposalEvidence proof={r.proof} />}

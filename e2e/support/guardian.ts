@@ -56,17 +56,20 @@ export async function stormedFlow(
     workflowId,
     [1, 2, 3].map((i) => ({ customerId: `CUS-${suffix}-${i}` })),
   );
-  // Grouped off the request path, after the runs are reconciled.
+  // Grouped off the request path, after the runs are reconciled: all three failures (a fix
+  // proved before the last one was grouped is proved again on all of them).
   await expect
     .poll(
       async () =>
         (
-          await query<{ items: Array<{ flowName: string }> }>(request, "guardian.groups", {
-            limit: 100,
-          })
-        ).items.some((g) => g.flowName === flowName),
+          await query<{ items: Array<{ flowName: string; count: number }> }>(
+            request,
+            "guardian.groups",
+            { limit: 100 },
+          )
+        ).items.find((g) => g.flowName === flowName)?.count ?? 0,
       { timeout: 180_000, intervals: [1_000, 2_000, 5_000] },
     )
-    .toBe(true);
+    .toBe(failed.length);
   return { workflowId, flowName, failed, clearFaults: () => faults.clear() };
 }

@@ -4,7 +4,9 @@
  * tables): per batch, the runs' failed attempts are fingerprinted and assigned to the stored
  * groups (obeying the workspace's merge and split rules), the touched groups are triaged again
  * from their newest members, and rule-based proposals are written for the patchable ones
- * against the flow version that failed. A run is read once (claimed in the batch's transaction).
+ * against the flow version that failed; a proven fix still waiting for its decision whose proof
+ * misses the new failures is sent back to be proved again (`reprove.ts`). A run is read once
+ * (claimed in the batch's transaction).
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -26,6 +28,7 @@ import {
 } from "./fingerprint";
 import { assignGroup, type GroupHead, type GroupingRule } from "./grouping";
 import { announceNewGroups } from "./notify-groups";
+import { reproveOnGrowth } from "./reprove";
 import { writeProposals } from "./write-proposals";
 import { readFailures } from "./read-failures";
 import { MAX_WHY, retriage } from "./retriage";
@@ -253,6 +256,8 @@ export async function groupFailedRuns(
     { timeout: 60_000 },
   );
   const proposals = await writeProposals(db, touched);
+  // A proven fix whose proof misses these failures is proved again before anyone decides it.
+  await reproveOnGrowth(db, touched);
   return {
     runs: rows.length,
     failures: failures.length,

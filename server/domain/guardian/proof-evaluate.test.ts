@@ -6,7 +6,9 @@ import { compileFlow } from "../workflow/compile-flow";
 import {
   failingOutcome,
   failingStepOf,
+  PROOF_FAILING_RUNS,
   proofSteps,
+  uncovered,
   verdict,
   type ProofRun,
 } from "./proof-evaluate";
@@ -141,5 +143,25 @@ describe("proof evaluation", () => {
     expect(
       verdict([run("failing", "refused"), run("failing", "refused"), run("regression", "passed")]),
     ).toMatchObject({ status: "passed", fixed: 2, of: 2, regressions: 0 });
+  });
+});
+
+describe("uncovered: the recorded failures a proof has not run", () => {
+  const ran = (...ids: string[]) => ({
+    runs: ids.map((sourceRunId) => ({ ...run("failing", "fixed"), sourceRunId })),
+  });
+  it("names the failures recorded since, newest first, none when the proof ran them all", () => {
+    expect(uncovered(null, ["r3", "r2", "r1"])).toEqual(["r3", "r2", "r1"]);
+    expect(uncovered(ran("r1", "r2"), ["r3", "r2", "r1"])).toEqual(["r3"]);
+    expect(uncovered(ran("r1", "r2", "r3"), ["r3", "r2", "r1"])).toEqual([]);
+  });
+  it("counts only failing runs as covered, and stops at the proof's size", () => {
+    const regression = { runs: [{ ...run("regression", "passed"), sourceRunId: "r1" }] };
+    expect(uncovered(regression, ["r1"])).toEqual(["r1"]);
+    const ids = Array.from({ length: PROOF_FAILING_RUNS + 3 }, (_, i) => `r${i}`);
+    expect(uncovered(ran(...ids.slice(0, PROOF_FAILING_RUNS - 2)), ids)).toEqual(
+      ids.slice(PROOF_FAILING_RUNS - 2, PROOF_FAILING_RUNS),
+    );
+    expect(uncovered(ran(...ids.slice(0, PROOF_FAILING_RUNS)), ids)).toEqual([]);
   });
 });

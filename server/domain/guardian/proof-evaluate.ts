@@ -71,6 +71,22 @@ export interface Proof {
   note: string | null;
 }
 
+/** Recorded failing inputs a proof runs (the group's newest failed runs). */
+export const PROOF_FAILING_RUNS = 10;
+
+/**
+ * The failing runs of `sources` (the group's newest, newest first) a proof has not run yet, as
+ * many as it still has room for: none once it ran {@link PROOF_FAILING_RUNS}.
+ */
+export function uncovered(proof: Pick<Proof, "runs"> | null, sources: readonly string[]): string[] {
+  const covered = new Set(
+    (proof?.runs ?? []).filter((r) => r.kind === "failing").map((r) => r.sourceRunId),
+  );
+  return sources
+    .filter((id) => !covered.has(id))
+    .slice(0, Math.max(0, PROOF_FAILING_RUNS - covered.size));
+}
+
 /** Share of the failing inputs a passing proof fixes (with no regression). */
 export const PASS_SHARE = 0.9;
 export const PASS_RULE = `at least ${PASS_SHARE * 100}% of the recorded failing inputs fixed and no regression in the successful runs`;

@@ -460,6 +460,113 @@ describe("a guardian fix: proved, reviewed under four eyes, released and replaye
   }, 60_000);
 });
 
+describe("a proof kept up with its group", () => {
+  it("proves the failures recorded while it runs, and proves again when the group grows before anyone decides", async () => {
+    const flow = FLOW("1.0.0").replace("flow: guarded-accounts", "flow: guarded-accounts-2");
+    const wf = await as(owner).workflow.create({ name: "Guarded accounts 2", dsl: flow });
+    await as(owner).workflow.createVersion({ id: wf.id, version: "1.0.0", dsl: flow });
+    const start = async (n: number) => {
+      const ids: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const r = await as(owner).run.start({
+          workflowId: wf.id,
+          version: "1.0.0",
+          inputs: { accountId: "ACC-5521" },
+        });
+        ids.push((await tickToEnd(engine, r.id)).id);
+      }
+      return ids;
+    };
+    const group = async () => {
+      const deps = servicesFor(db).reconciliation;
+      for (let i = 0; i < 10; i++)
+        if (!(await reconcileEndedRuns(deps, { limit: 500 })).more) break;
+      await groupFailedRuns(db.prisma);
+    };
+    await setBilling(null);
+    await start(2);
+    await setBilling(`http://127.0.0.1:${port}`);
+    const failed = await start(3);
+    await group();
+    const fix = await db.prisma.guardianProposal.findFirstOrThrow({
+      where: { workflowId: wf.id, rule: "backoff-retry-after" },
+    });
+    // The third failure as if recorded while the proof runs: out of the group when it starts,
+    // back in once its first run has ended.
+    const third = await db.prisma.guardianMember.findFirstOrThrow({
+      where: { groupId: fix.groupId, runId: failed[2] },
+    });
+    await db.prisma.guardianMember.delete({ where: { id: third.id } });
+    const deps = servicesFor(db);
+    const listAttempts = deps.runs.listAttempts.bind(deps.runs);
+    const spy = vi.spyOn(deps.runs, "listAttempts").mockImplementationOnce(async (runId) => {
+      await db.prisma.guardianMember.create({ data: third as never });
+      return listAttempts(runId);
+    });
+    let proof;
+    try {
+      proof = await whileTicking(engine, proveProposal(deps, actorOf(editor), fix.id));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(proof).toMatchObject({ status: "passed", fixed: 3, of: 3, regressionOf: 2 });
+    expect(
+      proof!.runs
+        .filter((r) => r.kind === "failing")
+        .map((r) => r.sourceRunId)
+        .sort(),
+    ).toEqual([...failed].sort());
+    const proven = await db.prisma.guardianProposal.findUniqueOrThrow({ where: { id: fix.id } });
+    expect(proven.status).toBe("proven");
+    const firstApproval = proven.approvalId!;
+    expect(firstApproval).not.toBeNull();
+
+    // A fourth failure is recorded before anyone decided: the approval is voided and the fix is
+    // proved again on all four, then asked about again.
+    const fourth = await start(1);
+    await group();
+    const back = await db.prisma.guardianProposal.findUniqueOrThrow({ where: { id: fix.id } });
+    expect([back.status, back.approvalId]).toEqual(["proposed", null]);
+    const voided = await db.prisma.approval.findUniqueOrThrow({ where: { id: firstApproval } });
+    expect(voided.status).toBe("voided");
+    await expect(
+      as(approver).guardianReview.accept({ id: fix.id, comment: "Proof is convincing." }),
+    ).rejects.toThrow(/being proved again: its group recorded failures after its last proof/);
+    const entry = await db.prisma.auditEntry.findFirstOrThrow({
+      where: { subjectId: fix.id, action: "guardian.proposal.reprove" },
+    });
+    expect(entry.payload).toMatchObject({
+      voidedApprovalId: firstApproval,
+      provedOn: 3,
+      recordedSince: 1,
+    });
+    expect(await whileTicking(engine, proveWaiting(servicesFor(db), 2))).toBe(1);
+    const again = await db.prisma.guardianProposal.findUniqueOrThrow({ where: { id: fix.id } });
+    expect(again.status).toBe("proven");
+    expect(again.proof).toMatchObject({ status: "passed", fixed: 4, of: 4 });
+    expect((again.proof as unknown as Proof).runs.map((r) => r.sourceRunId)).toEqual(
+      expect.arrayContaining([...failed, ...fourth]),
+    );
+    expect(again.approvalId).not.toBeNull();
+    expect(again.approvalId).not.toBe(firstApproval);
+    const inbox = await as(approver).approval.list({ kind: "fix" });
+    expect(inbox.items.map((a) => a.id)).toContain(again.approvalId);
+    expect(inbox.items.map((a) => a.id)).not.toContain(firstApproval);
+
+    // Decided first, it stands: a later failure changes neither the approval nor the proposal.
+    await as(approver).guardianReview.reject({ id: fix.id, reason: "Not now." });
+    await start(1);
+    await group();
+    const decided = await db.prisma.guardianProposal.findUniqueOrThrow({ where: { id: fix.id } });
+    expect(decided.status).toBe("rejected");
+    expect(
+      await db.prisma.auditEntry.count({
+        where: { subjectId: fix.id, action: "guardian.proposal.reprove" },
+      }),
+    ).toBe(1);
+  }, 180_000);
+});
+
 function actorOf(u: Awaited<ReturnType<typeof makeUser>>) {
   return {
     userId: u.user.id,

@@ -33,7 +33,9 @@ import {
   failingOutcome,
   failingStepOf,
   PASS_RULE,
+  PROOF_FAILING_RUNS,
   proofSteps,
+  uncovered,
   verdict,
   type Proof,
   type ProofRun,
@@ -41,8 +43,6 @@ import {
 import { requestFixApproval } from "./review";
 import { guardianActor, requireStatus, voidIfStale, workspaceProposal } from "./review-state";
 
-/** Recorded failing inputs a proof runs (the group's newest failed runs). */
-export const PROOF_FAILING_RUNS = 10;
 /** Recent successful runs of the flow a proof runs (the regression set). */
 export const PROOF_REGRESSION_RUNS = 5;
 /** How long one proof run may take before it counts as not finished. */
@@ -53,19 +53,29 @@ const PROOF_SESSION_TTL_MS = 60 * 60_000;
 /** What a proof needs: starting runs, waiting for their ends, sandbox sessions. */
 export type ProofDeps = RunDeps & { sandbox: SandboxDeps };
 
-/** The runs a proof replays: the group's failed runs and the flow's recent successful ones. */
-async function proofSources(
+/**
+ * The recorded failing runs a proof replays: the group's newest failed runs of the version the
+ * fix patches (a group may span versions), at most {@link PROOF_FAILING_RUNS}.
+ */
+export async function failingSources(
   db: Db,
-  p: { groupId: string; workflowId: string; baseIrHash: string },
-) {
-  // The failures of the version the fix patches (a group may span versions).
+  p: { groupId: string; baseIrHash: string },
+): Promise<string[]> {
   const members = await db.guardianMember.findMany({
     where: { groupId: p.groupId, recovered: false, irHash: p.baseIrHash },
     orderBy: { seenAt: "desc" },
     select: { runId: true },
     take: 500,
   });
-  const failing = [...new Set(members.map((m) => m.runId))].slice(0, PROOF_FAILING_RUNS);
+  return [...new Set(members.map((m) => m.runId))].slice(0, PROOF_FAILING_RUNS);
+}
+
+/** The runs a proof replays: the group's failed runs and the flow's recent successful ones. */
+async function proofSources(
+  db: Db,
+  p: { groupId: string; workflowId: string; baseIrHash: string },
+) {
+  const failing = await failingSources(db, p);
   const succeeded = await db.run.findMany({
     where: {
       AND: [
@@ -206,7 +216,19 @@ export async function runProof(
         await proveOn(deps, actor, fix, { kind: "regression", runId }, compiled.ir, signal),
       );
     }
-    if (!sources.failing.length) note = "The group holds no failed run to prove the fix on.";
+    // Failures of the group recorded while the proof ran are proved too, so the proof stored
+    // covers every failure recorded by then (up to PROOF_FAILING_RUNS; one run more at least per
+    // round, so the rounds are bounded). A failure recorded after it is stored makes the guardian
+    // prove again (`reprove.ts`).
+    for (let more = uncovered({ runs }, await failingSources(db, p)); more.length;) {
+      for (const runId of more) {
+        signal?.throwIfAborted();
+        runs.push(await proveOn(deps, actor, fix, { kind: "failing", runId }, compiled.ir, signal));
+      }
+      more = uncovered({ runs }, await failingSources(db, p));
+    }
+    if (!runs.some((r) => r.kind === "failing"))
+      note = "The group holds no failed run to prove the fix on.";
   }
   signal?.throwIfAborted();
   const v = verdict(runs);

@@ -219,7 +219,9 @@ export async function acceptProposal(
       message:
         p.status === "unproven"
           ? "This fix did not pass its sandbox proof, so it cannot be accepted. Prove it again after a change, or reject it."
-          : "This fix has no sandbox proof yet, so it cannot be accepted. Wait for its proof (or prove it now).",
+          : p.proof
+            ? "This fix is being proved again: its group recorded failures after its last proof, so it cannot be accepted until the new proof passes."
+            : "This fix has no sandbox proof yet, so it cannot be accepted. Wait for its proof (or prove it now).",
     });
   }
   requireStatus(p, ["proven", "approved"], "accepted");
