@@ -1,7 +1,7 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { flowTemplates, type TemplateId } from "@/dsl";
+import type { FlowTemplate, TemplateId } from "@/dsl";
 import { formErrors } from "@/lib/trpc/errors";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -18,12 +18,19 @@ export interface WorkflowFormValues {
 }
 
 /**
+ * A template as the "Start from" list offers it. The page hands these over from the server, so
+ * the list page does not ship the compiler and the templates' texts to the browser.
+ */
+export type TemplateChoice = Pick<FlowTemplate, "id" | "title" | "summary">;
+
+/**
  * Create or rename a workflow. The caller runs the mutation; on error the dialog stays open with
  * what the user typed and shows the server's messages next to the fields.
  */
 export function WorkflowFormDialog({
   open,
   mode,
+  templates = [],
   initial,
   pending,
   error,
@@ -32,6 +39,8 @@ export function WorkflowFormDialog({
 }: {
   open: boolean;
   mode: "create" | "rename";
+  /** The templates to start from (create). */
+  templates?: readonly TemplateChoice[];
   initial?: WorkflowFormValues;
   pending: boolean;
   error: unknown;
@@ -53,6 +62,7 @@ export function WorkflowFormDialog({
       {open && (
         <WorkflowForm
           mode={mode}
+          templates={templates}
           initial={initial ?? { name: "", description: "" }}
           pending={pending}
           error={error}
@@ -66,6 +76,7 @@ export function WorkflowFormDialog({
 
 function WorkflowForm({
   mode,
+  templates,
   initial,
   pending,
   error,
@@ -73,6 +84,7 @@ function WorkflowForm({
   onCancel,
 }: {
   mode: "create" | "rename";
+  templates: readonly TemplateChoice[];
   initial: WorkflowFormValues;
   pending: boolean;
   error: unknown;
@@ -85,7 +97,7 @@ function WorkflowForm({
   const errors = formErrors(error);
   function submit(e: FormEvent) {
     e.preventDefault();
-    const t = flowTemplates.find((x) => x.id === template);
+    const t = templates.find((x) => x.id === template);
     // An imported file is kept exactly as it is, errors included: it opens with its diagnostics.
     // A template is named after the workflow and adapted to the workspace by the server.
     onSubmit(
@@ -123,7 +135,7 @@ function WorkflowForm({
               className="h-9 w-full rounded-md border border-zinc-300 bg-white px-2 text-sm"
             >
               <option value="">Empty flow (manual trigger, no steps)</option>
-              {flowTemplates.map((t) => (
+              {templates.map((t) => (
                 <option key={t.id} value={t.id}>
                   {t.title}: {t.summary}
                 </option>

@@ -18,7 +18,11 @@ import { Badge } from "@/components/ui/badge";
 import { inputClass } from "@/components/ui/field";
 import { RunStatusBadge } from "@/components/runs/run-status";
 import { searchWorkflows, triggerLabel } from "./workflow-search";
-import { WorkflowFormDialog, type WorkflowFormValues } from "./workflow-form-dialog";
+import {
+  WorkflowFormDialog,
+  type TemplateChoice,
+  type WorkflowFormValues,
+} from "./workflow-form-dialog";
 
 type Workflow = RouterOutputs["workflow"]["list"][number];
 type Tab = "active" | "deleted";
@@ -42,7 +46,7 @@ function StateBadge({ wf }: { wf: Workflow }) {
   );
 }
 
-export function WorkflowList() {
+export function WorkflowList({ templates }: { templates: readonly TemplateChoice[] }) {
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
@@ -370,6 +374,7 @@ export function WorkflowList() {
       <WorkflowFormDialog
         open={creating}
         mode="create"
+        templates={templates}
         pending={create.isPending}
         error={create.error}
         onSubmit={(v) => create.mutate(v)}
