@@ -1,19 +1,23 @@
 "use client";
 
+import dynamic from "next/dynamic";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/field";
-import { CompareView } from "@/components/studio/compare-view";
-import { studioRegistry } from "@/lib/studio/registry";
 import { useTRPC } from "@/lib/trpc/client";
 import { errorMessage, formErrors } from "@/lib/trpc/errors";
 import { ProposalEvidence } from "./proposal-evidence";
 import { ReleaseReprocess } from "./release-reprocess";
 import { ReplayChoice } from "./replay-choice";
 import type { ProposalView } from "./guardian-view";
+
+const ProposalCompare = dynamic(() => import("./proposal-compare").then((m) => m.ProposalCompare), {
+  ssr: false,
+  loading: () => <p className="p-4 text-sm text-zinc-500">Loading comparison…</p>,
+});
 
 /**
  * A proposal's review panel (issue 18, item 5): its sandbox proof (the evidence), the text and
@@ -122,10 +126,9 @@ export function ProposalReview({ proposal: p }: { proposal: ProposalView }) {
       </Button>
       {compare && p.baseText !== null && (
         <div className="relative h-[28rem] overflow-hidden rounded border border-zinc-200">
-          <CompareView
+          <ProposalCompare
             before={{ label: `Version ${p.baseVersion}`, text: p.baseText }}
             after={{ label: `Proposed ${p.nextVersion}`, text: p.text }}
-            registry={studioRegistry()}
             onClose={() => setCompare(false)}
           />
         </div>
