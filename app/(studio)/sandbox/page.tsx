@@ -1,21 +1,16 @@
 import type { Metadata } from "next";
-import type { ReactNode } from "react";
 import { SandboxTabs } from "@/components/sandbox/sandbox-tabs";
-import { SessionsPanel } from "@/components/sandbox/sessions-panel";
+import { SandboxPanel, type SandboxPanelId } from "@/components/sandbox/sandbox-panel";
 import { PageHeader } from "@/components/ui/page-header";
-// Tab imports: H1, H2 and H5 each replace their own marker line with their import.
-import { DatasetsPanel } from "@/components/sandbox/datasets-panel";
-import { ScriptedModelsPanel } from "@/components/sandbox/scripted-models-panel";
-import { EvalSuitesPanel } from "@/components/sandbox/eval-panel";
 
 export const metadata: Metadata = { title: "Sandbox" };
 
 /** The Sandbox page's tabs, in order; `?tab=<id>` picks one (the first by default). */
-const TABS: { id: string; label: string; panel: () => ReactNode }[] = [
-  { id: "sessions", label: "Sessions", panel: () => <SessionsPanel /> },
-  { id: "datasets", label: "Datasets", panel: () => <DatasetsPanel /> },
-  { id: "scripted-models", label: "Scripted models", panel: () => <ScriptedModelsPanel /> },
-  { id: "evaluations", label: "Evaluations", panel: () => <EvalSuitesPanel /> },
+const TABS: { id: SandboxPanelId; label: string }[] = [
+  { id: "sessions", label: "Sessions" },
+  { id: "datasets", label: "Datasets" },
+  { id: "scripted-models", label: "Scripted models" },
+  { id: "evaluations", label: "Evaluations" },
 ];
 
 export default async function SandboxPage({
@@ -31,8 +26,8 @@ export default async function SandboxPage({
         title="Sandbox"
         description="Try flows against mock systems and scripted models, never real ones."
       />
-      <SandboxTabs tabs={TABS.map(({ id, label }) => ({ id, label }))} current={current.id} />
-      {current.panel()}
+      <SandboxTabs tabs={TABS} current={current.id} />
+      <SandboxPanel id={current.id} />
     </>
   );
 }
