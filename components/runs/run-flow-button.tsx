@@ -3,7 +3,8 @@
 import { useState } from "react";
 import { useCan } from "@/lib/trpc/hooks";
 import { Button } from "@/components/ui/button";
-import { StartRunDialog, type ScreenDraft } from "./start-run-dialog";
+import { StartRunDialog } from "./start-run-dialog";
+import type { ScreenDraft } from "./start-run-form";
 
 /**
  * "Run": opens the "Run a flow" dialog with this workflow chosen (editors and up). In the

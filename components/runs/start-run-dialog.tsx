@@ -4,8 +4,6 @@ import dynamic from "next/dynamic";
 import { Dialog } from "@/components/ui/dialog";
 import type { ScreenDraft } from "./start-run-form";
 
-export type { ScreenDraft } from "./start-run-form";
-
 /**
  * The form, with the flow compiler it runs in the browser, loads when the dialog first opens:
  * the pages that offer "Run" (the runs list, a workflow) do not ship the compiler until then.
@@ -15,12 +13,7 @@ const StartRunForm = dynamic(() => import("./start-run-form").then((m) => m.Star
   loading: () => <p className="py-6 text-center text-sm text-zinc-500">Loading…</p>,
 });
 
-/**
- * "Run a flow": pick a workflow and what to run, fill in the inputs in a form generated from the
- * flow's input schema (or as JSON, one click away), start (`start-run-form.tsx`). Opened from the
- * studio, it runs the draft on screen by default (a draft run) and says so. On success the run
- * opens.
- */
+/** The "Run a flow" dialog around its form (`start-run-form.tsx`, which says what it does). */
 export function StartRunDialog({
   open,
   onClose,

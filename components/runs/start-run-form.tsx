@@ -30,7 +30,7 @@ export interface ScreenDraft {
 }
 
 /**
- * The "Run a flow" form (its dialog is `start-run-dialog.tsx`, which loads this module when it
+ * "Run a flow", the form of its dialog (`start-run-dialog.tsx`, which loads this module when it
  * first opens): pick a workflow and what to run, fill in the inputs in a form generated from the
  * flow's input schema (or as JSON, one click away), start. The schema comes from the very text
  * that will run, compiled in the browser with the server's compiler; a text with errors is not

@@ -13,7 +13,7 @@ import { appendAudit } from "../audit/ledger";
 import type { Db } from "../types";
 import { failingSources } from "./proof";
 import { uncovered, type Proof } from "./proof-evaluate";
-import { guardianActor } from "./review-state";
+import { guardianActor, voidWaitingApproval } from "./review-state";
 
 /** Rolls the transaction back: the proposal changed under it. */
 class Changed extends Error {}
@@ -46,11 +46,7 @@ export async function reproveOnGrowth(db: Db, groupIds: readonly string[]): Prom
     const done = await db
       .$transaction(async (tx) => {
         // The approval first: a decision already taken on it stands.
-        const voided = await tx.approval.updateMany({
-          where: { id: p.approvalId!, status: "pending" },
-          data: { status: "voided", decidedAt: new Date() },
-        });
-        if (!voided.count) return false;
+        if (!(await voidWaitingApproval(tx, p.approvalId!))) return false;
         const back = await tx.guardianProposal.updateMany({
           where: { id: p.id, status: "proven", approvalId: p.approvalId },
           data: { status: "proposed", approvalId: null, updatedAt: new Date() },

@@ -7,7 +7,7 @@
  */
 import { appendAudit } from "../audit/ledger";
 import { AppError, notFound } from "../errors";
-import type { Actor, Db } from "../types";
+import type { Actor, Db, Tx } from "../types";
 
 export const PROPOSAL_STATUSES = [
   "proposed",
@@ -91,11 +91,7 @@ export async function voidIfStale(db: Db, p: ProposalRow): Promise<string | null
     });
     if (!done.count) return;
     // Its approval, still waiting in the inbox, is moot.
-    if (p.approvalId)
-      await tx.approval.updateMany({
-        where: { id: p.approvalId, status: "pending" },
-        data: { status: "voided", decidedAt: new Date() },
-      });
+    if (p.approvalId) await voidWaitingApproval(tx, p.approvalId);
     await appendAudit(tx, guardianActor(p.workspaceId), {
       action: "guardian.proposal.void",
       subjectType: "guardian_proposal",
@@ -104,6 +100,15 @@ export async function voidIfStale(db: Db, p: ProposalRow): Promise<string | null
     });
   });
   return why;
+}
+
+/** Voids a proposal's `fix` approval if it still waits; false when it was decided (or gone). */
+export async function voidWaitingApproval(tx: Tx, approvalId: string): Promise<boolean> {
+  const r = await tx.approval.updateMany({
+    where: { id: approvalId, status: "pending" },
+    data: { status: "voided", decidedAt: new Date() },
+  });
+  return r.count > 0;
 }
 
 /** Refuses with CONFLICT unless the proposal is in one of `allowed`. */
