@@ -46,9 +46,9 @@ export default defineConfig({
     // or DOM snapshots: recorded for every test, passing ones too, they cost the suite CPU on 2
     // cores (DOM snapshots at every action: ~15 % of the browser step's CPU, bench/RESULTS.md,
     // "Test suite time"). Its screenshot at the end and `error-context.md` (the page's ARIA
-    // snapshot at the failure) show the page.
+    // snapshot at the failure) show the page; a passing test takes no screenshot.
     trace: { mode: "retain-on-failure", screenshots: false, snapshots: false },
-    screenshot: "on",
+    screenshot: "only-on-failure",
     viewport: { width: 1280, height: 800 },
   },
   // Jobs start in the order of the projects. The demo workspace's lane first: it holds one

@@ -214,7 +214,8 @@ export function loadModels(
     };
   const named = env.TRUSTFLOW_MODELS_FILE?.trim();
   const file = path.resolve(opts.cwd ?? process.cwd(), named || MODELS_FILE);
-  if (!existsSync(file)) {
+  // The operator's file, read at run time: not a file of the build (no output tracing).
+  if (!existsSync(/*turbopackIgnore: true*/ file)) {
     // A file asked for by name but missing is a mistake, never a reason to answer with the demo.
     if (named) {
       throw new ModelConfigError(
@@ -223,7 +224,10 @@ export function loadModels(
     }
     return { models: [demoModelConfig()], source: "demo" };
   }
-  return { models: parseModels(decode(readFileSync(file, "utf8"), file), file), source: file };
+  return {
+    models: parseModels(decode(readFileSync(/*turbopackIgnore: true*/ file, "utf8"), file), file),
+    source: file,
+  };
 }
 
 function decode(text: string, source: string): unknown {

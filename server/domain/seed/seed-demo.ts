@@ -56,7 +56,10 @@ export async function seedDemo(
   const samplesDir = opts.samplesDir ?? path.join(process.cwd(), "prisma", "samples");
   const hashes = await Promise.all(DEMO_USERS.map((u) => hashPassword(u.password)));
   const texts = await Promise.all(
-    SAMPLES.map((s) => readFile(path.join(samplesDir, s.file), "utf8")),
+    SAMPLES.map((s) =>
+      // Read from the checkout at run time, as the migrator reads prisma/ (no output tracing).
+      readFile(path.join(/*turbopackIgnore: true*/ samplesDir, s.file), "utf8"),
+    ),
   );
   await db.$transaction(
     async (tx) => {

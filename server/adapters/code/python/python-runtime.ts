@@ -120,8 +120,9 @@ exec chroot "$R" "$@"
 
 function findTool(name: string): string | undefined {
   for (const dir of ["/usr/bin", "/bin", "/usr/sbin", "/sbin"]) {
-    const file = path.join(dir, name);
-    if (fs.existsSync(file)) return file;
+    // Run-time lookups of system tools: not files of the build (no output tracing).
+    const file = path.join(/*turbopackIgnore: true*/ dir, name);
+    if (fs.existsSync(/*turbopackIgnore: true*/ file)) return file;
   }
   return undefined;
 }
