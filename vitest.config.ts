@@ -84,7 +84,7 @@ export default defineConfig({
           isolate: false,
           // One migrated template database per run, copied by each `openTestDatabase()`.
           globalSetup: ["server/testing/global-setup.ts"],
-          setupFiles: ["server/testing/file-setup.ts"],
+          setupFiles: ["server/testing/file-setup.ts", "server/testing/int-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           env: { NODE_ENV: "test" },

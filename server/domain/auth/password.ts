@@ -9,6 +9,23 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } 
 const DEFAULTS = { N: 2 ** 15, r: 8, p: 1 } as const;
 const KEYLEN = 32;
 
+/** The cost of new hashes: DEFAULTS, except where the integration tests lowered it. */
+let cost: { N: number; r: number; p: number } = DEFAULTS;
+
+/**
+ * Integration tests only (refused unless NODE_ENV=test): new hashes at a lower scrypt N. Their
+ * fixtures create ~300 accounts, at ~0.1-0.2 CPU-seconds each at N=2^15 on this machine: a fifth
+ * of the PostgreSQL pass's CPU for nothing those tests check. Verifying reads N from the stored
+ * hash, so sign-in, password changes and the dummy hash work as in production; the unit tests
+ * check the production cost.
+ */
+export function lowerHashCostForTests(N: number): void {
+  if (process.env.NODE_ENV !== "test") {
+    throw new Error("lowerHashCostForTests is for the test suite only (NODE_ENV=test).");
+  }
+  cost = { ...DEFAULTS, N };
+}
+
 function scrypt(password: string, salt: Buffer, opts: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) =>
     scryptCb(
@@ -23,15 +40,9 @@ function scrypt(password: string, salt: Buffer, opts: ScryptOptions): Promise<Bu
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scrypt(password, salt, DEFAULTS);
-  return [
-    "scrypt",
-    DEFAULTS.N,
-    DEFAULTS.r,
-    DEFAULTS.p,
-    salt.toString("base64"),
-    key.toString("base64"),
-  ].join("$");
+  const { N, r, p } = cost;
+  const key = await scrypt(password, salt, { N, r, p });
+  return ["scrypt", N, r, p, salt.toString("base64"), key.toString("base64")].join("$");
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
