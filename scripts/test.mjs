@@ -267,6 +267,9 @@ async function e2e() {
     NEXT_TELEMETRY_DISABLED: "1",
     // Every spec signs up its own users from 127.0.0.1: more than a person's hourly allowance.
     SIGNUP_MAX_PER_HOUR: "1000",
+    // ~300 sign-ups and sign-ins, each ~0.1-0.2 CPU-s of scrypt at the default N=2^15: a test
+    // server's setting (the server warns at start), as the integration tests' fixtures do.
+    PASSWORD_SCRYPT_N: "1024",
     // The demo workspace's seeded history (issue 17), sized down: its 20,000 runs and their
     // folding by the trust, rollup, anomaly and guardian consumers would load the two cores the
     // browsers share for minutes. No spec asserts on the demo's history (the specs about trust,

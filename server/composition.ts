@@ -86,6 +86,15 @@ export async function closeDatabase(): Promise<void> {
 async function boot(): Promise<Services> {
   const e = env();
   const log = logger();
+  const { configurePasswordHashing, SCRYPT_N_RANGE } =
+    await import("@/server/domain/auth/password");
+  configurePasswordHashing({ N: e.PASSWORD_SCRYPT_N });
+  if (e.PASSWORD_SCRYPT_N < SCRYPT_N_RANGE.default) {
+    log.warn(
+      { PASSWORD_SCRYPT_N: e.PASSWORD_SCRYPT_N, default: SCRYPT_N_RANGE.default },
+      "new passwords are hashed below the default scrypt cost: for test servers only",
+    );
+  }
   const c = root();
   let url = e.DATABASE_URL;
   let location: string | undefined;

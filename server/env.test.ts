@@ -21,6 +21,17 @@ describe("environment", () => {
     );
   });
 
+  it("takes scrypt's N as a power of two from 1024, 32768 by default", () => {
+    expect(parseEnv({}).PASSWORD_SCRYPT_N).toBe(32768);
+    expect(parseEnv({ PASSWORD_SCRYPT_N: "1024" }).PASSWORD_SCRYPT_N).toBe(1024);
+    expect(parseEnv({ PASSWORD_SCRYPT_N: "131072" }).PASSWORD_SCRYPT_N).toBe(131072);
+    for (const bad of ["1000", "512", "2097152", "fast"]) {
+      expect(() => parseEnv({ PASSWORD_SCRYPT_N: bad })).toThrow(
+        /PASSWORD_SCRYPT_N: must be a power of two from 1024 to 1048576/,
+      );
+    }
+  });
+
   it("treats empty strings as unset", () => {
     expect(parseEnv({ DATABASE_URL: "" }).DATABASE_URL).toBeUndefined();
   });

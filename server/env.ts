@@ -1,5 +1,6 @@
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
+import { SCRYPT_N_RANGE, validScryptN } from "@/server/domain/auth/password";
 
 /** The variables, each checked on its own ({@link ZEnv} adds the checks across them). */
 const ZEnvFields = z.object({
@@ -49,6 +50,11 @@ const ZEnvFields = z.object({
   SIGNIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   /** Sign-ups per client address per hour. */
   SIGNUP_MAX_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** scrypt's N for new password hashes (32 MiB at the default); below it only for test servers. */
+  PASSWORD_SCRYPT_N: z.coerce
+    .number({ error: "must be a power of two from 1024 to 1048576 (default 32768)" })
+    .refine(validScryptN, "must be a power of two from 1024 to 1048576 (default 32768)")
+    .default(SCRYPT_N_RANGE.default),
   /** Proxies whose `X-Forwarded-For` is believed: a hop count or addresses/CIDRs, comma-separated. */
   TRUST_PROXY: z
     .string()

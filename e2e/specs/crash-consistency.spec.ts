@@ -71,6 +71,7 @@ function serverEnv(port: number, dataDir: string): NodeJS.ProcessEnv {
     LOG_LEVEL: "warn",
     NEXT_TELEMETRY_DISABLED: "1",
     SIGNUP_MAX_PER_HOUR: "1000",
+    PASSWORD_SCRYPT_N: "1024",
   };
   // The embedded database, with the credentials key it generates and keeps in the data directory.
   for (const name of [

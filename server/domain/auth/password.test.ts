@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hashPassword, lowerHashCostForTests, verifyPassword } from "./password";
+import { configurePasswordHashing, hashPassword, verifyPassword } from "./password";
 
 describe("password hashing (scrypt)", () => {
   it("verifies the right password only, with a per-hash salt", async () => {
@@ -12,26 +12,22 @@ describe("password hashing (scrypt)", () => {
     expect(await verifyPassword("x", "garbage")).toBe(false);
   });
 
-  it("lowers the cost of new hashes only in tests; a hash keeps its own cost", async () => {
+  it("hashes new passwords at the configured N; a hash keeps its own", async () => {
     const production = await hashPassword("correct horse battery");
-    const env = process.env.NODE_ENV;
-    process.env.NODE_ENV = "production";
-    try {
-      expect(() => lowerHashCostForTests(2 ** 10)).toThrow(/test suite only/);
-    } finally {
-      process.env.NODE_ENV = env;
+    for (const bad of [1000, 512, 2 ** 21, 2 ** 15 + 1, Number.NaN]) {
+      expect(() => configurePasswordHashing({ N: bad })).toThrow(/power of two from 1024/);
     }
     expect(await hashPassword("x")).toMatch(/^scrypt\$32768\$/);
-    lowerHashCostForTests(2 ** 10);
+    configurePasswordHashing({ N: 2 ** 10 });
     try {
       const cheap = await hashPassword("correct horse battery");
       expect(cheap).toMatch(/^scrypt\$1024\$8\$1\$/);
       expect(await verifyPassword("correct horse battery", cheap)).toBe(true);
       expect(await verifyPassword("correct horse batterY", cheap)).toBe(false);
-      // A production hash still verifies at its own cost.
+      // A hash made at the default cost still verifies at its own.
       expect(await verifyPassword("correct horse battery", production)).toBe(true);
     } finally {
-      lowerHashCostForTests(2 ** 15);
+      configurePasswordHashing({ N: 2 ** 15 });
     }
     expect(await hashPassword("x")).toMatch(/^scrypt\$32768\$/);
   });

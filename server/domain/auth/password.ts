@@ -9,21 +9,32 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } 
 const DEFAULTS = { N: 2 ** 15, r: 8, p: 1 } as const;
 const KEYLEN = 32;
 
-/** The cost of new hashes: DEFAULTS, except where the integration tests lowered it. */
+/** scrypt's N for new hashes: DEFAULTS.N unless configured (`PASSWORD_SCRYPT_N`). */
 let cost: { N: number; r: number; p: number } = DEFAULTS;
 
+/** The N a deployment may choose: powers of two from 2^10 to 2^20. */
+export const SCRYPT_N_RANGE = { min: 2 ** 10, max: 2 ** 20, default: DEFAULTS.N } as const;
+
+/** Whether `n` is an N `configurePasswordHashing` accepts. */
+export function validScryptN(n: number): boolean {
+  return (
+    Number.isInteger(n) && n >= SCRYPT_N_RANGE.min && n <= SCRYPT_N_RANGE.max && (n & (n - 1)) === 0
+  );
+}
+
 /**
- * Integration tests only (refused unless NODE_ENV=test): new hashes at a lower scrypt N. Their
- * fixtures create ~300 accounts, at ~0.1-0.2 CPU-seconds each at N=2^15 on this machine: a fifth
- * of the PostgreSQL pass's CPU for nothing those tests check. Verifying reads N from the stored
- * hash, so sign-in, password changes and the dummy hash work as in production; the unit tests
- * check the production cost.
+ * Sets scrypt's N for new hashes in this process (the boot does, from `PASSWORD_SCRYPT_N`; the
+ * integration tests lower it: their fixtures create ~300 accounts). Raising it strengthens new
+ * hashes on faster hardware; lowering it (below 2^15) is for test servers only. Verifying reads
+ * N from the stored hash, so hashes made at another N keep working.
  */
-export function lowerHashCostForTests(N: number): void {
-  if (process.env.NODE_ENV !== "test") {
-    throw new Error("lowerHashCostForTests is for the test suite only (NODE_ENV=test).");
+export function configurePasswordHashing(over: { N: number }): void {
+  if (!validScryptN(over.N)) {
+    throw new Error(
+      `scrypt N must be a power of two from ${SCRYPT_N_RANGE.min} to ${SCRYPT_N_RANGE.max}, not ${over.N}.`,
+    );
   }
-  cost = { ...DEFAULTS, N };
+  cost = { ...DEFAULTS, N: over.N };
 }
 
 function scrypt(password: string, salt: Buffer, opts: ScryptOptions): Promise<Buffer> {
