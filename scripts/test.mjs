@@ -5,7 +5,8 @@
 // <step[,step]>, --skip <step[,step]>, --serial (one step at a time; by default format, lint and
 // types run side by side, and so do int and int-postgres, each line of their output prefixed
 // with the step's name).
-// Steps: format, lint, types, audit, unit, int, int-postgres, e2e.
+// Steps: format, lint, types, audit, unit, int, int-postgres, e2e (and e2e-build, the production
+// build the browser tests run on: it comes with e2e, and runs beside format, lint and types).
 import { AsyncLocalStorage } from "node:async_hooks";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -26,7 +27,10 @@ const listArg = (flag) => {
 };
 const only = listArg("--only");
 const skip = listArg("--skip") ?? new Set();
-const wanted = (step) => (!only || only.has(step)) && !skip.has(step);
+const wanted = (step) =>
+  step === "e2e-build"
+    ? wanted("e2e") && !skip.has(step)
+    : (!only || only.has(step)) && !skip.has(step);
 const serial = args.includes("--serial");
 
 /** The step a `run` belongs to, when steps run side by side (its output lines get its name). */
@@ -132,6 +136,9 @@ await together(
     },
   ],
   ["types", () => run(bin("tsc"), ["--noEmit", "-p", "."])],
+  // The browser tests' build, here rather than before them: the three checks above leave a core
+  // idle for part of their minute or two (eslint and tsc each use one), and the build fills it.
+  ["e2e-build", e2eBuild],
 );
 await step("audit", audit);
 await step("unit", () =>
@@ -242,8 +249,8 @@ async function audit() {
   }
 }
 
-async function e2e() {
-  const chromium = ensureChromium();
+/** The production build the browser tests run on (`next build`, with the test hooks). */
+async function e2eBuild() {
   // This build carries the test hooks: a later `npm start` must not take it for its own.
   rmSync(path.join(root, ".next", "trustflow-fingerprint"), { force: true });
   await run(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
@@ -253,6 +260,10 @@ async function e2e() {
     // this build only; `npm start`'s build has none (lib/studio/test-hooks.ts).
     NEXT_PUBLIC_TRUSTFLOW_TEST_HOOKS: "1",
   });
+}
+
+async function e2e() {
+  const chromium = ensureChromium();
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "trustflow-e2e-"));
   const base = `http://localhost:${port}`;
