@@ -11,7 +11,10 @@
  * composition of Next's, and a scrape must see what the engine's bundle recorded), the built-in
  * mock services (the mock route and the engine's in-process egress must serve the same data) and
  * the sign-in/sign-up limiters (`server/auth/limits.ts`: next-auth's route and the tRPC route
- * must count the same attempts). Nothing else in the server keeps process state on globalThis.
+ * must count the same attempts), and the settings the boot applies to pure domain modules: scrypt's
+ * N for new password hashes (`server/domain/auth/password.ts`: sign-up runs in the tRPC route's
+ * bundle) and the trust model's half-life (`server/domain/trust/score.ts`: the consumer stores
+ * counts with it, the pages read them with it). Nothing else in the server keeps process state on globalThis.
  * No "server-only": `npm run worker` and the tests load it too.
  */
 const KEY = Symbol.for("trustflow.process");

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { processSingleton } from "@/server/process-state";
 
 /**
  * Passwords are hashed with scrypt, a memory-hard KDF (N=2^15, r=8, p=1: 32 MiB per hash,
@@ -9,8 +10,13 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } 
 const DEFAULTS = { N: 2 ** 15, r: 8, p: 1 } as const;
 const KEYLEN = 32;
 
-/** scrypt's N for new hashes: DEFAULTS.N unless configured (`PASSWORD_SCRYPT_N`). */
-let cost: { N: number; r: number; p: number } = DEFAULTS;
+/**
+ * scrypt's N for new hashes: DEFAULTS.N unless configured (`PASSWORD_SCRYPT_N`). One value per
+ * process (process-state.ts): the boot configures it in one of Next's bundles, and sign-up runs
+ * in another.
+ */
+const hashing = () =>
+  processSingleton<{ N: number }>("password-hashing", () => ({ N: DEFAULTS.N }));
 
 /** The N a deployment may choose: powers of two from 2^10 to 2^20. */
 export const SCRYPT_N_RANGE = { min: 2 ** 10, max: 2 ** 20, default: DEFAULTS.N } as const;
@@ -34,7 +40,7 @@ export function configurePasswordHashing(over: { N: number }): void {
       `scrypt N must be a power of two from ${SCRYPT_N_RANGE.min} to ${SCRYPT_N_RANGE.max}, not ${over.N}.`,
     );
   }
-  cost = { ...DEFAULTS, N: over.N };
+  hashing().N = over.N;
 }
 
 function scrypt(password: string, salt: Buffer, opts: ScryptOptions): Promise<Buffer> {
@@ -51,7 +57,8 @@ function scrypt(password: string, salt: Buffer, opts: ScryptOptions): Promise<Bu
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const { N, r, p } = cost;
+  const { N } = hashing();
+  const { r, p } = DEFAULTS;
   const key = await scrypt(password, salt, { N, r, p });
   return ["scrypt", N, r, p, salt.toString("base64"), key.toString("base64")].join("$");
 }

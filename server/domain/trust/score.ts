@@ -37,6 +37,7 @@
  * nor either end of its interval (β only grows); `score.test.ts` checks it with fast-check.
  */
 
+import { processSingleton } from "@/server/process-state";
 import { betaQuantile } from "./beta";
 
 export { betaCdf, betaQuantile } from "./beta";
@@ -153,19 +154,26 @@ export const DEFAULT_TRUST_CONFIG: Readonly<TrustConfig> = {
   findingHalfLifeMs: 3 * 24 * 3600_000,
 };
 
-let processConfig: Readonly<TrustConfig> = DEFAULT_TRUST_CONFIG;
+/**
+ * This process's trust model: one per process (process-state.ts), since the boot configures it in
+ * one of Next's bundles and the pages' reads run in others.
+ */
+const processConfig = () =>
+  processSingleton<{ config: Readonly<TrustConfig> }>("trust-config", () => ({
+    config: DEFAULT_TRUST_CONFIG,
+  }));
 
 /**
  * Sets this process's trust model (the boot does, from `TRUST_SCORE_HALF_LIFE_DAYS`): the
  * consumer and every read use it, so counts are stored and read with the same half-life.
  */
 export function configureTrust(over: Partial<Pick<TrustConfig, "halfLifeMs">>): void {
-  processConfig = { ...DEFAULT_TRUST_CONFIG, ...over };
+  processConfig().config = { ...DEFAULT_TRUST_CONFIG, ...over };
 }
 
 /** This process's trust model (default {@link DEFAULT_TRUST_CONFIG}). */
 export function trustConfig(): Readonly<TrustConfig> {
-  return processConfig;
+  return processConfig().config;
 }
 
 /** No observations yet. */
