@@ -2,6 +2,8 @@ import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { SCRYPT_N_RANGE, validScryptN } from "@/server/domain/auth/password";
 
+const SCRYPT_N_MESSAGE = `must be a power of two from ${SCRYPT_N_RANGE.min} to ${SCRYPT_N_RANGE.max} (default ${SCRYPT_N_RANGE.default})`;
+
 /** The variables, each checked on its own ({@link ZEnv} adds the checks across them). */
 const ZEnvFields = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -52,8 +54,8 @@ const ZEnvFields = z.object({
   SIGNUP_MAX_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(20),
   /** scrypt's N for new password hashes (32 MiB at the default); below it only for test servers. */
   PASSWORD_SCRYPT_N: z.coerce
-    .number({ error: "must be a power of two from 1024 to 1048576 (default 32768)" })
-    .refine(validScryptN, "must be a power of two from 1024 to 1048576 (default 32768)")
+    .number({ error: SCRYPT_N_MESSAGE })
+    .refine(validScryptN, SCRYPT_N_MESSAGE)
     .default(SCRYPT_N_RANGE.default),
   /** Proxies whose `X-Forwarded-For` is believed: a hop count or addresses/CIDRs, comma-separated. */
   TRUST_PROXY: z
