@@ -79,7 +79,7 @@ t0=$(date +%s%N)
   TRUSTFLOW_CREDENTIALS_KEY="$KEY" NEXTAUTH_SECRET="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
   NEXTAUTH_URL="$BASE" node ${TF_NODE_ARGS:-} scripts/serve.mjs -p "$PORT" -H 127.0.0.1 > "$OUTD/server.log" 2>&1) &
 PID=$!
-node "$HERE/engine/signing-relay.mjs" "$RELAY_PORT" "$BASE" "$SLUG" "$SECRET" > "$OUTD/relay.log" 2>&1 &
+node "${TF_RELAY_SCRIPT:-$HERE/engine/signing-relay.mjs}" "$RELAY_PORT" "$BASE" "$SLUG" "$SECRET" > "$OUTD/relay.log" 2>&1 &
 RPID=$!
 RELAY="http://127.0.0.1:$RELAY_PORT"
 ready=""

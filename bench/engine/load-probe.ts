@@ -5,6 +5,9 @@
  * - CPU: user+system time of the server, the signing relay and every process of the embedded
  *   PostgreSQL (the postmaster and its children), from /proc before and after the load; per
  *   request = the total over the requests answered;
+ * - the load generator's CPU (sampled with the waits; its last sample is at most 50 ms before it
+ *   exits) and the whole machine's busy share of its cores (/proc/stat), so a figure shows
+ *   whether the cores were full;
  * - waits: `pg_stat_activity` of the database's active client backends every 50 ms, counted by
  *   wait event ("CPU" when none): where the writing backends spend the load.
  *
@@ -48,6 +51,45 @@ function cpuMs(pid: number): number {
   }
 }
 
+/** What a PostgreSQL process is, from its title ("postgres: walwriter", "postgres: user db host"). */
+function pgKind(pid: number, dbName: string): string {
+  try {
+    const title = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim();
+    if (!title.startsWith("postgres:")) return "postmaster";
+    if (title.includes(` ${dbName} `)) return "client backends";
+    return title
+      .slice("postgres: ".length)
+      .replace(/[\d\s]+$/, "")
+      .replace(/ launcher$/, "");
+  } catch {
+    return "gone";
+  }
+}
+
+/** Busy and total jiffies of all cores together (/proc/stat's first line). */
+function machineJiffies(): { busy: number; total: number } {
+  const f = readFileSync("/proc/stat", "utf8")
+    .split("\n")[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const total = f.reduce((s, x) => s + x, 0);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0); // idle, iowait
+  return { busy: total - idle, total };
+}
+
+/** CPU of a process's children that exited and were waited for (cutime+cstime), in ms. */
+function exitedChildrenCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[13]) + Number(f[14])) * TICK_MS; // cutime, cstime (fields 16, 17)
+  } catch {
+    return 0;
+  }
+}
+
 /** `root` and its descendants. */
 function tree(root: number): number[] {
   const parent = new Map<number, number>();
@@ -73,6 +115,7 @@ async function main() {
   await client.connect();
   const named = pidArgs.map(Number);
   const pgBefore = new Map(tree(embedded.pid).map((p) => [p, cpuMs(p)]));
+  const exitedBefore = exitedChildrenCpuMs(embedded.pid);
   const namedBefore = named.map(cpuMs);
 
   const waits: Record<string, number> = {};
@@ -89,6 +132,8 @@ async function main() {
   };
 
   const t0 = Date.now();
+  const machineBefore = machineJiffies();
+  const probeBefore = process.cpuUsage();
   const child = spawn(process.execPath, [loadgen!, mode!, url!, arg!, secs!], {
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -97,32 +142,67 @@ async function main() {
   const done = new Promise<void>((resolve) => child.on("exit", () => resolve()));
   let running = true;
   void done.then(() => (running = false));
+  let loadgenMs = 0;
   while (running) {
+    if (child.pid) loadgenMs = Math.max(loadgenMs, cpuMs(child.pid));
     await sample();
     await new Promise((r) => setTimeout(r, 50));
   }
   const wallMs = Date.now() - t0;
+  const machineAfter = machineJiffies();
+  const probeUsage = process.cpuUsage(probeBefore);
+  const probeMs = (probeUsage.user + probeUsage.system) / 1000;
   const namedAfter = named.map(cpuMs);
   const pgAfter = tree(embedded.pid).map((p) => [p, cpuMs(p)] as const);
+  // Processes that started and ended within the window (autovacuum and parallel workers): only
+  // the postmaster's count of its exited children has them.
+  const exitedMs = exitedChildrenCpuMs(embedded.pid) - exitedBefore;
   await client.end();
 
   const lg = JSON.parse(result.trim().split("\n").at(-1)!) as { ok: number; rps: number };
   const serverMs = namedAfter[0]! - namedBefore[0]!;
   const relayMs = (namedAfter[1] ?? 0) - (namedBefore[1] ?? 0);
-  const postgresMs = pgAfter.reduce((s, [p, ms]) => s + ms - (pgBefore.get(p) ?? 0), 0);
+  const postgresMs = pgAfter.reduce((s, [p, ms]) => s + ms - (pgBefore.get(p) ?? 0), 0) + exitedMs;
+  const pgByKind: Record<string, number> = { "exited workers": exitedMs };
+  for (const [p, ms] of pgAfter) {
+    const k = pgKind(p, EMBEDDED_DATABASE);
+    pgByKind[k] = (pgByKind[k] ?? 0) + ms - (pgBefore.get(p) ?? 0);
+  }
   const per = (ms: number) => Math.round((ms / Math.max(1, lg.ok)) * 1000) / 1000;
   const figures = {
     mode,
     wallMs,
     requests: lg.ok,
     rps: lg.rps,
-    cpuMs: { server: serverMs, relay: relayMs, postgres: postgresMs },
+    cpuMs: {
+      server: serverMs,
+      relay: relayMs,
+      postgres: postgresMs,
+      loadgen: loadgenMs,
+      probe: probeMs,
+    },
     cpuMsPerRequest: {
       server: per(serverMs),
       relay: per(relayMs),
       postgres: per(postgresMs),
       total: per(serverMs + relayMs + postgresMs),
+      loadgen: per(loadgenMs),
+      probe: per(probeMs),
     },
+    // PostgreSQL's CPU per request by process kind (client backends, walwriter, autovacuum, ...).
+    postgresByKind: Object.fromEntries(
+      Object.entries(pgByKind)
+        .filter(([, ms]) => ms > 0)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, ms]) => [k, per(ms)]),
+    ),
+    // The share of all cores busy (1 = every core busy the whole time), any process.
+    machineBusy:
+      Math.round(
+        ((machineAfter.busy - machineBefore.busy) /
+          Math.max(1, machineAfter.total - machineBefore.total)) *
+          1000,
+      ) / 1000,
     coresUsed: {
       server: serverMs / wallMs,
       relay: relayMs / wallMs,

@@ -13,6 +13,8 @@ import {
   FOLD_BATCH,
   foldBatch,
   MIN_FOLD_BATCH,
+  readFinishedAttemptsShared,
+  SHARED_ATTEMPTS_MAX,
   startFinishedRunsConsumer,
   withinFoldAttempts,
 } from "./finished-runs";
@@ -106,5 +108,82 @@ describe("the finished-runs consumer loop", () => {
     expect(batchOf(CATCH_UP_BATCH, 50)).toEqual({ batch: CATCH_UP_BATCH });
     expect(batchOf(undefined, 50)).toEqual({ batch: 50 });
     expect(batchOf(undefined, undefined)).toEqual({});
+  });
+});
+
+describe("the consumers' shared read of finished attempts", () => {
+  /** A database whose attempts read answers two attempts per run (none for `empty-*` runs). */
+  function fakeDb(failFor = new Set<string>()) {
+    const asked: string[][] = [];
+    const fake = {
+      async $queryRawUnsafe(_sql: string, ...args: unknown[]): Promise<unknown> {
+        const ids = args[0] as string[];
+        asked.push(ids);
+        await new Promise((r) => setTimeout(r, 5));
+        if (ids.some((id) => failFor.has(id))) throw new Error("connection lost");
+        const rows = ids
+          .filter((id) => !id.startsWith("empty-"))
+          .flatMap((id) =>
+            ["a", "b"].map((stepId) => ({
+              runId: id,
+              stepId,
+              attempt: 1,
+              status: "succeeded",
+              durationMs: 3,
+              errorName: null,
+              category: null,
+              finishedAt: 1_000,
+            })),
+          );
+        return rows;
+      },
+    };
+    // Only the raw read is called (Prisma's promise type aside).
+    const db = fake as unknown as Parameters<typeof readFinishedAttemptsShared>[0];
+    return { db, asked };
+  }
+  const tag = () => Math.random().toString(36).slice(2);
+
+  it("reads each run's attempts once for all consumers, also while a read is in flight", async () => {
+    const t = tag();
+    const [r1, r2, r3, r4, r5] = ["1", "2", `empty-${t}`, "4", "5"].map((x) => `${x}-${t}`);
+    const { db, asked } = fakeDb();
+    const first = await readFinishedAttemptsShared(db, [r1!, r2!, r3!]);
+    expect(first.map((a) => `${a.runId}/${a.stepId}`)).toEqual([
+      `${r1}/a`,
+      `${r1}/b`,
+      `${r2}/a`,
+      `${r2}/b`,
+    ]);
+    expect(first.every((a) => Object.isFrozen(a))).toBe(true);
+    // Two consumers at once: the second waits for the first one's read of r4 instead of its own.
+    const [b, c] = await Promise.all([
+      readFinishedAttemptsShared(db, [r2!, r3!, r4!]),
+      readFinishedAttemptsShared(db, [r4!, r5!]),
+    ]);
+    expect(asked).toEqual([[r1, r2, r3], [r4], [r5]]);
+    expect(b.map((a) => a.runId)).toEqual([r2, r2, r4, r4]);
+    expect(c.map((a) => a.runId)).toEqual([r4, r4, r5, r5]);
+    // Known, with or without attempts: no read at all.
+    expect(await readFinishedAttemptsShared(db, [r3!, r1!])).toHaveLength(2);
+    expect(asked).toHaveLength(3);
+  });
+
+  it("does not remember a failed read, and keeps within its bound", async () => {
+    const t = tag();
+    const bad = `bad-${t}`;
+    const failing = fakeDb(new Set([bad]));
+    await expect(readFinishedAttemptsShared(failing.db, [bad])).rejects.toThrow(/connection lost/);
+    const { db, asked } = fakeDb();
+    expect(await readFinishedAttemptsShared(db, [bad])).toHaveLength(2);
+    expect(asked).toEqual([[bad]]);
+    // More runs than the bound holds (3 per run: two attempts and the run): the oldest go.
+    const many = Array.from(
+      { length: Math.ceil(SHARED_ATTEMPTS_MAX / 3) + 10 },
+      (_, i) => `m${i}-${t}`,
+    );
+    expect(await readFinishedAttemptsShared(db, many)).toHaveLength(many.length * 2);
+    await readFinishedAttemptsShared(db, [bad, many.at(-1)!]);
+    expect(asked.at(-1)).toEqual([bad]);
   });
 });

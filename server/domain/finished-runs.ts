@@ -19,6 +19,7 @@
  * not per step), so a pure step costs no row of its own here either.
  */
 import type { FlowIR } from "@/dsl";
+import { processSingleton } from "@/server/process-state";
 import { gapAfter, sizeByWork, startBackgroundLoop } from "./background-loop";
 import type { Db, Tx } from "./types";
 
@@ -162,6 +163,81 @@ export async function readFinishedAttempts(
     durationMs: a.durationMs === null ? null : Number(a.durationMs),
     finishedAt: a.finishedAt === null ? null : Number(a.finishedAt),
   }));
+}
+
+/**
+ * About how many attempts {@link readFinishedAttemptsShared} keeps (a run counts one more): the
+ * batches of the consumers that read the same runs within a few seconds of each other.
+ */
+export const SHARED_ATTEMPTS_MAX = 20_000;
+
+interface SharedAttempts {
+  /** Attempts by run, oldest entry first (evicted first). */
+  runs: Map<string, readonly FinishedAttempt[]>;
+  size: number;
+  /** Reads in flight, by run: a second consumer asking meanwhile waits for the same read. */
+  reading: Map<string, Promise<readonly FinishedAttempt[]>>;
+}
+
+/**
+ * {@link readFinishedAttempts} for the consumers of finished runs (trust, rollups, anomalies),
+ * which fold the same reconciled runs one after the other: each run's attempts are read once per
+ * process and then served to the others from memory. They never change once the run is
+ * reconciled (only reconciled runs are read, and nothing writes a finished run's attempts), so
+ * a copy cannot go stale. Bounded by {@link SHARED_ATTEMPTS_MAX} (oldest runs go first); the
+ * attempts are frozen, as several consumers hold them.
+ */
+export async function readFinishedAttemptsShared(
+  db: Pick<Db, "$queryRawUnsafe">,
+  ids: string[],
+): Promise<FinishedAttempt[]> {
+  const shared = processSingleton<SharedAttempts>("finished-attempts", () => ({
+    runs: new Map(),
+    size: 0,
+    reading: new Map(),
+  }));
+  // What is known now is taken now: a run evicted while this call waits stays in its answer.
+  const have = new Map<string, readonly FinishedAttempt[]>();
+  const waits: Array<[string, Promise<readonly FinishedAttempt[]>]> = [];
+  const missing: string[] = [];
+  for (const id of new Set(ids)) {
+    const known = shared.runs.get(id);
+    const reading = shared.reading.get(id);
+    if (known) have.set(id, known);
+    else if (reading) waits.push([id, reading]);
+    else missing.push(id);
+  }
+  if (missing.length) {
+    const read = readFinishedAttempts(db, missing).then((rows) => {
+      const byRun = new Map<string, FinishedAttempt[]>(missing.map((id) => [id, []]));
+      for (const a of rows) byRun.get(a.runId)?.push(Object.freeze(a));
+      for (const [id, list] of byRun) {
+        shared.runs.set(id, Object.freeze(list));
+        shared.size += list.length + 1;
+      }
+      return byRun;
+    });
+    // Settled either way: a failed read is not remembered (the next batch asks again).
+    const settled = read.finally(() => {
+      for (const id of missing) shared.reading.delete(id);
+    });
+    settled.catch(() => undefined);
+    for (const id of missing) {
+      const one = read.then((byRun) => byRun.get(id)!);
+      one.catch(() => undefined); // awaited below, or by a consumer that asks meanwhile
+      shared.reading.set(id, one);
+      waits.push([id, one]);
+    }
+  }
+  for (const [id, one] of waits) have.set(id, await one);
+  const out: FinishedAttempt[] = [];
+  for (const id of ids) out.push(...(have.get(id) ?? []));
+  while (shared.size > SHARED_ATTEMPTS_MAX && shared.runs.size) {
+    const [id, list] = shared.runs.entries().next().value!;
+    shared.runs.delete(id);
+    shared.size -= list.length + 1;
+  }
+  return out;
 }
 
 /**

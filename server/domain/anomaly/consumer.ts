@@ -14,7 +14,7 @@ import {
   claimFinishedRuns,
   claimedWithIr,
   flowIrReader,
-  readFinishedAttempts,
+  readFinishedAttemptsShared,
   readFinishedRuns,
   startFinishedRunsConsumer,
   type FinishedRunsConsumer,
@@ -69,7 +69,7 @@ export async function foldAnomalies(
   const ids = rows.map((r) => r.id);
   const irs = await loadIrs(db, rows);
   const [attempts, outputs, { usage }] = await Promise.all([
-    readFinishedAttempts(db, ids),
+    readFinishedAttemptsShared(db, ids),
     db.$queryRawUnsafe<
       Array<{
         runId: string;

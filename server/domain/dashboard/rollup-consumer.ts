@@ -11,7 +11,7 @@ import {
   batchOf,
   claimFinishedRuns,
   claimedWithIr,
-  readFinishedAttempts,
+  readFinishedAttemptsShared,
   readFinishedRuns,
   startFinishedRunsConsumer,
   type FinishedRunsConsumer,
@@ -55,7 +55,7 @@ export async function foldRollupBatch(
   const ids = read.map((r) => r.id);
   const irs = await loadIrs(db, read);
   const [attempts, { deadLetters, findings, usage }] = await Promise.all([
-    readFinishedAttempts(db, ids),
+    readFinishedAttemptsShared(db, ids),
     readRunSignals(db, ids, { deadLetters: true, findings: true, usage: true }),
   ]);
   // Runs heavier than the batch size assumed: the first ones only, the rest next time.

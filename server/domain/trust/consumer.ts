@@ -14,7 +14,7 @@ import {
   claimFinishedRuns,
   claimedWithIr,
   flowIrReader,
-  readFinishedAttempts,
+  readFinishedAttemptsShared,
   readFinishedRuns,
   startFinishedRunsConsumer,
   type FinishedRunsConsumer,
@@ -68,7 +68,7 @@ export async function foldFinishedRuns(
 
   const irs = await loadIrs(db, read);
   const [attempts, { deadLetters, findings, usage }] = await Promise.all([
-    readFinishedAttempts(db, ids),
+    readFinishedAttemptsShared(db, ids),
     readRunSignals(db, ids, { deadLetters: true, findings: true, usage: true }),
   ]);
   // Runs heavier than the batch size assumed: the first ones only, the rest next time.
