@@ -40,16 +40,25 @@ if (
 }
 const TICK_MS = 1000 / 100; // USER_HZ: 100 on Linux
 
-/** user+system CPU of a process, in ms (0 when it is gone). */
-function cpuMs(pid: number): number {
+/**
+ * Two adjacent CPU times of /proc/PID/stat, summed, in ms (0 when the process is gone): from
+ * field 14 (utime, stime: the process's own) or field 16 (cutime, cstime: its children that
+ * exited and were waited for).
+ */
+function statCpuMs(pid: number, fromField: 14 | 16): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) * TICK_MS; // utime, stime (fields 14, 15)
+    const i = fromField - 3; // the fields after the command's closing parenthesis start at 3
+    return (Number(f[i]) + Number(f[i + 1])) * TICK_MS;
   } catch {
     return 0;
   }
 }
+/** user+system CPU of a process, in ms (0 when it is gone). */
+const cpuMs = (pid: number) => statCpuMs(pid, 14);
+/** CPU of a process's children that exited and were waited for (cutime+cstime), in ms. */
+const exitedChildrenCpuMs = (pid: number) => statCpuMs(pid, 16);
 
 /** What a PostgreSQL process is, from its title ("postgres: walwriter", "postgres: user db host"). */
 function pgKind(pid: number, dbName: string): string {
@@ -77,17 +86,6 @@ function machineJiffies(): { busy: number; total: number } {
   const total = f.reduce((s, x) => s + x, 0);
   const idle = (f[3] ?? 0) + (f[4] ?? 0); // idle, iowait
   return { busy: total - idle, total };
-}
-
-/** CPU of a process's children that exited and were waited for (cutime+cstime), in ms. */
-function exitedChildrenCpuMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[13]) + Number(f[14])) * TICK_MS; // cutime, cstime (fields 16, 17)
-  } catch {
-    return 0;
-  }
 }
 
 /** `root` and its descendants. */
