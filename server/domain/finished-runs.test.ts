@@ -142,13 +142,13 @@ describe("the consumers' shared read of finished attempts", () => {
     const db = fake as unknown as Parameters<typeof readFinishedAttemptsShared>[0];
     return { db, asked };
   }
-  const tag = () => Math.random().toString(36).slice(2);
+  /** Reconciled runs as the consumers pass them (reconciled at `at`). */
+  const runs = (ids: string[], at = 1_000) => ids.map((id) => ({ id, reconciledAt: new Date(at) }));
 
   it("reads each run's attempts once for all consumers, also while a read is in flight", async () => {
-    const t = tag();
-    const [r1, r2, r3, r4, r5] = ["1", "2", `empty-${t}`, "4", "5"].map((x) => `${x}-${t}`);
+    const [r1, r2, r3, r4, r5] = ["1", "2", "empty-3", "4", "5"];
     const { db, asked } = fakeDb();
-    const first = await readFinishedAttemptsShared(db, [r1!, r2!, r3!]);
+    const first = await readFinishedAttemptsShared(db, runs([r1!, r2!, r3!]));
     expect(first.map((a) => `${a.runId}/${a.stepId}`)).toEqual([
       `${r1}/a`,
       `${r1}/b`,
@@ -158,32 +158,38 @@ describe("the consumers' shared read of finished attempts", () => {
     expect(first.every((a) => Object.isFrozen(a))).toBe(true);
     // Two consumers at once: the second waits for the first one's read of r4 instead of its own.
     const [b, c] = await Promise.all([
-      readFinishedAttemptsShared(db, [r2!, r3!, r4!]),
-      readFinishedAttemptsShared(db, [r4!, r5!]),
+      readFinishedAttemptsShared(db, runs([r2!, r3!, r4!])),
+      readFinishedAttemptsShared(db, runs([r4!, r5!])),
     ]);
     expect(asked).toEqual([[r1, r2, r3], [r4], [r5]]);
     expect(b.map((a) => a.runId)).toEqual([r2, r2, r4, r4]);
     expect(c.map((a) => a.runId)).toEqual([r4, r4, r5, r5]);
     // Known, with or without attempts: no read at all.
-    expect(await readFinishedAttemptsShared(db, [r3!, r1!])).toHaveLength(2);
+    expect(await readFinishedAttemptsShared(db, runs([r3!, r1!]))).toHaveLength(2);
     expect(asked).toHaveLength(3);
+    // The same id reconciled at another time (deleted and written again) is read again, and so
+    // is every run of another database.
+    await readFinishedAttemptsShared(db, runs([r1!], 2_000));
+    expect(asked.at(-1)).toEqual([r1]);
+    const other = fakeDb();
+    await readFinishedAttemptsShared(other.db, runs([r1!, r2!]));
+    expect(other.asked).toEqual([[r1, r2]]);
   });
 
   it("does not remember a failed read, and keeps within its bound", async () => {
-    const t = tag();
-    const bad = `bad-${t}`;
+    const bad = "bad";
     const failing = fakeDb(new Set([bad]));
-    await expect(readFinishedAttemptsShared(failing.db, [bad])).rejects.toThrow(/connection lost/);
-    const { db, asked } = fakeDb();
-    expect(await readFinishedAttemptsShared(db, [bad])).toHaveLength(2);
-    expect(asked).toEqual([[bad]]);
-    // More runs than the bound holds (3 per run: two attempts and the run): the oldest go.
-    const many = Array.from(
-      { length: Math.ceil(SHARED_ATTEMPTS_MAX / 3) + 10 },
-      (_, i) => `m${i}-${t}`,
+    await expect(readFinishedAttemptsShared(failing.db, runs([bad]))).rejects.toThrow(
+      /connection lost/,
     );
-    expect(await readFinishedAttemptsShared(db, many)).toHaveLength(many.length * 2);
-    await readFinishedAttemptsShared(db, [bad, many.at(-1)!]);
+    expect(await readFinishedAttemptsShared(failing.db, runs(["good"]))).toHaveLength(2);
+    expect(failing.asked).toEqual([[bad], ["good"]]);
+    const { db, asked } = fakeDb();
+    expect(await readFinishedAttemptsShared(db, runs([bad]))).toHaveLength(2);
+    // More runs than the bound holds (3 per run: two attempts and the run): the oldest go.
+    const many = Array.from({ length: Math.ceil(SHARED_ATTEMPTS_MAX / 3) + 10 }, (_, i) => `m${i}`);
+    expect(await readFinishedAttemptsShared(db, runs(many))).toHaveLength(many.length * 2);
+    await readFinishedAttemptsShared(db, runs([bad, many.at(-1)!]));
     expect(asked.at(-1)).toEqual([bad]);
   });
 });

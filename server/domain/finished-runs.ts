@@ -172,70 +172,75 @@ export async function readFinishedAttempts(
 export const SHARED_ATTEMPTS_MAX = 20_000;
 
 interface SharedAttempts {
-  /** Attempts by run, oldest entry first (evicted first). */
+  /** Attempts by run and reconciliation (`id@reconciledAt`), oldest entry first (evicted first). */
   runs: Map<string, readonly FinishedAttempt[]>;
   size: number;
-  /** Reads in flight, by run: a second consumer asking meanwhile waits for the same read. */
+  /** Reads in flight, by the same key: a second consumer asking meanwhile waits for the same read. */
   reading: Map<string, Promise<readonly FinishedAttempt[]>>;
 }
 
 /**
  * {@link readFinishedAttempts} for the consumers of finished runs (trust, rollups, anomalies),
  * which fold the same reconciled runs one after the other: each run's attempts are read once per
- * process and then served to the others from memory. They never change once the run is
- * reconciled (only reconciled runs are read, and nothing writes a finished run's attempts), so
- * a copy cannot go stale. Bounded by {@link SHARED_ATTEMPTS_MAX} (oldest runs go first); the
- * attempts are frozen, as several consumers hold them.
+ * process and database, then served to the others from memory. They never change once the run
+ * is reconciled (only reconciled runs are read, and nothing writes a finished run's attempts),
+ * so a copy cannot go stale; it is kept per database (`db`) and under the run's id with its
+ * reconciliation time, so a run deleted and written again under the same id (a demo history
+ * seeded again from the same seed) is read again. Bounded by {@link SHARED_ATTEMPTS_MAX} (oldest
+ * runs go first); the attempts are frozen, as several consumers hold them.
  */
 export async function readFinishedAttemptsShared(
   db: Pick<Db, "$queryRawUnsafe">,
-  ids: string[],
+  runs: ReadonlyArray<Pick<FinishedRun, "id" | "reconciledAt">>,
 ): Promise<FinishedAttempt[]> {
-  const shared = processSingleton<SharedAttempts>("finished-attempts", () => ({
-    runs: new Map(),
-    size: 0,
-    reading: new Map(),
-  }));
+  const byDb = processSingleton("finished-attempts", () => new WeakMap<object, SharedAttempts>());
+  let shared = byDb.get(db);
+  if (!shared) byDb.set(db, (shared = { runs: new Map(), size: 0, reading: new Map() }));
+  const cache = shared;
+  const keyOf = (r: Pick<FinishedRun, "id" | "reconciledAt">) =>
+    `${r.id}@${r.reconciledAt.getTime()}`;
   // What is known now is taken now: a run evicted while this call waits stays in its answer.
   const have = new Map<string, readonly FinishedAttempt[]>();
   const waits: Array<[string, Promise<readonly FinishedAttempt[]>]> = [];
-  const missing: string[] = [];
-  for (const id of new Set(ids)) {
-    const known = shared.runs.get(id);
-    const reading = shared.reading.get(id);
-    if (known) have.set(id, known);
-    else if (reading) waits.push([id, reading]);
-    else missing.push(id);
+  const missing = new Map<string, string>(); // run id → key
+  for (const r of runs) {
+    const key = keyOf(r);
+    const known = cache.runs.get(key);
+    const reading = cache.reading.get(key);
+    if (known) have.set(key, known);
+    else if (reading) waits.push([key, reading]);
+    else missing.set(r.id, key);
   }
-  if (missing.length) {
-    const read = readFinishedAttempts(db, missing).then((rows) => {
-      const byRun = new Map<string, FinishedAttempt[]>(missing.map((id) => [id, []]));
+  if (missing.size) {
+    const read = readFinishedAttempts(db, [...missing.keys()]).then((rows) => {
+      const byRun = new Map<string, FinishedAttempt[]>([...missing.keys()].map((id) => [id, []]));
       for (const a of rows) byRun.get(a.runId)?.push(Object.freeze(a));
       for (const [id, list] of byRun) {
-        shared.runs.set(id, Object.freeze(list));
-        shared.size += list.length + 1;
+        cache.runs.set(missing.get(id)!, Object.freeze(list));
+        cache.size += list.length + 1;
       }
       return byRun;
     });
     // Settled either way: a failed read is not remembered (the next batch asks again).
-    const settled = read.finally(() => {
-      for (const id of missing) shared.reading.delete(id);
-    });
-    settled.catch(() => undefined);
-    for (const id of missing) {
+    void read
+      .finally(() => {
+        for (const key of missing.values()) cache.reading.delete(key);
+      })
+      .catch(() => undefined);
+    for (const [id, key] of missing) {
       const one = read.then((byRun) => byRun.get(id)!);
       one.catch(() => undefined); // awaited below, or by a consumer that asks meanwhile
-      shared.reading.set(id, one);
-      waits.push([id, one]);
+      cache.reading.set(key, one);
+      waits.push([key, one]);
     }
   }
-  for (const [id, one] of waits) have.set(id, await one);
+  for (const [key, one] of waits) have.set(key, await one);
   const out: FinishedAttempt[] = [];
-  for (const id of ids) out.push(...(have.get(id) ?? []));
-  while (shared.size > SHARED_ATTEMPTS_MAX && shared.runs.size) {
-    const [id, list] = shared.runs.entries().next().value!;
-    shared.runs.delete(id);
-    shared.size -= list.length + 1;
+  for (const r of runs) out.push(...(have.get(keyOf(r)) ?? []));
+  while (cache.size > SHARED_ATTEMPTS_MAX && cache.runs.size) {
+    const [key, list] = cache.runs.entries().next().value!;
+    cache.runs.delete(key);
+    cache.size -= list.length + 1;
   }
   return out;
 }

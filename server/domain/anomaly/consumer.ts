@@ -69,7 +69,7 @@ export async function foldAnomalies(
   const ids = rows.map((r) => r.id);
   const irs = await loadIrs(db, rows);
   const [attempts, outputs, { usage }] = await Promise.all([
-    readFinishedAttemptsShared(db, ids),
+    readFinishedAttemptsShared(db, rows),
     db.$queryRawUnsafe<
       Array<{
         runId: string;

@@ -55,7 +55,7 @@ export async function foldRollupBatch(
   const ids = read.map((r) => r.id);
   const irs = await loadIrs(db, read);
   const [attempts, { deadLetters, findings, usage }] = await Promise.all([
-    readFinishedAttemptsShared(db, ids),
+    readFinishedAttemptsShared(db, read),
     readRunSignals(db, ids, { deadLetters: true, findings: true, usage: true }),
   ]);
   // Runs heavier than the batch size assumed: the first ones only, the rest next time.

@@ -68,7 +68,7 @@ export async function foldFinishedRuns(
 
   const irs = await loadIrs(db, read);
   const [attempts, { deadLetters, findings, usage }] = await Promise.all([
-    readFinishedAttemptsShared(db, ids),
+    readFinishedAttemptsShared(db, read),
     readRunSignals(db, ids, { deadLetters: true, findings: true, usage: true }),
   ]);
   // Runs heavier than the batch size assumed: the first ones only, the rest next time.
