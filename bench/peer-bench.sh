@@ -32,6 +32,8 @@ SEQ_WARM="${SEQ_WARM:-50}"
 # DIR/results/<stamp>/probe-<rep>.json; with PROBE_RATE=N also a probed run at N req/s
 # (probe-rate-<rep>.json).
 # TF_LOG_LEVEL: the measured server's LOG_LEVEL (default warn; info logs every run, for diagnosis).
+# TF_RELAY_SCRIPT: another signing relay with the same arguments (e.g. the node:http one of
+# bench/RESULTS.md's earlier sections, to compare the relays' costs).
 # TF_NODE_ARGS: Node flags for the measured server's command line, for diagnosis (e.g.
 # "--cpu-prof --cpu-prof-dir=/tmp/prof" or "--trace-gc", which NODE_OPTIONS does not take).
 MAX_ONLY="${MAX_ONLY:-0}"
