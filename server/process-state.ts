@@ -14,7 +14,9 @@
  * must count the same attempts), and the settings the boot applies to pure domain modules: scrypt's
  * N for new password hashes (`server/domain/auth/password.ts`: sign-up runs in the tRPC route's
  * bundle) and the trust model's half-life (`server/domain/trust/score.ts`: the consumer stores
- * counts with it, the pages read them with it). Nothing else in the server keeps process state on globalThis.
+ * counts with it, the pages read them with it), and the finished runs' attempts the consumers
+ * share (`server/domain/finished-runs.ts`: read once per run for trust, rollups and anomalies).
+ * Nothing else in the server keeps process state on globalThis.
  * No "server-only": `npm run worker` and the tests load it too.
  */
 const KEY = Symbol.for("trustflow.process");

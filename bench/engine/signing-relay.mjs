@@ -100,9 +100,8 @@ function messageReader(chunkedOk, onMessage, onError) {
         if (!Number.isFinite(size) || size < 0) return fail("bad chunk size");
         if ((total += size) > MAX_BODY) return fail("body too large");
         if (size === 0) {
-          const end = buf.indexOf(HEAD_END, eol);
-          const endNoTrailer = buf.subarray(eol, eol + 4).equals(HEAD_END) ? eol : -1;
-          const stop = endNoTrailer >= 0 ? endNoTrailer : end;
+          // The last chunk's line ends the trailer too when there is none ("0\r\n\r\n").
+          const stop = buf.indexOf(HEAD_END, eol);
           if (stop < 0) return;
           buf = buf.subarray(stop + 4);
           break;

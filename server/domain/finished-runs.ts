@@ -203,8 +203,9 @@ export async function readFinishedAttemptsShared(
   const have = new Map<string, readonly FinishedAttempt[]>();
   const waits: Array<[string, Promise<readonly FinishedAttempt[]>]> = [];
   const missing = new Map<string, string>(); // run id → key
-  for (const r of runs) {
-    const key = keyOf(r);
+  const keys = runs.map(keyOf);
+  for (const [i, r] of runs.entries()) {
+    const key = keys[i]!;
     const known = cache.runs.get(key);
     const reading = cache.reading.get(key);
     if (known) have.set(key, known);
@@ -236,7 +237,7 @@ export async function readFinishedAttemptsShared(
   }
   for (const [key, one] of waits) have.set(key, await one);
   const out: FinishedAttempt[] = [];
-  for (const r of runs) out.push(...(have.get(keyOf(r)) ?? []));
+  for (const key of keys) out.push(...(have.get(key) ?? []));
   while (cache.size > SHARED_ATTEMPTS_MAX && cache.runs.size) {
     const [key, list] = cache.runs.entries().next().value!;
     cache.runs.delete(key);
