@@ -70,7 +70,12 @@ async function main() {
   configureTrust({ halfLifeMs: e.TRUST_SCORE_HALF_LIFE_DAYS * 86_400_000 });
   // The reprocessor and what reads finished runs (the same list as the web process's): any
   // number of processes may run them, each run is taken once.
-  const { reprocessor, readers } = startRunFollowers(services, log, e);
+  const { reprocessor, readers } = startRunFollowers(
+    services,
+    log,
+    e,
+    e.TRUSTFLOW_FOLD_THREAD === "on" ? { foldThreadUrl: url } : {},
+  );
   // The code.python sandbox (snapshot, warm pool) prepared in the background after the start.
   const pythonPrewarm = startPythonPrewarm(
     services.python,

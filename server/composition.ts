@@ -224,7 +224,12 @@ export function startWorker(opts: { stopOnSignals?: boolean } = {}): Promise<Sto
     const scheduler = startScheduler(s.fireDueSchedules, log.child({ component: "scheduler" }));
     // The reprocessor and what reads finished runs (the same list as `npm run worker`'s).
     const { startRunFollowers } = await import("@/server/wiring/run-followers");
-    const { reprocessor, readers } = startRunFollowers(s, log, e);
+    const { reprocessor, readers } = startRunFollowers(
+      s,
+      log,
+      e,
+      e.TRUSTFLOW_FOLD_THREAD === "on" ? { foldThreadUrl: c.databaseUrl! } : {},
+    );
     // Sandbox sessions past their expiry closed and their mock state (kept in this process)
     // dropped, every minute (at once again while a full batch was closed).
     const { startBackgroundLoop } = await import("@/server/domain/background-loop");

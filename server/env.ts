@@ -36,6 +36,12 @@ const ZEnvFields = z.object({
    * it waited for; what it interrupted, the next start continues (runs are durable).
    */
   TRUSTFLOW_STOP_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(20_000),
+  /**
+   * `on`: the consumers that fold finished runs (earned trust, rollups, guardian, anomalies) run
+   * in a worker thread with their own connections, off the event loop that answers requests;
+   * `off`: on that event loop.
+   */
+  TRUSTFLOW_FOLD_THREAD: z.enum(["on", "off"]).default("on"),
   /** `off` when separate `npm run worker` processes execute runs (scale-out). */
   TRUSTFLOW_EMBEDDED_WORKER: z.enum(["on", "off"]).default("on"),
   /** Bearer token `/api/metrics` (and worker metrics) require; unset, metrics are off (404). */

@@ -16,15 +16,34 @@ import { startPredictionTrainer } from "@/server/domain/prediction";
 import { startReconciler } from "@/server/domain/run/reconciler";
 import { startAnswerSweep } from "@/server/domain/sandbox/recorded-answers";
 import { startTrustConsumer } from "@/server/domain/trust/consumer";
+import { startFoldThread } from "@/server/wiring/fold-in-thread";
 import type { env } from "@/server/env";
 import type { logger } from "@/server/logger";
 import type { Services } from "./services";
 
+/**
+ * `foldThreadUrl`: the PostgreSQL URL this process's services use, when the consumers that fold
+ * finished runs (trust, rollups, guardian, anomalies) are to run in a worker thread of their own
+ * (`fold-in-thread.ts`; PGlite cannot be shared with one); without it they run on this event loop.
+ */
 export function startRunFollowers(
   s: Services,
   log: ReturnType<typeof logger>,
   e: Pick<ReturnType<typeof env>, "RECORDED_ANSWER_RETENTION_DAYS">,
+  opts: { foldThreadUrl?: string } = {},
 ) {
+  const folds: Record<string, { stop(): Promise<void> }> = opts.foldThreadUrl
+    ? { folds: startFoldThread(opts.foldThreadUrl, log.child({ component: "folds" })) }
+    : {
+        // Earned trust (issue 17): reconciled runs folded into decayed counts, off the hot path.
+        trust: startTrustConsumer(s.db, log.child({ component: "trust" })),
+        // The dashboards' rollups: the same reconciled runs, per entity per bucket.
+        rollups: startRollupConsumer(s.db, log.child({ component: "rollups" })),
+        // The guardian (issue 18): failed attempts of the same runs grouped, triaged, given fixes.
+        guardian: startGuardianConsumer(s.db, log.child({ component: "guardian" })),
+        // Anomaly detection: 5-minute metrics per entity, judged as they arrive.
+        anomalies: startAnomalyConsumer(s.db, log.child({ component: "anomaly" })),
+      };
   return {
     // Approved dead-letter reprocess jobs, advanced from their stored state (one at a time).
     reprocessor: startReprocessor(s.reprocessing, s.notifier),
@@ -40,17 +59,12 @@ export function startRunFollowers(
       // Recorded answers past RECORDED_ANSWER_RETENTION_DAYS (default 14) deleted in batches
       // of 1,000, every 10 minutes (at once again while a batch was full).
       answers: startAnswerSweep(s.db, e.RECORDED_ANSWER_RETENTION_DAYS, log),
-      // Earned trust (issue 17): reconciled runs folded into decayed counts, off the hot path.
-      trust: startTrustConsumer(s.db, log.child({ component: "trust" })),
-      // The dashboards' rollups: the same reconciled runs, per entity per bucket.
-      rollups: startRollupConsumer(s.db, log.child({ component: "rollups" })),
+      // Earned trust, the dashboards' rollups, the guardian, anomaly detection: in a worker
+      // thread on PostgreSQL, else here (above).
+      ...folds,
       // Failure prediction: each active workspace's model retrained hourly (one at a time).
       prediction: startPredictionTrainer(s.db, log.child({ component: "prediction" })),
-      // The guardian (issue 18): failed attempts of the same runs grouped, triaged, given fixes.
-      guardian: startGuardianConsumer(s.db, log.child({ component: "guardian" })),
-      // Anomaly detection: 5-minute metrics per entity, judged as they arrive; alert rules
-      // checked every minute.
-      anomalies: startAnomalyConsumer(s.db, log.child({ component: "anomaly" })),
+      // Alert rules checked every minute.
       alerts: startAlertEvaluator(s.db, log.child({ component: "alerts" })),
     },
   };
