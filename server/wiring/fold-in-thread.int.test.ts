@@ -24,10 +24,9 @@ import { startFoldThread } from "./fold-in-thread";
 const FLOW = `flow: folded-in-thread
 version: 1.0.0
 steps:
-  - id: shape
+  - id: total
     uses: data.transform@1
-    with:
-      fields: { id: "'CON-1'" }
+    with: { fields: { sum: "1 + 2" } }
 `;
 
 function recorder() {
