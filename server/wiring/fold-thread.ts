@@ -14,13 +14,10 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { openDatabase } from "@/server/adapters/prisma";
-import { startAnomalyConsumer } from "@/server/domain/anomaly/consumer";
-import { startRollupConsumer } from "@/server/domain/dashboard/rollup-consumer";
-import { startGuardianConsumer } from "@/server/domain/guardian/consumer";
-import { startTrustConsumer } from "@/server/domain/trust/consumer";
 import { configureTrust } from "@/server/domain/trust/score";
 import { env } from "@/server/env";
 import { logger } from "@/server/logger";
+import { startFoldConsumers } from "./fold-consumers";
 import type { FoldThreadData } from "./fold-in-thread";
 
 async function main() {
@@ -35,13 +32,7 @@ async function main() {
     await db.close().catch(() => undefined);
     throw err;
   });
-  // The order the parent stopped them in (run-followers.ts): trust, rollups, guardian, anomalies.
-  const consumers = [
-    startTrustConsumer(db.prisma, log.child({ component: "trust" })),
-    startRollupConsumer(db.prisma, log.child({ component: "rollups" })),
-    startGuardianConsumer(db.prisma, log.child({ component: "guardian" })),
-    startAnomalyConsumer(db.prisma, log.child({ component: "anomaly" })),
-  ];
+  const consumers = Object.values(startFoldConsumers(db.prisma, log));
   parentPort!.on("message", (msg: unknown) => {
     if (msg !== "stop") return;
     void (async () => {

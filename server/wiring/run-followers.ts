@@ -7,18 +7,15 @@
  * whichever process and however many run it. One list for both processes, so neither misses one.
  */
 import { startAlertEvaluator } from "@/server/domain/alert/evaluate";
-import { startAnomalyConsumer } from "@/server/domain/anomaly/consumer";
-import { startRollupConsumer } from "@/server/domain/dashboard/rollup-consumer";
 import { startReprocessor } from "@/server/domain/deadletter/runner";
-import { startGuardianConsumer } from "@/server/domain/guardian/consumer";
 import { startNotificationWorker } from "@/server/domain/notification/worker";
 import { startPredictionTrainer } from "@/server/domain/prediction";
 import { startReconciler } from "@/server/domain/run/reconciler";
 import { startAnswerSweep } from "@/server/domain/sandbox/recorded-answers";
-import { startTrustConsumer } from "@/server/domain/trust/consumer";
-import { startFoldThread } from "@/server/wiring/fold-in-thread";
 import type { env } from "@/server/env";
 import type { logger } from "@/server/logger";
+import { startFoldConsumers } from "./fold-consumers";
+import { startFoldThread } from "./fold-in-thread";
 import type { Services } from "./services";
 
 /**
@@ -32,18 +29,9 @@ export function startRunFollowers(
   e: Pick<ReturnType<typeof env>, "RECORDED_ANSWER_RETENTION_DAYS">,
   opts: { foldThreadUrl?: string } = {},
 ) {
-  const folds: Record<string, { stop(): Promise<void> }> = opts.foldThreadUrl
+  const folds = opts.foldThreadUrl
     ? { folds: startFoldThread(opts.foldThreadUrl, log.child({ component: "folds" })) }
-    : {
-        // Earned trust (issue 17): reconciled runs folded into decayed counts, off the hot path.
-        trust: startTrustConsumer(s.db, log.child({ component: "trust" })),
-        // The dashboards' rollups: the same reconciled runs, per entity per bucket.
-        rollups: startRollupConsumer(s.db, log.child({ component: "rollups" })),
-        // The guardian (issue 18): failed attempts of the same runs grouped, triaged, given fixes.
-        guardian: startGuardianConsumer(s.db, log.child({ component: "guardian" })),
-        // Anomaly detection: 5-minute metrics per entity, judged as they arrive.
-        anomalies: startAnomalyConsumer(s.db, log.child({ component: "anomaly" })),
-      };
+    : startFoldConsumers(s.db, log);
   return {
     // Approved dead-letter reprocess jobs, advanced from their stored state (one at a time).
     reprocessor: startReprocessor(s.reprocessing, s.notifier),
@@ -60,7 +48,7 @@ export function startRunFollowers(
       // of 1,000, every 10 minutes (at once again while a batch was full).
       answers: startAnswerSweep(s.db, e.RECORDED_ANSWER_RETENTION_DAYS, log),
       // Earned trust, the dashboards' rollups, the guardian, anomaly detection: in a worker
-      // thread on PostgreSQL, else here (above).
+      // thread on PostgreSQL, else here (`fold-consumers.ts`).
       ...folds,
       // Failure prediction: each active workspace's model retrained hourly (one at a time).
       prediction: startPredictionTrainer(s.db, log.child({ component: "prediction" })),
