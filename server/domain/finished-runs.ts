@@ -274,9 +274,10 @@ export const CATCH_UP_BATCH = 2_000;
 
 /**
  * Attempts read and folded per batch, about: a batch's runs are counted so that their attempts
- * (as many per run as in the batch before) stay near this. A fold runs on the event loop, 3–5 µs
- * per attempt and consumer on a slow core, and the four consumers often fold at the same time:
- * batches of 200 runs of a 100-step flow (20,000 attempts each) held requests back for ~330 ms
+ * (as many per run as in the batch before) stay near this. A fold runs on its consumers' thread
+ * (the fold thread on PostgreSQL, else the event loop), 3–5 µs per attempt and consumer on a slow
+ * core, and the four consumers often fold at the same time: on the event loop, batches of 200
+ * runs of a 100-step flow (20,000 attempts each) held requests back for ~330 ms
  * (bench/RESULTS.md). The first batch, before anything is known, takes {@link FIRST_FOLD_BATCH}.
  */
 export const FOLD_ATTEMPTS = 2_000;
@@ -330,7 +331,7 @@ export const batchOf = (...sizes: Array<number | undefined>): { batch?: number }
  * `LAG_MS / 2` (runs are folded after their reconciliation, which follows their end by half a
  * second). `batch` is given while catching up ({@link CATCH_UP_BATCH}, or `catchUpBatch`: the
  * batch before was full); otherwise the consumer's own size applies. Either is lowered when the
- * runs have many attempts each (`foldBatch`), so that no batch holds the event loop for long
+ * runs have many attempts each (`foldBatch`), so that no batch holds its thread for long
  * (what each consumer finds does not depend on where its batches end: the anomaly detector
  * judges a window once complete, whichever batch completes it).
  */

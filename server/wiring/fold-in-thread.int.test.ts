@@ -38,16 +38,6 @@ function recorder() {
   };
 }
 
-async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe.skipIf(inPostgresPass)("consumers of finished runs in a worker thread", () => {
   let dir: string;
   let server: EmbeddedPostgres;
@@ -80,18 +70,19 @@ describe.skipIf(inPostgresPass)("consumers of finished runs in a worker thread",
   it("folds each reconciled run once per consumer, then stops when asked", async () => {
     const log = recorder();
     const thread = startFoldThread(server.adminUrl, log);
-    const claimed = () =>
-      db.driver.query<{ t: number; r: number; g: number; a: number }>(
+    const claimed = async () => {
+      const [c] = await db.driver.query<{ t: number; r: number; g: number; a: number }>(
         `SELECT (SELECT count(*) FROM "TrustFoldedRun" WHERE "runId" = ANY($1::uuid[]))::int AS t,
                 (SELECT count(*) FROM "RollupFoldedRun" WHERE "runId" = ANY($1::uuid[]))::int AS r,
                 (SELECT count(*) FROM "GuardianFoldedRun" WHERE "runId" = ANY($1::uuid[]))::int AS g,
                 (SELECT count(*) FROM "AnomalyFoldedRun" WHERE "runId" = ANY($1::uuid[]))::int AS a`,
         [runIds],
       );
-    const [counts] = await until("runs claimed by the thread's consumers", claimed, ([c]) =>
-      Boolean(c && c.t === 3 && c.r === 3 && c.g === 3 && c.a === 3),
-    );
-    expect(counts).toEqual({ t: 3, r: 3, g: 3, a: 3 });
+      return c;
+    };
+    await expect
+      .poll(claimed, { timeout: 60_000, interval: 100 })
+      .toEqual({ t: 3, r: 3, g: 3, a: 3 });
     // What they folded the runs into: the pure step's trust and the flow's rollups.
     const [folded] = await db.driver.query<{ trust: number; rollups: number }>(
       `SELECT (SELECT count(*) FROM "TrustCount")::int AS trust,
@@ -111,8 +102,8 @@ describe.skipIf(inPostgresPass)("consumers of finished runs in a worker thread",
       restartMs: 100,
     });
     const restarts = () =>
-      Promise.resolve(log.lines.filter((l) => l.msg === "fold thread exited; starting it again"));
-    await until("two restarts", restarts, (l) => l.length >= 2);
+      log.lines.filter((l) => l.msg === "fold thread exited; starting it again").length;
+    await expect.poll(restarts, { timeout: 60_000, interval: 100 }).toBeGreaterThanOrEqual(2);
     await thread.stop();
     const after = log.lines.length;
     await new Promise((r) => setTimeout(r, 500));
