@@ -142,4 +142,111 @@ describe("raw driver (transactions)", () => {
       ]);
     },
   );
+
+  it.runIf(onPostgres)(
+    "pipelined: one tick's statements go out as one group and bind every kind of value as a plain query does",
+    async () => {
+      const sql = `SELECT $1::timestamptz AS at, $2::int[] AS ints, $3::jsonb AS doc, $4::text AS none,
+        $5::bytea AS bytes, $6::boolean AS yes, $7::float8 AS x, $8::text AS quote`;
+      const values = [
+        new Date("2026-12-07T12:34:56.789Z"),
+        [1, 2, 3],
+        { a: [1, "two", null], "b'": { c: true } },
+        null,
+        Buffer.from([0, 1, 254, 255]),
+        true,
+        -1.25,
+        `it's "quoted" \\ $1`,
+      ];
+      const plain = await db.driver.query(sql, values);
+      const grouped = await db.driver.transaction(
+        async (tx) => {
+          // Three in one tick (one group with BEGIN), then one more in a group of its own.
+          const first = await Promise.all([1, 2, 3].map(() => tx.query(sql, values)));
+          const again = await tx.query(sql, values);
+          return [...first, again];
+        },
+        { pipelined: true },
+      );
+      expect(grouped).toHaveLength(4);
+      for (const rows of grouped) expect(rows).toEqual(plain);
+      expect((plain[0] as { at: Date }).at.toISOString()).toBe("2026-12-07T12:34:56.789Z");
+    },
+  );
+
+  it.runIf(onPostgres)(
+    "pipelined: a value that cannot be bound rejects its statement alone; the transaction rolls back",
+    async () => {
+      const circular: Record<string, unknown> = {};
+      circular.self = circular;
+      await expect(
+        db.driver.transaction(
+          async (tx) => {
+            const ok = tx.query(insert, ["v-1", 1]);
+            const bad = tx.query(`SELECT $1::jsonb AS j`, [circular]);
+            await expect(bad).rejects.toThrow(/circular/i);
+            await ok;
+            await tx.query(insert, ["v-2", 2]);
+            throw new Error("the caller gives up");
+          },
+          { pipelined: true },
+        ),
+      ).rejects.toThrow(/gives up/);
+      expect(await rows("v-")).toEqual([]);
+    },
+  );
+
+  it.runIf(onPostgres)(
+    "pipelined: a statement is prepared once per connection, also after a failed transaction",
+    async () => {
+      const count = `SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE $1`;
+      const counts: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        if (i === 1)
+          // A failed transaction: its connection is dropped, not reused.
+          await expect(
+            db.driver.transaction(
+              async (tx) => {
+                await tx.query(insert, ["r-0", 0]);
+                await tx.query(insert, ["r-0", 1]);
+              },
+              { pipelined: true },
+            ),
+          ).rejects.toThrow(/duplicate key/);
+        const [row] = await db.driver.transaction(
+          async (tx) => {
+            await tx.query(insert, [`r-${i + 1}`, i + 1]);
+            return tx.query<{ n: number }>(count, [`%INSERT INTO "DriverScratch"%`]);
+          },
+          { pipelined: true },
+        );
+        counts.push(row!.n);
+      }
+      // Each connection prepared the insert once; none holds it twice.
+      expect(counts.every((n) => n === 1)).toBe(true);
+      expect(await rows("r-")).toEqual([
+        ["r-1", 1],
+        ["r-2", 2],
+        ["r-3", 3],
+      ]);
+    },
+  );
+
+  it.runIf(onPostgres)(
+    "pipelined: a script runs in order with the statements around it",
+    async () => {
+      await db.driver.transaction(
+        async (tx) => {
+          const before = tx.query(insert, ["s-1", 1]);
+          await tx.exec(
+            `INSERT INTO "DriverScratch" VALUES ('s-2', 2); INSERT INTO "DriverScratch" VALUES ('s-3', 3)`,
+          );
+          await before;
+          await tx.query(insert, ["s-4", 4]);
+        },
+        { pipelined: true },
+      );
+      expect((await rows("s-")).map(([, n]) => n)).toEqual([1, 2, 3, 4]);
+    },
+  );
 });

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
+import { StatementGroup, type GroupResult } from "./pg-statement-group";
 
 /** The little raw SQL the migrator and the tests need, over PGlite or a PostgreSQL pool. */
 export interface SqlDriver {
@@ -8,10 +9,11 @@ export interface SqlDriver {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /**
    * Runs `fn` in one transaction; statements given to the callback's driver are part of it.
-   * `pipelined`: statements `fn` issues without awaiting the one before are sent at once and
-   * answered in order (PostgreSQL's pipeline mode: one round trip for all of them, BEGIN
-   * included, instead of one each); a failed statement aborts the transaction, so the ones
-   * behind it fail too. Where the driver cannot pipeline (PGlite) they run one after another.
+   * `pipelined`: statements `fn` issues without awaiting the one before (in one tick) are sent
+   * at once as one group with one Sync and answered together, in order (one round trip for all
+   * of them, BEGIN included, instead of one each: `pg-statement-group.ts`); a failed statement
+   * aborts the transaction, so the ones behind it fail too. Where the driver cannot pipeline
+   * (PGlite) they run one after another.
    */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, opts?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
@@ -121,13 +123,13 @@ const statementName = (text: string) =>
 const PIPELINE_POOL_MAX = 4;
 
 export function postgresDriver(pool: pg.Pool, ownsPool = true): SqlDriver {
-  // Pipeline mode is a connection's setting: pipelined transactions take their connections from
-  // a second, small pool of the same database, created on first use.
+  // Pipelined transactions take their connections from a second, small pool of the same
+  // database, created on first use: their prepared statements stay warm there.
   let pipePool: pg.Pool | null = null;
   const pipelinePool = () => {
     if (!pipePool) {
       const { max: _max, min: _min, ...options } = pool.options;
-      pipePool = new pg.Pool({ ...options, max: PIPELINE_POOL_MAX, pipeline: true });
+      pipePool = new pg.Pool({ ...options, max: PIPELINE_POOL_MAX });
       pipePool.on("error", () => undefined); // as the main pool: a dropped idle client is replaced
     }
     return pipePool;
@@ -139,15 +141,10 @@ export function postgresDriver(pool: pg.Pool, ownsPool = true): SqlDriver {
       return res.rows as T[];
     },
     async transaction(fn, opts) {
-      const pipelined = opts?.pipelined === true;
-      const client = await (pipelined ? pipelinePool() : pool).connect();
+      if (opts?.pipelined === true) return groupedTransaction(await pipelinePool().connect(), fn);
+      const client = await pool.connect();
       try {
-        // Pipelined, BEGIN goes out with the statements behind it; it is checked before COMMIT
-        // (a BEGIN that fails fails the connection, and so every statement sent behind it).
-        const begin = client.query("BEGIN");
-        if (pipelined) begin.catch(() => undefined);
-        else await begin;
-        let committing: Promise<pg.QueryResult> | null = null;
+        await client.query("BEGIN");
         const result = await fn({
           async query<T>(sql: string, params?: unknown[]) {
             return (await client.query(prepared(sql, params))).rows as T[];
@@ -155,16 +152,8 @@ export function postgresDriver(pool: pg.Pool, ownsPool = true): SqlDriver {
           async exec(sql: string) {
             await client.query(sql);
           },
-          ...(pipelined && {
-            commit() {
-              if (committing) return;
-              committing = client.query("COMMIT");
-              committing.catch(() => undefined); // awaited below
-            },
-          }),
         });
-        await begin;
-        const done = await (committing ?? client.query("COMMIT"));
+        const done = await client.query("COMMIT");
         // COMMIT of a transaction a failed statement aborted answers ROLLBACK, not an error.
         if (done.command !== "COMMIT")
           throw new Error(`the transaction was rolled back (${done.command})`);
@@ -181,4 +170,89 @@ export function postgresDriver(pool: pg.Pool, ownsPool = true): SqlDriver {
       if (ownsPool) await pool.end();
     },
   };
+}
+
+/**
+ * A pipelined transaction on `client`: the statements `fn` issues in one tick of the event loop
+ * (BEGIN with the first ones) go out as ONE {@link StatementGroup} (one write, one Sync, one
+ * answer), each tick's after the one before has been answered; `commit()` adds COMMIT to the
+ * current group behind a Flush (the statements' answers come back before the commit's WAL
+ * flush). A client whose transaction failed is dropped, not returned to the pool: its prepared
+ * statements' bookkeeping may be off.
+ */
+async function groupedTransaction<T>(
+  client: pg.PoolClient,
+  fn: (tx: SqlExecutor) => Promise<T>,
+): Promise<T> {
+  // One request on the client at a time (node-postgres would queue more, but warns that its
+  // queue goes away in pg 9): each waits for the one before to be answered.
+  let tail: Promise<unknown> = Promise.resolve();
+  const inTurn = <R>(request: () => Promise<R>): Promise<R> => {
+    const p = tail.then(request, request);
+    tail = p.catch(() => undefined);
+    return p;
+  };
+  const submit = (g: StatementGroup) =>
+    void inTurn(() => {
+      void client.query(g);
+      return g.answered;
+    });
+  let group: StatementGroup | null = null;
+  const send = (text: string, values?: unknown[], opts: { flushBefore?: boolean } = {}) => {
+    if (!group) {
+      const g = (group = new StatementGroup());
+      // Sent once the tick's statements are in (a microtask runs after the current code),
+      // unless a script sent it before.
+      queueMicrotask(() => {
+        if (group !== g) return;
+        group = null;
+        submit(g);
+      });
+    }
+    const name = values?.length ? (prepared(text, values) as pg.QueryConfig).name : undefined;
+    return group.add(text, values, { ...(name && { name }), ...opts });
+  };
+  /** Sends the group being filled now (before a script, which cannot be in one). */
+  const sendGroup = () => {
+    const g = group;
+    group = null;
+    if (g) submit(g);
+  };
+  let failed: unknown = null;
+  try {
+    const begin = send("BEGIN");
+    begin.catch(() => undefined); // awaited below
+    let committing: Promise<GroupResult> | null = null;
+    const result = await fn({
+      async query<R>(sql: string, params?: unknown[]) {
+        if (committing) throw new Error("the pipelined transaction was already committed");
+        return (await send(sql, params)).rows as R[];
+      },
+      async exec(sql: string) {
+        if (committing) throw new Error("the pipelined transaction was already committed");
+        sendGroup();
+        await inTurn(() => client.query(sql));
+      },
+      commit() {
+        if (committing) return;
+        committing = send("COMMIT", undefined, { flushBefore: true });
+        committing.catch(() => undefined); // awaited below
+      },
+    });
+    await begin;
+    const done: GroupResult = await (committing ?? send("COMMIT"));
+    // COMMIT of a transaction a failed statement aborted answers ROLLBACK, not an error.
+    if (done.command !== "COMMIT")
+      throw new Error(`the transaction was rolled back (${done.command})`);
+    return result;
+  } catch (err) {
+    failed = err;
+    sendGroup();
+    await inTurn(() => client.query("ROLLBACK")).catch(() => undefined);
+    throw err;
+  } finally {
+    client.release(
+      failed ? (failed instanceof Error ? failed : new Error(String(failed))) : undefined,
+    );
+  }
 }
