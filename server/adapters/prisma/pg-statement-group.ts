@@ -4,11 +4,10 @@
  * one answer per statement (node-postgres's pipeline mode).
  *
  * Why: on this product's usual host (a small virtual machine), every message that wakes the
- * other process costs tens of microseconds of CPU on each side; a webhook's batch of inline
- * runs (BEGIN, the ledger's lock, each run's statement, COMMIT) was ~2 × (runs + 3) messages
- * between the server and PostgreSQL, and is 3 now: the group, the answers of its statements
- * (a Flush before COMMIT lets them out as soon as they ran, so the next batch may start while
- * this one commits), and the COMMIT's.
+ * other process costs tens of microseconds of CPU on each side
+ * (`bench/engine/loopback-pingpong.mjs`); a webhook's batch of inline runs (BEGIN, the ledger's
+ * lock, each run's statement, COMMIT) was ~2 × (runs + 3) messages between the server and
+ * PostgreSQL, and is 2 now: the group, and its answers, which come once COMMIT is done.
  *
  * A group is a node-postgres submittable on an ordinary (non-pipelined) client: the client sends
  * it when the group before it has been answered, and hands it the answers. Inside BEGIN … COMMIT
@@ -31,8 +30,6 @@ interface Pending {
   name: string | undefined;
   text: string;
   values: Array<string | Buffer | null>;
-  /** Send a Flush before this statement (its answers and those before it go out at once). */
-  flushBefore: boolean;
   resolve(r: GroupResult): void;
   reject(err: unknown): void;
 }
@@ -66,11 +63,7 @@ export class StatementGroup implements pg.Submittable {
    * The values are mapped now, so a value that cannot be bound rejects this statement alone and
    * sends nothing of it.
    */
-  add(
-    text: string,
-    values: unknown[] = [],
-    opts: { name?: string; flushBefore?: boolean } = {},
-  ): Promise<GroupResult> {
+  add(text: string, values: unknown[] = [], opts: { name?: string } = {}): Promise<GroupResult> {
     if (this.submitted) throw new Error("StatementGroup: the group was already sent");
     let mapped: Array<string | Buffer | null>;
     try {
@@ -83,7 +76,6 @@ export class StatementGroup implements pg.Submittable {
         name: opts.name,
         text,
         values: mapped,
-        flushBefore: opts.flushBefore === true,
         resolve,
         reject,
       }),
@@ -101,7 +93,6 @@ export class StatementGroup implements pg.Submittable {
     stream.cork();
     try {
       for (const p of this.pending) {
-        if (p.flushBefore) con.flush();
         if (
           !p.name ||
           (con.parsedStatements[p.name] === undefined &&

@@ -176,9 +176,9 @@ export function postgresDriver(pool: pg.Pool, ownsPool = true): SqlDriver {
  * A pipelined transaction on `client`: the statements `fn` issues in one tick of the event loop
  * (BEGIN with the first ones) go out as ONE {@link StatementGroup} (one write, one Sync, one
  * answer), each tick's after the one before has been answered; `commit()` adds COMMIT to the
- * current group behind a Flush (the statements' answers come back before the commit's WAL
- * flush). A client whose transaction failed is dropped, not returned to the pool: its prepared
- * statements' bookkeeping may be off.
+ * current group (its statements' answers then come back with the commit's). A client whose
+ * transaction failed is dropped, not returned to the pool: its prepared statements' bookkeeping
+ * may be off.
  */
 async function groupedTransaction<T>(
   client: pg.PoolClient,
@@ -198,7 +198,7 @@ async function groupedTransaction<T>(
       return g.answered;
     });
   let group: StatementGroup | null = null;
-  const send = (text: string, values?: unknown[], opts: { flushBefore?: boolean } = {}) => {
+  const send = (text: string, values?: unknown[]) => {
     if (!group) {
       const g = (group = new StatementGroup());
       // Sent once the tick's statements are in (a microtask runs after the current code),
@@ -210,7 +210,7 @@ async function groupedTransaction<T>(
       });
     }
     const name = values?.length ? (prepared(text, values) as pg.QueryConfig).name : undefined;
-    return group.add(text, values, { ...(name && { name }), ...opts });
+    return group.add(text, values, name ? { name } : {});
   };
   /** Sends the group being filled now (before a script, which cannot be in one). */
   const sendGroup = () => {
@@ -235,7 +235,7 @@ async function groupedTransaction<T>(
       },
       commit() {
         if (committing) return;
-        committing = send("COMMIT", undefined, { flushBefore: true });
+        committing = send("COMMIT");
         committing.catch(() => undefined); // awaited below
       },
     });

@@ -202,8 +202,9 @@ export function sqlInlineRecorder(
    * chain's: another appender moved it, or the run before it was refused) writes nothing, and
    * neither do the ones behind it (built on its head): with COMMIT sent, those runs come back
    * `undefined` and are recorded after the batch; without, they are recorded one after another
-   * in the same transaction before its COMMIT. `executed` is called once the statements ran
-   * (or failed), before the commit is known: the next batch may then start; `behind` (the
+   * in the same transaction before its COMMIT. `executed` is called once the statements answered
+   * (or failed): the next batch may then start (on PostgreSQL their answers come with the
+   * COMMIT's, in one group; a driver whose statements answer first lets it start earlier); `behind` (the
    * batch before, committing) makes this one take the ledger's lock first, so it waits for that
    * commit and each of its statements then sees the head it left. Resolves with each run's
    * outcome; null when the transaction failed (nothing written).
@@ -305,9 +306,9 @@ export function sqlInlineRecorder(
   }
 
   /**
-   * Writes a workspace's waiting runs, batch after batch, while any wait. Two batches may be in
-   * flight: the next one starts once the previous one's statements ran, while that one commits
-   * (its WAL flush), and its own statements wait for that commit on the ledger's lock.
+   * Writes a workspace's waiting runs, batch after batch, while any wait. The next one starts
+   * once the previous one's statements answered; if that one may still be committing (its WAL
+   * flush), the new one's statements wait for that commit on the ledger's lock.
    */
   async function drain(workspaceId: string): Promise<void> {
     writing.add(workspaceId);
