@@ -152,9 +152,13 @@ async function main() {
   const probeMs = (probeUsage.user + probeUsage.system) / 1000;
   const namedAfter = named.map(cpuMs);
   const pgAfter = tree(embedded.pid).map((p) => [p, cpuMs(p)] as const);
-  // Processes that started and ended within the window (autovacuum and parallel workers): only
-  // the postmaster's count of its exited children has them.
-  const exitedMs = exitedChildrenCpuMs(embedded.pid) - exitedBefore;
+  // Processes that ended within the window (autovacuum and parallel workers, connections
+  // closed): only the postmaster's count of its exited children has them, with the whole life's
+  // CPU of each; what those alive at the start had spent before it is not the window's.
+  const alive = new Set(pgAfter.map(([p]) => p));
+  let spentBefore = 0;
+  for (const [p, ms] of pgBefore) if (!alive.has(p)) spentBefore += ms;
+  const exitedMs = exitedChildrenCpuMs(embedded.pid) - exitedBefore - spentBefore;
   await client.end();
 
   const lg = JSON.parse(result.trim().split("\n").at(-1)!) as { ok: number; rps: number };
