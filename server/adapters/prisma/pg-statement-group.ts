@@ -82,10 +82,6 @@ export class StatementGroup implements pg.Submittable {
     );
   }
 
-  get size(): number {
-    return this.pending.length;
-  }
-
   submit(connection: pg.Connection): void {
     this.submitted = true;
     const con = connection as unknown as pg.Connection & ParsedStatements;

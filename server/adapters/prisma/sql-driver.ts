@@ -108,12 +108,17 @@ export function pgliteDriver(db: PGlite): SqlDriver {
 const names = new Map<string, string>();
 function prepared(text: string, values: unknown[] | undefined): string | pg.QueryConfig {
   if (!values?.length) return text;
+  return { name: preparedName(text), text, values };
+}
+
+/** The prepared statement's name of `text` (cached). */
+function preparedName(text: string): string {
   let name = names.get(text);
   if (!name) {
     name = statementName(text);
     if (names.size < 5_000) names.set(text, name);
   }
-  return { name, text, values };
+  return name;
 }
 
 const statementName = (text: string) =>
@@ -209,8 +214,7 @@ async function groupedTransaction<T>(
         submit(g);
       });
     }
-    const name = values?.length ? (prepared(text, values) as pg.QueryConfig).name : undefined;
-    return group.add(text, values, name ? { name } : {});
+    return group.add(text, values, values?.length ? { name: preparedName(text) } : {});
   };
   /** Sends the group being filled now (before a script, which cannot be in one). */
   const sendGroup = () => {
