@@ -222,7 +222,7 @@ async function groupedTransaction<T>(
     group = null;
     if (g) submit(g);
   };
-  let failed: unknown = null;
+  let failed = false;
   try {
     const begin = send("BEGIN");
     begin.catch(() => undefined); // awaited below
@@ -250,13 +250,11 @@ async function groupedTransaction<T>(
       throw new Error(`the transaction was rolled back (${done.command})`);
     return result;
   } catch (err) {
-    failed = err;
+    failed = true;
     sendGroup();
     await inTurn(() => client.query("ROLLBACK")).catch(() => undefined);
     throw err;
   } finally {
-    client.release(
-      failed ? (failed instanceof Error ? failed : new Error(String(failed))) : undefined,
-    );
+    client.release(failed); // true: the pool drops the client
   }
 }
