@@ -88,14 +88,18 @@ function quoteKey(k: string): string {
 }
 
 /**
- * Sorted key lists by shape: objects built by the same code list the same keys in the same
- * order; candidates are found by first key and confirmed element by element.
+ * Key lists in canonical order, cached by shape: objects built by the same code list the same
+ * keys in the same order; candidates are found by first key and confirmed element by element.
+ * One cache per order (the two forms order keys differently).
  */
-const shapes = new Map<string, Array<{ keys: string[]; sorted: string[] }>>();
+type ShapeCache = Map<string, Array<{ keys: string[]; ordered: string[] }>>;
+const irShapes: ShapeCache = new Map();
+const ledgerShapes: ShapeCache = new Map();
 
-function sortedKeys(keys: string[]): string[] {
+function orderedKeys(keys: string[], ledger: boolean): string[] {
   const n = keys.length;
-  if (n < 2) return keys;
+  if (n < 2 && !(ledger && n === 1 && keys[0] === "__proto__")) return keys;
+  const shapes = ledger ? ledgerShapes : irShapes;
   const first = keys[0]!;
   let list = shapes.get(first);
   if (list) {
@@ -103,15 +107,15 @@ function sortedKeys(keys: string[]): string[] {
       const k = s.keys;
       if (k.length !== n) continue;
       for (let i = 1; i < n; i++) if (k[i] !== keys[i]) continue outer;
-      return s.sorted;
+      return s.ordered;
     }
   } else if (shapes.size < 1000) {
     list = [];
     shapes.set(first, list);
   }
-  const sorted = keys.slice().sort();
-  if (list && list.length < 16) list.push({ keys, sorted });
-  return sorted;
+  const ordered = ledger ? ledgerKeys(keys) : keys.slice().sort();
+  if (list && list.length < 16) list.push({ keys, ordered });
+  return ordered;
 }
 
 const NO_OMIT: ReadonlySet<string> = new Set();
@@ -171,7 +175,7 @@ function writeCanonical(value: unknown, omit: ReadonlySet<string>, ledger: boole
   }
   if (ledger && value instanceof Date) return JSON.stringify(value.toISOString());
   const obj = value as Record<string, unknown>;
-  const keys = ledger ? ledgerKeys(Object.keys(obj)) : sortedKeys(Object.keys(obj));
+  const keys = orderedKeys(Object.keys(obj), ledger);
   let out = "{";
   let first = true;
   for (const k of keys) {
@@ -302,7 +306,7 @@ interface ObjectPlan {
   fields: Array<{ key: string; prefix: Uint8Array }>;
 }
 
-/** Plans by omit set, then by first key (confirmed element by element, like `sortedKeys`). */
+/** Plans by omit set, then by first key (confirmed element by element, like `orderedKeys`). */
 const plansByOmit = new WeakMap<ReadonlySet<string>, Map<string, ObjectPlan[]>>();
 
 function planFor(keys: string[], omit: ReadonlySet<string>): ObjectPlan {

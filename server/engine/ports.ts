@@ -390,6 +390,22 @@ export interface EngineLogger {
   error(obj: Record<string, unknown>, msg?: string): void;
 }
 
+/**
+ * `log.child(bindings)`, made on its first line: most runs log nothing, and a child logger costs
+ * its bindings' serialisation (pino redacts and writes them out at once).
+ */
+export function lazyChild(log: EngineLogger, bindings: Record<string, unknown>): EngineLogger {
+  let made: EngineLogger | undefined;
+  const real = () => (made ??= log.child(bindings));
+  return {
+    child: (more) => (made ? lazyChild(made, more) : lazyChild(log, { ...bindings, ...more })),
+    debug: (obj, msg) => real().debug(obj, msg),
+    info: (obj, msg) => real().info(obj, msg),
+    warn: (obj, msg) => real().warn(obj, msg),
+    error: (obj, msg) => real().error(obj, msg),
+  };
+}
+
 /** Metrics that record nothing. */
 export const noopMetrics: MetricsSink = {
   runStatus() {},

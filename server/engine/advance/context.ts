@@ -12,13 +12,14 @@ import type { ContextSource } from "../context";
 import type { ErrorInfo } from "../errors";
 import { buildGraph, type Node } from "../graph";
 import { applyInputDefaults } from "../input-defaults";
-import type {
-  Checkpoint,
-  CommitResult,
-  EngineDeps,
-  EngineLogger,
-  RunInfo,
-  RunStore,
+import {
+  lazyChild,
+  type Checkpoint,
+  type CommitResult,
+  type EngineDeps,
+  type EngineLogger,
+  type RunInfo,
+  type RunStore,
 } from "../ports";
 import { redactSecrets } from "../redact";
 import { redactingLogger, redactingRunStore } from "../secret-redaction";
@@ -107,7 +108,7 @@ export class AdvanceContext {
     setMaxListeners(0, this.abort.signal);
     this.nodes = buildGraph(run.ir);
     for (const n of this.nodes.values()) this.all.set(n.id, n);
-    this.log = redactingLogger(deps.logger.child({ runId: run.id }), () => this.secretValues);
+    this.log = redactingLogger(lazyChild(deps.logger, { runId: run.id }), () => this.secretValues);
     // Defaults first: every expression and runtime sees the inputs the run really has.
     const inputs = applyInputDefaults(run.ir.inputsSchema, run.inputs);
     this.info = {
