@@ -6,7 +6,7 @@
  * failing step succeeded. Bounded: outputs over {@link MAX_OUTPUT_BYTES} are not read, and the
  * last good outputs are read once per (flow, step) per batch.
  */
-import type { FinishedRun } from "../finished-runs";
+import { readFinishedAttemptsShared, type FinishedRun } from "../finished-runs";
 import { readRunSignals } from "../finished-run-signals";
 import type { Db } from "../types";
 import { MAX_MESSAGE_CHARS, type FailureRecord } from "./fingerprint";
@@ -50,15 +50,6 @@ const ATTEMPTS_SQL = `
      AND NOT EXISTS (SELECT 1 FROM "StepAttempt" a
        WHERE a."runId" = l."runId" AND a."stepId" = x."stepId" AND a."attempt" = x."attempt")
    LIMIT ${MAX_FAILURES_PER_BATCH * 4}`;
-
-/** The runs of `$1` with a failed attempt (rows, or the step log's text: no JSON parsed). */
-const FAILING_RUNS_SQL = `
-  SELECT DISTINCT a."runId"::text AS "runId" FROM "StepAttempt" a
-   WHERE a."runId" = ANY($1::uuid[]) AND a."status" = 'failed'
-  UNION
-  SELECT DISTINCT l."runId"::text FROM "RunStepLog" l
-   WHERE l."runId" = ANY($1::uuid[]) AND l."attempts" IS NOT NULL
-     AND l."attempts"::text ~ '"status"\\s*:\\s*"failed"'`;
 
 /** The succeeded output of `stepId` in each run of `$1` (rows and log), when small enough. */
 const OUTPUTS_SQL = `
@@ -108,13 +99,13 @@ export async function readFailures(
   runs: readonly FinishedRun[],
 ): Promise<FailureRecord[]> {
   if (!runs.length) return [];
-  // Most finished runs failed nothing: find the few that did before reading any attempt.
-  const failing = await db.$queryRawUnsafe<Array<{ runId: string }>>(
-    FAILING_RUNS_SQL,
-    runs.map((r) => r.id),
-  );
-  if (!failing.length) return [];
-  const ids = failing.map((r) => r.runId);
+  // Most finished runs failed nothing: find the few that did before reading their attempts in
+  // full, from the final attempts the other consumers of these runs read too (read once).
+  const failing = new Set<string>();
+  for (const a of await readFinishedAttemptsShared(db, runs))
+    if (a.status === "failed") failing.add(a.runId);
+  if (!failing.size) return [];
+  const ids = [...failing];
   const [attempts, meta, { deadLetters }] = await Promise.all([
     db.$queryRawUnsafe<AttemptRow[]>(ATTEMPTS_SQL, ids),
     db.$queryRawUnsafe<Array<{ id: string; irHash: string; name: string | null; createdAt: Date }>>(
