@@ -391,18 +391,19 @@ export interface EngineLogger {
 }
 
 /**
- * `log.child(bindings)`, made on its first line: most runs log nothing, and a child logger costs
- * its bindings' serialisation (pino redacts and writes them out at once).
+ * `log` with `bindings` on every line, without a child logger: most runs write no line at the
+ * levels enabled, and pino serialises and redacts a child's bindings as soon as it is made.
  */
-export function lazyChild(log: EngineLogger, bindings: Record<string, unknown>): EngineLogger {
-  let made: EngineLogger | undefined;
-  const real = () => (made ??= log.child(bindings));
+export function withBindings(log: EngineLogger, bindings: Record<string, unknown>): EngineLogger {
+  const line =
+    (level: "debug" | "info" | "warn" | "error") => (obj: Record<string, unknown>, msg?: string) =>
+      log[level]({ ...bindings, ...obj }, msg);
   return {
-    child: (more) => (made ? lazyChild(made, more) : lazyChild(log, { ...bindings, ...more })),
-    debug: (obj, msg) => real().debug(obj, msg),
-    info: (obj, msg) => real().info(obj, msg),
-    warn: (obj, msg) => real().warn(obj, msg),
-    error: (obj, msg) => real().error(obj, msg),
+    child: (more) => withBindings(log, { ...bindings, ...more }),
+    debug: line("debug"),
+    info: line("info"),
+    warn: line("warn"),
+    error: line("error"),
   };
 }
 

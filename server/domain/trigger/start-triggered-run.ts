@@ -6,7 +6,7 @@
 import type { FlowIR } from "@/dsl";
 import type { Engine } from "@/server/engine/engine";
 import { keepLease } from "@/server/engine/lease";
-import { lazyChild, type RunStore } from "@/server/engine/ports";
+import { withBindings, type RunStore } from "@/server/engine/ports";
 import type { NewRun, RunRecord } from "@/server/engine/types";
 import { runLedgerEntry } from "../audit/chain";
 import { ClaimRefused, type RunDeps, type TriggerClaim, type TriggerDeps } from "../run/ports";
@@ -196,7 +196,7 @@ async function runAdmittedInline(
     if (findings && deps.reconciliation) reportFindings(deps.reconciliation, t.runId, findings);
     return res;
   };
-  const log = lazyChild(engine.deps.logger, { runId: t.runId });
+  const log = withBindings(engine.deps.logger, { runId: t.runId });
   const release = keepLease(store, t.runId, workerId, clock, leaseMs, log);
   try {
     await engine.advance(run, { unrecorded: true, store: recordingStore });

@@ -13,7 +13,7 @@ import type { ErrorInfo } from "../errors";
 import { buildGraph, type Node } from "../graph";
 import { applyInputDefaults } from "../input-defaults";
 import {
-  lazyChild,
+  withBindings,
   type Checkpoint,
   type CommitResult,
   type EngineDeps,
@@ -108,7 +108,10 @@ export class AdvanceContext {
     setMaxListeners(0, this.abort.signal);
     this.nodes = buildGraph(run.ir);
     for (const n of this.nodes.values()) this.all.set(n.id, n);
-    this.log = redactingLogger(lazyChild(deps.logger, { runId: run.id }), () => this.secretValues);
+    this.log = redactingLogger(
+      withBindings(deps.logger, { runId: run.id }),
+      () => this.secretValues,
+    );
     // Defaults first: every expression and runtime sees the inputs the run really has.
     const inputs = applyInputDefaults(run.ir.inputsSchema, run.inputs);
     this.info = {
