@@ -69,11 +69,6 @@ export class Statement {
   consumed(): string {
     return (this.consumedP ??= `${this.add(JSON.stringify(this.cp.consumeTasks ?? []))}::jsonb`);
   }
-
-  /** Whether a CTE of that name is part of the statement. */
-  has(name: string): boolean {
-    return this.ctes.some((c) => c.startsWith(`${name} AS`));
-  }
 }
 
 const ATTEMPT_INSERT_COLS = `"runId", "stepId", "attempt", "status", "blockId", "inputs", "output", "error", "classification",
@@ -159,7 +154,7 @@ export function insertAnswer(s: Statement, f: AttemptFinish, merged: boolean): v
 }
 
 /** New tasks (retries, timers); an id already there is ignored. */
-export function insertTasks(s: Statement, tasks: NewTask[]): void {
+export function insertTasks(s: Statement, tasks: NewTask[]): "ins_tasks" {
   s.ctes.push(`ins_tasks AS (
         INSERT INTO "RunTask" ("id", "runId", "stepId", "kind", "dueAt", "payload", "createdAt")
         SELECT x."id"::uuid, ${s.run}::uuid, x."stepId", x."kind", ${ts('x."dueAt"')}, x."payload", ${ts('x."createdAt"')}
@@ -167,18 +162,20 @@ export function insertTasks(s: Statement, tasks: NewTask[]): void {
           AS x("id" text, "stepId" text, "kind" text, "dueAt" float8, "payload" jsonb, "createdAt" float8)
         ${s.where}
         ON CONFLICT ("id") DO NOTHING RETURNING 1)`);
+  return "ins_tasks";
 }
 
 /** Tasks the engine applied: marked done at the checkpoint's time. */
-export function consumeTasks(s: Statement): void {
+export function consumeTasks(s: Statement): "done_tasks" {
   s.ctes.push(`done_tasks AS (
         UPDATE "RunTask" SET "doneAt" = ${ts(s.now())}
         WHERE "runId" = ${s.run}::uuid AND "doneAt" IS NULL
           AND "id"::text IN (SELECT jsonb_array_elements_text(${s.consumed()})) RETURNING 1)`);
+  return "done_tasks";
 }
 
 /** Dead letters: one per (run, step). */
-export function insertDeadLetters(s: Statement, deadLetters: DeadLetterRecord[]): void {
+export function insertDeadLetters(s: Statement, deadLetters: DeadLetterRecord[]): "ins_dead" {
   s.ctes.push(`ins_dead AS (
         INSERT INTO "DeadLetter" ("id", "runId", "workspaceId", "stepId", "blockId", "error", "inputs", "attempts", "classification", "createdAt")
         SELECT x."id"::uuid, ${s.run}::uuid, x."workspaceId"::uuid, x."stepId", x."blockId", x."error", x."inputs", x."attempts",
@@ -188,6 +185,7 @@ export function insertDeadLetters(s: Statement, deadLetters: DeadLetterRecord[])
             "classification" jsonb, "createdAt" float8)
         ${s.where}
         ON CONFLICT ("runId", "stepId") DO NOTHING RETURNING 1)`);
+  return "ins_dead";
 }
 
 /**
@@ -199,7 +197,7 @@ export function insertFindings(
   workspaceId: string,
   findings: ReadonlyArray<{ kind: string; stepId: string | null; detail: unknown }>,
   at: number,
-): void {
+): "ins_findings" {
   const rows = findings.map((f) => ({
     id: randomUUID(),
     kind: f.kind,
@@ -213,6 +211,7 @@ export function insertFindings(
           AS x("id" uuid, "kind" text, "stepId" text, "detail" jsonb)
         WHERE EXISTS (SELECT 1 FROM upd_run u WHERE u."status" IN ${TERMINAL})
         RETURNING 1)`);
+  return "ins_findings";
 }
 
 /** What {@link writeRun} leaves for the parts after it. */
@@ -360,7 +359,7 @@ export function insertStepLog(
   attempts: AttemptRecord[],
   events: NewEvent[],
   nEvents: string,
-): void {
+): "ins_log" {
   const rows = attempts.map((a, i) => ({
     i: i + 1,
     stepId: a.stepId,
@@ -396,4 +395,5 @@ export function insertStepLog(
           ${finishSeqs}, ${s.add(evs.length ? JSON.stringify(evs) : null)}::json
         FROM upd_run u
         RETURNING 1)`);
+  return "ins_log";
 }

@@ -61,9 +61,6 @@ export interface CheckpointStatement {
   read(row: Row): WriteResult;
 }
 
-/** CTEs whose row counts the statement returns (for tests and logs reading the result). */
-const COUNTED = ["ins_tasks", "done_tasks", "ins_dead", "ins_log", "ins_findings", "lk"];
-
 /** Builds the statement of `cp` for run `runId` (`create`: the run is new, leased to `owner`). */
 export function checkpointStatement(
   runId: string,
@@ -73,6 +70,8 @@ export function checkpointStatement(
   opts: WriteOptions = {},
 ): CheckpointStatement {
   const s = new Statement(runId, cp);
+  // CTEs whose row counts the statement returns (for tests and logs reading the result).
+  const counted: string[] = [];
   const parts = create && opts.parts ? opts.parts((v) => s.add(v)) : undefined;
   const { guardOk, gate } = gateCtes(s, parts);
   // A start and a finish of the same attempt in one checkpoint: one row, inserted finished.
@@ -86,9 +85,9 @@ export function checkpointStatement(
   if (cp.finish) finishAttempt(s, cp.finish, merged ? startKey : undefined);
   if (cp.finish?.answer) insertAnswer(s, cp.finish, merged);
   const newTasks = cp.tasks ?? [];
-  if (newTasks.length) insertTasks(s, newTasks);
-  if (cp.consumeTasks?.length) consumeTasks(s);
-  if (cp.deadLetters?.length) insertDeadLetters(s, cp.deadLetters);
+  if (newTasks.length) counted.push(insertTasks(s, newTasks));
+  if (cp.consumeTasks?.length) counted.push(consumeTasks(s));
+  if (cp.deadLetters?.length) counted.push(insertDeadLetters(s, cp.deadLetters));
   const events = cp.events ?? [];
   const run = writeRun(
     s,
@@ -103,14 +102,18 @@ export function checkpointStatement(
     },
   );
   if (create && opts.reconciled?.findings.length)
-    insertFindings(s, create.workspaceId, opts.reconciled.findings, opts.reconciled.at);
-  if (opts.advisoryLock)
+    counted.push(
+      insertFindings(s, create.workspaceId, opts.reconciled.findings, opts.reconciled.at),
+    );
+  if (opts.advisoryLock) {
     s.ctes.push(
       `lk AS (SELECT pg_advisory_xact_lock(hashtext(${s.add(opts.advisoryLock)}::text)) AS l)`,
     );
+    counted.push("lk");
+  }
   if (parts?.ctes) s.ctes.push(...parts.ctes(gate));
   if (events.length || cp.attempts?.length)
-    insertStepLog(s, cp.attempts ?? [], events, run.nEvents);
+    counted.push(insertStepLog(s, cp.attempts ?? [], events, run.nEvents));
 
   const selects = [`(SELECT row_to_json(u) FROM upd_run u)::text AS run`];
   if (parts) selects.push(`${guardOk} AS guard_ok`, `${gate} AS claimed`);
@@ -122,8 +125,7 @@ export function checkpointStatement(
     selects.push(`(SELECT row_to_json(f) FROM upd_finish f)::text AS fresh_finish`);
     if (!merged) selects.push(`(SELECT row_to_json(f) FROM old_finish f)::text AS old_finish`);
   }
-  for (const name of COUNTED)
-    if (s.has(name)) selects.push(`(SELECT count(*) FROM ${name})::int AS ${name}`);
+  for (const name of counted) selects.push(`(SELECT count(*) FROM ${name})::int AS ${name}`);
   return {
     text: `WITH ${s.ctes.join(",\n")} SELECT ${selects.join(", ")}`,
     values: s.values,
