@@ -7,15 +7,17 @@
 import { randomUUID } from "node:crypto";
 import type { Checkpoint } from "@/server/engine/ports";
 import { capAnswer } from "@/server/engine/recorded-answer";
-import type {
-  AttemptFinish,
-  AttemptRecord,
-  AttemptStart,
-  DeadLetterRecord,
-  NewEvent,
-  NewRun,
-  NewTask,
-  RunUpdate,
+import {
+  TERMINAL_RUN_STATUSES,
+  type AttemptFinish,
+  type AttemptRecord,
+  type AttemptStart,
+  type DeadLetterRecord,
+  type NewEvent,
+  type NewRun,
+  type NewTask,
+  type RunStatus,
+  type RunUpdate,
 } from "@/server/engine/types";
 import {
   ATTEMPT_COLS,
@@ -216,8 +218,6 @@ export function insertFindings(
 
 /** What {@link writeRun} leaves for the parts after it. */
 export interface RunPart {
-  /** The `held` expression (the committer holds the lease), over the locked row `o`. */
-  held: string;
   /** The placeholder of the number of events (the run's `eventSeq` grows by it). */
   nEvents: string;
 }
@@ -227,7 +227,7 @@ export interface RunPart {
  * the event sequence are exact even while a signal or a cancel races with this commit; then
  * `upd_run`). Updates apply only while `owner` holds the lease and the run is not finished;
  * the event sequence always advances. A new run (`create`) is inserted with its first
- * checkpoint applied instead.
+ * checkpoint applied instead ({@link insertRun}).
  */
 export function writeRun(
   s: Statement,
@@ -237,8 +237,11 @@ export function writeRun(
   newTasks: NewTask[],
   creating?: { run: NewLeasedRun; ir: IrRef; reconciledAt?: number },
 ): RunPart {
-  const create = creating?.run;
   const nEventsP = s.add(nEvents);
+  if (creating) {
+    insertRun(s, owner, u, nEventsP, newTasks, creating);
+    return { nEvents: nEventsP };
+  }
   const ownerP = s.add(owner);
   const has = (v: unknown) => `${s.add(v !== undefined)}::boolean`;
   const statusP = s.add(u.status ?? null);
@@ -247,28 +250,27 @@ export function writeRun(
   const apply = `(${held} AND o."status" NOT IN ${TERMINAL})`;
   const finalStatus = `(CASE WHEN ${apply} THEN coalesce(${statusP}::"RunStatus", o."status") ELSE o."status" END)`;
   const release = s.add(Boolean(u.release));
-  // The run's current columns: the stored row, or a new run's initial values.
-  const cur = (col: string, initial: string | (() => string)) =>
-    create ? (typeof initial === "string" ? initial : initial()) : `r."${col}"`;
+  // The run's current columns: the stored row.
+  const cur = (col: string) => `r."${col}"`;
   const releasing = `(${held} AND (${release}::boolean OR ${finalStatus} IN ${TERMINAL}))`;
   const runSet: Array<[string, string]> = [
-    ["eventSeq", `${cur("eventSeq", "0")} + ${nEventsP}::int`],
+    ["eventSeq", `${cur("eventSeq")} + ${nEventsP}::int`],
     ["status", finalStatus],
     [
       "output",
-      `CASE WHEN ${apply} AND ${has(u.output)} THEN ${s.add(json(u.output))}::jsonb ELSE ${cur("output", "NULL")} END`,
+      `CASE WHEN ${apply} AND ${has(u.output)} THEN ${s.add(json(u.output))}::jsonb ELSE ${cur("output")} END`,
     ],
     [
       "error",
-      `CASE WHEN ${apply} AND ${has(u.error)} THEN ${s.add(json(u.error))}::jsonb ELSE ${cur("error", "NULL")} END`,
+      `CASE WHEN ${apply} AND ${has(u.error)} THEN ${s.add(json(u.error))}::jsonb ELSE ${cur("error")} END`,
     ],
     [
       "startedAt",
-      `CASE WHEN ${apply} AND ${cur("startedAt", "NULL")} IS NULL AND ${has(u.startedAt)} THEN ${ts(s.add(u.startedAt ?? null))} ELSE ${cur("startedAt", "NULL")} END`,
+      `CASE WHEN ${apply} AND ${cur("startedAt")} IS NULL AND ${has(u.startedAt)} THEN ${ts(s.add(u.startedAt ?? null))} ELSE ${cur("startedAt")} END`,
     ],
     [
       "finishedAt",
-      `CASE WHEN ${apply} AND ${has(u.finishedAt)} THEN ${ts(s.add(u.finishedAt ?? null))} ELSE ${cur("finishedAt", "NULL")} END`,
+      `CASE WHEN ${apply} AND ${has(u.finishedAt)} THEN ${ts(s.add(u.finishedAt ?? null))} ELSE ${cur("finishedAt")} END`,
     ],
     [
       "dueAt",
@@ -279,49 +281,50 @@ export function writeRun(
                 AND t."id"::text NOT IN (SELECT jsonb_array_elements_text(${s.consumed()}))
               UNION ALL SELECT ${ts(s.add(newTaskMin))}
               UNION ALL SELECT o."dueAt") AS due)
-          ELSE ${cur("dueAt", "NULL")} END`,
+          ELSE ${cur("dueAt")} END`,
     ],
-    [
-      "leaseOwner",
-      `CASE WHEN ${releasing} THEN NULL ELSE ${cur("leaseOwner", `${ownerP}::text`)} END`,
-    ],
-    [
-      "leaseExpiresAt",
-      `CASE WHEN ${releasing} THEN NULL ELSE ${cur("leaseExpiresAt", () => ts(s.add(create!.lease.expiresAt)))} END`,
-    ],
-    ["updatedAt", `CASE WHEN ${apply} THEN now() ELSE ${cur("updatedAt", "now()")} END`],
+    ["leaseOwner", `CASE WHEN ${releasing} THEN NULL ELSE ${cur("leaseOwner")} END`],
+    ["leaseExpiresAt", `CASE WHEN ${releasing} THEN NULL ELSE ${cur("leaseExpiresAt")} END`],
+    ["updatedAt", `CASE WHEN ${apply} THEN now() ELSE ${cur("updatedAt")} END`],
   ];
-  if (creating?.reconciledAt !== undefined)
-    // Reconciled as it is recorded (a run whole in its first checkpoint), if the run ends here.
-    runSet.push([
-      "reconciledAt",
-      `CASE WHEN ${finalStatus} IN ${TERMINAL} THEN ${ts(s.add(creating.reconciledAt))} END`,
-    ]);
-  if (creating) insertRun(s, ownerP, runSet, creating.run, creating.ir);
-  else {
-    s.ctes.push(
-      `o AS (SELECT "id", "leaseOwner", "status", "dueAt" FROM "Run" WHERE "id" = ${s.run}::uuid FOR UPDATE)`,
-    );
-    s.ctes.push(`upd_run AS (
+  s.ctes.push(
+    `o AS (SELECT "id", "leaseOwner", "status", "dueAt" FROM "Run" WHERE "id" = ${s.run}::uuid FOR UPDATE)`,
+  );
+  s.ctes.push(`upd_run AS (
       UPDATE "Run" r SET ${runSet.map(([k, v]) => `"${k}" = ${v}`).join(",\n        ")}
       FROM o WHERE r."id" = o."id"
       RETURNING r."eventSeq", r."status"::text AS status, ${held} AS held)`);
-  }
-  return { held, nEvents: nEventsP };
+  return { nEvents: nEventsP };
 }
 
-/** A new run inserted with its first checkpoint's run columns (`o` is its initial state). */
+/**
+ * A new run inserted with its first checkpoint applied. Its row before the checkpoint is known
+ * here (running, leased to `owner`, no output, no tasks of its own yet), so every column is
+ * what {@link writeRun}'s update of a stored row would make of it, computed here and bound as a
+ * value: a plain insert, gated like the rest of the statement (`o` has a row only when the
+ * gate passed).
+ */
 function insertRun(
   s: Statement,
-  ownerP: string,
-  runSet: Array<[string, string]>,
-  c: NewLeasedRun,
-  ir: IrRef,
+  owner: string | null,
+  u: RunUpdate,
+  nEventsP: string,
+  newTasks: NewTask[],
+  creating: { run: NewLeasedRun; ir: IrRef; reconciledAt?: number },
 ): void {
-  s.ctes.push(
-    `o AS (SELECT ${s.run}::uuid AS "id", ${ownerP}::text AS "leaseOwner", 'running'::"RunStatus" AS "status",
-          NULL::timestamp(3) AS "dueAt" ${s.where})`,
-  );
+  const { run: c, ir } = creating;
+  // The update applies while `owner` holds the lease, and a new run is not finished yet.
+  const apply = owner !== null;
+  const status: RunStatus = apply ? (u.status ?? "running") : "running";
+  const ended = TERMINAL_RUN_STATUSES.has(status);
+  const releasing = apply && (Boolean(u.release) || ended);
+  // Its due time: the earliest of its new tasks when released unfinished (it has no older ones).
+  const dueAt =
+    apply && !ended && u.release && newTasks.length
+      ? Math.min(...newTasks.map((t) => t.dueAt))
+      : null;
+  const when = (v: number | null | undefined) => ts(s.add(v ?? null));
+  s.ctes.push(`o AS (SELECT ${s.run}::uuid AS "id" ${s.where})`);
   const cols: Array<[string, string]> = [
     ["id", `${s.run}::uuid`],
     ["workspaceId", `${s.add(c.workspaceId)}::uuid`],
@@ -336,8 +339,20 @@ function insertRun(
     ["idempotencyKey", `${s.add(c.idempotencyKey ?? null)}::text`],
     ["startedBy", `${s.add(c.startedBy ?? null)}::text`],
     ["createdAt", ts(s.add(c.now))],
-    ...runSet,
+    ["eventSeq", `${nEventsP}::int`],
+    ["status", `${s.add(status)}::"RunStatus"`],
+    ["output", `${s.add(apply && u.output !== undefined ? json(u.output) : null)}::jsonb`],
+    ["error", `${s.add(apply && u.error !== undefined ? json(u.error) : null)}::jsonb`],
+    ["startedAt", when(apply ? u.startedAt : null)],
+    ["finishedAt", when(apply ? u.finishedAt : null)],
+    ["dueAt", when(dueAt)],
+    ["leaseOwner", `${s.add(releasing ? null : owner)}::text`],
+    ["leaseExpiresAt", when(releasing ? null : c.lease.expiresAt)],
+    ["updatedAt", "now()"],
   ];
+  if (creating.reconciledAt !== undefined)
+    // Reconciled as it is recorded (a run whole in its first checkpoint), if the run ends here.
+    cols.push(["reconciledAt", when(ended ? creating.reconciledAt : null)]);
   const storeIr = insertIrCte(ir, (v) => s.add(v));
   if (storeIr) s.ctes.push(storeIr);
   s.ctes.push(`upd_run AS (
