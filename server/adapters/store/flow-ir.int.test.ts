@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FlowIR } from "@/dsl";
 import type { Database } from "@/server/adapters/prisma";
+import { emptyWebhookIr } from "@/server/testing/flow-ir";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { irRef } from "./sql-rows";
 import { SqlRunStore, sqlFromDriver } from "./sql-run-store";
@@ -18,24 +19,7 @@ afterAll(() => db?.close());
 
 const T0 = Date.UTC(2026, 11, 5, 18, 0, 0);
 
-const irOf = (name: string, spanLine = 1): FlowIR =>
-  ({
-    name,
-    version: "1.0.0",
-    sla: "T1",
-    trustMin: null,
-    trust: 1,
-    consentPurposes: [],
-    trigger: { type: "webhook" },
-    inputsSchema: { type: "object" },
-    outputs: {},
-    steps: [],
-    policies: [],
-    sandboxOnly: false,
-    // The hash leaves spans out: two texts of one flow differing only in layout share it.
-    hash: `hash-of-${name}`,
-    spans: { flow: { line: spanLine, col: 1 } },
-  }) as unknown as FlowIR;
+const irOf = emptyWebhookIr;
 
 async function workspace(): Promise<string> {
   const id = randomUUID();

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FlowIR } from "@/dsl";
 import type { Database } from "@/server/adapters/prisma";
 import type { Checkpoint } from "@/server/engine/ports";
+import { emptyWebhookIr } from "@/server/testing/flow-ir";
 import { openTestDatabase } from "@/server/testing/test-database";
 import { SqlRunStore, sqlFromDriver } from "./sql-run-store";
 
@@ -28,22 +28,7 @@ afterAll(() => db?.close());
 
 const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);
 const OWNER = "worker-1";
-const ir = {
-  name: "first-checkpoint",
-  version: "1.0.0",
-  sla: "T1",
-  trustMin: null,
-  trust: 1,
-  consentPurposes: [],
-  trigger: { type: "webhook" },
-  inputsSchema: { type: "object" },
-  outputs: {},
-  steps: [],
-  policies: [],
-  sandboxOnly: false,
-  hash: "hash-of-first-checkpoint",
-  spans: { flow: { line: 1, col: 1 } },
-} as unknown as FlowIR;
+const ir = emptyWebhookIr("first-checkpoint");
 
 const newRun = () => ({
   id: randomUUID(),
