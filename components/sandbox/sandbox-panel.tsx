@@ -2,20 +2,29 @@
 
 import dynamic from "next/dynamic";
 
-const loading = () => <p className="py-6 text-sm text-zinc-500">Loading…</p>;
+/**
+ * Rendered in the browser only (`ssr: false`), like the app's other lazily loaded parts: a
+ * panel's chunk can arrive after the page's queries answered (the workspace and its role, the
+ * lists), and a panel rendered on the server without them would then hydrate against different
+ * markup (React error #418: the editable form where the server wrote the read-only note).
+ */
+const options = {
+  ssr: false,
+  loading: () => <p className="py-6 text-sm text-zinc-500">Loading…</p>,
+} as const;
 
 /**
  * The Sandbox page's tab panels, each its own chunk: a page load ships the open tab's code only
  * (the evaluations' charts and the datasets' forms are most of the page's JavaScript otherwise).
  */
 const PANELS = {
-  sessions: dynamic(() => import("./sessions-panel").then((m) => m.SessionsPanel), { loading }),
-  datasets: dynamic(() => import("./datasets-panel").then((m) => m.DatasetsPanel), { loading }),
+  sessions: dynamic(() => import("./sessions-panel").then((m) => m.SessionsPanel), options),
+  datasets: dynamic(() => import("./datasets-panel").then((m) => m.DatasetsPanel), options),
   "scripted-models": dynamic(
     () => import("./scripted-models-panel").then((m) => m.ScriptedModelsPanel),
-    { loading },
+    options,
   ),
-  evaluations: dynamic(() => import("./eval-panel").then((m) => m.EvalSuitesPanel), { loading }),
+  evaluations: dynamic(() => import("./eval-panel").then((m) => m.EvalSuitesPanel), options),
 };
 
 export type SandboxPanelId = keyof typeof PANELS;
