@@ -4,7 +4,7 @@
  * `ledger.ts`, raw SQL in `server/adapters/store/sql-audit.ts`) builds on it, so the chain is
  * computed in one place and adapters need no use case to append.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { redactUrl } from "@/server/engine/redact";
 import type { RunAuditEntry } from "@/server/engine/ports";
 import type { RunRecord } from "@/server/engine/types";
@@ -35,20 +35,20 @@ export interface LedgerFields {
 
 /** SHA-256 over the canonical form of everything an entry says, including its place in the chain. */
 export function entryHash(e: LedgerFields): string {
-  return createHash("sha256")
-    .update(
-      canonicalJson({
-        workspaceId: e.workspaceId,
-        seq: e.seq,
-        prevHash: e.prevHash,
-        actor: { id: e.actorId, label: e.actorLabel },
-        action: e.action,
-        subject: { type: e.subjectType, id: e.subjectId },
-        payload: e.payload,
-        at: e.at.toISOString(),
-      }),
-    )
-    .digest("hex");
+  return hash(
+    "sha256",
+    canonicalJson({
+      workspaceId: e.workspaceId,
+      seq: e.seq,
+      prevHash: e.prevHash,
+      actor: { id: e.actorId, label: e.actorLabel },
+      action: e.action,
+      subject: { type: e.subjectType, id: e.subjectId },
+      payload: e.payload,
+      at: e.at.toISOString(),
+    }),
+    "hex",
+  );
 }
 
 /** Keys whose values never reach the ledger. */
@@ -65,6 +65,65 @@ export function redact(value: unknown): unknown {
   return Object.fromEntries(
     Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.test(k) ? "[redacted]" : redact(v)]),
   );
+}
+
+/** Marks a value {@link plainRedacted} leaves to the general path. */
+const NOT_PLAIN = Symbol("not plain JSON");
+/** Deeper than this, {@link plainRedacted} leaves the value to the general path. */
+const PLAIN_DEPTH = 64;
+
+/**
+ * `redact(JSON.parse(JSON.stringify(value)))` in one walk when `value` is plain JSON data
+ * (strings, finite numbers, booleans, null, arrays and plain objects; `undefined`, function and
+ * symbol members are dropped, and such array items become null, as `JSON.stringify` does);
+ * {@link NOT_PLAIN} when it holds anything else (a `Date`, a `toJSON`, a class instance, a
+ * non-finite number, a `__proto__` key, a BigInt), which the general path handles.
+ */
+function plainRedacted(value: unknown, depth: number): unknown {
+  switch (typeof value) {
+    case "string":
+      return redactUrl(value);
+    case "boolean":
+      return value;
+    case "number":
+      // JSON writes -0 as 0 and has no infinities or NaN.
+      return Number.isFinite(value) ? value + 0 : NOT_PLAIN;
+    case "object":
+      break;
+    default:
+      return NOT_PLAIN;
+  }
+  if (value === null) return null;
+  if (depth > PLAIN_DEPTH) return NOT_PLAIN;
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      const t = typeof v;
+      if (v === undefined || t === "function" || t === "symbol") out[i] = null;
+      else if ((out[i] = plainRedacted(v, depth + 1)) === NOT_PLAIN) return NOT_PLAIN;
+    }
+    return out;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+  const obj = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(obj)) {
+    const v = obj[k];
+    const t = typeof v;
+    if (k === "__proto__" || (k === "toJSON" && t === "function")) return NOT_PLAIN;
+    if (v === undefined || t === "function" || t === "symbol") continue;
+    if (SECRET_KEYS.test(k)) out[k] = "[redacted]";
+    else if ((out[k] = plainRedacted(v, depth + 1)) === NOT_PLAIN) return NOT_PLAIN;
+  }
+  return out;
+}
+
+/** What the ledger stores of a payload: its JSON, secret-named keys and URL credentials redacted. */
+export function storedPayload(payload: unknown): unknown {
+  const plain = plainRedacted(payload, 0);
+  return plain === NOT_PLAIN ? redact(JSON.parse(JSON.stringify(payload))) : plain;
 }
 
 /** One entry to append: who, what, and when (default: now). */
@@ -107,7 +166,7 @@ export function chainEntries(
       subjectType: e.record.subjectType,
       subjectId: e.record.subjectId,
       // Hashed exactly as stored: JSON (dates as strings), secret-named keys redacted.
-      payload: redact(JSON.parse(JSON.stringify(e.record.payload ?? {}))),
+      payload: storedPayload(e.record.payload ?? {}),
       at,
     };
     const hash = entryHash(fields);
