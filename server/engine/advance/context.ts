@@ -70,7 +70,8 @@ export class AdvanceContext {
   readonly rows = new Map<string, AttemptRecord>();
   /** Pending retry tasks by step id (from the restore). */
   readonly pendingRetryTasks = new Map<string, string>();
-  readonly abort = new AbortController();
+  /** Made on first use: a run of pure steps that nothing aborts never needs one. */
+  private abortController: AbortController | undefined;
   readonly log: EngineLogger;
   readonly info: RunInfo;
   readonly ctxSource: ContextSource;
@@ -104,8 +105,6 @@ export class AdvanceContext {
   ) {
     this.ir = run.ir;
     this.store = redactingRunStore(opts.store ?? deps.store, () => this.secretValues);
-    // Every step in flight listens to the run's abort signal (up to `maxParallelSteps`).
-    setMaxListeners(0, this.abort.signal);
     this.nodes = buildGraph(run.ir);
     for (const n of this.nodes.values()) this.all.set(n.id, n);
     this.log = redactingLogger(
@@ -147,6 +146,16 @@ export class AdvanceContext {
 
   get now(): number {
     return this.deps.clock.now();
+  }
+
+  /** The run's abort: `stop` aborts it, every step's signal follows it. */
+  get abort(): AbortController {
+    if (!this.abortController) {
+      this.abortController = new AbortController();
+      // Every step in flight listens to the run's abort signal (up to `maxParallelSteps`).
+      setMaxListeners(0, this.abortController.signal);
+    }
+    return this.abortController;
   }
 
   /** Read through a method: the halt reason changes across awaits. */

@@ -41,7 +41,7 @@ export function runPure(ctx: AdvanceContext, n: Node, rt: BlockRuntime): void {
   let inputs: Record<string, unknown> = {};
   try {
     inputs = evaluateNodeInputs(ctx, n);
-    const out = rt.execute(stepRequest(ctx, n, inputs, 1, ctx.abort.signal, null));
+    const out = rt.execute(stepRequest(ctx, n, inputs, 1, () => ctx.abort.signal, null));
     if (out instanceof Promise || isPark(out))
       throw new Error(`pure runtime ${n.block.id} must return synchronously`);
     n.status = "succeeded";

@@ -72,7 +72,7 @@ async function resumeNode(
   try {
     if (!rt?.resume) throw new NonRetryableError(`${n.block.id} cannot be resumed`);
     out = await rt.resume(
-      stepRequest(ctx, n, inputs, row.attempt, ctx.abort.signal, row.consentId),
+      stepRequest(ctx, n, inputs, row.attempt, () => ctx.abort.signal, row.consentId),
       signal,
     );
   } catch (e) {

@@ -28,7 +28,8 @@ export function stepRequest(
   n: Node,
   inputs: Record<string, unknown>,
   attempt: number,
-  signal: AbortSignal,
+  /** The step's signal, or how to get it when the step asks (a pure step seldom does). */
+  signal: AbortSignal | (() => AbortSignal),
   consentId: string | null,
 ): RuntimeRequest {
   return {
@@ -37,7 +38,9 @@ export function stepRequest(
     inputs,
     idempotencyKey: ctx.idempotencyKey(n),
     attempt,
-    signal,
+    get signal() {
+      return typeof signal === "function" ? signal() : signal;
+    },
     run: ctx.info,
     consentId,
     services: services(ctx, n),
