@@ -61,6 +61,18 @@ export interface CheckpointStatement {
   read(row: Row): WriteResult;
 }
 
+/**
+ * A statement before it is joined: its CTEs (each `name AS (...)`), its result columns
+ * (`[expression, alias]`), its parameters (`$1`...) and how to read its result row. Several
+ * runs' statements are joined into one by `joinStatements` (`joined-statement.ts`).
+ */
+export interface StatementPieces {
+  ctes: string[];
+  selects: Array<[string, string]>;
+  values: unknown[];
+  read(row: Row): WriteResult;
+}
+
 /** Builds the statement of `cp` for run `runId` (`create`: the run is new, leased to `owner`). */
 export function checkpointStatement(
   runId: string,
@@ -69,6 +81,22 @@ export function checkpointStatement(
   create?: NewLeasedRun,
   opts: WriteOptions = {},
 ): CheckpointStatement {
+  const p = checkpointPieces(runId, owner, cp, create, opts);
+  return {
+    text: `WITH ${p.ctes.join(",\n")} SELECT ${p.selects.map(([e, a]) => `${e} AS ${a}`).join(", ")}`,
+    values: p.values,
+    read: p.read,
+  };
+}
+
+/** {@link checkpointStatement}'s pieces, not joined yet. */
+export function checkpointPieces(
+  runId: string,
+  owner: string | null,
+  cp: Checkpoint,
+  create?: NewLeasedRun,
+  opts: WriteOptions = {},
+): StatementPieces {
   const s = new Statement(runId, cp);
   // CTEs whose row counts the statement returns (for tests and logs reading the result).
   const counted: string[] = [];
@@ -115,19 +143,22 @@ export function checkpointStatement(
   if (events.length || cp.attempts?.length)
     counted.push(insertStepLog(s, cp.attempts ?? [], events, run.nEvents));
 
-  const selects = [`(SELECT row_to_json(u) FROM upd_run u)::text AS run`];
-  if (parts) selects.push(`${guardOk} AS guard_ok`, `${gate} AS claimed`);
+  const selects: Array<[string, string]> = [
+    [`(SELECT row_to_json(u) FROM upd_run u)::text`, "run"],
+  ];
+  if (parts) selects.push([guardOk, "guard_ok"], [gate, "claimed"]);
   if (cp.start) {
-    selects.push(`(SELECT row_to_json(s) FROM ins_start s)::text AS fresh_start`);
-    selects.push(`(SELECT row_to_json(s) FROM old_start s)::text AS old_start`);
+    selects.push([`(SELECT row_to_json(s) FROM ins_start s)::text`, "fresh_start"]);
+    selects.push([`(SELECT row_to_json(s) FROM old_start s)::text`, "old_start"]);
   }
   if (cp.finish) {
-    selects.push(`(SELECT row_to_json(f) FROM upd_finish f)::text AS fresh_finish`);
-    if (!merged) selects.push(`(SELECT row_to_json(f) FROM old_finish f)::text AS old_finish`);
+    selects.push([`(SELECT row_to_json(f) FROM upd_finish f)::text`, "fresh_finish"]);
+    if (!merged) selects.push([`(SELECT row_to_json(f) FROM old_finish f)::text`, "old_finish"]);
   }
-  for (const name of counted) selects.push(`(SELECT count(*) FROM ${name})::int AS ${name}`);
+  for (const name of counted) selects.push([`(SELECT count(*) FROM ${name})::int`, name]);
   return {
-    text: `WITH ${s.ctes.join(",\n")} SELECT ${selects.join(", ")}`,
+    ctes: s.ctes,
+    selects,
     values: s.values,
     read: (row) => readResult(row, runId, owner, cp, Boolean(parts), merged),
   };

@@ -4,6 +4,8 @@ import type { Database } from "@/server/adapters/prisma";
 import type { Checkpoint } from "@/server/engine/ports";
 import { emptyWebhookIr } from "@/server/testing/flow-ir";
 import { openTestDatabase } from "@/server/testing/test-database";
+import { checkpointPieces } from "./checkpoint-statement";
+import { joinStatements } from "./joined-statement";
 import { SqlRunStore, sqlFromDriver } from "./sql-run-store";
 
 /**
@@ -135,4 +137,32 @@ describe("a new run's first checkpoint", () => {
       const ended = ["succeeded", "failed"].includes(String(inserted.status));
       expect(reconciledAt).toBe(ended ? T0 + 100 : null);
     });
+});
+
+describe("new runs' first checkpoints joined into one statement", () => {
+  it("store and answer what each one's own statement stores and answers", async () => {
+    const alone = await Promise.all(
+      CHECKPOINTS.map(async ([, cpOf]) => {
+        const run = newRun();
+        const result = await store.createWithCheckpoint(run, cpOf(run.id), {
+          reconciled: { at: T0 + 100, findings: [] },
+        });
+        return { result, row: await row(run.id) };
+      }),
+    );
+
+    const runs = CHECKPOINTS.map(() => newRun());
+    const joined = joinStatements(
+      runs.map((run, i) =>
+        checkpointPieces(run.id, OWNER, CHECKPOINTS[i]![1](run.id), run, {
+          reconciled: { at: T0 + 100, findings: [] },
+        }),
+      ),
+    );
+    const [answer] = await db.driver.query<Record<string, unknown>>(joined.text(), joined.values);
+    const results = joined.read(answer!);
+
+    expect(results).toEqual(alone.map((a) => a.result));
+    for (const [i, run] of runs.entries()) expect(await row(run.id)).toEqual(alone[i]!.row);
+  });
 });

@@ -121,7 +121,9 @@ export class SqlLedger {
     const last = rows.at(-1)!;
     return {
       guard: (add: (v: unknown) => string) => headIs(add, workspaceId, from),
-      ctes: (add: (v: unknown) => string, gate: string) => chainCtes(add, workspaceId, rows, gate),
+      /** `moveHead` false: the entries only (a joined statement moves the head once, `moveHeadCte`). */
+      ctes: (add: (v: unknown) => string, gate: string, moveHead = true) =>
+        chainCtes(add, workspaceId, rows, gate, moveHead),
       committed: () => this.remember(workspaceId, rows),
       /** The head once these entries are appended. */
       head: { seq: last.seq, hash: last.hash, atMs: last.at.getTime() } satisfies ChainHead,
@@ -155,10 +157,11 @@ function chainCtes(
   workspaceId: string,
   rows: ChainRow[],
   gate: string,
+  moveHead = true,
 ): string[] {
   const head = rows.at(-1)!;
   const ws = add(workspaceId);
-  return [
+  const ctes = [
     `ledger_e AS (
        INSERT INTO "AuditEntry" ("workspaceId", "seq", "prevHash", "hash", "actorId", "actorLabel", "action",
          "subjectType", "subjectId", "payload", "at")
@@ -169,10 +172,32 @@ function chainCtes(
            "subjectType" text, "subjectId" text, "payload" jsonb, "at" float8)
        WHERE ${gate}
        RETURNING 1)`,
-    `ledger_w AS (
-       UPDATE "Workspace" SET "auditSeq" = ${add(head.seq)}::int, "auditHead" = ${add(head.hash)}::text
-       WHERE "id" = ${ws}::uuid AND ${gate} RETURNING 1)`,
   ];
+  if (moveHead)
+    ctes.push(`ledger_w AS (
+       UPDATE "Workspace" SET "auditSeq" = ${add(head.seq)}::int, "auditHead" = ${add(head.hash)}::text
+       WHERE "id" = ${ws}::uuid AND ${gate} RETURNING 1)`);
+  return ctes;
+}
+
+/**
+ * The CTE moving a workspace's head once for several statements' entries joined into one
+ * (each built on the head the one before leaves, `gate` true when it wrote): to the head the
+ * last one that wrote leaves; nothing when none wrote. (One statement cannot update a row
+ * twice.)
+ */
+export function moveHeadCte(
+  add: (v: unknown) => string,
+  workspaceId: string,
+  written: ReadonlyArray<{ gate: string; head: ChainHead }>,
+): string {
+  const heads = written
+    .map((w) => `(${add(w.head.seq)}::int, ${add(w.head.hash)}::text, ${w.gate})`)
+    .join(", ");
+  return `ledger_w AS (
+       UPDATE "Workspace" SET ("auditSeq", "auditHead") = (
+         SELECT h.seq, h.hash FROM (VALUES ${heads}) AS h(seq, hash, ok) WHERE h.ok ORDER BY h.seq DESC LIMIT 1)
+       WHERE "id" = ${add(workspaceId)}::uuid AND ${written[0]!.gate} RETURNING 1)`;
 }
 
 /** Inserts the entries and moves the head; with `expect`, only if the stored head is that one. */

@@ -18,10 +18,12 @@ import type { SqlDriver } from "../prisma/sql-driver";
 import { SqlNotificationStore } from "@/server/adapters/notify/sql-notifications";
 import { SqlApprovalStore } from "./sql-approvals";
 import { SqlReprocessStore } from "./sql-reprocess";
-import { ledgerLockKey, type SqlLedger } from "./sql-audit";
+import { ledgerLockKey, moveHeadCte, type SqlLedger } from "./sql-audit";
 import { sqlVersionReader } from "./sql-flow-versions";
 import { SqlRunStore, type SqlQuery } from "./sql-run-store";
-import { irRef, irWritten } from "./sql-rows";
+import { irRef, irWritten, type Row } from "./sql-rows";
+import { checkpointPieces, type WriteResult } from "./checkpoint-statement";
+import { joinStatements, type JoinPart } from "./joined-statement";
 
 /** A claim as the row it inserts: table and columns, typed values, conflict target. */
 function claimRow(c: TriggerClaim): {
@@ -53,6 +55,13 @@ function claimRow(c: TriggerClaim): {
     ],
     conflict: `("workflowId", "fireAt")`,
   };
+}
+
+/** The claim's insert as a CTE's statement: inserts nothing unless `gate` holds or on any conflict. */
+function claimInsert(c: TriggerClaim, add: (v: unknown) => string, gate: string): string {
+  const row = claimRow(c);
+  return `INSERT INTO ${row.into} SELECT ${row.values.map(([v, type]) => `${add(v)}::${type}`).join(", ")}
+             WHERE ${gate} ON CONFLICT ${row.conflict} DO NOTHING RETURNING 1`;
 }
 
 /** Inserts the claim's row in `q`'s transaction: true when it inserted it. */
@@ -97,6 +106,11 @@ function isUniqueViolation(err: unknown, table: string): boolean {
   );
 }
 
+/** Inline runs per statement at most (its text, and PostgreSQL's plan of it, grow with each). */
+const JOIN_MAX = 8;
+/** In a joined statement, the gate of the run before (renamed to its `go` CTE). */
+const PREVIOUS_GATE = "previous_go";
+
 /** An inline run's record as the recorder receives it. */
 type InlineInput = Parameters<InlineRecorder["recordInline"]>[0];
 /** What recording one inline run came to (a refused claim rejects only its own caller). */
@@ -131,20 +145,18 @@ export function sqlInlineRecorder(
 
   /**
    * Records `input` through `q` (the driver, or the batch's transaction) in one statement, its
-   * ledger part built on the remembered head or `parts` (built by the caller); undefined when
-   * that head was not the chain's (nothing written). Sends the statement before it first awaits.
+   * ledger part built on the remembered head; undefined when that head was not the chain's
+   * (nothing written). Sends the statement before it first awaits.
    */
   async function record(
     q: Pick<SqlDriver, "query">,
     input: InlineInput,
     ir?: ReturnType<typeof irRef>,
-    parts?: Parts,
   ): Promise<Recorded | undefined> {
     const { newRun, claim, checkpoint: cp, entries, reconciled } = input;
     const workspaceId = newRun.workspaceId;
-    const fast = parts ?? ledger.statementParts(workspaceId, entries);
+    const fast = ledger.statementParts(workspaceId, entries);
     if (!fast) return undefined;
-    const row = claimRow(claim);
     try {
       const r = await new SqlRunStore(q).createWithCheckpoint(newRun, cp, {
         advisoryLock: ledgerLockKey(workspaceId),
@@ -152,9 +164,7 @@ export function sqlInlineRecorder(
         ...(reconciled && { reconciled }),
         parts: (add) => ({
           guard: fast.guard(add),
-          claim: (gate) =>
-            `INSERT INTO ${row.into} SELECT ${row.values.map(([v, type]) => `${add(v)}::${type}`).join(", ")}
-             WHERE ${gate} ON CONFLICT ${row.conflict} DO NOTHING RETURNING 1`,
+          claim: (gate) => claimInsert(claim, add, gate),
           ctes: (gate) => fast.ctes(add, gate),
         }),
       });
@@ -167,6 +177,61 @@ export function sqlInlineRecorder(
       if (q === driver && isUniqueViolation(err, "AuditEntry")) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * Several runs (in order) as ONE statement through `q` (`joined-statement.ts`): each run's
+   * statement as {@link record} builds it, the first one's guard reading the chain's head
+   * (`from`, else the remembered one), each next one's holding when the one before wrote, and
+   * the head moved once, to where the last one that wrote leaves it. Null when no head is known
+   * (nothing sent). `done`: each run's outcome, as {@link record}'s.
+   */
+  function recordJoined(
+    q: Pick<SqlDriver, "query">,
+    workspaceId: string,
+    inputs: InlineInput[],
+    irs: Array<ReturnType<typeof irRef>>,
+    from?: Parts["head"],
+  ): { tail: Parts["head"]; count: number; done: Promise<Array<Recorded | undefined>> } | null {
+    const fasts: Parts[] = [];
+    const pieces: Array<JoinPart<WriteResult>> = [];
+    let head = from;
+    for (const [i, input] of inputs.entries()) {
+      const fast = ledger.statementParts(workspaceId, input.entries, head);
+      if (!fast) break;
+      head = fast.head;
+      fasts.push(fast);
+      const { newRun, claim, checkpoint: cp, reconciled } = input;
+      const p = checkpointPieces(newRun.id, newRun.lease.owner, cp, newRun, {
+        ...(i === 0 && { advisoryLock: ledgerLockKey(workspaceId) }),
+        ir: irs[i]!,
+        ...(reconciled && { reconciled }),
+        parts: (add) => ({
+          guard: i === 0 ? fast.guard(add) : `(SELECT ok FROM ${PREVIOUS_GATE})`,
+          claim: (gate) => claimInsert(claim, add, gate),
+          ctes: (gate) => fast.ctes(add, gate, false),
+        }),
+      });
+      pieces.push(i === 0 ? p : { ...p, aliases: { [PREVIOUS_GATE]: `go_${i - 1}` } });
+    }
+    if (!head || !pieces.length) return null;
+    const joined = joinStatements(pieces);
+    joined.ctes.push(
+      moveHeadCte(
+        joined.add,
+        workspaceId,
+        fasts.map((f, i) => ({ gate: `(SELECT ok FROM ${joined.name(i, "go")})`, head: f.head })),
+      ),
+    );
+    const done = q.query<Row>(joined.text(), joined.values).then((rows) =>
+      joined.read(rows[0]!).map((r, i): Recorded | undefined => {
+        if (r.guard && !r.claimed) return { refused: true };
+        if (!r.guard) return undefined;
+        fasts[i]!.committed();
+        return { ok: { ...r, audited: audited(inputs[i]!.checkpoint) } };
+      }),
+    );
+    return { tail: head, count: pieces.length, done };
   }
 
   /** The four statements (claim, run, head read, ledger) in the transaction `tx`. */
@@ -195,14 +260,15 @@ export function sqlInlineRecorder(
 
   /**
    * Several runs of one workspace in one transaction, pipelined: BEGIN, the ledger's lock (when
-   * `behind`), each run's one statement built on the head the run before it leaves, and —
-   * when every run has such a statement (this process knows the chain's head) — COMMIT, all
-   * sent at once; the database runs them back to back and commits without waiting for this
-   * process to read their answers. A statement whose guard fails (its head was not the
-   * chain's: another appender moved it, or the run before it was refused) writes nothing, and
-   * neither do the ones behind it (built on its head): with COMMIT sent, those runs come back
-   * `undefined` and are recorded after the batch; without, they are recorded one after another
-   * in the same transaction before its COMMIT. `executed` is called once the statements answered
+   * `behind`), the runs' statements ({@link JOIN_MAX} runs joined in each, see
+   * {@link recordJoined}), each run built on the head the run before it leaves, and — when
+   * every run has such a statement (this process knows the chain's head) — COMMIT, all sent at
+   * once; the database runs them back to back and commits without waiting for this process to
+   * read their answers. A run whose guard fails (its head was not the chain's: another appender
+   * moved it, or the run before it was refused) writes nothing, and neither do the ones behind
+   * it (built on its head): with COMMIT sent, those runs come back `undefined` and are recorded
+   * after the batch; without, they are recorded one after another in the same transaction
+   * before its COMMIT. `executed` is called once the statements answered
    * (or failed): the next batch may then start (on PostgreSQL their answers come with the
    * COMMIT's, in one group; a driver whose statements answer first lets it start earlier); `behind` (the
    * batch before, committing) makes this one take the ledger's lock first, so it waits for that
@@ -233,25 +299,35 @@ export function sqlInlineRecorder(
               ? tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [ledgerLockKey(workspaceId)])
               : null;
             const irs = inputs.map((input) => irOf(input.newRun.ir));
-            const sent: Array<Promise<Recorded | undefined>> = [];
+            // Up to JOIN_MAX runs per statement, each statement built on the head the one
+            // before leaves.
+            const sent: Array<Promise<Array<Recorded | undefined>>> = [];
             let head: Parts["head"] | undefined;
-            for (const [i, input] of inputs.entries()) {
-              const parts = ledger.statementParts(workspaceId, input.entries, head);
-              if (!parts) break;
-              head = parts.head;
-              const one = record(tx, input, irs[i], parts);
-              one.catch(() => undefined); // awaited below (a failure fails the transaction)
-              sent.push(one);
+            let built = 0;
+            while (built < inputs.length) {
+              const end = Math.min(built + JOIN_MAX, inputs.length);
+              const joined = recordJoined(
+                tx,
+                workspaceId,
+                inputs.slice(built, end),
+                irs.slice(built, end),
+                head,
+              );
+              if (!joined) break;
+              head = joined.tail;
+              built += joined.count;
+              joined.done.catch(() => undefined); // awaited below (a failure fails the transaction)
+              sent.push(joined.done);
             }
-            const early = sent.length === inputs.length && tx.commit !== undefined;
+            const early = built === inputs.length && tx.commit !== undefined;
             if (early) tx.commit!();
             await lock;
             const results: Array<Recorded | undefined> = [];
-            for (const one of sent) {
-              const r = await one;
-              if (!r) break;
-              results.push(r);
-            }
+            outcomes: for (const one of sent)
+              for (const r of await one) {
+                if (!r) break outcomes;
+                results.push(r);
+              }
             if (results.length < inputs.length) await Promise.allSettled(sent);
             for (let i = results.length; i < inputs.length; i++)
               results.push(

@@ -437,7 +437,22 @@ describe("a busy workspace's inline runs are recorded together", () => {
   afterEach(() => vi.restoreAllMocks());
 
   it("shares transactions between concurrent runs; a duplicate delivery in a batch is refused alone", async () => {
-    const transactions = vi.spyOn(db.driver, "transaction");
+    const real = db.driver.transaction.bind(db.driver);
+    // Each statement's text, to count the runs each one writes.
+    const statements: string[] = [];
+    const transactions = vi.spyOn(db.driver, "transaction").mockImplementation((fn, opts) =>
+      real(
+        (tx) =>
+          fn({
+            ...tx,
+            query: (sql: string, params?: unknown[]) => {
+              statements.push(sql);
+              return tx.query(sql, params);
+            },
+          } as typeof tx),
+        opts,
+      ),
+    );
     const bodies = Array.from({ length: 24 }, (_, i) =>
       JSON.stringify({ amount: i, customer: "Batch" }),
     );
@@ -463,9 +478,24 @@ describe("a busy workspace's inline runs are recorded together", () => {
     await expect(
       callerFor(db.prisma, owner.user, owner.workspace.id).audit.verify(),
     ).resolves.toMatchObject({ ok: true });
-    // Fewer commits than runs: runs that waited behind a write were recorded in one transaction.
+    // Fewer commits than runs: runs that waited behind a write were recorded in one transaction,
+    // several of them in one statement (each run's CTEs renamed, `upd_run_0`, `upd_run_1`, ...).
     expect(transactions.mock.calls.length).toBeLessThan(24);
     expect(transactions).toHaveBeenCalled();
+    expect(statements.some((sql) => sql.includes("upd_run_1 AS ("))).toBe(true);
+    // The head the workspace stores is the chain's last entry (a joined statement moves it once,
+    // to where its last run that wrote left it).
+    const [last] = await db.prisma.auditEntry.findMany({
+      where: { workspaceId: owner.workspace.id },
+      orderBy: { seq: "desc" },
+      take: 1,
+    });
+    await expect(
+      db.prisma.workspace.findUnique({
+        where: { id: owner.workspace.id },
+        select: { auditSeq: true, auditHead: true },
+      }),
+    ).resolves.toEqual({ auditSeq: last!.seq, auditHead: last!.hash });
   });
 
   it("starts the next batch while one commits; it waits for that commit on the ledger's lock", async () => {
