@@ -21,6 +21,7 @@ import {
   type AttemptKey,
   type NewLeasedRun,
 } from "./checkpoint-parts";
+import type { JoinPart } from "./joined-statement";
 import { irRef, parse, toAttempt, type IrRef, type Row } from "./sql-rows";
 
 /** Extra parts of a new run's statement (see `SqlRunStore.createWithCheckpoint`). */
@@ -66,12 +67,7 @@ export interface CheckpointStatement {
  * (`[expression, alias]`), its parameters (`$1`...) and how to read its result row. Several
  * runs' statements are joined into one by `joinStatements` (`joined-statement.ts`).
  */
-export interface StatementPieces {
-  ctes: string[];
-  selects: Array<[string, string]>;
-  values: unknown[];
-  read(row: Row): WriteResult;
-}
+export type StatementPieces = JoinPart<WriteResult>;
 
 /** Builds the statement of `cp` for run `runId` (`create`: the run is new, leased to `owner`). */
 export function checkpointStatement(
