@@ -144,6 +144,30 @@ export function sqlInlineRecorder(
   type Parts = NonNullable<ReturnType<SqlLedger["statementParts"]>>;
 
   /**
+   * An inline run's parts of its statement: the guard (by default, the chain's head is the one
+   * `fast` was built on), the trigger's claim and the ledger's entries (and the head's move).
+   */
+  const inlineParts =
+    (claim: TriggerClaim, fast: Parts, guard?: string, moveHead = true) =>
+    (add: (v: unknown) => string) => ({
+      guard: guard ?? fast.guard(add),
+      claim: (gate: string) => claimInsert(claim, add, gate),
+      ctes: (gate: string) => fast.ctes(add, gate, moveHead),
+    });
+
+  /** What an inline run's statement came to; remembers the head its entries leave. */
+  function outcome(
+    r: WriteResult,
+    fast: Parts,
+    cp: InlineInput["checkpoint"],
+  ): Recorded | undefined {
+    if (r.guard && !r.claimed) return { refused: true };
+    if (!r.guard) return undefined;
+    fast.committed();
+    return { ok: { ...r, audited: audited(cp) } };
+  }
+
+  /**
    * Records `input` through `q` (the driver, or the batch's transaction) in one statement, its
    * ledger part built on the remembered head; undefined when that head was not the chain's
    * (nothing written). Sends the statement before it first awaits.
@@ -162,16 +186,9 @@ export function sqlInlineRecorder(
         advisoryLock: ledgerLockKey(workspaceId),
         ...(ir && { ir }),
         ...(reconciled && { reconciled }),
-        parts: (add) => ({
-          guard: fast.guard(add),
-          claim: (gate) => claimInsert(claim, add, gate),
-          ctes: (gate) => fast.ctes(add, gate),
-        }),
+        parts: inlineParts(claim, fast),
       });
-      if (r.guard && !r.claimed) return { refused: true };
-      if (!r.guard) return undefined;
-      fast.committed();
-      return { ok: { ...r, audited: audited(cp) } };
+      return outcome(r, fast, cp);
     } catch (err) {
       // Alone: another appender committed between this statement's snapshot and its lock.
       if (q === driver && isUniqueViolation(err, "AuditEntry")) return undefined;
@@ -206,11 +223,12 @@ export function sqlInlineRecorder(
         ...(i === 0 && { advisoryLock: ledgerLockKey(workspaceId) }),
         ir: irs[i]!,
         ...(reconciled && { reconciled }),
-        parts: (add) => ({
-          guard: i === 0 ? fast.guard(add) : `(SELECT ok FROM ${PREVIOUS_GATE})`,
-          claim: (gate) => claimInsert(claim, add, gate),
-          ctes: (gate) => fast.ctes(add, gate, false),
-        }),
+        parts: inlineParts(
+          claim,
+          fast,
+          i === 0 ? undefined : `(SELECT ok FROM ${PREVIOUS_GATE})`,
+          false,
+        ),
       });
       pieces.push(i === 0 ? p : { ...p, aliases: { [PREVIOUS_GATE]: `go_${i - 1}` } });
     }
@@ -223,14 +241,11 @@ export function sqlInlineRecorder(
         fasts.map((f, i) => ({ gate: `(SELECT ok FROM ${joined.name(i, "go")})`, head: f.head })),
       ),
     );
-    const done = q.query<Row>(joined.text(), joined.values).then((rows) =>
-      joined.read(rows[0]!).map((r, i): Recorded | undefined => {
-        if (r.guard && !r.claimed) return { refused: true };
-        if (!r.guard) return undefined;
-        fasts[i]!.committed();
-        return { ok: { ...r, audited: audited(inputs[i]!.checkpoint) } };
-      }),
-    );
+    const done = q
+      .query<Row>(joined.text(), joined.values)
+      .then((rows) =>
+        joined.read(rows[0]!).map((r, i) => outcome(r, fasts[i]!, inputs[i]!.checkpoint)),
+      );
     return { tail: head, count: pieces.length, done };
   }
 
