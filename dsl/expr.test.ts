@@ -192,6 +192,36 @@ describe("run-time bounds", () => {
       evaluate({ kind: "expr", source: "inputs.a", refs: [] }, { inputs: { a: nums(100_001) } }),
     ).toThrow(/in `inputs.a`/);
   });
+  it("converts only the context's roots that a value's expressions read", () => {
+    // Over the caps: converting `inputs` fails, so a value that reads it fails and one that
+    // does not read it never converts it.
+    const big = { inputs: { a: nums(CEL_LIMITS.maxListLength + 1) }, steps: { s: { output: 2 } } };
+    const expr = (source: string) => ({ kind: "expr" as const, source, refs: [] });
+    expect(() => evaluate(expr("size(inputs.a)"), big)).toThrow(/its context holds/);
+    expect(() =>
+      evaluate({ kind: "template", parts: [{ kind: "text", value: "n=" }, expr("inputs.b")] }, big),
+    ).toThrow(/its context holds/);
+    expect(evaluate(expr("steps.s.output + 1"), big)).toBe(3);
+    expect(evaluate(expr("'s1'"), big)).toBe("s1");
+    expect(
+      evaluate(
+        {
+          kind: "object",
+          entries: { a: { kind: "literal", value: 1 }, b: { kind: "array", items: [expr("2")] } },
+        },
+        big,
+      ),
+    ).toEqual({ a: 1, b: [2] });
+    // Inside a comprehension and behind a dynamic index, the roots are still found.
+    expect(() => evaluate(expr("[1].exists(x, x in inputs.a)"), big)).toThrow(/its context/);
+    expect(() => evaluate(expr("steps[['s'][0]].output + size(inputs)"), big)).toThrow(
+      /its context/,
+    );
+    // A value whose expression does not parse binds everything, as before: the context's
+    // failure comes first.
+    expect(() => evaluate(expr("1 +"), big)).toThrow(/its context holds/);
+    expect(() => evaluate(expr("1 +"), { inputs: {} })).toThrow(/syntax error/);
+  });
   it("estimates regular expression sizes", () => {
     expect(regexSize("abc")).toBe(3);
     expect(regexSize("a{10}")).toBe(10);

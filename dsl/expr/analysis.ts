@@ -54,6 +54,8 @@ export interface CelAnalysis {
   unknownIdents: Array<{ name: string; start: number; end: number }>;
   /** Set when the expression is over the static cost budget ({@link CEL_LIMITS}): `TF2011`. */
   costly?: { detail: string; hint?: string };
+  /** Set when the syntax tree could not be walked whole: `refs` may miss references. */
+  partial?: true;
 }
 
 const analysisCache = new Map<string, CelAnalysis>();
@@ -101,12 +103,20 @@ function analyzeCelUncached(source: string): CelAnalysis {
   const refs: LocatedRef[] = [];
   const unknownIdents: CelAnalysis["unknownIdents"] = [];
   const root = parsed.expr;
+  let partial = false;
   try {
     walk(root, new Set(), true);
   } catch {
     // Defensive: a malformed AST only loses references, never crashes the compiler.
+    partial = true;
   }
-  return costly ? { ok: true, refs, unknownIdents, costly } : { ok: true, refs, unknownIdents };
+  return {
+    ok: true,
+    refs,
+    unknownIdents,
+    ...(costly && { costly }),
+    ...(partial && { partial: true as const }),
+  };
 
   function walk(e: CelExpr | undefined, bound: ReadonlySet<string>, whole: boolean): void {
     if (!e) return;

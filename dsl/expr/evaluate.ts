@@ -161,15 +161,53 @@ export function fromCel(v: unknown, depth = 0): unknown {
   return String(v);
 }
 
-function bindings(ctx: EvalContext): Record<string, CelInput> {
-  const b: Record<string, CelInput> = {
-    inputs: toCelInput(ctx.inputs ?? {}),
-    steps: toCelInput(ctx.steps ?? {}),
-    secrets: toCelInput(ctx.secrets ?? {}),
-    run: toCelInput(ctx.run ?? {}),
+/**
+ * The context's roots (`inputs`, `steps`, ...) that `value`'s expressions read, from their
+ * analysis (cached per compiled value); null when that is not known for certain (an expression
+ * that does not parse, is over a static bound, or whose tree was not walked whole): then every
+ * root is bound.
+ */
+const rootsCache = new WeakMap<CompiledValue, ReadonlySet<string> | null>();
+function rootsOf(value: CompiledValue): ReadonlySet<string> | null {
+  let roots = rootsCache.get(value);
+  if (roots !== undefined) return roots;
+  const found = new Set<string>();
+  const visit = (v: CompiledValue): boolean => {
+    switch (v.kind) {
+      case "literal":
+        return true;
+      case "expr": {
+        const a = analyzeCel(v.source);
+        if (!a.ok || a.costly || a.partial) return false;
+        for (const r of a.refs) found.add(r.root);
+        return true;
+      }
+      case "template":
+        return v.parts.every((p) => p.kind === "text" || visit(p));
+      case "object":
+        return Object.values(v.entries).every(visit);
+      case "array":
+        return v.items.every(visit);
+    }
   };
-  if (ctx.item !== undefined) b.item = toCelInput(ctx.item);
-  if (ctx.index !== undefined) b.index = toCelInput(ctx.index);
+  roots = visit(value) ? found : null;
+  rootsCache.set(value, roots);
+  return roots;
+}
+
+/**
+ * The CEL variables of `ctx` (all of them, or only `roots`): each converted to CEL values, so
+ * a value that reads no root (literals, `'text'`) converts nothing.
+ */
+function bindings(ctx: EvalContext, roots: ReadonlySet<string> | null): Record<string, CelInput> {
+  const b: Record<string, CelInput> = {};
+  const reads = (root: string) => roots === null || roots.has(root);
+  if (reads("inputs")) b.inputs = toCelInput(ctx.inputs ?? {});
+  if (reads("steps")) b.steps = toCelInput(ctx.steps ?? {});
+  if (reads("secrets")) b.secrets = toCelInput(ctx.secrets ?? {});
+  if (reads("run")) b.run = toCelInput(ctx.run ?? {});
+  if (ctx.item !== undefined && reads("item")) b.item = toCelInput(ctx.item);
+  if (ctx.index !== undefined && reads("index")) b.index = toCelInput(ctx.index);
   return b;
 }
 
@@ -276,7 +314,7 @@ function firstSource(v: CompiledValue): string | undefined {
 export function evaluate(compiled: CompiledValue, context: EvalContext): unknown {
   let b: Record<string, CelInput>;
   try {
-    b = bindings(context);
+    b = bindings(context, rootsOf(compiled));
   } catch (e) {
     if (!(e instanceof CelLimitError)) throw e;
     throw new ExpressionError(firstSource(compiled) ?? "(value)", `its context holds ${e.message}`);

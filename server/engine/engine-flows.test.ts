@@ -135,6 +135,43 @@ outputs:
     expect((await h.store.getRun(id))?.output).toEqual({ c: "smb" });
   });
 
+  it("evaluates the flow's outputs over the steps they read, or all when one reads `steps` whole", async () => {
+    const h = harness();
+    const id = await h.start(
+      compileFlow(`
+flow: outs
+version: 1.0.0
+inputs:
+  n: { type: integer }
+steps:
+  - id: a
+    uses: data.transform@1
+    with: { fields: { v: "inputs.n + 1" } }
+  - id: b
+    uses: data.transform@1
+    needs: [a]
+    with: { fields: { v: "steps.a.output.v * 10" } }
+  - id: c
+    uses: data.transform@1
+    needs: [b]
+    with: { fields: { v: "'last'" } }
+outputs:
+  last: \${{ steps.c.output.v }}
+  sum: \${{ steps.a.output.v + steps.b.output.v }}
+  seen: \${{ size(steps) }}
+  text: "a=\${{ steps.a.output.v }}, n=\${{ inputs.n }}"
+`),
+      { n: 1 },
+    );
+    await h.drain();
+    expect((await h.store.getRun(id))?.output).toEqual({
+      last: "last",
+      sum: 22,
+      seen: 3,
+      text: "a=2, n=1",
+    });
+  });
+
   it("fans foreach out with its concurrency limit and keeps item order", async () => {
     const h = harness();
     const c = controllable();

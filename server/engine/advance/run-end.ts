@@ -6,7 +6,7 @@
  * then the run-end hook and the parent run's signal.
  */
 import { evaluate } from "@/dsl";
-import { buildContext } from "../context";
+import { buildContext, referencedSteps } from "../context";
 import { toErrorInfo, type ErrorInfo } from "../errors";
 import { isFatal, isSettled } from "../graph";
 import type { RunStatus } from "../types";
@@ -48,8 +48,10 @@ export async function conclude(ctx: AdvanceContext): Promise<RunStatus> {
   if (steps.every(isSettled)) {
     let output: Record<string, unknown> = {};
     try {
-      for (const [k, v] of Object.entries(ctx.ir.outputs))
-        output[k] = evaluate(v, buildContext(ctx.ctxSource, "all"));
+      // Only the steps the outputs read (a 100-step flow's output reads one or two of them).
+      const outputs = Object.entries(ctx.ir.outputs);
+      const context = buildContext(ctx.ctxSource, referencedSteps(outputs.map(([, v]) => v)));
+      for (const [k, v] of outputs) output[k] = evaluate(v, context);
     } catch (e) {
       output = {};
       return finishRun(ctx, "failed", null, {
