@@ -6,6 +6,14 @@ import { MemoryRunStore } from "./memory-store";
 import { NonRetryableError } from "./errors";
 
 /** Test double: a connector whose calls are recorded and may be held open by the test. */
+/** Runs a flow's text to its end on a fresh harness: its stored run. */
+async function runToEnd(text: string, inputs: Record<string, unknown> = {}) {
+  const h = harness();
+  const id = await h.start(compileFlow(text), inputs);
+  await h.drain();
+  return h.store.getRun(id);
+}
+
 function controllable() {
   const calls: RuntimeRequest[] = [];
   const pending: Array<{
@@ -112,9 +120,8 @@ outputs:
   });
 
   it("switch picks a case", async () => {
-    const h = harness();
-    const id = await h.start(
-      compileFlow(`
+    const run = await runToEnd(
+      `
 flow: sw
 version: 1.0.0
 inputs:
@@ -128,17 +135,15 @@ steps:
         - { label: smb, when: inputs.seats < 500 }
 outputs:
   c: \${{ steps.s.output.case }}
-`),
+`,
       { seats: 20 },
     );
-    await h.drain();
-    expect((await h.store.getRun(id))?.output).toEqual({ c: "smb" });
+    expect(run?.output).toEqual({ c: "smb" });
   });
 
   it("evaluates the flow's outputs over the steps they read, or all when one reads `steps` whole", async () => {
-    const h = harness();
-    const id = await h.start(
-      compileFlow(`
+    const run = await runToEnd(
+      `
 flow: outs
 version: 1.0.0
 inputs:
@@ -160,11 +165,10 @@ outputs:
   sum: \${{ steps.a.output.v + steps.b.output.v }}
   seen: \${{ size(steps) }}
   text: "a=\${{ steps.a.output.v }}, n=\${{ inputs.n }}"
-`),
+`,
       { n: 1 },
     );
-    await h.drain();
-    expect((await h.store.getRun(id))?.output).toEqual({
+    expect(run?.output).toEqual({
       last: "last",
       sum: 22,
       seen: 3,
