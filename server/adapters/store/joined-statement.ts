@@ -107,18 +107,28 @@ export function rewriteSql(
   return out + sql.slice(from);
 }
 
-/** Rewritten texts by part (names, offset) and text: a flow's runs repeat the same texts. */
-const rewritten = new Map<string, string>();
+/**
+ * Rewritten texts by part (names and offset), then by text: a flow's runs repeat the same texts.
+ * Two levels, so that a lookup hashes the text alone instead of a copy of it with the key.
+ */
+const rewritten = new Map<string, Map<string, string>>();
+let rewrittenCount = 0;
 const REWRITTEN_MAX = 4096;
 
 /** {@link rewriteSql}, remembered (`key`: the names and offset). */
 function rewriteOnce(sql: string, names: ReadonlyMap<string, string>, offset: number, key: string) {
-  const k = `${key}|${offset}|${sql}`;
-  let out = rewritten.get(k);
+  let byText = rewritten.get(key);
+  let out = byText?.get(sql);
   if (out === undefined) {
     out = rewriteSql(sql, names, offset);
-    if (rewritten.size >= REWRITTEN_MAX) rewritten.clear();
-    rewritten.set(k, out);
+    if (rewrittenCount >= REWRITTEN_MAX) {
+      rewritten.clear();
+      rewrittenCount = 0;
+      byText = undefined;
+    }
+    if (!byText) rewritten.set(key, (byText = new Map()));
+    byText.set(sql, out);
+    rewrittenCount++;
   }
   return out;
 }
@@ -131,11 +141,14 @@ export function joinStatements<R>(parts: ReadonlyArray<JoinPart<R>>): JoinedStat
   const renamed: Array<Map<string, string>> = [];
   for (const [i, p] of parts.entries()) {
     const names = new Map<string, string>();
-    for (const cte of p.ctes) names.set(cteName(cte), `${cteName(cte)}_${i}`);
+    for (const cte of p.ctes) {
+      const name = cteName(cte);
+      names.set(name, `${name}_${i}`);
+    }
     for (const [from, to] of Object.entries(p.aliases ?? {})) names.set(from, to);
     renamed.push(names);
     const offset = values.length;
-    const key = [...names].join();
+    const key = `${[...names].join()}|${offset}`;
     for (const cte of p.ctes) ctes.push(rewriteOnce(cte, names, offset, key));
     for (const [expr, alias] of p.selects)
       selects.push(`${rewriteOnce(expr, names, offset, key)} AS p${i}_${alias}`);
